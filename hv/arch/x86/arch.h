@@ -1,0 +1,44 @@
+/* What hv/arch/x86 offers the rest of the hypervisor. */
+#ifndef HV_ARCH_X86_ARCH_H
+#define HV_ARCH_X86_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_info.h"
+#include "lib/heap.h"
+
+#define GDT_CODE 0x08
+#define GDT_DATA 0x10
+#define GDT_TSS  0x18
+
+void serial_init(void);
+/* Waits until the UART has sent everything: before the machine stops. */
+void serial_flush(void);
+void gdt_init(void);
+void idt_init(void);
+
+/* Identity-maps all physical memory the machine has; returns the new CR3. */
+uint64_t paging_init(const struct hv_boot_info *bi, struct heap *heap);
+
+struct svm_features {
+    uint32_t revision;
+    uint32_t asids;
+    uint32_t edx; /* CPUID 0x8000000A EDX */
+};
+#define SVM_NP     (1u << 0)
+#define SVM_NRIPS  (1u << 3)
+#define SVM_DECODE (1u << 7)
+#define SVM_VGIF   (1u << 16)
+
+/* Checks for SVM with nested paging and sets EFER.SVME; false (logged) if absent. */
+bool svm_enable(struct svm_features *f);
+
+void power_init(uint64_t rsdp, uint32_t debug_exit_port);
+/* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */
+void arch_stop(int verdict) __attribute__((noreturn));
+
+/* Executes ud2: proves the exception report works (config: selftest = exception). */
+void arch_selftest_exception(void);
+
+#endif

@@ -1,0 +1,47 @@
+/* 16550 UART on COM1, polled: the log must work in every state, even in a fault. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/arch.h"
+#include "lib/log.h"
+
+#define COM1 0x3f8
+#define THR  0
+#define IER  1
+#define FCR  2
+#define LCR  3
+#define MCR  4
+#define LSR  5
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+
+void serial_init(void)
+{
+    outb(COM1 + IER, 0x00);
+    outb(COM1 + LCR, 0x80); /* DLAB: divisor 1 = 115200 baud */
+    outb(COM1 + 0, 0x01);
+    outb(COM1 + 1, 0x00);
+    outb(COM1 + LCR, 0x03); /* 8N1 */
+    outb(COM1 + FCR, 0xc7);
+    outb(COM1 + MCR, 0x03);
+}
+
+static void serial_putc(char c)
+{
+    for (unsigned spin = 0; !(inb(COM1 + LSR) & LSR_THRE) && spin < 1000000; spin++)
+        cpu_relax();
+    outb(COM1 + THR, (uint8_t)c);
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            serial_putc('\r');
+        serial_putc(s[i]);
+    }
+}
+
+void serial_flush(void)
+{
+    for (unsigned spin = 0; !(inb(COM1 + LSR) & LSR_TEMT) && spin < 1000000; spin++)
+        cpu_relax();
+}

@@ -1,0 +1,49 @@
+/* SVM detection and enabling (AMD APM vol. 2, 15.4 "Enabling SVM"). */
+#include "arch/x86/arch.h"
+#include "arch/x86/cpu.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+
+static const struct {
+    uint32_t bit;
+    const char *name;
+} svm_feature_names[] = {
+    {0, "np"},         {1, "lbrv"},        {2, "svml"},      {3, "nrips"},
+    {4, "tsc-scale"},  {5, "vmcb-clean"},  {6, "flushbyasid"}, {7, "decode-assists"},
+    {10, "pause-filter"}, {12, "pause-threshold"}, {13, "avic"}, {15, "v-vmsave-vmload"},
+    {16, "vgif"},      {17, "gmet"},       {20, "spec-ctrl"}, {25, "vnmi"},
+};
+
+bool svm_enable(struct svm_features *f)
+{
+    if (!(cpuid(0x80000001, 0).ecx & (1u << 2))) {
+        hv_log("svm", "not supported: CPUID 0x80000001 ECX[2] (SVM) is clear");
+        return false;
+    }
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+        hv_log("svm", "disabled by firmware: VM_CR.SVMDIS is set");
+        return false;
+    }
+    struct cpuid_regs r = cpuid(0x8000000a, 0);
+    f->revision = r.eax & 0xff;
+    f->asids = r.ebx;
+    f->edx = r.edx;
+
+    char list[256];
+    size_t n = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < sizeof(svm_feature_names) / sizeof(svm_feature_names[0]); i++) {
+        if ((f->edx & (1u << svm_feature_names[i].bit)) && n < sizeof(list))
+            n += (size_t)fmt_snprintf(list + n, sizeof(list) - n, " %s",
+                                      svm_feature_names[i].name);
+    }
+    hv_log("svm", "revision %u, %u ASIDs, features 0x%08x:%s", f->revision, f->asids, f->edx,
+           list);
+    if (!(f->edx & SVM_NP)) {
+        hv_log("svm", "not supported: nested paging (CPUID 0x8000000A EDX[0]) is missing");
+        return false;
+    }
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    hv_log("svm", "enabled (EFER.SVME=1)");
+    return true;
+}

@@ -1,0 +1,99 @@
+/* The loader → hypervisor handoff ABI. Bump HV_BOOT_VERSION on any layout change. */
+#ifndef HV_BOOT_INFO_H
+#define HV_BOOT_INFO_H
+
+#include <stdint.h>
+
+#define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
+#define HV_BOOT_VERSION 1u
+
+#define HV_PATH_MAX     128
+#define HV_CMDLINE_MAX  1024
+#define HV_BOOT_MMAP_MAX 512
+
+/* How the run ends: QEMU's isa-debug-exit port if present, else ACPI S5. */
+#define HV_DEFAULT_DEBUG_EXIT_PORT 0xf4
+
+enum hv_selftest {
+    HV_SELFTEST_NONE = 0,
+    HV_SELFTEST_EXCEPTION = 1, /* take a #UD inside the hypervisor after the banner */
+};
+
+/* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c). */
+struct hv_config {
+    uint32_t memory_mb;       /* guest RAM, MiB */
+    uint32_t heap_mb;         /* hypervisor heap, MiB */
+    uint32_t debug_exit_port; /* 0: none */
+    uint32_t selftest;        /* enum hv_selftest */
+    char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
+    char initrd[HV_PATH_MAX];
+    char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */
+};
+_Static_assert(sizeof(struct hv_config) == 16 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX,
+               "hv_config layout");
+
+struct hv_region {
+    uint64_t base; /* physical address */
+    uint64_t size; /* bytes */
+};
+_Static_assert(sizeof(struct hv_region) == 16, "hv_region layout");
+
+/* A file the loader read from the boot volume. */
+struct hv_image {
+    uint64_t base;
+    uint64_t size;
+    char path[HV_PATH_MAX];
+};
+_Static_assert(sizeof(struct hv_image) == 16 + HV_PATH_MAX, "hv_image layout");
+
+/* UEFI memory types, as the firmware reported them. */
+enum hv_mem_type {
+    HV_MEM_RESERVED = 0,
+    HV_MEM_LOADER_CODE = 1,
+    HV_MEM_LOADER_DATA = 2,
+    HV_MEM_BOOT_CODE = 3,
+    HV_MEM_BOOT_DATA = 4,
+    HV_MEM_RUNTIME_CODE = 5,
+    HV_MEM_RUNTIME_DATA = 6,
+    HV_MEM_CONVENTIONAL = 7,
+    HV_MEM_UNUSABLE = 8,
+    HV_MEM_ACPI_RECLAIM = 9,
+    HV_MEM_ACPI_NVS = 10,
+    HV_MEM_MMIO = 11,
+    HV_MEM_MMIO_PORT = 12,
+    HV_MEM_PAL_CODE = 13,
+    HV_MEM_PERSISTENT = 14,
+    HV_MEM_TYPE_COUNT
+};
+
+struct hv_mmap_entry {
+    uint32_t type; /* enum hv_mem_type */
+    uint32_t reserved;
+    uint64_t base;
+    uint64_t pages; /* 4 KiB pages */
+    uint64_t attr;  /* UEFI attribute bits */
+};
+_Static_assert(sizeof(struct hv_mmap_entry) == 32, "hv_mmap_entry layout");
+
+struct hv_boot_info {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t size;              /* sizeof(struct hv_boot_info) as the loader built it */
+    struct hv_region hv_image;  /* where the loader placed hv.elf's segments */
+    struct hv_region heap;      /* hypervisor heap (page tables, VMCB, ...) */
+    struct hv_region guest_ram; /* 2 MiB aligned, config.memory_mb */
+    uint64_t rsdp;              /* firmware ACPI RSDP, 0 if none */
+    uint64_t entry;             /* physical address jumped to */
+    struct hv_image kernel;     /* size 0 if none configured */
+    struct hv_image initrd;
+    struct hv_config config;
+    uint32_t mmap_count;
+    uint32_t reserved;
+    struct hv_mmap_entry mmap[HV_BOOT_MMAP_MAX];
+};
+_Static_assert(sizeof(struct hv_boot_info) ==
+                   16 + 3 * 16 + 16 + 2 * sizeof(struct hv_image) + sizeof(struct hv_config) + 8 +
+                       HV_BOOT_MMAP_MAX * 32,
+               "hv_boot_info layout");
+
+#endif

@@ -1,0 +1,191 @@
+#include "lib/config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/fmt.h"
+#include "lib/str.h"
+
+enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM };
+
+struct key {
+    const char *name;
+    enum key_kind kind;
+    size_t offset;      /* into struct hv_config */
+    size_t size;        /* string capacity */
+    uint64_t min, max;  /* KEY_UINT range */
+    uint32_t multiple;  /* KEY_UINT: value must be a multiple of this (0: any) */
+    const char *const *choices; /* KEY_ENUM: index = stored value */
+};
+
+static const char *const selftest_choices[] = {"none", "exception", NULL};
+
+#define FIELD(f) offsetof(struct hv_config, f)
+static const struct key keys[] = {
+    {"memory_mb", KEY_UINT, FIELD(memory_mb), 0, 64, 65536, 2, NULL},
+    {"heap_mb", KEY_UINT, FIELD(heap_mb), 0, 4, 1024, 0, NULL},
+    {"debug_exit_port", KEY_UINT, FIELD(debug_exit_port), 0, 0, 0xffff, 0, NULL},
+    {"selftest", KEY_ENUM, FIELD(selftest), 0, 0, 0, 0, selftest_choices},
+    {"kernel", KEY_STRING, FIELD(kernel), HV_PATH_MAX, 0, 0, 0, NULL},
+    {"initrd", KEY_STRING, FIELD(initrd), HV_PATH_MAX, 0, 0, 0, NULL},
+    {"cmdline", KEY_STRING, FIELD(cmdline), HV_CMDLINE_MAX, 0, 0, 0, NULL},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void config_defaults(struct hv_config *cfg)
+{
+    uint8_t *p = (uint8_t *)cfg;
+    for (size_t i = 0; i < sizeof(*cfg); i++)
+        p[i] = 0;
+    cfg->memory_mb = 512;
+    cfg->heap_mb = 16;
+    cfg->debug_exit_port = HV_DEFAULT_DEBUG_EXIT_PORT;
+    cfg->selftest = HV_SELFTEST_NONE;
+}
+
+static int fail(struct config_error *err, unsigned line, const char *fmt, const char *a,
+                size_t alen)
+{
+    err->line = line;
+    fmt_snprintf(err->msg, sizeof(err->msg), fmt, (int)alen, a);
+    return -1;
+}
+
+/* Decimal or 0x-hex, no sign, no overflow. */
+static bool parse_uint(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    size_t i = 0;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        i = 2;
+    }
+    if (i == n)
+        return false;
+    for (; i < n; i++) {
+        unsigned d;
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int set_value(const struct key *k, struct hv_config *cfg, const char *v, size_t vlen,
+                     unsigned line, struct config_error *err)
+{
+    uint8_t *field = (uint8_t *)cfg + k->offset;
+    switch (k->kind) {
+    case KEY_UINT: {
+        uint64_t x;
+        if (!parse_uint(v, vlen, &x))
+            return fail(err, line, "bad value '%.*s': expected a number", v, vlen);
+        if (x < k->min || x > k->max) {
+            err->line = line;
+            fmt_snprintf(err->msg, sizeof(err->msg), "%s = %llu is out of range [%llu, %llu]",
+                         k->name, (unsigned long long)x, (unsigned long long)k->min,
+                         (unsigned long long)k->max);
+            return -1;
+        }
+        if (k->multiple && x % k->multiple) {
+            err->line = line;
+            fmt_snprintf(err->msg, sizeof(err->msg), "%s = %llu is not a multiple of %u",
+                         k->name, (unsigned long long)x, k->multiple);
+            return -1;
+        }
+        *(uint32_t *)field = (uint32_t)x;
+        return 0;
+    }
+    case KEY_STRING:
+        if (!str_copy_n((char *)field, k->size, v, vlen)) {
+            err->line = line;
+            fmt_snprintf(err->msg, sizeof(err->msg), "%s is too long (%zu bytes, limit %zu)",
+                         k->name, vlen, k->size - 1);
+            return -1;
+        }
+        return 0;
+    case KEY_ENUM:
+        for (uint32_t i = 0; k->choices[i]; i++) {
+            if (str_eq_n(v, vlen, k->choices[i])) {
+                *(uint32_t *)field = i;
+                return 0;
+            }
+        }
+        return fail(err, line, "bad value '%.*s'", v, vlen);
+    }
+    return -1;
+}
+
+int config_parse(const char *text, size_t len, struct hv_config *cfg, struct config_error *err)
+{
+    bool seen[NKEYS] = {false};
+    unsigned line = 0;
+    size_t pos = 0;
+
+    err->line = 0;
+    err->msg[0] = '\0';
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n')
+            end++;
+        line++;
+        const char *s = text + pos;
+        size_t n = end - pos;
+        pos = end + 1;
+
+        while (n && str_is_space(*s)) {
+            s++;
+            n--;
+        }
+        while (n && str_is_space(s[n - 1]))
+            n--;
+        if (n == 0 || *s == '#')
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '\0' || ((unsigned char)s[i] < 0x20 && s[i] != '\t'))
+                return fail(err, line, "control character in line%.*s", "", 0);
+        }
+
+        size_t eq = 0;
+        while (eq < n && s[eq] != '=')
+            eq++;
+        if (eq == n)
+            return fail(err, line, "expected 'key = value', got '%.*s'", s, n);
+        size_t klen = eq;
+        while (klen && str_is_space(s[klen - 1]))
+            klen--;
+        const char *v = s + eq + 1;
+        size_t vlen = n - eq - 1;
+        while (vlen && str_is_space(*v)) {
+            v++;
+            vlen--;
+        }
+        if (klen == 0)
+            return fail(err, line, "missing key before '='%.*s", "", 0);
+
+        size_t k = 0;
+        while (k < NKEYS && !str_eq_n(s, klen, keys[k].name))
+            k++;
+        if (k == NKEYS)
+            return fail(err, line, "unknown key '%.*s'", s, klen);
+        if (seen[k])
+            return fail(err, line, "duplicate key '%.*s'", s, klen);
+        seen[k] = true;
+        if (vlen == 0 && keys[k].kind != KEY_STRING)
+            return fail(err, line, "missing value for '%.*s'", s, klen);
+        if (set_value(&keys[k], cfg, v, vlen, line, err))
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,159 @@
+#include "lib/fwacpi.h"
+
+#include "lib/mem.h"
+
+#define MAX_TABLE (16u << 20)
+
+static const uint8_t *ptr(uint64_t pa)
+{
+    return (const uint8_t *)(uintptr_t)pa;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static bool checksum_ok(const uint8_t *p, uint32_t len)
+{
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + p[i]);
+    return sum == 0;
+}
+
+/* A table header (36 bytes) with a sane length and a valid checksum. */
+static const uint8_t *table(uint64_t pa, const char *sig, uint32_t *len)
+{
+    if (!pa)
+        return NULL;
+    const uint8_t *t = ptr(pa);
+    if (sig && memcmp(t, sig, 4))
+        return NULL;
+    *len = rd32(t + 4);
+    if (*len < 36 || *len > MAX_TABLE || !checksum_ok(t, *len))
+        return NULL;
+    return t;
+}
+
+static const uint8_t *find_fadt(uint64_t rsdp_pa, const char **why)
+{
+    const uint8_t *rsdp = ptr(rsdp_pa);
+    if (!rsdp_pa || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, 20)) {
+        *why = "no valid RSDP";
+        return NULL;
+    }
+    uint32_t len;
+    bool x = rsdp[15] >= 2 && rd64(rsdp + 24);
+    const uint8_t *root = x ? table(rd64(rsdp + 24), "XSDT", &len)
+                            : table(rd32(rsdp + 16), "RSDT", &len);
+    if (!root) {
+        *why = "no valid XSDT/RSDT";
+        return NULL;
+    }
+    unsigned esz = x ? 8 : 4;
+    for (uint32_t off = 36; off + esz <= len; off += esz) {
+        uint64_t pa = x ? rd64(root + off) : rd32(root + off);
+        uint32_t flen;
+        const uint8_t *t = table(pa, "FACP", &flen);
+        if (t && flen >= 116)
+            return t;
+    }
+    *why = "no valid FADT";
+    return NULL;
+}
+
+/* Generic Address Structure at p (12 bytes); only I/O and memory spaces count. */
+static struct acpi_reg gas(const uint8_t *p)
+{
+    struct acpi_reg r = {p[0], rd64(p + 4)};
+    if (r.space != ACPI_SPACE_IO && r.space != ACPI_SPACE_MEMORY)
+        r.addr = 0;
+    return r;
+}
+
+/* An AML integer constant at p: ZeroOp, OneOp or BytePrefix n. */
+static int aml_byte(const uint8_t *p, const uint8_t *end, uint8_t *v, const uint8_t **next)
+{
+    if (p >= end)
+        return -1;
+    if (*p == 0x00 || *p == 0x01) {
+        *v = *p;
+        *next = p + 1;
+        return 0;
+    }
+    if (*p == 0x0a && p + 1 < end) {
+        *v = p[1];
+        *next = p + 2;
+        return 0;
+    }
+    return -1;
+}
+
+/* Name(\_S5, Package(){a, b, ...}): find "_S5_" then PackageOp. */
+static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b)
+{
+    const uint8_t *end = dsdt + len;
+    for (const uint8_t *p = dsdt + 36; p + 5 < end; p++) {
+        if (memcmp(p, "_S5_", 4) || p[4] != 0x12)
+            continue;
+        const uint8_t *q = p + 5;
+        unsigned extra = q[0] >> 6; /* PkgLength: lead byte + 0..3 bytes */
+        q += 1 + extra + 1;         /* skip PkgLength and NumElements */
+        if (q >= end || aml_byte(q, end, a, &q) || aml_byte(q, end, b, &q))
+            continue;
+        return 0;
+    }
+    return -1;
+}
+
+int fwacpi_find_s5(uint64_t rsdp, struct acpi_s5 *out, const char **why)
+{
+    const uint8_t *fadt = find_fadt(rsdp, why);
+    if (!fadt)
+        return -1;
+    uint32_t flen = rd32(fadt + 4);
+
+    memset(out, 0, sizeof(*out));
+    out->hw_reduced = flen >= 116 && (rd32(fadt + 112) & (1u << 20));
+    if (out->hw_reduced) {
+        if (flen >= 256)
+            out->sleep_ctl = gas(fadt + 244);
+    } else {
+        out->pm1a_cnt = (struct acpi_reg){ACPI_SPACE_IO, rd32(fadt + 64)};
+        out->pm1b_cnt = (struct acpi_reg){ACPI_SPACE_IO, rd32(fadt + 68)};
+        if (flen >= 196) {
+            struct acpi_reg xa = gas(fadt + 172), xb = gas(fadt + 184);
+            if (xa.addr)
+                out->pm1a_cnt = xa;
+            if (xb.addr)
+                out->pm1b_cnt = xb;
+        }
+    }
+    if (!out->pm1a_cnt.addr && !out->sleep_ctl.addr) {
+        *why = "FADT names no PM1a control block or sleep control register";
+        return -1;
+    }
+
+    uint64_t dsdt_pa = flen >= 148 && rd64(fadt + 140) ? rd64(fadt + 140) : rd32(fadt + 40);
+    uint32_t dlen;
+    const uint8_t *dsdt = table(dsdt_pa, "DSDT", &dlen);
+    if (!dsdt) {
+        *why = "no valid DSDT";
+        return -1;
+    }
+    if (find_s5(dsdt, dlen, &out->slp_typa, &out->slp_typb)) {
+        *why = "DSDT has no \\_S5 package";
+        return -1;
+    }
+    return 0;
+}
