@@ -43,10 +43,10 @@ BOOT_SRC := $(wildcard boot/*.c)
 BOOT_OBJ := $(BOOT_SRC:%.c=$(B)/efi/%.o) $(BOOT_LIB_SRC:%.c=$(B)/efi/%.o)
 
 # --- host tests -----------------------------------------------------------------
-TEST_CFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Ihv/include -Ihv -Iboot \
 	-DVMBHV_VERSION='"test"'
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-Wall -Wextra -Werror -Ihv/include -Ihv -Iboot
 
 # Each unit test links the units it names (besides its own source) in tests/unit/<t>.deps.
@@ -96,11 +96,13 @@ run: check-deps all
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive)
 
 # --- tests ------------------------------------------------------------------------
-$(B)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $(wildcard tests/unit/*.h)
+.SECONDEXPANSION:
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.deps) \
+		$(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(TEST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
+	$(HOSTCC) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
 
-$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.deps)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(shell cat tests/fuzz/$*.deps)
 

@@ -25,7 +25,7 @@ static void pad(struct out *o, char c, int n)
 static void put_str(struct out *o, const char *s, int width, int prec, bool left)
 {
     int n = 0;
-    while (s[n] && (prec < 0 || n < prec))
+    while ((prec < 0 || n < prec) && s[n])
         n++;
     if (!left)
         pad(o, ' ', width - n);

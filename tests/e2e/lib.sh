@@ -1,0 +1,71 @@
+# The e2e scenario API. A scenario (tests/e2e/scenarios/NN-name.sh) is sourced
+# in its own subshell; it writes a config, boots once, and asserts on the log.
+#   config <<EOF ... EOF      the scenario's hv.cfg
+#   esp_add SRC DEST          an extra file on the boot volume (replaces one)
+#   esp_del PATH              remove a file from the boot volume
+#   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
+#   expect REGEX [what]       a log line must match (grep -E)
+#   expect_not REGEX [what]   no log line may match
+#   expect_status N           qemu.sh's exit status (verdict, 3, 124)
+#   expect_order RE1 RE2      the first match of RE1 precedes the first of RE2
+# A failed assertion marks the scenario failed; the runner prints the log tail.
+SCENARIO_FAILED=0
+ESP_EXTRA=()
+ESP_DELETE=()
+CFG=$WORK/hv.cfg
+
+config() { cat > "$CFG"; }
+esp_add() { ESP_EXTRA+=("$1=$2"); }
+esp_del() { ESP_DELETE+=("$1"); }
+
+boot() {
+    local timeout=${E2E_TIMEOUT:-90} extra=()
+    while (($#)); do
+        case $1 in
+        --timeout) timeout=$2; shift 2 ;;
+        --) shift; extra=(-- "$@"); break ;;
+        esac
+    done
+    [ -f "$CFG" ] || config < config/hv.cfg
+    scripts/mkesp.sh "$WORK/esp.img" build/BOOTX64.EFI build/hv.elf "$CFG" "${ESP_EXTRA[@]}"
+    local f
+    for f in "${ESP_DELETE[@]}"; do mdel -i "$WORK/esp.img" "::/$f"; done
+    local t0=$SECONDS
+    scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" --quiet \
+        "${extra[@]}" 2> "$WORK/qemu.err"
+    STATUS=$?
+    BOOT_SECONDS=$((SECONDS - t0))
+    echo "boot took ${BOOT_SECONDS}s, qemu.sh status $STATUS"
+    # serial output carries \r\n and firmware escape codes: keep a clean copy
+    sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$LOG" > "$LOG.txt"
+}
+
+fail() {
+    echo "  FAILED: $*"
+    SCENARIO_FAILED=1
+}
+
+expect() {
+    grep -Eq -- "$1" "$LOG.txt" || fail "no line matches /$1/${2:+ ($2)}"
+}
+
+expect_not() {
+    grep -Eq -- "$1" "$LOG.txt" && fail "a line matches /$1/${2:+ ($2)}: $(grep -Em1 -- "$1" "$LOG.txt")"
+    return 0
+}
+
+expect_status() {
+    [ "$STATUS" = "$1" ] || fail "qemu.sh status $STATUS, expected $1 ($(cat "$WORK/qemu.err" | tail -n1))"
+}
+
+expect_order() {
+    local a b
+    a=$(grep -Enm1 -- "$1" "$LOG.txt" | cut -d: -f1)
+    b=$(grep -Enm1 -- "$2" "$LOG.txt" | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && ((a < b)) || fail "/$1/ (line ${a:-none}) not before /$2/ (line ${b:-none})"
+}
+
+# The value of key=value in the first line matching REGEX.
+log_field() {
+    grep -Em1 -- "$1" "$LOG.txt" | grep -o "$2=[^ ]*" | head -n1 | cut -d= -f2
+}

@@ -1,0 +1,141 @@
+/* hv.cfg parser: good files, every error with its line number, hostile text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/config.h"
+
+static int parse(const char *text, struct hv_config *cfg, struct config_error *err)
+{
+    config_defaults(cfg);
+    return config_parse(text, strlen(text), cfg, err);
+}
+
+static void expect_error(const char *text, unsigned line, const char *needle)
+{
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse(text, &cfg, &err), -1);
+    assert_int_equal(err.line, line);
+    if (!strstr(err.msg, needle))
+        fail_msg("message '%s' lacks '%s'", err.msg, needle);
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse("", &cfg, &err), 0);
+    assert_int_equal(cfg.memory_mb, 512);
+    assert_int_equal(cfg.heap_mb, 16);
+    assert_int_equal(cfg.debug_exit_port, 0xf4);
+    assert_int_equal(cfg.selftest, HV_SELFTEST_NONE);
+    assert_string_equal(cfg.kernel, "");
+    assert_string_equal(cfg.cmdline, "");
+}
+
+static void full_file(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    const char *text = "# comment\n"
+                       "\n"
+                       "  memory_mb   =  1024  \r\n"
+                       "heap_mb=32\n"
+                       "\t# indented comment\n"
+                       "debug_exit_port = 0x501\n"
+                       "kernel = hv/vmlinuz\n"
+                       "initrd = hv/initrd\n"
+                       "cmdline = console=ttyS0 quiet a=b=c #notacomment\n"
+                       "selftest = exception"; /* no final newline */
+    assert_int_equal(parse(text, &cfg, &err), 0);
+    assert_int_equal(cfg.memory_mb, 1024);
+    assert_int_equal(cfg.heap_mb, 32);
+    assert_int_equal(cfg.debug_exit_port, 0x501);
+    assert_int_equal(cfg.selftest, HV_SELFTEST_EXCEPTION);
+    assert_string_equal(cfg.kernel, "hv/vmlinuz");
+    assert_string_equal(cfg.initrd, "hv/initrd");
+    assert_string_equal(cfg.cmdline, "console=ttyS0 quiet a=b=c #notacomment");
+}
+
+static void empty_string_value(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse("cmdline =\n", &cfg, &err), 0);
+    assert_string_equal(cfg.cmdline, "");
+}
+
+static void errors_name_the_line(void **state)
+{
+    (void)state;
+    expect_error("memory_mb = 512\nfoo = 1\n", 2, "unknown key 'foo'");
+    expect_error("\n\n\nmemory_mb 512\n", 4, "expected 'key = value'");
+    expect_error("= 5\n", 1, "missing key");
+    expect_error("memory_mb =\n", 1, "missing value");
+    expect_error("memory_mb = 12x\n", 1, "expected a number");
+    expect_error("memory_mb = -5\n", 1, "expected a number");
+    expect_error("memory_mb = 0x\n", 1, "expected a number");
+    expect_error("memory_mb = 32\n", 1, "out of range");
+    expect_error("memory_mb = 65538\n", 1, "out of range");
+    expect_error("memory_mb = 513\n", 1, "multiple of 2");
+    expect_error("memory_mb = 99999999999999999999999\n", 1, "expected a number");
+    expect_error("debug_exit_port = 0x10000\n", 1, "out of range");
+    expect_error("selftest = maybe\n", 1, "bad value 'maybe'");
+    expect_error("memory_mb = 512\nmemory_mb = 1024\n", 2, "duplicate key");
+    expect_error("kernel = a\x01b\n", 1, "control character");
+}
+
+static void overlong_values(void **state)
+{
+    (void)state;
+    char text[HV_CMDLINE_MAX + 64];
+    strcpy(text, "cmdline = ");
+    size_t n = strlen(text);
+    memset(text + n, 'a', HV_CMDLINE_MAX);
+    text[n + HV_CMDLINE_MAX] = '\0';
+    expect_error(text, 1, "too long");
+
+    /* exactly at the limit fits */
+    text[n + HV_CMDLINE_MAX - 1] = '\0';
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse(text, &cfg, &err), 0);
+    assert_int_equal(strlen(cfg.cmdline), HV_CMDLINE_MAX - 1);
+}
+
+static void embedded_nul_and_no_terminator(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    const char text[] = {'m', 'e', 'm', 'o', 'r', 'y', '_', 'm', 'b', '=', '6', '\0', '4'};
+    config_defaults(&cfg);
+    assert_int_equal(config_parse(text, sizeof(text), &cfg, &err), -1);
+    assert_int_equal(err.line, 1);
+
+    /* text is a slice: bytes past len are never read */
+    const char slice[] = {'h', 'e', 'a', 'p', '_', 'm', 'b', '=', '8', 'X'};
+    config_defaults(&cfg);
+    assert_int_equal(config_parse(slice, sizeof(slice) - 1, &cfg, &err), 0);
+    assert_int_equal(cfg.heap_mb, 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(full_file),
+        cmocka_unit_test(empty_string_value),
+        cmocka_unit_test(errors_name_the_line),
+        cmocka_unit_test(overlong_values),
+        cmocka_unit_test(embedded_nul_and_no_terminator),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,159 @@
+/* Reading the firmware's ACPI tables for S5: classic and hardware-reduced FADTs,
+ * RSDT and XSDT roots, and broken tables refused with a reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sys/mman.h>
+
+#include "lib/fwacpi.h"
+
+/* Below 4 GiB, so RSDT's 32-bit pointers can name it too. */
+static uint8_t *mem;
+#define MEM_SIZE 8192
+#define RSDP_OFF 0
+#define XSDT_OFF 64
+#define FADT_OFF 256
+#define DSDT_OFF 1024
+
+static uint64_t pa(size_t off) { return (uint64_t)(uintptr_t)(mem + off); }
+static void put32(size_t off, uint32_t v) { memcpy(mem + off, &v, 4); }
+static void put64(size_t off, uint64_t v) { memcpy(mem + off, &v, 8); }
+
+static void fix_checksum(size_t off, size_t len, size_t at)
+{
+    uint8_t sum = 0;
+    mem[off + at] = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + mem[off + i]);
+    mem[off + at] = (uint8_t)(0 - sum);
+}
+
+static void header(size_t off, const char *sig, uint32_t len)
+{
+    memcpy(mem + off, sig, 4);
+    put32(off + 4, len);
+}
+
+/* DSDT body: Name(\_S5, Package(0x04){0x05, 0x05, Zero, Zero}) */
+static const uint8_t s5_aml[] = {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0a, 0x04,
+                                 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00};
+
+static void build(int xsdt, int hw_reduced)
+{
+    memset(mem, 0, MEM_SIZE);
+    memcpy(mem + RSDP_OFF, "RSD PTR ", 8);
+    mem[RSDP_OFF + 15] = xsdt ? 2 : 0;
+    if (xsdt) {
+        put64(RSDP_OFF + 24, pa(XSDT_OFF));
+        header(XSDT_OFF, "XSDT", 36 + 16);
+        put64(XSDT_OFF + 36, pa(DSDT_OFF)); /* not a FADT: must be skipped */
+        put64(XSDT_OFF + 44, pa(FADT_OFF));
+        fix_checksum(XSDT_OFF, 52, 9);
+    } else {
+        put32(RSDP_OFF + 16, (uint32_t)pa(XSDT_OFF));
+        header(XSDT_OFF, "RSDT", 36 + 4);
+        put32(XSDT_OFF + 36, (uint32_t)pa(FADT_OFF));
+        fix_checksum(XSDT_OFF, 40, 9);
+    }
+    fix_checksum(RSDP_OFF, 20, 8);
+    header(FADT_OFF, "FACP", 276);
+    put32(FADT_OFF + 40, (uint32_t)pa(DSDT_OFF));
+    put32(FADT_OFF + 64, 0x604);
+    if (hw_reduced) {
+        put32(FADT_OFF + 64, 0);
+        put32(FADT_OFF + 112, 1u << 20);
+        mem[FADT_OFF + 244] = 1; /* I/O */
+        put64(FADT_OFF + 248, 0x510);
+    }
+    put64(FADT_OFF + 140, pa(DSDT_OFF));
+    fix_checksum(FADT_OFF, 276, 9);
+    header(DSDT_OFF, "DSDT", 36 + sizeof(s5_aml));
+    memcpy(mem + DSDT_OFF + 36, s5_aml, sizeof(s5_aml));
+    fix_checksum(DSDT_OFF, 36 + sizeof(s5_aml), 9);
+}
+
+static void classic_fadt_via_xsdt(void **state)
+{
+    (void)state;
+    struct acpi_s5 s5;
+    const char *why = NULL;
+    build(1, 0);
+    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), 0);
+    assert_false(s5.hw_reduced);
+    assert_int_equal(s5.pm1a_cnt.space, ACPI_SPACE_IO);
+    assert_int_equal(s5.pm1a_cnt.addr, 0x604);
+    assert_int_equal(s5.pm1b_cnt.addr, 0);
+    assert_int_equal(s5.slp_typa, 5);
+    assert_int_equal(s5.slp_typb, 5);
+}
+
+static void rsdt_and_hw_reduced(void **state)
+{
+    (void)state;
+    struct acpi_s5 s5;
+    const char *why = NULL;
+    build(0, 1);
+    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), 0);
+    assert_true(s5.hw_reduced);
+    assert_int_equal(s5.sleep_ctl.addr, 0x510);
+    assert_int_equal(s5.sleep_ctl.space, ACPI_SPACE_IO);
+}
+
+static void expect_fail(const char *needle)
+{
+    struct acpi_s5 s5;
+    const char *why = NULL;
+    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), -1);
+    assert_non_null(why);
+    if (!strstr(why, needle))
+        fail_msg("reason '%s' lacks '%s'", why, needle);
+}
+
+static void broken_tables(void **state)
+{
+    (void)state;
+    struct acpi_s5 s5;
+    const char *why = NULL;
+    assert_int_equal(fwacpi_find_s5(0, &s5, &why), -1);
+
+    build(1, 0);
+    mem[RSDP_OFF + 8] ^= 1;
+    expect_fail("RSDP");
+    build(1, 0);
+    mem[XSDT_OFF + 20] ^= 1;
+    expect_fail("XSDT");
+    build(1, 0);
+    mem[FADT_OFF + 100] ^= 1;
+    expect_fail("FADT");
+    build(1, 0);
+    put32(FADT_OFF + 4, 1u << 30); /* absurd length */
+    expect_fail("FADT");
+    build(1, 0);
+    mem[DSDT_OFF + 40] ^= 1;
+    expect_fail("DSDT");
+    build(1, 0);
+    mem[DSDT_OFF + 36 + 2] = 'X'; /* _X5_ */
+    fix_checksum(DSDT_OFF, 36 + sizeof(s5_aml), 9);
+    expect_fail("_S5");
+    build(1, 0);
+    put32(FADT_OFF + 64, 0);
+    fix_checksum(FADT_OFF, 276, 9);
+    expect_fail("PM1a");
+}
+
+int main(void)
+{
+    mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+               -1, 0);
+    if (mem == MAP_FAILED)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(classic_fadt_via_xsdt),
+        cmocka_unit_test(rsdt_and_hw_reduced),
+        cmocka_unit_test(broken_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,148 @@
+/* hv/lib: formatting, strings, CRC-32, the page heap, the log line format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/crc32.h"
+#include "lib/fmt.h"
+#include "lib/heap.h"
+#include "lib/log.h"
+#include "lib/str.h"
+
+static char logged[1024];
+static size_t logged_len;
+
+void console_write(const char *s, size_t n)
+{
+    memcpy(logged + logged_len, s, n);
+    logged_len += n;
+    logged[logged_len] = '\0';
+}
+
+#define FMT(expect, ...)                                                                           \
+    do {                                                                                           \
+        char b[128];                                                                               \
+        int n = fmt_snprintf(b, sizeof(b), __VA_ARGS__);                                           \
+        assert_string_equal(b, expect);                                                            \
+        assert_int_equal(n, (int)strlen(expect));                                                  \
+    } while (0)
+
+static void formats(void **state)
+{
+    (void)state;
+    FMT("42 -7 0 2147483647 -2147483648", "%d %i %d %d %d", 42, -7, 0, 2147483647,
+        (int)-2147483648);
+    FMT("ffffffff 4294967295", "%x %u", 0xffffffffu, 0xffffffffu);
+    FMT("0x00001234 ABCD", "0x%08x %X", 0x1234, 0xabcd);
+    FMT("18446744073709551615 -9223372036854775808", "%llu %lld", 18446744073709551615ull,
+        (long long)INT64_MIN);
+    FMT("ffffffffffffffff", "%lx", ~0ul);
+    FMT("[  ab] [ab  ] [abc]", "[%4s] [%-4s] [%.3s]", "ab", "ab", "abcdef");
+    FMT("[xy]", "[%.*s]", 2, "xyz");
+    {
+        /* precision bounds the read: the bytes need no terminator */
+        char *unterminated = malloc(3);
+        memcpy(unterminated, "abc", 3);
+        FMT("[abc]", "[%.*s]", 3, unterminated);
+        free(unterminated);
+    }
+/* Deliberately odd formats: what the formatter does with them is the test. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+#pragma GCC diagnostic ignored "-Wformat-extra-args"
+    FMT("(null) % %q c", "%s %% %q %c", (char *)NULL, 'c');
+    FMT("[  -5] [-5  ] [-005]", "[%4d] [%-4d] [%04d]", -5, -5, -5);
+    FMT("17 0x10", "%zu %p", (size_t)17, (void *)0x10);
+    FMT("end", "end%");
+#pragma GCC diagnostic pop
+}
+
+static void truncation(void **state)
+{
+    (void)state;
+    char b[8];
+    memset(b, 'z', sizeof(b));
+    assert_int_equal(fmt_snprintf(b, sizeof(b), "%s", "0123456789"), 10);
+    assert_string_equal(b, "0123456");
+    assert_int_equal(fmt_snprintf(b, 0, "abc"), 3);
+    assert_int_equal(b[0], '0'); /* cap 0: untouched */
+    assert_int_equal(fmt_snprintf(b, 1, "abc"), 3);
+    assert_string_equal(b, "");
+}
+
+static void strings(void **state)
+{
+    (void)state;
+    char d[4];
+    assert_int_equal(str_len("abc"), 3);
+    assert_int_equal(str_nlen("abcdef", 4), 4);
+    assert_true(str_eq("a", "a"));
+    assert_false(str_eq("a", "ab"));
+    assert_true(str_eq_n("memory_mb=1", 9, "memory_mb"));
+    assert_false(str_eq_n("memory", 6, "memory_mb"));
+    assert_false(str_eq_n("memory_mbx", 10, "memory_mb"));
+    assert_true(str_copy_n(d, sizeof(d), "abc", 3));
+    assert_string_equal(d, "abc");
+    assert_false(str_copy_n(d, sizeof(d), "abcd", 4));
+    assert_false(str_copy_n(d, 0, "", 0));
+}
+
+static void crc(void **state)
+{
+    (void)state;
+    assert_int_equal(crc32("", 0), 0);
+    assert_int_equal(crc32("123456789", 9), 0xcbf43926u); /* the standard check value */
+    assert_int_equal(crc32("The quick brown fox jumps over the lazy dog", 43), 0x414fa339u);
+}
+
+static void heap_pages(void **state)
+{
+    (void)state;
+    uint8_t *mem = aligned_alloc(PAGE_SIZE, 8 * PAGE_SIZE);
+    memset(mem, 0xaa, 8 * PAGE_SIZE);
+    struct heap h;
+    /* an unaligned start loses its partial page */
+    heap_init(&h, (uint64_t)(uintptr_t)mem + 100, 8 * PAGE_SIZE - 100);
+    assert_int_equal(h.base, (uint64_t)(uintptr_t)mem + PAGE_SIZE);
+    assert_int_equal(h.size, 7 * PAGE_SIZE);
+    uint8_t *a = heap_alloc_pages(&h, 3);
+    assert_ptr_equal(a, mem + PAGE_SIZE);
+    for (size_t i = 0; i < 3 * PAGE_SIZE; i++)
+        assert_int_equal(a[i], 0);
+    assert_null(heap_alloc_pages(&h, 5));
+    assert_null(heap_alloc_pages(&h, 0));
+    assert_null(heap_alloc_pages(&h, SIZE_MAX / 2));
+    assert_non_null(heap_alloc_pages(&h, 4));
+    assert_null(heap_alloc_pages(&h, 1));
+    free(mem);
+}
+
+static void log_lines(void **state)
+{
+    (void)state;
+    logged_len = 0;
+    hv_log("svm", "revision %u", 1);
+    assert_string_equal(logged, "hv: svm: revision 1\n");
+
+    char big[600];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    logged_len = 0;
+    hv_log("area", "%s", big);
+    assert_int_equal(logged_len, 255); /* truncated, still one line */
+    assert_int_equal(logged[254], '\n');
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(formats),    cmocka_unit_test(truncation), cmocka_unit_test(strings),
+        cmocka_unit_test(crc),        cmocka_unit_test(heap_pages), cmocka_unit_test(log_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
