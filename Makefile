@@ -25,9 +25,10 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z max-page-size
 	-z norelro --hash-style=sysv -T linker/hv.ld
 
 HV_LIB_SRC  := $(wildcard hv/lib/*.c)
-HV_ARCH_SRC := $(wildcard hv/arch/x86/*.c)
+HV_ARCH_SRC := $(filter-out hv/arch/x86/asm-offsets.c,$(wildcard hv/arch/x86/*.c))
 HV_ASM_SRC  := $(wildcard hv/arch/x86/*.asm)
-HV_SRC      := hv/main.c $(HV_ARCH_SRC) $(HV_LIB_SRC)
+HV_CORE_SRC := $(wildcard hv/*.c hv/vm/*.c hv/hyperv/*.c hv/vmbus/*.c hv/devices/*.c)
+HV_SRC      := $(HV_CORE_SRC) $(HV_ARCH_SRC) $(HV_LIB_SRC)
 HV_OBJ      := $(HV_SRC:%.c=$(B)/%.o) $(HV_ASM_SRC:%.asm=$(B)/%.asm.o)
 
 # --- the UEFI loader (GNU-EFI) ------------------------------------------------
@@ -55,9 +56,22 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(B)/tests/unit/%)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%)
 
-ESP_CFG ?= config/hv.cfg
+# --- what the guest runs (README: "Choosing what runs") ---------------------------
+HVCFG ?= config/hv.cfg
+KERNEL_PKG ?= linux-image-cloud-amd64
+GUEST_MODULES ?=
+ifeq ($(KERNEL),)
+RUN_KERNEL := $(B)/guest/vmlinuz
+else
+RUN_KERNEL := $(KERNEL)
+endif
+ifeq ($(INITRD),)
+RUN_INITRD := $(B)/guest/initrd.cpio.gz
+else
+RUN_INITRD := $(INITRD)
+endif
 
-.PHONY: all deps check-deps run test unit fuzz-bins unit-bins fuzz bench clean format
+.PHONY: all deps check-deps run test unit fuzz-bins unit-bins fuzz bench clean format FORCE
 all: $(B)/esp.img
 
 deps:
@@ -70,9 +84,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/%.asm.o: %.asm
+$(B)/%.asm.o: %.asm $(B)/asm-offsets.inc
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -MD $(@:.o=.d) $< -o $@
+	$(NASM) -f elf64 -g -I$(B)/ -MD $(@:.o=.d) $< -o $@
+
+# C struct offsets for NASM: "->NAME value" markers from the compiler's output.
+$(B)/asm-offsets.inc: hv/arch/x86/asm-offsets.c hv/arch/x86/vmcb.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -S -o - $< | sed -n 's/.*->\([A-Z0-9_]*\) \$$\?\([0-9]*\).*/%define \1 \2/p' > $@
 
 $(B)/hv.elf: $(HV_OBJ) linker/hv.ld
 	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJ)
@@ -89,8 +108,22 @@ $(B)/BOOTX64.EFI: $(B)/loader.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target=efi-app-x86_64 --subsystem=10 $< $@
 
-$(B)/esp.img: $(B)/BOOTX64.EFI $(B)/hv.elf $(ESP_CFG) scripts/mkesp.sh
-	scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/hv.elf $(ESP_CFG)
+# The guest kernel comes from Debian packages, cached in build/cache (offline later).
+$(B)/guest/vmlinuz: FORCE
+	@guest/fetch-kernel.sh $(KERNEL_PKG)
+
+$(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(RUN_KERNEL)
+	guest/mkinitramfs.sh $@ $(GUEST_MODULES)
+
+# The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1.
+$(B)/hv.cfg: FORCE
+	@mkdir -p $(B)
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(B)/esp.img: $(B)/BOOTX64.EFI $(B)/hv.elf $(B)/hv.cfg $(RUN_KERNEL) $(RUN_INITRD) scripts/mkesp.sh
+	scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/hv.elf $(B)/hv.cfg \
+		$(RUN_KERNEL)=hv/vmlinuz $(RUN_INITRD)=hv/initrd
 
 run: check-deps all
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive)

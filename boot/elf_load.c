@@ -31,16 +31,16 @@ struct elf64_rela {
 };
 _Static_assert(sizeof(struct elf64_rela) == 24, "Elf64_Rela");
 
-#define ET_DYN             3
-#define EM_X86_64          62
-#define PT_LOAD            1
-#define PT_DYNAMIC         2
-#define DT_NULL            0
-#define DT_RELA            7
-#define DT_RELASZ          8
-#define DT_RELAENT         9
-#define R_X86_64_RELATIVE  8
-#define PAGE_SIZE          4096ull
+#define ET_DYN            3
+#define EM_X86_64         62
+#define PT_LOAD           1
+#define PT_DYNAMIC        2
+#define DT_NULL           0
+#define DT_RELA           7
+#define DT_RELASZ         8
+#define DT_RELAENT        9
+#define R_X86_64_RELATIVE 8
+#define PAGE_SIZE         4096ull
 
 static bool in_file(uint64_t off, uint64_t len, size_t size)
 {

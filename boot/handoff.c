@@ -36,8 +36,7 @@ EFI_STATUS handoff(EFI_HANDLE image, struct hv_boot_info *bi)
     s = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, EFI_SIZE_TO_PAGES(cap), &buf);
     if (EFI_ERROR(s))
         return s;
-    say("boot: exiting boot services; hypervisor entry at 0x%llx",
-        (unsigned long long)bi->entry);
+    say("boot: exiting boot services; hypervisor entry at 0x%llx", (unsigned long long)bi->entry);
 
     UINT8 *map = (UINT8 *)(UINTN)buf;
     /* After a failed ExitBootServices only GetMemoryMap may be called: retry

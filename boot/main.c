@@ -20,8 +20,8 @@ static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
 
 static EFI_STATUS fail(EFI_STATUS s)
 {
-    say("boot: stopping: returning to the firmware with status 0x%llx (%s)",
-        (unsigned long long)s, efi_status_name(s));
+    say("boot: stopping: returning to the firmware with status 0x%llx (%s)", (unsigned long long)s,
+        efi_status_name(s));
     return s;
 }
 
@@ -51,8 +51,8 @@ static EFI_STATUS load_config(struct hv_config *cfg)
         say("boot: error: %s:%u: %s", CONFIG_PATH, err.line, err.msg);
         return EFI_INVALID_PARAMETER;
     }
-    say("boot: config %s: memory_mb=%u heap_mb=%u kernel=%s initrd=%s", CONFIG_PATH,
-        cfg->memory_mb, cfg->heap_mb, cfg->kernel[0] ? cfg->kernel : "(none)",
+    say("boot: config %s: memory_mb=%u heap_mb=%u kernel=%s initrd=%s", CONFIG_PATH, cfg->memory_mb,
+        cfg->heap_mb, cfg->kernel[0] ? cfg->kernel : "(none)",
         cfg->initrd[0] ? cfg->initrd : "(none)");
     return EFI_SUCCESS;
 }

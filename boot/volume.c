@@ -10,18 +10,30 @@ static EFI_FILE_HANDLE root;
 const char *efi_status_name(EFI_STATUS s)
 {
     switch (s) {
-    case EFI_SUCCESS: return "success";
-    case EFI_NOT_FOUND: return "not found";
-    case EFI_OUT_OF_RESOURCES: return "out of resources";
-    case EFI_INVALID_PARAMETER: return "invalid parameter";
-    case EFI_DEVICE_ERROR: return "device error";
-    case EFI_VOLUME_CORRUPTED: return "volume corrupted";
-    case EFI_ACCESS_DENIED: return "access denied";
-    case EFI_BAD_BUFFER_SIZE: return "bad buffer size";
-    case EFI_BUFFER_TOO_SMALL: return "buffer too small";
-    case EFI_LOAD_ERROR: return "load error";
-    case EFI_UNSUPPORTED: return "unsupported";
-    default: return "error";
+    case EFI_SUCCESS:
+        return "success";
+    case EFI_NOT_FOUND:
+        return "not found";
+    case EFI_OUT_OF_RESOURCES:
+        return "out of resources";
+    case EFI_INVALID_PARAMETER:
+        return "invalid parameter";
+    case EFI_DEVICE_ERROR:
+        return "device error";
+    case EFI_VOLUME_CORRUPTED:
+        return "volume corrupted";
+    case EFI_ACCESS_DENIED:
+        return "access denied";
+    case EFI_BAD_BUFFER_SIZE:
+        return "bad buffer size";
+    case EFI_BUFFER_TOO_SMALL:
+        return "buffer too small";
+    case EFI_LOAD_ERROR:
+        return "load error";
+    case EFI_UNSUPPORTED:
+        return "unsupported";
+    default:
+        return "error";
     }
 }
 

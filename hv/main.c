@@ -2,17 +2,20 @@
  * have, and (from the next milestone on) build and run the guest. */
 #include "arch/x86/arch.h"
 #include "boot_info.h"
+#include "guest.h"
 #include "lib/crc32.h"
+#include "lib/fwacpi.h"
 #include "lib/log.h"
 #include "verdict.h"
 
 static const char *const mem_type_names[HV_MEM_TYPE_COUNT] = {
-    "reserved",     "loader-code", "loader-data",  "boot-code",    "boot-data",
-    "runtime-code", "runtime-data", "conventional", "unusable",     "acpi-reclaim",
-    "acpi-nvs",     "mmio",        "mmio-port",    "pal-code",     "persistent",
+    "reserved",     "loader-code",  "loader-data",  "boot-code", "boot-data",
+    "runtime-code", "runtime-data", "conventional", "unusable",  "acpi-reclaim",
+    "acpi-nvs",     "mmio",         "mmio-port",    "pal-code",  "persistent",
 };
 
 static struct heap heap;
+static struct fw_acpi fw_acpi;
 
 static void log_memory_map(const struct hv_boot_info *bi)
 {
@@ -53,8 +56,7 @@ static void log_image(const char *what, const struct hv_image *img)
 
 static bool handoff_ok(const struct hv_boot_info *bi)
 {
-    if (bi->magic != HV_BOOT_MAGIC || bi->version != HV_BOOT_VERSION ||
-        bi->size != sizeof(*bi)) {
+    if (bi->magic != HV_BOOT_MAGIC || bi->version != HV_BOOT_VERSION || bi->size != sizeof(*bi)) {
         hv_log("boot", "bad handoff: magic 0x%llx version %u size %u (want version %u size %u)",
                (unsigned long long)bi->magic, bi->version, bi->size, HV_BOOT_VERSION,
                (unsigned)sizeof(*bi));
@@ -73,11 +75,17 @@ __attribute__((noreturn)) void hv_main(struct hv_boot_info *bi);
 void hv_main(struct hv_boot_info *bi)
 {
     serial_init();
-    power_init(0, HV_DEFAULT_DEBUG_EXIT_PORT);
+    power_init(NULL, HV_DEFAULT_DEBUG_EXIT_PORT);
     hv_log("boot", "vmbhv " VMBHV_VERSION " hypervisor");
     if (!handoff_ok(bi))
         arch_stop(HV_VERDICT_HV_ERROR);
-    power_init(bi->rsdp, bi->config.debug_exit_port);
+    const char *why;
+    const struct fw_acpi *fw = &fw_acpi;
+    if (fwacpi_read(bi->rsdp, &fw_acpi, &why)) {
+        hv_log("boot", "firmware ACPI tables unusable: %s", why);
+        fw = NULL;
+    }
+    power_init(fw, bi->config.debug_exit_port);
     gdt_init();
     idt_init();
     heap_init(&heap, bi->heap.base, bi->heap.size);
@@ -91,11 +99,9 @@ void hv_main(struct hv_boot_info *bi)
            (unsigned long long)bi->hv_image.base,
            (unsigned long long)(bi->hv_image.base + bi->hv_image.size - 1),
            (unsigned long long)bi->hv_image.size >> 10, (unsigned long long)(uintptr_t)bi);
-    hv_log("boot", "heap at 0x%llx (%llu MiB), %llu KiB used",
-           (unsigned long long)bi->heap.base, (unsigned long long)bi->heap.size >> 20,
-           (unsigned long long)heap.used >> 10);
-    hv_log("boot", "guest RAM at 0x%llx-0x%llx (%llu MiB)",
-           (unsigned long long)bi->guest_ram.base,
+    hv_log("boot", "heap at 0x%llx (%llu MiB), %llu KiB used", (unsigned long long)bi->heap.base,
+           (unsigned long long)bi->heap.size >> 20, (unsigned long long)heap.used >> 10);
+    hv_log("boot", "guest RAM at 0x%llx-0x%llx (%llu MiB)", (unsigned long long)bi->guest_ram.base,
            (unsigned long long)(bi->guest_ram.base + bi->guest_ram.size - 1),
            (unsigned long long)bi->guest_ram.size >> 20);
     hv_log("boot", "firmware RSDP at 0x%llx", (unsigned long long)bi->rsdp);
@@ -111,6 +117,7 @@ void hv_main(struct hv_boot_info *bi)
         hv_log("selftest", "taking an exception on purpose");
         arch_selftest_exception();
     }
+    uint64_t tsc_hz = tsc_calibrate(fw);
     hv_log("boot", "ready");
-    arch_stop(HV_VERDICT_PASS);
+    guest_run(bi, &heap, fw, tsc_hz);
 }

@@ -7,8 +7,8 @@
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
 #define HV_BOOT_VERSION 1u
 
-#define HV_PATH_MAX     128
-#define HV_CMDLINE_MAX  1024
+#define HV_PATH_MAX      128
+#define HV_CMDLINE_MAX   1024
 #define HV_BOOT_MMAP_MAX 512
 
 /* How the run ends: QEMU's isa-debug-exit port if present, else ACPI S5. */
@@ -91,9 +91,9 @@ struct hv_boot_info {
     uint32_t reserved;
     struct hv_mmap_entry mmap[HV_BOOT_MMAP_MAX];
 };
-_Static_assert(sizeof(struct hv_boot_info) ==
-                   16 + 3 * 16 + 16 + 2 * sizeof(struct hv_image) + sizeof(struct hv_config) + 8 +
-                       HV_BOOT_MMAP_MAX * 32,
+_Static_assert(sizeof(struct hv_boot_info) == 16 + 3 * 16 + 16 + 2 * sizeof(struct hv_image) +
+                                                  sizeof(struct hv_config) + 8 +
+                                                  HV_BOOT_MMAP_MAX * 32,
                "hv_boot_info layout");
 
 #endif

@@ -11,10 +11,10 @@ enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM };
 struct key {
     const char *name;
     enum key_kind kind;
-    size_t offset;      /* into struct hv_config */
-    size_t size;        /* string capacity */
-    uint64_t min, max;  /* KEY_UINT range */
-    uint32_t multiple;  /* KEY_UINT: value must be a multiple of this (0: any) */
+    size_t offset;              /* into struct hv_config */
+    size_t size;                /* string capacity */
+    uint64_t min, max;          /* KEY_UINT range */
+    uint32_t multiple;          /* KEY_UINT: value must be a multiple of this (0: any) */
     const char *const *choices; /* KEY_ENUM: index = stored value */
 };
 
@@ -22,7 +22,7 @@ static const char *const selftest_choices[] = {"none", "exception", NULL};
 
 #define FIELD(f) offsetof(struct hv_config, f)
 static const struct key keys[] = {
-    {"memory_mb", KEY_UINT, FIELD(memory_mb), 0, 64, 65536, 2, NULL},
+    {"memory_mb", KEY_UINT, FIELD(memory_mb), 0, 64, 3584, 2, NULL},
     {"heap_mb", KEY_UINT, FIELD(heap_mb), 0, 4, 1024, 0, NULL},
     {"debug_exit_port", KEY_UINT, FIELD(debug_exit_port), 0, 0, 0xffff, 0, NULL},
     {"selftest", KEY_ENUM, FIELD(selftest), 0, 0, 0, 0, selftest_choices},
@@ -100,8 +100,8 @@ static int set_value(const struct key *k, struct hv_config *cfg, const char *v, 
         }
         if (k->multiple && x % k->multiple) {
             err->line = line;
-            fmt_snprintf(err->msg, sizeof(err->msg), "%s = %llu is not a multiple of %u",
-                         k->name, (unsigned long long)x, k->multiple);
+            fmt_snprintf(err->msg, sizeof(err->msg), "%s = %llu is not a multiple of %u", k->name,
+                         (unsigned long long)x, k->multiple);
             return -1;
         }
         *(uint32_t *)field = (uint32_t)x;

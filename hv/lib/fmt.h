@@ -8,7 +8,6 @@
 #include <stddef.h>
 
 int fmt_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
-int fmt_snprintf(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int fmt_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

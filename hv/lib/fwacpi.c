@@ -54,8 +54,8 @@ static const uint8_t *find_fadt(uint64_t rsdp_pa, const char **why)
     }
     uint32_t len;
     bool x = rsdp[15] >= 2 && rd64(rsdp + 24);
-    const uint8_t *root = x ? table(rd64(rsdp + 24), "XSDT", &len)
-                            : table(rd32(rsdp + 16), "RSDT", &len);
+    const uint8_t *root =
+        x ? table(rd64(rsdp + 24), "XSDT", &len) : table(rd32(rsdp + 16), "RSDT", &len);
     if (!root) {
         *why = "no valid XSDT/RSDT";
         return NULL;
@@ -116,7 +116,7 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b)
     return -1;
 }
 
-int fwacpi_find_s5(uint64_t rsdp, struct acpi_s5 *out, const char **why)
+int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
 {
     const uint8_t *fadt = find_fadt(rsdp, why);
     if (!fadt)
@@ -124,7 +124,12 @@ int fwacpi_find_s5(uint64_t rsdp, struct acpi_s5 *out, const char **why)
     uint32_t flen = rd32(fadt + 4);
 
     memset(out, 0, sizeof(*out));
-    out->hw_reduced = flen >= 116 && (rd32(fadt + 112) & (1u << 20));
+    uint32_t flags = rd32(fadt + 112);
+    out->hw_reduced = flags & (1u << 20);
+    out->pm_tmr_32bit = flags & (1u << 8);
+    out->sci_int = (uint16_t)(fadt[46] | fadt[47] << 8);
+    out->pm1a_evt = rd32(fadt + 56);
+    out->pm_tmr = fadt[91] == 4 ? rd32(fadt + 76) : 0;
     if (out->hw_reduced) {
         if (flen >= 256)
             out->sleep_ctl = gas(fadt + 244);

@@ -1,7 +1,8 @@
-/* Reads the firmware's ACPI tables for what powering off needs: the PM1 control
- * blocks (or a hardware-reduced FADT's sleep control register) and the \_S5
- * sleep type from the DSDT. Physical addresses are used as pointers: the
- * hypervisor identity-maps all memory (tests pass host pointers). */
+/* Reads from the firmware's ACPI tables what the hypervisor needs of the real
+ * machine: the PM1 control blocks (or a hardware-reduced FADT's sleep control
+ * register) and the \_S5 sleep type, to power off; the PM timer, to calibrate
+ * the TSC; the PM1 event block and SCI, which the guest's FADT passes through. Physical addresses
+ * are used as pointers: the hypervisor identity-maps all memory (tests pass host pointers). */
 #ifndef HV_LIB_FWACPI_H
 #define HV_LIB_FWACPI_H
 
@@ -16,14 +17,18 @@ struct acpi_reg {
     uint64_t addr; /* 0: absent */
 };
 
-struct acpi_s5 {
+struct fw_acpi {
     bool hw_reduced;
     struct acpi_reg pm1a_cnt, pm1b_cnt; /* classic FADT */
     struct acpi_reg sleep_ctl;          /* hardware-reduced FADT */
-    uint8_t slp_typa, slp_typb;
+    uint8_t slp_typa, slp_typb;         /* \_S5 */
+    uint32_t pm1a_evt;                  /* I/O port, 0 if none */
+    uint32_t pm_tmr;                    /* I/O port, 0 if none */
+    bool pm_tmr_32bit;                  /* FADT flag TMR_VAL_EXT */
+    uint16_t sci_int;
 };
 
 /* 0 on success; else -1 and *why names what is missing or corrupt. */
-int fwacpi_find_s5(uint64_t rsdp, struct acpi_s5 *out, const char **why);
+int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why);
 
 #endif

@@ -1,6 +1,8 @@
 # The e2e scenario API. A scenario (tests/e2e/scenarios/NN-name.sh) is sourced
 # in its own subshell; it writes a config, boots once, and asserts on the log.
-#   config <<EOF ... EOF      the scenario's hv.cfg
+#   config <<EOF ... EOF      the scenario's hv.cfg (default: empty, no guest)
+#   with_guest                put the guest kernel and initramfs on the volume
+#                             (as hv/vmlinuz, hv/initrd) for the config to name
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
@@ -17,6 +19,10 @@ CFG=$WORK/hv.cfg
 config() { cat > "$CFG"; }
 esp_add() { ESP_EXTRA+=("$1=$2"); }
 esp_del() { ESP_DELETE+=("$1"); }
+with_guest() {
+    esp_add build/guest/vmlinuz hv/vmlinuz
+    esp_add build/guest/initrd.cpio.gz hv/initrd
+}
 
 boot() {
     local timeout=${E2E_TIMEOUT:-90} extra=()
@@ -26,7 +32,7 @@ boot() {
         --) shift; extra=(-- "$@"); break ;;
         esac
     done
-    [ -f "$CFG" ] || config < config/hv.cfg
+    [ -f "$CFG" ] || echo "# e2e default: no guest" > "$CFG"
     scripts/mkesp.sh "$WORK/esp.img" build/BOOTX64.EFI build/hv.elf "$CFG" "${ESP_EXTRA[@]}"
     local f
     for f in "${ESP_DELETE[@]}"; do mdel -i "$WORK/esp.img" "::/$f"; done

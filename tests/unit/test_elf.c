@@ -19,9 +19,18 @@
 #define RELA_OFF  (DATA_OFF + 0x200)
 #define FILE_SIZE 0x3000
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
 
 static void phdr(uint8_t *f, int i, uint32_t type, uint32_t flags, uint64_t off, uint64_t vaddr,
                  uint64_t filesz, uint64_t memsz)
@@ -42,9 +51,12 @@ static void phdr(uint8_t *f, int i, uint32_t type, uint32_t flags, uint64_t off,
 static uint8_t *make_elf(void)
 {
     uint8_t *f = calloc(1, FILE_SIZE);
-    memcpy(f, "\x7f" "ELF\x02\x01\x01", 7);
-    put16(f + 16, 3);   /* ET_DYN */
-    put16(f + 18, 62);  /* EM_X86_64 */
+    memcpy(f,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    put16(f + 16, 3);  /* ET_DYN */
+    put16(f + 18, 62); /* EM_X86_64 */
     put32(f + 20, 1);
     put64(f + 24, 0x1010);
     put64(f + 32, PHOFF);

@@ -18,9 +18,18 @@ static uint8_t *mem;
 #define FADT_OFF 256
 #define DSDT_OFF 1024
 
-static uint64_t pa(size_t off) { return (uint64_t)(uintptr_t)(mem + off); }
-static void put32(size_t off, uint32_t v) { memcpy(mem + off, &v, 4); }
-static void put64(size_t off, uint64_t v) { memcpy(mem + off, &v, 8); }
+static uint64_t pa(size_t off)
+{
+    return (uint64_t)(uintptr_t)(mem + off);
+}
+static void put32(size_t off, uint32_t v)
+{
+    memcpy(mem + off, &v, 4);
+}
+static void put64(size_t off, uint64_t v)
+{
+    memcpy(mem + off, &v, 8);
+}
 
 static void fix_checksum(size_t off, size_t len, size_t at)
 {
@@ -38,8 +47,8 @@ static void header(size_t off, const char *sig, uint32_t len)
 }
 
 /* DSDT body: Name(\_S5, Package(0x04){0x05, 0x05, Zero, Zero}) */
-static const uint8_t s5_aml[] = {0x08, '\\', '_', 'S', '5', '_', 0x12, 0x0a, 0x04,
-                                 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00};
+static const uint8_t s5_aml[] = {0x08, '\\', '_',  'S',  '5',  '_',  0x12, 0x0a,
+                                 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00};
 
 static void build(int xsdt, int hw_reduced)
 {
@@ -62,9 +71,15 @@ static void build(int xsdt, int hw_reduced)
     header(FADT_OFF, "FACP", 276);
     put32(FADT_OFF + 40, (uint32_t)pa(DSDT_OFF));
     put32(FADT_OFF + 64, 0x604);
+    mem[FADT_OFF + 46] = 9;
+    put32(FADT_OFF + 56, 0x600);
+    put32(FADT_OFF + 76, 0x608);
+    mem[FADT_OFF + 91] = 4;
+    put32(FADT_OFF + 112, 1u << 8);
     if (hw_reduced) {
         put32(FADT_OFF + 64, 0);
         put32(FADT_OFF + 112, 1u << 20);
+        mem[FADT_OFF + 91] = 0;
         mem[FADT_OFF + 244] = 1; /* I/O */
         put64(FADT_OFF + 248, 0x510);
     }
@@ -78,35 +93,40 @@ static void build(int xsdt, int hw_reduced)
 static void classic_fadt_via_xsdt(void **state)
 {
     (void)state;
-    struct acpi_s5 s5;
+    struct fw_acpi s5;
     const char *why = NULL;
     build(1, 0);
-    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), 0);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &s5, &why), 0);
     assert_false(s5.hw_reduced);
     assert_int_equal(s5.pm1a_cnt.space, ACPI_SPACE_IO);
     assert_int_equal(s5.pm1a_cnt.addr, 0x604);
     assert_int_equal(s5.pm1b_cnt.addr, 0);
     assert_int_equal(s5.slp_typa, 5);
     assert_int_equal(s5.slp_typb, 5);
+    assert_int_equal(s5.pm1a_evt, 0x600);
+    assert_int_equal(s5.pm_tmr, 0x608);
+    assert_true(s5.pm_tmr_32bit);
+    assert_int_equal(s5.sci_int, 9);
 }
 
 static void rsdt_and_hw_reduced(void **state)
 {
     (void)state;
-    struct acpi_s5 s5;
+    struct fw_acpi s5;
     const char *why = NULL;
     build(0, 1);
-    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), 0);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &s5, &why), 0);
     assert_true(s5.hw_reduced);
     assert_int_equal(s5.sleep_ctl.addr, 0x510);
     assert_int_equal(s5.sleep_ctl.space, ACPI_SPACE_IO);
+    assert_int_equal(s5.pm_tmr, 0);
 }
 
 static void expect_fail(const char *needle)
 {
-    struct acpi_s5 s5;
+    struct fw_acpi s5;
     const char *why = NULL;
-    assert_int_equal(fwacpi_find_s5(pa(RSDP_OFF), &s5, &why), -1);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &s5, &why), -1);
     assert_non_null(why);
     if (!strstr(why, needle))
         fail_msg("reason '%s' lacks '%s'", why, needle);
@@ -115,9 +135,9 @@ static void expect_fail(const char *needle)
 static void broken_tables(void **state)
 {
     (void)state;
-    struct acpi_s5 s5;
+    struct fw_acpi s5;
     const char *why = NULL;
-    assert_int_equal(fwacpi_find_s5(0, &s5, &why), -1);
+    assert_int_equal(fwacpi_read(0, &s5, &why), -1);
 
     build(1, 0);
     mem[RSDP_OFF + 8] ^= 1;
@@ -146,8 +166,8 @@ static void broken_tables(void **state)
 
 int main(void)
 {
-    mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-               -1, 0);
+    mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+               0);
     if (mem == MAP_FAILED)
         return 1;
     const struct CMUnitTest tests[] = {

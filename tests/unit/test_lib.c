@@ -141,8 +141,8 @@ static void log_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(formats),    cmocka_unit_test(truncation), cmocka_unit_test(strings),
-        cmocka_unit_test(crc),        cmocka_unit_test(heap_pages), cmocka_unit_test(log_lines),
+        cmocka_unit_test(formats), cmocka_unit_test(truncation), cmocka_unit_test(strings),
+        cmocka_unit_test(crc),     cmocka_unit_test(heap_pages), cmocka_unit_test(log_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

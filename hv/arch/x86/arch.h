@@ -34,7 +34,13 @@ struct svm_features {
 /* Checks for SVM with nested paging and sets EFER.SVME; false (logged) if absent. */
 bool svm_enable(struct svm_features *f);
 
-void power_init(uint64_t rsdp, uint32_t debug_exit_port);
+struct fw_acpi;
+/* fw may be NULL (no usable firmware ACPI): then only the debug-exit port works. */
+void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
+
+/* TSC ticks per second, measured against the ACPI PM timer; 0 if there is none. */
+uint64_t tsc_calibrate(const struct fw_acpi *fw);
+uint64_t tsc_read(void);
 /* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */
 void arch_stop(int verdict) __attribute__((noreturn));
 

@@ -8,12 +8,12 @@
 #define SLP_EN_PM1   (1u << 13)
 #define SLP_EN_SLEEP (1u << 5)
 
-static uint64_t fw_rsdp;
+static const struct fw_acpi *fw;
 static uint32_t exit_port;
 
-void power_init(uint64_t rsdp, uint32_t debug_exit_port)
+void power_init(const struct fw_acpi *fw_acpi, uint32_t debug_exit_port)
 {
-    fw_rsdp = rsdp;
+    fw = fw_acpi;
     exit_port = debug_exit_port;
 }
 
@@ -31,19 +31,17 @@ static void write_reg(struct acpi_reg r, uint16_t v, unsigned width)
 
 static void acpi_s5(void)
 {
-    struct acpi_s5 s5;
-    const char *why;
-    if (fwacpi_find_s5(fw_rsdp, &s5, &why)) {
-        hv_log("power", "ACPI S5 unavailable: %s", why);
+    if (!fw) {
+        hv_log("power", "ACPI S5 unavailable: the firmware's ACPI tables were not usable");
         return;
     }
-    hv_log("power", "ACPI S5 (SLP_TYP %u)", s5.slp_typa);
+    hv_log("power", "ACPI S5 (SLP_TYP %u)", fw->slp_typa);
     serial_flush();
-    if (s5.hw_reduced) {
-        write_reg(s5.sleep_ctl, (uint16_t)(((s5.slp_typa & 7u) << 2) | SLP_EN_SLEEP), 8);
+    if (fw->hw_reduced) {
+        write_reg(fw->sleep_ctl, (uint16_t)(((fw->slp_typa & 7u) << 2) | SLP_EN_SLEEP), 8);
     } else {
-        write_reg(s5.pm1b_cnt, (uint16_t)(((s5.slp_typb & 7u) << 10) | SLP_EN_PM1), 16);
-        write_reg(s5.pm1a_cnt, (uint16_t)(((s5.slp_typa & 7u) << 10) | SLP_EN_PM1), 16);
+        write_reg(fw->pm1b_cnt, (uint16_t)(((fw->slp_typb & 7u) << 10) | SLP_EN_PM1), 16);
+        write_reg(fw->pm1a_cnt, (uint16_t)(((fw->slp_typa & 7u) << 10) | SLP_EN_PM1), 16);
     }
     for (int i = 0; i < 1000000; i++)
         cpu_relax();

@@ -3,13 +3,13 @@
 #include "arch/x86/arch.h"
 #include "lib/log.h"
 
-#define COM1 0x3f8
-#define THR  0
-#define IER  1
-#define FCR  2
-#define LCR  3
-#define MCR  4
-#define LSR  5
+#define COM1     0x3f8
+#define THR      0
+#define IER      1
+#define FCR      2
+#define LCR      3
+#define MCR      4
+#define LSR      5
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 

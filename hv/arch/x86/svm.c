@@ -8,10 +8,22 @@ static const struct {
     uint32_t bit;
     const char *name;
 } svm_feature_names[] = {
-    {0, "np"},         {1, "lbrv"},        {2, "svml"},      {3, "nrips"},
-    {4, "tsc-scale"},  {5, "vmcb-clean"},  {6, "flushbyasid"}, {7, "decode-assists"},
-    {10, "pause-filter"}, {12, "pause-threshold"}, {13, "avic"}, {15, "v-vmsave-vmload"},
-    {16, "vgif"},      {17, "gmet"},       {20, "spec-ctrl"}, {25, "vnmi"},
+    {0, "np"},
+    {1, "lbrv"},
+    {2, "svml"},
+    {3, "nrips"},
+    {4, "tsc-scale"},
+    {5, "vmcb-clean"},
+    {6, "flushbyasid"},
+    {7, "decode-assists"},
+    {10, "pause-filter"},
+    {12, "pause-threshold"},
+    {13, "avic"},
+    {15, "v-vmsave-vmload"},
+    {16, "vgif"},
+    {17, "gmet"},
+    {20, "spec-ctrl"},
+    {25, "vnmi"},
 };
 
 bool svm_enable(struct svm_features *f)
@@ -34,11 +46,9 @@ bool svm_enable(struct svm_features *f)
     list[0] = '\0';
     for (size_t i = 0; i < sizeof(svm_feature_names) / sizeof(svm_feature_names[0]); i++) {
         if ((f->edx & (1u << svm_feature_names[i].bit)) && n < sizeof(list))
-            n += (size_t)fmt_snprintf(list + n, sizeof(list) - n, " %s",
-                                      svm_feature_names[i].name);
+            n += (size_t)fmt_snprintf(list + n, sizeof(list) - n, " %s", svm_feature_names[i].name);
     }
-    hv_log("svm", "revision %u, %u ASIDs, features 0x%08x:%s", f->revision, f->asids, f->edx,
-           list);
+    hv_log("svm", "revision %u, %u ASIDs, features 0x%08x:%s", f->revision, f->asids, f->edx, list);
     if (!(f->edx & SVM_NP)) {
         hv_log("svm", "not supported: nested paging (CPUID 0x8000000A EDX[0]) is missing");
         return false;

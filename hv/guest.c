@@ -1,0 +1,94 @@
+/* Builds the guest machine from the boot information (ACPI tables, Linux boot
+ * protocol, nested page tables) and runs it on the vCPU. */
+#include "guest.h"
+
+#include "arch/x86/arch.h"
+#include "arch/x86/vcpu.h"
+#include "guest_mem.h"
+#include "lib/log.h"
+#include "lib/ptable.h"
+#include "verdict.h"
+#include "vm/acpi.h"
+#include "vm/layout.h"
+#include "vm/linux_boot.h"
+
+#define S5_SLP_TYP 5 /* any value: only the hypervisor sees the guest's write */
+
+static struct ptable npt;
+static struct vcpu vcpu;
+
+static __attribute__((noreturn)) void refuse(const char *what, const char *why)
+{
+    hv_log("guest", "cannot boot %s: %s", what, why);
+    arch_stop(HV_VERDICT_HV_ERROR);
+}
+
+/* Guest RAM at 0, and the interrupt controllers and HPET passed through. */
+static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
+{
+    const uint64_t rw = PT_W | PT_U;
+    return ptable_init(&npt, heap) ||
+           ptable_map(&npt, 0, bi->guest_ram.base, bi->guest_ram.size, rw) ||
+           ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, rw) ||
+           ptable_map(&npt, LAYOUT_HPET, LAYOUT_HPET, PAGE_SIZE, rw) ||
+           ptable_map(&npt, LAYOUT_LAPIC, LAYOUT_LAPIC, PAGE_SIZE, rw);
+}
+
+void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw_acpi *fw,
+               uint64_t tsc_hz)
+{
+    const char *why;
+    if (!bi->kernel.size) {
+        hv_log("guest", "no kernel configured: nothing to run");
+        arch_stop(HV_VERDICT_PASS);
+    }
+    if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
+        refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
+
+    struct guest_mem gm = {(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
+    struct acpi_params ap = {
+        .pm1a_evt_blk = (uint16_t)fw->pm1a_evt,
+        .pm1a_cnt_blk = (uint16_t)fw->pm1a_cnt.addr,
+        .pm_tmr_blk = (uint16_t)fw->pm_tmr,
+        .pm_tmr_32bit = fw->pm_tmr_32bit,
+        .sci_irq = (uint8_t)fw->sci_int,
+        .s5_slp_typ = S5_SLP_TYP,
+        .lapic_nmi = true,
+    };
+    struct acpi_tables tables;
+    if (acpi_build(&gm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, &ap, &tables, &why))
+        refuse("the ACPI tables", why);
+
+    struct linux_boot_input in = {
+        .ram_size = bi->guest_ram.size,
+        .kernel = (const uint8_t *)(uintptr_t)bi->kernel.base,
+        .kernel_size = bi->kernel.size,
+        .initrd = bi->initrd.size ? (const uint8_t *)(uintptr_t)bi->initrd.base : NULL,
+        .initrd_size = bi->initrd.size,
+        .cmdline = bi->config.cmdline,
+        .rsdp = tables.rsdp,
+    };
+    struct linux_boot lb;
+    if (linux_boot_setup(&gm, &in, &lb, &why))
+        refuse(bi->kernel.path, why);
+    hv_log("guest",
+           "Linux boot protocol %u.%02u, kernel at 0x%llx-0x%llx, initrd at 0x%llx "
+           "(%llu bytes), RSDP at 0x%llx",
+           lb.image.version >> 8, lb.image.version & 0xff, (unsigned long long)lb.layout.kernel,
+           (unsigned long long)lb.layout.kernel_end, (unsigned long long)lb.layout.initrd,
+           (unsigned long long)lb.layout.initrd_size, (unsigned long long)tables.rsdp);
+
+    if (build_npt(heap, bi)) {
+        hv_log("guest", "out of heap building the nested page tables");
+        arch_stop(HV_VERDICT_HV_ERROR);
+    }
+    struct vcpu_ports ports = {.pm1a_cnt = ap.pm1a_cnt_blk, .s5_slp_typ = S5_SLP_TYP};
+    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &lb.entry, &ports)) {
+        hv_log("guest", "out of heap setting up the vCPU");
+        arch_stop(HV_VERDICT_HV_ERROR);
+    }
+    vcpu.tsc_hz = tsc_hz;
+    hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
+           (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
+    vcpu_run(&vcpu);
+}

@@ -1,0 +1,84 @@
+#include "lib/ptable.h"
+
+#define LEVEL_SHIFT(l) (12 + 9 * (l)) /* l = 0: PT, 1: PD, 2: PDPT, 3: PML4 */
+#define INDEX(va, l)   (((va) >> LEVEL_SHIFT(l)) & 511)
+#define TABLE_FLAGS    (PT_P | PT_W | PT_U)
+#define VA_LIMIT       (1ull << 48)
+
+static uint64_t *table_of(uint64_t entry)
+{
+    return (uint64_t *)(uintptr_t)(entry & PT_ADDR_MASK);
+}
+
+int ptable_init(struct ptable *pt, struct heap *heap)
+{
+    pt->heap = heap;
+    pt->root = heap_alloc_pages(heap, 1);
+    pt->pages = pt->root ? 1 : 0;
+    return pt->root ? 0 : -1;
+}
+
+/* The table at level `level` covering va, allocated on the way if missing;
+ * NULL if a large page is in the way or the heap is exhausted. */
+static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
+{
+    uint64_t *t = pt->root;
+    for (int l = 3; l > level; l--) {
+        uint64_t *e = &t[INDEX(va, l)];
+        if (!(*e & PT_P)) {
+            uint64_t *next = heap_alloc_pages(pt->heap, 1);
+            if (!next)
+                return NULL;
+            pt->pages++;
+            *e = (uint64_t)(uintptr_t)next | TABLE_FLAGS;
+        } else if (*e & PT_PS) {
+            return NULL;
+        }
+        t = table_of(*e);
+    }
+    return t;
+}
+
+int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+    if ((va | pa | size) & (PAGE_SIZE - 1) || va >= VA_LIMIT || size > VA_LIMIT - va ||
+        (pa & ~PT_ADDR_MASK) || flags & (PT_ADDR_MASK | PT_PS))
+        return -1;
+    while (size) {
+        int large = !(va & (PT_2M - 1)) && !(pa & (PT_2M - 1)) && size >= PT_2M;
+        uint64_t *t = walk_to(pt, va, large ? 1 : 0);
+        if (!t)
+            return -1;
+        uint64_t *e = &t[INDEX(va, large ? 1 : 0)];
+        if (*e & PT_P)
+            return -1; /* already mapped: never silently remap */
+        *e = pa | flags | PT_P | (large ? PT_PS : 0);
+        uint64_t step = large ? PT_2M : PAGE_SIZE;
+        va += step;
+        pa += step;
+        size -= step;
+    }
+    return 0;
+}
+
+int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
+                  uint64_t *page_size)
+{
+    const uint64_t *t = pt->root;
+    if (va >= VA_LIMIT)
+        return -1;
+    for (int l = 3; l >= 0; l--) {
+        uint64_t e = t[INDEX(va, l)];
+        if (!(e & PT_P))
+            return -1;
+        if (l == 0 || (l == 1 && (e & PT_PS))) {
+            uint64_t sz = 1ull << LEVEL_SHIFT(l);
+            *pa = (e & PT_ADDR_MASK & ~(sz - 1)) | (va & (sz - 1));
+            *flags = e & ~PT_ADDR_MASK;
+            *page_size = sz;
+            return 0;
+        }
+        t = table_of(e);
+    }
+    return -1;
+}

@@ -1,0 +1,34 @@
+/* A 4-level x86-64 page-table builder (used for the guest's nested page
+ * tables). Hardware-free: tables come from a struct heap and entries hold the
+ * tables' addresses as the hypervisor sees them (identity-mapped). */
+#ifndef HV_LIB_PTABLE_H
+#define HV_LIB_PTABLE_H
+
+#include <stdint.h>
+
+#include "lib/heap.h"
+
+#define PT_P         (1ull << 0)
+#define PT_W         (1ull << 1)
+#define PT_U         (1ull << 2) /* nested page walks are user accesses: NPT entries need it */
+#define PT_PS        (1ull << 7)
+#define PT_ADDR_MASK 0x000ffffffffff000ull
+
+#define PT_2M (2ull << 20)
+
+struct ptable {
+    uint64_t *root;
+    struct heap *heap;
+    uint64_t pages; /* tables allocated, root included */
+};
+
+int ptable_init(struct ptable *pt, struct heap *heap);
+/* Maps [va, va+size) to [pa, pa+size) with flags, in 2 MiB pages where both
+ * addresses and the remaining size allow, else 4 KiB pages. Fails (-1) on
+ * unaligned input, an existing mapping in the range, or an exhausted heap. */
+int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+/* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
+int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
+                  uint64_t *page_size);
+
+#endif

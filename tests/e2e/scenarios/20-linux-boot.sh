@@ -1,0 +1,22 @@
+# Debian's stock cloud kernel boots under SVM+NPT to the busybox /init, runs
+# its checks, reports its verdict and powers off through our FADT.
+with_guest
+config << 'CFG'
+memory_mb = 512
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
+CFG
+boot --timeout 240
+expect '^hv: vcpu: entering the guest at rip=0x[0-9a-f]+$'
+expect 'Linux version 6\.1\.' "the kernel runs"
+expect 'ACPI: RSDP 0x' "the kernel found our ACPI tables"
+expect '^GUEST-CHECK kernel PASS 6\.1\.' "userspace reached"
+expect '^GUEST-CHECK mount-proc PASS'
+expect '^GUEST-CHECK done PASS'
+
+expect '^hv: guest: power-off \(ACPI S5\)$'
+expect '^hv: summary exits=[0-9]+ cpuid=[1-9][0-9]* msr=[0-9]+ ioio=[0-9]+ npf=[0-9]+ .*guest_ms=[0-9]+ verdict=0$'
+expect_not 'hv: vcpu: unhandled exit'
+expect_not 'Kernel panic'
+expect_status 0

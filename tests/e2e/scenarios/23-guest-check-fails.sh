@@ -1,0 +1,16 @@
+# A guest whose own checks fail reboots instead of powering off: verdict 1.
+# (insmod of a module with an unknown parameter, passed on the command line,
+# always fails.)
+guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null
+esp_add build/guest/vmlinuz hv/vmlinuz
+esp_add "$WORK/initrd" hv/initrd
+config << 'CFG'
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check hv_vmbus.no_such_parameter=1
+CFG
+boot --timeout 240
+expect '^GUEST-CHECK insmod-hv_vmbus FAIL'
+expect '^GUEST-CHECK done FAIL'
+expect '^hv: guest: reset \(a reboot, or a panic with panic=-1\)$'
+expect_status 1
