@@ -148,6 +148,9 @@ test: check-deps all unit-bins fuzz-bins
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
+bench: check-deps all
+	tests/bench/boot.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
