@@ -7,7 +7,7 @@
 #define OEM_ID       "VMBHV "
 #define OEM_TABLE_ID "VMBHV   "
 #define CREATOR_ID   "VMBH"
-#define XSDT_ENTRIES 2 /* FADT, MADT; the DSDT and FACS hang off the FADT */
+#define XSDT_ENTRIES 2          /* FADT, MADT; the DSDT and FACS hang off the FADT */
 #define DSDT_MAX     (1u << 20) /* far more than any DSDT here; keeps lengths 32-bit */
 
 /* A C-state latency above these limits says "C2/C3 not supported" (FADT). */

@@ -24,7 +24,7 @@ struct acpi_params {
     uint8_t s5_slp_typ;      /* \_S5 SLP_TYP, 0..7 */
     uint16_t iapc_boot_arch; /* IAPC_* bits besides VGA-not-present, which is always set */
     /* MADT */
-    bool lapic_nmi;          /* Local APIC NMI entry: LINT1 of every processor */
+    bool lapic_nmi; /* Local APIC NMI entry: LINT1 of every processor */
     /* DSDT: called inside Scope (\_SB) to add devices (e.g. acpi_vmbus_devices) */
     void (*sb_devices)(struct aml *a, void *ctx);
     void *sb_ctx;

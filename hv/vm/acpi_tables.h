@@ -12,9 +12,9 @@ struct acpi_rsdp {
     char signature[8]; /* "RSD PTR " */
     uint8_t checksum;  /* over the first 20 bytes */
     char oem_id[6];
-    uint8_t revision;  /* 2: ACPI 2.0+ with XSDT */
+    uint8_t revision; /* 2: ACPI 2.0+ with XSDT */
     uint32_t rsdt;
-    uint32_t length;   /* 36 */
+    uint32_t length; /* 36 */
     uint64_t xsdt;
     uint8_t ext_checksum; /* over all 36 bytes */
     uint8_t reserved[3];
@@ -46,8 +46,8 @@ struct acpi_gas {
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS layout");
 
-#define ACPI_GAS_IO      1
-#define ACPI_ACCESS_WORD 2
+#define ACPI_GAS_IO       1
+#define ACPI_ACCESS_WORD  2
 #define ACPI_ACCESS_DWORD 3
 
 /* FADT revision 6 (ACPI 6.0+) */
@@ -133,11 +133,11 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT ve
 #define FADT_HW_REDUCED  (1u << 20)
 
 /* FADT IAPC_BOOT_ARCH */
-#define IAPC_LEGACY_DEVICES   (1u << 0)
-#define IAPC_8042             (1u << 1)
-#define IAPC_VGA_NOT_PRESENT  (1u << 2)
-#define IAPC_MSI_NOT_SUPPORTED (1u << 3)
-#define IAPC_PCIE_ASPM        (1u << 4)
+#define IAPC_LEGACY_DEVICES       (1u << 0)
+#define IAPC_8042                 (1u << 1)
+#define IAPC_VGA_NOT_PRESENT      (1u << 2)
+#define IAPC_MSI_NOT_SUPPORTED    (1u << 3)
+#define IAPC_PCIE_ASPM            (1u << 4)
 #define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
 struct acpi_facs {

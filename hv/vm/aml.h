@@ -44,11 +44,11 @@
 #define AML_DEVICE_OP     0x82 /* after AML_EXT_OP */
 
 /* Resource descriptors (ACPI 6.4, 6.4.2-6.4.3). */
-#define AML_RES_END_TAG      0x79
-#define AML_RES_DWORD_ADDR   0x87
-#define AML_RES_QWORD_ADDR   0x8A
-#define AML_RES_DWORD_LEN    23 /* bytes after the 3-byte large-item header */
-#define AML_RES_QWORD_LEN    43
+#define AML_RES_END_TAG    0x79
+#define AML_RES_DWORD_ADDR 0x87
+#define AML_RES_QWORD_ADDR 0x8A
+#define AML_RES_DWORD_LEN  23 /* bytes after the 3-byte large-item header */
+#define AML_RES_QWORD_LEN  43
 
 /* Memory attributes of an address-space descriptor (_MEM). */
 enum aml_mem_cache {
@@ -59,7 +59,7 @@ enum aml_mem_cache {
 };
 
 struct aml_frame {
-    size_t start;   /* offset of the first byte after the opcode */
+    size_t start; /* offset of the first byte after the opcode */
     uint8_t kind;
     uint32_t items; /* direct children emitted (a Package's element count) */
 };
@@ -93,8 +93,8 @@ void aml_string(struct aml *a, const char *s);
 /* Nested constructs, each closed by aml_end(). */
 void aml_begin_scope(struct aml *a, const char *path);
 void aml_begin_device(struct aml *a, const char *name);
-void aml_begin_package(struct aml *a); /* NumElements counted for you, max 255 */
-void aml_begin_buffer(struct aml *a);  /* contents via aml_bytes() */
+void aml_begin_package(struct aml *a);           /* NumElements counted for you, max 255 */
+void aml_begin_buffer(struct aml *a);            /* contents via aml_bytes() */
 void aml_begin_resource_template(struct aml *a); /* a Buffer; aml_end adds the EndTag */
 void aml_end(struct aml *a);
 

@@ -9,10 +9,10 @@
 
 #include "guest_mem.h"
 
-#define PTE_P   (1ull << 0)
-#define PTE_RW  (1ull << 1)
-#define PTE_A   (1ull << 5)
-#define PTE_PS  (1ull << 7) /* in a PDE: a 2 MiB page */
+#define PTE_P    (1ull << 0)
+#define PTE_RW   (1ull << 1)
+#define PTE_A    (1ull << 5)
+#define PTE_PS   (1ull << 7) /* in a PDE: a 2 MiB page */
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 
 /* Maps guest-physical [0, map_size) (map_size a multiple of 2 MiB, at most

@@ -9,22 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BP_SIZE            4096u
-#define BP_HDR_OFFSET      0x1F1u /* setup header in the zero page and in the file */
-#define BP_HDR_MAGIC       0x53726448u /* "HdrS" */
-#define BP_BOOT_FLAG       0xAA55u
-#define BP_E820_MAX        128u   /* E820_MAX_ENTRIES_ZEROPAGE */
-#define BP_LOADER_UNKNOWN  0xFFu  /* type_of_loader: "undefined" boot loader */
+#define BP_SIZE           4096u
+#define BP_HDR_OFFSET     0x1F1u      /* setup header in the zero page and in the file */
+#define BP_HDR_MAGIC      0x53726448u /* "HdrS" */
+#define BP_BOOT_FLAG      0xAA55u
+#define BP_E820_MAX       128u  /* E820_MAX_ENTRIES_ZEROPAGE */
+#define BP_LOADER_UNKNOWN 0xFFu /* type_of_loader: "undefined" boot loader */
 
 /* loadflags */
-#define BP_LOADED_HIGH     0x01u /* protected-mode code loads at 0x100000 or above */
-#define BP_KASLR_FLAG      0x02u /* set by the kernel itself */
-#define BP_QUIET_FLAG      0x20u
-#define BP_KEEP_SEGMENTS   0x40u
-#define BP_CAN_USE_HEAP    0x80u
+#define BP_LOADED_HIGH   0x01u /* protected-mode code loads at 0x100000 or above */
+#define BP_KASLR_FLAG    0x02u /* set by the kernel itself */
+#define BP_QUIET_FLAG    0x20u
+#define BP_KEEP_SEGMENTS 0x40u
+#define BP_CAN_USE_HEAP  0x80u
 
 /* xloadflags */
-#define BP_XLF_KERNEL_64            0x01u /* 64-bit entry at load address + 0x200 */
+#define BP_XLF_KERNEL_64              0x01u /* 64-bit entry at load address + 0x200 */
 #define BP_XLF_CAN_BE_LOADED_ABOVE_4G 0x02u
 
 /* e820 types (boot protocol numbering) */
@@ -41,45 +41,45 @@ struct boot_e820_entry {
 _Static_assert(sizeof(struct boot_e820_entry) == 20, "boot_e820_entry layout");
 
 struct setup_header {
-    uint8_t setup_sects;         /* 0x1F1 */
-    uint16_t root_flags;         /* 0x1F2 */
-    uint32_t syssize;            /* 0x1F4: protected-mode code, 16-byte units */
-    uint16_t ram_size;           /* 0x1F8 */
-    uint16_t vid_mode;           /* 0x1FA */
-    uint16_t root_dev;           /* 0x1FC */
-    uint16_t boot_flag;          /* 0x1FE: 0xAA55 */
-    uint16_t jump;               /* 0x200: EB xx, xx = header length - 2 */
-    uint32_t header;             /* 0x202: "HdrS" */
-    uint16_t version;            /* 0x206: boot protocol, e.g. 0x020F */
-    uint32_t realmode_swtch;     /* 0x208 */
-    uint16_t start_sys_seg;      /* 0x20C */
-    uint16_t kernel_version;     /* 0x20E */
-    uint8_t type_of_loader;      /* 0x210 */
-    uint8_t loadflags;           /* 0x211 */
-    uint16_t setup_move_size;    /* 0x212 */
-    uint32_t code32_start;       /* 0x214 */
-    uint32_t ramdisk_image;      /* 0x218 */
-    uint32_t ramdisk_size;       /* 0x21C */
-    uint32_t bootsect_kludge;    /* 0x220 */
-    uint16_t heap_end_ptr;       /* 0x224 */
-    uint8_t ext_loader_ver;      /* 0x226 */
-    uint8_t ext_loader_type;     /* 0x227 */
-    uint32_t cmd_line_ptr;       /* 0x228 */
-    uint32_t initrd_addr_max;    /* 0x22C */
-    uint32_t kernel_alignment;   /* 0x230 */
-    uint8_t relocatable_kernel;  /* 0x234 */
-    uint8_t min_alignment;       /* 0x235 */
-    uint16_t xloadflags;         /* 0x236 */
-    uint32_t cmdline_size;       /* 0x238: max length without the NUL */
-    uint32_t hardware_subarch;   /* 0x23C */
+    uint8_t setup_sects;            /* 0x1F1 */
+    uint16_t root_flags;            /* 0x1F2 */
+    uint32_t syssize;               /* 0x1F4: protected-mode code, 16-byte units */
+    uint16_t ram_size;              /* 0x1F8 */
+    uint16_t vid_mode;              /* 0x1FA */
+    uint16_t root_dev;              /* 0x1FC */
+    uint16_t boot_flag;             /* 0x1FE: 0xAA55 */
+    uint16_t jump;                  /* 0x200: EB xx, xx = header length - 2 */
+    uint32_t header;                /* 0x202: "HdrS" */
+    uint16_t version;               /* 0x206: boot protocol, e.g. 0x020F */
+    uint32_t realmode_swtch;        /* 0x208 */
+    uint16_t start_sys_seg;         /* 0x20C */
+    uint16_t kernel_version;        /* 0x20E */
+    uint8_t type_of_loader;         /* 0x210 */
+    uint8_t loadflags;              /* 0x211 */
+    uint16_t setup_move_size;       /* 0x212 */
+    uint32_t code32_start;          /* 0x214 */
+    uint32_t ramdisk_image;         /* 0x218 */
+    uint32_t ramdisk_size;          /* 0x21C */
+    uint32_t bootsect_kludge;       /* 0x220 */
+    uint16_t heap_end_ptr;          /* 0x224 */
+    uint8_t ext_loader_ver;         /* 0x226 */
+    uint8_t ext_loader_type;        /* 0x227 */
+    uint32_t cmd_line_ptr;          /* 0x228 */
+    uint32_t initrd_addr_max;       /* 0x22C */
+    uint32_t kernel_alignment;      /* 0x230 */
+    uint8_t relocatable_kernel;     /* 0x234 */
+    uint8_t min_alignment;          /* 0x235 */
+    uint16_t xloadflags;            /* 0x236 */
+    uint32_t cmdline_size;          /* 0x238: max length without the NUL */
+    uint32_t hardware_subarch;      /* 0x23C */
     uint64_t hardware_subarch_data; /* 0x240 */
-    uint32_t payload_offset;     /* 0x248 */
-    uint32_t payload_length;     /* 0x24C */
-    uint64_t setup_data;         /* 0x250 */
-    uint64_t pref_address;       /* 0x258 */
-    uint32_t init_size;          /* 0x260 */
-    uint32_t handover_offset;    /* 0x264 */
-    uint32_t kernel_info_offset; /* 0x268: protocol 2.15 */
+    uint32_t payload_offset;        /* 0x248 */
+    uint32_t payload_length;        /* 0x24C */
+    uint64_t setup_data;            /* 0x250 */
+    uint64_t pref_address;          /* 0x258 */
+    uint32_t init_size;             /* 0x260 */
+    uint32_t handover_offset;       /* 0x264 */
+    uint32_t kernel_info_offset;    /* 0x268: protocol 2.15 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct setup_header) == 0x26C - BP_HDR_OFFSET, "setup_header layout");
 
@@ -116,9 +116,9 @@ struct boot_params {
     uint8_t pad7[0x290 - 0x26C];     /* 0x26C: room for longer future headers */
     uint32_t edd_mbr_sig_buffer[16]; /* 0x290 */
     struct boot_e820_entry e820_table[BP_E820_MAX]; /* 0x2D0 */
-    uint8_t pad8[48];                /* 0xCD0 */
-    uint8_t eddbuf[6 * 82];          /* 0xD00 */
-    uint8_t pad9[276];               /* 0xEEC */
+    uint8_t pad8[48];                               /* 0xCD0 */
+    uint8_t eddbuf[6 * 82];                         /* 0xD00 */
+    uint8_t pad9[276];                              /* 0xEEC */
 } __attribute__((packed));
 _Static_assert(sizeof(struct boot_params) == BP_SIZE, "boot_params is one page");
 _Static_assert(offsetof(struct boot_params, acpi_rsdp_addr) == 0x070, "acpi_rsdp_addr");

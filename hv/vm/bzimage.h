@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BZ_MIN_VERSION 0x020Cu /* 2.12: xloadflags exist */
-#define BZ_ENTRY64_OFFSET 0x200u /* 64-bit entry, from the protected-mode load address */
+#define BZ_MIN_VERSION    0x020Cu /* 2.12: xloadflags exist */
+#define BZ_ENTRY64_OFFSET 0x200u  /* 64-bit entry, from the protected-mode load address */
 
 /* What the loader needs from a bzImage; offsets and sizes are in the file. */
 struct bzimage {
-    uint16_t version;          /* boot protocol, 0x020F = 2.15 */
-    uint8_t setup_sects;       /* as used: 0 in the file means 4 */
+    uint16_t version;    /* boot protocol, 0x020F = 2.15 */
+    uint8_t setup_sects; /* as used: 0 in the file means 4 */
     uint8_t loadflags;
     uint16_t xloadflags;
     uint32_t kernel_alignment; /* power of two */

@@ -42,8 +42,8 @@ int e820_build(uint64_t ram_size, struct boot_e820_entry *tab, unsigned cap, uns
      * tables carved out, then reserved up to 1 MiB. */
     add(&b, 0, LAYOUT_ACPI_BASE, E820_RAM);
     add(&b, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, E820_ACPI);
-    add(&b, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE, LAYOUT_EBDA - (LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE),
-        E820_RAM);
+    add(&b, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE,
+        LAYOUT_EBDA - (LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE), E820_RAM);
     add(&b, LAYOUT_EBDA, LAYOUT_LEGACY_HOLE - LAYOUT_EBDA, E820_RESERVED);
     add(&b, LAYOUT_LEGACY_HOLE, LAYOUT_HIGH_RAM - LAYOUT_LEGACY_HOLE, E820_RESERVED);
     /* The pass-through MMIO (IOAPIC, HPET, LAPIC) is not listed: Linux claims

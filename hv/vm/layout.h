@@ -20,27 +20,27 @@
 #define LAYOUT_MAX_RAM (64 * LAYOUT_GiB) /* what LAYOUT_PD_MAX page directories map */
 
 /* --- low 1 MiB: fixed boot structures (all page aligned) --- */
-#define LAYOUT_BDA         0x0000ull  /* real-mode IVT + BIOS data area: zeroed */
-#define LAYOUT_GDT         0x1000ull  /* boot GDT: null, null, __BOOT_CS 0x10, __BOOT_DS 0x18 */
-#define LAYOUT_STACK_BASE  0x2000ull  /* boot stack 0x2000..0x6FFF (rsp starts at the top) */
+#define LAYOUT_BDA         0x0000ull /* real-mode IVT + BIOS data area: zeroed */
+#define LAYOUT_GDT         0x1000ull /* boot GDT: null, null, __BOOT_CS 0x10, __BOOT_DS 0x18 */
+#define LAYOUT_STACK_BASE  0x2000ull /* boot stack 0x2000..0x6FFF (rsp starts at the top) */
 #define LAYOUT_STACK_TOP   0x7000ull
-#define LAYOUT_BOOT_PARAMS 0x7000ull  /* zero page, 4 KiB */
-#define LAYOUT_CMDLINE     0x8000ull  /* command line, NUL terminated */
-#define LAYOUT_CMDLINE_MAX 0x1000ull  /* bytes including the NUL */
-#define LAYOUT_PML4        0x9000ull  /* identity map: 1 PML4, 1 PDPT, up to 64 PDs of 2 MiB pages */
+#define LAYOUT_BOOT_PARAMS 0x7000ull /* zero page, 4 KiB */
+#define LAYOUT_CMDLINE     0x8000ull /* command line, NUL terminated */
+#define LAYOUT_CMDLINE_MAX 0x1000ull /* bytes including the NUL */
+#define LAYOUT_PML4        0x9000ull /* identity map: 1 PML4, 1 PDPT, up to 64 PDs of 2 MiB pages */
 #define LAYOUT_PDPT        0xA000ull
 #define LAYOUT_PD          0xB000ull
 #define LAYOUT_PD_MAX      64u        /* 0xB000..0x4AFFF, one per GiB of RAM */
 #define LAYOUT_ACPI_BASE   0x80000ull /* ACPI tables, e820 type 3 (ACPI) */
 #define LAYOUT_ACPI_SIZE   0x10000ull
-#define LAYOUT_EBDA        0x9FC00ull /* EBDA: reserved, as on a PC (left zero) */
-#define LAYOUT_LEGACY_HOLE 0xA0000ull /* 0xA0000..0xFFFFF: VGA window + option/BIOS ROMs, reserved */
+#define LAYOUT_EBDA        0x9FC00ull  /* EBDA: reserved, as on a PC (left zero) */
+#define LAYOUT_LEGACY_HOLE 0xA0000ull  /* ..0xFFFFF: VGA window, option and BIOS ROMs; reserved */
 #define LAYOUT_HIGH_RAM    0x100000ull /* 1 MiB: the kernel and initrd go at or above this */
 
 /* --- pass-through MMIO below 4 GiB (never RAM) --- */
-#define LAYOUT_IOAPIC      0xFEC00000ull
-#define LAYOUT_HPET        0xFED00000ull
-#define LAYOUT_LAPIC       0xFEE00000ull
+#define LAYOUT_IOAPIC 0xFEC00000ull
+#define LAYOUT_HPET   0xFED00000ull
+#define LAYOUT_LAPIC  0xFEE00000ull
 /* RAM is reported only below this and again from 4 GiB: guest RAM bytes at
  * [LAYOUT_MMIO32_BASE, 4 GiB) are shadowed by the MMIO above and never used. */
 #define LAYOUT_MMIO32_BASE LAYOUT_IOAPIC

@@ -10,8 +10,8 @@
  * descriptors for __BOOT_CS (64-bit code) and __BOOT_DS (data), accessed bits
  * set so loading them writes nothing. */
 static const uint64_t boot_gdt[] = {
-    0,
-    0,
+    0,                     /* 0x00: null */
+    0,                     /* 0x08: unused */
     0x00AF9B000000FFFFull, /* 0x10: G, L, P, DPL0, code exec/read */
     0x00CF93000000FFFFull, /* 0x18: G, D/B, P, DPL0, data read/write */
 };
@@ -52,7 +52,7 @@ static void fill_boot_params(struct boot_params *bp, const struct linux_boot_inp
     h->type_of_loader = BP_LOADER_UNKNOWN;
     /* No real-mode setup runs on the 64-bit path, so CAN_USE_HEAP/heap_end_ptr
      * mean nothing; KEEP_SEGMENTS is obsolete; QUIET would hide early output. */
-    h->loadflags &= (uint8_t)~(BP_CAN_USE_HEAP | BP_KEEP_SEGMENTS | BP_QUIET_FLAG);
+    h->loadflags &= (uint8_t) ~(BP_CAN_USE_HEAP | BP_KEEP_SEGMENTS | BP_QUIET_FLAG);
     h->heap_end_ptr = 0;
     h->code32_start = (uint32_t)lb->layout.kernel;
     h->ramdisk_image = (uint32_t)lb->layout.initrd;
@@ -130,11 +130,9 @@ int linux_boot_setup(const struct guest_mem *gm, const struct linux_boot_input *
     lb.e820_entries = n;
     fill_boot_params(bp, in, &lb);
 
-    if (copy_in(gm, lb.layout.kernel, in->kernel + lb.image.payload_offset,
-                lb.image.payload_size))
+    if (copy_in(gm, lb.layout.kernel, in->kernel + lb.image.payload_offset, lb.image.payload_size))
         return fail(why, "kernel does not fit in guest memory");
-    if (lb.layout.initrd_size &&
-        copy_in(gm, lb.layout.initrd, in->initrd, lb.layout.initrd_size))
+    if (lb.layout.initrd_size && copy_in(gm, lb.layout.initrd, in->initrd, lb.layout.initrd_size))
         return fail(why, "initrd does not fit in guest memory");
 
     fill_entry(&lb.entry, lb.layout.kernel, cr3);

@@ -33,12 +33,12 @@ _Static_assert(sizeof(struct vm_seg) == 16, "VMCB segment layout");
 #define SEG_ATTR_TSS64  0x08B /* P, type 0xB: busy 64-bit TSS (VMRUN wants a usable TR) */
 #define SEG_ATTR_LDT    0x082 /* P, type 0x2: LDT */
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
+#define CR0_PE   (1ull << 0)
+#define CR0_MP   (1ull << 1)
+#define CR0_ET   (1ull << 4)
+#define CR0_NE   (1ull << 5)
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 
@@ -58,7 +58,7 @@ struct linux_entry {
 };
 
 struct linux_boot_input {
-    uint64_t ram_size; /* bytes of guest RAM; the guest_mem passed must hold them all */
+    uint64_t ram_size;     /* bytes of guest RAM; the guest_mem passed must hold them all */
     const uint8_t *kernel; /* bzImage file */
     size_t kernel_size;
     const uint8_t *initrd; /* NULL / 0 when there is none */

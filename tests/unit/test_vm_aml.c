@@ -62,11 +62,11 @@ static void pkglength_encodings(void **state)
         uint8_t bytes[4];
     } cases[] = {
         {0, 1, {0x01}},
-        {62, 1, {0x3F}},                   /* 63: the largest one-byte value */
-        {63, 2, {0x41, 0x04}},             /* 64 would not fit, so 65 in two */
-        {4093, 2, {0x4F, 0xFF}},           /* 4095: the largest two-byte value */
-        {4094, 3, {0x81, 0x00, 0x01}},     /* 4097 */
-        {0xFFFFC, 3, {0x8F, 0xFF, 0xFF}},  /* 0xFFFFF: largest three-byte */
+        {62, 1, {0x3F}},                  /* 63: the largest one-byte value */
+        {63, 2, {0x41, 0x04}},            /* 64 would not fit, so 65 in two */
+        {4093, 2, {0x4F, 0xFF}},          /* 4095: the largest two-byte value */
+        {4094, 3, {0x81, 0x00, 0x01}},    /* 4097 */
+        {0xFFFFC, 3, {0x8F, 0xFF, 0xFF}}, /* 0xFFFFF: largest three-byte */
         {0xFFFFD, 4, {0xC1, 0x00, 0x00, 0x01}},
         {0xFFFFFFB, 4, {0xCF, 0xFF, 0xFF, 0xFF}},
     };
@@ -363,8 +363,8 @@ static void resource_descriptors(void **state)
      * PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0, 0xF8000000,
      * 0xFEBFFFFF, 0, 0x06C00000). */
     EXPECT_AML(qword, 0x11, 0x33, 0x0A, 0x30, 0x8A, 0x2B, 0x00, 0x00, 0x0C, 0x01, 0, 0, 0, 0, 0, 0,
-               0, 0, 0x00, 0x00, 0x00, 0xF8, 0, 0, 0, 0, 0xFF, 0xFF, 0xBF, 0xFE, 0, 0, 0, 0, 0, 0, 0,
-               0, 0, 0, 0, 0, 0x00, 0x00, 0xC0, 0x06, 0, 0, 0, 0, 0x79, 0x00);
+               0, 0, 0x00, 0x00, 0x00, 0xF8, 0, 0, 0, 0, 0xFF, 0xFF, 0xBF, 0xFE, 0, 0, 0, 0, 0, 0,
+               0, 0, 0, 0, 0, 0, 0x00, 0x00, 0xC0, 0x06, 0, 0, 0, 0, 0x79, 0x00);
     /* DWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, Cacheable,
      * ReadWrite, 0, 0xFED00000, 0xFED003FF, 0, 0x400). */
     EXPECT_AML(dword, 0x11, 0x1F, 0x0A, 0x1C, 0x87, 0x17, 0x00, 0x00, 0x0D, 0x03, 0, 0, 0, 0, 0x00,

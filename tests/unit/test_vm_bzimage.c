@@ -12,10 +12,10 @@
 #include "vm/bootparam.h"
 #include "vm/bzimage.h"
 
-#define SETUP_SECTS  4
-#define PAYLOAD      8192
-#define IMAGE_SIZE   ((SETUP_SECTS + 1) * 512 + PAYLOAD)
-#define REAL_KERNEL  "build/guest/vmlinuz"
+#define SETUP_SECTS 4
+#define PAYLOAD     8192
+#define IMAGE_SIZE  ((SETUP_SECTS + 1) * 512 + PAYLOAD)
+#define REAL_KERNEL "build/guest/vmlinuz"
 
 static uint8_t img[IMAGE_SIZE];
 
@@ -284,13 +284,12 @@ static void real_debian_kernel(void **state)
     if (rc)
         fail_msg("%s refused: %s", REAL_KERNEL, why);
     printf("# %s: %zu bytes, protocol %u.%02u, setup_sects %u, payload %zu bytes at %#zx\n",
-           REAL_KERNEL, size, bz.version >> 8, bz.version & 0xFF, bz.setup_sects,
-           bz.payload_size, bz.payload_offset);
+           REAL_KERNEL, size, bz.version >> 8, bz.version & 0xFF, bz.setup_sects, bz.payload_size,
+           bz.payload_offset);
     printf("# pref_address %#llx, kernel_alignment %#x, init_size %#x (%u MiB), "
            "cmdline_size %u, initrd_addr_max %#x, xloadflags %#x, header_end %#zx\n",
            (unsigned long long)bz.pref_address, bz.kernel_alignment, bz.init_size,
-           bz.init_size >> 20, bz.cmdline_size, bz.initrd_addr_max, bz.xloadflags,
-           bz.header_end);
+           bz.init_size >> 20, bz.cmdline_size, bz.initrd_addr_max, bz.xloadflags, bz.header_end);
     assert_true(bz.version >= 0x020C);
     assert_true(bz.xloadflags & BP_XLF_KERNEL_64);
     assert_true(bz.payload_offset + bz.payload_size <= size);

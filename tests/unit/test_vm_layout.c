@@ -227,8 +227,8 @@ static void e820_above_4g(void **state)
 static void e820_invariants(void **state)
 {
     (void)state;
-    const uint64_t sizes[] = {64 * MiB, 100 * MiB, 3 * GiB, LAYOUT_MMIO32_BASE,
-                              4 * GiB + 4096, 64 * GiB};
+    const uint64_t sizes[] = {64 * MiB,           100 * MiB,      3 * GiB,
+                              LAYOUT_MMIO32_BASE, 4 * GiB + 4096, 64 * GiB};
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         struct boot_e820_entry t[128];
         unsigned n = 0;
@@ -251,8 +251,8 @@ static void e820_invariants(void **state)
         uint64_t hidden = sizes[s] > LAYOUT_MMIO32_BASE
                               ? (sizes[s] < 4 * GiB ? sizes[s] : 4 * GiB) - LAYOUT_MMIO32_BASE
                               : 0;
-        assert_int_equal(ram, sizes[s] - LAYOUT_ACPI_SIZE - (LAYOUT_HIGH_RAM - LAYOUT_EBDA) -
-                                  hidden);
+        assert_int_equal(ram,
+                         sizes[s] - LAYOUT_ACPI_SIZE - (LAYOUT_HIGH_RAM - LAYOUT_EBDA) - hidden);
     }
 }
 

@@ -46,8 +46,8 @@ struct guest {
 static struct guest guest_new(uint64_t size)
 {
     struct guest g = {.mapped = (size_t)size};
-    void *p = mmap(NULL, g.mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *p = mmap(NULL, g.mapped, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     assert_true(p != MAP_FAILED);
     g.gm = (struct guest_mem){.host = p, .size = size};
     return g;
@@ -219,8 +219,7 @@ static void boot_params_contents(void **state)
     assert_string_equal((const char *)gmem_ptr(&g.gm, bp->hdr.cmd_line_ptr, 1), CMDLINE);
     assert_memory_equal(gmem_ptr(&g.gm, lb.layout.kernel, PAYLOAD),
                         kernel + (SETUP_SECTS + 1) * 512, PAYLOAD);
-    assert_memory_equal(gmem_ptr(&g.gm, bp->hdr.ramdisk_image, INITRD_SIZE), initrd,
-                        INITRD_SIZE);
+    assert_memory_equal(gmem_ptr(&g.gm, bp->hdr.ramdisk_image, INITRD_SIZE), initrd, INITRD_SIZE);
     assert_int_equal(lb.layout.initrd % 4096, 0);
     assert_true(lb.layout.initrd + INITRD_SIZE <= 128 * MiB);
 
@@ -436,8 +435,7 @@ static void real_debian_kernel(void **state)
     assert_int_equal(bp->hdr.version, lb.image.version);
     assert_int_equal(bp->hdr.init_size, lb.image.init_size);
     /* The 64-bit entry is the decompressor's startup_64. */
-    assert_memory_equal(gmem_ptr(&g.gm, lb.entry.rip, 16), k + lb.image.payload_offset + 0x200,
-                        16);
+    assert_memory_equal(gmem_ptr(&g.gm, lb.entry.rip, 16), k + lb.image.payload_offset + 0x200, 16);
     if (i)
         assert_memory_equal(gmem_ptr(&g.gm, lb.layout.initrd, isize), i, isize);
     free(i);

@@ -44,6 +44,9 @@ uint64_t tsc_read(void);
 /* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */
 void arch_stop(int verdict) __attribute__((noreturn));
 
+/* Raises vector on this CPU's (passed-through) local APIC, xAPIC or x2APIC. */
+void lapic_self_ipi(uint8_t vector);
+
 /* Executes ud2: proves the exception report works (config: selftest = exception). */
 void arch_selftest_exception(void);
 
