@@ -5,10 +5,12 @@
 #include "arch/x86/arch.h"
 #include "arch/x86/vcpu.h"
 #include "guest_mem.h"
+#include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/ptable.h"
 #include "verdict.h"
 #include "vm/acpi.h"
+#include "vm/acpi_vmbus.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
 
@@ -16,6 +18,20 @@
 
 static struct ptable npt;
 static struct vcpu vcpu;
+static struct guest_mem gm;
+static struct hv_partition partition;
+
+static uint64_t platform_tsc(void *ctx)
+{
+    (void)ctx;
+    return tsc_read();
+}
+
+static void platform_raise(void *ctx, uint8_t vector)
+{
+    (void)ctx;
+    lapic_self_ipi(vector);
+}
 
 static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 {
@@ -35,7 +51,7 @@ static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
 }
 
 void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw_acpi *fw,
-               uint64_t tsc_hz)
+               uint64_t tsc_hz, uint64_t apic_hz)
 {
     const char *why;
     if (!bi->kernel.size) {
@@ -45,7 +61,10 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
-    struct guest_mem gm = {(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
+    gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
+    /* The VMBus device, so hv_vmbus probes; its MMIO windows come with the
+     * allocator. */
+    static const struct acpi_vmbus vmbus = {NULL, 0};
     struct acpi_params ap = {
         .pm1a_evt_blk = (uint16_t)fw->pm1a_evt,
         .pm1a_cnt_blk = (uint16_t)fw->pm1a_cnt.addr,
@@ -54,6 +73,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .sci_irq = (uint8_t)fw->sci_int,
         .s5_slp_typ = S5_SLP_TYP,
         .lapic_nmi = true,
+        .sb_devices = acpi_vmbus_hook,
+        .sb_ctx = (void *)&vmbus,
     };
     struct acpi_tables tables;
     if (acpi_build(&gm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, &ap, &tables, &why))
@@ -88,6 +109,18 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         arch_stop(HV_VERDICT_HV_ERROR);
     }
     vcpu.tsc_hz = tsc_hz;
+    struct hv_platform plat = {
+        .tsc = platform_tsc,
+        .raise = platform_raise,
+        .tsc_hz = tsc_hz,
+        .tsc_at_start = tsc_read(),
+        .apic_hz = apic_hz,
+    };
+    if (hyperv_init(&partition, &gm, &plat)) {
+        hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
+        arch_stop(HV_VERDICT_HV_ERROR);
+    }
+    vcpu.hv = &partition;
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
     vcpu_run(&vcpu);

@@ -118,6 +118,7 @@ void hv_main(struct hv_boot_info *bi)
         arch_selftest_exception();
     }
     uint64_t tsc_hz = tsc_calibrate(fw);
+    uint64_t apic_hz = lapic_timer_calibrate(fw);
     hv_log("boot", "ready");
-    guest_run(bi, &heap, fw, tsc_hz);
+    guest_run(bi, &heap, fw, tsc_hz, apic_hz);
 }

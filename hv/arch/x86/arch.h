@@ -41,6 +41,8 @@ void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
 /* TSC ticks per second, measured against the ACPI PM timer; 0 if there is none. */
 uint64_t tsc_calibrate(const struct fw_acpi *fw);
 uint64_t tsc_read(void);
+/* The LAPIC timer's input clock (divide by 1) in Hz; 0 if it cannot be measured. */
+uint64_t lapic_timer_calibrate(const struct fw_acpi *fw);
 /* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */
 void arch_stop(int verdict) __attribute__((noreturn));
 

@@ -10,6 +10,8 @@
 #include "verdict.h"
 #include "vm/cpuid.h"
 
+#define EFER_LMA     (1ull << 10)
+#define SEG_ATTRIB_L (1u << 9)
 #define EFER_ALLOWED                                                                               \
     ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11) | (1ull << 14) | (1ull << 15))
 #define PM1_SLP_EN   (1u << 13)
@@ -72,13 +74,16 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     uint64_t ticks = tsc_read() - v->tsc_start;
     uint64_t ms = v->tsc_hz ? ticks / (v->tsc_hz / 1000) : 0;
     hv_log("guest", "%s", why);
+    hyperv_log_stats(v->hv);
     /* "hv: summary k=v ...": the one line without an area, as the design names it */
-    char line[256];
+    char line[512];
     size_t n = (size_t)fmt_snprintf(line, sizeof(line), "hv: summary exits=%llu",
                                     (unsigned long long)v->exits);
     for (unsigned r = 0; r < R_COUNT && n < sizeof(line); r++)
         n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " %s=%llu", reason_names[r],
                                   (unsigned long long)v->count[r]);
+    if (n < sizeof(line))
+        n += hyperv_summary(v->hv, line + n, sizeof(line) - n);
     if (n < sizeof(line))
         n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " guest_ms=%llu verdict=%d\n",
                                   (unsigned long long)ms, verdict);
@@ -91,7 +96,11 @@ static void handle_cpuid(struct vcpu *v)
     uint32_t leaf = (uint32_t)v->vmcb->rax, sub = (uint32_t)v->regs.rcx;
     struct cpuid_regs h = cpuid(leaf, sub);
     struct cpuid_result r = {h.eax, h.ebx, h.ecx, h.edx};
-    cpuid_policy(leaf, sub, &r);
+    struct hv_cpuid_regs hr;
+    if (hyperv_cpuid(v->hv, leaf, &hr))
+        r = (struct cpuid_result){hr.eax, hr.ebx, hr.ecx, hr.edx};
+    else
+        cpuid_policy(leaf, sub, &r);
     v->vmcb->rax = r.eax;
     v->regs.rbx = r.ebx;
     v->regs.rcx = r.ecx;
@@ -139,9 +148,19 @@ static void handle_msr(struct vcpu *v)
         advance(v, 2);
         return;
     }
-    /* VM_CR, VM_HSAVE_PA, the synthetic range, anything unknown: as on a CPU
-     * without them. */
-    msr_refused(msr, write);
+    int rc = write ? hyperv_msr_write(v->hv, msr, value) : hyperv_msr_read(v->hv, msr, &value);
+    if (rc == HV_MSR_OK) {
+        if (!write) {
+            c->rax = value & 0xffffffffu;
+            v->regs.rdx = value >> 32;
+        }
+        advance(v, 2);
+        return;
+    }
+    /* VM_CR, VM_HSAVE_PA, anything unknown: as on a CPU without them. Refused
+     * synthetic MSRs were logged by hv/hyperv already. */
+    if (rc == HV_MSR_UNHANDLED)
+        msr_refused(msr, write);
     vcpu_inject_gp(v);
 }
 
@@ -228,9 +247,17 @@ static void handle_npf(struct vcpu *v)
     v->flush_tlb = true;
 }
 
+/* A hypercall through the page HYPERCALL filled with VMMCALL; RET. */
 static void handle_vmmcall(struct vcpu *v)
 {
-    vcpu_inject_ud(v); /* no hypercall interface is offered */
+    struct vmcb *c = v->vmcb;
+    bool long64 = (c->efer & EFER_LMA) && (c->cs.attrib & SEG_ATTRIB_L);
+    if (!hyperv_hypercall_permitted(v->hv, c->cpl, long64)) {
+        vcpu_inject_ud(v);
+        return;
+    }
+    c->rax = hyperv_hypercall(v->hv, v->regs.rcx, v->regs.rdx, v->regs.r8);
+    advance(v, 3);
 }
 
 static void handle_svm_insn(struct vcpu *v)

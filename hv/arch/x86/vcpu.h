@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vmcb.h"
+#include "hyperv/hyperv.h"
 #include "lib/heap.h"
 #include "lib/ptable.h"
 #include "vm/linux_boot.h"
@@ -34,6 +35,7 @@ struct vcpu {
     void *void_page; /* backs guest accesses to unmapped space: reads all-ones */
     bool flush_tlb;
     struct vcpu_ports ports;
+    struct hv_partition *hv; /* the Hyper-V view the guest gets */
 
     uint64_t exits;
     uint64_t count[16]; /* by exit_reason() index */

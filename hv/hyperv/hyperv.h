@@ -1,0 +1,125 @@
+/* The Hyper-V partition the guest believes it runs in: one VP (index 0), its
+ * CPUID leaves, synthetic MSRs, hypercalls and SynIC. Hardware-free: guest
+ * memory through struct guest_mem, the TSC and interrupts through callbacks
+ * the arch glue provides (docs/hyperv.md, "Glue contract"). */
+#ifndef HV_HYPERV_HYPERV_H
+#define HV_HYPERV_HYPERV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "hyperv/conn.h"
+#include "hyperv/synic.h"
+
+struct hv_platform {
+    uint64_t (*tsc)(void *ctx);                 /* host TSC: the guest's TSC is the same */
+    void (*raise)(void *ctx, uint8_t vector);   /* fixed interrupt to the VP (self-IPI) */
+    void *ctx;
+    uint64_t tsc_hz;       /* calibrated; must exceed 10 MHz */
+    uint64_t tsc_at_start; /* TSC at partition start: reference time 0 */
+    uint64_t apic_hz;      /* LAPIC timer input clock (QEMU: 1 GHz); 0 = unknown */
+};
+
+struct hv_cpuid_regs {
+    uint32_t eax, ebx, ecx, edx;
+};
+
+/* MSR access results. */
+#define HV_MSR_OK        0
+#define HV_MSR_GP        1 /* inject #GP(0) */
+#define HV_MSR_UNHANDLED 2 /* not a Hyper-V MSR: the glue's own policy applies */
+
+enum hv_msr_kind {
+    HV_MSRK_GUEST_OS_ID,
+    HV_MSRK_HYPERCALL,
+    HV_MSRK_VP_INDEX,
+    HV_MSRK_TIME_REF_COUNT,
+    HV_MSRK_REFERENCE_TSC,
+    HV_MSRK_FREQUENCY, /* TSC_FREQUENCY, APIC_FREQUENCY */
+    HV_MSRK_VP_ASSIST,
+    HV_MSRK_SYNIC, /* SCONTROL, SVERSION, SIEFP, SIMP */
+    HV_MSRK_EOM,
+    HV_MSRK_SINT,
+    HV_MSRK_UNKNOWN, /* inside the synthetic range, not implemented */
+    HV_MSRK_COUNT
+};
+
+enum hv_hc_kind { HV_HCK_POST_MESSAGE, HV_HCK_SIGNAL_EVENT, HV_HCK_OTHER, HV_HCK_COUNT };
+#define HV_STATUS_COUNTED 20 /* statuses 0..19 counted one by one, the rest together */
+
+struct hv_counters {
+    uint64_t msr_read[HV_MSRK_COUNT], msr_write[HV_MSRK_COUNT];
+    uint64_t msr_gp;              /* accesses refused with #GP */
+    uint64_t hypercall_ignored;   /* HYPERCALL enabling writes while GUEST_OS_ID == 0 */
+    uint64_t hc_code[HV_HCK_COUNT];
+    uint64_t hc_status[HV_STATUS_COUNTED + 1];
+    uint64_t hc_ud;               /* VMMCALLs refused by hyperv_hypercall_permitted */
+    uint64_t msg_posted;          /* messages synic_post accepted */
+    uint64_t msg_delivered;       /* messages written into a slot */
+    uint64_t msg_queued;          /* accepted but had to wait in the queue */
+    uint64_t msg_full;            /* refused: queue full (back-pressure) */
+    uint64_t events;              /* event flags signalled */
+    uint64_t irqs;                /* interrupts raised */
+    uint64_t irqs_deferred;       /* due while masked/disabled, raised later */
+};
+
+#define HV_LOG_ONCE_MAX 16
+
+struct hv_partition {
+    const struct guest_mem *gm;
+    struct hv_platform plat;
+    uint64_t guest_os_id;
+    uint64_t hypercall;
+    uint64_t ref_tsc;
+    uint64_t vp_assist;
+    uint64_t tsc_scale;
+    int64_t tsc_offset;
+    uint32_t tsc_sequence; /* last sequence written into a TSC page */
+    bool warned_autoeoi, warned_hypercall_ignored;
+    uint64_t time_last;    /* keeps TIME_REF_COUNT monotonic */
+    struct hv_synic synic;
+    struct hv_conn_table conn;
+    struct hv_counters n;
+    struct { /* refused MSR accesses already logged */
+        uint32_t msr[HV_LOG_ONCE_MAX];
+        bool write[HV_LOG_ONCE_MAX];
+        unsigned count;
+    } logged;
+};
+
+/* 0, or -1 (nothing usable: no guest memory, no callbacks, TSC <= 10 MHz); on
+ * -1 the glue must not offer Hyper-V at all. */
+int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct hv_platform *plat);
+
+/* Leaves 0x40000000-0x4000000A: fills r and returns true. Other leaves: false,
+ * r untouched (the caller's policy zeroes the rest of the hypervisor range). */
+bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r);
+
+/* HV_MSR_OK, HV_MSR_GP or HV_MSR_UNHANDLED (MSR outside 0x40000000-0x400001FF). */
+int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val);
+int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val);
+
+/* Whether a VMMCALL may be a hypercall: CPL 0, 64-bit mode, HYPERCALL MSR
+ * enabled. False: the glue injects #UD (and the call is counted as hc_ud). */
+bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_mode_64);
+/* RCX control, RDX input (GPA or fast value), R8 output GPA or second fast
+ * value; returns the value for RAX. Never fails otherwise. */
+uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8);
+
+/* TIME_REF_COUNT now: 100 ns units since partition start. */
+uint64_t hyperv_time_ref_count(struct hv_partition *p);
+
+/* " hv_msr=.. hypercalls=.. ..." key=value pairs for the summary line (leading
+ * space, no newline); returns the length the full text would have. */
+size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap);
+/* "hv: hyperv: ..." lines with the per-MSR, per-hypercall and per-status counts. */
+void hyperv_log_stats(const struct hv_partition *p);
+
+/* --- internal, shared by the files of hv/hyperv -------------------------------- */
+/* Logs a refused MSR access once per (MSR, direction); counts every refusal. */
+void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val,
+                   const char *why);
+
+#endif

@@ -1,0 +1,267 @@
+/* Synthetic MSRs (contract §2.1). Every value the guest writes is validated
+ * here, once: reserved bits, read-only registers and pages outside guest RAM
+ * are refused with #GP (logged once per MSR), as Hyper-V does. */
+#include "hyperv/hyperv.h"
+
+#include "hyperv/hv_wire.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+#define PAGE_MSR_RSVD  0xFFEull /* bits 11:1 of a page-address MSR */
+#define HYPERCALL_RSVD (PAGE_MSR_RSVD & ~HV_HYPERCALL_LOCKED)
+
+static enum hv_msr_kind kind_of(uint32_t msr)
+{
+    switch (msr) {
+    case HV_MSR_GUEST_OS_ID:
+        return HV_MSRK_GUEST_OS_ID;
+    case HV_MSR_HYPERCALL:
+        return HV_MSRK_HYPERCALL;
+    case HV_MSR_VP_INDEX:
+        return HV_MSRK_VP_INDEX;
+    case HV_MSR_TIME_REF_COUNT:
+        return HV_MSRK_TIME_REF_COUNT;
+    case HV_MSR_REFERENCE_TSC:
+        return HV_MSRK_REFERENCE_TSC;
+    case HV_MSR_TSC_FREQUENCY:
+    case HV_MSR_APIC_FREQUENCY:
+        return HV_MSRK_FREQUENCY;
+    case HV_MSR_VP_ASSIST_PAGE:
+        return HV_MSRK_VP_ASSIST;
+    case HV_MSR_SCONTROL:
+    case HV_MSR_SVERSION:
+    case HV_MSR_SIEFP:
+    case HV_MSR_SIMP:
+        return HV_MSRK_SYNIC;
+    case HV_MSR_EOM:
+        return HV_MSRK_EOM;
+    default:
+        if (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15)
+            return HV_MSRK_SINT;
+        return HV_MSRK_UNKNOWN;
+    }
+}
+
+static bool in_range(uint32_t msr)
+{
+    return msr >= HV_MSR_RANGE_FIRST && msr <= HV_MSR_RANGE_LAST;
+}
+
+static bool freq_msrs(const struct hv_partition *p)
+{
+    return p->plat.apic_hz != 0; /* the CPUID bits follow the same rule */
+}
+
+int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val)
+{
+    if (!in_range(msr))
+        return HV_MSR_UNHANDLED;
+    p->n.msr_read[kind_of(msr)]++;
+    const struct hv_synic *s = &p->synic;
+    switch (msr) {
+    case HV_MSR_GUEST_OS_ID:
+        *val = p->guest_os_id;
+        return HV_MSR_OK;
+    case HV_MSR_HYPERCALL:
+        *val = p->hypercall;
+        return HV_MSR_OK;
+    case HV_MSR_VP_INDEX:
+        *val = 0;
+        return HV_MSR_OK;
+    case HV_MSR_TIME_REF_COUNT:
+        *val = hyperv_time_ref_count(p);
+        return HV_MSR_OK;
+    case HV_MSR_REFERENCE_TSC:
+        *val = p->ref_tsc;
+        return HV_MSR_OK;
+    case HV_MSR_TSC_FREQUENCY:
+    case HV_MSR_APIC_FREQUENCY:
+        if (!freq_msrs(p))
+            break;
+        *val = msr == HV_MSR_TSC_FREQUENCY ? p->plat.tsc_hz : p->plat.apic_hz;
+        return HV_MSR_OK;
+    case HV_MSR_VP_ASSIST_PAGE:
+        *val = p->vp_assist;
+        return HV_MSR_OK;
+    case HV_MSR_SCONTROL:
+        *val = s->scontrol;
+        return HV_MSR_OK;
+    case HV_MSR_SVERSION:
+        *val = HV_SVERSION;
+        return HV_MSR_OK;
+    case HV_MSR_SIEFP:
+        *val = s->siefp;
+        return HV_MSR_OK;
+    case HV_MSR_SIMP:
+        *val = s->simp;
+        return HV_MSR_OK;
+    case HV_MSR_EOM:
+        hyperv_refuse(p, msr, false, 0, "EOM is write-only");
+        return HV_MSR_GP;
+    default:
+        if (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15) {
+            *val = s->sint[msr - HV_MSR_SINT0];
+            return HV_MSR_OK;
+        }
+        break;
+    }
+    hyperv_refuse(p, msr, false, 0, "not implemented");
+    return HV_MSR_GP;
+}
+
+/* A page MSR's value: reserved bits clear, and when enabled, a page inside
+ * guest RAM. Returns the host pointer of the page (NULL if disabled) or sets
+ * *why. */
+static void *page_msr(struct hv_partition *p, uint64_t val, uint64_t rsvd, const char **why)
+{
+    *why = NULL;
+    if (val & rsvd) {
+        *why = "reserved bits set";
+        return NULL;
+    }
+    if (!(val & HV_MSR_ENABLE))
+        return NULL;
+    void *page = gmem_ptr(p->gm, val & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+    if (!page)
+        *why = "page outside guest RAM";
+    return page;
+}
+
+/* Publishes scale and offset (fixed for the run: the TSC frequency never
+ * changes) under a new nonzero sequence, invalid while being written. */
+static void write_tsc_page(struct hv_partition *p, struct hv_ref_tsc_page *pg)
+{
+    uint32_t seq = p->tsc_sequence + 1;
+    if (seq == 0 || seq == 0xFFFFFFFFu) /* 0: invalid; ~0: invalid to older guests */
+        seq = 1;
+    __atomic_store_n(&pg->sequence, 0, __ATOMIC_SEQ_CST);
+    memset(pg->reserved2, 0, sizeof(pg->reserved2));
+    pg->reserved = 0;
+    pg->scale = p->tsc_scale;
+    pg->offset = p->tsc_offset;
+    __atomic_store_n(&pg->sequence, seq, __ATOMIC_RELEASE);
+    p->tsc_sequence = seq;
+}
+
+static int write_hypercall(struct hv_partition *p, uint64_t val)
+{
+    const char *why;
+    if ((p->hypercall & HV_HYPERCALL_LOCKED) && val != p->hypercall) {
+        hyperv_refuse(p, HV_MSR_HYPERCALL, true, val, "locked");
+        return HV_MSR_GP;
+    }
+    if (val & HYPERCALL_RSVD) {
+        hyperv_refuse(p, HV_MSR_HYPERCALL, true, val, "reserved bits set");
+        return HV_MSR_GP;
+    }
+    if ((val & HV_MSR_ENABLE) && !p->guest_os_id) {
+        /* TLFS (and KVM): no hypercall page before the guest said who it is. */
+        p->n.hypercall_ignored++;
+        if (!p->warned_hypercall_ignored) {
+            p->warned_hypercall_ignored = true;
+            hv_log("hyperv", "hypercall page enable ignored: guest OS id not set");
+        }
+        return HV_MSR_OK;
+    }
+    uint8_t *page = page_msr(p, val, HYPERCALL_RSVD, &why);
+    if (why) {
+        hyperv_refuse(p, HV_MSR_HYPERCALL, true, val, why);
+        return HV_MSR_GP;
+    }
+    if (page) {
+        static const uint8_t stub[HV_HYPERCALL_STUB_LEN] = HV_HYPERCALL_STUB;
+        memcpy(page, stub, sizeof(stub)); /* the rest of the page is left as is */
+    }
+    p->hypercall = val;
+    return HV_MSR_OK;
+}
+
+static int write_sint(struct hv_partition *p, uint32_t msr, uint64_t val)
+{
+    if (val & ~HV_SINT_WRITABLE) {
+        hyperv_refuse(p, msr, true, val, "reserved bits set");
+        return HV_MSR_GP;
+    }
+    if (!(val & HV_SINT_MASKED) && (val & HV_SINT_VECTOR_MASK) < HV_SINT_MIN_VECTOR) {
+        hyperv_refuse(p, msr, true, val, "unmasked with vector below 16");
+        return HV_MSR_GP;
+    }
+    if ((val & HV_SINT_AUTO_EOI) && !p->warned_autoeoi) {
+        /* Stored as the TLFS defines it, but delivery is a self-IPI the guest
+         * must EOI (CPUID hint 9 says so); a guest relying on it will hang. */
+        p->warned_autoeoi = true;
+        hv_log("hyperv", "SINT%u AutoEOI requested: not emulated, the guest must EOI",
+               msr - HV_MSR_SINT0);
+    }
+    synic_set_sint(p, msr - HV_MSR_SINT0, val);
+    return HV_MSR_OK;
+}
+
+int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val)
+{
+    if (!in_range(msr))
+        return HV_MSR_UNHANDLED;
+    p->n.msr_write[kind_of(msr)]++;
+    const char *why = "read-only";
+    void *page;
+    switch (msr) {
+    case HV_MSR_GUEST_OS_ID:
+        p->guest_os_id = val;
+        if (!val) /* KVM does the same; Linux disables HYPERCALL next anyway */
+            p->hypercall &= ~HV_MSR_ENABLE;
+        return HV_MSR_OK;
+    case HV_MSR_HYPERCALL:
+        return write_hypercall(p, val);
+    case HV_MSR_REFERENCE_TSC:
+        page = page_msr(p, val, PAGE_MSR_RSVD, &why);
+        if (why)
+            break;
+        if (page)
+            write_tsc_page(p, page);
+        p->ref_tsc = val;
+        return HV_MSR_OK;
+    case HV_MSR_VP_ASSIST_PAGE:
+        /* Stored only: no lazy EOI, nothing in the page is ours to write. */
+        page_msr(p, val, PAGE_MSR_RSVD, &why);
+        if (why)
+            break;
+        p->vp_assist = val;
+        return HV_MSR_OK;
+    case HV_MSR_SCONTROL:
+        if (val & ~HV_SCONTROL_ENABLE) {
+            why = "reserved bits set";
+            break;
+        }
+        synic_set_scontrol(p, val);
+        return HV_MSR_OK;
+    case HV_MSR_SIEFP:
+    case HV_MSR_SIMP:
+        page_msr(p, val, PAGE_MSR_RSVD, &why);
+        if (why)
+            break;
+        if (msr == HV_MSR_SIEFP)
+            synic_set_siefp(p, val);
+        else
+            synic_set_simp(p, val);
+        return HV_MSR_OK;
+    case HV_MSR_EOM:
+        synic_eom(p); /* the value carries nothing */
+        return HV_MSR_OK;
+    case HV_MSR_VP_INDEX:
+    case HV_MSR_TIME_REF_COUNT:
+    case HV_MSR_SVERSION:
+        break;
+    case HV_MSR_TSC_FREQUENCY:
+    case HV_MSR_APIC_FREQUENCY:
+        if (!freq_msrs(p))
+            why = "not implemented";
+        break;
+    default:
+        if (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15)
+            return write_sint(p, msr, val);
+        why = "not implemented";
+        break;
+    }
+    hyperv_refuse(p, msr, true, val, why);
+    return HV_MSR_GP;
+}

@@ -1,0 +1,129 @@
+/* The partition object: start-up, reference time, refusal logging, counters. */
+#include "hyperv/hyperv.h"
+
+#include "hyperv/hv_wire.h"
+#include "hyperv/reftime.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct hv_platform *plat)
+{
+    memset(p, 0, sizeof(*p));
+    if (!gm || !plat || !plat->tsc || !plat->raise)
+        return -1;
+    uint64_t scale = reftime_scale(plat->tsc_hz);
+    if (!scale)
+        return -1; /* no usable reference time: better no Hyper-V than a wrong clock */
+    p->gm = gm;
+    p->plat = *plat;
+    p->tsc_scale = scale;
+    p->tsc_offset = reftime_offset(scale, plat->tsc_at_start);
+    synic_reset(&p->synic);
+    return 0;
+}
+
+uint64_t hyperv_time_ref_count(struct hv_partition *p)
+{
+    uint64_t tsc = p->plat.tsc(p->plat.ctx);
+    uint64_t t = tsc < p->plat.tsc_at_start ? 0 : reftime_at(tsc, p->tsc_scale, p->tsc_offset);
+    /* The host TSC does not go backwards, but the guest's clock must never. */
+    if (t < p->time_last)
+        t = p->time_last;
+    p->time_last = t;
+    return t;
+}
+
+void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val,
+                   const char *why)
+{
+    p->n.msr_gp++;
+    for (unsigned i = 0; i < p->logged.count; i++) {
+        if (p->logged.msr[i] == msr && p->logged.write[i] == write)
+            return;
+    }
+    if (p->logged.count >= HV_LOG_ONCE_MAX)
+        return;
+    p->logged.msr[p->logged.count] = msr;
+    p->logged.write[p->logged.count] = write;
+    p->logged.count++;
+    if (write)
+        hv_log("hyperv", "wrmsr 0x%x value 0x%llx refused with #GP: %s%s", msr,
+               (unsigned long long)val, why,
+               p->logged.count == HV_LOG_ONCE_MAX ? " (further MSRs not reported)" : "");
+    else
+        hv_log("hyperv", "rdmsr 0x%x refused with #GP: %s%s", msr, why,
+               p->logged.count == HV_LOG_ONCE_MAX ? " (further MSRs not reported)" : "");
+}
+
+static uint64_t sum(const uint64_t *v, unsigned n)
+{
+    uint64_t s = 0;
+    for (unsigned i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap)
+{
+    const struct hv_counters *n = &p->n;
+    uint64_t hypercalls = sum(n->hc_code, HV_HCK_COUNT);
+    uint64_t hc_ok = n->hc_status[HV_STATUS_SUCCESS];
+    int len = fmt_snprintf(
+        buf, cap,
+        " hv_msr=%llu hv_msr_gp=%llu hypercalls=%llu hc_post=%llu hc_signal=%llu hc_err=%llu"
+        " synic_msgs=%llu synic_full=%llu synic_events=%llu synic_irqs=%llu",
+        (unsigned long long)(sum(n->msr_read, HV_MSRK_COUNT) + sum(n->msr_write, HV_MSRK_COUNT)),
+        (unsigned long long)n->msr_gp, (unsigned long long)hypercalls,
+        (unsigned long long)n->hc_code[HV_HCK_POST_MESSAGE],
+        (unsigned long long)n->hc_code[HV_HCK_SIGNAL_EVENT],
+        (unsigned long long)(hypercalls - hc_ok), (unsigned long long)n->msg_delivered,
+        (unsigned long long)n->msg_full, (unsigned long long)n->events,
+        (unsigned long long)n->irqs);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+static const char *const msr_kind_names[HV_MSRK_COUNT] = {
+    "guest_os_id", "hypercall", "vp_index", "time_ref_count", "reference_tsc", "frequency",
+    "vp_assist",   "synic",     "eom",      "sint",           "unknown",
+};
+
+void hyperv_log_stats(const struct hv_partition *p)
+{
+    const struct hv_counters *n = &p->n;
+    char line[160]; /* hv_log lines are at most 256 bytes */
+    size_t len = 0;
+    for (unsigned k = 0; k < HV_MSRK_COUNT; k++) {
+        if ((n->msr_read[k] || n->msr_write[k]) && len < sizeof(line))
+            len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, " %s=%llu/%llu",
+                                        msr_kind_names[k], (unsigned long long)n->msr_read[k],
+                                        (unsigned long long)n->msr_write[k]);
+    }
+    hv_log("hyperv", "msr reads/writes:%s refused=%llu", len ? line : " none",
+           (unsigned long long)n->msr_gp);
+
+    len = 0;
+    for (unsigned s = 0; s <= HV_STATUS_COUNTED; s++) {
+        if (!n->hc_status[s] || len >= sizeof(line))
+            continue;
+        if (s < HV_STATUS_COUNTED)
+            len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, " %u=%llu", s,
+                                        (unsigned long long)n->hc_status[s]);
+        else
+            len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, " other=%llu",
+                                        (unsigned long long)n->hc_status[s]);
+    }
+    hv_log("hyperv",
+           "hypercalls: post_message=%llu signal_event=%llu other=%llu ud=%llu; by status:%s",
+           (unsigned long long)n->hc_code[HV_HCK_POST_MESSAGE],
+           (unsigned long long)n->hc_code[HV_HCK_SIGNAL_EVENT],
+           (unsigned long long)n->hc_code[HV_HCK_OTHER], (unsigned long long)n->hc_ud,
+           len ? line : " none");
+    hv_log("hyperv",
+           "synic: posted=%llu delivered=%llu waited=%llu full=%llu events=%llu irqs=%llu "
+           "deferred=%llu",
+           (unsigned long long)n->msg_posted, (unsigned long long)n->msg_delivered,
+           (unsigned long long)n->msg_queued, (unsigned long long)n->msg_full,
+           (unsigned long long)n->events, (unsigned long long)n->irqs,
+           (unsigned long long)n->irqs_deferred);
+}

@@ -1,0 +1,210 @@
+/* SynIC delivery (contract §4.3/4.4). The hypervisor runs only while the one
+ * VP is stopped in an exit, so no guest store can interleave with ours; the
+ * atomics keep the TLFS ordering (type written last, flags ORed) for SMP. */
+#include "hyperv/synic.h"
+
+#include "hyperv/hyperv.h"
+#include "lib/mem.h"
+
+static bool enabled(const struct hv_synic *s)
+{
+    return s->scontrol & HV_SCONTROL_ENABLE;
+}
+
+static bool masked(const struct hv_synic *s, unsigned sint)
+{
+    return s->sint[sint] & HV_SINT_MASKED;
+}
+
+/* The SINT's interrupt is due: raised now if it can be, else owed. */
+static void sint_irq(struct hv_partition *p, unsigned sint)
+{
+    struct hv_synic *s = &p->synic;
+    if (enabled(s) && !masked(s, sint)) {
+        s->irq_owed[sint] = false;
+        p->n.irqs++;
+        p->plat.raise(p->plat.ctx, (uint8_t)(s->sint[sint] & HV_SINT_VECTOR_MASK));
+    } else if (!s->irq_owed[sint]) {
+        s->irq_owed[sint] = true;
+        p->n.irqs_deferred++;
+    }
+}
+
+/* Host pointer of a guest page an MSR enabled; msr.c checked it was in RAM. */
+static void *enabled_page(const struct hv_partition *p, uint64_t msr_val)
+{
+    if (!(msr_val & HV_MSR_ENABLE))
+        return NULL;
+    return gmem_ptr(p->gm, msr_val & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+}
+
+static struct hv_message *slot(const struct hv_partition *p, unsigned sint)
+{
+    struct hv_message_page *page = enabled_page(p, p->synic.simp);
+    return page ? &page->slot[sint] : NULL;
+}
+
+static uint8_t *event_area(const struct hv_partition *p, unsigned sint)
+{
+    struct hv_event_flags_page *page = enabled_page(p, p->synic.siefp);
+    return page && enabled(&p->synic) ? page->sint[sint].flags : NULL;
+}
+
+/* True if the bit was clear. Linux clears bits with locked test-and-clear. */
+static bool set_flag(uint8_t *flags, unsigned flag)
+{
+    uint8_t bit = (uint8_t)(1u << (flag % 8));
+    return !(__atomic_fetch_or(&flags[flag / 8], bit, __ATOMIC_SEQ_CST) & bit);
+}
+
+/* Moves the queue head into the slot if the slot is free; if it is busy, sets
+ * its message-pending flag so the guest writes EOM when it frees it. */
+static bool deliver(struct hv_partition *p, unsigned sint)
+{
+    struct hv_synic *s = &p->synic;
+    struct hv_synic_queue *q = &s->q[sint];
+    if (!q->count || !enabled(s) || masked(s, sint))
+        return false;
+    struct hv_message *m = slot(p, sint);
+    if (!m)
+        return false;
+    if (__atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
+        __atomic_fetch_or(&m->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
+        return false;
+    }
+    const struct hv_message *src = &q->msg[q->head];
+    q->head = (uint8_t)((q->head + 1) % HV_SYNIC_QUEUE_LEN);
+    q->count--;
+    memcpy(m->payload, src->payload, src->header.payload_size);
+    m->header.payload_size = src->header.payload_size;
+    /* More behind it: ask for an EOM now, or the queue would stall. */
+    m->header.message_flags = q->count ? HV_MESSAGE_FLAG_PENDING : 0;
+    m->header.reserved = 0;
+    m->header.sender = 0;
+    __atomic_store_n(&m->header.message_type, src->header.message_type, __ATOMIC_RELEASE);
+    p->n.msg_delivered++;
+    return true;
+}
+
+/* Makes whatever progress the SINT's state allows: latched events into the
+ * SIEFP page, the next message into its slot, an owed interrupt. */
+static void kick(struct hv_partition *p, unsigned sint)
+{
+    struct hv_synic *s = &p->synic;
+    bool due = false;
+    if (!enabled(s))
+        return;
+    uint8_t *flags = event_area(p, sint);
+    if (flags && s->latched_any[sint]) {
+        for (unsigned i = 0; i < HV_EVENT_FLAGS_BYTES; i++) {
+            uint8_t bits = s->latched[sint][i];
+            if (bits && (__atomic_fetch_or(&flags[i], bits, __ATOMIC_SEQ_CST) & bits) != bits)
+                due = true;
+        }
+        memset(s->latched[sint], 0, HV_EVENT_FLAGS_BYTES);
+        s->latched_any[sint] = false;
+    }
+    if (deliver(p, sint))
+        due = true;
+    if (due || s->irq_owed[sint])
+        sint_irq(p, sint);
+}
+
+static void kick_all(struct hv_partition *p)
+{
+    for (unsigned i = 0; i < HV_SINT_COUNT; i++)
+        kick(p, i);
+}
+
+void synic_reset(struct hv_synic *s)
+{
+    memset(s, 0, sizeof(*s));
+    for (unsigned i = 0; i < HV_SINT_COUNT; i++)
+        s->sint[i] = HV_SINT_RESET;
+}
+
+int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, const void *payload,
+               uint8_t size)
+{
+    if (sint >= HV_SINT_COUNT || message_type == HV_MESSAGE_TYPE_NONE ||
+        size > HV_MESSAGE_PAYLOAD_SIZE || (size && !payload))
+        return HV_STATUS_INVALID_PARAMETER;
+    struct hv_synic_queue *q = &p->synic.q[sint];
+    kick(p, sint); /* the guest may have freed the slot without an EOM */
+    if (q->count == HV_SYNIC_QUEUE_LEN) {
+        p->n.msg_full++;
+        return HV_STATUS_INSUFFICIENT_BUFFERS;
+    }
+    struct hv_message *m = &q->msg[(q->head + q->count) % HV_SYNIC_QUEUE_LEN];
+    m->header.message_type = message_type;
+    m->header.payload_size = size;
+    if (size)
+        memcpy(m->payload, payload, size);
+    q->count++;
+    p->n.msg_posted++;
+    kick(p, sint);
+    if (q->count)
+        p->n.msg_queued++; /* it (the tail) is still waiting */
+    return HV_STATUS_SUCCESS;
+}
+
+int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
+{
+    struct hv_synic *s = &p->synic;
+    if (sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
+        return HV_STATUS_INVALID_PARAMETER;
+    p->n.events++;
+    uint8_t *flags = event_area(p, sint);
+    if (!flags) {
+        s->latched[sint][flag / 8] |= (uint8_t)(1u << (flag % 8));
+        s->latched_any[sint] = true;
+    } else if (set_flag(flags, flag)) {
+        sint_irq(p, sint);
+    }
+    return HV_STATUS_SUCCESS;
+}
+
+unsigned synic_queued(const struct hv_partition *p, unsigned sint)
+{
+    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
+}
+
+void synic_set_scontrol(struct hv_partition *p, uint64_t v)
+{
+    p->synic.scontrol = v;
+    kick_all(p);
+}
+
+/* A newly enabled (or moved) page starts clean, as KVM does: every message
+ * slot free, no stale flags. */
+static void clear_if_new(struct hv_partition *p, uint64_t old, uint64_t v)
+{
+    void *page = enabled_page(p, v);
+    if (page && (!(old & HV_MSR_ENABLE) || (old & HV_MSR_PAGE_MASK) != (v & HV_MSR_PAGE_MASK)))
+        memset(page, 0, HV_PAGE_SIZE);
+}
+
+void synic_set_simp(struct hv_partition *p, uint64_t v)
+{
+    clear_if_new(p, p->synic.simp, v);
+    p->synic.simp = v;
+    kick_all(p);
+}
+
+void synic_set_siefp(struct hv_partition *p, uint64_t v)
+{
+    clear_if_new(p, p->synic.siefp, v);
+    p->synic.siefp = v;
+    kick_all(p);
+}
+
+void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v)
+{
+    p->synic.sint[sint] = v;
+    kick(p, sint);
+}
+
+void synic_eom(struct hv_partition *p)
+{
+    kick_all(p);
+}

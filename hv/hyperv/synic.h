@@ -1,0 +1,58 @@
+/* The synthetic interrupt controller of the one VP: host->guest messages into
+ * the SIMP page (one slot per SINT, a bounded in-order queue behind it, the
+ * message-pending/EOM protocol) and event flags into the SIEFP page, each
+ * followed by an interrupt on the vector the guest programmed into the SINT. */
+#ifndef HV_HYPERV_SYNIC_H
+#define HV_HYPERV_SYNIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyperv/hv_wire.h"
+
+struct hv_partition;
+
+/* Messages waiting per SINT (TLFS/QEMU: 16 buffers per port). */
+#define HV_SYNIC_QUEUE_LEN 16u
+
+struct hv_synic_queue {
+    uint8_t head, count;
+    struct hv_message msg[HV_SYNIC_QUEUE_LEN];
+};
+
+struct hv_synic {
+    uint64_t scontrol, siefp, simp;
+    uint64_t sint[HV_SINT_COUNT];
+    /* An interrupt was due while the SINT was masked or SCONTROL off: raise it
+     * when the SINT becomes deliverable, so no wake-up is lost. */
+    bool irq_owed[HV_SINT_COUNT];
+    /* Event flags signalled while SCONTROL or SIEFP was off; merged into the
+     * SIEFP page when both are on. */
+    bool latched_any[HV_SINT_COUNT];
+    uint8_t latched[HV_SINT_COUNT][HV_EVENT_FLAGS_BYTES];
+    struct hv_synic_queue q[HV_SINT_COUNT];
+};
+
+/* Host -> guest message on SINT sint. Written into the slot now if the SynIC
+ * can take it, else queued in order. Returns HV_STATUS_SUCCESS (delivered or
+ * queued), HV_STATUS_INSUFFICIENT_BUFFERS when the SINT's queue is full (the
+ * message was not taken: retry after the guest's EOM), or
+ * HV_STATUS_INVALID_PARAMETER (sint >= 16, type 0, size > 240). */
+int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, const void *payload,
+               uint8_t size);
+/* Sets flag (< 2048) in SINT sint's area of the SIEFP page and raises the SINT
+ * if the bit was newly set. HV_STATUS_SUCCESS or HV_STATUS_INVALID_PARAMETER. */
+int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag);
+/* Messages queued (not yet in the slot) for sint. */
+unsigned synic_queued(const struct hv_partition *p, unsigned sint);
+
+/* --- for msr.c: side effects of validated MSR writes ------------------------------ */
+void synic_reset(struct hv_synic *s);
+void synic_set_scontrol(struct hv_partition *p, uint64_t v);
+void synic_set_simp(struct hv_partition *p, uint64_t v);
+void synic_set_siefp(struct hv_partition *p, uint64_t v);
+void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v);
+/* EOM: retry every SINT's queue head. */
+void synic_eom(struct hv_partition *p);
+
+#endif

@@ -1,0 +1,26 @@
+# The guest believes it runs on Hyper-V: detection with our features, the
+# hypercall page in use, the TSC-page clocksource, and hv_vmbus reaching SynIC
+# set-up (no VMBus host answers yet, so its connect fails and the run ends with
+# the guest's failure verdict).
+guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null
+esp_add build/guest/vmlinuz hv/vmlinuz
+esp_add "$WORK/initrd" hv/initrd
+config << 'CFG'
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
+CFG
+boot --timeout 240
+expect 'Hypervisor detected: Microsoft Hyper-V'
+expect 'Hyper-V: privilege flags low 0xa66, high 0x30, hints 0x200, misc 0x100'
+expect 'Hyper-V: Host Build 10\.0\.'
+expect 'Hyper-V: LAPIC Timer Frequency: 0x'
+expect 'clocksource: Switched to clocksource hyperv_clocksource_tsc_page'
+expect_not 'unchecked MSR access error'
+expect_not 'HYPERCALL MSR not available|VP_INDEX MSR not available'
+expect '^hv: hyperv: msr reads/writes: guest_os_id=0/1 hypercall=[0-9]+/1 .*vp_assist=0/1'
+expect '^hv: hyperv: msr reads/writes: .*synic=[1-9][0-9]*/[1-9][0-9]* .*sint=[1-9][0-9]*/[1-9][0-9]*' "SynIC set up"
+expect '^hv: hyperv: hypercalls: post_message=[1-9]' "hv_vmbus posted INITIATE_CONTACT"
+expect '^hv: summary exits=[0-9]+ .* hv_msr=[1-9][0-9]* hv_msr_gp=0 hypercalls=[1-9]'
+expect '^hv: hyperv: hypercalls: .*by status: 18='  "unknown connection: INVALID_CONNECTION_ID"
+expect_status 1

@@ -1,0 +1,509 @@
+/* Hyper-V CPUID leaves and synthetic MSRs over a fake guest RAM: every
+ * register's read/write rules, each #GP case, the log-once rule, and the exact
+ * access sequence a Linux 6.1 guest performs (contract §2.2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hyperv/hv_wire.h"
+#include "hyperv/hyperv.h"
+#include "hyperv/reftime.h"
+
+#define RAM_SIZE (256u * 1024)
+#define TSC_HZ   2445000000ull
+#define APIC_HZ  1000000000ull
+#define START    5000000000ull
+
+struct fake {
+    struct guest_mem gm;
+    struct hv_partition p;
+    uint64_t tsc;
+    unsigned nraised;
+    uint8_t raised[64];
+};
+
+static char logbuf[16384];
+static size_t loglen;
+
+void console_write(const char *s, size_t n)
+{
+    if (n > sizeof(logbuf) - 1 - loglen)
+        n = sizeof(logbuf) - 1 - loglen;
+    memcpy(logbuf + loglen, s, n);
+    loglen += n;
+    logbuf[loglen] = 0;
+}
+
+static unsigned log_count(const char *needle)
+{
+    unsigned n = 0;
+    for (const char *s = logbuf; (s = strstr(s, needle)); s++)
+        n++;
+    return n;
+}
+
+static uint64_t fake_tsc(void *ctx)
+{
+    return ((struct fake *)ctx)->tsc;
+}
+
+static void fake_raise(void *ctx, uint8_t vector)
+{
+    struct fake *f = ctx;
+    if (f->nraised < sizeof(f->raised))
+        f->raised[f->nraised] = vector;
+    f->nraised++;
+}
+
+static struct fake *make(uint64_t apic_hz)
+{
+    struct fake *f = calloc(1, sizeof(*f));
+    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
+    memset(f->gm.host, 0xA5, RAM_SIZE);
+    f->gm.size = RAM_SIZE;
+    f->tsc = START;
+    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz};
+    assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
+    loglen = 0;
+    logbuf[0] = 0;
+    return f;
+}
+
+static int setup(void **state)
+{
+    *state = make(APIC_HZ);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fake *f = *state;
+    free(f->gm.host);
+    free(f);
+    return 0;
+}
+
+static uint64_t rd(struct fake *f, uint32_t msr)
+{
+    uint64_t v = 0xDEAD;
+    assert_int_equal(hyperv_msr_read(&f->p, msr, &v), HV_MSR_OK);
+    return v;
+}
+
+static void wr(struct fake *f, uint32_t msr, uint64_t v)
+{
+    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+}
+
+static void wr_gp(struct fake *f, uint32_t msr, uint64_t v)
+{
+    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_GP);
+}
+
+static void rd_gp(struct fake *f, uint32_t msr)
+{
+    uint64_t v = 0x1234;
+    assert_int_equal(hyperv_msr_read(&f->p, msr, &v), HV_MSR_GP);
+    assert_true(v == 0x1234); /* nothing written on refusal */
+}
+
+/* --- CPUID ------------------------------------------------------------------ */
+
+static struct hv_cpuid_regs leaf(struct fake *f, uint32_t l)
+{
+    struct hv_cpuid_regs r = {~0u, ~0u, ~0u, ~0u};
+    assert_true(hyperv_cpuid(&f->p, l, &r));
+    return r;
+}
+
+static void cpuid_identity(void **state)
+{
+    struct fake *f = *state;
+    struct hv_cpuid_regs r = leaf(f, 0x40000000);
+    assert_int_equal(r.eax, 0x4000000A);
+    char vendor[13] = {0};
+    memcpy(vendor, &r.ebx, 4);
+    memcpy(vendor + 4, &r.ecx, 4);
+    memcpy(vendor + 8, &r.edx, 4);
+    assert_string_equal(vendor, "Microsoft Hv");
+    r = leaf(f, 0x40000001);
+    assert_memory_equal(&r.eax, "Hv#1", 4);
+    assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+    r = leaf(f, 0x40000002);
+    assert_int_equal(r.eax, 20348);
+    assert_int_equal(r.ebx, 0x000A0000);
+    r = leaf(f, 0x40000005);
+    assert_int_equal(r.eax, 1);
+}
+
+static void cpuid_features_exact(void **state)
+{
+    struct fake *f = *state;
+    struct hv_cpuid_regs r = leaf(f, 0x40000003);
+    /* bits 1,2,5,6,9,11: time ref, SynIC, hypercall, VP index, TSC page, freq */
+    assert_int_equal(r.eax, 0xA66);
+    assert_int_equal(r.ebx, 0x30); /* PostMessages, SignalEvents */
+    assert_int_equal(r.ecx, 0);
+    assert_int_equal(r.edx, 0x100);
+    /* the traps: never AccessPartitionId, CpuManagement, ext hypercalls, isolation */
+    assert_int_equal(r.ebx & ((1u << 1) | (1u << 12) | (1u << 20) | (1u << 22)), 0);
+    /* nor stimers, APIC MSRs, TSC invariance, crash MSRs, stimer direct */
+    assert_int_equal(r.eax & ((1u << 3) | (1u << 4) | (1u << 15)), 0);
+    assert_int_equal(r.edx & ((1u << 10) | (1u << 19)), 0);
+    r = leaf(f, 0x40000004);
+    assert_int_equal(r.eax, 0x200); /* deprecate AutoEOI only; no nested (12), no MMIO hc (21) */
+    assert_int_equal(r.ebx, 0xFFFFFFFF);
+    assert_int_equal(r.ecx | r.edx, 0);
+}
+
+static void cpuid_without_apic_clock(void **state)
+{
+    (void)state;
+    struct fake *f = make(0);
+    struct hv_cpuid_regs r = leaf(f, 0x40000003);
+    assert_int_equal(r.eax, 0x266);
+    assert_int_equal(r.edx, 0);
+    rd_gp(f, HV_MSR_TSC_FREQUENCY);
+    rd_gp(f, HV_MSR_APIC_FREQUENCY);
+    void *s = f;
+    teardown(&s);
+}
+
+static void cpuid_range(void **state)
+{
+    struct fake *f = *state;
+    for (uint32_t l = 0x40000006; l <= 0x4000000A; l++) {
+        struct hv_cpuid_regs r = leaf(f, l);
+        assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+    }
+    const uint32_t not_ours[] = {0x3FFFFFFF, 0x4000000B, 0x40000081, 0x40000100, 0x4FFFFFFF, 0, 1};
+    for (unsigned i = 0; i < sizeof(not_ours) / sizeof(not_ours[0]); i++) {
+        struct hv_cpuid_regs r = {1, 2, 3, 4};
+        assert_false(hyperv_cpuid(&f->p, not_ours[i], &r));
+        assert_int_equal(r.eax, 1);
+        assert_int_equal(r.edx, 4);
+    }
+}
+
+/* --- MSRs ------------------------------------------------------------------- */
+
+static void guest_os_id(void **state)
+{
+    struct fake *f = *state;
+    assert_true(rd(f, HV_MSR_GUEST_OS_ID) == 0);
+    wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    assert_true(rd(f, HV_MSR_GUEST_OS_ID) == 0x8100000601C00000ull);
+}
+
+static const uint8_t stub[] = {0xF3, 0x0F, 0x1E, 0xFA, 0x0F, 0x01, 0xD9, 0xC3};
+
+static void hypercall_page(void **state)
+{
+    struct fake *f = *state;
+    uint64_t gpa = 0x3000;
+    /* before the guest OS id: the enabling write is ignored (TLFS, KVM) */
+    wr(f, HV_MSR_HYPERCALL, gpa | 1);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == 0);
+    assert_int_equal(f->gm.host[gpa], 0xA5);
+    assert_true(f->p.n.hypercall_ignored == 1);
+    assert_int_equal(log_count("hypercall page enable ignored"), 1);
+
+    wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    wr(f, HV_MSR_HYPERCALL, gpa | 1);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == (gpa | 1)); /* hv_vmbus needs enable=1 back */
+    assert_memory_equal(f->gm.host + gpa, stub, sizeof(stub));
+    assert_int_equal(f->gm.host[gpa + sizeof(stub)], 0xA5); /* rest untouched */
+
+    /* reserved bits 11:2, a page outside guest RAM: #GP, value unchanged */
+    for (unsigned b = 2; b < 12; b++)
+        wr_gp(f, HV_MSR_HYPERCALL, 0x5000 | 1 | (1ull << b));
+    wr_gp(f, HV_MSR_HYPERCALL, RAM_SIZE | 1);
+    wr_gp(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF001ull);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == (gpa | 1));
+    /* the last page of RAM is fine; disabling keeps any address */
+    wr(f, HV_MSR_HYPERCALL, (RAM_SIZE - HV_PAGE_SIZE) | 1);
+    assert_memory_equal(f->gm.host + RAM_SIZE - HV_PAGE_SIZE, stub, sizeof(stub));
+    wr(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF000ull);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == 0xFFFFFFFFFFFFF000ull);
+
+    /* GUEST_OS_ID = 0 (kexec) turns the page off */
+    wr(f, HV_MSR_HYPERCALL, gpa | 1);
+    wr(f, HV_MSR_GUEST_OS_ID, 0);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == gpa);
+}
+
+static void hypercall_locked(void **state)
+{
+    struct fake *f = *state;
+    wr(f, HV_MSR_GUEST_OS_ID, 1);
+    wr(f, HV_MSR_HYPERCALL, 0x4000 | 2 | 1);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == 0x4003);
+    wr(f, HV_MSR_HYPERCALL, 0x4003); /* the same value: harmless */
+    wr_gp(f, HV_MSR_HYPERCALL, 0x4001);
+    wr_gp(f, HV_MSR_HYPERCALL, 0x5003);
+    wr_gp(f, HV_MSR_HYPERCALL, 0);
+    assert_true(rd(f, HV_MSR_HYPERCALL) == 0x4003);
+    assert_int_equal(log_count("0x40000001"), 1); /* three refusals, one line */
+}
+
+static void read_only(void **state)
+{
+    struct fake *f = *state;
+    assert_true(rd(f, HV_MSR_VP_INDEX) == 0);
+    assert_true(rd(f, HV_MSR_SVERSION) == 1);
+    assert_true(rd(f, HV_MSR_TSC_FREQUENCY) == TSC_HZ);
+    assert_true(rd(f, HV_MSR_APIC_FREQUENCY) == APIC_HZ);
+    const uint32_t ro[] = {HV_MSR_VP_INDEX, HV_MSR_TIME_REF_COUNT, HV_MSR_SVERSION,
+                           HV_MSR_TSC_FREQUENCY, HV_MSR_APIC_FREQUENCY};
+    for (unsigned i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+        wr_gp(f, ro[i], 0);
+        wr_gp(f, ro[i], 1);
+    }
+    assert_true(rd(f, HV_MSR_VP_INDEX) == 0);
+    assert_true(f->p.n.msr_gp == 10);
+}
+
+static void time_ref_count(void **state)
+{
+    struct fake *f = *state;
+    assert_true(rd(f, HV_MSR_TIME_REF_COUNT) == 0);
+    f->tsc = START + TSC_HZ; /* one second */
+    uint64_t t = rd(f, HV_MSR_TIME_REF_COUNT);
+    assert_true(t >= 10000000 - 2 && t <= 10000000);
+    f->tsc = START + TSC_HZ / 2; /* the TSC going back must not move the clock back */
+    assert_true(rd(f, HV_MSR_TIME_REF_COUNT) == t);
+    f->tsc = START - 1;
+    assert_true(rd(f, HV_MSR_TIME_REF_COUNT) == t);
+    f->tsc = START + TSC_HZ * 86400ull * 3653; /* ten years */
+    t = rd(f, HV_MSR_TIME_REF_COUNT);
+    assert_true(t >= 86400ull * 3653 * 10000000 - 2 && t <= 86400ull * 3653 * 10000000);
+}
+
+static void reference_tsc_page(void **state)
+{
+    struct fake *f = *state;
+    uint64_t gpa = 0x7000;
+    assert_true(rd(f, HV_MSR_REFERENCE_TSC) == 0);
+    wr(f, HV_MSR_REFERENCE_TSC, gpa | 1);
+    assert_true(rd(f, HV_MSR_REFERENCE_TSC) == (gpa | 1));
+    const struct hv_ref_tsc_page *pg = (const void *)(f->gm.host + gpa);
+    uint32_t seq = pg->sequence;
+    assert_true(seq != 0 && seq != 0xFFFFFFFFu);
+    assert_true(pg->scale == reftime_scale(TSC_HZ));
+    assert_true(pg->reserved == 0);
+    /* what the guest computes from the page equals the MSR, at any time */
+    const uint64_t at[] = {START, START + 1, START + TSC_HZ, START + TSC_HZ * 3600 * 24 * 400,
+                           ~0ull};
+    for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        f->tsc = at[i];
+        uint64_t page_time = reftime_mulhi(f->tsc, pg->scale) + (uint64_t)pg->offset;
+        assert_true(page_time == rd(f, HV_MSR_TIME_REF_COUNT));
+    }
+    /* re-enabling (e.g. after resume) publishes a new sequence */
+    wr(f, HV_MSR_REFERENCE_TSC, gpa);
+    assert_true(pg->sequence == seq); /* disabling leaves the page alone */
+    wr(f, HV_MSR_REFERENCE_TSC, 0x9000 | 1);
+    const struct hv_ref_tsc_page *pg2 = (const void *)(f->gm.host + 0x9000);
+    assert_true(pg2->sequence != 0 && pg2->sequence != seq);
+    for (unsigned b = 1; b < 12; b++)
+        wr_gp(f, HV_MSR_REFERENCE_TSC, gpa | 1 | (1ull << b));
+    wr_gp(f, HV_MSR_REFERENCE_TSC, RAM_SIZE | 1);
+    wr_gp(f, HV_MSR_REFERENCE_TSC, 0x8000000000000001ull);
+    assert_true(rd(f, HV_MSR_REFERENCE_TSC) == (0x9000 | 1));
+}
+
+static void vp_assist(void **state)
+{
+    struct fake *f = *state;
+    wr(f, HV_MSR_VP_ASSIST_PAGE, 0x2000 | 1); /* Linux writes it unadvertised */
+    assert_true(rd(f, HV_MSR_VP_ASSIST_PAGE) == 0x2001);
+    assert_int_equal(f->gm.host[0x2000], 0xA5); /* stored, page not touched */
+    wr_gp(f, HV_MSR_VP_ASSIST_PAGE, 0x2000 | 1 | 4);
+    wr_gp(f, HV_MSR_VP_ASSIST_PAGE, (RAM_SIZE + 0x1000) | 1);
+    wr(f, HV_MSR_VP_ASSIST_PAGE, 0); /* CPU offline */
+    assert_true(rd(f, HV_MSR_VP_ASSIST_PAGE) == 0);
+}
+
+static void synic_registers(void **state)
+{
+    struct fake *f = *state;
+    assert_true(rd(f, HV_MSR_SCONTROL) == 0);
+    assert_true(rd(f, HV_MSR_SIEFP) == 0);
+    assert_true(rd(f, HV_MSR_SIMP) == 0);
+    for (uint32_t m = HV_MSR_SINT0; m <= HV_MSR_SINT15; m++)
+        assert_true(rd(f, m) == 0x10000); /* reset: masked, vector 0 */
+
+    wr(f, HV_MSR_SCONTROL, 1);
+    assert_true(rd(f, HV_MSR_SCONTROL) == 1);
+    wr_gp(f, HV_MSR_SCONTROL, 3);
+    wr_gp(f, HV_MSR_SCONTROL, 1ull << 63);
+
+    uint32_t pages[] = {HV_MSR_SIEFP, HV_MSR_SIMP};
+    for (unsigned i = 0; i < 2; i++) {
+        wr(f, pages[i], 0x10000 | 1);
+        assert_true(rd(f, pages[i]) == 0x10001);
+        wr_gp(f, pages[i], 0x10000 | 1 | 0x800);
+        wr_gp(f, pages[i], RAM_SIZE | 1);
+        assert_true(rd(f, pages[i]) == 0x10001);
+        wr(f, pages[i], 0xFFFFF000); /* disabled: any address is just stored */
+        assert_true(rd(f, pages[i]) == 0xFFFFF000);
+    }
+    /* EOM is write-only, any value */
+    rd_gp(f, HV_MSR_EOM);
+    wr(f, HV_MSR_EOM, 0);
+    wr(f, HV_MSR_EOM, ~0ull);
+}
+
+static void sint_rules(void **state)
+{
+    struct fake *f = *state;
+    wr(f, HV_MSR_SINT0 + 2, 0xF3); /* what Linux writes with hint 9 */
+    assert_true(rd(f, HV_MSR_SINT0 + 2) == 0xF3);
+    wr(f, HV_MSR_SINT0 + 2, 0x10000 | 0xF3);
+    wr(f, HV_MSR_SINT0 + 3, 0x10000); /* masked with vector 0 is the reset value */
+    wr(f, HV_MSR_SINT0 + 4, 0x10); /* 16: the first valid vector */
+    wr_gp(f, HV_MSR_SINT0 + 4, 0x0F);
+    wr_gp(f, HV_MSR_SINT0 + 4, 0x00);
+    wr_gp(f, HV_MSR_SINT0 + 4, 0x100 | 0xF3);    /* bits 15:8 */
+    wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 18) | 0xF3); /* polling: not offered */
+    wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 19) | 0xF3);
+    wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 63) | 0xF3);
+    assert_true(rd(f, HV_MSR_SINT0 + 4) == 0x10);
+    /* AutoEOI: stored (TLFS), warned about once, not emulated */
+    wr(f, HV_MSR_SINT0 + 5, (1ull << 17) | 0xF3);
+    wr(f, HV_MSR_SINT0 + 6, (1ull << 17) | 0xF3);
+    assert_true(rd(f, HV_MSR_SINT0 + 5) == ((1ull << 17) | 0xF3));
+    assert_int_equal(log_count("AutoEOI"), 1);
+}
+
+static void unknown_and_foreign(void **state)
+{
+    struct fake *f = *state;
+    /* synthetic MSRs we do not implement: #GP both ways */
+    const uint32_t gp[] = {0x40000003, 0x40000010, 0x40000070, 0x40000071, 0x40000072,
+                           0x40000085, 0x400000A0, 0x400000B0, 0x400000B1, 0x400000F0,
+                           0x40000100, 0x40000105, 0x40000118, 0x400001FF};
+    for (unsigned i = 0; i < sizeof(gp) / sizeof(gp[0]); i++) {
+        rd_gp(f, gp[i]);
+        wr_gp(f, gp[i], 0);
+    }
+    assert_true(f->p.n.msr_read[HV_MSRK_UNKNOWN] == sizeof(gp) / sizeof(gp[0]));
+    /* not Hyper-V's: the glue decides, nothing counted */
+    uint64_t before = f->p.n.msr_gp;
+    const uint32_t foreign[] = {0x3FFFFFFF, 0x40000200, 0x4B564D00, 0xC0000080, 0x10};
+    for (unsigned i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+        uint64_t v = 7;
+        assert_int_equal(hyperv_msr_read(&f->p, foreign[i], &v), HV_MSR_UNHANDLED);
+        assert_true(v == 7);
+        assert_int_equal(hyperv_msr_write(&f->p, foreign[i], 1), HV_MSR_UNHANDLED);
+    }
+    assert_true(f->p.n.msr_gp == before);
+}
+
+static void refusals_logged_once(void **state)
+{
+    struct fake *f = *state;
+    for (int i = 0; i < 5; i++) {
+        wr_gp(f, HV_MSR_VP_INDEX, 5);
+        rd_gp(f, HV_MSR_EOM);
+    }
+    assert_int_equal(log_count("wrmsr 0x40000002"), 1);
+    assert_int_equal(log_count("rdmsr 0x40000084"), 1);
+    assert_int_equal(log_count("hv: hyperv: "), 2);
+    assert_true(f->p.n.msr_gp == 10);
+    /* a flood of distinct MSRs: logging stops, counting does not */
+    for (uint32_t m = 0x40000100; m < 0x40000140; m++)
+        wr_gp(f, m, 0);
+    assert_int_equal(log_count("hv: hyperv: "), HV_LOG_ONCE_MAX);
+    assert_int_equal(log_count("further MSRs not reported"), 1);
+    assert_true(f->p.n.msr_gp == 10 + 0x40);
+}
+
+/* Contract §2.2: what Linux 6.1 does, in order, on one CPU, then hv_vmbus. */
+static void linux_boot_sequence(void **state)
+{
+    struct fake *f = *state;
+    uint64_t v;
+    v = rd(f, HV_MSR_APIC_FREQUENCY);
+    assert_true(v / 250 == 4000000); /* "LAPIC Timer Frequency: 0x3d0900" */
+    v = rd(f, HV_MSR_REFERENCE_TSC);
+    wr(f, HV_MSR_REFERENCE_TSC, (v & 0xFFE) | 0x20000 | 1);
+    assert_true(((const struct hv_ref_tsc_page *)(f->gm.host + 0x20000))->sequence != 0);
+    assert_true(rd(f, HV_MSR_TSC_FREQUENCY) == TSC_HZ);
+    assert_true(rd(f, HV_MSR_TSC_FREQUENCY) == TSC_HZ);
+    assert_true(rd(f, HV_MSR_VP_INDEX) == 0);
+    wr(f, HV_MSR_VP_ASSIST_PAGE, 0x21000 | 1);
+    wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    v = rd(f, HV_MSR_HYPERCALL);
+    wr(f, HV_MSR_HYPERCALL, (v & 0xFFE) | 0x22000 | 1);
+    assert_true(rd(f, HV_MSR_HYPERCALL) & 1);
+    assert_memory_equal(f->gm.host + 0x22000, stub, sizeof(stub));
+    /* hv_vmbus */
+    v = rd(f, HV_MSR_SIMP);
+    wr(f, HV_MSR_SIMP, (v & 0xFFE) | 0x23000 | 1);
+    v = rd(f, HV_MSR_SIEFP);
+    wr(f, HV_MSR_SIEFP, (v & 0xFFE) | 0x24000 | 1);
+    v = rd(f, HV_MSR_SINT0 + 2);
+    wr(f, HV_MSR_SINT0 + 2, (v & ~0x300FFull) | 0xF3); /* vector, masked=0, auto_eoi=0 */
+    v = rd(f, HV_MSR_SCONTROL);
+    wr(f, HV_MSR_SCONTROL, v | 1);
+    assert_true(f->p.n.msr_gp == 0);
+    assert_int_equal(loglen, 0); /* a clean boot logs nothing */
+    /* and the disable path */
+    wr(f, HV_MSR_SINT0 + 2, rd(f, HV_MSR_SINT0 + 2) | 0x10000);
+    wr(f, HV_MSR_SIMP, rd(f, HV_MSR_SIMP) & 0xFFE);
+    wr(f, HV_MSR_SIEFP, rd(f, HV_MSR_SIEFP) & 0xFFE);
+    wr(f, HV_MSR_SCONTROL, rd(f, HV_MSR_SCONTROL) & ~1ull);
+    wr(f, HV_MSR_GUEST_OS_ID, 0);
+    wr(f, HV_MSR_HYPERCALL, rd(f, HV_MSR_HYPERCALL) & ~1ull);
+    wr(f, HV_MSR_REFERENCE_TSC, rd(f, HV_MSR_REFERENCE_TSC) & ~1ull);
+    assert_true(f->p.n.msr_gp == 0);
+    assert_true(f->p.n.msr_write[HV_MSRK_SYNIC] == 6);
+    assert_true(f->p.n.msr_read[HV_MSRK_SINT] == 2);
+}
+
+static void init_refuses_unusable_platform(void **state)
+{
+    (void)state;
+    struct hv_partition *p = malloc(sizeof(*p));
+    struct guest_mem gm = {NULL, 0};
+    struct hv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ};
+    struct hv_platform slow = ok, notsc = ok, noraise = ok;
+    slow.tsc_hz = 10000000;
+    notsc.tsc = NULL;
+    noraise.raise = NULL;
+    assert_int_equal(hyperv_init(p, &gm, &ok), 0);
+    assert_int_equal(hyperv_init(p, &gm, &slow), -1);
+    assert_int_equal(hyperv_init(p, &gm, &notsc), -1);
+    assert_int_equal(hyperv_init(p, &gm, &noraise), -1);
+    assert_int_equal(hyperv_init(p, NULL, &ok), -1);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(cpuid_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(cpuid_features_exact, setup, teardown),
+        cmocka_unit_test(cpuid_without_apic_clock),
+        cmocka_unit_test_setup_teardown(cpuid_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(guest_os_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(hypercall_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(hypercall_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(read_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(time_ref_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(reference_tsc_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(vp_assist, setup, teardown),
+        cmocka_unit_test_setup_teardown(synic_registers, setup, teardown),
+        cmocka_unit_test_setup_teardown(sint_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_and_foreign, setup, teardown),
+        cmocka_unit_test_setup_teardown(refusals_logged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(linux_boot_sequence, setup, teardown),
+        cmocka_unit_test(init_refuses_unusable_platform),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
