@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 1u
+#define HV_BOOT_VERSION 2u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -19,17 +19,38 @@ enum hv_selftest {
     HV_SELFTEST_EXCEPTION = 1, /* take a #UD inside the hypervisor after the banner */
 };
 
+#define HV_DEVICES_MAX 16
+#define HV_DEVNAME_MAX 16
+
+enum hv_device_kind {
+    HV_DEVICE_TEST = 1, /* a VMBus channel that offers its MMIO window to the guest */
+};
+
+/* One "device = <kind> key=value ..." line of hv.cfg. */
+struct hv_device_config {
+    uint32_t kind; /* enum hv_device_kind */
+    uint16_t mmio_mb;
+    uint16_t mmio_optional_mb;
+    uint8_t instance[16]; /* GUID as on the wire; all zero: derived from the name */
+    char name[HV_DEVNAME_MAX];
+};
+_Static_assert(sizeof(struct hv_device_config) == 24 + HV_DEVNAME_MAX, "hv_device_config");
+
 /* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c). */
 struct hv_config {
     uint32_t memory_mb;       /* guest RAM, MiB */
     uint32_t heap_mb;         /* hypervisor heap, MiB */
     uint32_t debug_exit_port; /* 0: none */
     uint32_t selftest;        /* enum hv_selftest */
+    uint32_t mmio_high_mb;    /* size of the high MMIO gap; 0: sized from the requests */
+    uint32_t device_count;
     char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
     char initrd[HV_PATH_MAX];
     char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */
+    struct hv_device_config devices[HV_DEVICES_MAX];
 };
-_Static_assert(sizeof(struct hv_config) == 16 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX,
+_Static_assert(sizeof(struct hv_config) == 24 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX +
+                                               HV_DEVICES_MAX * sizeof(struct hv_device_config),
                "hv_config layout");
 
 struct hv_region {

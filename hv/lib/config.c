@@ -4,9 +4,10 @@
 #include <stdint.h>
 
 #include "lib/fmt.h"
+#include "lib/mem.h"
 #include "lib/str.h"
 
-enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM };
+enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM, KEY_DEVICE };
 
 struct key {
     const char *name;
@@ -29,6 +30,8 @@ static const struct key keys[] = {
     {"kernel", KEY_STRING, FIELD(kernel), HV_PATH_MAX, 0, 0, 0, NULL},
     {"initrd", KEY_STRING, FIELD(initrd), HV_PATH_MAX, 0, 0, 0, NULL},
     {"cmdline", KEY_STRING, FIELD(cmdline), HV_CMDLINE_MAX, 0, 0, 0, NULL},
+    {"mmio_high_mb", KEY_UINT, FIELD(mmio_high_mb), 0, 0, 65536, 0, NULL},
+    {"device", KEY_DEVICE, 0, 0, 0, 0, 0, NULL}, /* repeatable */
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -82,6 +85,141 @@ static bool parse_uint(const char *s, size_t n, uint64_t *out)
     return true;
 }
 
+static const char *const device_kinds[] = {NULL, "test", NULL}; /* index = enum hv_device_kind */
+
+static bool hex_digit(char c, unsigned *v)
+{
+    if (c >= '0' && c <= '9')
+        *v = (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+        *v = (unsigned)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+        *v = (unsigned)(c - 'A' + 10);
+    else
+        return false;
+    return true;
+}
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into VMBus's wire layout: the first
+ * three groups little-endian, the last two as written. */
+static bool parse_guid(const char *s, size_t n, uint8_t out[16])
+{
+    static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+    uint8_t bytes[16];
+    size_t b = 0;
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < n;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i++] != '-')
+                return false;
+            continue;
+        }
+        unsigned hi, lo;
+        if (!hex_digit(s[i], &hi) || !hex_digit(s[i + 1], &lo))
+            return false;
+        bytes[b++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    for (unsigned i = 0; i < 16; i++)
+        out[order[i]] = bytes[i];
+    return true;
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= HV_DEVNAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int device_error(struct config_error *err, unsigned line, const char *what, const char *v,
+                        size_t n)
+{
+    err->line = line;
+    fmt_snprintf(err->msg, sizeof(err->msg), "device: %s '%.*s'", what, (int)n, v);
+    return -1;
+}
+
+/* "<kind> [name=<n>] [instance=<guid>|auto] [mmio_mb=<n>] [mmio_optional_mb=<n>]" */
+static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsigned line,
+                        struct config_error *err)
+{
+    if (cfg->device_count == HV_DEVICES_MAX) {
+        err->line = line;
+        fmt_snprintf(err->msg, sizeof(err->msg), "device: more than %u devices", HV_DEVICES_MAX);
+        return -1;
+    }
+    struct hv_device_config *d = &cfg->devices[cfg->device_count];
+    size_t pos = 0;
+    bool first = true;
+    while (pos < vlen) {
+        while (pos < vlen && str_is_space(v[pos]))
+            pos++;
+        size_t start = pos;
+        while (pos < vlen && !str_is_space(v[pos]))
+            pos++;
+        const char *w = v + start;
+        size_t wn = pos - start;
+        if (wn == 0)
+            break;
+        if (first) {
+            first = false;
+            for (uint32_t k = 1; device_kinds[k]; k++) {
+                if (str_eq_n(w, wn, device_kinds[k]))
+                    d->kind = k;
+            }
+            if (!d->kind)
+                return device_error(err, line, "unknown kind", w, wn);
+            continue;
+        }
+        size_t eq = 0;
+        while (eq < wn && w[eq] != '=')
+            eq++;
+        if (eq == wn)
+            return device_error(err, line, "expected key=value, got", w, wn);
+        const char *val = w + eq + 1;
+        size_t n = wn - eq - 1;
+        uint64_t x;
+        if (str_eq_n(w, eq, "name")) {
+            if (!name_ok(val, n))
+                return device_error(err, line, "bad name (1-15 of a-z 0-9 _ -)", val, n);
+            str_copy_n(d->name, sizeof(d->name), val, n);
+        } else if (str_eq_n(w, eq, "instance")) {
+            if (!str_eq_n(val, n, "auto") && !parse_guid(val, n, d->instance))
+                return device_error(err, line, "bad instance GUID", val, n);
+        } else if (str_eq_n(w, eq, "mmio_mb") || str_eq_n(w, eq, "mmio_optional_mb")) {
+            if (!parse_uint(val, n, &x) || x > 0xffff)
+                return device_error(err, line, "bad megabytes (0-65535)", w, wn);
+            if (w[5] == 'm')
+                d->mmio_mb = (uint16_t)x;
+            else
+                d->mmio_optional_mb = (uint16_t)x;
+        } else {
+            return device_error(err, line, "unknown key", w, eq);
+        }
+    }
+    if (!d->kind)
+        return device_error(err, line, "missing kind", "", 0);
+    if (!d->name[0])
+        fmt_snprintf(d->name, sizeof(d->name), "%s%u", device_kinds[d->kind], cfg->device_count);
+    static const uint8_t zero[16];
+    for (uint32_t i = 0; i < cfg->device_count; i++) {
+        const struct hv_device_config *o = &cfg->devices[i];
+        if (str_eq(o->name, d->name))
+            return device_error(err, line, "duplicate name", d->name, str_len(d->name));
+        if (memcmp(d->instance, zero, 16) && !memcmp(o->instance, d->instance, 16))
+            return device_error(err, line, "duplicate instance of", o->name, str_len(o->name));
+    }
+    cfg->device_count++;
+    return 0;
+}
+
 static int set_value(const struct key *k, struct hv_config *cfg, const char *v, size_t vlen,
                      unsigned line, struct config_error *err)
 {
@@ -115,6 +253,8 @@ static int set_value(const struct key *k, struct hv_config *cfg, const char *v, 
             return -1;
         }
         return 0;
+    case KEY_DEVICE:
+        return parse_device(cfg, v, vlen, line, err);
     case KEY_ENUM:
         for (uint32_t i = 0; k->choices[i]; i++) {
             if (str_eq_n(v, vlen, k->choices[i])) {
@@ -179,7 +319,7 @@ int config_parse(const char *text, size_t len, struct hv_config *cfg, struct con
             k++;
         if (k == NKEYS)
             return fail(err, line, "unknown key '%.*s'", s, klen);
-        if (seen[k])
+        if (seen[k] && keys[k].kind != KEY_DEVICE)
             return fail(err, line, "duplicate key '%.*s'", s, klen);
         seen[k] = true;
         if (vlen == 0 && keys[k].kind != KEY_STRING)

@@ -127,12 +127,66 @@ static void embedded_nul_and_no_terminator(void **state)
     assert_int_equal(cfg.heap_mb, 8);
 }
 
+static void device_lines(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    const char *text = "device = test\n"
+                       "device = test name=big mmio_mb=64 mmio_optional_mb=0x10 "
+                       "instance=12345678-9abc-def0-1122-334455667788\n"
+                       "mmio_high_mb = 256\n"
+                       "device =   test   instance=auto   mmio_optional_mb=3  \n";
+    assert_int_equal(parse(text, &cfg, &err), 0);
+    assert_int_equal(cfg.device_count, 3);
+    assert_int_equal(cfg.mmio_high_mb, 256);
+    assert_int_equal(cfg.devices[0].kind, HV_DEVICE_TEST);
+    assert_string_equal(cfg.devices[0].name, "test0");
+    assert_int_equal(cfg.devices[0].mmio_mb, 0);
+    assert_string_equal(cfg.devices[1].name, "big");
+    assert_int_equal(cfg.devices[1].mmio_mb, 64);
+    assert_int_equal(cfg.devices[1].mmio_optional_mb, 16);
+    static const uint8_t wire[16] = {0x78, 0x56, 0x34, 0x12, 0xbc, 0x9a, 0xf0, 0xde,
+                                     0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+    assert_memory_equal(cfg.devices[1].instance, wire, 16);
+    assert_string_equal(cfg.devices[2].name, "test2");
+    assert_int_equal(cfg.devices[2].mmio_optional_mb, 3);
+    static const uint8_t zero[16];
+    assert_memory_equal(cfg.devices[2].instance, zero, 16); /* auto */
+}
+
+static void device_errors(void **state)
+{
+    (void)state;
+    expect_error("device = floppy\n", 1, "device: unknown kind 'floppy'");
+    expect_error("device =\n", 1, "missing value");
+    expect_error("device = test mmio_mb\n", 1, "expected key=value");
+    expect_error("device = test color=red\n", 1, "unknown key 'color'");
+    expect_error("device = test mmio_mb=65536\n", 1, "bad megabytes");
+    expect_error("device = test mmio_optional_mb=-1\n", 1, "bad megabytes");
+    expect_error("device = test name=Big\n", 1, "bad name");
+    expect_error("device = test name=abcdefghijklmnop\n", 1, "bad name");
+    expect_error("device = test instance=1234\n", 1, "bad instance GUID");
+    expect_error("device = test instance=12345678-9abc-def0-1122-33445566778g\n", 1,
+                 "bad instance GUID");
+    expect_error("device = test\ndevice = test name=test0\n", 2, "duplicate name 'test0'");
+    expect_error("device = test instance=12345678-9abc-def0-1122-334455667788\n"
+                 "device = test instance=12345678-9abc-def0-1122-334455667788\n",
+                 2, "duplicate instance of 'test0'");
+    expect_error("mmio_high_mb = 70000\n", 1, "out of range");
+    char many[1024] = "";
+    for (int i = 0; i < HV_DEVICES_MAX + 1; i++)
+        strcat(many, "device = test\n");
+    expect_error(many, HV_DEVICES_MAX + 1, "more than 16 devices");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),           cmocka_unit_test(full_file),
         cmocka_unit_test(empty_string_value), cmocka_unit_test(errors_name_the_line),
         cmocka_unit_test(overlong_values),    cmocka_unit_test(embedded_nul_and_no_terminator),
+        cmocka_unit_test(device_lines),       cmocka_unit_test(device_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
