@@ -103,7 +103,9 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
-    struct vcpu_ports ports = {.pm1a_cnt = ap.pm1a_cnt_blk, .s5_slp_typ = S5_SLP_TYP};
+    struct vcpu_ports ports = {.pm1a_cnt = ap.pm1a_cnt_blk,
+                               .s5_slp_typ = S5_SLP_TYP,
+                               .debug_exit = (uint16_t)bi->config.debug_exit_port};
     if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &lb.entry, &ports)) {
         hv_log("guest", "out of heap setting up the vCPU");
         arch_stop(HV_VERDICT_HV_ERROR);

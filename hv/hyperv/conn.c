@@ -32,8 +32,7 @@ int hyperv_register_message(struct hv_partition *p, uint32_t conn_id, hv_message
     return 0;
 }
 
-int hyperv_register_event(struct hv_partition *p, uint32_t conn_id, hv_event_handler fn,
-                          void *ctx)
+int hyperv_register_event(struct hv_partition *p, uint32_t conn_id, hv_event_handler fn, void *ctx)
 {
     struct hv_conn_table *t = &p->conn;
     int free_slot = -1;

@@ -36,8 +36,7 @@ struct hv_conn_table {
 /* 0, or -1: id 0 or above 24 bits, NULL handler, id already taken, table full. */
 int hyperv_register_message(struct hv_partition *p, uint32_t conn_id, hv_message_handler fn,
                             void *ctx);
-int hyperv_register_event(struct hv_partition *p, uint32_t conn_id, hv_event_handler fn,
-                          void *ctx);
+int hyperv_register_event(struct hv_partition *p, uint32_t conn_id, hv_event_handler fn, void *ctx);
 /* 0, or -1 when the id is not registered. */
 int hyperv_unregister_message(struct hv_partition *p, uint32_t conn_id);
 int hyperv_unregister_event(struct hv_partition *p, uint32_t conn_id);

@@ -10,11 +10,11 @@
 
 /* Shown by Linux as "Hyper-V: Host Build 10.0.20348.0-0-0": Windows Server
  * 2022, the host generation that speaks VMBus 5.3. */
-#define HV_BUILD_NUMBER   20348u
-#define HV_BUILD_VERSION  0x000A0000u /* 10.0 */
-#define HV_MAX_VPS        1u          /* one VP, index 0 */
-#define HV_MAX_LPS        1u
-#define HV_SPIN_NEVER     0xFFFFFFFFu /* hint EBX: never notify long spin waits */
+#define HV_BUILD_NUMBER  20348u
+#define HV_BUILD_VERSION 0x000A0000u /* 10.0 */
+#define HV_MAX_VPS       1u          /* one VP, index 0 */
+#define HV_MAX_LPS       1u
+#define HV_SPIN_NEVER    0xFFFFFFFFu /* hint EBX: never notify long spin waits */
 
 bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r)
 {

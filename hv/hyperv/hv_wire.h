@@ -42,21 +42,21 @@
 #define HV_HINT_DEPRECATE_AUTOEOI (1u << 9)
 
 /* --- synthetic MSRs ------------------------------------------------------------ */
-#define HV_MSR_GUEST_OS_ID     0x40000000u
-#define HV_MSR_HYPERCALL       0x40000001u
-#define HV_MSR_VP_INDEX        0x40000002u
-#define HV_MSR_TIME_REF_COUNT  0x40000020u
-#define HV_MSR_REFERENCE_TSC   0x40000021u
-#define HV_MSR_TSC_FREQUENCY   0x40000022u
-#define HV_MSR_APIC_FREQUENCY  0x40000023u
-#define HV_MSR_VP_ASSIST_PAGE  0x40000073u
-#define HV_MSR_SCONTROL        0x40000080u
-#define HV_MSR_SVERSION        0x40000081u
-#define HV_MSR_SIEFP           0x40000082u
-#define HV_MSR_SIMP            0x40000083u
-#define HV_MSR_EOM             0x40000084u
-#define HV_MSR_SINT0           0x40000090u
-#define HV_MSR_SINT15          0x4000009Fu
+#define HV_MSR_GUEST_OS_ID    0x40000000u
+#define HV_MSR_HYPERCALL      0x40000001u
+#define HV_MSR_VP_INDEX       0x40000002u
+#define HV_MSR_TIME_REF_COUNT 0x40000020u
+#define HV_MSR_REFERENCE_TSC  0x40000021u
+#define HV_MSR_TSC_FREQUENCY  0x40000022u
+#define HV_MSR_APIC_FREQUENCY 0x40000023u
+#define HV_MSR_VP_ASSIST_PAGE 0x40000073u
+#define HV_MSR_SCONTROL       0x40000080u
+#define HV_MSR_SVERSION       0x40000081u
+#define HV_MSR_SIEFP          0x40000082u
+#define HV_MSR_SIMP           0x40000083u
+#define HV_MSR_EOM            0x40000084u
+#define HV_MSR_SINT0          0x40000090u
+#define HV_MSR_SINT15         0x4000009Fu
 /* The synthetic range Hyper-V defines (through the crash and TSC-invariance
  * MSRs); anything in it we do not implement is a #GP, not somebody else's. */
 #define HV_MSR_RANGE_FIRST 0x40000000u
@@ -64,20 +64,20 @@
 
 /* Page-address MSRs (HYPERCALL, REFERENCE_TSC, VP_ASSIST, SIEFP, SIMP):
  * bit 0 enable, bits 11:1 reserved, bits 63:12 guest page number. */
-#define HV_MSR_ENABLE    (1ull << 0)
-#define HV_MSR_PAGE_MASK (~(uint64_t)(HV_PAGE_SIZE - 1))
+#define HV_MSR_ENABLE       (1ull << 0)
+#define HV_MSR_PAGE_MASK    (~(uint64_t)(HV_PAGE_SIZE - 1))
 #define HV_HYPERCALL_LOCKED (1ull << 1)
 
 #define HV_SCONTROL_ENABLE (1ull << 0)
 #define HV_SVERSION        1u
 
-#define HV_SINT_COUNT        16u
-#define HV_SINT_VECTOR_MASK  0xFFull
-#define HV_SINT_MASKED       (1ull << 16)
-#define HV_SINT_AUTO_EOI     (1ull << 17)
-#define HV_SINT_RESET        HV_SINT_MASKED /* masked, vector 0 */
-#define HV_SINT_MIN_VECTOR   16u            /* vectors 0-15 are exceptions */
-#define HV_SINT_WRITABLE     (HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI)
+#define HV_SINT_COUNT       16u
+#define HV_SINT_VECTOR_MASK 0xFFull
+#define HV_SINT_MASKED      (1ull << 16)
+#define HV_SINT_AUTO_EOI    (1ull << 17)
+#define HV_SINT_RESET       HV_SINT_MASKED /* masked, vector 0 */
+#define HV_SINT_MIN_VECTOR  16u            /* vectors 0-15 are exceptions */
+#define HV_SINT_WRITABLE    (HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI)
 
 /* --- hypercalls ------------------------------------------------------------------ */
 #define HVCALL_POST_MESSAGE 0x005Cu
@@ -170,19 +170,17 @@ struct hv_signal_event_input {
 struct hv_ref_tsc_page {
     uint32_t sequence; /* 0: invalid, read TIME_REF_COUNT instead */
     uint32_t reserved;
-    uint64_t scale;  /* floor(2^64 * 10^7 / TSC Hz) */
-    int64_t offset;  /* ((tsc * scale) >> 64) + offset = reference time */
+    uint64_t scale; /* floor(2^64 * 10^7 / TSC Hz) */
+    int64_t offset; /* ((tsc * scale) >> 64) + offset = reference time */
     uint8_t reserved2[HV_PAGE_SIZE - 24];
 };
 
 /* What the hypercall page holds: ENDBR64 (a NOP without CET; IBT kernels check
  * for it right after the MSR write, contract §11.18), VMMCALL, RET. */
-#define HV_HYPERCALL_STUB                                                                          \
-    {                                                                                              \
-        0xF3, 0x0F, 0x1E, 0xFA, 0x0F, 0x01, 0xD9, 0xC3                                             \
-    }
-#define HV_HYPERCALL_STUB_LEN 8u
+#define HV_HYPERCALL_STUB_BYTES 0xF3, 0x0F, 0x1E, 0xFA, 0x0F, 0x01, 0xD9, 0xC3
+#define HV_HYPERCALL_STUB_LEN   8u
 
+_Static_assert(sizeof((uint8_t[]){HV_HYPERCALL_STUB_BYTES}) == HV_HYPERCALL_STUB_LEN, "stub");
 _Static_assert(sizeof(struct hv_message_header) == 16, "message header");
 _Static_assert(offsetof(struct hv_message_header, message_type) == 0, "message_type");
 _Static_assert(offsetof(struct hv_message_header, payload_size) == 4, "payload_size");

@@ -61,8 +61,7 @@ static uint16_t post_message(struct hv_partition *p, const struct hc *c)
         return HV_STATUS_INVALID_PARAMETER;
     /* Bytes past payload_size are stale in Linux's page: copy exactly size. */
     memcpy(in.payload, g->payload, in.payload_size);
-    return conn_deliver_message(p, in.connection_id, in.message_type, in.payload,
-                                in.payload_size);
+    return conn_deliver_message(p, in.connection_id, in.message_type, in.payload, in.payload_size);
 }
 
 static uint16_t signal_event(struct hv_partition *p, const struct hc *c)

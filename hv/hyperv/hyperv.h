@@ -14,8 +14,8 @@
 #include "hyperv/synic.h"
 
 struct hv_platform {
-    uint64_t (*tsc)(void *ctx);                 /* host TSC: the guest's TSC is the same */
-    void (*raise)(void *ctx, uint8_t vector);   /* fixed interrupt to the VP (self-IPI) */
+    uint64_t (*tsc)(void *ctx);               /* host TSC: the guest's TSC is the same */
+    void (*raise)(void *ctx, uint8_t vector); /* fixed interrupt to the VP (self-IPI) */
     void *ctx;
     uint64_t tsc_hz;       /* calibrated; must exceed 10 MHz */
     uint64_t tsc_at_start; /* TSC at partition start: reference time 0 */
@@ -51,18 +51,18 @@ enum hv_hc_kind { HV_HCK_POST_MESSAGE, HV_HCK_SIGNAL_EVENT, HV_HCK_OTHER, HV_HCK
 
 struct hv_counters {
     uint64_t msr_read[HV_MSRK_COUNT], msr_write[HV_MSRK_COUNT];
-    uint64_t msr_gp;              /* accesses refused with #GP */
-    uint64_t hypercall_ignored;   /* HYPERCALL enabling writes while GUEST_OS_ID == 0 */
+    uint64_t msr_gp;            /* accesses refused with #GP */
+    uint64_t hypercall_ignored; /* HYPERCALL enabling writes while GUEST_OS_ID == 0 */
     uint64_t hc_code[HV_HCK_COUNT];
     uint64_t hc_status[HV_STATUS_COUNTED + 1];
-    uint64_t hc_ud;               /* VMMCALLs refused by hyperv_hypercall_permitted */
-    uint64_t msg_posted;          /* messages synic_post accepted */
-    uint64_t msg_delivered;       /* messages written into a slot */
-    uint64_t msg_queued;          /* accepted but had to wait in the queue */
-    uint64_t msg_full;            /* refused: queue full (back-pressure) */
-    uint64_t events;              /* event flags signalled */
-    uint64_t irqs;                /* interrupts raised */
-    uint64_t irqs_deferred;       /* due while masked/disabled, raised later */
+    uint64_t hc_ud;         /* VMMCALLs refused by hyperv_hypercall_permitted */
+    uint64_t msg_posted;    /* messages synic_post accepted */
+    uint64_t msg_delivered; /* messages written into a slot */
+    uint64_t msg_queued;    /* accepted but had to wait in the queue */
+    uint64_t msg_full;      /* refused: queue full (back-pressure) */
+    uint64_t events;        /* event flags signalled */
+    uint64_t irqs;          /* interrupts raised */
+    uint64_t irqs_deferred; /* due while masked/disabled, raised later */
 };
 
 #define HV_LOG_ONCE_MAX 16
@@ -78,7 +78,7 @@ struct hv_partition {
     int64_t tsc_offset;
     uint32_t tsc_sequence; /* last sequence written into a TSC page */
     bool warned_autoeoi, warned_hypercall_ignored;
-    uint64_t time_last;    /* keeps TIME_REF_COUNT monotonic */
+    uint64_t time_last; /* keeps TIME_REF_COUNT monotonic */
     struct hv_synic synic;
     struct hv_conn_table conn;
     struct hv_counters n;
@@ -119,7 +119,6 @@ void hyperv_log_stats(const struct hv_partition *p);
 
 /* --- internal, shared by the files of hv/hyperv -------------------------------- */
 /* Logs a refused MSR access once per (MSR, direction); counts every refusal. */
-void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val,
-                   const char *why);
+void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why);
 
 #endif

@@ -169,7 +169,7 @@ static int write_hypercall(struct hv_partition *p, uint64_t val)
         return HV_MSR_GP;
     }
     if (page) {
-        static const uint8_t stub[HV_HYPERCALL_STUB_LEN] = HV_HYPERCALL_STUB;
+        static const uint8_t stub[HV_HYPERCALL_STUB_LEN] = {HV_HYPERCALL_STUB_BYTES};
         memcpy(page, stub, sizeof(stub)); /* the rest of the page is left as is */
     }
     p->hypercall = val;

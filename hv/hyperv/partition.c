@@ -34,8 +34,7 @@ uint64_t hyperv_time_ref_count(struct hv_partition *p)
     return t;
 }
 
-void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val,
-                   const char *why)
+void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why)
 {
     p->n.msr_gp++;
     for (unsigned i = 0; i < p->logged.count; i++) {

@@ -69,10 +69,10 @@ static uint16_t echo_event(void *ctx, uint32_t conn, uint16_t flag)
 }
 
 static const uint32_t msrs[] = {
-    HV_MSR_GUEST_OS_ID, HV_MSR_HYPERCALL,     HV_MSR_VP_INDEX,      HV_MSR_TIME_REF_COUNT,
+    HV_MSR_GUEST_OS_ID,   HV_MSR_HYPERCALL,     HV_MSR_VP_INDEX,       HV_MSR_TIME_REF_COUNT,
     HV_MSR_REFERENCE_TSC, HV_MSR_TSC_FREQUENCY, HV_MSR_APIC_FREQUENCY, HV_MSR_VP_ASSIST_PAGE,
-    HV_MSR_SCONTROL,    HV_MSR_SVERSION,      HV_MSR_SIEFP,         HV_MSR_SIMP,
-    HV_MSR_EOM,         HV_MSR_SINT0 + 2,     HV_MSR_SINT0 + 5,     0x400000B0,
+    HV_MSR_SCONTROL,      HV_MSR_SVERSION,      HV_MSR_SIEFP,          HV_MSR_SIMP,
+    HV_MSR_EOM,           HV_MSR_SINT0 + 2,     HV_MSR_SINT0 + 5,      0x400000B0,
 };
 
 static void check(const struct hv_partition *p)

@@ -136,8 +136,8 @@ static void unknown_codes(void **state)
 {
     struct fake *f = *state;
     /* every other code, including those Linux may issue when advertised */
-    const uint16_t codes[] = {0x0000, 0x0002, 0x0003, 0x0008, 0x000B, 0x0013, 0x0015,
-                              0x0046, 0x005B, 0x005E, 0x007E, 0x00AF, 0x8001, 0x8003, 0xFFFF};
+    const uint16_t codes[] = {0x0000, 0x0002, 0x0003, 0x0008, 0x000B, 0x0013, 0x0015, 0x0046,
+                              0x005B, 0x005E, 0x007E, 0x00AF, 0x8001, 0x8003, 0xFFFF};
     for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         assert_true(hc(f, codes[i], IN_GPA, 0) == HV_STATUS_INVALID_HYPERCALL_CODE);
         assert_true(hc(f, codes[i] | HV_HC_FAST, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE);
@@ -169,8 +169,8 @@ static void simple_calls_refuse_rep_and_varhead(void **state)
 {
     struct fake *f = *state;
     put_msg(f, IN_GPA, 4, 1, 16, 0);
-    const uint64_t bad[] = {1ull << 32, 0xFFFull << 32, 1ull << 48, 0xFFFull << 48, 1ull << 17,
-                            0x3FFull << 17};
+    const uint64_t bad[] = {1ull << 32,     0xFFFull << 32, 1ull << 48,
+                            0xFFFull << 48, 1ull << 17,     0x3FFull << 17};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_true(hc(f, HVCALL_POST_MESSAGE | bad[i], IN_GPA, 0) ==
                     HV_STATUS_INVALID_HYPERCALL_INPUT);
@@ -305,8 +305,7 @@ static void signal_event(void **state)
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFFC, 0) == HV_STATUS_INVALID_ALIGNMENT);
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, RAM_SIZE, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
     in->reserved = 1;
-    assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFF8, 0) ==
-                HV_STATUS_INVALID_HYPERCALL_INPUT);
+    assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFF8, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
     f->answer = HV_STATUS_INSUFFICIENT_BUFFERS;
     assert_true(hc(f, fast, 0x2001, 0) == HV_STATUS_INSUFFICIENT_BUFFERS);
     assert_true(f->p.n.hc_code[HV_HCK_SIGNAL_EVENT] == 14);
@@ -346,8 +345,7 @@ static void connection_table(void **state)
 }
 
 /* A VMBus-like handler answering through the SynIC from inside the call. */
-static uint16_t echo(void *ctx, uint32_t conn, uint32_t type, const uint8_t *payload,
-                     uint32_t size)
+static uint16_t echo(void *ctx, uint32_t conn, uint32_t type, const uint8_t *payload, uint32_t size)
 {
     (void)conn;
     return (uint16_t)synic_post(ctx, 2, type, payload, (uint8_t)size);

@@ -169,6 +169,8 @@ static void cpuid_without_apic_clock(void **state)
     assert_int_equal(r.edx, 0);
     rd_gp(f, HV_MSR_TSC_FREQUENCY);
     rd_gp(f, HV_MSR_APIC_FREQUENCY);
+    wr_gp(f, HV_MSR_TSC_FREQUENCY, 1);
+    assert_int_equal(log_count("not implemented"), 3);
     void *s = f;
     teardown(&s);
 }
@@ -309,6 +311,12 @@ static void reference_tsc_page(void **state)
     wr(f, HV_MSR_REFERENCE_TSC, 0x9000 | 1);
     const struct hv_ref_tsc_page *pg2 = (const void *)(f->gm.host + 0x9000);
     assert_true(pg2->sequence != 0 && pg2->sequence != seq);
+    /* the sequence never becomes 0 (invalid) or ~0 when it wraps */
+    f->p.tsc_sequence = 0xFFFFFFFEu;
+    wr(f, HV_MSR_REFERENCE_TSC, 0x9000 | 1);
+    assert_int_equal(pg2->sequence, 1);
+    wr(f, HV_MSR_REFERENCE_TSC, 0x9000 | 1);
+    assert_int_equal(pg2->sequence, 2);
     for (unsigned b = 1; b < 12; b++)
         wr_gp(f, HV_MSR_REFERENCE_TSC, gpa | 1 | (1ull << b));
     wr_gp(f, HV_MSR_REFERENCE_TSC, RAM_SIZE | 1);
@@ -365,10 +373,10 @@ static void sint_rules(void **state)
     assert_true(rd(f, HV_MSR_SINT0 + 2) == 0xF3);
     wr(f, HV_MSR_SINT0 + 2, 0x10000 | 0xF3);
     wr(f, HV_MSR_SINT0 + 3, 0x10000); /* masked with vector 0 is the reset value */
-    wr(f, HV_MSR_SINT0 + 4, 0x10); /* 16: the first valid vector */
+    wr(f, HV_MSR_SINT0 + 4, 0x10);    /* 16: the first valid vector */
     wr_gp(f, HV_MSR_SINT0 + 4, 0x0F);
     wr_gp(f, HV_MSR_SINT0 + 4, 0x00);
-    wr_gp(f, HV_MSR_SINT0 + 4, 0x100 | 0xF3);    /* bits 15:8 */
+    wr_gp(f, HV_MSR_SINT0 + 4, 0x100 | 0xF3);        /* bits 15:8 */
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 18) | 0xF3); /* polling: not offered */
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 19) | 0xF3);
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 63) | 0xF3);

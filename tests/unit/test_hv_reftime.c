@@ -26,8 +26,15 @@ static uint64_t rnd(void)
 static void mulhi_exact(void **state)
 {
     (void)state;
-    const uint64_t edge[] = {0, 1, 2, 0xFFFFFFFFull, 0x100000000ull, ~0ull, ~0ull - 1,
-                             0x8000000000000000ull, 0x010624DD2F1A9FBEull};
+    const uint64_t edge[] = {0,
+                             1,
+                             2,
+                             0xFFFFFFFFull,
+                             0x100000000ull,
+                             ~0ull,
+                             ~0ull - 1,
+                             0x8000000000000000ull,
+                             0x010624DD2F1A9FBEull};
     for (unsigned i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
         for (unsigned j = 0; j < sizeof(edge) / sizeof(edge[0]); j++)
             assert_true(reftime_mulhi(edge[i], edge[j]) ==

@@ -193,6 +193,8 @@ static bool owned_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val
         vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "reset (a reboot, or a panic with panic=-1)");
     if (port >= 0xcf8 && port < 0xd00)
         return true; /* no PCI for the guest: config writes go nowhere */
+    if (v->ports.debug_exit && port >= v->ports.debug_exit && port < v->ports.debug_exit + 4)
+        return true;
     return false;
 }
 
@@ -271,6 +273,11 @@ static void handle_shutdown(struct vcpu *v)
     vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "triple fault (shutdown)");
 }
 
+static void handle_init(struct vcpu *v)
+{
+    vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "INIT signal (a reset of the one vCPU)");
+}
+
 static const struct {
     uint32_t code;
     enum reason reason;
@@ -289,6 +296,7 @@ static const struct {
     {VMEXIT_SKINIT, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_INVLPGA, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_SHUTDOWN, R_SHUTDOWN, handle_shutdown},
+    {VMEXIT_INIT, R_SHUTDOWN, handle_init},
 };
 
 void vcpu_handle_exit(struct vcpu *v)

@@ -56,6 +56,8 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
     wrmsr(MSR_VM_HSAVE_PA, pa(v->host_save));
 
     iopm_own(v, ports->pm1a_cnt, 2);
+    if (ports->debug_exit)
+        iopm_own(v, ports->debug_exit, 4);
     iopm_own(v, 0xcf8, 8); /* PCI config mechanism #1 and the 0xcf9 reset register */
     iopm_own(v, 0x64, 1);  /* keyboard-controller reset */
     msrpm_own(v, MSR_EFER);
@@ -63,8 +65,9 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
     msrpm_own(v, MSR_VM_HSAVE_PA);
 
     struct vmcb *c = v->vmcb;
+    /* INIT too: a self-INIT from the guest must not reset the host CPU. */
     c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
-                         INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA;
+                         INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA | INTERCEPT_INIT;
     c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                          INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
     c->iopm_base_pa = pa(v->iopm);

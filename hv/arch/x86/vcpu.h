@@ -19,8 +19,9 @@ struct exit_record {
 
 /* The I/O ports the hypervisor owns; everything else is passed through. */
 struct vcpu_ports {
-    uint16_t pm1a_cnt;  /* the guest FADT's PM1a control block: S5 = power-off */
-    uint8_t s5_slp_typ; /* the SLP_TYP of the guest DSDT's \_S5 */
+    uint16_t pm1a_cnt;   /* the guest FADT's PM1a control block: S5 = power-off */
+    uint8_t s5_slp_typ;  /* the SLP_TYP of the guest DSDT's \_S5 */
+    uint16_t debug_exit; /* QEMU's isa-debug-exit: the run's verdict is not the guest's to set */
 };
 
 struct vcpu {
