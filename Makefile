@@ -112,8 +112,19 @@ $(B)/BOOTX64.EFI: $(B)/loader.so
 $(B)/guest/vmlinuz: FORCE
 	@guest/fetch-kernel.sh $(KERNEL_PKG)
 
-$(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(RUN_KERNEL)
-	guest/mkinitramfs.sh $@ $(GUEST_MODULES)
+# The guest-side VMBus probe, built against the matching Debian headers.
+PROBE_KO := $(B)/guest/kmod/vmbhv_probe.ko
+$(PROBE_KO): guest/kmod/vmbhv_probe.c guest/kmod/Kbuild guest/kmod/build.sh \
+		guest/fetch-headers.sh $(RUN_KERNEL)
+	guest/kmod/build.sh > /dev/null
+
+# "vmbhv_probe" in GUEST_MODULES means the probe above, with its check script.
+INITRD_MODULES := $(patsubst vmbhv_probe,$(PROBE_KO),$(GUEST_MODULES))
+$(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(RUN_KERNEL) \
+		$(filter $(PROBE_KO),$(INITRD_MODULES)) FORCE
+	EXTRA_CHECKS="$(if $(filter vmbhv_probe,$(GUEST_MODULES)),guest/kmod/check-probe.sh)" \
+		guest/mkinitramfs.sh $@.new $(INITRD_MODULES)
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 # The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1.
 $(B)/hv.cfg: FORCE

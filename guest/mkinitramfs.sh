@@ -7,14 +7,17 @@
 # guest/checks/*.sh in /etc/vmbhv/checks/.
 #
 # MODULE is a module name (hv_vmbus, hv-utils, ...) looked up in
-# build/guest/modules (from fetch-kernel.sh); dependencies are taken from each
-# module's "depends=" modinfo field, so neither modules.dep nor kmod is needed.
+# build/guest/modules (from fetch-kernel.sh), or the path of an out-of-tree
+# .ko (stored under /lib/modules/<release>/extra/); dependencies are taken from
+# each module's "depends=" modinfo field, so neither modules.dep nor kmod is
+# needed.
 #
 # Environment:
 #   MODULES_DIR        default build/guest/modules
 #   KERNEL_RELEASE     default: contents of build/guest/kernel-release
 #   BUSYBOX            default /bin/busybox (Debian package busybox-static)
 #   SOURCE_DATE_EPOCH  timestamp for every file, default 0 (reproducible output)
+#   EXTRA_CHECKS       more check scripts for /etc/vmbhv/checks/ (space separated)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +54,7 @@ done
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0755 "$here/guest-check" "$stage/bin/guest-check"
-for f in "$here"/checks/*.sh; do
+for f in "$here"/checks/*.sh ${EXTRA_CHECKS:-}; do
 	[ -e "$f" ] && install -m 0755 "$f" "$stage/etc/vmbhv/checks/"
 done
 
@@ -70,6 +73,17 @@ if [ $# -gt 0 ]; then
 	while read -r f; do
 		path_of[$(modname "$f")]=$f
 	done < <(cd "$moddir" && find . -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' | sed 's|^\./||')
+	# out-of-tree modules given by path: "/abs/x.ko" marks them
+	args=()
+	for m in "$@"; do
+		if [[ $m == */* ]]; then
+			[ -f "$m" ] || die "module file $m not found"
+			path_of[$(modname "$m")]=$(cd "$(dirname "$m")" && pwd)/${m##*/}
+			m=$(modname "$m")
+		fi
+		args+=("$m")
+	done
+	set -- "${args[@]}"
 
 	# modcat FILE: the uncompressed module on stdout
 	modcat() {
@@ -92,9 +106,14 @@ if [ $# -gt 0 ]; then
 				{ say "$name is built into the kernel; skipping"; return 0; }
 			die "module '$name' not found under $moddir"
 		fi
-		dst=lib/modules/$release/${rel%.ko*}.ko
+		if [[ $rel == /* ]]; then
+			dst=lib/modules/$release/extra/$name.ko
+		else
+			dst=lib/modules/$release/${rel%.ko*}.ko
+			rel=$moddir/$rel
+		fi
 		mkdir -p "$stage/${dst%/*}"
-		modcat "$moddir/$rel" >"$stage/$dst"
+		modcat "$rel" >"$stage/$dst"
 		deps=$(tr '\0' '\n' <"$stage/$dst" | sed -n 's/^depends=//p' | head -n1)
 		for d in ${deps//,/ }; do add "$d"; done
 		echo "/$dst" >>"$stage/etc/vmbhv/modules"

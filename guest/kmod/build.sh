@@ -1,0 +1,106 @@
+#!/bin/bash
+# build.sh - build build/guest/kmod/vmbhv_probe.ko for the guest kernel and
+# check that the guest's insmod will accept it.
+#
+# Fetches the matching Debian headers first (guest/fetch-headers.sh; no apt
+# call once cached). Kbuild of Linux 6.1 writes its objects next to the
+# sources, so the sources are copied to the output directory (only when they
+# changed) and built there:
+#   make -C build/cache/headers/<release>/usr/src/linux-headers-<release> M=build/guest/kmod modules
+# Checks after the build (exit status 1 if one fails):
+#   - vermagic equals the stock hv_vmbus.ko's (build/guest/modules, from
+#     fetch-kernel.sh), e.g. "6.1.0-56-cloud-amd64 SMP preempt mod_unload modversions"
+#   - every symbol CRC in the module's __versions equals the headers'
+#     Module.symvers, and the CRC stock modules of the guest kernel import
+#     for the same symbol
+#   - depends=hv_vmbus, license "Dual MIT/GPL"
+# Prints the .ko path on stdout.
+# Environment: BUILD_DIR (default build/), V=1 for verbose kbuild.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=${BUILD_DIR:-$(cd "$here/../.." && pwd)/build}
+out=$build/guest/kmod
+ko=$out/vmbhv_probe.ko
+
+say() { echo "kmod: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found; install the Debian package '$2'"; }
+
+need objcopy binutils
+need objdump binutils
+need perl perl-base
+kdir=$(BUILD_DIR=$build "$here/../fetch-headers.sh")
+release=${kdir##*/linux-headers-}
+
+mkdir -p "$out"
+for f in vmbhv_probe.c Kbuild; do
+	cmp -s "$here/$f" "$out/$f" || cp "$here/$f" "$out/$f"
+done
+say "make -C $kdir M=$out modules"
+make -C "$kdir" M="$out" V="${V:-0}" modules >&2 || die "module build failed"
+[ -f "$ko" ] || die "$ko not built"
+# Like Debian's own modules (and modules_install INSTALL_MOD_STRIP=1): no debug
+# info, ~300 KiB -> ~20 KiB. In place; make leaves the newer .ko alone.
+if objdump -h "$ko" | grep -q ' \.debug_'; then
+	objcopy --strip-debug "$ko" || die "objcopy --strip-debug $ko failed"
+fi
+
+# --- checks -----------------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmbhv-kmod.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { say "FAIL: $*"; fail=1; }
+
+# section KO NAME: raw bytes of section NAME on stdout
+section() { objcopy -O binary --only-section="$2" "$1" "$tmp/sec" && cat "$tmp/sec"; }
+# modinfo_field KO FIELD: first value of FIELD in .modinfo
+modinfo_field() { section "$1" .modinfo | tr '\0' '\n' | sed -n "s/^$2=//p" | head -n1; }
+# versions KO: "CRC NAME" lines from __versions (struct modversion_info: u64 crc, char name[56])
+versions() {
+	section "$1" __versions | perl -e 'local $/; my $d = <STDIN>;
+		for (my $i = 0; $i + 64 <= length $d; $i += 64) {
+			my ($crc, $name) = unpack "Q< Z56", substr($d, $i, 64);
+			printf "0x%08x %s\n", $crc, $name;
+		}'
+}
+
+vermagic=$(modinfo_field "$ko" vermagic)
+stock=$build/guest/modules
+if [ -f "$stock/kernel/drivers/hv/hv_vmbus.ko" ]; then
+	want=$(modinfo_field "$stock/kernel/drivers/hv/hv_vmbus.ko" vermagic)
+else
+	want="$release SMP preempt mod_unload modversions "
+	say "no stock hv_vmbus.ko under $stock (run guest/fetch-kernel.sh); expecting '$want'"
+fi
+[ "$vermagic" = "$want" ] || bad "vermagic '$vermagic' != kernel's '$want'"
+[ "$(modinfo_field "$ko" depends)" = hv_vmbus ] || bad "depends='$(modinfo_field "$ko" depends)', want hv_vmbus"
+[ "$(modinfo_field "$ko" license)" = "Dual MIT/GPL" ] || bad "license is not 'Dual MIT/GPL'"
+
+versions "$ko" >"$tmp/ours"
+[ -s "$tmp/ours" ] || bad "no __versions section (CONFIG_MODVERSIONS module expected)"
+nsym=0 nstock=0
+while read -r crc sym; do
+	nsym=$((nsym + 1))
+	sv=$(awk -v s="$sym" '$2 == s { print $1; exit }' "$kdir/Module.symvers")
+	if [ "$sym" = module_layout ] && [ -z "$sv" ]; then :
+	elif [ "$sv" != "$crc" ]; then
+		bad "$sym: CRC $crc, Module.symvers has '${sv:-nothing}'"
+		continue
+	fi
+	# the same symbol as imported by up to 3 stock modules of the guest kernel
+	[ -d "$stock/kernel" ] || continue
+	while read -r m; do
+		got=$(versions "$m" | awk -v s="$sym" '$2 == s { print $1; exit }')
+		[ -n "$got" ] || continue
+		nstock=$((nstock + 1))
+		[ "$got" = "$crc" ] || bad "$sym: CRC $crc, stock ${m##*/} imports $got"
+	done < <(grep -rlaF --include='*.ko' "$sym" "$stock/kernel/" | head -n 3)
+done <"$tmp/ours"
+
+say "$ko: $(wc -c <"$ko") bytes"
+say "  vermagic=$vermagic"
+say "  depends=$(modinfo_field "$ko" depends) license=$(modinfo_field "$ko" license) alias=$(modinfo_field "$ko" alias)"
+say "  __versions: $nsym symbols checked against Module.symvers, $nstock cross-checks against stock modules"
+[ "$fail" = 0 ] || die "checks failed"
+echo "$ko"

@@ -1,0 +1,52 @@
+#!/bin/sh
+# check-probe.sh - GUEST-CHECK lines from vmbhv_probe.ko's kernel log lines.
+# Meant for the initramfs as /etc/vmbhv/checks/20-vmbhv-probe.sh (after
+# 10-vmbus.sh has waited for the channels). busybox sh; reads dmesg and sysfs.
+#
+#   GUEST-CHECK vmbhv-probe PASS|FAIL devices=N [missing=RELID,...] [fail=N]
+#       every device in /sys/bus/vmbus/devices has its "channel" line with the
+#       same relid, class and instance; no "vmbhv-probe: FAIL" line was logged
+#   GUEST-CHECK vmbhv-probe-test-<relid> PASS|FAIL <window line> <allocation line>
+#       per test device: the window decoded and vmbus_allocate_mmio() succeeded
+#       inside it
+TEST_CLASS=eec1e1e7-2dea-409d-97ec-019117e67f6f
+sys=${VMBHV_SYSFS:-/sys}   # overridable for testing off the guest
+kmsg() { if [ -n "${VMBHV_KMSG:-}" ]; then cat "$VMBHV_KMSG"; else dmesg; fi; }
+
+if [ ! -d "$sys/module/vmbhv_probe" ]; then
+	guest-check vmbhv-probe FAIL "module vmbhv_probe not loaded"
+	exit 0
+fi
+log=$(kmsg | sed -n 's/^.*vmbhv-probe: //p')
+
+n=0 missing=
+for d in "$sys"/bus/vmbus/devices/*; do
+	[ -e "$d/id" ] || continue
+	n=$((n + 1))
+	id=$(cat "$d/id")
+	class=$(tr -d '{}' <"$d/class_id")
+	inst=$(tr -d '{}' <"$d/device_id")
+	echo "$log" | grep -q "^channel relid=$id class=$class instance=$inst " ||
+		missing="$missing${missing:+,}$id"
+	[ "$class" = "$TEST_CLASS" ] || continue
+
+	win=$(echo "$log" | grep "^test window .* relid=$id\$" | tail -n 1)
+	alloc=$(echo "$log" | grep -E "^vmbus_allocate_mmio (ok|failed) .* relid=$id\$" | tail -n 1)
+	bad=$(echo "$log" | grep "^FAIL relid=$id " | tail -n 1)
+	win=${win#test window }
+	alloc=${alloc#vmbus_allocate_mmio }
+	detail="${win% relid=*} alloc ${alloc% relid=*}${bad:+ ${bad#FAIL relid="$id" }}"
+	case $alloc in
+	"ok "*) [ -z "$bad" ] && st=PASS || st=FAIL ;;
+	*) st=FAIL ;;
+	esac
+	guest-check "vmbhv-probe-test-$id" "$st" "$detail"
+done
+
+fails=$(echo "$log" | grep -c '^FAIL')
+if [ -z "$missing" ] && [ "$fails" = 0 ]; then
+	guest-check vmbhv-probe PASS "devices=$n"
+else
+	[ "$fails" = 0 ] && fails= || fails=" fail=$fails"
+	guest-check vmbhv-probe FAIL "devices=$n${missing:+ missing=$missing}$fails"
+fi
