@@ -39,7 +39,7 @@ EFI_CFLAGS := -std=c11 -O2 -g -fpic -fshort-wchar -mno-red-zone -ffreestanding \
 	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ihv/include -Ihv -Iboot \
 	$(WARN) -Wno-strict-prototypes $(VERSION_DEFINE)
 # Shared, hardware-free pieces of hv/lib the loader links (not mem.c: libefi has memcpy).
-BOOT_LIB_SRC := hv/lib/config.c hv/lib/fmt.c hv/lib/str.c
+BOOT_LIB_SRC := hv/lib/config.c hv/lib/fmt.c hv/lib/str.c hv/lib/memcmp.c
 BOOT_SRC := $(wildcard boot/*.c)
 BOOT_OBJ := $(BOOT_SRC:%.c=$(B)/efi/%.o) $(BOOT_LIB_SRC:%.c=$(B)/efi/%.o)
 
@@ -94,14 +94,14 @@ $(B)/asm-offsets.inc: hv/arch/x86/asm-offsets.c hv/arch/x86/vmcb.h
 	$(CC) $(HV_CFLAGS) -S -o - $< | sed -n 's/.*->\([A-Z0-9_]*\) \$$\?\([0-9]*\).*/%define \1 \2/p' > $@
 
 $(B)/hv.elf: $(HV_OBJ) linker/hv.ld
-	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJ)
+	$(LD) $(HV_LDFLAGS) --no-undefined -o $@ $(HV_OBJ)
 
 $(B)/efi/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/loader.so: $(BOOT_OBJ)
-	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $(BOOT_OBJ) -L$(EFI_LIB) -lefi -lgnuefi -o $@
 
 $(B)/BOOTX64.EFI: $(B)/loader.so

@@ -4,6 +4,7 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/vcpu.h"
+#include "devices/devices.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
@@ -13,8 +14,14 @@
 #include "vm/acpi_vmbus.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
+#include "vmbus/vmbus.h"
 
 #define S5_SLP_TYP 5 /* any value: only the hypervisor sees the guest's write */
+
+/* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
+ * reaches it (memory_mb <= 3584). The high gap comes from the allocator. */
+#define LOW_MMIO_BASE 0xf8000000ull
+#define LOW_MMIO_SIZE 0x06c00000ull
 
 static struct ptable npt;
 static struct vcpu vcpu;
@@ -62,9 +69,27 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
-    /* The VMBus device, so hv_vmbus probes; its MMIO windows come with the
-     * allocator. */
-    static const struct acpi_vmbus vmbus = {NULL, 0};
+    struct hv_platform plat = {
+        .tsc = platform_tsc,
+        .raise = platform_raise,
+        .tsc_hz = tsc_hz,
+        .tsc_at_start = tsc_read(),
+        .apic_hz = apic_hz,
+    };
+    if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
+        hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
+        arch_stop(HV_VERDICT_HV_ERROR);
+    }
+    /* Devices first, so the high MMIO gap can be sized from their requests;
+     * the DSDT then describes the gap they were carved from. */
+    if (devices_create(&bi->config))
+        arch_stop(HV_VERDICT_HV_ERROR);
+    vmbus_mmio_configure(bi->guest_ram.size, bi->config.mmio_high_mb);
+    devices_enable();
+    struct acpi_mmio_window windows[2] = {{LOW_MMIO_BASE, LOW_MMIO_SIZE}, {0, 0}};
+    vmbus_mmio_gap(&windows[1].base, &windows[1].size);
+    struct acpi_vmbus vmbus = {windows, windows[1].size ? 2 : 1};
+
     struct acpi_params ap = {
         .pm1a_evt_blk = (uint16_t)fw->pm1a_evt,
         .pm1a_cnt_blk = (uint16_t)fw->pm1a_cnt.addr,
@@ -74,7 +99,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .s5_slp_typ = S5_SLP_TYP,
         .lapic_nmi = true,
         .sb_devices = acpi_vmbus_hook,
-        .sb_ctx = (void *)&vmbus,
+        .sb_ctx = &vmbus,
     };
     struct acpi_tables tables;
     if (acpi_build(&gm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, &ap, &tables, &why))
@@ -111,18 +136,9 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         arch_stop(HV_VERDICT_HV_ERROR);
     }
     vcpu.tsc_hz = tsc_hz;
-    struct hv_platform plat = {
-        .tsc = platform_tsc,
-        .raise = platform_raise,
-        .tsc_hz = tsc_hz,
-        .tsc_at_start = tsc_read(),
-        .apic_hz = apic_hz,
-    };
-    if (hyperv_init(&partition, &gm, &plat)) {
-        hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
-        arch_stop(HV_VERDICT_HV_ERROR);
-    }
     vcpu.hv = &partition;
+    vcpu.after_exit = vmbus_poll;
+    vcpu.summary_more = vmbus_summary;
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
     vcpu_run(&vcpu);

@@ -134,6 +134,11 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	pr_info("test window base=0x%llx size=0x%llx optional=0x%llx relid=%u\n",
 		base, size, opt, relid);
 
+	/* A channel that asked for no MMIO gets no window: nothing to allocate. */
+	if (!o->mmio_megabytes && !mmio_optional_mb(o) && !base && !size && !opt) {
+		pr_info("vmbus_allocate_mmio none requested relid=%u\n", relid);
+		return 0;
+	}
 	if (!base || !size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
 	    !PAGE_ALIGNED(opt) || base + size - 1 < base ||
 	    base + size + opt - 1 < base + size - 1) {

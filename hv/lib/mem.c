@@ -32,13 +32,3 @@ void *memset(void *dst, int c, size_t n)
         *d++ = (uint8_t)c;
     return dst;
 }
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const uint8_t *x = a, *y = b;
-    for (; n; n--, x++, y++) {
-        if (*x != *y)
-            return *x < *y ? -1 : 1;
-    }
-    return 0;
-}

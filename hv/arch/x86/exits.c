@@ -76,7 +76,7 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     hv_log("guest", "%s", why);
     hyperv_log_stats(v->hv);
     /* "hv: summary k=v ...": the one line without an area, as the design names it */
-    char line[512];
+    char line[768];
     size_t n = (size_t)fmt_snprintf(line, sizeof(line), "hv: summary exits=%llu",
                                     (unsigned long long)v->exits);
     for (unsigned r = 0; r < R_COUNT && n < sizeof(line); r++)
@@ -84,6 +84,8 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
                                   (unsigned long long)v->count[r]);
     if (n < sizeof(line))
         n += hyperv_summary(v->hv, line + n, sizeof(line) - n);
+    if (n < sizeof(line) && v->summary_more)
+        n += v->summary_more(line + n, sizeof(line) - n);
     if (n < sizeof(line))
         n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " guest_ms=%llu verdict=%d\n",
                                   (unsigned long long)ms, verdict);

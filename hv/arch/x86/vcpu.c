@@ -118,5 +118,7 @@ void vcpu_run(struct vcpu *v)
         /* An event cut short by this exit is delivered on the next entry. */
         c->eventinj = (c->exitintinfo & EVENT_VALID) ? c->exitintinfo : 0;
         vcpu_handle_exit(v);
+        if (v->after_exit)
+            v->after_exit();
     }
 }

@@ -36,7 +36,9 @@ struct vcpu {
     void *void_page; /* backs guest accesses to unmapped space: reads all-ones */
     bool flush_tlb;
     struct vcpu_ports ports;
-    struct hv_partition *hv; /* the Hyper-V view the guest gets */
+    struct hv_partition *hv;  /* the Hyper-V view the guest gets */
+    void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
+    size_t (*summary_more)(char *buf, size_t cap); /* more " key=value" for the summary */
 
     uint64_t exits;
     uint64_t count[16]; /* by exit_reason() index */

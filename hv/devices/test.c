@@ -1,0 +1,40 @@
+/* The `test` device kind: a channel that only offers itself, with its MMIO
+ * needs, and puts the window it was granted into the offer's user-defined
+ * bytes so the guest probe (guest/kmod) can check allocator and guest agree. */
+#include "devices/test.h"
+
+#include "lib/mem.h"
+
+/* Shared with guest/kmod/vmbhv_probe.c: class eec1e1e7-2dea-409d-97ec-019117e67f6f. */
+const GUID test_device_class = {
+    0xeec1e1e7, 0x2dea, 0x409d, {0x97, 0xec, 0x01, 0x91, 0x17, 0xe6, 0x7f, 0x6f}};
+
+#define TEST_UD_MAGIC   0x48424d56u /* "VMBH" */
+#define TEST_UD_VERSION 1u
+
+/* The user-defined bytes, little endian (guest/kmod/README.md). */
+struct test_user_def {
+    UINT32 magic;
+    UINT32 version;
+    UINT64 base;     /* guest-physical window base */
+    UINT64 size;     /* required bytes */
+    UINT64 optional; /* optional bytes granted right after the window */
+} __attribute__((packed));
+_Static_assert(sizeof(struct test_user_def) == 32, "test device user-defined layout");
+_Static_assert(sizeof(struct test_user_def) <= VMBUS_USER_DEFINED_SIZE, "fits the offer");
+
+void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
+{
+    const struct hv_device_config *d = VmbChannelGetPointer(channel);
+    UINT64 base = 0, total = 0;
+    VmbChannelGetMmioSpace(channel, &base, &total);
+    UINT64 required = d ? (UINT64)d->mmio_mb << 20 : 0;
+    struct test_user_def ud = {
+        .magic = TEST_UD_MAGIC,
+        .version = TEST_UD_VERSION,
+        .base = base,
+        .size = required,
+        .optional = total > required ? total - required : 0,
+    };
+    memcpy(user_defined, &ud, sizeof(ud));
+}

@@ -1,0 +1,195 @@
+/* The channel table as the guest sees it: offers, rescinds, open and close,
+ * the relid handshake, and the HvSignalEvent path of open channels. A relid
+ * is the table slot + 1, and a slot is reused only once the guest released
+ * its relid, so relids are never reused early. */
+#include "vmbus/server.h"
+
+#include "hyperv/hyperv.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+uint32_t chan_relid(const struct vmbus_channel *c)
+{
+    return (uint32_t)(c - vmbus.chan) + 1;
+}
+
+uint32_t chan_conn_id(const struct vmbus_channel *c)
+{
+    return VMBUS_CHANNEL_CONN_BASE + chan_relid(c);
+}
+
+struct vmbus_channel *chan_visible(uint32_t relid)
+{
+    if (relid == 0 || relid > VMBUS_MAX_CHANNELS)
+        return NULL;
+    struct vmbus_channel *c = &vmbus.chan[relid - 1];
+    return c->offer >= OFFER_SENT ? c : NULL;
+}
+
+static bool rescinded(const struct vmbus_channel *c)
+{
+    return c->offer == RESCIND_QUEUED || c->offer == RESCIND_SENT;
+}
+
+void chan_offer(struct vmbus_channel *c)
+{
+    struct vmbus_offer_channel o;
+    memset(&o, 0, sizeof(o));
+    o.header.msgtype = VMBUS_MSG_OFFERCHANNEL;
+    memcpy(o.if_type, &c->type, sizeof(o.if_type));
+    memcpy(o.if_instance, &c->instance, sizeof(o.if_instance));
+    o.mmio_megabytes = c->mmio_mb; /* what was asked; the grant is the device's business */
+    o.mmio_megabytes_optional = c->mmio_optional_mb;
+    memcpy(o.user_defined, c->user, sizeof(o.user_defined));
+    o.child_relid = chan_relid(c);
+    /* No monitor page: the guest signals with HvSignalEvent, which we key on
+     * the connection id, and needs no interrupt-page bit for that. */
+    o.interrupt_flags = VMBUS_OFFER_DEDICATED_INTERRUPT;
+    o.connection_id = chan_conn_id(c);
+
+    char type[GUID_TEXT_SIZE], instance[GUID_TEXT_SIZE];
+    guid_format(&c->type, type);
+    guid_format(&c->instance, instance);
+    hv_log("vmbus", "offer relid %u %s: class %s instance %s mmio %u+%uMiB connection 0x%x",
+           chan_relid(c), c->name, type, instance, c->mmio_mb, c->mmio_optional_mb,
+           chan_conn_id(c));
+    vmbus.n.offers++;
+    c->offer = OFFER_QUEUED; /* before sending: the send may complete at once */
+    outq_send(&o, sizeof(o), chan_relid(c));
+}
+
+void chan_close_host(struct vmbus_channel *c)
+{
+    hyperv_unregister_event(vmbus.part, chan_conn_id(c));
+    c->ring_gpadl = 0;
+    if (c->cb.EvtChannelClosed)
+        c->cb.EvtChannelClosed(chan_handle(c));
+}
+
+void chan_withdraw(struct vmbus_channel *c)
+{
+    if (c->offer == OFFER_QUEUED) {
+        /* The guest never saw it: nothing to rescind, the relid is free now. */
+        outq_cancel_offer(chan_relid(c));
+        c->offer = OFFER_NONE;
+    } else if (c->offer == OFFER_SENT) {
+        if (c->state == CHAN_OPENED)
+            chan_close_host(c);
+        hv_log("vmbus", "rescind relid %u %s", chan_relid(c), c->name);
+        struct vmbus_relid_msg m = {{VMBUS_MSG_RESCIND_CHANNELOFFER, 0}, chan_relid(c)};
+        c->offer = RESCIND_QUEUED;
+        outq_send(&m, sizeof(m), chan_relid(c));
+    }
+}
+
+void chan_relid_free(struct vmbus_channel *c)
+{
+    gpadl_free_relid(chan_relid(c)); /* the guest skips teardown for rescinded channels */
+    c->offer = OFFER_NONE;
+    if (c->state == CHAN_RELEASING)
+        c->state = CHAN_FREE;
+}
+
+/* HvSignalEvent on an open channel's connection id. */
+static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
+{
+    struct vmbus_channel *c = ctx;
+    (void)conn_id;
+    (void)flag; /* Linux always sends 0; the connection id says it all */
+    c->signals++;
+    vmbus.n.signals++;
+    if (c->signalled)
+        c->signalled(chan_handle(c));
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t chan_open(const struct vmbus_open_req *r)
+{
+    struct vmbus_channel *c = chan_visible(r->relid);
+    if (!c)
+        return vmbus_reject(VMBUS_MSG_OPENCHANNEL, "relid was not offered");
+    NTSTATUS st = STATUS_SUCCESS;
+    const char *why = NULL;
+    if (rescinded(c)) {
+        st = STATUS_INVALID_DEVICE_STATE;
+        why = "channel was rescinded";
+    } else if (c->state == CHAN_OPENED) {
+        st = STATUS_INVALID_DEVICE_STATE;
+        why = "channel is already open";
+    } else if (r->target_vp != 0) {
+        st = STATUS_INVALID_PARAMETER;
+        why = "target VP does not exist";
+    } else {
+        st = gpadl_check_ring(r->relid, r->gpadl, r->downstream_pages, &why);
+    }
+    if (NT_SUCCESS(st) && hyperv_register_event(vmbus.part, chan_conn_id(c), on_signal, c)) {
+        st = STATUS_INSUFFICIENT_RESOURCES;
+        why = "no free event connection";
+    }
+    if (NT_SUCCESS(st)) {
+        c->state = CHAN_OPENED;
+        c->ring_gpadl = r->gpadl;
+        if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
+            why = "the device refused the open";
+            hyperv_unregister_event(vmbus.part, chan_conn_id(c));
+            c->state = CHAN_ENABLED;
+            c->ring_gpadl = 0;
+        }
+    }
+    if (NT_SUCCESS(st)) {
+        vmbus.n.opens++;
+        hv_log("vmbus", "relid %u %s opened: GPADL 0x%x, host-to-guest ring at page %u", r->relid,
+               c->name, r->gpadl, r->downstream_pages);
+    } else {
+        vmbus_refuse(VMBUS_MSG_OPENCHANNEL, why, st);
+    }
+    struct vmbus_open_result res = {
+        {VMBUS_MSG_OPENCHANNEL_RESULT, 0}, r->relid, r->open_id, (uint32_t)st};
+    outq_send(&res, sizeof(res), 0);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t chan_close(uint32_t relid)
+{
+    struct vmbus_channel *c = chan_visible(relid);
+    if (!c)
+        return vmbus_reject(VMBUS_MSG_CLOSECHANNEL, "relid was not offered");
+    if (rescinded(c))
+        return HV_STATUS_SUCCESS; /* closed on our side when we rescinded it */
+    if (c->state != CHAN_OPENED)
+        return vmbus_reject(VMBUS_MSG_CLOSECHANNEL, "channel is not open");
+    chan_close_host(c);
+    c->state = CHAN_ENABLED;
+    hv_log("vmbus", "relid %u %s closed", relid, c->name);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t chan_relid_released(uint32_t relid)
+{
+    struct vmbus_channel *c = relid && relid <= VMBUS_MAX_CHANNELS ? &vmbus.chan[relid - 1] : NULL;
+    /* Not before the rescind left our queue: only then may the slot's next
+     * offer follow it without the guest mixing them up. */
+    if (!c || c->offer != RESCIND_SENT)
+        return vmbus_reject(VMBUS_MSG_RELID_RELEASED, "relid was not rescinded");
+    hv_log("vmbus", "relid %u %s released", relid, c->name);
+    chan_relid_free(c);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t chan_modify(uint32_t relid, uint32_t target_vp)
+{
+    if (!chan_visible(relid))
+        return vmbus_reject(VMBUS_MSG_MODIFYCHANNEL, "relid was not offered");
+    NTSTATUS st = STATUS_SUCCESS;
+    if (target_vp != 0) {
+        st = STATUS_INVALID_PARAMETER;
+        vmbus_refuse(VMBUS_MSG_MODIFYCHANNEL, "target VP does not exist", st);
+    }
+    /* Only 5.3 guests wait for the answer (and without a timeout). */
+    if (vmbus.version >= VMBUS_VERSION_WIN10_V5_3) {
+        struct vmbus_modifychannel_response res = {
+            {VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 0}, relid, (uint32_t)st};
+        outq_send(&res, sizeof(res), 0);
+    }
+    return HV_STATUS_SUCCESS;
+}

@@ -1,0 +1,102 @@
+/* The connection: version negotiation (contract §6.4), the request for
+ * offers, and UNLOAD, which resets everything so a reloaded hv_vmbus (or a
+ * kexec'd kernel) can connect again. */
+#include "vmbus/server.h"
+
+#include "lib/log.h"
+
+/* Every version Linux 6.1 proposes, newest first; the wire is the same for
+ * all of them except where replies go and which connection id is used. */
+static const uint32_t supported[] = {
+    VMBUS_VERSION_WIN10_V5_3, VMBUS_VERSION_WIN10_V5_2, VMBUS_VERSION_WIN10_V5_1,
+    VMBUS_VERSION_WIN10_V5,   VMBUS_VERSION_WIN10_V4_1, VMBUS_VERSION_WIN10,
+    VMBUS_VERSION_WIN8_1,     VMBUS_VERSION_WIN8,
+};
+
+static bool is_supported(uint32_t version)
+{
+    for (unsigned i = 0; i < sizeof(supported) / sizeof(supported[0]); i++) {
+        if (supported[i] == version)
+            return true;
+    }
+    return false;
+}
+
+void conn_reset(void)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (c->state == CHAN_OPENED) {
+            chan_close_host(c);
+            c->state = CHAN_ENABLED;
+        }
+        if (c->offer != OFFER_NONE)
+            chan_relid_free(c);
+    }
+    gpadl_free_relid(0);
+    outq_purge();
+    vmbus.connected = false;
+    vmbus.offers_requested = false;
+    vmbus.version = 0;
+    vmbus.msg_conn_id = 0;
+}
+
+uint16_t conn_initiate(const struct vmbus_contact *c)
+{
+    if (vmbus.connected) {
+        /* A kernel that lost the connection without UNLOAD (kexec after a
+         * failed unload): start over rather than strand it. */
+        hv_log("vmbus", "INITIATE_CONTACT while connected at %u.%u: connection reset",
+               VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version));
+        conn_reset();
+    }
+    vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
+    struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
+    if (!is_supported(c->version)) {
+        /* version_supported 0: the guest proposes its next older version */
+        hv_log("vmbus", "INITIATE_CONTACT version %u.%u: not supported",
+               VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version));
+        outq_send(&r, sizeof(r), 0);
+        return HV_STATUS_SUCCESS;
+    }
+    vmbus.connected = true;
+    vmbus.version = c->version;
+    /* From 5.0 the guest posts on the id we return; 4 is registered anyway. */
+    vmbus.msg_conn_id = c->version >= VMBUS_VERSION_WIN10_V5 ? VMBUS_MESSAGE_CONNECTION_ID_4
+                                                             : VMBUS_MESSAGE_CONNECTION_ID;
+    r.version_supported = 1;
+    r.msg_conn_id = vmbus.msg_conn_id;
+    hv_log("vmbus", "connected: version %u.%u, guest messages on connection %u, ours on SINT %u",
+           VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), vmbus.msg_conn_id,
+           c->sint);
+    outq_send(&r, sizeof(r), 0);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t conn_request_offers(void)
+{
+    if (vmbus.offers_requested)
+        return vmbus_reject(VMBUS_MSG_REQUESTOFFERS, "offers already requested on this connection");
+    vmbus.offers_requested = true;
+    unsigned n = 0;
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (c->state == CHAN_ENABLED && c->offer == OFFER_NONE) {
+            chan_offer(c);
+            n++;
+        }
+    }
+    hv_log("vmbus", "REQUESTOFFERS: %u channel%s offered", n, n == 1 ? "" : "s");
+    struct vmbus_msg_header done = {.msgtype = VMBUS_MSG_ALLOFFERS_DELIVERED};
+    outq_send(&done, sizeof(done), 0);
+    return HV_STATUS_SUCCESS;
+}
+
+uint16_t conn_unload(void)
+{
+    conn_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
+    hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed");
+    struct vmbus_msg_header r = {.msgtype = VMBUS_MSG_UNLOAD_RESPONSE};
+    outq_send(&r, sizeof(r), 0);
+    return HV_STATUS_SUCCESS;
+}

@@ -1,0 +1,273 @@
+/* The KMCL server API over the channel table. Handles carry a tag, the slot
+ * and the slot's generation, so every call can tell a live handle from a
+ * stale, freed or forged one without trusting it. */
+#include "vmbus/server.h"
+
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+#define HANDLE_TAG 0x564Bull /* "VK" in bits 63:48 */
+
+VMBCHANNEL chan_handle(const struct vmbus_channel *c)
+{
+    uint64_t v = HANDLE_TAG << 48 | (uint64_t)c->gen << 16 | chan_relid(c);
+    return (VMBCHANNEL)(uintptr_t)v;
+}
+
+/* The channel of a live handle (any state but freed), or NULL. */
+static struct vmbus_channel *lookup(VMBCHANNEL h)
+{
+    uint64_t v = (uint64_t)(uintptr_t)h;
+    unsigned slot = (unsigned)(v & 0xFFFF);
+    if (v >> 48 != HANDLE_TAG || slot == 0 || slot > VMBUS_MAX_CHANNELS)
+        return NULL;
+    struct vmbus_channel *c = &vmbus.chan[slot - 1];
+    if (c->gen != (uint32_t)(v >> 16) || c->state == CHAN_FREE || c->state == CHAN_RELEASING)
+        return NULL;
+    return c;
+}
+
+/* What every Init* call requires, checked first: a live handle of a channel
+ * still being initialised. */
+static struct vmbus_channel *initializing(VMBCHANNEL h)
+{
+    struct vmbus_channel *c = lookup(h);
+    return c && c->state == CHAN_INITIALIZING ? c : NULL;
+}
+
+static void bad_handle(const char *fn, VMBCHANNEL h)
+{
+    hv_log("vmbus", "%s: invalid channel handle %p ignored", fn, (void *)h);
+}
+
+NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer,
+                            VMBCHANNEL *Channel)
+{
+    if (!IsServer)
+        return STATUS_INVALID_PARAMETER_2;
+    if (!Channel)
+        return STATUS_INVALID_PARAMETER_3;
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (c->state != CHAN_FREE)
+            continue;
+        memset(c, 0, sizeof(*c));
+        c->state = CHAN_INITIALIZING;
+        /* Never 0, and counting on across vmbus_init, so no old handle matches. */
+        if (!++vmbus.next_gen)
+            ++vmbus.next_gen;
+        c->gen = vmbus.next_gen;
+        c->device = ParentDeviceObject;
+        fmt_snprintf(c->name, sizeof(c->name), "channel%u", chan_relid(c));
+        *Channel = chan_handle(c);
+        return STATUS_SUCCESS;
+    }
+    *Channel = NULL;
+    return STATUS_INSUFFICIENT_RESOURCES;
+}
+
+static bool name_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '.' || ch == '_' || ch == '-';
+}
+
+/* Names go into log lines that tests split on spaces. */
+NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL Channel, const char *Name)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Name || !*Name)
+        return STATUS_INVALID_PARAMETER_2;
+    size_t n = 0;
+    for (; Name[n]; n++) {
+        if (n == VMBUS_FRIENDLY_NAME_MAX || !name_char(Name[n]))
+            return STATUS_INVALID_PARAMETER_2;
+    }
+    memcpy(c->name, Name, n + 1);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL Channel,
+                                               const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *Callbacks)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Callbacks)
+        return STATUS_INVALID_PARAMETER_2;
+    c->cb = *Callbacks;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelInitSetSignalCallback(VMBCHANNEL Channel, PFN_VMB_CHANNEL_SIGNALLED Callback)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    c->signalled = Callback;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, const GUID *InterfaceType,
+                                                  const GUID *InterfaceInstance)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!InterfaceType || guid_is_nil(InterfaceType))
+        return STATUS_INVALID_PARAMETER_2;
+    if (!InterfaceInstance || guid_is_nil(InterfaceInstance))
+        return STATUS_INVALID_PARAMETER_3;
+    c->type = *InterfaceType;
+    c->instance = *InterfaceInstance;
+    c->ids_set = true;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL Channel, UINT16 MmioMegabytes,
+                                              UINT16 MmioMegabytesOptional)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!MmioMegabytes && !MmioMegabytesOptional)
+        return STATUS_INVALID_PARAMETER;
+    c->mmio_mb = MmioMegabytes;
+    c->mmio_optional_mb = MmioMegabytesOptional;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbServerChannelInitSetUserDefinedData(VMBCHANNEL Channel, const VOID *Data, UINT32 Size)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Data && Size)
+        return STATUS_INVALID_PARAMETER_2;
+    if (Size > VMBUS_USER_DEFINED_SIZE)
+        return STATUS_INVALID_PARAMETER_3;
+    memset(c->user, 0, sizeof(c->user));
+    if (Size)
+        memcpy(c->user, Data, Size);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbServerChannelInitSetPrepareOfferCallback(VMBCHANNEL Channel,
+                                                     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER Callback)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    c->prepare_offer = Callback;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS enable_failed(const struct vmbus_channel *c, const char *why, NTSTATUS st)
+{
+    hv_log("vmbus", "%s: enable failed: %s (status 0x%08x)", c->name, why, (unsigned)st);
+    return st;
+}
+
+/* Linux names a device by its instance GUID: it must be unique among the
+ * channels the guest may know, rescinded ones it has not released included. */
+static const struct vmbus_channel *instance_owner(const struct vmbus_channel *c)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        const struct vmbus_channel *d = &vmbus.chan[i];
+        bool live = d->state == CHAN_ENABLED || d->state == CHAN_OPENED || d->offer != OFFER_NONE;
+        if (d != c && live && guid_equal(&d->instance, &c->instance))
+            return d;
+    }
+    return NULL;
+}
+
+NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!c->ids_set)
+        return enable_failed(c, "interface GUIDs not set", STATUS_INVALID_DEVICE_STATE);
+    if (instance_owner(c))
+        return enable_failed(c, "instance GUID already offered by another channel",
+                             STATUS_INVALID_DEVICE_STATE);
+    if (c->mmio_mb || c->mmio_optional_mb) {
+        if (!mmio_reserve(&vmbus.gap, c->name, c->mmio_mb, c->mmio_optional_mb,
+                          STATUS_INSUFFICIENT_RESOURCES, &c->mmio))
+            return enable_failed(c, "MMIO window does not fit", STATUS_INSUFFICIENT_RESOURCES);
+        c->has_mmio = true;
+    }
+    if (c->prepare_offer)
+        c->prepare_offer(Channel, c->user);
+    c->state = CHAN_ENABLED;
+    hv_log("vmbus", "%s enabled as relid %u", c->name, chan_relid(c));
+    if (vmbus.offers_requested)
+        chan_offer(c); /* the guest is listening already */
+    return STATUS_SUCCESS;
+}
+
+static void disable(struct vmbus_channel *c)
+{
+    if (c->state == CHAN_ENABLED || c->state == CHAN_OPENED) {
+        chan_withdraw(c);
+        if (c->has_mmio)
+            mmio_release(&vmbus.gap, c->name, &c->mmio);
+        c->has_mmio = false;
+        hv_log("vmbus", "%s disabled", c->name);
+    }
+    c->state = CHAN_DISABLED;
+}
+
+VOID VmbChannelDisable(VMBCHANNEL Channel)
+{
+    struct vmbus_channel *c = lookup(Channel);
+    if (!c) {
+        bad_handle("VmbChannelDisable", Channel);
+        return;
+    }
+    disable(c);
+}
+
+VOID VmbChannelCleanup(VMBCHANNEL Channel)
+{
+    struct vmbus_channel *c = lookup(Channel);
+    if (!c) {
+        bad_handle("VmbChannelCleanup", Channel);
+        return;
+    }
+    disable(c);
+    /* The slot (and relid) stays taken while the guest holds the relid. */
+    c->state = c->offer == OFFER_NONE ? CHAN_FREE : CHAN_RELEASING;
+}
+
+VOID VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *MmioSize)
+{
+    const struct vmbus_channel *c = lookup(Channel);
+    UINT64 base = 0, size = 0;
+    if (!c)
+        bad_handle("VmbChannelGetMmioSpace", Channel);
+    else if (c->has_mmio) {
+        base = c->mmio.base;
+        size = c->mmio.required + c->mmio.optional;
+    }
+    if (MmioAddress)
+        *MmioAddress = base;
+    if (MmioSize)
+        *MmioSize = size;
+}
+
+PVOID VmbChannelGetPointer(VMBCHANNEL Channel)
+{
+    const struct vmbus_channel *c = lookup(Channel);
+    return c ? c->device : NULL;
+}
+
+const KMCL_SERVER_ONLY_METHODS KmclServerOnlyMethods = {
+    .VmbServerChannelInitSetMmioMegabytes = VmbServerChannelInitSetMmioMegabytes,
+    .VmbServerChannelInitSetTargetInterfaceId = VmbServerChannelInitSetTargetInterfaceId,
+    .VmbServerChannelInitSetUserDefinedData = VmbServerChannelInitSetUserDefinedData,
+    .VmbServerChannelInitSetPrepareOfferCallback = VmbServerChannelInitSetPrepareOfferCallback,
+};

@@ -1,0 +1,67 @@
+/* The one VMBus server: start-up on the partition, the high MMIO gap, and
+ * the counters for the summary line. */
+#include "vmbus/server.h"
+
+#include "hyperv/hyperv.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+struct vmbus_server vmbus;
+
+int vmbus_init(struct hv_partition *p)
+{
+    uint32_t gen = vmbus.next_gen; /* handles from before stay invalid */
+    memset(&vmbus, 0, sizeof(vmbus));
+    vmbus.next_gen = gen;
+    vmbus.part = p;
+    if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID, vmbus_on_message, NULL))
+        return -1;
+    if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID_4, vmbus_on_message, NULL)) {
+        hyperv_unregister_message(p, VMBUS_MESSAGE_CONNECTION_ID);
+        return -1;
+    }
+    return 0;
+}
+
+void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
+{
+    const char *how = "mmio_high_mb";
+    if (!mmio_high_mb) {
+        /* The channels configured so far, in the order they will be enabled. */
+        struct mmio_request req[VMBUS_MAX_CHANNELS];
+        unsigned n = 0;
+        for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+            const struct vmbus_channel *c = &vmbus.chan[i];
+            if (c->state == CHAN_INITIALIZING && (c->mmio_mb || c->mmio_optional_mb))
+                req[n++] = (struct mmio_request){c->mmio_mb, c->mmio_optional_mb};
+        }
+        mmio_high_mb = mmio_auto_size_mb(req, n);
+        how = "sized from the requests";
+    }
+    uint64_t base = mmio_gap_base(ram_top), size = (uint64_t)mmio_high_mb * MMIO_MiB;
+    mmio_gap_init(&vmbus.gap, base, size);
+    hv_log("mmio", "high gap 0x%llx-0x%llx (%uMiB, %s)", (unsigned long long)base,
+           (unsigned long long)(base + size - 1), mmio_high_mb, how);
+}
+
+void vmbus_mmio_gap(uint64_t *base, uint64_t *size)
+{
+    *base = vmbus.gap.base;
+    *size = vmbus.gap.size;
+}
+
+size_t vmbus_summary(char *buf, size_t cap)
+{
+    const struct vmbus_counters *n = &vmbus.n;
+    int len = fmt_snprintf(buf, cap,
+                           " vmbus_version=%u.%u vmbus_msgs=%llu vmbus_rejected=%llu"
+                           " vmbus_refused=%llu vmbus_busy=%llu vmbus_sent=%llu vmbus_offers=%llu"
+                           " vmbus_opens=%llu vmbus_signals=%llu",
+                           VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version),
+                           (unsigned long long)n->messages, (unsigned long long)n->rejected,
+                           (unsigned long long)n->refused, (unsigned long long)n->busy,
+                           (unsigned long long)n->sent, (unsigned long long)n->offers,
+                           (unsigned long long)n->opens, (unsigned long long)n->signals);
+    return len < 0 ? 0 : (size_t)len;
+}

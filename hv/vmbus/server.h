@@ -1,0 +1,201 @@
+/* Internals shared by the files of hv/vmbus: the one server object, the
+ * channel table (kmcl.c for devices, channel.c for the guest), GPADLs, the
+ * host->guest queue, and the trusted forms message.c decodes guest messages
+ * into. Nothing outside hv/vmbus (and its tests) includes this. */
+#ifndef HV_VMBUS_SERVER_H
+#define HV_VMBUS_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyperv/hv_wire.h"
+#include "vmbus/kmcl.h"
+#include "vmbus/mmio.h"
+#include "vmbus/vmbus.h"
+#include "vmbus/vmbus_wire.h"
+
+#define VMBUS_MAX_CHANNELS 32u
+/* The guest's HvSignalEvent id of a channel: QEMU's convention (ids 1 and 4
+ * are message connections; these are event connections, a separate space). */
+#define VMBUS_CHANNEL_CONN_BASE 0x10u
+#define VMBUS_MAX_GPADLS        32u
+#define VMBUS_GPADL_MAX_RANGES  8u
+#define VMBUS_GPADL_MAX_PAGES   512u /* 2 MiB per GPADL: rings of IC and test devices fit */
+#define VMBUS_GPADL_MAX_WORDS   (VMBUS_GPADL_MAX_PAGES + VMBUS_GPADL_MAX_RANGES)
+/* Up to one offer or rescind per channel, plus at most VMBUS_OUTQ_LEN -
+ * VMBUS_MAX_CHANNELS other messages (message.c admits a guest message only
+ * while that many stay free), so the queue never overflows. */
+#define VMBUS_OUTQ_LEN     (3u * VMBUS_MAX_CHANNELS)
+#define VMBUS_LOG_ONCE_MAX 32u
+
+_Static_assert(VMBUS_MAX_CHANNELS <= MMIO_MAX_WINDOWS, "a window per channel");
+_Static_assert(VMBUS_MAX_CHANNELS <= VMBUS_MAX_RELID, "relid = slot + 1");
+_Static_assert(VMBUS_OUTQ_LEN > 2 * VMBUS_MAX_CHANNELS + 1, "offers + one reply fit");
+
+/* Device-facing life cycle (kmcl.md). RELEASING: the device cleaned it up
+ * but the guest still holds the relid (rescinded, RELID_RELEASED pending). */
+enum chan_state {
+    CHAN_FREE,
+    CHAN_INITIALIZING,
+    CHAN_ENABLED,
+    CHAN_OPENED,
+    CHAN_DISABLED,
+    CHAN_RELEASING
+};
+/* Guest-facing: where the channel's offer is. SENT and RESCIND_*: the guest
+ * knows the relid. QUEUED / RESCIND_QUEUED: the message is still in our queue. */
+enum offer_state { OFFER_NONE, OFFER_QUEUED, OFFER_SENT, RESCIND_QUEUED, RESCIND_SENT };
+
+struct vmbus_channel {
+    enum chan_state state;
+    enum offer_state offer;
+    uint32_t gen; /* matches the handle's generation while the handle is live */
+    char name[VMBUS_FRIENDLY_NAME_MAX + 1];
+    PVOID device;
+    GUID type, instance;
+    bool ids_set;
+    UINT16 mmio_mb, mmio_optional_mb;
+    UINT8 user[VMBUS_USER_DEFINED_SIZE];
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
+    PFN_VMB_CHANNEL_SIGNALLED signalled;
+    PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER prepare_offer;
+    bool has_mmio;
+    struct mmio_window mmio;
+    uint32_t ring_gpadl; /* while OPENED */
+    uint64_t signals;
+};
+
+struct vmbus_gpadl {
+    bool used, complete;
+    uint32_t handle, relid;
+    uint16_t ranges;
+    uint16_t words_total, words_have; /* of the range buffer, in u64 words */
+    uint32_t pages;
+    uint64_t words[VMBUS_GPADL_MAX_WORDS]; /* range descriptors and PFNs as sent */
+};
+
+struct vmbus_outmsg {
+    uint8_t sint, size;
+    uint32_t relid; /* the channel an offer or rescind is about, else 0 */
+    uint8_t payload[HV_MESSAGE_PAYLOAD_SIZE];
+};
+
+struct vmbus_counters {
+    uint64_t messages; /* posted by the guest to us */
+    uint64_t rejected; /* malformed or out of place: refused with a hypercall status */
+    uint64_t refused;  /* well formed, answered with a failure status */
+    uint64_t busy;     /* refused with INSUFFICIENT_BUFFERS: our queue was full */
+    uint64_t sent;     /* handed to the SynIC */
+    uint64_t pushback; /* the SynIC's queue was full: retried later */
+    uint64_t offers, opens, signals;
+};
+
+struct vmbus_server {
+    struct hv_partition *part;
+    /* the connection (valid while connected) */
+    bool connected, offers_requested;
+    uint32_t version, msg_conn_id;
+    uint8_t sint;
+    struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
+    uint32_t next_gen;
+    struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];
+    struct {
+        unsigned head, count;
+        struct vmbus_outmsg m[VMBUS_OUTQ_LEN];
+    } outq;
+    struct mmio_gap gap;
+    struct vmbus_counters n;
+    struct { /* rejection reasons already logged */
+        uint32_t type[VMBUS_LOG_ONCE_MAX];
+        const char *why[VMBUS_LOG_ONCE_MAX];
+        unsigned count;
+    } logged;
+};
+
+extern struct vmbus_server vmbus;
+
+/* --- trusted forms of guest messages (message.c validated the structure) --- */
+struct vmbus_contact {
+    uint32_t version;
+    uint8_t sint;                /* where replies go: the guest's from 5.0, else 2 */
+    uint64_t interrupt_page;     /* < 5.0; a guest RAM page */
+    uint64_t monitor1, monitor2; /* guest RAM pages; kept for a later monitor-page host */
+};
+
+struct vmbus_open_req {
+    uint32_t relid, open_id, gpadl, target_vp, downstream_pages;
+};
+
+struct vmbus_gpadl_req {
+    uint32_t relid, handle;  /* relid 0 for a body */
+    uint16_t buflen, ranges; /* header only */
+    unsigned nwords;         /* range-buffer words this message carries */
+    const uint64_t *words;
+};
+
+/* --- message.c ------------------------------------------------------------------- */
+/* The hv_message_handler for connection ids 1 and 4 (vmbus_init). */
+uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
+                          const uint8_t *payload, uint32_t size);
+/* Logs the first rejection of each (message type, reason), counts all;
+ * returns HV_STATUS_INVALID_PARAMETER for the guest's PostMessage. */
+uint16_t vmbus_reject(uint32_t msgtype, const char *why);
+/* Logs the first refusal of each (message type, reason) with its status and
+ * counts all: a request we answered with a failure status. */
+void vmbus_refuse(uint32_t msgtype, const char *why, NTSTATUS status);
+const char *vmbus_msg_name(uint32_t msgtype);
+
+/* --- outq.c ------------------------------------------------------------------------- */
+/* Whether a guest message that answers may be taken now (see VMBUS_OUTQ_LEN). */
+bool outq_admit(void);
+/* Queues a message for the connection's SINT and tries to send it. relid
+ * names the channel of an offer or rescind (0 otherwise). */
+void outq_send(const void *msg, uint8_t size, uint32_t relid);
+/* Drops the queued, unsent offer for relid. */
+void outq_cancel_offer(uint32_t relid);
+/* Forgets everything queued (the connection was reset). */
+void outq_purge(void);
+
+/* --- connection.c --------------------------------------------------------------------- */
+uint16_t conn_initiate(const struct vmbus_contact *c);
+uint16_t conn_request_offers(void);
+uint16_t conn_unload(void);
+/* Back to disconnected: channels closed, offers forgotten, GPADLs and the
+ * queue dropped, relids held for a RELID_RELEASED freed. */
+void conn_reset(void);
+
+/* --- channel.c -------------------------------------------------------------------------- */
+uint32_t chan_relid(const struct vmbus_channel *c);
+uint32_t chan_conn_id(const struct vmbus_channel *c);
+/* The channel whose relid the guest knows (offer sent, maybe rescinded), or NULL. */
+struct vmbus_channel *chan_visible(uint32_t relid);
+/* Queues c's offer (the guest asked for offers and c is enabled). */
+void chan_offer(struct vmbus_channel *c);
+/* Takes an enabled channel out of the offer set: unsent offer cancelled,
+ * sent offer rescinded (closing the channel first if open). */
+void chan_withdraw(struct vmbus_channel *c);
+/* Host side of a close: no more signals, the device's EvtChannelClosed. */
+void chan_close_host(struct vmbus_channel *c);
+/* The guest forgot c's relid (RELID_RELEASED or a reset): offer state back to
+ * none, a cleaned-up channel freed. */
+void chan_relid_free(struct vmbus_channel *c);
+uint16_t chan_open(const struct vmbus_open_req *r);
+uint16_t chan_close(uint32_t relid);
+uint16_t chan_relid_released(uint32_t relid);
+uint16_t chan_modify(uint32_t relid, uint32_t target_vp);
+
+/* --- gpadl.c -------------------------------------------------------------------------------- */
+uint16_t gpadl_header(const struct vmbus_gpadl_req *r);
+uint16_t gpadl_body(const struct vmbus_gpadl_req *r);
+uint16_t gpadl_teardown(uint32_t relid, uint32_t handle);
+/* A created GPADL of relid that can hold both rings with the host->guest one
+ * downstream_pages in: STATUS_SUCCESS or the failure status, with *why. */
+NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
+                          const char **why);
+/* Frees every GPADL of relid (0: all of them). */
+void gpadl_free_relid(uint32_t relid);
+
+/* --- kmcl.c ----------------------------------------------------------------------------------- */
+VMBCHANNEL chan_handle(const struct vmbus_channel *c);
+
+#endif

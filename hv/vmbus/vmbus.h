@@ -1,0 +1,39 @@
+/* The VMBus host as the rest of the hypervisor sees it: start it on the
+ * partition, size the high MMIO gap, let queued replies out, report counters.
+ * Devices use kmcl.h; the guest reaches it through HvPostMessage and
+ * HvSignalEvent (docs/vmbus.md, "Glue"). One VMBus server per hypervisor. */
+#ifndef HV_VMBUS_VMBUS_H
+#define HV_VMBUS_VMBUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hv_partition;
+
+/* Resets the server (no channels, disconnected, empty 0-byte gap) and
+ * registers its message handler for connection ids 1 and 4 in p, which must
+ * outlive it. Call before any device allocates a channel. 0, or -1 if p
+ * already has handlers on those ids. */
+int vmbus_init(struct hv_partition *p);
+
+/* Places the high MMIO gap at max(4 GiB, ram_top) rounded up to 1 GiB, sized
+ * mmio_high_mb MiB or, if 0, from the requests of the channels allocated so
+ * far (mmio_auto_size_mb, in allocation order). Logs the gap. Call after the
+ * devices have allocated and configured their channels and before they
+ * enable them; then build the DSDT _CRS from vmbus_mmio_gap. */
+void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb);
+/* The gap (size 0 before vmbus_mmio_configure). */
+void vmbus_mmio_gap(uint64_t *base, uint64_t *size);
+
+/* Hands queued host->guest messages to the SynIC until it pushes back. Call
+ * after the guest writes EOM (or simply after every exit: it returns at once
+ * when nothing waits). */
+void vmbus_poll(void);
+/* Messages waiting in the server's own queue (behind the SynIC's). */
+unsigned vmbus_queued(void);
+
+/* " vmbus_msgs=.. vmbus_rejected=.. ..." for the summary line (leading space,
+ * no newline); returns the length the full text would have. */
+size_t vmbus_summary(char *buf, size_t cap);
+
+#endif

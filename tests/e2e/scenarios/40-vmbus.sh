@@ -1,0 +1,26 @@
+# The guest's stock hv_vmbus connects, receives our offers and shows exactly
+# the configured devices; the probe module's view matches the allocator's
+# log field for field, and vmbus_allocate_mmio() inside each window succeeds.
+guest/kmod/build.sh > /dev/null
+EXTRA_CHECKS=guest/kmod/check-probe.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus \
+    build/guest/kmod/vmbhv_probe.ko > /dev/null
+esp_add build/guest/vmlinuz hv/vmlinuz
+esp_add "$WORK/initrd" hv/initrd
+config << 'CFG'
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
+device = test name=small mmio_mb=2
+device = test name=big mmio_mb=16 mmio_optional_mb=8 instance=6b1e5a0c-3d2f-4e8a-9b7c-1a2b3c4d5e6f
+device = test name=noio
+CFG
+boot --timeout 240
+expect 'hv_vmbus: Vmbus version:'
+expect '^hv: mmio: high gap '
+expect '^hv: mmio: small required=2MiB optional=0MiB granted=0MiB at 0x'
+expect '^hv: mmio: big required=16MiB optional=8MiB granted=8MiB at 0x'
+expect 'vmbhv-probe: channel relid=[0-9]+ class=eec1e1e7-2dea-409d-97ec-019117e67f6f instance=6b1e5a0c-3d2f-4e8a-9b7c-1a2b3c4d5e6f mmio_mb=16 mmio_optional_mb=8'
+expect 'vmbhv-probe: vmbus_allocate_mmio ok'
+expect '^GUEST-CHECK vmbhv-probe PASS devices=3'
+expect '^GUEST-CHECK done PASS'
+expect_status 0
