@@ -59,7 +59,7 @@ FUZZ_BINS  := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%)
 # --- what the guest runs (README: "Choosing what runs") ---------------------------
 HVCFG ?= config/hv.cfg
 KERNEL_PKG ?= linux-image-cloud-amd64
-GUEST_MODULES ?=
+GUEST_MODULES ?= hv_vmbus vmbhv_probe
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else

@@ -39,9 +39,12 @@ const char *vmbus_msg_name(uint32_t msgtype)
     return msgtype < VMBUS_MSG_COUNT && names[msgtype] ? names[msgtype] : "unknown";
 }
 
-/* True the first time (type, why) is seen, while the table has room. */
+/* True the first time (type, why) is seen, while the table has room. All
+ * unknown types count as one, so a guest cannot flood the table with them. */
 static bool first_time(uint32_t msgtype, const char *why)
 {
+    if (msgtype > VMBUS_MSG_COUNT)
+        msgtype = VMBUS_MSG_COUNT;
     for (unsigned i = 0; i < vmbus.logged.count; i++) {
         if (vmbus.logged.type[i] == msgtype && vmbus.logged.why[i] == why)
             return false;
@@ -123,8 +126,6 @@ static uint16_t initiate_contact(const uint8_t *m, uint32_t size)
     struct vmbus_contact c = {
         .version = rd32(m, offsetof(struct vmbus_initiate_contact, version_requested)),
         .sint = VMBUS_MESSAGE_SINT,
-        .monitor1 = rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page1)),
-        .monitor2 = rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page2)),
     };
     /* The partition has one VP; replies must reach the VP the guest named. */
     if (rd32(m, offsetof(struct vmbus_initiate_contact, target_vcpu)) != 0)
@@ -135,12 +136,13 @@ static uint16_t initiate_contact(const uint8_t *m, uint32_t size)
         c.sint = m[offsetof(struct vmbus_initiate_contact, msg_sint)];
         if (c.sint >= HV_SINT_COUNT)
             return vmbus_reject(t, "message SINT out of range");
-    } else {
-        c.interrupt_page = rd64(m, offsetof(struct vmbus_initiate_contact, interrupt_page));
-        if (!ram_page(c.interrupt_page))
-            return vmbus_reject(t, "interrupt page is not a guest RAM page");
+    } else if (!ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, interrupt_page)))) {
+        return vmbus_reject(t, "interrupt page is not a guest RAM page");
     }
-    if (!ram_page(c.monitor1) || !ram_page(c.monitor2))
+    /* Checked, not used: with monitor_allocated 0 in every offer nothing
+     * reads or writes the monitor pages, nor the interrupt page. */
+    if (!ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page1))) ||
+        !ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page2))))
         return vmbus_reject(t, "monitor page is not a guest RAM page");
     return conn_initiate(&c);
 }

@@ -1,13 +1,13 @@
 # A guest whose own checks fail reboots instead of powering off: verdict 1.
-# (insmod of a module with an unknown parameter, passed on the command line,
-# always fails.)
+# (insmod of hv_vmbus with a malformed value for its max_version parameter,
+# passed on the command line, always fails.)
 guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null
 esp_add build/guest/vmlinuz hv/vmlinuz
 esp_add "$WORK/initrd" hv/initrd
 config << 'CFG'
 kernel = hv/vmlinuz
 initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check hv_vmbus.no_such_parameter=1
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check hv_vmbus.max_version=notanumber
 CFG
 boot --timeout 240
 expect '^GUEST-CHECK insmod-hv_vmbus FAIL'

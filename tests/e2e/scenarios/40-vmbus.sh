@@ -24,3 +24,27 @@ expect 'vmbhv-probe: vmbus_allocate_mmio ok'
 expect '^GUEST-CHECK vmbhv-probe PASS devices=3'
 expect '^GUEST-CHECK done PASS'
 expect_status 0
+
+# Field by field: every offer the hypervisor logged is what the guest has in
+# sysfs and what the probe read from the offer, and every window the allocator
+# logged is the one the probe decoded and allocated in.
+expect '^GUEST-CHECK vmbus PASS devices=3$' "exactly the configured devices"
+for name in small big noio; do
+    offer=$(grep -Em1 "^hv: vmbus: offer relid [0-9]+ $name: " "$LOG.txt")
+    [ -n "$offer" ] || { fail "no offer line for $name"; continue; }
+    relid=$(sed -E 's/.*offer relid ([0-9]+) .*/\1/' <<< "$offer")
+    class=$(sed -E 's/.* class ([0-9a-f-]+) .*/\1/' <<< "$offer")
+    instance=$(sed -E 's/.* instance ([0-9a-f-]+) .*/\1/' <<< "$offer")
+    req=$(sed -E 's/.* mmio ([0-9]+)\+([0-9]+)MiB.*/\1/' <<< "$offer")
+    opt=$(sed -E 's/.* mmio ([0-9]+)\+([0-9]+)MiB.*/\2/' <<< "$offer")
+    expect "^GUEST-CHECK vmbus-dev PASS class=$class instance=$instance " "$name in sysfs"
+    expect "vmbhv-probe: channel relid=$relid class=$class instance=$instance mmio_mb=$req mmio_optional_mb=$opt\$" "$name offer fields"
+    if [ "$req" -gt 0 ]; then
+        mm=$(grep -Em1 "^hv: mmio: $name required=" "$LOG.txt")
+        base=$(sed -E 's/.* at 0x([0-9a-f]+).*/\1/' <<< "$mm")
+        granted=$(sed -E 's/.* granted=([0-9]+)MiB.*/\1/' <<< "$mm")
+        expect "vmbhv-probe: test window base=0x$base size=$(printf '0x%x' $((req << 20))) optional=$(printf '0x%x' $((granted << 20))) relid=$relid\$" "$name window"
+        expect "vmbhv-probe: vmbus_allocate_mmio ok start=0x$base size=$(printf '0x%x' $((req << 20))) relid=$relid\$" "$name allocation in its window"
+    fi
+done
+expect '^hv: summary .* vmbus_version=5\.3 .* vmbus_offers=3 '

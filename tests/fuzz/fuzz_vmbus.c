@@ -1,0 +1,434 @@
+/* Arbitrary message sequences into the VMBus connection state machine,
+ * through the real partition's HvPostMessage over an exactly sized fake guest
+ * RAM (ASan sees any overrun). The input is a script: raw posts on any
+ * connection id, Linux-shaped messages of every guest-to-host type with
+ * fuzzer-chosen fields and byte mutations (so deep states are reached),
+ * Linux-style consumption of the message slot with EOM, vmbus_poll, device
+ * actions through KMCL, HvSignalEvent, SynIC on/off. After every step the
+ * server's invariants are checked; guest RAM outside the SynIC pages must
+ * stay exactly what the guest wrote (the host never writes anywhere else);
+ * and at the end a guest that keeps reading gets every queued message. Must
+ * never crash. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hyperv/hv_wire.h"
+#include "hyperv/hyperv.h"
+#include "vmbus/kmcl.h"
+#include "vmbus/server.h"
+#include "vmbus/vmbus.h"
+#include "vmbus/vmbus_wire.h"
+
+#define RAM_SIZE  (512u * 1024)
+#define HC_GPA    0x1000u
+#define SIMP_GPA  0x2000u
+#define SIEFP_GPA 0x3000u
+#define IN_GPA    0x4000u
+#define MON_GPA   0x5000u
+#define RING_PFN  0x10u
+#define NDEV      6u
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+void console_write(const char *s, size_t n)
+{
+    (void)s;
+    (void)n;
+}
+
+struct input {
+    const uint8_t *p;
+    size_t left;
+};
+
+static uint32_t take(struct input *in, unsigned n)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n && in->left; i++, in->left--)
+        v |= (uint32_t)*in->p++ << (8 * i);
+    return v;
+}
+
+static uint8_t *ram, *shadow;
+static struct hv_partition part;
+static VMBCHANNEL dev[NDEV];
+static NTSTATUS open_answer;
+
+static uint64_t fake_tsc(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void fake_raise(void *ctx, uint8_t vector)
+{
+    (void)ctx;
+    if (vector != 0xF3)
+        abort();
+}
+
+static NTSTATUS on_open(VMBCHANNEL ch)
+{
+    (void)ch;
+    return open_answer;
+}
+
+static void on_close(VMBCHANNEL ch)
+{
+    (void)ch;
+}
+
+static void on_signal(VMBCHANNEL ch)
+{
+    if (!VmbChannelGetPointer(ch))
+        abort(); /* only live channels are called back */
+}
+
+static void prepare(VMBCHANNEL ch, UINT8 *user)
+{
+    UINT64 base, size;
+    VmbChannelGetMmioSpace(ch, &base, &size);
+    memcpy(user, &base, 8);
+    memcpy(user + 8, &size, 8);
+}
+
+static void device(unsigned i, uint16_t mmio, uint16_t opt)
+{
+    static const GUID type = {
+        0x2c7e5ef2, 0x4a09, 0x4c4b, {0x9b, 0x5f, 0x6e, 0x2d, 0x17, 0x0c, 0x11, 0x01}};
+    static int obj;
+    GUID inst;
+    guid_from_name(&inst, &type, i & 1 ? "odd" : "even"); /* pairs collide on purpose */
+    inst.Data1 += i / 2;
+    if (VmbChannelAllocate(&obj, TRUE, &dev[i]) != STATUS_SUCCESS)
+        return;
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {on_open, on_close};
+    VmbServerChannelInitSetTargetInterfaceId(dev[i], &type, &inst);
+    VmbChannelInitSetStateChangeCallbacks(dev[i], &cb);
+    VmbChannelInitSetSignalCallback(dev[i], on_signal);
+    VmbServerChannelInitSetPrepareOfferCallback(dev[i], prepare);
+    if (mmio || opt)
+        VmbServerChannelInitSetMmioMegabytes(dev[i], mmio, opt);
+}
+
+/* Guest RAM outside the SynIC pages must be exactly what the guest wrote.
+ * The guest writes only the post-message block, which is checked before
+ * each overwrite; everything else keeps any stray write until the end. */
+static void check_ram(void)
+{
+    for (uint32_t off = 0; off < RAM_SIZE; off += HV_PAGE_SIZE) {
+        if (off != SIMP_GPA && off != SIEFP_GPA && memcmp(ram + off, shadow + off, HV_PAGE_SIZE))
+            abort();
+    }
+}
+
+static void post(uint32_t conn, uint32_t type, const uint8_t *msg, uint32_t size)
+{
+    struct hv_post_message_input *in = (void *)(ram + IN_GPA);
+    if (memcmp(in, shadow + IN_GPA, sizeof(*in)))
+        abort();
+    memset(in, 0, sizeof(*in));
+    in->connection_id = conn;
+    in->message_type = type;
+    in->payload_size = size;
+    memcpy(in->payload, msg, size > 240 ? 240 : size);
+    memcpy(shadow + IN_GPA, in, sizeof(*in));
+    hyperv_hypercall(&part, HVCALL_POST_MESSAGE, IN_GPA, 0);
+}
+
+static void put32(uint8_t *b, unsigned off, uint32_t v)
+{
+    memcpy(b + off, &v, 4);
+}
+
+static void put64(uint8_t *b, unsigned off, uint64_t v)
+{
+    memcpy(b + off, &v, 8);
+}
+
+/* A message shaped like Linux's, fields from the input, then mutated. */
+static void structured(struct input *in)
+{
+    static const uint32_t versions[] = {VMBUS_VERSION(5, 3), VMBUS_VERSION(5, 2),
+                                        VMBUS_VERSION(5, 1), VMBUS_VERSION(5, 0),
+                                        VMBUS_VERSION(4, 1), VMBUS_VERSION(4, 0),
+                                        VMBUS_VERSION(3, 0), VMBUS_VERSION(2, 4),
+                                        VMBUS_VERSION(6, 0), 0};
+    uint8_t b[240];
+    uint32_t size = 8, conn = vmbus.msg_conn_id ? vmbus.msg_conn_id : 4;
+    memset(b, 0, sizeof(b));
+    uint32_t relid = 1 + take(in, 1) % (NDEV + 1);
+    uint32_t handle = 0xE1E10 + take(in, 1) % 6;
+    switch (take(in, 1) % 10) {
+    case 0: {
+        uint32_t v = versions[take(in, 1) % 10];
+        if (!v)
+            v = take(in, 4);
+        put32(b, 0, VMBUS_MSG_INITIATE_CONTACT);
+        put32(b, 8, v);
+        if (v >= VMBUS_VERSION(5, 0))
+            b[16] = 2;
+        else
+            put64(b, 16, MON_GPA);
+        put64(b, 24, MON_GPA);
+        put64(b, 32, MON_GPA + 0x1000);
+        size = 40;
+        conn = v >= VMBUS_VERSION(5, 0) ? 4 : 1;
+        break;
+    }
+    case 1:
+        put32(b, 0, VMBUS_MSG_REQUESTOFFERS);
+        break;
+    case 2: {
+        unsigned pages = 1 + take(in, 1) % 64, pfn = RING_PFN + take(in, 1) % 128;
+        unsigned n = pages < 26 ? pages : 26;
+        put32(b, 0, VMBUS_MSG_GPADL_HEADER);
+        put32(b, 8, relid);
+        put32(b, 12, handle);
+        put32(b, 16, (8 + 8 * pages) | 1u << 16); /* range_buflen, rangecount 1 */
+        put32(b, 20, pages * 4096);
+        for (unsigned i = 0; i < n; i++)
+            put64(b, 28 + 8 * i, pfn + i);
+        size = 28 + 8 * n;
+        break;
+    }
+    case 3: {
+        unsigned m = 1 + take(in, 1) % 28, pfn = RING_PFN + take(in, 1) % 128;
+        put32(b, 0, VMBUS_MSG_GPADL_BODY);
+        put32(b, 12, handle);
+        for (unsigned i = 0; i < m; i++)
+            put64(b, 16 + 8 * i, pfn + i);
+        size = 16 + 8 * m;
+        break;
+    }
+    case 4:
+        put32(b, 0, VMBUS_MSG_OPENCHANNEL);
+        put32(b, 8, relid);
+        put32(b, 12, relid);
+        put32(b, 16, handle);
+        put32(b, 20, take(in, 1) % 8 == 0);
+        put32(b, 24, take(in, 1) % 10);
+        size = 148;
+        break;
+    case 5:
+        put32(b, 0, VMBUS_MSG_CLOSECHANNEL);
+        put32(b, 8, relid);
+        size = 12;
+        break;
+    case 7:
+        put32(b, 0, VMBUS_MSG_RELID_RELEASED);
+        put32(b, 8, relid);
+        size = 12;
+        break;
+    case 6:
+        put32(b, 0, VMBUS_MSG_GPADL_TEARDOWN);
+        put32(b, 8, relid);
+        put32(b, 12, handle);
+        size = 16;
+        break;
+    case 8:
+        put32(b, 0, VMBUS_MSG_UNLOAD);
+        break;
+    case 9:
+        put32(b, 0, VMBUS_MSG_MODIFYCHANNEL);
+        put32(b, 8, relid);
+        put32(b, 12, take(in, 1) % 4 == 0);
+        size = 16;
+        break;
+    }
+    for (unsigned k = take(in, 1) % 4; k; k--) { /* 3 bytes each: offset, value, grow */
+        unsigned off = take(in, 1) % 240;
+        b[off] = (uint8_t)take(in, 1);
+        bool grow = take(in, 1) & 1;
+        if (off >= size && grow)
+            size = off + 1; /* past the layout */
+    }
+    post(conn, VMBUS_MESSAGE_TYPE, b, size);
+}
+
+/* Linux's consumer of the slot (contract §4.5), then the glue's poll. */
+static void consume(unsigned sint)
+{
+    struct hv_message *slot = (struct hv_message *)(ram + SIMP_GPA) + sint;
+    if (!slot->header.message_type)
+        return;
+    if (slot->header.payload_size > HV_MESSAGE_PAYLOAD_SIZE || slot->header.payload_size < 8)
+        abort(); /* every host message is a whole channel message */
+    uint8_t flags = slot->header.message_flags;
+    slot->header.message_type = 0;
+    if (flags & HV_MESSAGE_FLAG_PENDING)
+        hyperv_msr_write(&part, HV_MSR_EOM, 0);
+    vmbus_poll();
+}
+
+static void kmcl(struct input *in)
+{
+    unsigned i = take(in, 1) % NDEV;
+    switch (take(in, 1) % 8) {
+    case 0:
+        VmbChannelEnable(dev[i]);
+        break;
+    case 1:
+        VmbChannelDisable(dev[i]);
+        break;
+    case 2:
+        VmbChannelCleanup(dev[i]);
+        break;
+    case 3:
+        device(i, (uint16_t)(take(in, 1) % 40), (uint16_t)(take(in, 1) % 40));
+        break;
+    case 4: {
+        UINT64 b, s;
+        VmbChannelGetMmioSpace(dev[i], &b, &s);
+        break;
+    }
+    case 5:
+        VmbServerChannelInitSetMmioMegabytes(dev[i], (UINT16)take(in, 2), (UINT16)take(in, 2));
+        break;
+    case 6:
+        open_answer = take(in, 1) & 1 ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+        break;
+    case 7:
+        VmbChannelEnable((VMBCHANNEL)(uintptr_t)take(in, 4)); /* forged */
+        break;
+    }
+}
+
+/* The created GPADL of relid with that handle exists. */
+static bool has_gpadl(uint32_t relid, uint32_t handle)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++) {
+        const struct vmbus_gpadl *g = &vmbus.gpadl[i];
+        if (g->used && g->complete && g->handle == handle && g->relid == relid)
+            return true;
+    }
+    return false;
+}
+
+static void check(void)
+{
+    if (vmbus_queued() > VMBUS_OUTQ_LEN)
+        abort();
+    for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+        if (synic_queued(&part, s) > HV_SYNIC_QUEUE_LEN)
+            abort();
+    for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++) {
+        const struct vmbus_gpadl *g = &vmbus.gpadl[i];
+        if (!g->used)
+            continue;
+        if (g->words_have > g->words_total || g->words_total > VMBUS_GPADL_MAX_WORDS ||
+            !chan_visible(g->relid))
+            abort();
+        if (g->complete && (g->pages > VMBUS_GPADL_MAX_PAGES || g->words_have != g->words_total))
+            abort();
+        for (unsigned j = i + 1; j < VMBUS_MAX_GPADLS; j++)
+            if (vmbus.gpadl[j].used && vmbus.gpadl[j].handle == g->handle)
+                abort(); /* handles are unique */
+    }
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        const struct vmbus_channel *c = &vmbus.chan[i];
+        if (c->state == CHAN_OPENED && (c->offer != OFFER_SENT || !has_gpadl(i + 1, c->ring_gpadl)))
+            abort(); /* an open channel's rings stay described */
+        if (c->offer != OFFER_NONE && !vmbus.connected)
+            abort(); /* a reset forgets every offer */
+        if (c->has_mmio && c->state != CHAN_ENABLED && c->state != CHAN_OPENED)
+            abort(); /* only enabled channels hold windows */
+    }
+    const struct mmio_gap *g = &vmbus.gap;
+    uint64_t end = g->base;
+    for (unsigned i = 0; i < g->count; i++) {
+        if (g->win[i].base < end)
+            abort();
+        end = g->win[i].base + g->win[i].required + g->win[i].optional;
+    }
+    if (end > g->base + g->size)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ram = malloc(RAM_SIZE);
+    shadow = malloc(RAM_SIZE);
+    memset(ram, 0, RAM_SIZE);
+    struct guest_mem gm = {ram, RAM_SIZE};
+    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2445000000ull, 0, 1000000000};
+    if (hyperv_init(&part, &gm, &plat) || vmbus_init(&part))
+        abort();
+    open_answer = STATUS_SUCCESS;
+    memset(dev, 0, sizeof(dev));
+    device(0, 0, 0);
+    device(1, 16, 8);
+    device(2, 8, 64);
+    device(3, 1, 0);
+    vmbus_mmio_configure(RAM_SIZE, 0);
+    device(4, 64, 0); /* beyond the sized gap: its enable fails */
+    for (unsigned i = 0; i < 5; i++)
+        VmbChannelEnable(dev[i]);
+    hyperv_msr_write(&part, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    hyperv_msr_write(&part, HV_MSR_HYPERCALL, HC_GPA | 1);
+    hyperv_msr_write(&part, HV_MSR_SIMP, SIMP_GPA | 1);
+    hyperv_msr_write(&part, HV_MSR_SIEFP, SIEFP_GPA | 1);
+    hyperv_msr_write(&part, HV_MSR_SINT0 + 2, 0xF3);
+    hyperv_msr_write(&part, HV_MSR_SCONTROL, 1);
+    memcpy(shadow, ram, RAM_SIZE);
+
+    struct input in = {data, size};
+    while (in.left) {
+        switch (take(&in, 1) % 8) {
+        case 0: { /* raw */
+            uint32_t sel = take(&in, 1), conn = sel % 4 == 0 ? 1 : sel % 4 == 1 ? 4 : take(&in, 4);
+            uint32_t type = sel & 0x80 ? take(&in, 4) : VMBUS_MESSAGE_TYPE;
+            uint8_t b[256] = {0};
+            uint32_t n = take(&in, 1);
+            for (uint32_t i = 0; i < n && i < sizeof(b); i++)
+                b[i] = (uint8_t)take(&in, 1);
+            post(conn, type, b, n);
+            break;
+        }
+        case 1:
+        case 2:
+            structured(&in);
+            break;
+        case 3:
+            consume(take(&in, 1) & 0x80 ? take(&in, 1) % HV_SINT_COUNT : 2);
+            break;
+        case 4:
+            vmbus_poll();
+            break;
+        case 5:
+            kmcl(&in);
+            break;
+        case 6:
+            hyperv_hypercall(&part, HVCALL_SIGNAL_EVENT | HV_HC_FAST,
+                             VMBUS_CHANNEL_CONN_BASE + take(&in, 1) % 40, 0);
+            break;
+        case 7: {
+            uint32_t w = take(&in, 1);
+            if (w & 1)
+                hyperv_msr_write(&part, HV_MSR_SCONTROL, (w >> 1) & 1);
+            else
+                hyperv_msr_write(&part, HV_MSR_SINT0 + 2, 0xF3 | ((uint64_t)((w >> 1) & 1) << 16));
+            break;
+        }
+        }
+        check();
+    }
+    /* whatever happened, a guest that keeps reading (on every SINT) gets everything */
+    hyperv_msr_write(&part, HV_MSR_SCONTROL, 1);
+    for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+        hyperv_msr_write(&part, HV_MSR_SINT0 + s, 0xF3);
+    for (unsigned i = 0; i < 2 * VMBUS_OUTQ_LEN; i++) {
+        for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+            consume(s);
+    }
+    if (vmbus_queued())
+        abort();
+    check();
+    check_ram();
+    char line[512];
+    vmbus_summary(line, sizeof(line));
+    free(ram);
+    free(shadow);
+    return 0;
+}

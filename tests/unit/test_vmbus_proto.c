@@ -1,0 +1,1184 @@
+/* The VMBus control protocol driven through the real hyperv partition over a
+ * malloc'd guest RAM, the way Linux 6.1 drives it: HvPostMessage hypercalls
+ * in, replies read from the SIMP slot with Linux's EOM logic (then the glue's
+ * vmbus_poll). Each message handler with valid, truncated, oversized and
+ * out-of-range input; version negotiation; offers, rescind and the relid
+ * handshake; GPADL validation; open/close and signals; back-pressure in both
+ * directions; UNLOAD and reconnecting; a whole Linux-like session. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hyperv/hv_wire.h"
+#include "hyperv/hyperv.h"
+#include "vmbus/kmcl.h"
+#include "vmbus/server.h"
+#include "vmbus/vmbus.h"
+#include "vmbus/vmbus_wire.h"
+
+#define RAM_SIZE    (1024u * 1024)
+#define HC_GPA      0x1000ull
+#define SIMP_GPA    0x2000ull
+#define SIEFP_GPA   0x3000ull
+#define IN_GPA      0x4000ull
+#define MON1_GPA    0x5000ull
+#define MON2_GPA    0x6000ull
+#define INT_GPA     0x7000ull
+#define RING_PFN    0x10ull /* rings from 64 KiB on */
+#define VEC         0xF3
+#define V(maj, min) VMBUS_VERSION(maj, min)
+
+static char logbuf[1 << 16];
+static size_t loglen;
+
+void console_write(const char *s, size_t n)
+{
+    if (n > sizeof(logbuf) - 1 - loglen)
+        n = sizeof(logbuf) - 1 - loglen;
+    memcpy(logbuf + loglen, s, n);
+    loglen += n;
+    logbuf[loglen] = 0;
+}
+
+static void log_reset(void)
+{
+    loglen = 0;
+    logbuf[0] = 0;
+}
+
+static unsigned count_in_log(const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = logbuf; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+struct fake {
+    struct guest_mem gm;
+    struct hv_partition p;
+    unsigned nraised;
+};
+
+/* what the devices saw */
+static unsigned n_opened, n_closed, n_signalled;
+static NTSTATUS open_answer;
+static VMBCHANNEL last_cb;
+
+static NTSTATUS dev_opened(VMBCHANNEL ch)
+{
+    n_opened++;
+    last_cb = ch;
+    return open_answer;
+}
+
+static void dev_closed(VMBCHANNEL ch)
+{
+    n_closed++;
+    last_cb = ch;
+}
+
+static void dev_signalled(VMBCHANNEL ch)
+{
+    n_signalled++;
+    last_cb = ch;
+}
+
+static uint64_t fake_tsc(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static void fake_raise(void *ctx, uint8_t vector)
+{
+    assert_int_equal(vector, VEC);
+    ((struct fake *)ctx)->nraised++;
+}
+
+static void wr(struct fake *f, uint32_t msr, uint64_t v)
+{
+    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+}
+
+static int setup(void **state)
+{
+    struct fake *f = calloc(1, sizeof(*f));
+    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
+    memset(f->gm.host, 0, RAM_SIZE);
+    f->gm.size = RAM_SIZE;
+    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
+    assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
+    assert_int_equal(vmbus_init(&f->p), 0);
+    vmbus_mmio_configure(RAM_SIZE, 256);
+    /* what Linux has done before hv_vmbus posts its first message */
+    wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    wr(f, HV_MSR_HYPERCALL, HC_GPA | 1);
+    wr(f, HV_MSR_SIMP, SIMP_GPA | 1);
+    wr(f, HV_MSR_SIEFP, SIEFP_GPA | 1);
+    wr(f, HV_MSR_SINT0 + 2, VEC);
+    wr(f, HV_MSR_SCONTROL, 1);
+    n_opened = n_closed = n_signalled = 0;
+    open_answer = STATUS_SUCCESS;
+    last_cb = NULL;
+    log_reset();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fake *f = *state;
+    free(f->gm.host);
+    free(f);
+    return 0;
+}
+
+/* --- the guest's side ------------------------------------------------------------ */
+
+static uint16_t post(struct fake *f, uint32_t conn, const void *msg, uint32_t size)
+{
+    struct hv_post_message_input *in = (void *)(f->gm.host + IN_GPA);
+    memset(in, 0xEE, sizeof(*in)); /* stale bytes past the payload, as in Linux */
+    in->connection_id = conn;
+    in->reserved = 0;
+    in->message_type = VMBUS_MESSAGE_TYPE;
+    in->payload_size = size;
+    memcpy(in->payload, msg, size);
+    return (uint16_t)hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+}
+
+static uint16_t post_ok(struct fake *f, const void *msg, uint32_t size)
+{
+    return post(f, VMBUS_MESSAGE_CONNECTION_ID_4, msg, size);
+}
+
+struct msg {
+    uint32_t type; /* VMBus message type */
+    uint8_t size;
+    uint8_t data[240];
+};
+
+/* Linux's consumer of SINT2 (contract §4.5), then the glue's vmbus_poll. */
+static bool take(struct fake *f, struct msg *m, unsigned sint)
+{
+    struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + sint;
+    if (!slot->header.message_type)
+        return false;
+    assert_int_equal(slot->header.message_type, VMBUS_MESSAGE_TYPE);
+    m->size = slot->header.payload_size;
+    memcpy(m->data, slot->payload, m->size);
+    memcpy(&m->type, m->data, 4);
+    uint8_t flags = slot->header.message_flags;
+    slot->header.message_type = 0;
+    if (flags & HV_MESSAGE_FLAG_PENDING)
+        wr(f, HV_MSR_EOM, 0);
+    vmbus_poll();
+    return true;
+}
+
+static struct msg expect_on(struct fake *f, uint32_t type, uint8_t size, unsigned sint)
+{
+    struct msg m;
+    assert_true(take(f, &m, sint));
+    assert_int_equal(m.type, type);
+    assert_int_equal(m.size, size);
+    return m;
+}
+
+static struct msg expect(struct fake *f, uint32_t type, uint8_t size)
+{
+    return expect_on(f, type, size, 2);
+}
+
+static void nothing(struct fake *f)
+{
+    struct msg m;
+    assert_false(take(f, &m, 2));
+    assert_int_equal(vmbus_queued(), 0);
+}
+
+static struct vmbus_initiate_contact contact_msg(uint32_t version)
+{
+    struct vmbus_initiate_contact c;
+    memset(&c, 0, sizeof(c));
+    c.header.msgtype = VMBUS_MSG_INITIATE_CONTACT;
+    c.version_requested = version;
+    if (version >= V(5, 0))
+        c.msg_sint = 2;
+    else
+        c.interrupt_page = INT_GPA;
+    c.monitor_page1 = MON1_GPA;
+    c.monitor_page2 = MON2_GPA;
+    return c;
+}
+
+/* Posts INITIATE_CONTACT as Linux does for version; returns the response. */
+static struct vmbus_version_response contact(struct fake *f, uint32_t version)
+{
+    struct vmbus_initiate_contact c = contact_msg(version);
+    uint32_t conn =
+        version >= V(5, 0) ? VMBUS_MESSAGE_CONNECTION_ID_4 : VMBUS_MESSAGE_CONNECTION_ID;
+    assert_int_equal(post(f, conn, &c, sizeof(c)), HV_STATUS_SUCCESS);
+    struct msg m = expect(f, VMBUS_MSG_VERSION_RESPONSE, sizeof(struct vmbus_version_response));
+    struct vmbus_version_response r;
+    memcpy(&r, m.data, sizeof(r));
+    return r;
+}
+
+static void connect(struct fake *f)
+{
+    assert_int_equal(contact(f, V(5, 3)).version_supported, 1);
+}
+
+static const struct vmbus_msg_header requestoffers = {VMBUS_MSG_REQUESTOFFERS, 0};
+
+static const GUID test_class = {
+    0x2c7e5ef2, 0x4a09, 0x4c4b, {0x9b, 0x5f, 0x6e, 0x2d, 0x17, 0x0c, 0x11, 0x01}};
+
+static GUID instance(unsigned i)
+{
+    GUID g = {0xabcd0000u + i, 0x1234, 0x4567, {0x89, 0xab, 0xcd, 0xef, 0, 0, 0, (UINT8)i}};
+    return g;
+}
+
+static VMBCHANNEL channel(const char *name, unsigned inst, uint16_t mmio, uint16_t opt)
+{
+    VMBCHANNEL ch;
+    assert_int_equal(VmbChannelAllocate(NULL, TRUE, &ch), STATUS_SUCCESS);
+    GUID g = instance(inst);
+    assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(ch, &test_class, &g), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelInitSetFriendlyName(ch, name), STATUS_SUCCESS);
+    if (mmio || opt)
+        assert_int_equal(VmbServerChannelInitSetMmioMegabytes(ch, mmio, opt), STATUS_SUCCESS);
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {dev_opened, dev_closed};
+    assert_int_equal(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelInitSetSignalCallback(ch, dev_signalled), STATUS_SUCCESS);
+    return ch;
+}
+
+static VMBCHANNEL enabled(const char *name, unsigned inst, uint16_t mmio, uint16_t opt)
+{
+    VMBCHANNEL ch = channel(name, inst, mmio, opt);
+    assert_int_equal(VmbChannelEnable(ch), STATUS_SUCCESS);
+    return ch;
+}
+
+static struct vmbus_offer_channel expect_offer(struct fake *f, uint32_t relid)
+{
+    struct msg m = expect(f, VMBUS_MSG_OFFERCHANNEL, sizeof(struct vmbus_offer_channel));
+    struct vmbus_offer_channel o;
+    memcpy(&o, m.data, sizeof(o));
+    assert_int_equal(o.child_relid, relid);
+    return o;
+}
+
+/* Connected, offers requested, n channels offered (relids 1..n). */
+static void offered(struct fake *f, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        enabled(i ? "dev" : "dev0", i + 1, 0, 0);
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, sizeof(requestoffers)), 0);
+    for (unsigned i = 0; i < n; i++)
+        expect_offer(f, i + 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+}
+
+/* A GPADL_HEADER (+ BODYs) as Linux sends one for pages consecutive frames
+ * from pfn: one range at offset 0. Returns the status of the last post. */
+static uint16_t gpadl(struct fake *f, uint32_t relid, uint32_t handle, uint64_t pfn, unsigned pages)
+{
+    uint8_t buf[240];
+    struct vmbus_gpadl_header h = {
+        {VMBUS_MSG_GPADL_HEADER, 0}, relid, handle, (uint16_t)(8 + 8 * pages), 1};
+    struct vmbus_gpa_range r = {pages * VMBUS_PAGE_SIZE, 0};
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + 20, &r, sizeof(r));
+    unsigned n = pages < 26 ? pages : 26, done = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t p = pfn + done++;
+        memcpy(buf + 28 + 8 * i, &p, 8);
+    }
+    uint16_t st = post_ok(f, buf, 28 + 8 * n);
+    while (done < pages && st == 0) {
+        struct vmbus_gpadl_body b = {{VMBUS_MSG_GPADL_BODY, 0}, 0, handle};
+        memcpy(buf, &b, sizeof(b));
+        n = pages - done < 28 ? pages - done : 28;
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t p = pfn + done++;
+            memcpy(buf + 16 + 8 * i, &p, 8);
+        }
+        st = post_ok(f, buf, 16 + 8 * n);
+    }
+    return st;
+}
+
+static struct vmbus_gpadl_created expect_created(struct fake *f, uint32_t relid, uint32_t handle)
+{
+    struct msg m = expect(f, VMBUS_MSG_GPADL_CREATED, sizeof(struct vmbus_gpadl_created));
+    struct vmbus_gpadl_created c;
+    memcpy(&c, m.data, sizeof(c));
+    assert_int_equal(c.child_relid, relid);
+    assert_int_equal(c.gpadl, handle);
+    return c;
+}
+
+static void gpadl_ok(struct fake *f, uint32_t relid, uint32_t handle, uint64_t pfn, unsigned pages)
+{
+    assert_int_equal(gpadl(f, relid, handle, pfn, pages), 0);
+    assert_int_equal(expect_created(f, relid, handle).creation_status, 0);
+}
+
+static uint16_t open_post(struct fake *f, uint32_t relid, uint32_t handle, uint32_t down,
+                          uint32_t vp)
+{
+    struct vmbus_open_channel o;
+    memset(&o, 0, sizeof(o));
+    o.header.msgtype = VMBUS_MSG_OPENCHANNEL;
+    o.child_relid = relid;
+    o.openid = relid;
+    o.ringbuffer_gpadl = handle;
+    o.target_vp = vp;
+    o.downstream_page_offset = down;
+    return post_ok(f, &o, sizeof(o));
+}
+
+static uint32_t open_status(struct fake *f, uint32_t relid, uint32_t handle, uint32_t down,
+                            uint32_t vp)
+{
+    assert_int_equal(open_post(f, relid, handle, down, vp), 0);
+    struct msg m = expect(f, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(struct vmbus_open_result));
+    struct vmbus_open_result r;
+    memcpy(&r, m.data, sizeof(r));
+    assert_int_equal(r.child_relid, relid);
+    assert_int_equal(r.openid, relid);
+    return r.status;
+}
+
+static uint16_t relid_msg(struct fake *f, uint32_t type, uint32_t relid)
+{
+    struct vmbus_relid_msg m = {{type, 0}, relid};
+    return post_ok(f, &m, sizeof(m));
+}
+
+static uint16_t teardown_post(struct fake *f, uint32_t relid, uint32_t handle)
+{
+    struct vmbus_gpadl_teardown t = {{VMBUS_MSG_GPADL_TEARDOWN, 0}, relid, handle};
+    return post_ok(f, &t, sizeof(t));
+}
+
+static uint16_t signal(struct fake *f, uint32_t conn)
+{
+    return (uint16_t)hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST, conn, 0);
+}
+
+/* --- connection ----------------------------------------------------------------- */
+
+static void negotiates_every_linux_version(void **state)
+{
+    struct fake *f = *state;
+    static const uint32_t versions[] = {V(5, 3), V(5, 2), V(5, 1), V(5, 0),
+                                        V(4, 1), V(4, 0), V(3, 0), V(2, 4)};
+    for (unsigned i = 0; i < 8; i++) {
+        log_reset();
+        struct vmbus_version_response r = contact(f, versions[i]);
+        assert_int_equal(r.version_supported, 1);
+        assert_int_equal(r.connection_state, 0);
+        uint32_t conn = versions[i] >= V(5, 0) ? 4 : 1;
+        assert_int_equal(r.msg_conn_id, conn);
+        /* later messages are taken on that connection only */
+        struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+        assert_int_equal(post(f, conn == 4 ? 1 : 4, &u, sizeof(u)), HV_STATUS_INVALID_PARAMETER);
+        assert_int_equal(post(f, conn, &u, sizeof(u)), 0);
+        expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    }
+    log_reset();
+    contact(f, V(5, 3));
+    assert_string_equal(logbuf, "hv: vmbus: connected: version 5.3, guest messages on connection "
+                                "4, ours on SINT 2\n");
+    assert_int_equal(vmbus.version, V(5, 3));
+}
+
+static void refuses_other_versions_so_the_guest_falls_back(void **state)
+{
+    struct fake *f = *state;
+    static const uint32_t bad[] = {V(6, 0), V(5, 4), V(1, 1), V(0, 13), 0, 0xFFFFFFFFu};
+    for (unsigned i = 0; i < 6; i++) {
+        struct vmbus_version_response r = contact(f, bad[i]);
+        assert_int_equal(r.version_supported, 0);
+        assert_int_equal(r.msg_conn_id, 0);
+        assert_false(vmbus.connected);
+    }
+    assert_non_null(strstr(logbuf, "hv: vmbus: INITIATE_CONTACT version 6.0: not supported\n"));
+    assert_int_equal(post_ok(f, &requestoffers, 8), HV_STATUS_INVALID_PARAMETER);
+    /* Linux's next attempt */
+    assert_int_equal(contact(f, V(5, 3)).version_supported, 1);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+}
+
+static void initiate_contact_validation(void **state)
+{
+    struct fake *f = *state;
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    assert_int_equal(post_ok(f, &c, 39), HV_STATUS_INVALID_PARAMETER); /* truncated */
+    nothing(f);
+    c.target_vcpu = 1;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    c = contact_msg(V(5, 3));
+    c.msg_sint = 16;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    c = contact_msg(V(5, 3));
+    c.monitor_page2 = RAM_SIZE; /* just past RAM */
+    assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    c.monitor_page2 = 0xFFFFFFFFFFFFF000ull;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    c.monitor_page2 = MON2_GPA + 8; /* not a page */
+    assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    c = contact_msg(V(4, 1));
+    c.interrupt_page = RAM_SIZE + 0x1000;
+    assert_int_equal(post(f, 1, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    /* not a single reply to any of the bad ones */
+    nothing(f);
+    assert_int_equal(vmbus.n.rejected, 7);
+    c.interrupt_page = 0; /* GPA 0 is RAM */
+    assert_int_equal(post(f, 1, &c, sizeof(c)), 0);
+    assert_int_equal(expect(f, VMBUS_MSG_VERSION_RESPONSE, 16).data[8], 1);
+    nothing(f);
+}
+
+static void initiate_contact_validation_logs_once(void **state)
+{
+    struct fake *f = *state;
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    c.target_vcpu = 3;
+    for (unsigned i = 0; i < 5; i++)
+        assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(vmbus.n.rejected, 5);
+    assert_string_equal(logbuf, "hv: vmbus: rejected INITIATE_CONTACT (type 14): target VP does "
+                                "not exist\n");
+    /* oversized: a later protocol's longer request is still answered */
+    uint8_t big[56];
+    memset(big, 0, sizeof(big));
+    c = contact_msg(V(6, 0));
+    memcpy(big, &c, sizeof(c));
+    assert_int_equal(post_ok(f, big, sizeof(big)), 0);
+    struct msg m = expect(f, VMBUS_MSG_VERSION_RESPONSE, 16);
+    assert_int_equal(m.data[8], 0);
+    /* the legacy form on connection 1, replies on SINT 2 whatever byte 16 says */
+    c = contact_msg(V(4, 0));
+    assert_int_equal(post(f, 1, &c, sizeof(c)), 0);
+    assert_int_equal(expect(f, VMBUS_MSG_VERSION_RESPONSE, 16).data[8], 1);
+    assert_int_equal(vmbus.sint, 2);
+}
+
+static void replies_go_to_the_guests_sint(void **state)
+{
+    struct fake *f = *state;
+    wr(f, HV_MSR_SINT0 + 5, VEC);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 2));
+    c.msg_sint = 5;
+    assert_int_equal(post(f, 1, &c, sizeof(c)), 0); /* 5.x may come on 1 as well */
+    struct msg m;
+    assert_false(take(f, &m, 2));
+    m = expect_on(f, VMBUS_MSG_VERSION_RESPONSE, 16, 5);
+    assert_int_equal(m.data[8], 1);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_on(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8, 5);
+}
+
+static void malformed_messages_rejected(void **state)
+{
+    struct fake *f = *state;
+    /* before INITIATE_CONTACT nothing else is taken */
+    assert_int_equal(post_ok(f, &requestoffers, 8), HV_STATUS_INVALID_PARAMETER);
+    connect(f);
+    /* shorter than the header; SynIC message type other than 1 */
+    assert_int_equal(post_ok(f, &requestoffers, 4), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(conn_deliver_message(&f->p, 4, 2, (const uint8_t *)&requestoffers, 8),
+                     HV_STATUS_INVALID_HYPERCALL_INPUT);
+    /* larger than a SynIC payload, straight to the handler */
+    uint8_t huge[300] = {VMBUS_MSG_REQUESTOFFERS};
+    assert_int_equal(conn_deliver_message(&f->p, 4, 1, huge, 241), HV_STATUS_INVALID_PARAMETER);
+    /* host-to-guest and unknown types */
+    static const uint32_t types[] = {0,  1,  2,  4,  6,  10, 12, 15,
+                                     17, 18, 19, 20, 23, 24, 25, 0xFFFFFFFF};
+    for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        uint8_t m[40] = {0};
+        memcpy(m, &types[i], 4);
+        assert_int_equal(post_ok(f, m, sizeof(m)), HV_STATUS_INVALID_PARAMETER);
+    }
+    /* hv_sock is not offered */
+    struct vmbus_tl_connect_request tl;
+    memset(&tl, 0, sizeof(tl));
+    tl.header.msgtype = VMBUS_MSG_TL_CONNECT_REQUEST;
+    assert_int_equal(post_ok(f, &tl, sizeof(tl)), HV_STATUS_INVALID_PARAMETER);
+    /* fixed sizes: one byte short, one byte long */
+    uint8_t m[160] = {0};
+    static const struct {
+        uint32_t type, size;
+    } fixed[] = {{3, 8}, {5, 148}, {7, 12}, {11, 16}, {13, 12}, {16, 8}, {22, 16}};
+    for (unsigned i = 0; i < 7; i++) {
+        memcpy(m, &fixed[i].type, 4);
+        assert_int_equal(post_ok(f, m, fixed[i].size - 1), HV_STATUS_INVALID_PARAMETER);
+        assert_int_equal(post_ok(f, m, fixed[i].size + 1), HV_STATUS_INVALID_PARAMETER);
+    }
+    assert_non_null(strstr(logbuf,
+                           "hv: vmbus: rejected OPENCHANNEL (type 5): size differs from its "
+                           "layout\n"));
+    assert_non_null(strstr(logbuf, "hv: vmbus: rejected OFFERCHANNEL (type 1): not a "
+                                   "guest-to-host message type\n"));
+    assert_non_null(strstr(logbuf, "hv: vmbus: rejected TL_CONNECT_REQUEST (type 21): no hv_sock "
+                                   "channels are offered\n"));
+    assert_non_null(strstr(logbuf, "hv: vmbus: rejected unknown (type 25): not a "
+                                   "guest-to-host message type\n"));
+    nothing(f);
+    /* and the host goes on serving */
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(post_ok(f, &requestoffers, 8), HV_STATUS_INVALID_PARAMETER); /* twice */
+    nothing(f);
+}
+
+/* --- offers -------------------------------------------------------------------------- */
+
+static void offers_carry_every_field(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL a = channel("alpha", 1, 16, 8);
+    uint8_t user[120];
+    for (unsigned i = 0; i < 120; i++)
+        user[i] = (uint8_t)(i + 1);
+    assert_int_equal(VmbServerChannelInitSetUserDefinedData(a, user, 120), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(a), STATUS_SUCCESS);
+    enabled("beta", 2, 0, 0);
+    VMBCHANNEL c = channel("gamma", 3, 1, 0);
+    VmbChannelCleanup(c);      /* never enabled: never offered */
+    channel("delta", 4, 0, 0); /* allocated, not enabled: not offered */
+    connect(f);
+    log_reset();
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    struct vmbus_offer_channel o = expect_offer(f, 1);
+    GUID g = instance(1);
+    assert_memory_equal(o.if_type, &test_class, 16);
+    assert_memory_equal(o.if_instance, &g, 16);
+    assert_int_equal(o.reserved1, 0);
+    assert_int_equal(o.reserved2, 0);
+    assert_int_equal(o.chn_flags, 0);
+    assert_int_equal(o.mmio_megabytes, 16);
+    assert_int_equal(o.mmio_megabytes_optional, 8);
+    assert_memory_equal(o.user_defined, user, 120);
+    assert_int_equal(o.sub_channel_index, 0);
+    assert_int_equal(o.monitorid, 0);
+    assert_int_equal(o.monitor_flags, 0);   /* no monitor page */
+    assert_int_equal(o.interrupt_flags, 1); /* dedicated interrupt */
+    assert_int_equal(o.connection_id, VMBUS_CHANNEL_CONN_BASE + 1);
+    /* the raw bytes at the contract's offsets */
+    struct msg raw;
+    memcpy(raw.data, &o, sizeof(o));
+    assert_int_equal(raw.data[58], 16);
+    assert_int_equal(raw.data[182], 8);
+    assert_int_equal(raw.data[184], 1);
+    assert_int_equal(raw.data[190], 1);
+    assert_int_equal(raw.data[192], 0x11);
+    o = expect_offer(f, 2);
+    assert_int_equal(o.mmio_megabytes, 0);
+    assert_int_equal(o.connection_id, VMBUS_CHANNEL_CONN_BASE + 2);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+    assert_string_equal(
+        logbuf, "hv: vmbus: offer relid 1 alpha: class 2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101 "
+                "instance abcd0001-1234-4567-89ab-cdef00000001 mmio 16+8MiB connection "
+                "0x11\n"
+                "hv: vmbus: offer relid 2 beta: class 2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101 "
+                "instance abcd0002-1234-4567-89ab-cdef00000002 mmio 0+0MiB connection 0x12\n"
+                "hv: vmbus: REQUESTOFFERS: 2 channels offered\n");
+    /* enabled after the request: offered at once */
+    enabled("late", 5, 0, 0); /* relid 4: delta took the slot gamma freed */
+    expect_offer(f, 4);
+    nothing(f);
+}
+
+static void many_offers_wait_for_the_guest(void **state)
+{
+    struct fake *f = *state;
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+        enabled("dev", i + 1, 0, 0);
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    /* the SynIC holds 1 + 16; the rest wait in our queue */
+    assert_int_equal(vmbus_queued(), VMBUS_MAX_CHANNELS + 1 - 17);
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
+        expect_offer(f, i + 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+    assert_true(vmbus.n.pushback > 0);
+}
+
+static void rescind_and_relid_released(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL a = enabled("a", 1, 4, 0);
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    log_reset();
+    VmbChannelDisable(a);
+    struct msg m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    uint32_t relid;
+    memcpy(&relid, m.data + 8, 4);
+    assert_int_equal(relid, 1);
+    assert_string_equal(logbuf, "hv: vmbus: rescind relid 1 a\n"
+                                "hv: mmio: a released 4MiB at 0x100000000\n"
+                                "hv: vmbus: a disabled\n");
+    /* the device lets go, but the relid stays taken until the guest releases it */
+    VmbChannelCleanup(a);
+    VMBCHANNEL b = channel("b", 1, 0, 0);
+    /* the same instance GUID is still the guest's device until it lets go */
+    assert_int_equal(VmbChannelEnable(b), STATUS_INVALID_DEVICE_STATE);
+    GUID other = instance(2);
+    assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(b, &test_class, &other),
+                     STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(b), STATUS_SUCCESS);
+    m = expect(f, VMBUS_MSG_OFFERCHANNEL, 196);
+    memcpy(&relid, m.data + 184, 4);
+    assert_int_equal(relid, 2);
+    /* CLOSECHANNEL for a rescinded channel is fine; RELID_RELEASED of others is not */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 2), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 0), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 4000), HV_STATUS_INVALID_PARAMETER);
+    log_reset();
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), 0);
+    assert_string_equal(logbuf, "hv: vmbus: relid 1 a released\n");
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), HV_STATUS_INVALID_PARAMETER);
+    /* now relid 1 is free again */
+    enabled("c", 3, 0, 0);
+    expect_offer(f, 1);
+    nothing(f);
+}
+
+static void withdrawn_before_the_guest_saw_it(void **state)
+{
+    struct fake *f = *state;
+    for (unsigned i = 0; i < 20; i++)
+        enabled("dev", i + 1, 0, 0);
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    /* offers 18..20 and ALLOFFERS wait in our queue: withdraw 19 there */
+    assert_int_equal(vmbus_queued(), 4);
+    VMBCHANNEL h19 = chan_handle(&vmbus.chan[18]);
+    VmbChannelCleanup(h19);
+    assert_int_equal(vmbus_queued(), 3);
+    assert_int_equal(vmbus.chan[18].state, CHAN_FREE); /* no rescind needed */
+    for (unsigned i = 0; i < 20; i++) {
+        if (i != 18)
+            expect_offer(f, i + 1);
+    }
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+}
+
+/* --- GPADLs ----------------------------------------------------------------------------------- */
+
+static void gpadl_header_only_and_with_bodies(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 2);
+    log_reset();
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8); /* hv_utils' 2 x 16 KiB: one 92-byte header */
+    assert_string_equal(logbuf,
+                        "hv: vmbus: GPADL 0xe1e10 of relid 1 created: 8 pages in 1 range\n");
+    /* 26 + 28 + 6 PFNs: no answer until the last body */
+    uint8_t buf[240];
+    struct vmbus_gpadl_header h = {{VMBUS_MSG_GPADL_HEADER, 0}, 2, 0xE1E11, 8 + 8 * 60, 1};
+    struct vmbus_gpa_range r = {60 * 4096, 0};
+    memcpy(buf, &h, 20);
+    memcpy(buf + 20, &r, 8);
+    for (unsigned i = 0; i < 26; i++) {
+        uint64_t p = RING_PFN + 8 + i;
+        memcpy(buf + 28 + 8 * i, &p, 8);
+    }
+    assert_int_equal(post_ok(f, buf, 28 + 8 * 26), 0);
+    nothing(f);
+    struct vmbus_gpadl_body b = {{VMBUS_MSG_GPADL_BODY, 0}, 0, 0xE1E11};
+    memcpy(buf, &b, 16);
+    for (unsigned i = 0; i < 28; i++) {
+        uint64_t p = RING_PFN + 34 + i;
+        memcpy(buf + 16 + 8 * i, &p, 8);
+    }
+    assert_int_equal(post_ok(f, buf, 16 + 8 * 28), 0);
+    nothing(f);
+    assert_int_equal(post_ok(f, buf, 16 + 8 * 6), 0);
+    assert_int_equal(expect_created(f, 2, 0xE1E11).creation_status, 0);
+    nothing(f);
+    /* a multi-range GPADL: 100 bytes at offset 4000 (2 pages), then 1 page */
+    uint64_t words[] = {(uint64_t)4000 << 32 | 100, 0x20, 0x21, (uint64_t)0 << 32 | 4096, 0x22};
+    struct vmbus_gpadl_header h2 = {{VMBUS_MSG_GPADL_HEADER, 0}, 1, 0xE1E12, sizeof(words), 2};
+    memcpy(buf, &h2, 20);
+    memcpy(buf + 20, words, sizeof(words));
+    assert_int_equal(post_ok(f, buf, 20 + sizeof(words)), 0);
+    assert_int_equal(expect_created(f, 1, 0xE1E12).creation_status, 0);
+    assert_int_equal(vmbus.gpadl[2].pages, 3);
+}
+
+static unsigned gpadls_in_use(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++)
+        n += vmbus.gpadl[i].used;
+    return n;
+}
+
+/* A GPADL whose header carries words (nw of them) and range fields as given. */
+static uint16_t raw_gpadl(struct fake *f, uint32_t handle, uint16_t buflen, uint16_t ranges,
+                          const uint64_t *w, unsigned nw)
+{
+    uint8_t buf[240];
+    struct vmbus_gpadl_header h = {{VMBUS_MSG_GPADL_HEADER, 0}, 1, handle, buflen, ranges};
+    memcpy(buf, &h, 20);
+    memcpy(buf + 20, w, 8 * nw);
+    return post_ok(f, buf, 20 + 8 * nw);
+}
+
+static void refused(struct fake *f, uint32_t handle, NTSTATUS st)
+{
+    assert_int_equal(expect_created(f, 1, handle).creation_status, (uint32_t)st);
+    nothing(f);
+    assert_int_equal(gpadls_in_use(), 0); /* nothing left behind */
+}
+
+static void gpadl_validation(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    const uint64_t page = (uint64_t)4096 << 0;
+    uint64_t w[8];
+    /* PFN outside RAM (the first one past it, and a huge one) */
+    w[0] = 2 * page;
+    w[1] = RING_PFN;
+    w[2] = RAM_SIZE / 4096;
+    assert_int_equal(raw_gpadl(f, 0x100, 24, 1, w, 3), 0);
+    refused(f, 0x100, STATUS_INVALID_PARAMETER);
+    w[2] = 1ull << 60;
+    assert_int_equal(raw_gpadl(f, 0x100, 24, 1, w, 3), 0);
+    refused(f, 0x100, STATUS_INVALID_PARAMETER);
+    /* byte count 0; offset beyond the first page */
+    w[0] = 0;
+    assert_int_equal(raw_gpadl(f, 0x101, 16, 1, w, 2), 0);
+    refused(f, 0x101, STATUS_INVALID_PARAMETER);
+    w[0] = (uint64_t)4096 << 32 | 1;
+    assert_int_equal(raw_gpadl(f, 0x102, 16, 1, w, 2), 0);
+    refused(f, 0x102, STATUS_INVALID_PARAMETER);
+    /* the byte count needs 2 PFNs, 1 given; or 1 needed, 2 given */
+    w[0] = (uint64_t)100 << 32 | 4000;
+    assert_int_equal(raw_gpadl(f, 0x103, 16, 1, w, 2), 0);
+    refused(f, 0x103, STATUS_INVALID_PARAMETER);
+    w[0] = 4096;
+    w[2] = RING_PFN + 1;
+    assert_int_equal(raw_gpadl(f, 0x104, 24, 1, w, 3), 0);
+    refused(f, 0x104, STATUS_INVALID_PARAMETER);
+    /* range counts 0 and 9; a second range that is not there */
+    assert_int_equal(raw_gpadl(f, 0x105, 16, 0, w, 2), 0);
+    refused(f, 0x105, STATUS_INVALID_PARAMETER);
+    assert_int_equal(raw_gpadl(f, 0x106, 160, 9, w, 2), 0);
+    refused(f, 0x106, STATUS_INVALID_PARAMETER);
+    w[0] = 4096;
+    w[1] = RING_PFN;
+    w[2] = RING_PFN + 1;
+    assert_int_equal(raw_gpadl(f, 0x107, 32, 2, w, 4), 0); /* range 2: 0 bytes */
+    refused(f, 0x107, STATUS_INVALID_PARAMETER);
+    w[2] = 2 * 4096;
+    assert_int_equal(raw_gpadl(f, 0x108, 32, 2, w, 4), 0); /* range 2: needs 2 PFNs, has 1 */
+    refused(f, 0x108, STATUS_INVALID_PARAMETER);
+    /* range_buflen: not whole words, shorter than the header's words, too short for the ranges */
+    w[0] = 4096;
+    w[1] = RING_PFN;
+    assert_int_equal(raw_gpadl(f, 0x109, 17, 1, w, 2), 0);
+    refused(f, 0x109, STATUS_INVALID_PARAMETER);
+    assert_int_equal(raw_gpadl(f, 0x10A, 8, 1, w, 2), 0);
+    refused(f, 0x10A, STATUS_INVALID_PARAMETER);
+    assert_int_equal(raw_gpadl(f, 0x10B, 16, 1, w, 3), 0);
+    refused(f, 0x10B, STATUS_INVALID_PARAMETER);
+    /* more pages than a GPADL may have */
+    assert_int_equal(raw_gpadl(f, 0x10C, 8 + 8 * (VMBUS_GPADL_MAX_PAGES + 1), 1, w, 2), 0);
+    refused(f, 0x10C, STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(raw_gpadl(f, 0x10C, 8 + 8 * VMBUS_GPADL_MAX_PAGES, 1, w, 2), 0);
+    nothing(f); /* the maximum is fine: waiting for bodies */
+    gpadl_free_relid(0);
+    /* handle 0; a handle already in use (and the original stays) */
+    assert_int_equal(raw_gpadl(f, 0, 16, 1, w, 2), 0);
+    refused(f, 0, STATUS_INVALID_PARAMETER);
+    gpadl_ok(f, 1, 0x10D, RING_PFN, 1);
+    assert_int_equal(raw_gpadl(f, 0x10D, 16, 1, w, 2), 0);
+    assert_int_equal(expect_created(f, 1, 0x10D).creation_status,
+                     (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(gpadls_in_use(), 1);
+    gpadl_free_relid(0);
+    /* a body with more PFNs than announced fails the GPADL */
+    w[0] = 3 * 4096;
+    assert_int_equal(raw_gpadl(f, 0x10E, 32, 1, w, 2), 0);
+    nothing(f);
+    uint8_t buf[64];
+    struct vmbus_gpadl_body b = {{VMBUS_MSG_GPADL_BODY, 0}, 0, 0x10E};
+    uint64_t pfns[3] = {RING_PFN, RING_PFN, RING_PFN};
+    memcpy(buf, &b, 16);
+    memcpy(buf + 16, pfns, 24);
+    assert_int_equal(post_ok(f, buf, 40), 0);
+    refused(f, 0x10E, STATUS_INVALID_PARAMETER);
+    /* bodies for no GPADL, truncated and ragged messages: rejected, no answer */
+    assert_int_equal(post_ok(f, buf, 40), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(post_ok(f, buf, 16), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(post_ok(f, buf, 27), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(raw_gpadl(f, 0x10F, 16, 1, w, 0), HV_STATUS_INVALID_PARAMETER);
+    struct vmbus_gpadl_header h = {{VMBUS_MSG_GPADL_HEADER, 0}, 1, 0x110, 16, 1};
+    memcpy(buf, &h, 20);
+    memcpy(buf + 20, w, 16);
+    assert_int_equal(post_ok(f, buf, 35), HV_STATUS_INVALID_PARAMETER);
+    /* a relid the guest was not offered */
+    h.child_relid = 2;
+    memcpy(buf, &h, 20);
+    assert_int_equal(post_ok(f, buf, 36), HV_STATUS_INVALID_PARAMETER);
+    nothing(f);
+    assert_int_equal(gpadls_in_use(), 0);
+    /* after all that, the same handles work */
+    gpadl_ok(f, 1, 0x100, RING_PFN, 3);
+    assert_non_null(strstr(logbuf, "hv: vmbus: refused GPADL_HEADER: PFN outside guest RAM (status "
+                                   "0xc000000d)\n"));
+    assert_int_equal(count_in_log("PFN outside guest RAM"), 1); /* once */
+}
+
+static void gpadl_table_full_and_teardown(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 2);
+    for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++)
+        gpadl_ok(f, 1 + i % 2, 0x200 + i, RING_PFN, 1);
+    assert_int_equal(gpadl(f, 1, 0x300, RING_PFN, 1), 0);
+    assert_int_equal(expect_created(f, 1, 0x300).creation_status,
+                     (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+    /* teardown: wrong relid, unknown handle, truncated: rejected */
+    assert_int_equal(teardown_post(f, 2, 0x200), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(teardown_post(f, 1, 0x300), HV_STATUS_INVALID_PARAMETER);
+    nothing(f);
+    log_reset();
+    assert_int_equal(teardown_post(f, 1, 0x200), 0);
+    struct msg m = expect(f, VMBUS_MSG_GPADL_TORNDOWN, 12);
+    uint32_t handle;
+    memcpy(&handle, m.data + 8, 4);
+    assert_int_equal(handle, 0x200);
+    assert_string_equal(logbuf, "hv: vmbus: GPADL 0x200 of relid 1 torn down\n");
+    assert_int_equal(teardown_post(f, 1, 0x200), HV_STATUS_INVALID_PARAMETER); /* gone */
+    gpadl_ok(f, 1, 0x300, RING_PFN, 1);                                        /* room again */
+}
+
+/* --- open / close ----------------------------------------------------------------------------- */
+
+static void open_close_and_signals(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 2);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    gpadl_ok(f, 2, 0xE1E11, RING_PFN + 8, 8);
+    gpadl_ok(f, 1, 0xE1E12, RING_PFN, 3); /* too small for two rings */
+    uint64_t partial[] = {(uint64_t)512 << 32 | (4 * 4096),
+                          RING_PFN,
+                          RING_PFN + 1,
+                          RING_PFN + 2,
+                          RING_PFN + 3,
+                          RING_PFN + 4};
+    assert_int_equal(raw_gpadl(f, 0xE1E13, sizeof(partial), 1, partial, 6), 0); /* offset 512 */
+    assert_int_equal(expect_created(f, 1, 0xE1E13).creation_status, 0);
+    const uint32_t bad = (uint32_t)STATUS_INVALID_PARAMETER;
+    /* refused opens are answered with a failure status */
+    assert_int_equal(open_status(f, 1, 0xBAD, 4, 0), bad);   /* no such GPADL */
+    assert_int_equal(open_status(f, 1, 0xE1E11, 4, 0), bad); /* relid 2's */
+    assert_int_equal(open_status(f, 1, 0xE1E12, 2, 0), bad); /* 3 pages */
+    assert_int_equal(open_status(f, 1, 0xE1E13, 2, 0), bad); /* not page aligned */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 0, 0), bad); /* no host->guest... */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 1, 0), bad); /* 1-page ring */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 7, 0), bad); /* 1-page ring */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 0xFFFFFFFF, 0), bad);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 1), bad); /* no VP 1 */
+    assert_int_equal(n_opened, 0);
+    /* the device may refuse */
+    open_answer = STATUS_INSUFFICIENT_RESOURCES;
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), (uint32_t)STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(n_opened, 1);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), HV_STATUS_INVALID_CONNECTION_ID);
+    open_answer = STATUS_SUCCESS;
+    log_reset();
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    assert_string_equal(logbuf,
+                        "hv: vmbus: relid 1 dev0 opened: GPADL 0xe1e10, host-to-guest ring at "
+                        "page 4\n");
+    assert_int_equal(n_opened, 2);
+    assert_ptr_equal(last_cb, chan_handle(&vmbus.chan[0]));
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), (uint32_t)STATUS_INVALID_DEVICE_STATE);
+    /* signals reach the device through the channel's connection id */
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 2), HV_STATUS_INVALID_CONNECTION_ID);
+    assert_int_equal(n_signalled, 2);
+    assert_int_equal(vmbus.chan[0].signals, 2);
+    /* the rings' GPADL cannot go while open; unknown relids are rejected */
+    assert_int_equal(teardown_post(f, 1, 0xE1E10), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(open_post(f, 3, 0xE1E10, 4, 0), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 2), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 99), HV_STATUS_INVALID_PARAMETER);
+    nothing(f);
+    log_reset();
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_string_equal(logbuf, "hv: vmbus: relid 1 dev0 closed\n");
+    assert_int_equal(n_closed, 1);
+    nothing(f); /* no answer to a close */
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), HV_STATUS_INVALID_CONNECTION_ID);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(teardown_post(f, 1, 0xE1E10), 0);
+    expect(f, VMBUS_MSG_GPADL_TORNDOWN, 12);
+    /* and it opens again with a new GPADL */
+    gpadl_ok(f, 1, 0xE1E14, RING_PFN, 4);
+    assert_int_equal(open_status(f, 1, 0xE1E14, 2, 0), 0);
+}
+
+static void disable_closes_an_open_channel(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    VMBCHANNEL a = chan_handle(&vmbus.chan[0]);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    gpadl_ok(f, 1, 0xE1E11, RING_PFN, 2);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    VmbChannelDisable(a);
+    assert_int_equal(n_closed, 1);
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), HV_STATUS_INVALID_CONNECTION_ID);
+    /* racing guest messages for the rescinded relid get failure answers */
+    assert_int_equal(open_status(f, 1, 0xE1E11, 1, 0), (uint32_t)STATUS_INVALID_DEVICE_STATE);
+    assert_int_equal(gpadl(f, 1, 0xE1E12, RING_PFN, 1), 0);
+    assert_int_equal(expect_created(f, 1, 0xE1E12).creation_status,
+                     (uint32_t)STATUS_INVALID_DEVICE_STATE);
+    /* what Linux does next: CLOSECHANNEL, no teardown, RELID_RELEASED */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_int_equal(n_closed, 1);
+    assert_int_equal(gpadls_in_use(), 2);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), 0);
+    assert_int_equal(gpadls_in_use(), 0); /* freed with the relid */
+    nothing(f);
+}
+
+static void modifychannel(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 1, 0};
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    struct msg r = expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+    assert_int_equal(r.data[12], 0);
+    m.target_vp = 2;
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    r = expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+    uint32_t st;
+    memcpy(&st, r.data + 12, 4);
+    assert_int_equal(st, (uint32_t)STATUS_INVALID_PARAMETER);
+    m.child_relid = 7;
+    assert_int_equal(post_ok(f, &m, sizeof(m)), HV_STATUS_INVALID_PARAMETER);
+    /* before 5.3 nobody waits for an answer, so none is sent */
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    assert_int_equal(contact(f, V(5, 2)).version_supported, 1);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    m.child_relid = 1;
+    m.target_vp = 0;
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    nothing(f);
+}
+
+/* --- back-pressure -------------------------------------------------------------------------- */
+
+static void guest_gets_backpressure_and_nothing_is_lost(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 2);
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 1, 0};
+    /* the guest posts without reading: slot + 16 in the SynIC, then our queue */
+    unsigned accepted = 0, busy = 0;
+    for (unsigned i = 0; i < 200; i++) {
+        m.target_vp = i % 3 ? 0 : 5; /* statuses vary so the order can be checked */
+        uint16_t st = post_ok(f, &m, sizeof(m));
+        if (st == HV_STATUS_INSUFFICIENT_BUFFERS) {
+            busy++;
+            break;
+        }
+        assert_int_equal(st, 0);
+        accepted++;
+    }
+    assert_int_equal(busy, 1);
+    assert_int_equal(accepted, 17 + VMBUS_OUTQ_LEN - VMBUS_MAX_CHANNELS);
+    assert_int_equal(vmbus.n.busy, 1);
+    /* while busy a message without an answer is still taken */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), HV_STATUS_INVALID_PARAMETER);
+    /* the host can still rescind and offer: room is kept for that */
+    VmbChannelDisable(chan_handle(&vmbus.chan[1]));
+    enabled("late", 9, 0, 0);
+    assert_int_equal(vmbus_queued(), VMBUS_OUTQ_LEN - VMBUS_MAX_CHANNELS + 2);
+    for (unsigned i = 0; i < accepted; i++) {
+        struct msg r = expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+        uint32_t st;
+        memcpy(&st, r.data + 12, 4);
+        assert_int_equal(st, i % 3 ? 0 : (uint32_t)STATUS_INVALID_PARAMETER);
+    }
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    expect_offer(f, 3);
+    nothing(f);
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0); /* and it takes messages again */
+    expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+}
+
+static void synic_disabled_messages_wait(void **state)
+{
+    struct fake *f = *state;
+    enabled("a", 1, 0, 0);
+    connect(f);
+    wr(f, HV_MSR_SCONTROL, 0); /* e.g. a CPU going offline */
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    struct msg m;
+    assert_false(take(f, &m, 2));
+    wr(f, HV_MSR_SCONTROL, 1);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+}
+
+/* --- unload, reconnect, a whole session ------------------------------------------------------- */
+
+static void unload_resets_and_reconnects(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 2);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    gpadl_ok(f, 2, 0xE1E11, RING_PFN + 8, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    VmbChannelDisable(chan_handle(&vmbus.chan[1])); /* relid 2 rescinded, not yet released */
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    VmbChannelCleanup(chan_handle(&vmbus.chan[1]));
+    assert_int_equal(vmbus.chan[1].state, CHAN_RELEASING);
+    log_reset();
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    nothing(f);
+    assert_string_equal(logbuf, "hv: vmbus: UNLOAD: disconnected, channels closed, GPADLs freed\n");
+    assert_int_equal(n_closed, 1);
+    assert_int_equal(gpadls_in_use(), 0);
+    assert_int_equal(vmbus.chan[1].state, CHAN_FREE); /* the guest forgot relid 2 */
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), HV_STATUS_INVALID_CONNECTION_ID);
+    assert_int_equal(post_ok(f, &requestoffers, 8), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(post_ok(f, &u, 8), HV_STATUS_INVALID_PARAMETER); /* not connected */
+    /* a fresh hv_vmbus */
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8); /* the old handle is free again */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    /* INITIATE_CONTACT while connected (kexec without unload): start over */
+    log_reset();
+    connect(f);
+    assert_non_null(strstr(logbuf, "hv: vmbus: INITIATE_CONTACT while connected at 5.3: connection "
+                                   "reset\n"));
+    assert_int_equal(n_closed, 2);
+    assert_int_equal(gpadls_in_use(), 0);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+}
+
+static void linux_like_session(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL hb = enabled("heartbeat", 1, 0, 0);
+    enabled("test0", 2, 16, 8);
+    /* INITIATE_CONTACT 5.3 on connection 4 */
+    struct vmbus_version_response v = contact(f, V(5, 3));
+    assert_int_equal(v.version_supported, 1);
+    assert_int_equal(v.msg_conn_id, 4);
+    /* REQUESTOFFERS on the returned id */
+    assert_int_equal(post(f, v.msg_conn_id, &requestoffers, 8), 0);
+    struct vmbus_offer_channel o = expect_offer(f, 1);
+    uint32_t conn = o.connection_id;
+    o = expect_offer(f, 2);
+    assert_int_equal(o.mmio_megabytes, 16);
+    assert_int_equal(o.mmio_megabytes_optional, 8);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    /* 16 KiB + 16 KiB rings in 30 pages: header + one body */
+    assert_int_equal(gpadl(f, 1, 0xE1E10, RING_PFN, 30), 0);
+    assert_int_equal(expect_created(f, 1, 0xE1E10).creation_status, 0);
+    /* Linux initialises both ring headers here, then OPENCHANNEL */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 15, 0), 0);
+    assert_ptr_equal(last_cb, hb);
+    /* the guest writes a packet and signals */
+    assert_int_equal(signal(f, conn), 0);
+    assert_int_equal(n_signalled, 1);
+    /* driver unload: CLOSECHANNEL, GPADL_TEARDOWN -> GPADL_TORNDOWN */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_int_equal(teardown_post(f, 1, 0xE1E10), 0);
+    expect(f, VMBUS_MSG_GPADL_TORNDOWN, 12);
+    /* hv_vmbus unload */
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post(f, v.msg_conn_id, &u, 8), 0);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    /* and reload */
+    v = contact(f, V(5, 3));
+    assert_int_equal(v.version_supported, 1);
+    assert_int_equal(post(f, v.msg_conn_id, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect_offer(f, 2);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+    assert_int_equal(vmbus.n.rejected, 0);
+    assert_int_equal(vmbus.n.refused, 0);
+    assert_true(f->nraised > 0);
+    char line[512];
+    vmbus_summary(line, sizeof(line));
+    assert_string_equal(line, " vmbus_version=5.3 vmbus_msgs=10 vmbus_rejected=0 vmbus_refused=0 "
+                              "vmbus_busy=0 vmbus_sent=12 vmbus_offers=4 vmbus_opens=1 "
+                              "vmbus_signals=1");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(negotiates_every_linux_version),
+        T(refuses_other_versions_so_the_guest_falls_back),
+        T(initiate_contact_validation),
+        T(initiate_contact_validation_logs_once),
+        T(replies_go_to_the_guests_sint),
+        T(malformed_messages_rejected),
+        T(offers_carry_every_field),
+        T(many_offers_wait_for_the_guest),
+        T(rescind_and_relid_released),
+        T(withdrawn_before_the_guest_saw_it),
+        T(gpadl_header_only_and_with_bodies),
+        T(gpadl_validation),
+        T(gpadl_table_full_and_teardown),
+        T(open_close_and_signals),
+        T(disable_closes_an_open_channel),
+        T(modifychannel),
+        T(guest_gets_backpressure_and_nothing_is_lost),
+        T(synic_disabled_messages_wait),
+        T(unload_resets_and_reconnects),
+        T(linux_like_session),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
