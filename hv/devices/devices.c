@@ -1,10 +1,8 @@
 #include "devices/devices.h"
 
 #include "devices/test.h"
-#include "lib/crc32.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "lib/str.h"
 #include "vmbus/kmcl.h"
 
 static struct {
@@ -13,14 +11,6 @@ static struct {
 } devices[HV_DEVICES_MAX];
 static unsigned count;
 
-/* An instance GUID for "instance=auto": stable for a given device name. */
-static GUID auto_instance(const struct hv_device_config *d)
-{
-    GUID g = {crc32(d->name, str_len(d->name)), 0x766d, 0x4268, {0x80, 0, 0, 0, 0, 0, 0, 0}};
-    memcpy(&g.Data4[1], d->name, str_nlen(d->name, 7));
-    return g;
-}
-
 static int configure(VMBCHANNEL ch, const struct hv_device_config *d)
 {
     static const uint8_t zero[16];
@@ -28,7 +18,7 @@ static int configure(VMBCHANNEL ch, const struct hv_device_config *d)
     if (memcmp(d->instance, zero, sizeof(zero)))
         memcpy(&instance, d->instance, sizeof(instance));
     else
-        instance = auto_instance(d);
+        guid_from_name(&instance, &test_device_class, d->name); /* "instance=auto" */
 
     NTSTATUS s = VmbChannelInitSetFriendlyName(ch, d->name);
     if (NT_SUCCESS(s))

@@ -26,7 +26,7 @@
  * VMBUS_MAX_CHANNELS other messages (message.c admits a guest message only
  * while that many stay free), so the queue never overflows. */
 #define VMBUS_OUTQ_LEN     (3u * VMBUS_MAX_CHANNELS)
-#define VMBUS_LOG_ONCE_MAX 32u
+#define VMBUS_LOG_ONCE_MAX 64u
 
 _Static_assert(VMBUS_MAX_CHANNELS <= MMIO_MAX_WINDOWS, "a window per channel");
 _Static_assert(VMBUS_MAX_CHANNELS <= VMBUS_MAX_RELID, "relid = slot + 1");
@@ -117,9 +117,7 @@ extern struct vmbus_server vmbus;
 /* --- trusted forms of guest messages (message.c validated the structure) --- */
 struct vmbus_contact {
     uint32_t version;
-    uint8_t sint;                /* where replies go: the guest's from 5.0, else 2 */
-    uint64_t interrupt_page;     /* < 5.0; a guest RAM page */
-    uint64_t monitor1, monitor2; /* guest RAM pages; kept for a later monitor-page host */
+    uint8_t sint; /* where replies go: the guest's from 5.0, else 2 */
 };
 
 struct vmbus_open_req {
