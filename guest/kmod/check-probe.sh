@@ -9,6 +9,8 @@
 #   GUEST-CHECK vmbhv-probe-test-<relid> PASS|FAIL <window line> <allocation line>
 #       per test device: the window decoded and vmbus_allocate_mmio() succeeded
 #       inside it
+#   GUEST-CHECK vmbhv-probe-open-<relid> PASS|FAIL   the probe opened the channel
+#   GUEST-CHECK vmbhv-probe-close PASS|FAIL closed=N  rmmod closed every open one
 TEST_CLASS=eec1e1e7-2dea-409d-97ec-019117e67f6f
 sys=${VMBHV_SYSFS:-/sys}   # overridable for testing off the guest
 kmsg() { if [ -n "${VMBHV_KMSG:-}" ]; then cat "$VMBHV_KMSG"; else dmesg; fi; }
@@ -41,6 +43,11 @@ for d in "$sys"/bus/vmbus/devices/*; do
 	*) st=FAIL ;;
 	esac
 	guest-check "vmbhv-probe-test-$id" "$st" "$detail"
+	if echo "$log" | grep -q "^vmbus_open ok relid=$id\$"; then
+		guest-check "vmbhv-probe-open-$id" PASS "relid=$id"
+	else
+		guest-check "vmbhv-probe-open-$id" FAIL "$(echo "$log" | grep "^vmbus_open .* relid=$id\$")"
+	fi
 done
 
 fails=$(echo "$log" | grep -c '^FAIL')
@@ -49,4 +56,16 @@ if [ -z "$missing" ] && [ "$fails" = 0 ]; then
 else
 	[ "$fails" = 0 ] && fails= || fails=" fail=$fails"
 	guest-check vmbhv-probe FAIL "devices=$n${missing:+ missing=$missing}$fails"
+fi
+
+# Unbinding closes the channels again: CLOSECHANNEL and GPADL teardown on the
+# host side (not when testing off the guest).
+[ -n "${VMBHV_KMSG:-}" ] && exit 0
+opened=$(echo "$log" | grep -c '^vmbus_open ok ')
+rmmod vmbhv_probe 2>/dev/null
+closed=$(kmsg | grep -c 'vmbhv-probe: vmbus_close ')
+if [ "$closed" = "$opened" ]; then
+	guest-check vmbhv-probe-close PASS "closed=$closed"
+else
+	guest-check vmbhv-probe-close FAIL "opened=$opened closed=$closed"
 fi

@@ -20,6 +20,7 @@
 #include <linux/ioport.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/xarray.h>
 
 /* Class GUID of vmbhv's "test" device kind: eec1e1e7-2dea-409d-97ec-019117e67f6f */
@@ -40,6 +41,7 @@ struct vmbhv_test_window {
 } __packed;
 #define VMBHV_TEST_MAGIC 0x48424d56 /* "VMBH" read as a little-endian u32 */
 #define VMBHV_TEST_VERSION 1
+#define VMBHV_RING_SIZE (4 * PAGE_SIZE) /* per direction, header page included */
 static_assert(sizeof(struct vmbhv_test_window) <= MAX_USER_DEFINED_BYTES);
 
 static struct bus_type *vmbus;	/* hv_vmbus's bus, known once we registered */
@@ -110,7 +112,10 @@ static int alloc_fenced(struct hv_device *hdev, struct resource **res,
 	return err;
 }
 
-static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id)
+/* Decodes the window the host put in the offer and allocates the required
+ * megabytes in it with the guest's own allocator; NULL when there is nothing
+ * to allocate or a check failed (reported). */
+static struct resource *check_window(struct hv_device *hdev)
 {
 	const struct vmbus_channel_offer *o = &hdev->channel->offermsg.offer;
 	u32 relid = hdev->channel->offermsg.child_relid;
@@ -126,7 +131,7 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 		pr_info("FAIL relid=%u user-defined bytes: magic=0x%08x version=%u, want magic=0x%08x version=%u\n",
 			relid, le32_to_cpu(w.magic), le32_to_cpu(w.version),
 			VMBHV_TEST_MAGIC, VMBHV_TEST_VERSION);
-		return 0;
+		return NULL;
 	}
 	base = le64_to_cpu(w.base);
 	size = le64_to_cpu(w.size);
@@ -137,13 +142,13 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	/* A channel that asked for no MMIO gets no window: nothing to allocate. */
 	if (!o->mmio_megabytes && !mmio_optional_mb(o) && !base && !size && !opt) {
 		pr_info("vmbus_allocate_mmio none requested relid=%u\n", relid);
-		return 0;
+		return NULL;
 	}
 	if (!base || !size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
 	    !PAGE_ALIGNED(opt) || base + size - 1 < base ||
 	    base + size + opt - 1 < base + size - 1) {
 		pr_info("FAIL relid=%u window is empty, unaligned or wraps\n", relid);
-		return 0;
+		return NULL;
 	}
 	if (size != (u64)o->mmio_megabytes << 20)
 		pr_info("FAIL relid=%u window size 0x%llx != mmio_mb %u\n",
@@ -159,22 +164,59 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 		err = alloc_fenced(hdev, &res, base, size, align, relid);
 	if (err) {
 		pr_info("vmbus_allocate_mmio failed err=%d relid=%u\n", err, relid);
-		return 0;
+		return NULL;
 	}
 	pr_info("vmbus_allocate_mmio ok start=0x%llx size=0x%llx relid=%u\n",
 		(u64)res->start, (u64)resource_size(res), relid);
 	if (res->start < base || res->end > base + size - 1)
 		pr_info("FAIL relid=%u allocation 0x%llx-0x%llx is outside the window 0x%llx-0x%llx\n",
 			relid, (u64)res->start, (u64)res->end, base, base + size - 1);
-	hv_set_drvdata(hdev, res);
+	return res;
+}
+
+/* What a bound test device holds until remove. */
+struct test_state {
+	struct resource *res;
+	bool open;
+};
+
+/* The host never sends on a test channel: nothing to read. */
+static void test_channel_cb(void *context)
+{
+}
+
+static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id)
+{
+	u32 relid = hdev->channel->offermsg.child_relid;
+	struct test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	int err;
+
+	if (!st)
+		return -ENOMEM;
+	st->res = check_window(hdev);
+	/* Opening runs the host's GPADL and OPENCHANNEL paths against the real
+	 * guest driver; remove closes it again (CLOSECHANNEL, GPADL teardown). */
+	err = vmbus_open(hdev->channel, VMBHV_RING_SIZE, VMBHV_RING_SIZE, NULL, 0,
+			 test_channel_cb, hdev);
+	st->open = !err;
+	if (err)
+		pr_info("vmbus_open failed err=%d relid=%u\n", err, relid);
+	else
+		pr_info("vmbus_open ok relid=%u\n", relid);
+	hv_set_drvdata(hdev, st);
 	return 0;
 }
 
 static int test_remove(struct hv_device *hdev)
 {
-	struct resource *res = hv_get_drvdata(hdev);
+	struct test_state *st = hv_get_drvdata(hdev);
+	struct resource *res = st ? st->res : NULL;
 	u64 start, size;
 
+	if (st && st->open) {
+		vmbus_close(hdev->channel);
+		pr_info("vmbus_close relid=%u\n", hdev->channel->offermsg.child_relid);
+	}
 	if (res) {
 		start = res->start;
 		size = resource_size(res);
@@ -182,6 +224,7 @@ static int test_remove(struct hv_device *hdev)
 		pr_info("vmbus_free_mmio start=0x%llx size=0x%llx relid=%u\n",
 			start, size, hdev->channel->offermsg.child_relid);
 	}
+	kfree(st);
 	return 0;
 }
 

@@ -47,4 +47,14 @@ for name in small big noio; do
         expect "vmbhv-probe: vmbus_allocate_mmio ok start=0x$base size=$(printf '0x%x' $((req << 20))) relid=$relid\$" "$name allocation in its window"
     fi
 done
-expect '^hv: summary .* vmbus_version=5\.3 .* vmbus_offers=3 '
+# The probe opened each channel (GPADL + OPENCHANNEL against the real guest
+# driver) and closed them again at rmmod (CLOSECHANNEL + GPADL teardown).
+for relid in 1 2 3; do
+    expect "^hv: vmbus: GPADL 0x[0-9a-f]+ of relid $relid created: [0-9]+ pages in 1 range" "relid $relid GPADL"
+    expect "^hv: vmbus: relid $relid [a-z0-9]+ opened: GPADL 0x[0-9a-f]+, host-to-guest ring at page [0-9]+" "relid $relid open"
+    expect "^GUEST-CHECK vmbhv-probe-open-$relid PASS"
+    expect "^hv: vmbus: relid $relid [a-z0-9]+ closed\$" "relid $relid close"
+done
+expect '^GUEST-CHECK vmbhv-probe-close PASS closed=3$'
+expect_order '^hv: vmbus: relid 1 [a-z0-9]+ closed$' '^hv: vmbus: GPADL 0x[0-9a-f]+ of relid 1 torn down$'
+expect '^hv: summary .* vmbus_version=5\.3 .* vmbus_offers=3 vmbus_opens=3 '
