@@ -115,7 +115,7 @@ $(B)/guest/vmlinuz: FORCE
 # The guest-side VMBus probe, built against the matching Debian headers.
 PROBE_KO := $(B)/guest/kmod/vmbhv_probe.ko
 $(PROBE_KO): guest/kmod/vmbhv_probe.c guest/kmod/Kbuild guest/kmod/build.sh \
-		guest/fetch-headers.sh $(RUN_KERNEL)
+		guest/fetch-headers.sh guest/deb.sh $(RUN_KERNEL)
 	guest/kmod/build.sh > /dev/null
 
 # "vmbhv_probe" in GUEST_MODULES means the probe above, with its check script.
@@ -146,7 +146,8 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
 
-$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.deps)
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.deps) \
+		$(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(shell cat tests/fuzz/$*.deps)
 

@@ -24,9 +24,9 @@ build=${BUILD_DIR:-$(dirname "$here")/build}
 debs=$build/cache/debs
 hcache=$build/cache/headers
 
-say() { echo "fetch-headers: $*" >&2; }
-die() { say "error: $*"; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found; install the Debian package '$2'"; }
+# say, die, need, apt_download (sets $got)
+# shellcheck source-path=SCRIPTDIR source=deb.sh
+. "$here/deb.sh"
 
 release=${1:-$(cat "$build/guest/kernel-release" 2>/dev/null || true)}
 [ -n "$release" ] || die "kernel release unknown: run guest/fetch-kernel.sh first (or pass RELEASE)"
@@ -35,35 +35,6 @@ kdir=$root/usr/src/linux-headers-$release
 
 need dpkg-deb dpkg
 mkdir -p "$debs" "$hcache"
-
-# apt_download NAME[=VERSION]: download one .deb into $debs (unless a .deb of
-# that exact version is already there); its path -> $got. Retries once after
-# `apt-get update` (when root), since the usual failure is missing lists.
-apt_download() {
-	local name=${1%%=*} ver='' tmp deb opts=() hit
-	case $1 in *=*) ver=${1#*=} ;; esac
-	if [ -n "$ver" ]; then
-		hit=("$debs/${name}_${ver//:/%3a}_"*.deb)
-		[ -f "${hit[0]}" ] && { got=${hit[0]}; return 0; }
-	fi
-	need apt-get apt
-	[ "$(id -u)" = 0 ] && opts=(-o APT::Sandbox::User=root)
-	tmp=$(mktemp -d "$debs/.dl.XXXXXX")
-	if ! (cd "$tmp" && apt-get download -q "${opts[@]}" "$1" >&2); then
-		if [ "$(id -u)" != 0 ]; then
-			rm -rf "$tmp"
-			die "apt-get download $1 failed; if the package lists are missing, run: sudo apt-get update"
-		fi
-		say "apt-get download $1 failed; running apt-get update and retrying"
-		apt-get update -q >&2 || { rm -rf "$tmp"; die "apt-get update failed"; }
-		(cd "$tmp" && apt-get download -q "${opts[@]}" "$1" >&2) ||
-			{ rm -rf "$tmp"; die "apt-get download $1 failed (Debian package '$name')"; }
-	fi
-	deb=$(ls "$tmp"/*.deb)
-	mv "$deb" "$debs/"
-	rmdir "$tmp"
-	got=$debs/${deb##*/}
-}
 
 # dep_of DEB PREFIX: "NAME VERSION" of DEB's first Depends entry named PREFIX*
 # (VERSION empty if unversioned).

@@ -21,37 +21,12 @@ kcache=$build/cache/kernel
 out=$build/guest
 pkg=${1:-linux-image-cloud-amd64}
 
-say() { echo "fetch-kernel: $*" >&2; }
-die() { say "error: $*"; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found; install the Debian package '$2'"; }
+# say, die, need, apt_download (sets $got)
+# shellcheck source-path=SCRIPTDIR source=deb.sh
+. "$here/deb.sh"
 
 need dpkg-deb dpkg
 mkdir -p "$debs" "$kcache" "$out"
-
-# apt_download NAME[=VERSION]: download one .deb into $debs; its path -> $got.
-# (Results go through a variable, not $(...), so that die exits the script.)
-# Retries once after `apt-get update` (when root) since the usual cause of
-# failure is missing package lists.
-apt_download() {
-	need apt-get apt
-	local tmp deb opts=()
-	[ "$(id -u)" = 0 ] && opts=(-o APT::Sandbox::User=root)
-	tmp=$(mktemp -d "$debs/.dl.XXXXXX")
-	if ! (cd "$tmp" && apt-get download -q "${opts[@]}" "$1" >&2); then
-		if [ "$(id -u)" != 0 ]; then
-			rm -rf "$tmp"
-			die "apt-get download $1 failed; if the package lists are missing, run: sudo apt-get update"
-		fi
-		say "apt-get download $1 failed; running apt-get update and retrying"
-		apt-get update -q >&2 || { rm -rf "$tmp"; die "apt-get update failed"; }
-		(cd "$tmp" && apt-get download -q "${opts[@]}" "$1" >&2) ||
-			{ rm -rf "$tmp"; die "apt-get download $1 failed"; }
-	fi
-	deb=$(ls "$tmp"/*.deb)
-	mv "$deb" "$debs/"
-	rmdir "$tmp"
-	got=$debs/${deb##*/}
-}
 
 # is_image DEB: true if the package ships a kernel image (not a meta package).
 is_image() { dpkg-deb -c "$1" | grep '/boot/vmlinuz-' >/dev/null; }
@@ -59,7 +34,7 @@ is_image() { dpkg-deb -c "$1" | grep '/boot/vmlinuz-' >/dev/null; }
 # resolve_pkg NAME: download NAME, following meta-package Depends to the
 # versioned image package. The path of the image .deb -> $got.
 resolve_pkg() {
-	local name=$1 deb dep ver hit hops=0
+	local name=$1 deb dep hops=0
 	while :; do
 		apt_download "$name"
 		deb=$got
@@ -72,11 +47,7 @@ resolve_pkg() {
 		[ -n "$dep" ] || die "$name is neither a kernel image nor depends on a linux-image-* package"
 		say "$name -> ${dep%=}"
 		rm -f "$deb"   # meta packages are tiny; only the image is cached
-		name=${dep%=}
-		# already downloaded? (apt names files NAME_VERSION_ARCH.deb, ':' as %3a)
-		ver=${dep#*=}
-		hit=("$debs/${dep%%=*}_${ver//:/%3a}_"*.deb)
-		[ -n "$ver" ] && [ -f "${hit[0]}" ] && { got=${hit[0]}; return 0; }
+		name=${dep%=}  # NAME=VERSION: apt_download takes it from $debs if there
 	done
 }
 

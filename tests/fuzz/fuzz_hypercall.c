@@ -13,39 +13,22 @@
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
 
+#include "../unit/fixture.h"
+
 #define RAM_SIZE  (64u * 1024)
 #define SIMP_GPA  0x8000u
 #define SIEFP_GPA 0x9000u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-void console_write(const char *s, size_t n)
-{
-    (void)s;
-    (void)n;
-}
-
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint64_t take(struct input *in, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n && in->left; i++, in->left--)
-        v |= (uint64_t)*in->p++ << (8 * i);
-    return v;
-}
-
 static uint64_t tsc_now;
-static uint64_t fake_tsc(void *ctx)
+static uint64_t fuzz_tsc(void *ctx)
 {
     (void)ctx;
     return tsc_now += 1000;
 }
 
-static void fake_raise(void *ctx, uint8_t vector)
+static void fuzz_raise(void *ctx, uint8_t vector)
 {
     (void)ctx;
     if (vector < 16)
@@ -86,13 +69,11 @@ static void check(const struct hv_partition *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct hv_partition part;
-    struct hv_partition *p = &part;
-    uint8_t *ram = malloc(RAM_SIZE);
-    memset(ram, 0, RAM_SIZE);
-    struct guest_mem gm = {ram, RAM_SIZE};
-    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2445000000ull, 0, 1000000000};
-    if (hyperv_init(p, &gm, &plat))
+    struct fake *f = fake_new(RAM_SIZE, 0);
+    struct hv_partition *p = &f->p;
+    uint8_t *ram = f->gm.host;
+    struct hv_platform plat = {fuzz_tsc, fuzz_raise, NULL, 2445000000ull, 0, 1000000000};
+    if (hyperv_init(p, &f->gm, &plat))
         abort();
     hyperv_register_message(p, 1, echo_message, p);
     hyperv_register_message(p, 4, echo_message, p);
@@ -106,47 +87,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hyperv_msr_write(p, HV_MSR_SINT0 + 2, 0xF3);
     hyperv_msr_write(p, HV_MSR_SCONTROL, 1);
 
-    struct input in = {data, size};
-    uint64_t rcx = take(&in, 8), rdx = take(&in, 8), r8 = take(&in, 8);
+    struct fuzz_input in = {data, size};
+    uint64_t rcx = fuzz_take(&in, 8), rdx = fuzz_take(&in, 8), r8 = fuzz_take(&in, 8);
     uint64_t at = rdx % RAM_SIZE;
     for (unsigned i = 0; i < HV_MESSAGE_SIZE && in.left && at + i < RAM_SIZE; i++)
-        ram[at + i] = (uint8_t)take(&in, 1);
+        ram[at + i] = (uint8_t)fuzz_take(&in, 1);
     hyperv_hypercall(p, rcx, rdx, r8);
     check(p);
 
     while (in.left) {
         uint64_t v;
-        switch (take(&in, 1) % 8) {
+        switch (fuzz_take(&in, 1) % 8) {
         case 0:
-            rcx = take(&in, 8);
-            rdx = take(&in, 8);
-            r8 = take(&in, 8);
+            rcx = fuzz_take(&in, 8);
+            rdx = fuzz_take(&in, 8);
+            r8 = fuzz_take(&in, 8);
             hyperv_hypercall(p, rcx, rdx, r8);
             break;
         case 1: {
-            uint8_t sel = (uint8_t)take(&in, 1);
+            uint8_t sel = (uint8_t)fuzz_take(&in, 1);
             uint32_t msr = sel < 128 ? msrs[sel % 16] : 0x40000000u + (sel & 0x7F) * 4;
-            hyperv_msr_write(p, msr, take(&in, 8));
+            hyperv_msr_write(p, msr, fuzz_take(&in, 8));
             break;
         }
         case 2: {
-            uint8_t sel = (uint8_t)take(&in, 1);
+            uint8_t sel = (uint8_t)fuzz_take(&in, 1);
             uint32_t msr = sel < 128 ? msrs[sel % 16] : 0x40000000u + (sel & 0x7F) * 4;
             hyperv_msr_read(p, msr, &v);
             break;
         }
         case 3: { /* the guest pokes its RAM (e.g. rewrites an input block) */
-            uint64_t off = take(&in, 2) % RAM_SIZE;
-            unsigned n = (unsigned)take(&in, 1);
+            uint64_t off = fuzz_take(&in, 2) % RAM_SIZE;
+            unsigned n = (unsigned)fuzz_take(&in, 1);
             for (unsigned i = 0; i < n && in.left && off + i < RAM_SIZE; i++)
-                ram[off + i] = (uint8_t)take(&in, 1);
+                ram[off + i] = (uint8_t)fuzz_take(&in, 1);
             break;
         }
         case 4: { /* Linux's consumer on whatever page SIMP names, if in RAM */
-            unsigned s = (unsigned)take(&in, 1) % HV_SINT_COUNT;
+            unsigned s = (unsigned)fuzz_take(&in, 1) % HV_SINT_COUNT;
             uint64_t simp = 0;
             hyperv_msr_read(p, HV_MSR_SIMP, &simp);
-            struct hv_message_page *pg = gmem_ptr(&gm, simp & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+            struct hv_message_page *pg = gmem_ptr(&f->gm, simp & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
             if (pg && pg->slot[s].header.message_type) {
                 uint8_t flags = pg->slot[s].header.message_flags;
                 pg->slot[s].header.message_type = 0;
@@ -156,20 +137,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 5: {
-            unsigned s = (unsigned)take(&in, 1);
-            synic_signal_event(p, s % 17, (unsigned)take(&in, 2));
+            unsigned s = (unsigned)fuzz_take(&in, 1);
+            synic_signal_event(p, s % 17, (unsigned)fuzz_take(&in, 2));
             break;
         }
         case 6: {
             uint8_t buf[256] = {0};
-            unsigned s = (unsigned)take(&in, 1) % 17;
-            uint8_t n = (uint8_t)take(&in, 1);
-            uint32_t type = (uint32_t)take(&in, 4);
+            unsigned s = (unsigned)fuzz_take(&in, 1) % 17;
+            uint8_t n = (uint8_t)fuzz_take(&in, 1);
+            uint32_t type = (uint32_t)fuzz_take(&in, 4);
             synic_post(p, s, type, buf, n);
             break;
         }
         case 7:
-            tsc_now += take(&in, 4);
+            tsc_now += fuzz_take(&in, 4);
             hyperv_msr_read(p, HV_MSR_TIME_REF_COUNT, &v);
             break;
         }
@@ -177,6 +158,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char line[256];
     hyperv_summary(p, line, sizeof(line));
-    free(ram);
+    fake_free(f);
     return 0;
 }

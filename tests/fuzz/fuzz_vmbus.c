@@ -20,6 +20,8 @@
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
+#include "../unit/fixture.h"
+
 #define RAM_SIZE  (512u * 1024)
 #define HC_GPA    0x1000u
 #define SIMP_GPA  0x2000u
@@ -31,37 +33,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-void console_write(const char *s, size_t n)
-{
-    (void)s;
-    (void)n;
-}
-
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint32_t take(struct input *in, unsigned n)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < n && in->left; i++, in->left--)
-        v |= (uint32_t)*in->p++ << (8 * i);
-    return v;
-}
-
-static uint8_t *ram, *shadow;
-static struct hv_partition part;
+static struct fake *f;        /* the guest, new for each input */
+static uint8_t *ram, *shadow; /* f's RAM, and a copy of what the guest wrote there */
 static VMBCHANNEL dev[NDEV];
 static NTSTATUS open_answer;
 
-static uint64_t fake_tsc(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
+static void fuzz_raise(void *ctx, uint8_t vector)
 {
     (void)ctx;
     if (vector != 0xF3)
@@ -134,7 +111,7 @@ static void post(uint32_t conn, uint32_t type, const uint8_t *msg, uint32_t size
     in->payload_size = size;
     memcpy(in->payload, msg, size > 240 ? 240 : size);
     memcpy(shadow + IN_GPA, in, sizeof(*in));
-    hyperv_hypercall(&part, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
 }
 
 static void put32(uint8_t *b, unsigned off, uint32_t v)
@@ -148,7 +125,7 @@ static void put64(uint8_t *b, unsigned off, uint64_t v)
 }
 
 /* A message shaped like Linux's, fields from the input, then mutated. */
-static void structured(struct input *in)
+static void structured(struct fuzz_input *in)
 {
     static const uint32_t versions[] = {VMBUS_VERSION(5, 3), VMBUS_VERSION(5, 2),
                                         VMBUS_VERSION(5, 1), VMBUS_VERSION(5, 0),
@@ -158,13 +135,13 @@ static void structured(struct input *in)
     uint8_t b[240];
     uint32_t size = 8, conn = vmbus.msg_conn_id ? vmbus.msg_conn_id : 4;
     memset(b, 0, sizeof(b));
-    uint32_t relid = 1 + take(in, 1) % (NDEV + 1);
-    uint32_t handle = 0xE1E10 + take(in, 1) % 6;
-    switch (take(in, 1) % 10) {
+    uint32_t relid = 1 + fuzz_take(in, 1) % (NDEV + 1);
+    uint32_t handle = 0xE1E10 + fuzz_take(in, 1) % 6;
+    switch (fuzz_take(in, 1) % 10) {
     case 0: {
-        uint32_t v = versions[take(in, 1) % 10];
+        uint32_t v = versions[fuzz_take(in, 1) % 10];
         if (!v)
-            v = take(in, 4);
+            v = fuzz_take(in, 4);
         put32(b, 0, VMBUS_MSG_INITIATE_CONTACT);
         put32(b, 8, v);
         if (v >= VMBUS_VERSION(5, 0))
@@ -181,7 +158,7 @@ static void structured(struct input *in)
         put32(b, 0, VMBUS_MSG_REQUESTOFFERS);
         break;
     case 2: {
-        unsigned pages = 1 + take(in, 1) % 64, pfn = RING_PFN + take(in, 1) % 128;
+        unsigned pages = 1 + fuzz_take(in, 1) % 64, pfn = RING_PFN + fuzz_take(in, 1) % 128;
         unsigned n = pages < 26 ? pages : 26;
         put32(b, 0, VMBUS_MSG_GPADL_HEADER);
         put32(b, 8, relid);
@@ -194,7 +171,7 @@ static void structured(struct input *in)
         break;
     }
     case 3: {
-        unsigned m = 1 + take(in, 1) % 28, pfn = RING_PFN + take(in, 1) % 128;
+        unsigned m = 1 + fuzz_take(in, 1) % 28, pfn = RING_PFN + fuzz_take(in, 1) % 128;
         put32(b, 0, VMBUS_MSG_GPADL_BODY);
         put32(b, 12, handle);
         for (unsigned i = 0; i < m; i++)
@@ -207,8 +184,8 @@ static void structured(struct input *in)
         put32(b, 8, relid);
         put32(b, 12, relid);
         put32(b, 16, handle);
-        put32(b, 20, take(in, 1) % 8 == 0);
-        put32(b, 24, take(in, 1) % 10);
+        put32(b, 20, fuzz_take(in, 1) % 8 == 0);
+        put32(b, 24, fuzz_take(in, 1) % 10);
         size = 148;
         break;
     case 5:
@@ -233,14 +210,14 @@ static void structured(struct input *in)
     case 9:
         put32(b, 0, VMBUS_MSG_MODIFYCHANNEL);
         put32(b, 8, relid);
-        put32(b, 12, take(in, 1) % 4 == 0);
+        put32(b, 12, fuzz_take(in, 1) % 4 == 0);
         size = 16;
         break;
     }
-    for (unsigned k = take(in, 1) % 4; k; k--) { /* 3 bytes each: offset, value, grow */
-        unsigned off = take(in, 1) % 240;
-        b[off] = (uint8_t)take(in, 1);
-        bool grow = take(in, 1) & 1;
+    for (unsigned k = fuzz_take(in, 1) % 4; k; k--) { /* 3 bytes each: offset, value, grow */
+        unsigned off = fuzz_take(in, 1) % 240;
+        b[off] = (uint8_t)fuzz_take(in, 1);
+        bool grow = fuzz_take(in, 1) & 1;
         if (off >= size && grow)
             size = off + 1; /* past the layout */
     }
@@ -258,14 +235,14 @@ static void consume(unsigned sint)
     uint8_t flags = slot->header.message_flags;
     slot->header.message_type = 0;
     if (flags & HV_MESSAGE_FLAG_PENDING)
-        hyperv_msr_write(&part, HV_MSR_EOM, 0);
+        hyperv_msr_write(&f->p, HV_MSR_EOM, 0);
     vmbus_poll();
 }
 
-static void kmcl(struct input *in)
+static void kmcl(struct fuzz_input *in)
 {
-    unsigned i = take(in, 1) % NDEV;
-    switch (take(in, 1) % 8) {
+    unsigned i = fuzz_take(in, 1) % NDEV;
+    switch (fuzz_take(in, 1) % 8) {
     case 0:
         VmbChannelEnable(dev[i]);
         break;
@@ -276,7 +253,7 @@ static void kmcl(struct input *in)
         VmbChannelCleanup(dev[i]);
         break;
     case 3:
-        device(i, (uint16_t)(take(in, 1) % 40), (uint16_t)(take(in, 1) % 40));
+        device(i, (uint16_t)(fuzz_take(in, 1) % 40), (uint16_t)(fuzz_take(in, 1) % 40));
         break;
     case 4: {
         UINT64 b, s;
@@ -284,13 +261,14 @@ static void kmcl(struct input *in)
         break;
     }
     case 5:
-        VmbServerChannelInitSetMmioMegabytes(dev[i], (UINT16)take(in, 2), (UINT16)take(in, 2));
+        VmbServerChannelInitSetMmioMegabytes(dev[i], (UINT16)fuzz_take(in, 2),
+                                             (UINT16)fuzz_take(in, 2));
         break;
     case 6:
-        open_answer = take(in, 1) & 1 ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+        open_answer = fuzz_take(in, 1) & 1 ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
         break;
     case 7:
-        VmbChannelEnable((VMBCHANNEL)(uintptr_t)take(in, 4)); /* forged */
+        VmbChannelEnable((VMBCHANNEL)(uintptr_t)fuzz_take(in, 4)); /* forged */
         break;
     }
 }
@@ -311,7 +289,7 @@ static void check(void)
     if (vmbus_queued() > VMBUS_OUTQ_LEN)
         abort();
     for (unsigned s = 0; s < HV_SINT_COUNT; s++)
-        if (synic_queued(&part, s) > HV_SYNIC_QUEUE_LEN)
+        if (synic_queued(&f->p, s) > HV_SYNIC_QUEUE_LEN)
             abort();
     for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++) {
         const struct vmbus_gpadl *g = &vmbus.gpadl[i];
@@ -348,12 +326,11 @@ static void check(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    ram = malloc(RAM_SIZE);
+    f = fake_new(RAM_SIZE, 0);
+    ram = f->gm.host;
     shadow = malloc(RAM_SIZE);
-    memset(ram, 0, RAM_SIZE);
-    struct guest_mem gm = {ram, RAM_SIZE};
-    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2445000000ull, 0, 1000000000};
-    if (hyperv_init(&part, &gm, &plat) || vmbus_init(&part))
+    struct hv_platform plat = {fake_tsc, fuzz_raise, f, 2445000000ull, 0, 1000000000};
+    if (hyperv_init(&f->p, &f->gm, &plat) || vmbus_init(&f->p))
         abort();
     open_answer = STATUS_SUCCESS;
     memset(dev, 0, sizeof(dev));
@@ -365,24 +342,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     device(4, 64, 0); /* beyond the sized gap: its enable fails */
     for (unsigned i = 0; i < 5; i++)
         VmbChannelEnable(dev[i]);
-    hyperv_msr_write(&part, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
-    hyperv_msr_write(&part, HV_MSR_HYPERCALL, HC_GPA | 1);
-    hyperv_msr_write(&part, HV_MSR_SIMP, SIMP_GPA | 1);
-    hyperv_msr_write(&part, HV_MSR_SIEFP, SIEFP_GPA | 1);
-    hyperv_msr_write(&part, HV_MSR_SINT0 + 2, 0xF3);
-    hyperv_msr_write(&part, HV_MSR_SCONTROL, 1);
+    hyperv_msr_write(&f->p, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    hyperv_msr_write(&f->p, HV_MSR_HYPERCALL, HC_GPA | 1);
+    hyperv_msr_write(&f->p, HV_MSR_SIMP, SIMP_GPA | 1);
+    hyperv_msr_write(&f->p, HV_MSR_SIEFP, SIEFP_GPA | 1);
+    hyperv_msr_write(&f->p, HV_MSR_SINT0 + 2, 0xF3);
+    hyperv_msr_write(&f->p, HV_MSR_SCONTROL, 1);
     memcpy(shadow, ram, RAM_SIZE);
 
-    struct input in = {data, size};
+    struct fuzz_input in = {data, size};
     while (in.left) {
-        switch (take(&in, 1) % 8) {
+        switch (fuzz_take(&in, 1) % 8) {
         case 0: { /* raw */
-            uint32_t sel = take(&in, 1), conn = sel % 4 == 0 ? 1 : sel % 4 == 1 ? 4 : take(&in, 4);
-            uint32_t type = sel & 0x80 ? take(&in, 4) : VMBUS_MESSAGE_TYPE;
+            uint32_t sel = fuzz_take(&in, 1), conn = sel % 4 == 0   ? 1
+                                                     : sel % 4 == 1 ? 4
+                                                                    : fuzz_take(&in, 4);
+            uint32_t type = sel & 0x80 ? fuzz_take(&in, 4) : VMBUS_MESSAGE_TYPE;
             uint8_t b[256] = {0};
-            uint32_t n = take(&in, 1);
+            uint32_t n = fuzz_take(&in, 1);
             for (uint32_t i = 0; i < n && i < sizeof(b); i++)
-                b[i] = (uint8_t)take(&in, 1);
+                b[i] = (uint8_t)fuzz_take(&in, 1);
             post(conn, type, b, n);
             break;
         }
@@ -391,7 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             structured(&in);
             break;
         case 3:
-            consume(take(&in, 1) & 0x80 ? take(&in, 1) % HV_SINT_COUNT : 2);
+            consume(fuzz_take(&in, 1) & 0x80 ? fuzz_take(&in, 1) % HV_SINT_COUNT : 2);
             break;
         case 4:
             vmbus_poll();
@@ -400,24 +379,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             kmcl(&in);
             break;
         case 6:
-            hyperv_hypercall(&part, HVCALL_SIGNAL_EVENT | HV_HC_FAST,
-                             VMBUS_CHANNEL_CONN_BASE + take(&in, 1) % 40, 0);
+            hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST,
+                             VMBUS_CHANNEL_CONN_BASE + fuzz_take(&in, 1) % 40, 0);
             break;
         case 7: {
-            uint32_t w = take(&in, 1);
+            uint32_t w = fuzz_take(&in, 1);
             if (w & 1)
-                hyperv_msr_write(&part, HV_MSR_SCONTROL, (w >> 1) & 1);
+                hyperv_msr_write(&f->p, HV_MSR_SCONTROL, (w >> 1) & 1);
             else
-                hyperv_msr_write(&part, HV_MSR_SINT0 + 2, 0xF3 | ((uint64_t)((w >> 1) & 1) << 16));
+                hyperv_msr_write(&f->p, HV_MSR_SINT0 + 2, 0xF3 | ((uint64_t)((w >> 1) & 1) << 16));
             break;
         }
         }
         check();
     }
     /* whatever happened, a guest that keeps reading (on every SINT) gets everything */
-    hyperv_msr_write(&part, HV_MSR_SCONTROL, 1);
+    hyperv_msr_write(&f->p, HV_MSR_SCONTROL, 1);
     for (unsigned s = 0; s < HV_SINT_COUNT; s++)
-        hyperv_msr_write(&part, HV_MSR_SINT0 + s, 0xF3);
+        hyperv_msr_write(&f->p, HV_MSR_SINT0 + s, 0xF3);
     for (unsigned i = 0; i < 2 * VMBUS_OUTQ_LEN; i++) {
         for (unsigned s = 0; s < HV_SINT_COUNT; s++)
             consume(s);
@@ -428,7 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_ram();
     char line[512];
     vmbus_summary(line, sizeof(line));
-    free(ram);
+    fake_free(f);
     free(shadow);
     return 0;
 }

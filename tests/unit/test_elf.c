@@ -4,12 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "elf_load.h"
+
+#include "fixture.h"
 
 /* Offsets of the synthetic image: ehdr, 2 phdrs, code page, data page. */
 #define PHOFF     64
@@ -212,21 +213,16 @@ static void every_truncation_is_refused_or_safe(void **state)
 static void real_hypervisor_image(void **state)
 {
     (void)state;
-    FILE *fp = fopen("build/hv.elf", "rb");
-    if (!fp)
-        skip();
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *f = malloc((size_t)n);
-    assert_int_equal(fread(f, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
+    size_t n;
+    uint8_t *f = read_file("build/hv.elf", &n);
+    if (!f)
+        skip(); /* not built in this checkout */
 
     struct elf_info info;
     const char *why = NULL;
-    assert_int_equal(elf_check(f, (size_t)n, &info, &why), 0);
+    assert_int_equal(elf_check(f, n, &info, &why), 0);
     uint8_t *dest = malloc(info.span);
-    assert_int_equal(elf_load(f, (size_t)n, &info, dest, 0x40000000, &why), 0);
+    assert_int_equal(elf_load(f, n, &info, dest, 0x40000000, &why), 0);
     free(dest);
     free(f);
 }

@@ -13,15 +13,14 @@
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
 
+#include "fixture.h"
+
 #define RAM_SIZE (64u * 1024)
 #define TSC_HZ   3700000000ull
 #define IN_GPA   0x4000ull /* Linux: a page-aligned per-CPU input page */
 
-struct fake {
-    struct guest_mem gm;
-    struct hv_partition p;
-    unsigned nraised;
-    /* what the last handler saw */
+/* What the connection handlers saw last, and the status they answer. */
+struct seen {
     unsigned calls;
     uint32_t conn, type, size;
     uint16_t flag;
@@ -30,74 +29,42 @@ struct fake {
     uint16_t answer;
 };
 
-static char logbuf[8192];
-static size_t loglen;
-
-void console_write(const char *s, size_t n)
-{
-    if (n > sizeof(logbuf) - 1 - loglen)
-        n = sizeof(logbuf) - 1 - loglen;
-    memcpy(logbuf + loglen, s, n);
-    loglen += n;
-    logbuf[loglen] = 0;
-}
-
-static uint64_t fake_tsc(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
-{
-    (void)vector;
-    ((struct fake *)ctx)->nraised++;
-}
+static struct seen seen;
 
 static uint16_t on_message(void *ctx, uint32_t conn, uint32_t type, const uint8_t *payload,
                            uint32_t size)
 {
-    struct fake *f = ctx;
-    f->calls++;
-    f->conn = conn;
-    f->type = type;
-    f->size = size;
-    f->payload_ptr = payload;
+    struct seen *s = ctx;
+    s->calls++;
+    s->conn = conn;
+    s->type = type;
+    s->size = size;
+    s->payload_ptr = payload;
     assert_true(size <= 240);
-    memcpy(f->payload, payload, size);
-    return f->answer;
+    memcpy(s->payload, payload, size);
+    return s->answer;
 }
 
 static uint16_t on_event(void *ctx, uint32_t conn, uint16_t flag)
 {
-    struct fake *f = ctx;
-    f->calls++;
-    f->conn = conn;
-    f->flag = flag;
-    return f->answer;
+    struct seen *s = ctx;
+    s->calls++;
+    s->conn = conn;
+    s->flag = flag;
+    return s->answer;
 }
 
 static int setup(void **state)
 {
-    struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
-    memset(f->gm.host, 0, RAM_SIZE);
-    f->gm.size = RAM_SIZE;
+    struct fake *f = fake_new(RAM_SIZE, 0);
     struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
-    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, f), 0);
-    assert_int_equal(hyperv_register_message(&f->p, 1, on_message, f), 0);
-    assert_int_equal(hyperv_register_event(&f->p, 0x2001, on_event, f), 0);
-    loglen = 0;
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), 0);
+    assert_int_equal(hyperv_register_message(&f->p, 1, on_message, &seen), 0);
+    assert_int_equal(hyperv_register_event(&f->p, 0x2001, on_event, &seen), 0);
+    log_reset();
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fake *f = *state;
-    free(f->gm.host);
-    free(f);
     return 0;
 }
 
@@ -144,7 +111,7 @@ static void unknown_codes(void **state)
     }
     assert_true(f->p.n.hc_code[HV_HCK_OTHER] == 30);
     assert_true(f->p.n.hc_status[HV_STATUS_INVALID_HYPERCALL_CODE] == 30);
-    assert_int_equal(f->calls, 0);
+    assert_int_equal(seen.calls, 0);
 }
 
 static void reserved_control_bits(void **state)
@@ -160,9 +127,9 @@ static void reserved_control_bits(void **state)
                     HV_STATUS_INVALID_HYPERCALL_INPUT);
         assert_true(hc(f, 0x1234 | bit, 0, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
     }
-    assert_int_equal(f->calls, 0);
+    assert_int_equal(seen.calls, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->calls, 1);
+    assert_int_equal(seen.calls, 1);
 }
 
 static void simple_calls_refuse_rep_and_varhead(void **state)
@@ -180,7 +147,7 @@ static void simple_calls_refuse_rep_and_varhead(void **state)
     /* PostMessage has no fast form (256 bytes of input) */
     assert_true(hc(f, HVCALL_POST_MESSAGE | HV_HC_FAST, IN_GPA, 0) ==
                 HV_STATUS_INVALID_HYPERCALL_INPUT);
-    assert_int_equal(f->calls, 0);
+    assert_int_equal(seen.calls, 0);
 }
 
 static void post_message_delivers_exact_payload(void **state)
@@ -188,29 +155,29 @@ static void post_message_delivers_exact_payload(void **state)
     struct fake *f = *state;
     put_msg(f, IN_GPA, 4, 1, 100, 0x10);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->calls, 1);
-    assert_int_equal(f->conn, 4);
-    assert_int_equal(f->type, 1);
-    assert_int_equal(f->size, 100);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.conn, 4);
+    assert_int_equal(seen.type, 1);
+    assert_int_equal(seen.size, 100);
     for (unsigned i = 0; i < 100; i++)
-        assert_int_equal(f->payload[i], (uint8_t)(0x10 + i));
+        assert_int_equal(seen.payload[i], (uint8_t)(0x10 + i));
     /* the handler gets a copy: the guest cannot change it behind its back */
-    assert_true(f->payload_ptr < f->gm.host || f->payload_ptr >= f->gm.host + RAM_SIZE);
+    assert_true(seen.payload_ptr < f->gm.host || seen.payload_ptr >= f->gm.host + RAM_SIZE);
     /* sizes 0 and 240 are the bounds, R8 is not looked at */
     put_msg(f, IN_GPA, 1, 1, 0, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0xFFFFFFFFFFFFFFFFull) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->size, 0);
-    assert_int_equal(f->conn, 1);
+    assert_int_equal(seen.size, 0);
+    assert_int_equal(seen.conn, 1);
     put_msg(f, IN_GPA, 4, 1, 240, 0x20);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->size, 240);
-    assert_int_equal(f->payload[239], (uint8_t)(0x20 + 239));
+    assert_int_equal(seen.size, 240);
+    assert_int_equal(seen.payload[239], (uint8_t)(0x20 + 239));
     /* a non-VMBus nonzero type reaches the handler (its call) */
     put_msg(f, IN_GPA, 4, 2, 8, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->type, 2);
+    assert_int_equal(seen.type, 2);
     /* the handler's back-pressure goes back to the guest */
-    f->answer = HV_STATUS_INSUFFICIENT_BUFFERS;
+    seen.answer = HV_STATUS_INSUFFICIENT_BUFFERS;
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_INSUFFICIENT_BUFFERS);
     assert_true(f->p.n.hc_status[HV_STATUS_INSUFFICIENT_BUFFERS] == 1);
     assert_true(f->p.n.hc_code[HV_HCK_POST_MESSAGE] == 5);
@@ -240,7 +207,7 @@ static void post_message_bad_blocks(void **state)
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         assert_true(hc(f, HVCALL_POST_MESSAGE, cases[i].gpa, 0) == cases[i].status);
-    assert_int_equal(f->calls, 0);
+    assert_int_equal(seen.calls, 0);
     /* the edges that are fine: the last 256 bytes of a page and of RAM, GPA 0 */
     put_msg(f, IN_GPA + 0xF00, 4, 1, 8, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA + 0xF00, 0) == HV_STATUS_SUCCESS);
@@ -248,7 +215,7 @@ static void post_message_bad_blocks(void **state)
     assert_true(hc(f, HVCALL_POST_MESSAGE, RAM_SIZE - 0x100, 0) == HV_STATUS_SUCCESS);
     put_msg(f, 0, 4, 1, 8, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, 0, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->calls, 3);
+    assert_int_equal(seen.calls, 3);
 }
 
 static void post_message_bad_fields(void **state)
@@ -274,7 +241,7 @@ static void post_message_bad_fields(void **state)
         put_msg(f, IN_GPA, ids[i], 1, 8, 0);
         assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_INVALID_CONNECTION_ID);
     }
-    assert_int_equal(f->calls, 0);
+    assert_int_equal(seen.calls, 0);
 }
 
 static void signal_event(void **state)
@@ -282,11 +249,11 @@ static void signal_event(void **state)
     struct fake *f = *state;
     const uint64_t fast = HVCALL_SIGNAL_EVENT | HV_HC_FAST;
     assert_true(hc(f, fast, 0x2001, 0) == HV_STATUS_SUCCESS); /* what Linux sends */
-    assert_int_equal(f->calls, 1);
-    assert_int_equal(f->conn, 0x2001);
-    assert_int_equal(f->flag, 0);
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.conn, 0x2001);
+    assert_int_equal(seen.flag, 0);
     assert_true(hc(f, fast, 0x2001 | (2047ull << 32), 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->flag, 2047);
+    assert_int_equal(seen.flag, 2047);
     assert_true(hc(f, fast, 0x2001 | (2048ull << 32), 0) == HV_STATUS_INVALID_PARAMETER);
     assert_true(hc(f, fast, 0x2001 | (0xFFFFull << 32), 0) == HV_STATUS_INVALID_PARAMETER);
     assert_true(hc(f, fast, 0x2001 | (1ull << 48), 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
@@ -294,19 +261,19 @@ static void signal_event(void **state)
     assert_true(hc(f, fast, 0x2002, 0) == HV_STATUS_INVALID_CONNECTION_ID);
     assert_true(hc(f, fast, 0x01002001, 0) == HV_STATUS_INVALID_CONNECTION_ID);
     assert_true(hc(f, fast, 0, 0) == HV_STATUS_INVALID_CONNECTION_ID);
-    assert_int_equal(f->calls, 2);
+    assert_int_equal(seen.calls, 2);
     /* the memory form reads the same 8 bytes from an aligned block */
     struct hv_signal_event_input *in = (void *)(f->gm.host + IN_GPA + 0xFF8);
     in->connection_id = 0x2001;
     in->flag_number = 9;
     in->reserved = 0;
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFF8, 0) == HV_STATUS_SUCCESS);
-    assert_int_equal(f->flag, 9);
+    assert_int_equal(seen.flag, 9);
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFFC, 0) == HV_STATUS_INVALID_ALIGNMENT);
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, RAM_SIZE, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
     in->reserved = 1;
     assert_true(hc(f, HVCALL_SIGNAL_EVENT, IN_GPA + 0xFF8, 0) == HV_STATUS_INVALID_HYPERCALL_INPUT);
-    f->answer = HV_STATUS_INSUFFICIENT_BUFFERS;
+    seen.answer = HV_STATUS_INSUFFICIENT_BUFFERS;
     assert_true(hc(f, fast, 0x2001, 0) == HV_STATUS_INSUFFICIENT_BUFFERS);
     assert_true(f->p.n.hc_code[HV_HCK_SIGNAL_EVENT] == 14);
 }
@@ -314,20 +281,20 @@ static void signal_event(void **state)
 static void connection_table(void **state)
 {
     struct fake *f = *state;
-    assert_int_equal(hyperv_register_message(&f->p, 0, on_message, f), -1);
-    assert_int_equal(hyperv_register_message(&f->p, 0x1000000, on_message, f), -1);
-    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, f), -1); /* taken */
+    assert_int_equal(hyperv_register_message(&f->p, 0, on_message, &seen), -1);
+    assert_int_equal(hyperv_register_message(&f->p, 0x1000000, on_message, &seen), -1);
+    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), -1); /* taken */
     assert_int_equal(hyperv_register_message(&f->p, 7, NULL, f), -1);
-    assert_int_equal(hyperv_register_event(&f->p, 0x2001, on_event, f), -1);
-    assert_int_equal(hyperv_register_event(&f->p, 0, on_event, f), -1);
-    assert_int_equal(hyperv_register_event(&f->p, 0xFFFFFF, on_event, f), 0);
+    assert_int_equal(hyperv_register_event(&f->p, 0x2001, on_event, &seen), -1);
+    assert_int_equal(hyperv_register_event(&f->p, 0, on_event, &seen), -1);
+    assert_int_equal(hyperv_register_event(&f->p, 0xFFFFFF, on_event, &seen), 0);
     /* fill both tables */
     unsigned n = 2;
-    while (hyperv_register_message(&f->p, 100 + n, on_message, f) == 0)
+    while (hyperv_register_message(&f->p, 100 + n, on_message, &seen) == 0)
         n++;
     assert_int_equal(n, HV_MAX_MESSAGE_CONNS);
     n = 2;
-    while (hyperv_register_event(&f->p, 100 + n, on_event, f) == 0)
+    while (hyperv_register_event(&f->p, 100 + n, on_event, &seen) == 0)
         n++;
     assert_int_equal(n, HV_MAX_EVENT_CONNS);
     /* unregistering frees the id and the slot */
@@ -336,7 +303,7 @@ static void connection_table(void **state)
     assert_int_equal(hyperv_unregister_message(&f->p, 0), -1);
     put_msg(f, IN_GPA, 4, 1, 8, 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_INVALID_CONNECTION_ID);
-    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, f), 0);
+    assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), 0);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
     assert_int_equal(hyperv_unregister_event(&f->p, 0x2001), 0);
     assert_true(hc(f, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x2001, 0) ==
@@ -395,7 +362,7 @@ static void counters_and_summary(void **state)
     char small[10];
     assert_true(hyperv_summary(&f->p, small, sizeof(small)) == len); /* truncates safely */
     assert_int_equal(strlen(small), 9);
-    loglen = 0;
+    log_reset();
     hyperv_log_stats(&f->p);
     assert_non_null(strstr(logbuf, "hv: hyperv: hypercalls: post_message=2 signal_event=1 "
                                    "other=2 ud=0; by status: 0=2 2=2 4=1\n"));
@@ -405,7 +372,7 @@ static void counters_and_summary(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
     const struct CMUnitTest tests[] = {
         T(ud_gate),
         T(unknown_codes),

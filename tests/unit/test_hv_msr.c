@@ -13,77 +13,26 @@
 #include "hyperv/hyperv.h"
 #include "hyperv/reftime.h"
 
+#include "fixture.h"
+
 #define RAM_SIZE (256u * 1024)
 #define TSC_HZ   2445000000ull
 #define APIC_HZ  1000000000ull
 #define START    5000000000ull
 
-struct fake {
-    struct guest_mem gm;
-    struct hv_partition p;
-    uint64_t tsc;
-    unsigned nraised;
-    uint8_t raised[64];
-};
-
-static char logbuf[16384];
-static size_t loglen;
-
-void console_write(const char *s, size_t n)
-{
-    if (n > sizeof(logbuf) - 1 - loglen)
-        n = sizeof(logbuf) - 1 - loglen;
-    memcpy(logbuf + loglen, s, n);
-    loglen += n;
-    logbuf[loglen] = 0;
-}
-
-static unsigned log_count(const char *needle)
-{
-    unsigned n = 0;
-    for (const char *s = logbuf; (s = strstr(s, needle)); s++)
-        n++;
-    return n;
-}
-
-static uint64_t fake_tsc(void *ctx)
-{
-    return ((struct fake *)ctx)->tsc;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
-{
-    struct fake *f = ctx;
-    if (f->nraised < sizeof(f->raised))
-        f->raised[f->nraised] = vector;
-    f->nraised++;
-}
-
 static struct fake *make(uint64_t apic_hz)
 {
-    struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
-    memset(f->gm.host, 0xA5, RAM_SIZE);
-    f->gm.size = RAM_SIZE;
+    struct fake *f = fake_new(RAM_SIZE, 0xA5);
     f->tsc = START;
     struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
-    loglen = 0;
-    logbuf[0] = 0;
+    log_reset();
     return f;
 }
 
 static int setup(void **state)
 {
     *state = make(APIC_HZ);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fake *f = *state;
-    free(f->gm.host);
-    free(f);
     return 0;
 }
 
@@ -171,8 +120,7 @@ static void cpuid_without_apic_clock(void **state)
     rd_gp(f, HV_MSR_APIC_FREQUENCY);
     wr_gp(f, HV_MSR_TSC_FREQUENCY, 1);
     assert_int_equal(log_count("not implemented"), 3);
-    void *s = f;
-    teardown(&s);
+    fake_free(f);
 }
 
 static void cpuid_range(void **state)
@@ -495,22 +443,22 @@ static void init_refuses_unusable_platform(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(cpuid_identity, setup, teardown),
-        cmocka_unit_test_setup_teardown(cpuid_features_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(cpuid_identity, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(cpuid_features_exact, setup, fake_teardown),
         cmocka_unit_test(cpuid_without_apic_clock),
-        cmocka_unit_test_setup_teardown(cpuid_range, setup, teardown),
-        cmocka_unit_test_setup_teardown(guest_os_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(hypercall_page, setup, teardown),
-        cmocka_unit_test_setup_teardown(hypercall_locked, setup, teardown),
-        cmocka_unit_test_setup_teardown(read_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(time_ref_count, setup, teardown),
-        cmocka_unit_test_setup_teardown(reference_tsc_page, setup, teardown),
-        cmocka_unit_test_setup_teardown(vp_assist, setup, teardown),
-        cmocka_unit_test_setup_teardown(synic_registers, setup, teardown),
-        cmocka_unit_test_setup_teardown(sint_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(unknown_and_foreign, setup, teardown),
-        cmocka_unit_test_setup_teardown(refusals_logged_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(linux_boot_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(cpuid_range, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(guest_os_id, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(hypercall_page, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(hypercall_locked, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(read_only, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(time_ref_count, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(reference_tsc_page, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(vp_assist, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(synic_registers, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(sint_rules, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(unknown_and_foreign, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(refusals_logged_once, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(linux_boot_sequence, setup, fake_teardown),
         cmocka_unit_test(init_refuses_unusable_platform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

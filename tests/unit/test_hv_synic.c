@@ -14,37 +14,12 @@
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
 
+#include "fixture.h"
+
 #define RAM_SIZE  (64u * 1024)
 #define SIMP_GPA  0x8000ull
 #define SIEFP_GPA 0x9000ull
 #define VEC       0xF3
-
-struct fake {
-    struct guest_mem gm;
-    struct hv_partition p;
-    unsigned nraised;
-    uint8_t raised[4096];
-};
-
-void console_write(const char *s, size_t n)
-{
-    (void)s;
-    (void)n;
-}
-
-static uint64_t fake_tsc(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
-{
-    struct fake *f = ctx;
-    if (f->nraised < sizeof(f->raised))
-        f->raised[f->nraised] = vector;
-    f->nraised++;
-}
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
@@ -53,21 +28,10 @@ static void wr(struct fake *f, uint32_t msr, uint64_t v)
 
 static int setup(void **state)
 {
-    struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
-    memset(f->gm.host, 0x5A, RAM_SIZE);
-    f->gm.size = RAM_SIZE;
+    struct fake *f = fake_new(RAM_SIZE, 0x5A);
     struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fake *f = *state;
-    free(f->gm.host);
-    free(f);
     return 0;
 }
 
@@ -441,7 +405,7 @@ static void simp_moves(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
     const struct CMUnitTest tests[] = {
         T(delivers_into_slot),
         T(bad_posts),

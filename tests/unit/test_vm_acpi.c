@@ -16,6 +16,8 @@
 #include "vm/acpi_vmbus.h"
 #include "vm/layout.h"
 
+#include "fixture.h"
+
 #define RAM (1u << 20)
 
 static struct guest_mem gm;
@@ -372,21 +374,6 @@ static void refusals(void **state)
 
 /* --- iasl round trip --------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = 0;
-    fclose(f);
-    return s;
-}
-
 static void expect_text(const char *text, const char *file, const char *needle)
 {
     if (!strstr(text, needle))
@@ -416,13 +403,13 @@ static char *round_trip(const char *dir, const char *name, const void *table_byt
     if (system(cmd) != 0)
         fail_msg("iasl -d %s failed", name);
     snprintf(path, sizeof(path), "%s/%s.dis.log", dir, name);
-    char *log = slurp(path);
+    char *log = read_file(path, NULL);
     assert_non_null(log);
     reject_text(log, path, "Error");
     reject_text(log, path, "Warning");
     free(log);
     snprintf(path, sizeof(path), "%s/%s.dsl", dir, name);
-    char *dsl = slurp(path);
+    char *dsl = read_file(path, NULL);
     if (!dsl)
         fail_msg("iasl wrote no %s", path);
     reject_text(dsl, path, "Incorrect"); /* e.g. "Incorrect checksum" */
@@ -434,16 +421,14 @@ static char *round_trip(const char *dir, const char *name, const void *table_byt
     if (system(cmd) != 0)
         fail_msg("iasl could not recompile %s.dsl", name);
     snprintf(path, sizeof(path), "%s/%s.asm.log", dir, name);
-    log = slurp(path);
+    log = read_file(path, NULL);
     assert_non_null(log);
     expect_text(log, path, compile_errors);
     free(log);
     snprintf(path, sizeof(path), "%s/re_%s.aml", dir, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    uint8_t *back = malloc(len + 1);
-    size_t got = fread(back, 1, len + 1, f);
-    fclose(f);
+    size_t got;
+    uint8_t *back = read_file(path, &got);
+    assert_non_null(back);
     assert_int_equal(got, len);
     const uint8_t *ours = table_bytes;
     for (size_t i = 0; i < len; i++) {

@@ -12,6 +12,8 @@
 #include "vm/bootparam.h"
 #include "vm/bzimage.h"
 
+#include "fixture.h"
+
 #define SETUP_SECTS 4
 #define PAYLOAD     8192
 #define IMAGE_SIZE  ((SETUP_SECTS + 1) * 512 + PAYLOAD)
@@ -251,24 +253,6 @@ static void every_truncation(void **state)
     for (size_t size = 0; size < IMAGE_SIZE; size++)
         assert_int_equal(check(size, &bz, &why), -1);
     assert_int_equal(check(IMAGE_SIZE, &bz, &why), 0);
-}
-
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
 }
 
 static void real_debian_kernel(void **state)

@@ -15,6 +15,8 @@
 #include "vm/bootparam.h"
 #include "vm/linux_boot.h"
 
+#include "fixture.h"
+
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
@@ -387,24 +389,6 @@ static void refusals(void **state)
     in = input(128 * MiB);
     expect_refused(&g.gm, &in, "too small for the kernel");
     guest_free(&g);
-}
-
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
 }
 
 static void real_debian_kernel(void **state)

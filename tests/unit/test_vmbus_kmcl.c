@@ -17,43 +17,10 @@
 #include "vmbus/server.h"
 #include "vmbus/vmbus.h"
 
+#include "fixture.h"
+
 #define RAM_SIZE (256u * 1024)
 #define GAP_BASE 0x100000000ull /* 4 GiB: RAM is smaller */
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-void console_write(const char *s, size_t n)
-{
-    if (n > sizeof(logbuf) - 1 - loglen)
-        n = sizeof(logbuf) - 1 - loglen;
-    memcpy(logbuf + loglen, s, n);
-    loglen += n;
-    logbuf[loglen] = 0;
-}
-
-static void log_reset(void)
-{
-    loglen = 0;
-    logbuf[0] = 0;
-}
-
-struct fake {
-    struct guest_mem gm;
-    struct hv_partition p;
-};
-
-static uint64_t fake_tsc(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
-{
-    (void)ctx;
-    (void)vector;
-}
 
 static const GUID type_a = {
     0x57164f39, 0x9115, 0x4e78, {0xab, 0x55, 0x38, 0x2f, 0x3b, 0xd5, 0x42, 0x2d}};
@@ -65,23 +32,13 @@ static const GUID nil;
 
 static int setup(void **state)
 {
-    struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = calloc(1, RAM_SIZE);
-    f->gm.size = RAM_SIZE;
+    struct fake *f = fake_new(RAM_SIZE, 0);
     struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 64);
     log_reset();
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fake *f = *state;
-    free(f->gm.host);
-    free(f);
     return 0;
 }
 
@@ -494,15 +451,16 @@ static void guid_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(seed_status_codes_and_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(server_only_methods_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(allocate_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(init_calls_only_while_initializing, setup, teardown),
-        cmocka_unit_test_setup_teardown(init_parameter_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(enable_failures_leave_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, teardown),
-        cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup, teardown),
+        cmocka_unit_test_setup_teardown(seed_status_codes_and_order, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(server_only_methods_table, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(allocate_rules, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(init_calls_only_while_initializing, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(init_parameter_checks, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(enable_failures_leave_nothing, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup,
+                                        fake_teardown),
         cmocka_unit_test(guid_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

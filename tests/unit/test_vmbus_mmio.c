@@ -14,27 +14,11 @@
 #include "vmbus/kmcl.h"
 #include "vmbus/mmio.h"
 
+#include "fixture.h"
+
 #define MiB         MMIO_MiB
 #define GiB         MMIO_GiB
 #define FAIL_STATUS ((int32_t)0xC000009A)
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-void console_write(const char *s, size_t n)
-{
-    if (n > sizeof(logbuf) - 1 - loglen)
-        n = sizeof(logbuf) - 1 - loglen;
-    memcpy(logbuf + loglen, s, n);
-    loglen += n;
-    logbuf[loglen] = 0;
-}
-
-static void log_reset(void)
-{
-    loglen = 0;
-    logbuf[0] = 0;
-}
 
 static struct mmio_window take(struct mmio_gap *g, const char *who, uint16_t req, uint16_t opt)
 {

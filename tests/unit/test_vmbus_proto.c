@@ -20,6 +20,8 @@
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
+#include "fixture.h"
+
 #define RAM_SIZE    (1024u * 1024)
 #define HC_GPA      0x1000ull
 #define SIMP_GPA    0x2000ull
@@ -31,38 +33,6 @@
 #define RING_PFN    0x10ull /* rings from 64 KiB on */
 #define VEC         0xF3
 #define V(maj, min) VMBUS_VERSION(maj, min)
-
-static char logbuf[1 << 16];
-static size_t loglen;
-
-void console_write(const char *s, size_t n)
-{
-    if (n > sizeof(logbuf) - 1 - loglen)
-        n = sizeof(logbuf) - 1 - loglen;
-    memcpy(logbuf + loglen, s, n);
-    loglen += n;
-    logbuf[loglen] = 0;
-}
-
-static void log_reset(void)
-{
-    loglen = 0;
-    logbuf[0] = 0;
-}
-
-static unsigned count_in_log(const char *needle)
-{
-    unsigned n = 0;
-    for (const char *p = logbuf; (p = strstr(p, needle)) != NULL; p++)
-        n++;
-    return n;
-}
-
-struct fake {
-    struct guest_mem gm;
-    struct hv_partition p;
-    unsigned nraised;
-};
 
 /* what the devices saw */
 static unsigned n_opened, n_closed, n_signalled;
@@ -88,16 +58,11 @@ static void dev_signalled(VMBCHANNEL ch)
     last_cb = ch;
 }
 
-static uint64_t fake_tsc(void *ctx)
-{
-    (void)ctx;
-    return 0;
-}
-
-static void fake_raise(void *ctx, uint8_t vector)
+/* Every interrupt is on the vector Linux programs into SINT2. */
+static void raise_vec(void *ctx, uint8_t vector)
 {
     assert_int_equal(vector, VEC);
-    ((struct fake *)ctx)->nraised++;
+    fake_raise(ctx, vector);
 }
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
@@ -107,11 +72,8 @@ static void wr(struct fake *f, uint32_t msr, uint64_t v)
 
 static int setup(void **state)
 {
-    struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = aligned_alloc(HV_PAGE_SIZE, RAM_SIZE);
-    memset(f->gm.host, 0, RAM_SIZE);
-    f->gm.size = RAM_SIZE;
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
+    struct fake *f = fake_new(RAM_SIZE, 0);
+    struct hv_platform plat = {fake_tsc, raise_vec, f, 2500000000ull, 0, 1000000000};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 256);
@@ -127,14 +89,6 @@ static int setup(void **state)
     last_cb = NULL;
     log_reset();
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fake *f = *state;
-    free(f->gm.host);
-    free(f);
     return 0;
 }
 
@@ -850,7 +804,7 @@ static void gpadl_validation(void **state)
     gpadl_ok(f, 1, 0x100, RING_PFN, 3);
     assert_non_null(strstr(logbuf, "hv: vmbus: refused GPADL_HEADER: PFN outside guest RAM (status "
                                    "0xc000000d)\n"));
-    assert_int_equal(count_in_log("PFN outside guest RAM"), 1); /* once */
+    assert_int_equal(log_count("PFN outside guest RAM"), 1); /* once */
 }
 
 static void gpadl_table_full_and_teardown(void **state)
@@ -1157,7 +1111,7 @@ static void linux_like_session(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
     const struct CMUnitTest tests[] = {
         T(negotiates_every_linux_version),
         T(refuses_other_versions_so_the_guest_falls_back),

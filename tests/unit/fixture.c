@@ -1,0 +1,97 @@
+/* The shared test fixture: see fixture.h. */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hyperv/hv_wire.h"
+#include "lib/log.h"
+
+char logbuf[1 << 16];
+size_t loglen;
+
+void console_write(const char *s, size_t n)
+{
+    if (n > sizeof(logbuf) - 1 - loglen)
+        n = sizeof(logbuf) - 1 - loglen;
+    memcpy(logbuf + loglen, s, n);
+    loglen += n;
+    logbuf[loglen] = 0;
+}
+
+void log_reset(void)
+{
+    loglen = 0;
+    logbuf[0] = 0;
+}
+
+unsigned log_count(const char *needle)
+{
+    unsigned n = 0;
+    for (const char *s = logbuf; (s = strstr(s, needle)) != NULL; s++)
+        n++;
+    return n;
+}
+
+struct fake *fake_new(size_t ram_size, uint8_t fill)
+{
+    struct fake *f = calloc(1, sizeof(*f));
+    f->gm.host = aligned_alloc(HV_PAGE_SIZE, ram_size);
+    memset(f->gm.host, fill, ram_size);
+    f->gm.size = ram_size;
+    return f;
+}
+
+void fake_free(struct fake *f)
+{
+    free(f->gm.host);
+    free(f);
+}
+
+int fake_teardown(void **state)
+{
+    fake_free(*state);
+    return 0;
+}
+
+uint64_t fake_tsc(void *ctx)
+{
+    return ((struct fake *)ctx)->tsc;
+}
+
+void fake_raise(void *ctx, uint8_t vector)
+{
+    struct fake *f = ctx;
+    if (f->nraised < sizeof(f->raised))
+        f->raised[f->nraised] = vector;
+    f->nraised++;
+}
+
+void *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *buf = n >= 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = 0;
+    if (size)
+        *size = (size_t)n;
+    return buf;
+}
+
+uint64_t fuzz_take(struct fuzz_input *in, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n && in->left; i++, in->left--)
+        v |= (uint64_t)*in->p++ << (8 * i);
+    return v;
+}
