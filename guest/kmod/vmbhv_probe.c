@@ -20,6 +20,7 @@
 #include <linux/ioport.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/completion.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -42,6 +43,7 @@ struct vmbhv_test_window {
 #define VMBHV_TEST_MAGIC 0x48424d56 /* "VMBH" read as a little-endian u32 */
 #define VMBHV_TEST_VERSION 1
 #define VMBHV_RING_SIZE (4 * PAGE_SIZE) /* per direction, header page included */
+#define VMBHV_ECHO_MAX 2048		  /* largest echo packet, a multiple of 8 */
 static_assert(sizeof(struct vmbhv_test_window) <= MAX_USER_DEFINED_BYTES);
 
 static struct bus_type *vmbus;	/* hv_vmbus's bus, known once we registered */
@@ -180,9 +182,59 @@ struct test_state {
 	bool open;
 };
 
-/* The host never sends on a test channel: nothing to read. */
+/* The echo exchange, one packet in flight at a time (probes run one by one). */
+static struct {
+	struct completion done;
+	u8 buf[VMBHV_ECHO_MAX];
+	u32 len;
+	u64 id;
+} echo;
+
 static void test_channel_cb(void *context)
 {
+	struct hv_device *hdev = context;
+	u32 len = 0;
+	u64 id = 0;
+
+	if (!vmbus_recvpacket(hdev->channel, echo.buf, sizeof(echo.buf), &len, &id) && len) {
+		echo.len = len;
+		echo.id = id;
+		complete(&echo.done);
+	}
+}
+
+/* The test device echoes every in-band packet: send a few sizes, check every
+ * byte and the transaction id of what comes back. */
+static void echo_check(struct hv_device *hdev, u32 relid)
+{
+	static const u32 sizes[] = { 8, 256, VMBHV_ECHO_MAX };
+	u8 *out = kmalloc(VMBHV_ECHO_MAX, GFP_KERNEL);
+	unsigned int i, j;
+	int err;
+
+	if (!out)
+		return;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < sizes[i]; j++)
+			out[j] = (u8)(j * 7 + sizes[i] + relid);
+		reinit_completion(&echo.done);
+		err = vmbus_sendpacket(hdev->channel, out, sizes[i], 0x7600 + i,
+				       VM_PKT_DATA_INBAND, 0);
+		if (err || !wait_for_completion_timeout(&echo.done, 2 * HZ)) {
+			pr_info("FAIL relid=%u echo of %u bytes: %s err=%d\n", relid, sizes[i],
+				err ? "send failed" : "no answer", err);
+			goto out;
+		}
+		if (echo.len != sizes[i] || echo.id != 0x7600 + i ||
+		    memcmp(echo.buf, out, sizes[i])) {
+			pr_info("FAIL relid=%u echo of %u bytes came back as %u bytes, id 0x%llx\n",
+				relid, sizes[i], echo.len, echo.id);
+			goto out;
+		}
+	}
+	pr_info("echo ok relid=%u sizes=8,256,%u\n", relid, VMBHV_ECHO_MAX);
+out:
+	kfree(out);
 }
 
 static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id)
@@ -199,10 +251,12 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	err = vmbus_open(hdev->channel, VMBHV_RING_SIZE, VMBHV_RING_SIZE, NULL, 0,
 			 test_channel_cb, hdev);
 	st->open = !err;
-	if (err)
+	if (err) {
 		pr_info("vmbus_open failed err=%d relid=%u\n", err, relid);
-	else
+	} else {
 		pr_info("vmbus_open ok relid=%u\n", relid);
+		echo_check(hdev, relid);
+	}
 	hv_set_drvdata(hdev, st);
 	return 0;
 }
@@ -245,6 +299,7 @@ static int __init vmbhv_probe_init(void)
 {
 	int err, n = 0;
 
+	init_completion(&echo.done);
 	err = vmbus_driver_register(&test_driver); /* probes test devices now */
 	if (err) {
 		pr_info("FAIL vmbus_driver_register err=%d\n", err);

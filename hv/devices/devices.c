@@ -27,6 +27,8 @@ static int configure(VMBCHANNEL ch, const struct hv_device_config *d)
         s = VmbServerChannelInitSetMmioMegabytes(ch, d->mmio_mb, d->mmio_optional_mb);
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetPrepareOfferCallback(ch, test_device_prepare_offer);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetProcessPacketCallback(ch, test_device_process_packet);
     if (!NT_SUCCESS(s))
         hv_log("devices", "%s: configuration refused with status 0x%08x", d->name, (UINT32)s);
     return NT_SUCCESS(s) ? 0 : -1;

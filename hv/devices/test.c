@@ -1,9 +1,12 @@
-/* The `test` device kind: a channel that only offers itself, with its MMIO
- * needs, and puts the window it was granted into the offer's user-defined
- * bytes so the guest probe (guest/kmod) can check allocator and guest agree. */
+/* The `test` device kind: a channel that offers itself with its MMIO needs,
+ * puts the window it was granted into the offer's user-defined bytes so the
+ * guest probe (guest/kmod) can check allocator and guest agree, and echoes
+ * every in-band packet the guest sends back to it. */
 #include "devices/test.h"
 
+#include "lib/log.h"
 #include "lib/mem.h"
+#include "vmbus/ring.h"
 
 /* Shared with guest/kmod/vmbhv_probe.c: class eec1e1e7-2dea-409d-97ec-019117e67f6f. */
 const GUID test_device_class = {
@@ -37,4 +40,15 @@ void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
         .optional = total > required ? total - required : 0,
     };
     memcpy(user_defined, &ud, sizeof(ud));
+}
+
+void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT16 type,
+                                UINT64 transaction_id)
+{
+    static unsigned refused;
+    if (type != VMBUS_PKT_DATA_INBAND)
+        return; /* completions and the like: nothing to echo */
+    NTSTATUS s = VmbChannelSendPacket(channel, buffer, length, transaction_id);
+    if (!NT_SUCCESS(s) && refused++ < 4)
+        hv_log("devices", "echo of %u bytes not sent: status 0x%08x", length, (UINT32)s);
 }

@@ -90,6 +90,49 @@ void chan_relid_free(struct vmbus_channel *c)
         c->state = CHAN_FREE;
 }
 
+static void signal_guest(const struct vmbus_channel *c)
+{
+    synic_signal_event(vmbus.part, vmbus.sint, chan_relid(c));
+}
+
+/* A corrupt ring stops the channel: no more reads or writes, the guest's
+ * memory outside the GPADL was never touched. */
+static void stall(struct vmbus_channel *c, const char *which, const char *why)
+{
+    c->stalled = true;
+    hv_log("vmbus", "relid %u %s: %s ring corrupt: %s: channel stalled", chan_relid(c), c->name,
+           which, why);
+}
+
+/* Drains the guest-to-host ring into the device, packet by packet, until it
+ * stays empty with the interrupt mask cleared (contract trap: drain fully). */
+static void drain(struct vmbus_channel *c)
+{
+    static uint8_t buf[VMBUS_MAX_PACKET_SIZE];
+    struct ring_packet pkt;
+    ring_begin_read(&c->in);
+    for (;;) {
+        int rc = ring_read_packet(&c->in, buf, sizeof(buf), &pkt);
+        if (rc == RING_OK) {
+            vmbus.n.packets++;
+            if (pkt.signal)
+                signal_guest(c);
+            if (c->process)
+                c->process(chan_handle(c), buf + pkt.data_off, pkt.data_len, pkt.type,
+                           pkt.trans_id);
+            if (c->state != CHAN_OPENED)
+                return; /* the device closed it */
+        } else if (rc == RING_EMPTY) {
+            if (!ring_end_read(&c->in))
+                return;
+            ring_begin_read(&c->in);
+        } else {
+            stall(c, "guest-to-host", rc == RING_TOO_SMALL ? "packet above 4 KiB" : c->in.corrupt);
+            return;
+        }
+    }
+}
+
 /* HvSignalEvent on an open channel's connection id. */
 static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
 {
@@ -98,9 +141,26 @@ static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
     (void)flag; /* Linux always sends 0; the connection id says it all */
     c->signals++;
     vmbus.n.signals++;
-    if (c->signalled)
-        c->signalled(chan_handle(c));
+    if (c->state == CHAN_OPENED && !c->stalled)
+        drain(c);
     return HV_STATUS_SUCCESS;
+}
+
+NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
+{
+    if (c->stalled)
+        return STATUS_INVALID_DEVICE_STATE;
+    bool signal = false;
+    int rc = ring_write_packet(&c->out, VMBUS_PKT_DATA_INBAND, 0, trans_id, buf, len, &signal);
+    if (rc == RING_FULL)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    if (rc != RING_OK) {
+        stall(c, "host-to-guest", c->out.corrupt ? c->out.corrupt : "packet too big");
+        return STATUS_INVALID_DEVICE_STATE;
+    }
+    if (signal)
+        signal_guest(c);
+    return STATUS_SUCCESS;
 }
 
 uint16_t chan_open(const struct vmbus_open_req *r)
@@ -120,7 +180,12 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         st = STATUS_INVALID_PARAMETER;
         why = "target VP does not exist";
     } else {
-        st = gpadl_check_ring(r->relid, r->gpadl, r->downstream_pages, &why);
+        const uint64_t *pfns;
+        uint32_t pages;
+        st = gpadl_check_ring(r->relid, r->gpadl, r->downstream_pages, &pfns, &pages, &why);
+        if (NT_SUCCESS(st) && !ring_init_pair(&c->in, &c->out, vmbus.part->gm, pfns, pages,
+                                              r->downstream_pages, &why))
+            st = STATUS_INVALID_PARAMETER;
     }
     if (NT_SUCCESS(st) && hyperv_register_event(vmbus.part, chan_conn_id(c), on_signal, c)) {
         st = STATUS_INSUFFICIENT_RESOURCES;
@@ -128,6 +193,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     }
     if (NT_SUCCESS(st)) {
         c->state = CHAN_OPENED;
+        c->stalled = false;
         c->ring_gpadl = r->gpadl;
         if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
             why = "the device refused the open";

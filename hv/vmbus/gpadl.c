@@ -182,7 +182,7 @@ uint16_t gpadl_teardown(uint32_t relid, uint32_t handle)
 }
 
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
-                          const char **why)
+                          const uint64_t **pfns, uint32_t *pages, const char **why)
 {
     const struct vmbus_gpadl *g = find(handle);
     if (!g || !g->complete || g->relid != relid) {
@@ -199,6 +199,8 @@ NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_p
         *why = "rings do not fit the GPADL at that downstream offset";
         return STATUS_INVALID_PARAMETER;
     }
+    *pfns = &g->words[1]; /* after the one range descriptor */
+    *pages = g->pages;
     return STATUS_SUCCESS;
 }
 

@@ -102,13 +102,27 @@ NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL Channel,
     return STATUS_SUCCESS;
 }
 
-NTSTATUS VmbChannelInitSetSignalCallback(VMBCHANNEL Channel, PFN_VMB_CHANNEL_SIGNALLED Callback)
+NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL Channel,
+                                                PFN_VMB_CHANNEL_PROCESS_PACKET Callback)
 {
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
-    c->signalled = Callback;
+    c->process = Callback;
     return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
+                              UINT64 TransactionId)
+{
+    struct vmbus_channel *c = lookup(Channel);
+    if (!c || c->state != CHAN_OPENED)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Buffer && Length)
+        return STATUS_INVALID_PARAMETER_2;
+    if (Length > VMBUS_MAX_PACKET_SIZE - sizeof(struct vmbus_packet_desc))
+        return STATUS_INVALID_PARAMETER_3;
+    return chan_send(c, Buffer, Length, TransactionId);
 }
 
 NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, const GUID *InterfaceType,

@@ -75,10 +75,17 @@ typedef struct _VMB_CHANNEL_STATE_CHANGE_CALLBACKS {
     PFN_VMB_CHANNEL_CLOSED EvtChannelClosed;
 } VMB_CHANNEL_STATE_CHANGE_CALLBACKS;
 
-/* vmbhv extension: the guest signalled the open channel (HvSignalEvent on its
- * connection id). Until ring buffers exist this is the whole data path. */
-typedef VOID FN_VMB_CHANNEL_SIGNALLED(VMBCHANNEL Channel);
-typedef FN_VMB_CHANNEL_SIGNALLED *PFN_VMB_CHANNEL_SIGNALLED;
+/* The channel's processing callback (KMCL's EvtChannelProcessPacket, in a
+ * simpler shape): one packet the guest sent, its payload after the packet
+ * descriptor (Buffer, BufferLength), its VMBus packet type and transaction id.
+ * Called when the guest signals the open channel, once per packet, in order;
+ * the buffer is only valid during the call. */
+typedef VOID FN_VMB_CHANNEL_PROCESS_PACKET(VMBCHANNEL Channel, const VOID *Buffer,
+                                           UINT32 BufferLength, UINT16 Type, UINT64 TransactionId);
+typedef FN_VMB_CHANNEL_PROCESS_PACKET *PFN_VMB_CHANNEL_PROCESS_PACKET;
+
+/* The largest packet a device sends or receives: Linux's 4 KiB packet buffer. */
+#define VMBUS_MAX_PACKET_SIZE 4096u
 
 /* vmbhv extension: called by VmbChannelEnable after the MMIO window is
  * reserved and before the channel joins the offer set, with the offer's
@@ -117,9 +124,10 @@ typedef NTSTATUS FN_VMB_CHANNEL_INIT_SET_FRIENDLY_NAME(VMBCHANNEL Channel, const
 typedef NTSTATUS
 FN_VMB_CHANNEL_INIT_SET_STATE_CHANGE_CALLBACKS(VMBCHANNEL Channel,
                                                const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *Callbacks);
-/* vmbhv extension, see FN_VMB_CHANNEL_SIGNALLED; NULL removes it. */
-typedef NTSTATUS FN_VMB_CHANNEL_INIT_SET_SIGNAL_CALLBACK(VMBCHANNEL Channel,
-                                                         PFN_VMB_CHANNEL_SIGNALLED Callback);
+/* Sets the processing callback, see FN_VMB_CHANNEL_PROCESS_PACKET; NULL removes it. */
+typedef NTSTATUS
+FN_VMB_CHANNEL_INIT_SET_PROCESS_PACKET_CALLBACK(VMBCHANNEL Channel,
+                                                PFN_VMB_CHANNEL_PROCESS_PACKET Callback);
 /* Class and instance GUIDs of the offer; _2 / _3 for a NULL or all-zero GUID. */
 typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_TARGET_INTERFACE_ID(VMBCHANNEL Channel,
                                                                     const GUID *InterfaceType,
@@ -143,6 +151,15 @@ typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_PREPARE_OFFER_CALLBACK(
  * prepare-offer callback until disable): guest-physical base and size in
  * bytes (required + granted optional). 0 and 0 otherwise, or for a bad handle
  * (logged). Either pointer may be NULL. */
+/* vmbhv extension: an in-band packet (type 6) to the guest on an open channel,
+ * signalling it as Linux expects. STATUS_INVALID_PARAMETER_1 for a bad handle
+ * or a channel that is not open, _2 for NULL Buffer with a length, _3 for a
+ * packet above VMBUS_MAX_PACKET_SIZE; STATUS_INSUFFICIENT_RESOURCES when the
+ * guest's ring is full (try again after its next signal); STATUS_INVALID_DEVICE_STATE
+ * when the channel's rings are corrupt (stalled). */
+typedef NTSTATUS FN_VMB_CHANNEL_SEND_PACKET(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
+                                            UINT64 TransactionId);
+
 typedef VOID FN_VMB_CHANNEL_GET_MMIO_SPACE(VMBCHANNEL Channel, UINT64 *MmioAddress,
                                            UINT64 *MmioSize);
 /* The ParentDeviceObject given to VmbChannelAllocate; NULL for a bad handle. */
@@ -154,7 +171,8 @@ FN_VMB_CHANNEL_DISABLE VmbChannelDisable;
 FN_VMB_CHANNEL_CLEANUP VmbChannelCleanup;
 FN_VMB_CHANNEL_INIT_SET_FRIENDLY_NAME VmbChannelInitSetFriendlyName;
 FN_VMB_CHANNEL_INIT_SET_STATE_CHANGE_CALLBACKS VmbChannelInitSetStateChangeCallbacks;
-FN_VMB_CHANNEL_INIT_SET_SIGNAL_CALLBACK VmbChannelInitSetSignalCallback;
+FN_VMB_CHANNEL_INIT_SET_PROCESS_PACKET_CALLBACK VmbChannelInitSetProcessPacketCallback;
+FN_VMB_CHANNEL_SEND_PACKET VmbChannelSendPacket;
 FN_VMB_SERVER_CHANNEL_INIT_SET_TARGET_INTERFACE_ID VmbServerChannelInitSetTargetInterfaceId;
 FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_MEGABYTES VmbServerChannelInitSetMmioMegabytes;
 FN_VMB_SERVER_CHANNEL_INIT_SET_USER_DEFINED_DATA VmbServerChannelInitSetUserDefinedData;

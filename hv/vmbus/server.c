@@ -57,11 +57,12 @@ size_t vmbus_summary(char *buf, size_t cap)
     int len = fmt_snprintf(buf, cap,
                            " vmbus_version=%u.%u vmbus_msgs=%llu vmbus_rejected=%llu"
                            " vmbus_refused=%llu vmbus_busy=%llu vmbus_sent=%llu vmbus_offers=%llu"
-                           " vmbus_opens=%llu vmbus_signals=%llu",
+                           " vmbus_opens=%llu vmbus_signals=%llu vmbus_packets=%llu",
                            VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version),
                            (unsigned long long)n->messages, (unsigned long long)n->rejected,
                            (unsigned long long)n->refused, (unsigned long long)n->busy,
                            (unsigned long long)n->sent, (unsigned long long)n->offers,
-                           (unsigned long long)n->opens, (unsigned long long)n->signals);
+                           (unsigned long long)n->opens, (unsigned long long)n->signals,
+                           (unsigned long long)n->packets);
     return len < 0 ? 0 : (size_t)len;
 }

@@ -11,6 +11,7 @@
 #include "hyperv/hv_wire.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/mmio.h"
+#include "vmbus/ring.h"
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
@@ -57,11 +58,13 @@ struct vmbus_channel {
     UINT16 mmio_mb, mmio_optional_mb;
     UINT8 user[VMBUS_USER_DEFINED_SIZE];
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
-    PFN_VMB_CHANNEL_SIGNALLED signalled;
+    PFN_VMB_CHANNEL_PROCESS_PACKET process;
     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER prepare_offer;
     bool has_mmio;
     struct mmio_window mmio;
-    uint32_t ring_gpadl; /* while OPENED */
+    uint32_t ring_gpadl;       /* while OPENED */
+    struct vmbus_ring in, out; /* guest-to-host and host-to-guest, while OPENED */
+    bool stalled;              /* a ring was found corrupt: no more traffic */
     uint64_t signals;
 };
 
@@ -88,6 +91,7 @@ struct vmbus_counters {
     uint64_t sent;     /* handed to the SynIC */
     uint64_t pushback; /* the SynIC's queue was full: retried later */
     uint64_t offers, opens, signals;
+    uint64_t packets; /* read from guest-to-host rings */
 };
 
 struct vmbus_server {
@@ -173,6 +177,8 @@ void chan_offer(struct vmbus_channel *c);
  * sent offer rescinded (closing the channel first if open). */
 void chan_withdraw(struct vmbus_channel *c);
 /* Host side of a close: no more signals, the device's EvtChannelClosed. */
+/* An open channel's in-band send (kmcl.c's VmbChannelSendPacket). */
+NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id);
 void chan_close_host(struct vmbus_channel *c);
 /* The guest forgot c's relid (RELID_RELEASED or a reset): offer state back to
  * none, a cleaned-up channel freed. */
@@ -187,9 +193,11 @@ uint16_t gpadl_header(const struct vmbus_gpadl_req *r);
 uint16_t gpadl_body(const struct vmbus_gpadl_req *r);
 uint16_t gpadl_teardown(uint32_t relid, uint32_t handle);
 /* A created GPADL of relid that can hold both rings with the host->guest one
- * downstream_pages in: STATUS_SUCCESS or the failure status, with *why. */
+ * downstream_pages in: STATUS_SUCCESS or the failure status, with *why. On
+ * success pfns and pages hold the GPADL's page list, valid while it exists (it
+ * cannot be torn down while the channel is open). */
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
-                          const char **why);
+                          const uint64_t **pfns, uint32_t *pages, const char **why);
 /* Frees every GPADL of relid (0: all of them). */
 void gpadl_free_relid(uint32_t relid);
 

@@ -181,9 +181,9 @@ static void closed_cb(VMBCHANNEL ch)
     (void)ch;
 }
 
-static void signalled_cb(VMBCHANNEL ch)
+static void packet_cb(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UINT64 id)
 {
-    (void)ch;
+    (void)ch, (void)buf, (void)len, (void)type, (void)id;
 }
 
 static void prepare_cb(VMBCHANNEL ch, UINT8 *user)
@@ -200,7 +200,7 @@ static void all_init_calls(VMBCHANNEL ch, NTSTATUS want)
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {opened_ok, closed_cb};
     assert_int_equal(VmbChannelInitSetFriendlyName(ch, "x"), want);
     assert_int_equal(VmbChannelInitSetStateChangeCallbacks(ch, &cb), want);
-    assert_int_equal(VmbChannelInitSetSignalCallback(ch, signalled_cb), want);
+    assert_int_equal(VmbChannelInitSetProcessPacketCallback(ch, packet_cb), want);
     assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(ch, &type_a, &inst_b), want);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(ch, 1, 1), want);
     assert_int_equal(VmbServerChannelInitSetUserDefinedData(ch, "u", 1), want);
@@ -245,7 +245,7 @@ static void init_parameter_checks(void **state)
                      STATUS_SUCCESS);
     assert_int_equal(VmbChannelInitSetFriendlyName(ch, "test-0.a_b"), STATUS_SUCCESS);
     assert_int_equal(VmbChannelInitSetStateChangeCallbacks(ch, NULL), STATUS_INVALID_PARAMETER_2);
-    assert_int_equal(VmbChannelInitSetSignalCallback(ch, NULL), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelInitSetProcessPacketCallback(ch, NULL), STATUS_SUCCESS);
     assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(ch, NULL, &inst_a),
                      STATUS_INVALID_PARAMETER_2);
     assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(ch, &nil, &inst_a),

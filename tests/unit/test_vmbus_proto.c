@@ -16,6 +16,7 @@
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
 #include "vmbus/kmcl.h"
+#include "vmbus/ring.h"
 #include "vmbus/server.h"
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
@@ -35,7 +36,9 @@
 #define V(maj, min) VMBUS_VERSION(maj, min)
 
 /* what the devices saw */
-static unsigned n_opened, n_closed, n_signalled;
+static unsigned n_opened, n_closed, n_packets;
+static uint32_t last_len;
+static uint64_t last_id;
 static NTSTATUS open_answer;
 static VMBCHANNEL last_cb;
 
@@ -52,10 +55,31 @@ static void dev_closed(VMBCHANNEL ch)
     last_cb = ch;
 }
 
-static void dev_signalled(VMBCHANNEL ch)
+static void dev_packet(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UINT64 id)
 {
-    n_signalled++;
+    (void)buf;
+    assert_int_equal(type, VMBUS_PKT_DATA_INBAND);
+    n_packets++;
+    last_len = len;
+    last_id = id;
     last_cb = ch;
+}
+
+/* What Linux's ring writer does for an 8-byte in-band packet: descriptor,
+ * payload, trailer, then the new write index (ring header at pfn, data after). */
+static void guest_put_packet(struct fake *f, uint64_t pfn, uint64_t id)
+{
+    uint8_t *hdr = f->gm.host + pfn * 4096, *data = hdr + 4096;
+    uint32_t w;
+    memcpy(&w, hdr, 4);
+    const uint16_t desc[4] = {VMBUS_PKT_DATA_INBAND, 2, 3, 0};
+    uint64_t trailer = (uint64_t)w << 32;
+    memcpy(data + w, desc, 8);
+    memcpy(data + w + 8, &id, 8);
+    memcpy(data + w + 16, "echo-me!", 8);
+    memcpy(data + w + 24, &trailer, 8);
+    w += 32;
+    memcpy(hdr, &w, 4);
 }
 
 /* Every interrupt is on the vector Linux programs into SINT2. */
@@ -84,7 +108,7 @@ static int setup(void **state)
     wr(f, HV_MSR_SIEFP, SIEFP_GPA | 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     wr(f, HV_MSR_SCONTROL, 1);
-    n_opened = n_closed = n_signalled = 0;
+    n_opened = n_closed = n_packets = 0;
     open_answer = STATUS_SUCCESS;
     last_cb = NULL;
     log_reset();
@@ -211,7 +235,7 @@ static VMBCHANNEL channel(const char *name, unsigned inst, uint16_t mmio, uint16
         assert_int_equal(VmbServerChannelInitSetMmioMegabytes(ch, mmio, opt), STATUS_SUCCESS);
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {dev_opened, dev_closed};
     assert_int_equal(VmbChannelInitSetStateChangeCallbacks(ch, &cb), STATUS_SUCCESS);
-    assert_int_equal(VmbChannelInitSetSignalCallback(ch, dev_signalled), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelInitSetProcessPacketCallback(ch, dev_packet), STATUS_SUCCESS);
     return ch;
 }
 
@@ -874,12 +898,32 @@ static void open_close_and_signals(void **state)
     assert_int_equal(n_opened, 2);
     assert_ptr_equal(last_cb, chan_handle(&vmbus.chan[0]));
     assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), (uint32_t)STATUS_INVALID_DEVICE_STATE);
-    /* signals reach the device through the channel's connection id */
-    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    /* signals drain the guest-to-host ring into the device, packet by packet */
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0); /* empty ring */
+    assert_int_equal(n_packets, 0);
+    guest_put_packet(f, RING_PFN, 0x1234);
+    guest_put_packet(f, RING_PFN, 0x5678);
     assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
     assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 2), HV_STATUS_INVALID_CONNECTION_ID);
-    assert_int_equal(n_signalled, 2);
+    assert_int_equal(n_packets, 2);
+    assert_int_equal(last_len, 8);
+    assert_int_equal(last_id, 0x5678);
     assert_int_equal(vmbus.chan[0].signals, 2);
+    /* and the device's packets land in the host-to-guest ring at page 4 */
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_SUCCESS);
+    uint32_t out_write;
+    memcpy(&out_write, f->gm.host + (RING_PFN + 4) * 4096, 4);
+    assert_int_equal(out_write, 32);
+    assert_int_equal(VmbChannelSendPacket(last_cb, NULL, 8, 9), STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VmbChannelSendPacket(last_cb, "x", 5000, 9), STATUS_INVALID_PARAMETER_3);
+    /* a corrupt guest ring stalls the channel, with a log line, and nothing else */
+    uint32_t bogus = 3; /* unaligned write index */
+    memcpy(f->gm.host + RING_PFN * 4096, &bogus, 4);
+    log_reset();
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_non_null(strstr(logbuf, "guest-to-host ring corrupt"));
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_INVALID_DEVICE_STATE);
+    assert_int_equal(n_packets, 2);
     /* the rings' GPADL cannot go while open; unknown relids are rejected */
     assert_int_equal(teardown_post(f, 1, 0xE1E10), HV_STATUS_INVALID_PARAMETER);
     assert_int_equal(open_post(f, 3, 0xE1E10, 4, 0), HV_STATUS_INVALID_PARAMETER);
@@ -1081,8 +1125,10 @@ static void linux_like_session(void **state)
     assert_int_equal(open_status(f, 1, 0xE1E10, 15, 0), 0);
     assert_ptr_equal(last_cb, hb);
     /* the guest writes a packet and signals */
+    guest_put_packet(f, RING_PFN, 7);
     assert_int_equal(signal(f, conn), 0);
-    assert_int_equal(n_signalled, 1);
+    assert_int_equal(n_packets, 1);
+    assert_int_equal(last_id, 7);
     /* driver unload: CLOSECHANNEL, GPADL_TEARDOWN -> GPADL_TORNDOWN */
     assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
     assert_int_equal(teardown_post(f, 1, 0xE1E10), 0);
@@ -1106,7 +1152,7 @@ static void linux_like_session(void **state)
     vmbus_summary(line, sizeof(line));
     assert_string_equal(line, " vmbus_version=5.3 vmbus_msgs=10 vmbus_rejected=0 vmbus_refused=0 "
                               "vmbus_busy=0 vmbus_sent=12 vmbus_offers=4 vmbus_opens=1 "
-                              "vmbus_signals=1");
+                              "vmbus_signals=1 vmbus_packets=1");
 }
 
 int main(void)

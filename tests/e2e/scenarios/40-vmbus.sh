@@ -48,13 +48,15 @@ for name in small big noio; do
     fi
 done
 # The probe opened each channel (GPADL + OPENCHANNEL against the real guest
-# driver) and closed them again at rmmod (CLOSECHANNEL + GPADL teardown).
+# driver), pushed packets through the test device's echo (every byte checked)
+# and closed them again at rmmod (CLOSECHANNEL + GPADL teardown).
 for relid in 1 2 3; do
     expect "^hv: vmbus: GPADL 0x[0-9a-f]+ of relid $relid created: [0-9]+ pages in 1 range" "relid $relid GPADL"
     expect "^hv: vmbus: relid $relid [a-z0-9]+ opened: GPADL 0x[0-9a-f]+, host-to-guest ring at page [0-9]+" "relid $relid open"
     expect "^GUEST-CHECK vmbhv-probe-open-$relid PASS"
+    expect "vmbhv-probe: echo ok relid=$relid sizes=8,256,2048\$" "relid $relid data both ways through the rings"
     expect "^hv: vmbus: relid $relid [a-z0-9]+ closed\$" "relid $relid close"
 done
 expect '^GUEST-CHECK vmbhv-probe-close PASS closed=3$'
 expect_order '^hv: vmbus: relid 1 [a-z0-9]+ closed$' '^hv: vmbus: GPADL 0x[0-9a-f]+ of relid 1 torn down$'
-expect '^hv: summary .* vmbus_version=5\.3 .* vmbus_offers=3 vmbus_opens=3 '
+expect '^hv: summary .* vmbus_version=5\.3 .* vmbus_offers=3 vmbus_opens=3 vmbus_signals=[0-9]+ vmbus_packets=9 '
