@@ -25,9 +25,8 @@
 #include <linux/xarray.h>
 
 /* Class GUID of vmbhv's "test" device kind: eec1e1e7-2dea-409d-97ec-019117e67f6f */
-#define VMBHV_TEST_GUID                                                        \
-	GUID_INIT(0xeec1e1e7, 0x2dea, 0x409d, 0x97, 0xec, 0x01, 0x91, 0x17,    \
-		  0xe6, 0x7f, 0x6f)
+#define VMBHV_TEST_GUID                                                                            \
+	GUID_INIT(0xeec1e1e7, 0x2dea, 0x409d, 0x97, 0xec, 0x01, 0x91, 0x17, 0xe6, 0x7f, 0x6f)
 
 /*
  * Start of the test device's user-defined bytes (offer.u.std.user_def, 120
@@ -40,14 +39,14 @@ struct vmbhv_test_window {
 	__le64 size;	 /* bytes: the required mmio_megabytes << 20 */
 	__le64 optional; /* optional bytes granted, right after the window */
 } __packed;
-#define VMBHV_TEST_MAGIC 0x48424d56 /* "VMBH" read as a little-endian u32 */
+#define VMBHV_TEST_MAGIC   0x48424d56 /* "VMBH" read as a little-endian u32 */
 #define VMBHV_TEST_VERSION 1
-#define VMBHV_RING_SIZE (4 * PAGE_SIZE) /* per direction, header page included */
-#define VMBHV_ECHO_MAX 2048		  /* largest echo packet, a multiple of 8 */
+#define VMBHV_RING_SIZE	   (4 * PAGE_SIZE) /* per direction, header page included */
+#define VMBHV_ECHO_MAX	   2048		   /* largest echo packet, a multiple of 8 */
 static_assert(sizeof(struct vmbhv_test_window) <= MAX_USER_DEFINED_BYTES);
 
-static struct bus_type *vmbus;	/* hv_vmbus's bus, known once we registered */
-static DEFINE_XARRAY(printed);	/* relids whose channel line was printed */
+static struct bus_type *vmbus; /* hv_vmbus's bus, known once we registered */
+static DEFINE_XARRAY(printed); /* relids whose channel line was printed */
 
 /* The u16 after sub_channel_index: Linux 6.1 calls it reserved3; the host puts
  * its MmioMegabytesOptional there. */
@@ -64,8 +63,8 @@ static void print_channel(struct hv_device *hdev)
 	if (xa_insert(&printed, m->child_relid, xa_mk_value(1), GFP_KERNEL) == -EBUSY)
 		return;
 	pr_info("channel relid=%u class=%pUl instance=%pUl mmio_mb=%u mmio_optional_mb=%u\n",
-		m->child_relid, &m->offer.if_type, &m->offer.if_instance,
-		m->offer.mmio_megabytes, mmio_optional_mb(&m->offer));
+		m->child_relid, &m->offer.if_type, &m->offer.if_instance, m->offer.mmio_megabytes,
+		mmio_optional_mb(&m->offer));
 }
 
 static int walk_one(struct device *dev, void *count)
@@ -83,8 +82,8 @@ static int bus_event(struct notifier_block *nb, unsigned long action, void *data
 	if (action == BUS_NOTIFY_ADD_DEVICE)
 		print_channel(hdev);
 	else if (action == BUS_NOTIFY_DEL_DEVICE && xa_erase(&printed, m->child_relid))
-		pr_info("channel relid=%u class=%pUl instance=%pUl removed\n",
-			m->child_relid, &m->offer.if_type, &m->offer.if_instance);
+		pr_info("channel relid=%u class=%pUl instance=%pUl removed\n", m->child_relid,
+			&m->offer.if_type, &m->offer.if_instance);
 	return NOTIFY_DONE;
 }
 
@@ -97,8 +96,8 @@ static struct notifier_block bus_nb = { .notifier_call = bus_event };
  * iomem_resource, where vmbus_allocate_mmio() skips slots it cannot claim, and
  * ask again. The fence is released right away.
  */
-static int alloc_fenced(struct hv_device *hdev, struct resource **res,
-			u64 base, u64 size, u64 align, u32 relid)
+static int alloc_fenced(struct hv_device *hdev, struct resource **res, u64 base, u64 size,
+			u64 align, u32 relid)
 {
 	u64 below = (*res)->start;
 	struct resource *fence;
@@ -106,7 +105,8 @@ static int alloc_fenced(struct hv_device *hdev, struct resource **res,
 
 	vmbus_free_mmio(below, size);
 	fence = request_mem_region(below, base - below, "vmbhv-probe fence");
-	pr_info("vmbus_allocate_mmio first fit 0x%llx is below the window; %s 0x%llx-0x%llx and retrying relid=%u\n",
+	pr_info("vmbus_allocate_mmio first fit 0x%llx is below the window; %s 0x%llx-0x%llx and "
+		"retrying relid=%u\n",
 		below, fence ? "fenced off" : "could not fence off", below, base - 1, relid);
 	err = vmbus_allocate_mmio(res, hdev, base, base + size - 1, size, align, false);
 	if (fence)
@@ -130,34 +130,34 @@ static struct resource *check_window(struct hv_device *hdev)
 	memcpy(&w, o->u.std.user_def, sizeof(w));
 	if (le32_to_cpu(w.magic) != VMBHV_TEST_MAGIC ||
 	    le32_to_cpu(w.version) != VMBHV_TEST_VERSION) {
-		pr_info("FAIL relid=%u user-defined bytes: magic=0x%08x version=%u, want magic=0x%08x version=%u\n",
-			relid, le32_to_cpu(w.magic), le32_to_cpu(w.version),
-			VMBHV_TEST_MAGIC, VMBHV_TEST_VERSION);
+		pr_info("FAIL relid=%u user-defined bytes: magic=0x%08x version=%u, want "
+			"magic=0x%08x version=%u\n",
+			relid, le32_to_cpu(w.magic), le32_to_cpu(w.version), VMBHV_TEST_MAGIC,
+			VMBHV_TEST_VERSION);
 		return NULL;
 	}
 	base = le64_to_cpu(w.base);
 	size = le64_to_cpu(w.size);
 	opt = le64_to_cpu(w.optional);
-	pr_info("test window base=0x%llx size=0x%llx optional=0x%llx relid=%u\n",
-		base, size, opt, relid);
+	pr_info("test window base=0x%llx size=0x%llx optional=0x%llx relid=%u\n", base, size, opt,
+		relid);
 
 	/* A channel that asked for no MMIO gets no window: nothing to allocate. */
 	if (!o->mmio_megabytes && !mmio_optional_mb(o) && !base && !size && !opt) {
 		pr_info("vmbus_allocate_mmio none requested relid=%u\n", relid);
 		return NULL;
 	}
-	if (!base || !size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
-	    !PAGE_ALIGNED(opt) || base + size - 1 < base ||
-	    base + size + opt - 1 < base + size - 1) {
+	if (!base || !size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(opt) ||
+	    base + size - 1 < base || base + size + opt - 1 < base + size - 1) {
 		pr_info("FAIL relid=%u window is empty, unaligned or wraps\n", relid);
 		return NULL;
 	}
 	if (size != (u64)o->mmio_megabytes << 20)
-		pr_info("FAIL relid=%u window size 0x%llx != mmio_mb %u\n",
-			relid, size, o->mmio_megabytes);
+		pr_info("FAIL relid=%u window size 0x%llx != mmio_mb %u\n", relid, size,
+			o->mmio_megabytes);
 	if (opt > (u64)mmio_optional_mb(o) << 20)
-		pr_info("FAIL relid=%u optional 0x%llx > mmio_optional_mb %u\n",
-			relid, opt, mmio_optional_mb(o));
+		pr_info("FAIL relid=%u optional 0x%llx > mmio_optional_mb %u\n", relid, opt,
+			mmio_optional_mb(o));
 
 	/* Largest power of two <= size that keeps base an aligned candidate. */
 	align = min_t(u64, rounddown_pow_of_two(size), base & -base);
@@ -168,11 +168,12 @@ static struct resource *check_window(struct hv_device *hdev)
 		pr_info("vmbus_allocate_mmio failed err=%d relid=%u\n", err, relid);
 		return NULL;
 	}
-	pr_info("vmbus_allocate_mmio ok start=0x%llx size=0x%llx relid=%u\n",
-		(u64)res->start, (u64)resource_size(res), relid);
+	pr_info("vmbus_allocate_mmio ok start=0x%llx size=0x%llx relid=%u\n", (u64)res->start,
+		(u64)resource_size(res), relid);
 	if (res->start < base || res->end > base + size - 1)
-		pr_info("FAIL relid=%u allocation 0x%llx-0x%llx is outside the window 0x%llx-0x%llx\n",
-			relid, (u64)res->start, (u64)res->end, base, base + size - 1);
+		pr_info(
+		    "FAIL relid=%u allocation 0x%llx-0x%llx is outside the window 0x%llx-0x%llx\n",
+		    relid, (u64)res->start, (u64)res->end, base, base + size - 1);
 	return res;
 }
 
@@ -218,8 +219,8 @@ static void echo_check(struct hv_device *hdev, u32 relid)
 		for (j = 0; j < sizes[i]; j++)
 			out[j] = (u8)(j * 7 + sizes[i] + relid);
 		reinit_completion(&echo.done);
-		err = vmbus_sendpacket(hdev->channel, out, sizes[i], 0x7600 + i,
-				       VM_PKT_DATA_INBAND, 0);
+		err = vmbus_sendpacket(hdev->channel, out, sizes[i], 0x7600 + i, VM_PKT_DATA_INBAND,
+				       0);
 		if (err || !wait_for_completion_timeout(&echo.done, 2 * HZ)) {
 			pr_info("FAIL relid=%u echo of %u bytes: %s err=%d\n", relid, sizes[i],
 				err ? "send failed" : "no answer", err);
@@ -248,8 +249,8 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	st->res = check_window(hdev);
 	/* Opening runs the host's GPADL and OPENCHANNEL paths against the real
 	 * guest driver; remove closes it again (CLOSECHANNEL, GPADL teardown). */
-	err = vmbus_open(hdev->channel, VMBHV_RING_SIZE, VMBHV_RING_SIZE, NULL, 0,
-			 test_channel_cb, hdev);
+	err = vmbus_open(hdev->channel, VMBHV_RING_SIZE, VMBHV_RING_SIZE, NULL, 0, test_channel_cb,
+			 hdev);
 	st->open = !err;
 	if (err) {
 		pr_info("vmbus_open failed err=%d relid=%u\n", err, relid);
@@ -275,8 +276,8 @@ static int test_remove(struct hv_device *hdev)
 		start = res->start;
 		size = resource_size(res);
 		vmbus_free_mmio(start, size);
-		pr_info("vmbus_free_mmio start=0x%llx size=0x%llx relid=%u\n",
-			start, size, hdev->channel->offermsg.child_relid);
+		pr_info("vmbus_free_mmio start=0x%llx size=0x%llx relid=%u\n", start, size,
+			hdev->channel->offermsg.child_relid);
 	}
 	kfree(st);
 	return 0;
@@ -306,7 +307,7 @@ static int __init vmbhv_probe_init(void)
 		return err;
 	}
 	vmbus = test_driver.driver.bus;
-	bus_register_notifier(vmbus, &bus_nb); /* devices offered from now on */
+	bus_register_notifier(vmbus, &bus_nb);	     /* devices offered from now on */
 	bus_for_each_dev(vmbus, NULL, &n, walk_one); /* devices there already */
 	pr_info("loaded devices=%d\n", n);
 	return 0;

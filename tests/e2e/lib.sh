@@ -3,6 +3,9 @@
 #   config <<EOF ... EOF      the scenario's hv.cfg (default: empty, no guest)
 #   with_guest                put the guest kernel and initramfs on the volume
 #                             (as hv/vmlinuz, hv/initrd) for the config to name
+#   with_guest_modules M...   the same with an initramfs of its own that loads
+#                             modules M (a path for out-of-tree ones; the
+#                             VMBus probe brings its check script)
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
@@ -22,6 +25,16 @@ esp_del() { ESP_DELETE+=("$1"); }
 with_guest() {
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add build/guest/initrd.cpio.gz hv/initrd
+}
+with_guest_modules() {
+    local checks=
+    if [[ " $* " == *vmbhv_probe.ko* ]]; then
+        guest/kmod/build.sh > /dev/null
+        checks=guest/kmod/check-probe.sh
+    fi
+    EXTRA_CHECKS=$checks guest/mkinitramfs.sh "$WORK/initrd" "$@" > /dev/null
+    esp_add build/guest/vmlinuz hv/vmlinuz
+    esp_add "$WORK/initrd" hv/initrd
 }
 
 boot() {

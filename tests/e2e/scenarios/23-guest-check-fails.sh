@@ -1,9 +1,7 @@
 # A guest whose own checks fail reboots instead of powering off: verdict 1.
 # (insmod of hv_vmbus with a malformed value for its max_version parameter,
 # passed on the command line, always fails.)
-guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null
-esp_add build/guest/vmlinuz hv/vmlinuz
-esp_add "$WORK/initrd" hv/initrd
+with_guest_modules hv_vmbus
 config << 'CFG'
 kernel = hv/vmlinuz
 initrd = hv/initrd

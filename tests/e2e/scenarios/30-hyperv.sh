@@ -1,9 +1,7 @@
 # The guest believes it runs on Hyper-V: detection with our features, the
 # hypercall page in use, the TSC-page clocksource, and hv_vmbus setting up its
 # SynIC and connecting through HvPostMessage and SynIC messages.
-guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null
-esp_add build/guest/vmlinuz hv/vmlinuz
-esp_add "$WORK/initrd" hv/initrd
+with_guest_modules hv_vmbus
 config << 'CFG'
 kernel = hv/vmlinuz
 initrd = hv/initrd

@@ -1,11 +1,7 @@
 # The guest's stock hv_vmbus connects, receives our offers and shows exactly
 # the configured devices; the probe module's view matches the allocator's
 # log field for field, and vmbus_allocate_mmio() inside each window succeeds.
-guest/kmod/build.sh > /dev/null
-EXTRA_CHECKS=guest/kmod/check-probe.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus \
-    build/guest/kmod/vmbhv_probe.ko > /dev/null
-esp_add build/guest/vmlinuz hv/vmlinuz
-esp_add "$WORK/initrd" hv/initrd
+with_guest_modules hv_vmbus build/guest/kmod/vmbhv_probe.ko
 config << 'CFG'
 kernel = hv/vmlinuz
 initrd = hv/initrd

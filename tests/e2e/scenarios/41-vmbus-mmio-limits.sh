@@ -2,11 +2,7 @@
 # megabytes are only partly granted, the next device's required megabytes do
 # not fit (its enable fails with STATUS_INSUFFICIENT_RESOURCES and it is not
 # offered), and a device without MMIO is offered as usual.
-guest/kmod/build.sh > /dev/null
-EXTRA_CHECKS=guest/kmod/check-probe.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus \
-    build/guest/kmod/vmbhv_probe.ko > /dev/null
-esp_add build/guest/vmlinuz hv/vmlinuz
-esp_add "$WORK/initrd" hv/initrd
+with_guest_modules hv_vmbus build/guest/kmod/vmbhv_probe.ko
 config << 'CFG'
 kernel = hv/vmlinuz
 initrd = hv/initrd
