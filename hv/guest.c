@@ -3,11 +3,13 @@
 #include "guest.h"
 
 #include "arch/x86/arch.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
+#include "lib/timer.h"
 #include "lib/ptable.h"
 #include "verdict.h"
 #include "vm/acpi.h"
@@ -40,20 +42,28 @@ static void platform_raise(void *ctx, uint8_t vector)
     lapic_self_ipi(vector);
 }
 
+/* Host work after every exit: VMBus replies the guest made room for, then
+ * whatever host deadlines are due (docs/design.md, "Host-initiated work"). */
+static void host_work(void)
+{
+    vmbus_poll();
+    host_timer_arm(timers_run(clock_ns()));
+}
+
 static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 {
     hv_log("guest", "cannot boot %s: %s", what, why);
     arch_stop(HV_VERDICT_HV_ERROR);
 }
 
-/* Guest RAM at 0, and the interrupt controllers and HPET passed through. */
+/* Guest RAM at 0 and the interrupt controllers passed through; not the HPET,
+ * which is the host's timer (hpet.c). */
 static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
 {
     const uint64_t rw = PT_W | PT_U;
     return ptable_init(&npt, heap) ||
            ptable_map(&npt, 0, bi->guest_ram.base, bi->guest_ram.size, rw) ||
            ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, rw) ||
-           ptable_map(&npt, LAYOUT_HPET, LAYOUT_HPET, PAGE_SIZE, rw) ||
            ptable_map(&npt, LAYOUT_LAPIC, LAYOUT_LAPIC, PAGE_SIZE, rw);
 }
 
@@ -68,6 +78,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
+    clock_init(tsc_read, tsc_hz, 0);
+    host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
     struct hv_platform plat = {
         .tsc = platform_tsc,
@@ -137,7 +149,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     }
     vcpu.tsc_hz = tsc_hz;
     vcpu.hv = &partition;
-    vcpu.after_exit = vmbus_poll;
+    vcpu.after_exit = host_work;
     vcpu.summary_more = vmbus_summary;
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);

@@ -56,6 +56,7 @@ cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
     "${serial[@]}"
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device virtio-blk-pci,drive=esp
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    -global hpet.msi=on
     "${extra[@]}")
 
 echo "qemu.sh: accel=$accel log=$log" >&2

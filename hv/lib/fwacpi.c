@@ -45,7 +45,11 @@ static const uint8_t *table(uint64_t pa, const char *sig, uint32_t *len)
     return t;
 }
 
-static const uint8_t *find_fadt(uint64_t rsdp_pa, const char **why)
+/* The first valid table with signature sig and at least min_len bytes that
+ * the XSDT (or RSDT) lists, else NULL; *why is set only if the root itself is
+ * missing or corrupt. */
+static const uint8_t *find_table(uint64_t rsdp_pa, const char *sig, uint32_t min_len,
+                                 const char **why)
 {
     const uint8_t *rsdp = ptr(rsdp_pa);
     if (!rsdp_pa || memcmp(rsdp, "RSD PTR ", 8) || !checksum_ok(rsdp, 20)) {
@@ -63,12 +67,11 @@ static const uint8_t *find_fadt(uint64_t rsdp_pa, const char **why)
     unsigned esz = x ? 8 : 4;
     for (uint32_t off = 36; off + esz <= len; off += esz) {
         uint64_t pa = x ? rd64(root + off) : rd32(root + off);
-        uint32_t flen;
-        const uint8_t *t = table(pa, "FACP", &flen);
-        if (t && flen >= 116)
+        uint32_t tlen;
+        const uint8_t *t = table(pa, sig, &tlen);
+        if (t && tlen >= min_len)
             return t;
     }
-    *why = "no valid FADT";
     return NULL;
 }
 
@@ -118,7 +121,8 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b)
 
 int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
 {
-    const uint8_t *fadt = find_fadt(rsdp, why);
+    *why = "no valid FADT";
+    const uint8_t *fadt = find_table(rsdp, "FACP", 116, why);
     if (!fadt)
         return -1;
     uint32_t flen = rd32(fadt + 4);
@@ -160,5 +164,9 @@ int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
         *why = "DSDT has no \\_S5 package";
         return -1;
     }
+    /* HPET: its event timer block address, a memory-space GAS at offset 40. */
+    const uint8_t *hpet = find_table(rsdp, "HPET", 56, why);
+    if (hpet && hpet[40] == ACPI_SPACE_MEMORY)
+        out->hpet = rd64(hpet + 44);
     return 0;
 }

@@ -1,7 +1,7 @@
 /* Reads from the firmware's ACPI tables what the hypervisor needs of the real
  * machine: the PM1 control blocks (or a hardware-reduced FADT's sleep control
  * register) and the \_S5 sleep type, to power off; the PM timer, to calibrate
- * the TSC; the PM1 event block and SCI, which the guest's FADT passes through. Physical addresses
+ * the TSC; the HPET, for the host's own timer; the PM1 event block and SCI, which the guest's FADT passes through. Physical addresses
  * are used as pointers: the hypervisor identity-maps all memory (tests pass host pointers). */
 #ifndef HV_LIB_FWACPI_H
 #define HV_LIB_FWACPI_H
@@ -26,6 +26,7 @@ struct fw_acpi {
     uint32_t pm_tmr;                    /* I/O port, 0 if none */
     bool pm_tmr_32bit;                  /* FADT flag TMR_VAL_EXT */
     uint16_t sci_int;
+    uint64_t hpet; /* the HPET's register block (ACPI HPET table), 0 if none */
 };
 
 /* 0 on success; else -1 and *why names what is missing or corrupt. */

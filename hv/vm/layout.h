@@ -39,7 +39,6 @@
 
 /* --- pass-through MMIO below 4 GiB (never RAM) --- */
 #define LAYOUT_IOAPIC 0xFEC00000ull
-#define LAYOUT_HPET   0xFED00000ull
 #define LAYOUT_LAPIC  0xFEE00000ull
 /* RAM is reported only below this and again from 4 GiB: guest RAM bytes at
  * [LAYOUT_MMIO32_BASE, 4 GiB) are shadowed by the MMIO above and never used. */

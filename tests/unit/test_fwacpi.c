@@ -12,11 +12,13 @@
 
 /* Below 4 GiB, so RSDT's 32-bit pointers can name it too. */
 static uint8_t *mem;
-#define MEM_SIZE 8192
-#define RSDP_OFF 0
-#define XSDT_OFF 64
-#define FADT_OFF 256
-#define DSDT_OFF 1024
+#define MEM_SIZE  8192
+#define RSDP_OFF  0
+#define XSDT_OFF  64
+#define FADT_OFF  256
+#define DSDT_OFF  1024
+#define HPET_OFF  2048
+#define HPET_BASE 0xfed00000ull
 
 static uint64_t pa(size_t off)
 {
@@ -57,10 +59,15 @@ static void build(int xsdt, int hw_reduced)
     mem[RSDP_OFF + 15] = xsdt ? 2 : 0;
     if (xsdt) {
         put64(RSDP_OFF + 24, pa(XSDT_OFF));
-        header(XSDT_OFF, "XSDT", 36 + 16);
+        header(XSDT_OFF, "XSDT", 36 + 24);
         put64(XSDT_OFF + 36, pa(DSDT_OFF)); /* not a FADT: must be skipped */
         put64(XSDT_OFF + 44, pa(FADT_OFF));
-        fix_checksum(XSDT_OFF, 52, 9);
+        put64(XSDT_OFF + 52, pa(HPET_OFF));
+        fix_checksum(XSDT_OFF, 60, 9);
+        header(HPET_OFF, "HPET", 56);
+        mem[HPET_OFF + 40] = 0; /* system memory */
+        put64(HPET_OFF + 44, HPET_BASE);
+        fix_checksum(HPET_OFF, 56, 9);
     } else {
         put32(RSDP_OFF + 16, (uint32_t)pa(XSDT_OFF));
         header(XSDT_OFF, "RSDT", 36 + 4);
@@ -107,6 +114,24 @@ static void classic_fadt_via_xsdt(void **state)
     assert_int_equal(s5.pm_tmr, 0x608);
     assert_true(s5.pm_tmr_32bit);
     assert_int_equal(s5.sci_int, 9);
+    assert_int_equal(s5.hpet, HPET_BASE);
+}
+
+/* A corrupt or I/O-space HPET table is no HPET: the host runs without its timer. */
+static void hpet_table_checked(void **state)
+{
+    (void)state;
+    struct fw_acpi fw;
+    const char *why = NULL;
+    build(1, 0);
+    mem[HPET_OFF + 20]++;
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    assert_int_equal(fw.hpet, 0);
+    build(1, 0);
+    mem[HPET_OFF + 40] = 1;
+    fix_checksum(HPET_OFF, 56, 9);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    assert_int_equal(fw.hpet, 0);
 }
 
 static void rsdt_and_hw_reduced(void **state)
@@ -120,6 +145,7 @@ static void rsdt_and_hw_reduced(void **state)
     assert_int_equal(s5.sleep_ctl.addr, 0x510);
     assert_int_equal(s5.sleep_ctl.space, ACPI_SPACE_IO);
     assert_int_equal(s5.pm_tmr, 0);
+    assert_int_equal(s5.hpet, 0); /* this RSDT lists none */
 }
 
 static void expect_fail(const char *needle)
@@ -173,6 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classic_fadt_via_xsdt),
         cmocka_unit_test(rsdt_and_hw_reduced),
+        cmocka_unit_test(hpet_table_checked),
         cmocka_unit_test(broken_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,11 @@ void arch_stop(int verdict) __attribute__((noreturn));
 
 /* Raises vector on this CPU's (passed-through) local APIC, xAPIC or x2APIC. */
 void lapic_self_ipi(uint8_t vector);
+void lapic_eoi(void);
+/* True once after a self-IPI if that vector is still pending and above the
+ * processor priority: the LAPIC would deliver it (or something above it) now. */
+bool lapic_raised_deliverable(void);
+uint32_t lapic_id(void);
 
 /* Executes ud2: proves the exception report works (config: selftest = exception). */
 void arch_selftest_exception(void);

@@ -4,6 +4,7 @@
  * next RIP in EXITINFO2. */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/vcpu.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
@@ -21,9 +22,20 @@
 #define NPF_WRITE    (1ull << 1)
 #define REPORT_LIMIT 16
 
-enum reason { R_CPUID, R_MSR, R_IOIO, R_NPF, R_VMMCALL, R_SVM_INSN, R_SHUTDOWN, R_OTHER, R_COUNT };
+enum reason {
+    R_CPUID,
+    R_MSR,
+    R_IOIO,
+    R_NPF,
+    R_VMMCALL,
+    R_INTR,
+    R_SVM_INSN,
+    R_SHUTDOWN,
+    R_OTHER,
+    R_COUNT
+};
 static const char *const reason_names[R_COUNT] = {
-    "cpuid", "msr", "ioio", "npf", "vmmcall", "svm_insn", "shutdown", "other",
+    "cpuid", "msr", "ioio", "npf", "vmmcall", "intr", "svm_insn", "shutdown", "other",
 };
 _Static_assert(R_COUNT <= sizeof(((struct vcpu *)0)->count) / sizeof(uint64_t), "counters");
 
@@ -87,8 +99,9 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     if (n < sizeof(line) && v->summary_more)
         n += v->summary_more(line + n, sizeof(line) - n);
     if (n < sizeof(line))
-        n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " guest_ms=%llu verdict=%d\n",
-                                  (unsigned long long)ms, verdict);
+        n += (size_t)fmt_snprintf(
+            line + n, sizeof(line) - n, " host_timer=%llu guest_ms=%llu verdict=%d\n",
+            (unsigned long long)irq_host_timer_count(), (unsigned long long)ms, verdict);
     console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
     arch_stop(verdict);
 }
@@ -264,6 +277,18 @@ static void handle_vmmcall(struct vcpu *v)
     advance(v, 3);
 }
 
+/* A physical interrupt arrived while the guest could take it (V_INTR_MASKING
+ * is 0: the guest's RFLAGS.IF gates it). The host takes it; a guest vector
+ * goes back in by EVENTINJ, which is valid right now for the same reason. */
+static void handle_intr(struct vcpu *v)
+{
+    if (v->vmcb->eventinj & EVENT_VALID)
+        return; /* an event this exit cut short goes first; the interrupt stays pending */
+    int vector = irq_take();
+    if (vector != IRQ_NONE)
+        v->vmcb->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+}
+
 static void handle_svm_insn(struct vcpu *v)
 {
     vcpu_inject_ud(v); /* SVM is hidden from the guest */
@@ -290,6 +315,7 @@ static const struct {
     {VMEXIT_IOIO, R_IOIO, handle_ioio},
     {VMEXIT_NPF, R_NPF, handle_npf},
     {VMEXIT_VMMCALL, R_VMMCALL, handle_vmmcall},
+    {VMEXIT_INTR, R_INTR, handle_intr},
     {VMEXIT_VMRUN, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_VMLOAD, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_VMSAVE, R_SVM_INSN, handle_svm_insn},

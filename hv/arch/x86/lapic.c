@@ -1,27 +1,81 @@
-/* Interrupts for the guest through the passed-through local APIC: a self-IPI
- * sets the vector pending in the real LAPIC, the guest takes it through its own
- * IDT once it runs with interrupts enabled, and EOIs it itself. */
+/* The local APIC, shared with the guest (passed through): the host only
+ * raises self-IPIs for the guest's SynIC, EOIs its own timer vector, reads
+ * its APIC ID and the processor priority. A self-IPI sets the vector pending in the real LAPIC;
+ * the host takes it at the guest's next interrupt window (irq.c) and hands it
+ * to the guest, which EOIs it itself. */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
 
 #define MSR_APIC_BASE       0x1bu
 #define APIC_BASE_X2APIC    (1ull << 10)
 #define APIC_BASE_ADDR      0xfffff000ull
+#define MSR_X2APIC_ID       0x802u
+#define MSR_X2APIC_EOI      0x80bu
 #define MSR_X2APIC_SELF_IPI 0x83fu
+#define MSR_X2APIC_PPR      0x80au
+#define APIC_ID             0x020u
+#define APIC_PPR            0x0a0u
+#define APIC_IRR            0x200u
+#define MSR_X2APIC_IRR      0x820u
+#define APIC_EOI            0x0b0u
 #define APIC_ICR_LOW        0x300u
 #define ICR_SELF            (1u << 18) /* destination shorthand 01: self */
 #define ICR_PENDING         (1u << 12)
 
+static volatile uint32_t *xapic(uint64_t base, uint32_t reg)
+{
+    return (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + reg);
+}
+
+static int raised = -1; /* the last self-IPI's vector, until asked about */
+
 void lapic_self_ipi(uint8_t vector)
 {
+    raised = vector;
     uint64_t base = rdmsr(MSR_APIC_BASE);
     if (base & APIC_BASE_X2APIC) {
         wrmsr(MSR_X2APIC_SELF_IPI, vector);
         return;
     }
-    volatile uint32_t *icr =
-        (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + APIC_ICR_LOW);
+    volatile uint32_t *icr = xapic(base, APIC_ICR_LOW);
     for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
         cpu_relax();
     *icr = ICR_SELF | vector; /* fixed delivery, edge */
+}
+
+void lapic_eoi(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    if (base & APIC_BASE_X2APIC)
+        wrmsr(MSR_X2APIC_EOI, 0);
+    else
+        *xapic(base, APIC_EOI) = 0;
+}
+
+uint32_t lapic_id(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    if (base & APIC_BASE_X2APIC)
+        return (uint32_t)rdmsr(MSR_X2APIC_ID);
+    return *xapic(base, APIC_ID) >> 24;
+}
+
+bool lapic_raised_deliverable(void)
+{
+    if (raised < 0)
+        return false;
+    uint32_t v = (uint32_t)raised;
+    raised = -1;
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint32_t ppr, irr;
+    if (base & APIC_BASE_X2APIC) {
+        ppr = (uint32_t)rdmsr(MSR_X2APIC_PPR);
+        irr = (uint32_t)rdmsr(MSR_X2APIC_IRR + v / 32);
+    } else {
+        ppr = *xapic(base, APIC_PPR);
+        irr = *xapic(base, APIC_IRR + v / 32 * 0x10);
+    }
+    /* Still pending (an INTR exit may have taken it since), and not masked
+     * by the processor priority: taking it cannot wait in hlt. */
+    return (irr >> (v % 32) & 1) && (v & 0xf0) > (ppr & 0xf0);
 }

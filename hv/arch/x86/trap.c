@@ -1,4 +1,5 @@
-/* Exceptions inside the hypervisor are bugs: report everything, stop the run. */
+/* Exceptions inside the hypervisor are bugs: report everything, stop the run.
+ * NMI and external interrupts go to irq.c instead. */
 #include "arch/x86/trap.h"
 
 #include "arch/x86/arch.h"
@@ -19,9 +20,9 @@ struct idt_ptr {
     uint64_t base;
 } __attribute__((packed));
 
-extern const uint64_t isr_table[32];
+extern const uint64_t isr_table[256];
 extern const char __hv_start[]; /* linker/hv.ld */
-static struct idt_entry idt[32];
+static struct idt_entry idt[256];
 
 static const char *const names[32] = {
     "#DE",       "#DB",       "NMI",       "#BP",       "#OF", "#BR", "#UD",       "#NM",
@@ -32,7 +33,7 @@ static const char *const names[32] = {
 
 void idt_init(void)
 {
-    for (unsigned v = 0; v < 32; v++) {
+    for (unsigned v = 0; v < 256; v++) {
         uint64_t a = isr_table[v];
         idt[v] = (struct idt_entry){
             .offset_lo = (uint16_t)a,

@@ -3,6 +3,7 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "verdict.h"
@@ -66,8 +67,9 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
 
     struct vmcb *c = v->vmcb;
     /* INIT too: a self-INIT from the guest must not reset the host CPU. */
-    c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
-                         INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA | INTERCEPT_INIT;
+    c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_IOIO_PROT |
+                         INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA |
+                         INTERCEPT_INIT;
     c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                          INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
     c->iopm_base_pa = pa(v->iopm);
@@ -75,8 +77,8 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
     c->asid = 1;
     c->np_enable = 1;
     c->n_cr3 = pa(npt->root);
-    /* V_INTR_MASKING stays 0: the guest's RFLAGS.IF governs physical interrupts,
-     * which (not intercepted) go straight through the guest's IDT. */
+    /* V_INTR_MASKING stays 0: the guest's RFLAGS.IF gates physical interrupts,
+     * so an INTR exit always finds the guest ready to take one (exits.c). */
 
     c->cs = seg(&e->cs);
     c->ds = c->es = c->ss = c->fs = c->gs = seg(&e->ds);
@@ -120,5 +122,19 @@ void vcpu_run(struct vcpu *v)
         vcpu_handle_exit(v);
         if (v->after_exit)
             v->after_exit();
+        if (c->eventinj & EVENT_VALID)
+            continue;
+        /* An NMI the host took in an interrupt window is the guest's. */
+        if (irq_nmi_take()) {
+            c->eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+            continue;
+        }
+        /* A SynIC interrupt the host just raised would exit again right after
+         * VMRUN (INTR intercept): if the guest can take it, hand it over now. */
+        if ((c->rflags & RFLAGS_IF) && !(c->int_state & INT_SHADOW) && lapic_raised_deliverable()) {
+            int vector = irq_take();
+            if (vector != IRQ_NONE)
+                c->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+        }
     }
 }

@@ -53,8 +53,13 @@
 #define VMEXIT_INVALID   0xffffffffu /* compare the low 32 bits: TCG zero-extends */
 
 /* EVENTINJ (offset 0x0A8) */
-#define EVENT_VALID     (1ull << 31)
-#define EVENT_ERROR     (1ull << 11)
+#define EVENT_VALID (1ull << 31)
+#define EVENT_ERROR (1ull << 11)
+#define INT_SHADOW  (1ull << 0) /* int_state */
+#define RFLAGS_IF   (1ull << 9)
+
+#define EVENT_TYPE_INTR (0ull << 8)
+#define EVENT_TYPE_NMI  (2ull << 8)
 #define EVENT_TYPE_EXCP (3ull << 8)
 
 struct vmcb_seg {

@@ -1,0 +1,35 @@
+/* Physical interrupts and NMIs as the host takes them (docs/design.md,
+ * "Interrupts and host-initiated work"). */
+#ifndef HV_ARCH_X86_IRQ_H
+#define HV_ARCH_X86_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IRQ_NONE -1
+/* The host timer's vector: one Linux 6.1 never uses (irq_vectors.h leaves
+ * 0xf5 free), so it can never merge with a guest interrupt in the LAPIC. */
+#define HOST_TIMER_VECTOR 0xf5u
+#define SPURIOUS_VECTOR   0xffu
+
+/* Opens one interrupt window (GIF and IF set, `sti; hlt`): takes the pending
+ * interrupt, or sleeps until the next one. Returns the vector that belongs to
+ * the guest (the LAPIC has it in service until the guest's EOI), or IRQ_NONE
+ * for the host's own timer, a spurious vector or an NMI. */
+int irq_take(void);
+/* True once for each NMI the host took in a window: the guest's to handle. */
+bool irq_nmi_take(void);
+/* How many times the host timer fired. */
+uint64_t irq_host_timer_count(void);
+
+/* The host timer (hpet.c): a one-shot HPET comparator delivered through the
+ * FSB straight to the LAPIC, so no interrupt controller the guest programs is
+ * involved. False (logged) without an HPET that can. */
+bool host_timer_init(uint64_t hpet_base);
+/* Fires HOST_TIMER_VECTOR at clock_ns() deadline (TIMER_NEVER: cancel); does
+ * nothing if that deadline is armed already and has not fired. */
+void host_timer_arm(uint64_t deadline);
+/* Called from irq_entry on HOST_TIMER_VECTOR. */
+void host_timer_fired(void);
+
+#endif
