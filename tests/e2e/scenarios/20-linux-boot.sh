@@ -8,6 +8,8 @@ initrd = hv/initrd
 cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
 CFG
 boot --timeout 240
+expect '^hv: timer: HPET at 0x[0-9a-f]+, [0-9]+ kHz: timer [0-9]+ fires vector 0xf5 through the FSB$' \
+    "the host timer is ready"
 expect '^hv: vcpu: entering the guest at rip=0x[0-9a-f]+$'
 expect 'Linux version 6\.1\.' "the kernel runs"
 expect 'ACPI: RSDP 0x' "the kernel found our ACPI tables"
@@ -17,6 +19,10 @@ expect '^GUEST-CHECK done PASS'
 
 expect '^hv: guest: power-off \(ACPI S5\)$'
 expect '^hv: summary exits=[0-9]+ cpuid=[1-9][0-9]* msr=[0-9]+ ioio=[0-9]+ npf=[0-9]+ .*guest_ms=[0-9]+ verdict=0$'
+# Its timer interrupts reach it through the host (INTR exits, re-injected),
+# and it never sees the HPET, which is the host's.
+expect '^hv: summary .* intr=[1-9][0-9]* ' "guest interrupts went through the host"
+expect_not '^\[ *[0-9.]+\] (clocksource: )?hpet' "the guest found no HPET"
 expect_not 'hv: vcpu: unhandled exit'
 expect_not 'Kernel panic'
 expect_status 0
