@@ -17,6 +17,8 @@ void serial_init(void);
 void serial_flush(void);
 void gdt_init(void);
 void idt_init(void);
+/* The IDT for irq_take's window (every vector an interrupt), or the normal one. */
+void idt_window_open(bool open);
 
 /* Identity-maps all physical memory the machine has; returns the new CR3. */
 uint64_t paging_init(const struct hv_boot_info *bi, struct heap *heap);
@@ -38,6 +40,9 @@ void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
 /* TSC ticks per second, measured against the ACPI PM timer; 0 if there is none. */
 uint64_t tsc_calibrate(const struct fw_acpi *fw);
 uint64_t tsc_read(void);
+/* Seconds since 1970 UTC from the CMOS RTC (taken to hold UTC), logged; 0
+ * (logged) if it cannot be read. Call before the guest runs. */
+uint64_t rtc_read_unix(void);
 /* The LAPIC timer's input clock (divide by 1) in Hz; 0 if it cannot be measured. */
 uint64_t lapic_timer_calibrate(const struct fw_acpi *fw);
 /* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */

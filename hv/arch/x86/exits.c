@@ -99,9 +99,11 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     if (n < sizeof(line) && v->summary_more)
         n += v->summary_more(line + n, sizeof(line) - n);
     if (n < sizeof(line))
-        n += (size_t)fmt_snprintf(
-            line + n, sizeof(line) - n, " host_timer=%llu guest_ms=%llu verdict=%d\n",
-            (unsigned long long)irq_host_timer_count(), (unsigned long long)ms, verdict);
+        n += (size_t)fmt_snprintf(line + n, sizeof(line) - n,
+                                  " host_timer=%llu bad_vectors=%llu guest_ms=%llu verdict=%d\n",
+                                  (unsigned long long)irq_host_timer_count(),
+                                  (unsigned long long)irq_reserved_count(), (unsigned long long)ms,
+                                  verdict);
     console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
     arch_stop(verdict);
 }

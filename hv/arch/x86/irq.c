@@ -6,10 +6,11 @@
 #include "arch/x86/irq.h"
 
 #include "arch/x86/arch.h"
+#include "lib/log.h"
 
 static volatile int taken;
 static volatile bool nmi;
-static volatile uint64_t host_timer_count;
+static volatile uint64_t host_timer_count, bogus_count;
 
 void irq_entry(uint64_t vector);
 
@@ -17,6 +18,14 @@ void irq_entry(uint64_t vector)
 {
     if (vector == 2) {
         nmi = true;
+    } else if (vector < 32) {
+        /* Only a guest can make the LAPIC raise these (a self-IPI or an
+         * IOAPIC entry it programmed): not injectable as interrupts, so
+         * retired here and reported. */
+        lapic_eoi();
+        if (!bogus_count++)
+            hv_log("irq", "guest raised reserved vector %llu: dropped (further ones counted)",
+                   (unsigned long long)vector);
     } else if (vector == HOST_TIMER_VECTOR) {
         lapic_eoi();
         host_timer_count++;
@@ -29,7 +38,9 @@ void irq_entry(uint64_t vector)
 int irq_take(void)
 {
     taken = IRQ_NONE;
+    idt_window_open(true);
     __asm__ volatile("stgi; sti; hlt; cli; clgi" ::: "memory");
+    idt_window_open(false);
     return taken;
 }
 
@@ -43,4 +54,9 @@ bool irq_nmi_take(void)
 uint64_t irq_host_timer_count(void)
 {
     return host_timer_count;
+}
+
+uint64_t irq_reserved_count(void)
+{
+    return bogus_count;
 }

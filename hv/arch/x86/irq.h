@@ -21,6 +21,8 @@ int irq_take(void);
 bool irq_nmi_take(void);
 /* How many times the host timer fired. */
 uint64_t irq_host_timer_count(void);
+/* How many vectors 0-31 (but NMI) a guest raised: dropped. */
+uint64_t irq_reserved_count(void);
 
 /* The host timer (hpet.c): a one-shot HPET comparator delivered through the
  * FSB straight to the LAPIC, so no interrupt controller the guest programs is

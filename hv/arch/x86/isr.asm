@@ -2,7 +2,9 @@
 ; (struct trap_frame in trap.h) and call trap_handler, which reports and stops.
 ; Vectors 8, 10-14, 17, 21, 29 and 30 push an error code. NMI and the external
 ; vectors 32-255 go to irq_entry (irq.c) and return with RFLAGS.IF clear, so
-; that one `sti; hlt` takes exactly one interrupt (irq_take).
+; that one `sti; hlt` takes exactly one interrupt (irq_take). During that
+; window the IDT is window_table: vectors 0-31 are external interrupts too (a
+; guest can make its LAPIC raise 16-31), never exceptions.
 bits 64
 default rel
 
@@ -28,6 +30,18 @@ isr%1:
 %assign v 0
 %rep 256
 ISR v
+%assign v v+1
+%endrep
+
+%macro WIN 1
+win%1:
+    push %1
+    jmp irq_common
+%endmacro
+
+%assign v 0
+%rep 32
+WIN v
 %assign v v+1
 %endrep
 
@@ -88,5 +102,17 @@ isr_table:
 %assign v 0
 %rep 256
     dq isr %+ v
+%assign v v+1
+%endrep
+
+global window_table
+window_table:
+%assign v 0
+%rep 256
+%if v < 32
+    dq win %+ v
+%else
+    dq isr %+ v
+%endif
 %assign v v+1
 %endrep

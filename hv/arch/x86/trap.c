@@ -20,9 +20,9 @@ struct idt_ptr {
     uint64_t base;
 } __attribute__((packed));
 
-extern const uint64_t isr_table[256];
+extern const uint64_t isr_table[256], window_table[256];
 extern const char __hv_start[]; /* linker/hv.ld */
-static struct idt_entry idt[256];
+static struct idt_entry idt[256], idt_window[256];
 
 static const char *const names[32] = {
     "#DE",       "#DB",       "NMI",       "#BP",       "#OF", "#BR", "#UD",       "#NM",
@@ -31,21 +31,36 @@ static const char *const names[32] = {
     "vector 24", "vector 25", "vector 26", "vector 27", "#HV", "#VC", "#SX",       "vector 31",
 };
 
+static struct idt_entry gate(uint64_t a, uint8_t ist)
+{
+    return (struct idt_entry){
+        .offset_lo = (uint16_t)a,
+        .selector = GDT_CODE,
+        .ist = ist,
+        .type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+        .offset_mid = (uint16_t)(a >> 16),
+        .offset_hi = (uint32_t)(a >> 32),
+    };
+}
+
+static void lidt(struct idt_entry *table)
+{
+    struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)table};
+    __asm__ volatile("lidt %0" ::"m"(p));
+}
+
 void idt_init(void)
 {
     for (unsigned v = 0; v < 256; v++) {
-        uint64_t a = isr_table[v];
-        idt[v] = (struct idt_entry){
-            .offset_lo = (uint16_t)a,
-            .selector = GDT_CODE,
-            .ist = (v == 2 || v == 8 || v == 18) ? 1 : 0,
-            .type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-            .offset_mid = (uint16_t)(a >> 16),
-            .offset_hi = (uint32_t)(a >> 32),
-        };
+        idt[v] = gate(isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
+        idt_window[v] = gate(window_table[v], v == 2 ? 1 : 0);
     }
-    struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
-    __asm__ volatile("lidt %0" ::"m"(p));
+    lidt(idt);
+}
+
+void idt_window_open(bool open)
+{
+    lidt(open ? idt_window : idt);
 }
 
 void trap_handler(struct trap_frame *f)
