@@ -60,7 +60,7 @@ FUZZ_BINS  := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%)
 # --- what the guest runs (README: "Choosing what runs") ---------------------------
 HVCFG ?= config/hv.cfg
 KERNEL_PKG ?= linux-image-cloud-amd64
-GUEST_MODULES ?= hv_vmbus vmbhv_probe
+GUEST_MODULES ?= hv_vmbus hv_utils vmbhv_probe
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else

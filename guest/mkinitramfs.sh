@@ -2,7 +2,7 @@
 # mkinitramfs.sh OUT.cpio.gz [MODULE ...] - build the guest initramfs.
 #
 # Contents: static busybox and its applet symlinks, /init (guest/init),
-# /bin/guest-check, /etc/vmbhv/modules (the modules to insmod, dependencies
+# /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check, /etc/vmbhv/modules (the modules to insmod, dependencies
 # first), the module files under /lib/modules/<release>/ (decompressed), and
 # guest/checks/*.sh in /etc/vmbhv/checks/.
 #
@@ -54,6 +54,11 @@ done
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0755 "$here/guest-check" "$stage/bin/guest-check"
+# power-off without asking PID 1 (guest/poweroff says why)
+for applet in poweroff reboot halt; do
+	rm -f "$stage/sbin/$applet"
+	install -m 0755 "$here/poweroff" "$stage/sbin/$applet"
+done
 for f in "$here"/checks/*.sh ${EXTRA_CHECKS:-}; do
 	[ -e "$f" ] && install -m 0755 "$f" "$stage/etc/vmbhv/checks/"
 done

@@ -78,7 +78,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
-    clock_init(tsc_read, tsc_hz, 0);
+    clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
     struct hv_platform plat = {

@@ -1,9 +1,12 @@
 #include "devices/devices.h"
 
+#include "devices/heartbeat.h"
+#include "devices/ic_channel.h"
+#include "devices/shutdown.h"
 #include "devices/test.h"
+#include "devices/timesync.h"
 #include "lib/log.h"
-#include "lib/mem.h"
-#include "vmbus/kmcl.h"
+#include "vmbus/vmbus.h"
 
 static struct {
     VMBCHANNEL channel;
@@ -11,61 +14,69 @@ static struct {
 } devices[HV_DEVICES_MAX];
 static unsigned count;
 
-static int configure(VMBCHANNEL ch, const struct hv_device_config *d)
-{
-    static const uint8_t zero[16];
-    GUID instance;
-    if (memcmp(d->instance, zero, sizeof(zero)))
-        memcpy(&instance, d->instance, sizeof(instance));
-    else
-        guid_from_name(&instance, &test_device_class, d->name); /* "instance=auto" */
+static const char *const kind_names[] = {
+    [HV_DEVICE_TEST] = "test",
+    [HV_DEVICE_HEARTBEAT] = "heartbeat",
+    [HV_DEVICE_SHUTDOWN] = "shutdown",
+    [HV_DEVICE_TIMESYNC] = "timesync",
+};
 
-    NTSTATUS s = VmbChannelInitSetFriendlyName(ch, d->name);
-    if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetTargetInterfaceId(ch, &test_device_class, &instance);
-    if (NT_SUCCESS(s) && (d->mmio_mb || d->mmio_optional_mb))
-        s = VmbServerChannelInitSetMmioMegabytes(ch, d->mmio_mb, d->mmio_optional_mb);
-    if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetPrepareOfferCallback(ch, test_device_prepare_offer);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetProcessPacketCallback(ch, test_device_process_packet);
-    if (!NT_SUCCESS(s))
-        hv_log("devices", "%s: configuration refused with status 0x%08x", d->name, (UINT32)s);
-    return NT_SUCCESS(s) ? 0 : -1;
+static NTSTATUS create(const struct hv_config *cfg, const struct hv_device_config *d,
+                       VMBCHANNEL *ch)
+{
+    switch (d->kind) {
+    case HV_DEVICE_TEST:
+        return test_device_create(d, ch);
+    case HV_DEVICE_HEARTBEAT:
+        return heartbeat_create(d, ch);
+    case HV_DEVICE_SHUTDOWN:
+        return shutdown_create(d, cfg->shutdown_after, ch);
+    case HV_DEVICE_TIMESYNC:
+        return timesync_create(d, ch);
+    }
+    *ch = NULL;
+    return STATUS_INVALID_PARAMETER;
 }
 
 int devices_create(const struct hv_config *cfg)
 {
+    bool shutdown = false;
+    count = 0;
+    vmbus_set_device_summary(ic_summary);
     for (uint32_t i = 0; i < cfg->device_count; i++) {
         const struct hv_device_config *d = &cfg->devices[i];
         VMBCHANNEL ch;
-        NTSTATUS s = VmbChannelAllocate((PDEVICE_OBJECT)d, TRUE, &ch);
+        NTSTATUS s = create(cfg, d, &ch);
         if (!NT_SUCCESS(s)) {
-            hv_log("devices", "%s: cannot allocate a channel: status 0x%08x", d->name, (UINT32)s);
+            hv_log("devices", "%s: cannot create the channel: status 0x%08x", d->name, (UINT32)s);
             return -1;
         }
-        if (configure(ch, d)) {
-            VmbChannelCleanup(ch);
-            return -1;
-        }
+        shutdown |= d->kind == HV_DEVICE_SHUTDOWN;
         devices[count].channel = ch;
         devices[count].cfg = d;
         count++;
     }
+    if (cfg->shutdown_after && !shutdown)
+        hv_log("devices", "shutdown_after=%u set, but no shutdown device is configured: ignored",
+               cfg->shutdown_after);
     return 0;
 }
 
 void devices_enable(void)
 {
     for (unsigned i = 0; i < count; i++) {
+        const struct hv_device_config *d = devices[i].cfg;
         NTSTATUS s = VmbChannelEnable(devices[i].channel);
-        if (NT_SUCCESS(s)) {
-            hv_log("devices", "%s: test device enabled (mmio_mb=%u mmio_optional_mb=%u)",
-                   devices[i].cfg->name, devices[i].cfg->mmio_mb, devices[i].cfg->mmio_optional_mb);
+        if (NT_SUCCESS(s) && d->kind == HV_DEVICE_TEST) {
+            hv_log("devices", "%s: test device enabled (mmio_mb=%u mmio_optional_mb=%u)", d->name,
+                   d->mmio_mb, d->mmio_optional_mb);
             continue;
         }
-        hv_log("devices", "%s: enable failed with status 0x%08x: not offered", devices[i].cfg->name,
-               (UINT32)s);
+        if (NT_SUCCESS(s)) {
+            hv_log("devices", "%s: %s device enabled", d->name, kind_names[d->kind]);
+            continue;
+        }
+        hv_log("devices", "%s: enable failed with status 0x%08x: not offered", d->name, (UINT32)s);
         VmbChannelCleanup(devices[i].channel);
         devices[i].channel = NULL;
     }

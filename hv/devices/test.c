@@ -26,7 +26,7 @@ struct test_user_def {
 _Static_assert(sizeof(struct test_user_def) == 32, "test device user-defined layout");
 _Static_assert(sizeof(struct test_user_def) <= VMBUS_USER_DEFINED_SIZE, "fits the offer");
 
-void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
+static void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
 {
     const struct hv_device_config *d = VmbChannelGetPointer(channel);
     UINT64 base = 0, total = 0;
@@ -42,8 +42,8 @@ void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
     memcpy(user_defined, &ud, sizeof(ud));
 }
 
-void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT16 type,
-                                UINT64 transaction_id)
+static void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, UINT32 length,
+                                       UINT16 type, UINT64 transaction_id)
 {
     static unsigned refused;
     if (type != VMBUS_PKT_DATA_INBAND)
@@ -51,4 +51,34 @@ void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, UINT32 l
     NTSTATUS s = VmbChannelSendPacket(channel, buffer, length, transaction_id);
     if (!NT_SUCCESS(s) && refused++ < 4)
         hv_log("devices", "echo of %u bytes not sent: status 0x%08x", length, (UINT32)s);
+}
+
+NTSTATUS test_device_create(const struct hv_device_config *d, VMBCHANNEL *out)
+{
+    static const uint8_t zero[16];
+    GUID instance;
+    if (memcmp(d->instance, zero, sizeof(zero)))
+        memcpy(&instance, d->instance, sizeof(instance));
+    else
+        guid_from_name(&instance, &test_device_class, d->name); /* "instance=auto" */
+
+    VMBCHANNEL ch;
+    NTSTATUS s = VmbChannelAllocate((PDEVICE_OBJECT)d, TRUE, &ch);
+    if (!NT_SUCCESS(s))
+        return s;
+    s = VmbChannelInitSetFriendlyName(ch, d->name);
+    if (NT_SUCCESS(s))
+        s = VmbServerChannelInitSetTargetInterfaceId(ch, &test_device_class, &instance);
+    if (NT_SUCCESS(s) && (d->mmio_mb || d->mmio_optional_mb))
+        s = VmbServerChannelInitSetMmioMegabytes(ch, d->mmio_mb, d->mmio_optional_mb);
+    if (NT_SUCCESS(s))
+        s = VmbServerChannelInitSetPrepareOfferCallback(ch, test_device_prepare_offer);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetProcessPacketCallback(ch, test_device_process_packet);
+    if (!NT_SUCCESS(s)) {
+        VmbChannelCleanup(ch);
+        ch = NULL;
+    }
+    *out = ch;
+    return s;
 }

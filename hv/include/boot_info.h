@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 2u
+#define HV_BOOT_VERSION 3u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -23,7 +23,10 @@ enum hv_selftest {
 #define HV_DEVNAME_MAX 16
 
 enum hv_device_kind {
-    HV_DEVICE_TEST = 1, /* a VMBus channel that offers its MMIO window to the guest */
+    HV_DEVICE_TEST = 1,      /* a VMBus channel that offers its MMIO window to the guest */
+    HV_DEVICE_HEARTBEAT = 2, /* the Hyper-V integration components (hv_utils) */
+    HV_DEVICE_SHUTDOWN = 3,
+    HV_DEVICE_TIMESYNC = 4,
 };
 
 /* One "device = <kind> key=value ..." line of hv.cfg. */
@@ -43,13 +46,15 @@ struct hv_config {
     uint32_t debug_exit_port; /* 0: none */
     uint32_t selftest;        /* enum hv_selftest */
     uint32_t mmio_high_mb;    /* size of the high MMIO gap; 0: sized from the requests */
+    uint32_t shutdown_after;  /* seconds from the guest's start to the shutdown request; 0: never */
     uint32_t device_count;
+    uint32_t reserved;        /* keeps the size a multiple of 8 */
     char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
     char initrd[HV_PATH_MAX];
     char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */
     struct hv_device_config devices[HV_DEVICES_MAX];
 };
-_Static_assert(sizeof(struct hv_config) == 24 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX +
+_Static_assert(sizeof(struct hv_config) == 32 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX +
                                                HV_DEVICES_MAX * sizeof(struct hv_device_config),
                "hv_config layout");
 

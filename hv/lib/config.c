@@ -21,6 +21,8 @@ struct key {
 
 static const char *const selftest_choices[] = {"none", "exception", NULL};
 
+#define SHUTDOWN_AFTER_MAX 2592000u /* 30 days, in seconds */
+
 #define FIELD(f) offsetof(struct hv_config, f)
 static const struct key keys[] = {
     {"memory_mb", KEY_UINT, FIELD(memory_mb), 0, 64, 3584, 2, NULL},
@@ -31,6 +33,7 @@ static const struct key keys[] = {
     {"initrd", KEY_STRING, FIELD(initrd), HV_PATH_MAX, 0, 0, 0, NULL},
     {"cmdline", KEY_STRING, FIELD(cmdline), HV_CMDLINE_MAX, 0, 0, 0, NULL},
     {"mmio_high_mb", KEY_UINT, FIELD(mmio_high_mb), 0, 0, 65536, 0, NULL},
+    {"shutdown_after", KEY_UINT, FIELD(shutdown_after), 0, 0, SHUTDOWN_AFTER_MAX, 0, NULL},
     {"device", KEY_DEVICE, 0, 0, 0, 0, 0, NULL}, /* repeatable */
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -85,7 +88,8 @@ static bool parse_uint(const char *s, size_t n, uint64_t *out)
     return true;
 }
 
-static const char *const device_kinds[] = {NULL, "test", NULL}; /* index = enum hv_device_kind */
+/* index = enum hv_device_kind */
+static const char *const device_kinds[] = {NULL, "test", "heartbeat", "shutdown", "timesync", NULL};
 
 static bool hex_digit(char c, unsigned *v)
 {
@@ -208,9 +212,17 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         return device_error(err, line, "missing kind", "", 0);
     if (!d->name[0])
         fmt_snprintf(d->name, sizeof(d->name), "%s%u", device_kinds[d->kind], cfg->device_count);
+    bool ic = d->kind != HV_DEVICE_TEST;
+    if (ic && (d->mmio_mb || d->mmio_optional_mb))
+        return device_error(err, line, "MMIO is only for kind test, not", device_kinds[d->kind],
+                            str_len(device_kinds[d->kind]));
     static const uint8_t zero[16];
     for (uint32_t i = 0; i < cfg->device_count; i++) {
         const struct hv_device_config *o = &cfg->devices[i];
+        /* hv_utils keeps one state per service: a second channel would share it */
+        if (ic && o->kind == d->kind)
+            return device_error(err, line, "only one device of kind", device_kinds[d->kind],
+                                str_len(device_kinds[d->kind]));
         if (str_eq(o->name, d->name))
             return device_error(err, line, "duplicate name", d->name, str_len(d->name));
         if (memcmp(d->instance, zero, 16) && !memcmp(o->instance, d->instance, 16))

@@ -64,5 +64,18 @@ size_t vmbus_summary(char *buf, size_t cap)
                            (unsigned long long)n->sent, (unsigned long long)n->offers,
                            (unsigned long long)n->opens, (unsigned long long)n->signals,
                            (unsigned long long)n->packets);
-    return len < 0 ? 0 : (size_t)len;
+    size_t total = len < 0 ? 0 : (size_t)len;
+    if (vmbus.device_summary && total < cap)
+        total += vmbus.device_summary(buf + total, cap - total);
+    return total;
+}
+
+void vmbus_set_device_summary(size_t (*fn)(char *buf, size_t cap))
+{
+    vmbus.device_summary = fn;
+}
+
+uint64_t vmbus_reference_time(void)
+{
+    return vmbus.part ? hyperv_time_ref_count(vmbus.part) : 0;
 }

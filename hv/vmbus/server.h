@@ -109,6 +109,7 @@ struct vmbus_server {
     } outq;
     struct mmio_gap gap;
     struct vmbus_counters n;
+    size_t (*device_summary)(char *buf, size_t cap);
     struct { /* rejection reasons already logged */
         uint32_t type[VMBUS_LOG_ONCE_MAX];
         const char *why[VMBUS_LOG_ONCE_MAX];

@@ -1,0 +1,13 @@
+/* The heartbeat integration component (device kind "heartbeat"). */
+#ifndef HV_DEVICES_HEARTBEAT_H
+#define HV_DEVICES_HEARTBEAT_H
+
+#include "boot_info.h"
+#include "vmbus/kmcl.h"
+
+extern const GUID heartbeat_class;
+
+/* Allocates and configures the one heartbeat channel (not enabled). */
+NTSTATUS heartbeat_create(const struct hv_device_config *d, VMBCHANNEL *out);
+
+#endif

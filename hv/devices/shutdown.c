@@ -1,0 +1,134 @@
+/* The shutdown IC (contract §8.4): when shutdown_after runs out, one request
+ * "power off" to the guest, whose hv_utils answers and starts its orderly
+ * power-off (/sbin/poweroff), which ends the run with the ACPI S5 write.
+ * A deadline before the guest opened the channel or agreed on versions is
+ * remembered: the request goes as soon as it can, and the log says why it
+ * waits. */
+#include "devices/shutdown.h"
+
+#include "devices/ic_channel.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+
+#define NS_PER_S       1000000000ull
+#define RETRY_NS       NS_PER_S /* after a full ring */
+#define POWER_OFF_FLAG 0u       /* not IC_SHUTDOWN_FLAG_REBOOT/HIBERNATE; Linux forces anyway */
+
+/* 0e0b6031-5213-4934-818b-38d90ced39db */
+const GUID shutdown_class = {
+    0x0e0b6031, 0x5213, 0x4934, {0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb}};
+
+/* Linux 6.1 knows all four; their message is the same. */
+static const struct ic_version versions[] = {{3, 2}, {3, 1}, {3, 0}, {1, 0}};
+
+static struct {
+    struct ic_channel ic;
+    struct hv_timer due;
+    uint32_t after_s;
+    bool requested; /* the deadline passed */
+    bool sent, answered;
+} sd;
+
+static void ask(void)
+{
+    /* Reason 0 and no display message: Linux reads only the flags. */
+    static struct ic_shutdown body;
+    memset(&body, 0, sizeof(body));
+    body.flags = POWER_OFF_FLAG;
+    NTSTATUS s = ic_request(&sd.ic, &body, sizeof(body));
+    if (NT_SUCCESS(s)) {
+        sd.sent = true;
+        ic_stats.shutdowns++;
+        hv_log("ic", "%s: asking the guest to power off (shutdown_after=%us)", sd.ic.name,
+               sd.after_s);
+        return;
+    }
+    hv_log("ic", "%s: shutdown request not sent: status 0x%08x", sd.ic.name, (UINT32)s);
+    if (s == STATUS_INSUFFICIENT_RESOURCES)
+        timer_arm(&sd.due, clock_ns() + RETRY_NS);
+}
+
+static void due(struct hv_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    bool first = !sd.requested;
+    sd.requested = true;
+    if (sd.sent)
+        return;
+    switch (sd.ic.state) {
+    case IC_READY:
+        ask();
+        return;
+    case IC_CLOSED:
+        if (first)
+            hv_log("ic",
+                   "%s: shutdown_after=%us reached, but the guest has not opened the shutdown "
+                   "channel (hv_utils not loaded?): the request waits for it",
+                   sd.ic.name, sd.after_s);
+        return;
+    case IC_NEGOTIATING:
+        if (first)
+            hv_log("ic",
+                   "%s: shutdown_after=%us reached: the request follows the version "
+                   "negotiation",
+                   sd.ic.name, sd.after_s);
+        return;
+    case IC_FAILED:
+        if (first)
+            hv_log("ic",
+                   "%s: shutdown_after=%us reached, but the guest shares no shutdown "
+                   "version with us: it cannot be asked to power off",
+                   sd.ic.name, sd.after_s);
+        return;
+    }
+}
+
+static void ready(struct ic_channel *ic)
+{
+    (void)ic;
+    if (sd.requested && !sd.sent)
+        ask();
+}
+
+static void answer(struct ic_channel *ic, const struct ic_msg *m)
+{
+    sd.answered = true;
+    if (m->status == IC_S_OK)
+        hv_log("ic", "%s: the guest accepted the shutdown request", ic->name);
+    else
+        hv_log("ic", "%s: the guest refused the shutdown request: status 0x%08x", ic->name,
+               m->status);
+}
+
+/* A request the guest never answered is asked again when it reopens. */
+static void closed(struct ic_channel *ic)
+{
+    (void)ic;
+    if (sd.sent && !sd.answered)
+        sd.sent = false;
+}
+
+static const struct ic_service service = {
+    .name = "shutdown",
+    .type = IC_MSG_SHUTDOWN,
+    .class_id = &shutdown_class,
+    .versions = versions,
+    .nversions = sizeof(versions) / sizeof(versions[0]),
+    .ready = ready,
+    .answer = answer,
+    .closed = closed,
+};
+
+NTSTATUS shutdown_create(const struct hv_device_config *d, uint32_t after_s, VMBCHANNEL *out)
+{
+    timer_cancel(&sd.due); /* a previous run's (tests create again) */
+    memset(&sd, 0, sizeof(sd));
+    sd.after_s = after_s;
+    timer_setup(&sd.due, due, NULL);
+    NTSTATUS s = ic_channel_create(&sd.ic, &service, d);
+    *out = sd.ic.channel;
+    if (NT_SUCCESS(s) && after_s)
+        timer_arm(&sd.due, clock_ns() + (uint64_t)after_s * NS_PER_S);
+    return s;
+}

@@ -1,0 +1,119 @@
+/* The timesync IC (contract §8.5): after each negotiation one SYNC message
+ * (Linux steps its wall clock to it), then a SAMPLE every 5 seconds (Linux
+ * keeps it for its PTP clock, and calls a sample older than 600 s stale).
+ * The time is the host's wall clock (the RTC read at start-up plus the TSC,
+ * lib/timer.h) as Windows FILETIME; message version 4.0 adds the guest's
+ * reference counter at the same instant, so the guest corrects for the time
+ * the message took to reach it. */
+#include "devices/timesync.h"
+
+#include "devices/ic_channel.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "vmbus/vmbus.h"
+
+#define SAMPLE_PERIOD_NS 5000000000ull
+
+/* 9527e630-d0ae-497b-adce-e80ab0175caf */
+const GUID timesync_class = {
+    0x9527e630, 0xd0ae, 0x497b, {0xad, 0xce, 0xe8, 0x0a, 0xb0, 0x17, 0x5c, 0xaf}};
+
+static const struct ic_version versions[] = {{4, 0}, {3, 0}, {1, 0}};
+
+static struct {
+    struct ic_channel ic;
+    struct hv_timer tick;
+    bool synced; /* this open's SYNC went out */
+    bool no_clock_logged;
+} ts;
+
+static NTSTATUS send_time(uint64_t unix_ns, uint8_t flags)
+{
+    uint64_t filetime = unix_ns / 100 + IC_FILETIME_UNIX_EPOCH;
+    if (ts.ic.version.major >= IC_TIMESYNC_REF_MIN_MAJOR) {
+        struct ic_timesync_ref body;
+        memset(&body, 0, sizeof(body));
+        body.parent_time = filetime;
+        body.vm_reference_time = vmbus_reference_time();
+        body.flags = flags;
+        return ic_request(&ts.ic, &body, sizeof(body));
+    }
+    struct ic_timesync body;
+    memset(&body, 0, sizeof(body));
+    body.parent_time = filetime;
+    body.flags = flags;
+    return ic_request(&ts.ic, &body, sizeof(body));
+}
+
+static void send_sample(void)
+{
+    uint64_t unix_ns = clock_unix_ns();
+    if (!unix_ns) {
+        if (!ts.no_clock_logged)
+            hv_log("ic", "%s: no host wall clock (the RTC could not be read): no time sent",
+                   ts.ic.name);
+        ts.no_clock_logged = true;
+        return;
+    }
+    uint8_t flags = ts.synced ? IC_TIMESYNC_FLAG_SAMPLE : IC_TIMESYNC_FLAG_SYNC;
+    NTSTATUS s = send_time(unix_ns, flags);
+    if (!NT_SUCCESS(s))
+        return; /* the next period tries again */
+    ic_stats.timesyncs++;
+    if (!ts.synced)
+        hv_log("ic", "%s: timesync: sent SYNC %llu.%03llu (unix time), message version %u.%u",
+               ts.ic.name, (unsigned long long)(unix_ns / 1000000000ull),
+               (unsigned long long)(unix_ns / 1000000ull % 1000), ts.ic.version.major,
+               ts.ic.version.minor);
+    ts.synced = true;
+}
+
+static void tick(struct hv_timer *t, uint64_t now)
+{
+    if (ts.ic.state != IC_READY)
+        return; /* ready() starts again */
+    timer_arm(t, now + SAMPLE_PERIOD_NS);
+    if (!ts.ic.busy)
+        send_sample(); /* else the guest still has the last one: skip this period */
+}
+
+static void ready(struct ic_channel *ic)
+{
+    (void)ic;
+    ts.synced = false;
+    send_sample();
+    timer_arm(&ts.tick, clock_ns() + SAMPLE_PERIOD_NS);
+}
+
+static void answer(struct ic_channel *ic, const struct ic_msg *m)
+{
+    if (m->status != IC_S_OK)
+        ic_reject(ic, "timesync answer", "the guest reports a failure status");
+}
+
+static void closed(struct ic_channel *ic)
+{
+    (void)ic;
+    timer_cancel(&ts.tick);
+}
+
+static const struct ic_service service = {
+    .name = "timesync",
+    .type = IC_MSG_TIMESYNC,
+    .class_id = &timesync_class,
+    .versions = versions,
+    .nversions = sizeof(versions) / sizeof(versions[0]),
+    .ready = ready,
+    .answer = answer,
+    .closed = closed,
+};
+
+NTSTATUS timesync_create(const struct hv_device_config *d, VMBCHANNEL *out)
+{
+    timer_cancel(&ts.tick); /* a previous run's (tests create again) */
+    memset(&ts, 0, sizeof(ts));
+    timer_setup(&ts.tick, tick, NULL);
+    NTSTATUS s = ic_channel_create(&ts.ic, &service, d);
+    *out = ts.ic.channel;
+    return s;
+}
