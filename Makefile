@@ -161,8 +161,10 @@ test: check-deps all unit-bins fuzz-bins
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
+# Boot times (direct vs vmbhv), then VMBus echo throughput and idle exits.
 bench: check-deps all
 	tests/bench/boot.sh
+	tests/bench/echo.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

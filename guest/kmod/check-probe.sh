@@ -11,6 +11,9 @@
 #       inside it
 #   GUEST-CHECK vmbhv-probe-open-<relid> PASS|FAIL   the probe opened the channel
 #   GUEST-CHECK vmbhv-probe-close PASS|FAIL closed=N  rmmod closed every open one
+#   GUEST-CHECK vmbhv-bench PASS|FAIL echo=N memcpy=N errors=N
+#       only with vmbhv_probe.bench=1: the benchmark finished, every echoed
+#       byte was right (the numbers are in the "vmbhv-bench:" lines)
 TEST_CLASS=eec1e1e7-2dea-409d-97ec-019117e67f6f
 sys=${VMBHV_SYSFS:-/sys}   # overridable for testing off the guest
 kmsg() { if [ -n "${VMBHV_KMSG:-}" ]; then cat "$VMBHV_KMSG"; else dmesg; fi; }
@@ -19,6 +22,27 @@ if [ ! -d "$sys/module/vmbhv_probe" ]; then
 	guest-check vmbhv-probe FAIL "module vmbhv_probe not loaded"
 	exit 0
 fi
+
+# bench=1: the benchmark runs in the probe; wait for its end (late devices are
+# probed outside insmod), then report it.
+if [ "$(cat "$sys/module/vmbhv_probe/parameters/bench" 2>/dev/null)" = Y ] &&
+	cat "$sys"/bus/vmbus/devices/*/class_id 2>/dev/null | grep -q "$TEST_CLASS"; then
+	i=0
+	until kmsg | grep -q 'vmbhv-bench: done ' || [ $i -ge 100 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	bench=$(kmsg | sed -n 's/^.*vmbhv-bench: //p')
+	echoes=$(echo "$bench" | grep -c '^echo ')
+	copies=$(echo "$bench" | grep -c '^memcpy ')
+	errors=$(echo "$bench" | sed -n 's/^done errors=\([0-9]*\) .*/\1/p')
+	if [ "$errors" = 0 ] && [ "$echoes" -gt 0 ] && [ "$copies" -gt 0 ]; then
+		guest-check vmbhv-bench PASS "echo=$echoes memcpy=$copies errors=0"
+	else
+		guest-check vmbhv-bench FAIL "echo=$echoes memcpy=$copies errors=${errors:-none (not done)}"
+	fi
+fi
+
 log=$(kmsg | sed -n 's/^.*vmbhv-probe: //p')
 
 n=0 missing=

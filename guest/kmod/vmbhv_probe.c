@@ -11,17 +11,26 @@
  * It also binds to vmbhv's "test" device class. For each test device it
  * decodes the MMIO window the host granted from the offer's user-defined
  * bytes, then asks the guest's own vmbus_allocate_mmio() for the required
- * megabytes inside that window. See README.md for every line it prints.
- * The test device's channel is never opened.
+ * megabytes inside that window, opens the channel and checks the host's echo
+ * byte for byte. With bench=1 it then measures echo throughput on the first
+ * test channel and the guest's own memcpy ("vmbhv-bench:" lines). See
+ * README.md for every line it prints.
  */
 #define pr_fmt(fmt) "vmbhv-probe: " fmt
 
+#include <linux/atomic.h>
+#include <linux/bottom_half.h>
 #include <linux/hyperv.h>
 #include <linux/ioport.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/completion.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 /* Class GUID of vmbhv's "test" device kind: eec1e1e7-2dea-409d-97ec-019117e67f6f */
@@ -177,39 +186,114 @@ static struct resource *check_window(struct hv_device *hdev)
 	return res;
 }
 
-/* What a bound test device holds until remove. */
+/* What a bound test device holds until remove. The channel callback (a
+ * tasklet) fills the receive side: one awaited packet for the echo check, or
+ * a stream of numbered echoes for the benchmark. */
 struct test_state {
+	struct hv_device *hdev;
 	struct resource *res;
+	u32 relid;
 	bool open;
-};
-
-/* The echo exchange, one packet in flight at a time (probes run one by one). */
-static struct {
-	struct completion done;
-	u8 buf[VMBHV_ECHO_MAX];
+	bool stream;		/* false: one packet awaited (done, len, id) */
+	struct completion done; /* the awaited packet arrived */
 	u32 len;
 	u64 id;
-} echo;
+	wait_queue_head_t wq; /* stream: an echo arrived */
+	u32 size;	      /* stream: every echo has this size ... */
+	u64 next;	      /* ... and the ids next, next + 1, ... */
+	atomic64_t got;	      /* stream: echoes received */
+	atomic64_t bad;	      /* stream: echoes that were not what was sent */
+	u8 rx[VMBUS_DEFAULT_MAX_PKT_SIZE] __aligned(8);
+};
+
+/*
+ * Benchmark packets: the 8-byte little-endian word w of packet seq holds
+ * bench_word(seq, w), so every byte depends on the sequence number (the
+ * packet's transaction id) and its offset. Sizes are multiples of 8.
+ */
+static u64 bench_word(u64 seq, u32 w)
+{
+	return ((seq << 32) | w) * 0x9e3779b97f4a7c15ULL;
+}
+
+static void bench_fill(u8 *buf, u32 size, u64 seq)
+{
+	__le64 *p = (__le64 *)buf;
+	u32 w;
+
+	for (w = 0; w < size / 8; w++)
+		p[w] = cpu_to_le64(bench_word(seq, w));
+}
+
+/* Offset of the first byte of buf that is not packet seq's, or size. */
+static u32 bench_mismatch(const u8 *buf, u32 size, u64 seq, u8 *got, u8 *want)
+{
+	const __le64 *p = (const __le64 *)buf;
+	u64 x, y;
+	u32 w, b;
+
+	for (w = 0; w < size / 8; w++) {
+		x = le64_to_cpu(p[w]);
+		y = bench_word(seq, w);
+		if (x == y)
+			continue;
+		for (b = 0; (u8)(x >> (8 * b)) == (u8)(y >> (8 * b)); b++)
+			;
+		*got = x >> (8 * b);
+		*want = y >> (8 * b);
+		return w * 8 + b;
+	}
+	return size;
+}
+
+/* One echo of the stream: the next id, the stream's size, every byte. */
+static void bench_receive(struct test_state *st, u32 len, u64 id)
+{
+	u64 seq = st->next++;
+	u8 got = 0, want = 0;
+	u32 off = len == st->size ? bench_mismatch(st->rx, len, seq, &got, &want) : len;
+	s64 n;
+
+	if (id != seq || len != st->size || off != len) {
+		n = atomic64_inc_return(&st->bad);
+		if (n <= 4 && off != len)
+			pr_info(
+			    "FAIL relid=%u bench echo seq=%llu size=%u: byte %u is 0x%02x, want "
+			    "0x%02x\n",
+			    st->relid, seq, len, off, got, want);
+		else if (n <= 4)
+			pr_info("FAIL relid=%u bench echo seq=%llu size=%u came back as id %llu, "
+				"%u bytes\n",
+				st->relid, seq, st->size, id, len);
+	}
+	atomic64_inc(&st->got);
+	wake_up(&st->wq);
+}
 
 static void test_channel_cb(void *context)
 {
-	struct hv_device *hdev = context;
+	struct test_state *st = context;
 	u32 len = 0;
 	u64 id = 0;
 
-	if (!vmbus_recvpacket(hdev->channel, echo.buf, sizeof(echo.buf), &len, &id) && len) {
-		echo.len = len;
-		echo.id = id;
-		complete(&echo.done);
+	while (!vmbus_recvpacket(st->hdev->channel, st->rx, sizeof(st->rx), &len, &id) && len) {
+		if (READ_ONCE(st->stream)) {
+			bench_receive(st, len, id);
+			continue;
+		}
+		st->len = len;
+		st->id = id;
+		complete(&st->done);
 	}
 }
 
 /* The test device echoes every in-band packet: send a few sizes, check every
  * byte and the transaction id of what comes back. */
-static void echo_check(struct hv_device *hdev, u32 relid)
+static void echo_check(struct test_state *st)
 {
 	static const u32 sizes[] = { 8, 256, VMBHV_ECHO_MAX };
 	u8 *out = kmalloc(VMBHV_ECHO_MAX, GFP_KERNEL);
+	u32 relid = st->relid;
 	unsigned int i, j;
 	int err;
 
@@ -218,18 +302,17 @@ static void echo_check(struct hv_device *hdev, u32 relid)
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		for (j = 0; j < sizes[i]; j++)
 			out[j] = (u8)(j * 7 + sizes[i] + relid);
-		reinit_completion(&echo.done);
-		err = vmbus_sendpacket(hdev->channel, out, sizes[i], 0x7600 + i, VM_PKT_DATA_INBAND,
-				       0);
-		if (err || !wait_for_completion_timeout(&echo.done, 2 * HZ)) {
+		reinit_completion(&st->done);
+		err = vmbus_sendpacket(st->hdev->channel, out, sizes[i], 0x7600 + i,
+				       VM_PKT_DATA_INBAND, 0);
+		if (err || !wait_for_completion_timeout(&st->done, 2 * HZ)) {
 			pr_info("FAIL relid=%u echo of %u bytes: %s err=%d\n", relid, sizes[i],
 				err ? "send failed" : "no answer", err);
 			goto out;
 		}
-		if (echo.len != sizes[i] || echo.id != 0x7600 + i ||
-		    memcmp(echo.buf, out, sizes[i])) {
+		if (st->len != sizes[i] || st->id != 0x7600 + i || memcmp(st->rx, out, sizes[i])) {
 			pr_info("FAIL relid=%u echo of %u bytes came back as %u bytes, id 0x%llx\n",
-				relid, sizes[i], echo.len, echo.id);
+				relid, sizes[i], st->len, st->id);
 			goto out;
 		}
 	}
@@ -238,25 +321,179 @@ out:
 	kfree(out);
 }
 
+/* --- bench=1: echo throughput and the guest's own memcpy -------------------- */
+
+static bool bench;
+module_param(bench, bool, 0444);
+MODULE_PARM_DESC(bench, "measure echo throughput on the first test channel (vmbhv-bench: lines)");
+static unsigned int bench_ms = 1000;
+module_param(bench_ms, uint, 0444);
+MODULE_PARM_DESC(bench_ms, "milliseconds per echo packet size (memcpy: a quarter, at least 100)");
+static unsigned int bench_depth = 32;
+module_param(bench_depth, uint, 0444);
+MODULE_PARM_DESC(bench_depth, "echo packets in flight at most (also bounded by the ring)");
+static atomic_t bench_claimed = ATOMIC_INIT(0);
+
+#define VMBHV_BENCH_RING_SIZE (64 * PAGE_SIZE) /* per direction with bench=1 */
+#define VMBHV_BENCH_MAX	      (VMBUS_DEFAULT_MAX_PKT_SIZE - sizeof(struct vmpacket_descriptor))
+#define VMBHV_MEMCPY_MAX      SZ_1M
+/*
+ * memcpy's destination starts an odd number of pages after the source's end:
+ * two buffers a multiple of 1 MiB apart map to the same entry of QEMU's
+ * direct-mapped software TLB, and under TCG every byte of such a copy misses
+ * it (about 20 MB/s instead of about 250).
+ */
+#define VMBHV_MEMCPY_SKEW (5 * PAGE_SIZE)
+#define VMBHV_MEMCPY_BUF  (2 * VMBHV_MEMCPY_MAX + VMBHV_MEMCPY_SKEW)
+static const u32 bench_sizes[] = { 64, 512, 1024, VMBHV_BENCH_MAX };
+static const u32 memcpy_sizes[] = { 64, 512, 1024, VMBHV_BENCH_MAX, SZ_64K, VMBHV_MEMCPY_MAX };
+static_assert(VMBHV_BENCH_MAX == 4080 && VMBHV_BENCH_MAX % 8 == 0);
+
+#define bench_info(fmt, ...) printk(KERN_INFO "vmbhv-bench: " fmt, ##__VA_ARGS__)
+
+/* bytes per ns in MB/s (10^6 bytes per second) with two decimals: "123.45" */
+static void bench_rate(char *s, size_t n, u64 bytes, u64 ns)
+{
+	u64 centi = div64_u64(bytes * 100000, max_t(u64, ns, 1));
+
+	snprintf(s, n, "%llu.%02llu", centi / 100, centi % 100);
+}
+
+/*
+ * Echoes packets of one size for bench_ms: bursts of up to depth packets sent
+ * with softirqs held off (so the echoes queue up in the host-to-guest ring and
+ * arrive in one callback run), then waits until every one is back. The host
+ * echoes as it drains, and drops an echo that does not fit its ring, so the
+ * depth is bounded by what the host-to-guest ring holds. Returns the errors.
+ */
+static u64 bench_echo(struct test_state *st, u32 size, u8 *out, u64 *seq)
+{
+	struct vmbus_channel *ch = st->hdev->channel;
+	u64 framed = sizeof(struct vmpacket_descriptor) + ALIGN(size, 8) + sizeof(u64);
+	u64 room = (VMBHV_BENCH_RING_SIZE - PAGE_SIZE) / framed - 1;
+	u64 depth = clamp_t(u64, bench_depth, 1, room);
+	u64 sent = 0, got, errors, ns, t0, end, seq0 = *seq;
+	char mbs[24];
+	int err = 0;
+
+	st->size = size;
+	st->next = seq0;
+	atomic64_set(&st->got, 0);
+	atomic64_set(&st->bad, 0);
+	WRITE_ONCE(st->stream, true);
+	t0 = ktime_get_ns();
+	end = t0 + (u64)bench_ms * NSEC_PER_MSEC;
+	do {
+		local_bh_disable();
+		while (sent - atomic64_read(&st->got) < depth) {
+			bench_fill(out, size, seq0 + sent);
+			err = vmbus_sendpacket(ch, out, size, seq0 + sent, VM_PKT_DATA_INBAND, 0);
+			if (err)
+				break;
+			sent++;
+		}
+		local_bh_enable();
+		if (err && err != -EAGAIN) {
+			pr_info("FAIL relid=%u bench send of %u bytes failed err=%d\n", st->relid,
+				size, err);
+			break;
+		}
+		if (!wait_event_timeout(st->wq, atomic64_read(&st->got) == sent, 2 * HZ)) {
+			pr_info(
+			    "FAIL relid=%u bench echo of %u bytes: no answer, %lld of %llu back\n",
+			    st->relid, size, (s64)atomic64_read(&st->got), sent);
+			break;
+		}
+	} while (!atomic64_read(&st->bad) && ktime_get_ns() < end);
+	ns = ktime_get_ns() - t0;
+	WRITE_ONCE(st->stream, false);
+	got = atomic64_read(&st->got);
+	errors = atomic64_read(&st->bad) + (sent - got) + (err && err != -EAGAIN);
+	*seq = seq0 + sent;
+
+	bench_rate(mbs, sizeof(mbs), got * size, ns);
+	bench_info("echo size=%u packets=%llu bytes=%llu ms=%llu MB/s=%s pkt/s=%llu errors=%llu "
+		   "depth=%llu relid=%u\n",
+		   size, got, got * size, div64_u64(ns, NSEC_PER_MSEC), mbs,
+		   div64_u64(got * NSEC_PER_SEC, max_t(u64, ns, 1)), errors, depth, st->relid);
+	return errors;
+}
+
+/* The guest's own memcpy over size bytes, repeated for ms milliseconds. */
+static u64 bench_memcpy(u32 size, u8 *dst, const u8 *src, u64 ms)
+{
+	u64 batch = max_t(u64, 1, SZ_256K / size), n = 0, ns, t0, end, i;
+	char mbs[24];
+
+	t0 = ktime_get_ns();
+	end = t0 + ms * NSEC_PER_MSEC;
+	do {
+		for (i = 0; i < batch; i++) {
+			memcpy(dst, src, size);
+			barrier_data(dst);
+		}
+		n += batch;
+		ns = ktime_get_ns() - t0;
+	} while (t0 + ns < end);
+	bench_rate(mbs, sizeof(mbs), n * size, ns);
+	bench_info("memcpy size=%u copies=%llu bytes=%llu ms=%llu MB/s=%s\n", size, n, n * size,
+		   div64_u64(ns, NSEC_PER_MSEC), mbs);
+	if (!memcmp(dst, src, size))
+		return 0;
+	pr_info("FAIL bench memcpy of %u bytes: the copy differs\n", size);
+	return 1;
+}
+
+static void bench_run(struct test_state *st)
+{
+	u8 *out = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	u8 *src = kvmalloc(VMBHV_MEMCPY_BUF, GFP_KERNEL);
+	u8 *dst = src + VMBHV_MEMCPY_MAX + VMBHV_MEMCPY_SKEW;
+	u64 seq = 1, errors = 0, ms = max(bench_ms / 4, 100U);
+	unsigned int i;
+
+	bench_info("start relid=%u ms=%u depth=%u\n", st->relid, bench_ms, bench_depth);
+	if (!out || !src) {
+		pr_info("FAIL relid=%u bench: out of memory\n", st->relid);
+		errors = 1;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(bench_sizes) && !errors; i++)
+		errors += bench_echo(st, bench_sizes[i], out, &seq);
+	bench_fill(src, VMBHV_MEMCPY_MAX, 0);
+	memset(dst, 0, VMBHV_MEMCPY_MAX);
+	for (i = 0; i < ARRAY_SIZE(memcpy_sizes); i++)
+		errors += bench_memcpy(memcpy_sizes[i], dst, src, ms);
+out:
+	bench_info("done errors=%llu relid=%u\n", errors, st->relid);
+	kvfree(src);
+	kfree(out);
+}
+
 static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id)
 {
-	u32 relid = hdev->channel->offermsg.child_relid;
 	struct test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	u32 ring = bench ? VMBHV_BENCH_RING_SIZE : VMBHV_RING_SIZE;
 	int err;
 
 	if (!st)
 		return -ENOMEM;
+	st->hdev = hdev;
+	st->relid = hdev->channel->offermsg.child_relid;
+	init_completion(&st->done);
+	init_waitqueue_head(&st->wq);
 	st->res = check_window(hdev);
 	/* Opening runs the host's GPADL and OPENCHANNEL paths against the real
 	 * guest driver; remove closes it again (CLOSECHANNEL, GPADL teardown). */
-	err = vmbus_open(hdev->channel, VMBHV_RING_SIZE, VMBHV_RING_SIZE, NULL, 0, test_channel_cb,
-			 hdev);
+	err = vmbus_open(hdev->channel, ring, ring, NULL, 0, test_channel_cb, st);
 	st->open = !err;
 	if (err) {
-		pr_info("vmbus_open failed err=%d relid=%u\n", err, relid);
+		pr_info("vmbus_open failed err=%d relid=%u\n", err, st->relid);
 	} else {
-		pr_info("vmbus_open ok relid=%u\n", relid);
-		echo_check(hdev, relid);
+		pr_info("vmbus_open ok relid=%u\n", st->relid);
+		echo_check(st);
+		if (bench && !atomic_xchg(&bench_claimed, 1))
+			bench_run(st);
 	}
 	hv_set_drvdata(hdev, st);
 	return 0;
@@ -300,7 +537,6 @@ static int __init vmbhv_probe_init(void)
 {
 	int err, n = 0;
 
-	init_completion(&echo.done);
 	err = vmbus_driver_register(&test_driver); /* probes test devices now */
 	if (err) {
 		pr_info("FAIL vmbus_driver_register err=%d\n", err);
