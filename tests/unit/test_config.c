@@ -180,13 +180,52 @@ static void device_errors(void **state)
     expect_error(many, HV_DEVICES_MAX + 1, "more than 16 devices");
 }
 
+static void integration_components(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    const char *text = "device = heartbeat\n"
+                       "device = shutdown name=sd instance=0e0b6031-5213-4934-818b-38d90ced39db\n"
+                       "device = timesync\n"
+                       "shutdown_after = 60\n";
+    assert_int_equal(parse(text, &cfg, &err), 0);
+    assert_int_equal(cfg.device_count, 3);
+    assert_int_equal(cfg.devices[0].kind, HV_DEVICE_HEARTBEAT);
+    assert_string_equal(cfg.devices[0].name, "heartbeat0");
+    assert_int_equal(cfg.devices[1].kind, HV_DEVICE_SHUTDOWN);
+    assert_string_equal(cfg.devices[1].name, "sd");
+    assert_int_equal(cfg.devices[2].kind, HV_DEVICE_TIMESYNC);
+    assert_string_equal(cfg.devices[2].name, "timesync2");
+    assert_int_equal(cfg.shutdown_after, 60);
+
+    assert_int_equal(parse("", &cfg, &err), 0);
+    assert_int_equal(cfg.shutdown_after, 0); /* never */
+    assert_int_equal(parse("shutdown_after = 2592000\n", &cfg, &err), 0);
+    assert_int_equal(cfg.shutdown_after, 2592000);
+
+    expect_error("shutdown_after = 2592001\n", 1, "out of range");
+    expect_error("shutdown_after = soon\n", 1, "expected a number");
+    expect_error("shutdown_after = 5\nshutdown_after = 6\n", 2, "duplicate key");
+    expect_error("device = heartbeat mmio_mb=1\n", 1,
+                 "MMIO is only for kind test, not 'heartbeat'");
+    expect_error("device = timesync mmio_optional_mb=2\n", 1, "not 'timesync'");
+    expect_error("device = shutdown\ndevice = test\ndevice = shutdown name=other\n", 3,
+                 "only one device of kind 'shutdown'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),           cmocka_unit_test(full_file),
-        cmocka_unit_test(empty_string_value), cmocka_unit_test(errors_name_the_line),
-        cmocka_unit_test(overlong_values),    cmocka_unit_test(embedded_nul_and_no_terminator),
-        cmocka_unit_test(device_lines),       cmocka_unit_test(device_errors),
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(full_file),
+        cmocka_unit_test(empty_string_value),
+        cmocka_unit_test(errors_name_the_line),
+        cmocka_unit_test(overlong_values),
+        cmocka_unit_test(embedded_nul_and_no_terminator),
+        cmocka_unit_test(device_lines),
+        cmocka_unit_test(device_errors),
+        cmocka_unit_test(integration_components),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
