@@ -25,109 +25,14 @@
 #include "vmbus/ring.h"
 #include "vmbus/vmbus.h"
 
+#include "fake_kmcl.h"
 #include "fixture.h"
 
 #define NS_PER_S 1000000000ull
-#define MAXCH    4
-#define MAXSENT  64
 
-/* --- the fake KMCL: handle = slot + 1 ------------------------------------------ */
-struct sent {
-    uint8_t data[VMBUS_MAX_PACKET_SIZE];
-    uint32_t len;
-    uint64_t id;
-};
-
-static struct fch {
-    bool used, open;
-    PVOID ctx;
-    char name[32];
-    GUID type, instance;
-    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
-    PFN_VMB_CHANNEL_PROCESS_PACKET process;
-    NTSTATUS send_status; /* forced answer of VmbChannelSendPacket, if not 0 */
-    unsigned nsent;
-    struct sent sent[MAXSENT];
-} fch[MAXCH];
-
-static struct fch *F(VMBCHANNEL h)
+static struct fake_channel *F(VMBCHANNEL h)
 {
-    uintptr_t i = (uintptr_t)h;
-    assert_true(i >= 1 && i <= MAXCH && fch[i - 1].used);
-    return &fch[i - 1];
-}
-
-NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT parent, BOOLEAN server, VMBCHANNEL *ch)
-{
-    assert_true(server);
-    for (uintptr_t i = 0; i < MAXCH; i++) {
-        if (!fch[i].used) {
-            memset(&fch[i], 0, sizeof(fch[i]));
-            fch[i].used = true;
-            fch[i].ctx = parent;
-            *ch = (VMBCHANNEL)(i + 1);
-            return STATUS_SUCCESS;
-        }
-    }
-    return STATUS_INSUFFICIENT_RESOURCES;
-}
-
-NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL ch, const char *name)
-{
-    strncpy(F(ch)->name, name, sizeof(F(ch)->name) - 1);
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL ch, const GUID *type,
-                                                  const GUID *instance)
-{
-    F(ch)->type = *type;
-    F(ch)->instance = *instance;
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL ch,
-                                               const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *cb)
-{
-    F(ch)->cb = *cb;
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL ch, PFN_VMB_CHANNEL_PROCESS_PACKET cb)
-{
-    F(ch)->process = cb;
-    return STATUS_SUCCESS;
-}
-
-VOID VmbChannelCleanup(VMBCHANNEL ch)
-{
-    F(ch)->used = false;
-}
-
-PVOID VmbChannelGetPointer(VMBCHANNEL ch)
-{
-    return F(ch)->ctx;
-}
-
-NTSTATUS VmbChannelSendPacket(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64 id)
-{
-    struct fch *c = F(ch);
-    if (!c->open)
-        return STATUS_INVALID_PARAMETER_1;
-    if (c->send_status)
-        return c->send_status;
-    assert_true(len <= VMBUS_MAX_PACKET_SIZE - 16 && c->nsent < MAXSENT);
-    memcpy(c->sent[c->nsent].data, buf, len);
-    c->sent[c->nsent].len = len;
-    c->sent[c->nsent].id = id;
-    c->nsent++;
-    return STATUS_SUCCESS;
-}
-
-static uint64_t ref_time; /* what the guest's TIME_REF_COUNT reads */
-uint64_t vmbus_reference_time(void)
-{
-    return ref_time;
+    return fake_channel(h);
 }
 
 /* --- the clock: 1 GHz, so ticks are nanoseconds ----------------------------------- */
@@ -181,7 +86,7 @@ static bool choose(const uint8_t *table, unsigned count, const struct ic_version
 
 /* The answer to request r in out (the same buffer, padded to 8 as the guest
  * reads it from the ring); its length. */
-static uint32_t linux_answer(const struct guest *g, const struct sent *r, uint8_t *out)
+static uint32_t linux_answer(const struct guest *g, const struct fake_sent *r, uint8_t *out)
 {
     uint32_t len = (r->len + 7) & ~7u;
     memset(out, 0, len);
@@ -222,23 +127,22 @@ static void deliver(VMBCHANNEL ch, const void *buf, uint32_t len, uint64_t id)
     F(ch)->process(ch, buf, len, VMBUS_PKT_DATA_INBAND, id);
 }
 
+static const struct fake_sent *last(VMBCHANNEL ch)
+{
+    const struct fake_sent *s = fake_last_sent(ch);
+    assert_non_null(s);
+    return s;
+}
+
 /* The guest answers the last packet the host sent. */
 static void answer_last(VMBCHANNEL ch, const struct guest *g)
 {
     static uint8_t out[VMBUS_MAX_PACKET_SIZE];
-    struct fch *c = F(ch);
-    assert_true(c->nsent > 0);
-    const struct sent *r = &c->sent[c->nsent - 1];
+    const struct fake_sent *r = last(ch);
     deliver(ch, out, linux_answer(g, r, out), r->id);
 }
 
-static const struct sent *last(VMBCHANNEL ch)
-{
-    assert_true(F(ch)->nsent > 0);
-    return &F(ch)->sent[F(ch)->nsent - 1];
-}
-
-static struct ic_frame_hdr header_of(const struct sent *s)
+static struct ic_frame_hdr header_of(const struct fake_sent *s)
 {
     struct ic_frame_hdr h;
     assert_true(s->len >= sizeof(h));
@@ -249,7 +153,7 @@ static struct ic_frame_hdr header_of(const struct sent *s)
 /* The guest opens the channel; the negotiate request follows from the timers. */
 static void guest_opens(VMBCHANNEL ch)
 {
-    struct fch *c = F(ch);
+    struct fake_channel *c = F(ch);
     unsigned before = c->nsent;
     c->open = true;
     assert_int_equal(c->cb.EvtChannelOpened(ch), STATUS_SUCCESS);
@@ -279,11 +183,10 @@ static struct hv_device_config hb_cfg, sd_cfg, ts_cfg;
 static int setup(void **state)
 {
     (void)state;
-    memset(fch, 0, sizeof(fch));
+    fake_kmcl_reset();
     memset(&ic_stats, 0, sizeof(ic_stats));
     ticks = 5 * NS_PER_S;
     clock_init(counter, NS_PER_S, 1700000000ull);
-    ref_time = 0;
     hb_cfg = dev(HV_DEVICE_HEARTBEAT, "hb");
     sd_cfg = dev(HV_DEVICE_SHUTDOWN, "sd");
     ts_cfg = dev(HV_DEVICE_TIMESYNC, "ts");
@@ -422,7 +325,7 @@ static VMBCHANNEL heartbeat_ready(void)
     return ch;
 }
 
-static uint64_t sequence_of(const struct sent *s)
+static uint64_t sequence_of(const struct fake_sent *s)
 {
     uint64_t seq;
     memcpy(&seq, s->data + IC_HDR_SIZE, 8);
@@ -435,7 +338,7 @@ static void heartbeat_session(void **state)
     VMBCHANNEL ch = heartbeat_ready();
     /* the first request right after the negotiation */
     assert_int_equal(F(ch)->nsent, 2);
-    const struct sent *r = last(ch);
+    const struct fake_sent *r = last(ch);
     assert_int_equal(r->len, IC_HDR_SIZE + 40);
     struct ic_frame_hdr h = header_of(r);
     assert_int_equal(h.msg.type, IC_MSG_HEARTBEAT);
@@ -474,7 +377,7 @@ static void heartbeat_hostile_answers(void **state)
 {
     (void)state;
     VMBCHANNEL ch = heartbeat_ready();
-    const struct sent *r = last(ch);
+    const struct fake_sent *r = last(ch);
     uint8_t out[128];
     uint32_t len = linux_answer(&hv_utils_hb, r, out);
 
@@ -610,7 +513,7 @@ static void shutdown_message(void **state)
     assert_int_equal(F(ch)->nsent, 2);
     expect_log("hv: ic: sd: asking the guest to power off (shutdown_after=10s)\n");
 
-    const struct sent *r = last(ch);
+    const struct fake_sent *r = last(ch);
     assert_int_equal(r->len, 2088); /* Linux needs all of it */
     struct ic_frame_hdr h = header_of(r);
     assert_int_equal(h.pipe.flags, 1);
@@ -709,12 +612,12 @@ static void timesync_v4(void **state)
     assert_true(guid_equal(&F(ch)->type, &timesync_class));
     ticks += 123456789; /* 0.123456789 s after the start */
     guest_opens(ch);
-    ref_time = 987654321;
+    fake_reference_time = 987654321;
     answer_last(ch, &hv_utils_ts);
     expect_log("hv: ic: ts: negotiated framework 3.0, timesync 4.0\n");
     expect_log("hv: ic: ts: timesync: sent SYNC 1700000000.123 (unix time), message version 4.0\n");
 
-    const struct sent *r = last(ch);
+    const struct fake_sent *r = last(ch);
     assert_int_equal(r->len, IC_HDR_SIZE + 22);
     struct ic_frame_hdr h = header_of(r);
     assert_int_equal(h.msg.type, IC_MSG_TIMESYNC);
@@ -764,7 +667,7 @@ static void timesync_v3(void **state)
     guest_opens(ch);
     answer_last(ch, &g);
     expect_log("hv: ic: ts: negotiated framework 3.0, timesync 3.0\n");
-    const struct sent *r = last(ch);
+    const struct fake_sent *r = last(ch);
     assert_int_equal(r->len, IC_HDR_SIZE + 25);
     assert_true(same(header_of(r).msg.version, (struct ic_version){3, 0}));
     struct ic_timesync t;

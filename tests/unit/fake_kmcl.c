@@ -1,0 +1,105 @@
+/* The recording KMCL: see fake_kmcl.h. */
+#include "fake_kmcl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbus/vmbus.h"
+
+struct fake_channel fake_channels[FAKE_CHANNELS];
+uint64_t fake_reference_time;
+
+void fake_kmcl_reset(void)
+{
+    memset(fake_channels, 0, sizeof(fake_channels));
+    fake_reference_time = 0;
+}
+
+struct fake_channel *fake_channel(VMBCHANNEL ch)
+{
+    uintptr_t i = (uintptr_t)ch;
+    if (i < 1 || i > FAKE_CHANNELS || !fake_channels[i - 1].used)
+        abort();
+    return &fake_channels[i - 1];
+}
+
+const struct fake_sent *fake_last_sent(VMBCHANNEL ch)
+{
+    const struct fake_channel *c = fake_channel(ch);
+    return c->nsent ? &c->sent[(c->nsent - 1) % FAKE_SENT] : NULL;
+}
+
+NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT parent, BOOLEAN server, VMBCHANNEL *ch)
+{
+    if (!server)
+        abort();
+    for (uintptr_t i = 0; i < FAKE_CHANNELS; i++) {
+        if (!fake_channels[i].used) {
+            memset(&fake_channels[i], 0, sizeof(fake_channels[i]));
+            fake_channels[i].used = true;
+            fake_channels[i].ctx = parent;
+            *ch = (VMBCHANNEL)(i + 1);
+            return STATUS_SUCCESS;
+        }
+    }
+    return STATUS_INSUFFICIENT_RESOURCES;
+}
+
+NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL ch, const char *name)
+{
+    struct fake_channel *c = fake_channel(ch);
+    strncpy(c->name, name, sizeof(c->name) - 1);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL ch, const GUID *type,
+                                                  const GUID *instance)
+{
+    fake_channel(ch)->type = *type;
+    fake_channel(ch)->instance = *instance;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL ch,
+                                               const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *cb)
+{
+    fake_channel(ch)->cb = *cb;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL ch, PFN_VMB_CHANNEL_PROCESS_PACKET cb)
+{
+    fake_channel(ch)->process = cb;
+    return STATUS_SUCCESS;
+}
+
+VOID VmbChannelCleanup(VMBCHANNEL ch)
+{
+    fake_channel(ch)->used = false;
+}
+
+PVOID VmbChannelGetPointer(VMBCHANNEL ch)
+{
+    return fake_channel(ch)->ctx;
+}
+
+NTSTATUS VmbChannelSendPacket(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64 id)
+{
+    struct fake_channel *c = fake_channel(ch);
+    if (!c->open)
+        return STATUS_INVALID_PARAMETER_1;
+    if (c->send_status)
+        return c->send_status;
+    if (len > VMBUS_MAX_PACKET_SIZE - 16)
+        return STATUS_INVALID_PARAMETER_3;
+    struct fake_sent *s = &c->sent[c->nsent++ % FAKE_SENT];
+    memcpy(s->data, buf, len);
+    s->len = len;
+    s->id = id;
+    return STATUS_SUCCESS;
+}
+
+uint64_t vmbus_reference_time(void)
+{
+    return fake_reference_time;
+}

@@ -1,0 +1,44 @@
+/* A recording stand-in for hv/vmbus's KMCL, for tests of devices without a
+ * VMBus: channels are slots (handle = slot + 1) that remember their
+ * configuration and every packet the device sent; the test plays the guest
+ * by calling the callbacks. Plain libc (aborts on a bad handle), so unit tests
+ * and fuzz targets can link it: list tests/unit/fake_kmcl.c in the .deps. It
+ * also provides vmbus_reference_time. */
+#ifndef TESTS_UNIT_FAKE_KMCL_H
+#define TESTS_UNIT_FAKE_KMCL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmbus/kmcl.h"
+
+#define FAKE_CHANNELS 4
+#define FAKE_SENT     64 /* the last FAKE_SENT packets are kept */
+
+struct fake_sent {
+    uint8_t data[VMBUS_MAX_PACKET_SIZE];
+    uint32_t len;
+    uint64_t id;
+};
+
+struct fake_channel {
+    bool used, open; /* open: set by the test, VmbChannelSendPacket refuses otherwise */
+    PVOID ctx;
+    char name[32];
+    GUID type, instance;
+    VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
+    PFN_VMB_CHANNEL_PROCESS_PACKET process;
+    NTSTATUS send_status; /* not 0: what VmbChannelSendPacket answers instead */
+    unsigned nsent;       /* packets sent so far */
+    struct fake_sent sent[FAKE_SENT];
+};
+
+extern struct fake_channel fake_channels[FAKE_CHANNELS];
+extern uint64_t fake_reference_time; /* what vmbus_reference_time returns */
+
+void fake_kmcl_reset(void);
+struct fake_channel *fake_channel(VMBCHANNEL ch);
+/* The last packet sent on ch; NULL if none. */
+const struct fake_sent *fake_last_sent(VMBCHANNEL ch);
+
+#endif
