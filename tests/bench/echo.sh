@@ -15,11 +15,11 @@
 #
 # Environment: BENCH_MS (echo milliseconds per size, default 1000),
 # BENCH_DEPTH (echo packets in flight at most, default 32), BENCH_IDLE
-# (seconds, default 20), BENCH_IDLE_CFG (default config/hv.cfg),
+# (seconds, default 30), BENCH_IDLE_CFG (default config/hv.cfg),
 # BENCH_IDLE_INITRD (default build/guest/initrd.cpio.gz), ACCEL=tcg|kvm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bench_ms=${BENCH_MS:-1000} depth=${BENCH_DEPTH:-32} idle=${BENCH_IDLE:-20}
+bench_ms=${BENCH_MS:-1000} depth=${BENCH_DEPTH:-32} idle=${BENCH_IDLE:-30}
 idle_cfg=${BENCH_IDLE_CFG:-config/hv.cfg}
 idle_initrd=${BENCH_IDLE_INITRD:-build/guest/initrd.cpio.gz}
 accel=${ACCEL:-tcg}
