@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) "vmbhv-probe: " fmt
 
 #include <linux/atomic.h>
+#include <asm/apic.h>
 #include <linux/bottom_half.h>
 #include <linux/hyperv.h>
 #include <linux/ioport.h>
@@ -533,9 +534,38 @@ static struct hv_driver test_driver = {
 	.remove = test_remove,
 };
 
+/* --- raise_vectors=: a hostile guest for the hypervisor's interrupt path --- */
+
+static unsigned int raise_vectors[4];
+static int raise_count;
+module_param_array(raise_vectors, uint, &raise_count, 0444);
+MODULE_PARM_DESC(raise_vectors, "vectors (16-255) to raise on this CPU's LAPIC at load, as a self-IPI");
+
+/* Vectors the hypervisor must cope with although no well-behaved guest sends
+ * them: 16-31 (exception numbers; Linux's TPR of 0x10 blocks them, so it is
+ * lowered meanwhile) and its own timer's. */
+static void raise_hostile_vectors(void)
+{
+	u32 tpr = apic_read(APIC_TASKPRI);
+	int i;
+
+	apic_write(APIC_TASKPRI, tpr & ~APIC_TPRI_MASK);
+	for (i = 0; i < raise_count; i++) {
+		if (raise_vectors[i] < 16 || raise_vectors[i] > 255) {
+			pr_info("FAIL raise_vectors: %u is not a vector the LAPIC sends\n", raise_vectors[i]);
+			continue;
+		}
+		apic->send_IPI_self(raise_vectors[i]);
+		pr_info("raised vector 0x%x on this CPU's LAPIC\n", raise_vectors[i]);
+	}
+	apic_write(APIC_TASKPRI, tpr);
+}
+
 static int __init vmbhv_probe_init(void)
 {
 	int err, n = 0;
+
+	raise_hostile_vectors();
 
 	err = vmbus_driver_register(&test_driver); /* probes test devices now */
 	if (err) {
