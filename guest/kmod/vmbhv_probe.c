@@ -539,7 +539,8 @@ static struct hv_driver test_driver = {
 static unsigned int raise_vectors[4];
 static int raise_count;
 module_param_array(raise_vectors, uint, &raise_count, 0444);
-MODULE_PARM_DESC(raise_vectors, "vectors (16-255) to raise on this CPU's LAPIC at load, as a self-IPI");
+MODULE_PARM_DESC(raise_vectors,
+		 "vectors (16-255) to raise on this CPU's LAPIC at load, as a self-IPI");
 
 /* Vectors the hypervisor must cope with although no well-behaved guest sends
  * them: 16-31 (exception numbers; Linux's TPR of 0x10 blocks them, so it is
@@ -552,7 +553,8 @@ static void raise_hostile_vectors(void)
 	apic_write(APIC_TASKPRI, tpr & ~APIC_TPRI_MASK);
 	for (i = 0; i < raise_count; i++) {
 		if (raise_vectors[i] < 16 || raise_vectors[i] > 255) {
-			pr_info("FAIL raise_vectors: %u is not a vector the LAPIC sends\n", raise_vectors[i]);
+			pr_info("FAIL raise_vectors: %u is not a vector the LAPIC sends\n",
+				raise_vectors[i]);
 			continue;
 		}
 		apic->send_IPI_self(raise_vectors[i]);
