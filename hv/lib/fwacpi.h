@@ -1,8 +1,9 @@
 /* Reads from the firmware's ACPI tables what the hypervisor needs of the real
  * machine: the PM1 control blocks (or a hardware-reduced FADT's sleep control
  * register) and the \_S5 sleep type, to power off; the PM timer, to calibrate
- * the TSC; the HPET, for the host's own timer; the PM1 event block and SCI, which the guest's FADT passes through. Physical addresses
- * are used as pointers: the hypervisor identity-maps all memory (tests pass host pointers). */
+ * the TSC; the HPET, for the host's own timer; the PM1 event block and SCI, which the guest's FADT
+ * passes through. Physical addresses are used as pointers: the hypervisor identity-maps all memory
+ * (tests pass host pointers). */
 #ifndef HV_LIB_FWACPI_H
 #define HV_LIB_FWACPI_H
 
