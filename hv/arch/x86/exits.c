@@ -88,7 +88,7 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     hv_log("guest", "%s", why);
     hyperv_log_stats(v->hv);
     /* "hv: summary k=v ...": the one line without an area, as the design names it */
-    char line[768];
+    char line[1024]; /* about 550 bytes today */
     size_t n = (size_t)fmt_snprintf(line, sizeof(line), "hv: summary exits=%llu",
                                     (unsigned long long)v->exits);
     for (unsigned r = 0; r < R_COUNT && n < sizeof(line); r++)
