@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive] [-- extra qemu args]
+# qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
+#         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The serial port goes to FILE (and to the
-# terminal unless --quiet). Exit status:
+# terminal unless --quiet or --pipe). --pipe P: the serial port is also the
+# FIFO pair P.in (what the guest reads) and P.out (what it writes; must be
+# drained), created by the caller, so a script can type into the console.
+# Exit status:
 #   0/1/2  the hypervisor's verdict (0 pass, 1 guest failure, 2 hypervisor error)
 #   3      the machine stopped without a verdict (triple fault, reset, loader gone)
 #   124    timed out
@@ -9,7 +13,7 @@
 # ACCEL=tcg|kvm overrides the accelerator choice; QEMU_MEM the host RAM (MiB).
 set -uo pipefail
 
-esp= log= timeout_s=0 interactive=0 quiet=0 extra=()
+esp= log= timeout_s=0 interactive=0 quiet=0 pipe= extra=()
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -17,6 +21,7 @@ while (($#)); do
     --timeout) timeout_s=$2; shift 2 ;;
     --interactive) interactive=1; shift ;;
     --quiet) quiet=1; shift ;;
+    --pipe) pipe=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -45,6 +50,8 @@ mkdir -p "$(dirname "$log")"
 : > "$log"
 if ((interactive)); then
     serial=(-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" -serial chardev:s0 -mon chardev=s0)
+elif [ -n "$pipe" ]; then
+    serial=(-chardev "pipe,id=s0,path=$pipe,logfile=$log" -serial chardev:s0)
 elif ((quiet)); then
     serial=(-chardev "file,id=s0,path=$log" -serial chardev:s0)
 else

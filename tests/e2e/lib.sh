@@ -9,6 +9,8 @@
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
+#   type_after REGEX TEXT     during the next boot, once a console line matches
+#                             REGEX, type TEXT (and a newline) into the console
 #   expect REGEX [what]       a log line must match (grep -E)
 #   expect_not REGEX [what]   no log line may match
 #   expect_status N           qemu.sh's exit status (verdict, 3, 124)
@@ -49,10 +51,15 @@ boot() {
     scripts/mkesp.sh "$WORK/esp.img" build/BOOTX64.EFI build/hv.elf "$CFG" "${ESP_EXTRA[@]}"
     local f
     for f in "${ESP_DELETE[@]}"; do mdel -i "$WORK/esp.img" "::/$f"; done
-    local t0=$SECONDS
-    scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" --quiet \
+    local t0=$SECONDS console=(--quiet) typist=
+    if [ -n "${TYPE_RE:-}" ]; then
+        console=(--pipe "$WORK/console")
+        typist=$(type_into_console "$timeout")
+    fi
+    scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" "${console[@]}" \
         "${extra[@]}" 2> "$WORK/qemu.err"
     STATUS=$?
+    [ -n "$typist" ] && kill "$typist" 2> /dev/null
     BOOT_SECONDS=$((SECONDS - t0))
     echo "boot took ${BOOT_SECONDS}s, qemu.sh status $STATUS"
     # serial output carries \r\n and firmware escape codes: keep a clean copy
@@ -75,6 +82,29 @@ expect_not() {
 
 expect_status() {
     [ "$STATUS" = "$1" ] || fail "qemu.sh status $STATUS, expected $1 ($(cat "$WORK/qemu.err" | tail -n1))"
+}
+
+type_after() { TYPE_RE=$1 TYPE_TEXT=$2; }
+
+# Starts the typist for type_after in the background and prints its pid: it
+# drains the console's output FIFO, waits for TYPE_RE in the log, types.
+type_into_console() {
+    local fifo=$WORK/console
+    rm -f "$fifo.in" "$fifo.out"
+    mkfifo "$fifo.in" "$fifo.out"
+    (
+        cat "$fifo.out" > /dev/null &
+        for ((i = 0; i < $1 * 2; i++)); do
+            if grep -qE -- "$TYPE_RE" "$LOG" 2> /dev/null; then
+                sleep 1
+                printf '%s\n' "$TYPE_TEXT" > "$fifo.in"
+                break
+            fi
+            sleep 0.5
+        done
+        wait
+    ) > /dev/null 2>&1 &
+    echo $!
 }
 
 expect_order() {
