@@ -166,7 +166,6 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
 NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
                            const struct hv_device_config *d)
 {
-    static const uint8_t zero[16];
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, closed};
     timer_cancel(&ic->start); /* ic is zeroed or a previous channel's */
     memset(ic, 0, sizeof(*ic));
@@ -177,10 +176,7 @@ NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
     timer_setup(&ic->start, start_negotiation, ic);
 
     GUID instance;
-    if (memcmp(d->instance, zero, sizeof(zero)))
-        memcpy(&instance, d->instance, sizeof(instance));
-    else
-        guid_from_name(&instance, svc->class_id, d->name); /* "instance=auto" */
+    guid_for_device(&instance, d->instance, svc->class_id, d->name);
 
     NTSTATUS s = VmbChannelAllocate(ic, TRUE, &ic->channel);
     if (!NT_SUCCESS(s))

@@ -55,12 +55,8 @@ static void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, U
 
 NTSTATUS test_device_create(const struct hv_device_config *d, VMBCHANNEL *out)
 {
-    static const uint8_t zero[16];
     GUID instance;
-    if (memcmp(d->instance, zero, sizeof(zero)))
-        memcpy(&instance, d->instance, sizeof(instance));
-    else
-        guid_from_name(&instance, &test_device_class, d->name); /* "instance=auto" */
+    guid_for_device(&instance, d->instance, &test_device_class, d->name);
 
     VMBCHANNEL ch;
     NTSTATUS s = VmbChannelAllocate((PDEVICE_OBJECT)d, TRUE, &ch);

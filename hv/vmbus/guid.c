@@ -46,3 +46,13 @@ void guid_from_name(GUID *out, const GUID *InterfaceType, const char *Name)
     out->Data3 = (UINT16)((out->Data3 & 0x0FFF) | 0x8000);  /* version 8: vendor-defined */
     out->Data4[0] = (UINT8)((out->Data4[0] & 0x3F) | 0x80); /* variant 10 */
 }
+
+void guid_for_device(GUID *out, const UINT8 Configured[16], const GUID *InterfaceType,
+                     const char *Name)
+{
+    static const UINT8 zero[16];
+    if (memcmp(Configured, zero, sizeof(zero)))
+        memcpy(out, Configured, sizeof(*out));
+    else
+        guid_from_name(out, InterfaceType, Name);
+}

@@ -216,5 +216,9 @@ bool guid_is_nil(const GUID *g);
  * configurations that give none: an RFC 9562 version-8 GUID from two FNV-1a
  * hashes of (class, name), so the same device keeps its sysfs name across boots. */
 void guid_from_name(GUID *out, const GUID *InterfaceType, const char *Name);
+/* A configured device's instance: the 16 configured bytes (as on the wire), or
+ * guid_from_name when they are all zero ("instance=auto"). */
+void guid_for_device(GUID *out, const UINT8 Configured[16], const GUID *InterfaceType,
+                     const char *Name);
 
 #endif
