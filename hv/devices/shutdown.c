@@ -56,32 +56,19 @@ static void due(struct hv_timer *t, uint64_t now)
     sd.requested = true;
     if (sd.sent)
         return;
-    switch (sd.ic.state) {
-    case IC_READY:
+    /* Why the request cannot go now, said once (log lines in docs/ics.md). */
+    static const char *const waiting[] = {
+        [IC_CLOSED] = ", but the guest has not opened the shutdown channel (hv_utils not "
+                      "loaded?): the request waits for it",
+        [IC_NEGOTIATING] = ": the request follows the version negotiation",
+        [IC_FAILED] = ", but the guest shares no shutdown version with us: it cannot be asked "
+                      "to power off",
+    };
+    if (sd.ic.state == IC_READY)
         ask();
-        return;
-    case IC_CLOSED:
-        if (first)
-            hv_log("ic",
-                   "%s: shutdown_after=%us reached, but the guest has not opened the shutdown "
-                   "channel (hv_utils not loaded?): the request waits for it",
-                   sd.ic.name, sd.after_s);
-        return;
-    case IC_NEGOTIATING:
-        if (first)
-            hv_log("ic",
-                   "%s: shutdown_after=%us reached: the request follows the version "
-                   "negotiation",
-                   sd.ic.name, sd.after_s);
-        return;
-    case IC_FAILED:
-        if (first)
-            hv_log("ic",
-                   "%s: shutdown_after=%us reached, but the guest shares no shutdown "
-                   "version with us: it cannot be asked to power off",
-                   sd.ic.name, sd.after_s);
-        return;
-    }
+    else if (first)
+        hv_log("ic", "%s: shutdown_after=%us reached%s", sd.ic.name, sd.after_s,
+               waiting[sd.ic.state]);
 }
 
 static void ready(struct ic_channel *ic)
