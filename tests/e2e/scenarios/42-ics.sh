@@ -62,5 +62,8 @@ expect 'hv: ic: sd: the guest accepted the shutdown request$'
 expect 'vmbhv-init: poweroff requested: syncing and going down'
 expect_order 'hv_utils: Shutdown request received' '^hv: guest: power-off \(ACPI S5\)$'
 expect '^hv: summary .* ic_heartbeats=[1-9][0-9]+ ic_heartbeats_missed=[0-9]+ ic_timesyncs=[1-9][0-9]* ic_shutdowns=1 ic_rejected=0 .*verdict=0$'
+# The heartbeats and time samples came on the host's own timer (the HPET),
+# not only on exits the guest happened to make.
+expect '^hv: summary .* host_timer=[1-9][0-9]* ' "the host timer fired"
 expect_not '^GUEST-CHECK [^ ]+ FAIL'
 expect_not 'hv: ic: .*rejected'
