@@ -53,6 +53,7 @@ boot() {
     for f in "${ESP_DELETE[@]}"; do mdel -i "$WORK/esp.img" "::/$f"; done
     local t0=$SECONDS console=(--quiet) typist=
     if [ -n "${TYPE_RE:-}" ]; then
+        : > "$LOG" # the typist reads it: not a previous run's
         console=(--pipe "$WORK/console")
         typist=$(type_into_console "$timeout")
     fi

@@ -8,8 +8,8 @@ kernel = hv/vmlinuz
 initrd = hv/initrd
 cmdline = console=ttyS0 panic=-1 vmbhv.mode=shell
 CFG
-type_after "shell on the console" "poweroff"
-boot --timeout 120
+type_after "^vmbhv:/# " "poweroff"
+boot --timeout 60
 expect '^vmbhv-init: poweroff requested$' "PID 1 acted on the shell's poweroff"
 expect '^hv: guest: power-off \(ACPI S5\)$'
 expect_status 0
