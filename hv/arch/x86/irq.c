@@ -39,7 +39,7 @@ int irq_take(void)
 {
     taken = IRQ_NONE;
     idt_window_open(true);
-    __asm__ volatile("stgi; sti; hlt; cli; clgi" ::: "memory");
+    __asm__ volatile("stgi; sti; nop; cli; clgi" ::: "memory");
     idt_window_open(false);
     return taken;
 }

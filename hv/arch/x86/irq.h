@@ -12,10 +12,11 @@
 #define HOST_TIMER_VECTOR 0xf5u
 #define SPURIOUS_VECTOR   0xffu
 
-/* Opens one interrupt window (GIF and IF set, `sti; hlt`): takes the pending
- * interrupt, or sleeps until the next one. Returns the vector that belongs to
- * the guest (the LAPIC has it in service until the guest's EOI), or IRQ_NONE
- * for the host's own timer, a spurious vector or an NMI. */
+/* Opens a one-instruction interrupt window (GIF and IF set, `sti; nop`): takes
+ * the pending interrupt if there still is one (never waits for one). Returns
+ * the vector that belongs to the guest (the LAPIC has it in service until the
+ * guest's EOI), or IRQ_NONE for the host's own timer, a spurious vector, an
+ * NMI or nothing taken. */
 int irq_take(void);
 /* True once for each NMI the host took in a window: the guest's to handle. */
 bool irq_nmi_take(void);

@@ -2,7 +2,7 @@
 ; (struct trap_frame in trap.h) and call trap_handler, which reports and stops.
 ; Vectors 8, 10-14, 17, 21, 29 and 30 push an error code. NMI and the external
 ; vectors 32-255 go to irq_entry (irq.c) and return with RFLAGS.IF clear, so
-; that one `sti; hlt` takes exactly one interrupt (irq_take). During that
+; that one `sti; nop` window takes exactly one interrupt (irq_take). During that
 ; window the IDT is window_table: vectors 0-31 are external interrupts too (a
 ; guest can make its LAPIC raise 16-31), never exceptions.
 bits 64
