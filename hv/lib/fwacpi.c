@@ -23,12 +23,18 @@ static uint64_t rd64(const uint8_t *p)
     return v;
 }
 
+uint8_t acpi_sum8(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint8_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s = (uint8_t)(s + b[i]);
+    return s;
+}
+
 static bool checksum_ok(const uint8_t *p, uint32_t len)
 {
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < len; i++)
-        sum = (uint8_t)(sum + p[i]);
-    return sum == 0;
+    return acpi_sum8(p, len) == 0;
 }
 
 /* A table header (36 bytes) with a sane length and a valid checksum. */

@@ -8,6 +8,7 @@
 #define HV_LIB_FWACPI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ACPI_SPACE_MEMORY 0
@@ -29,6 +30,9 @@ struct fw_acpi {
     uint16_t sci_int;
     uint64_t hpet; /* the HPET's register block (ACPI HPET table), 0 if none */
 };
+
+/* The byte sum of an ACPI structure: 0 when its checksum is right. */
+uint8_t acpi_sum8(const void *p, size_t n);
 
 /* 0 on success; else -1 and *why names what is missing or corrupt. */
 int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why);

@@ -1,5 +1,6 @@
 #include "vm/acpi.h"
 
+#include "lib/fwacpi.h"
 #include "lib/mem.h"
 #include "vm/acpi_tables.h"
 #include "vm/layout.h"
@@ -25,15 +26,6 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-static uint8_t sum8(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    uint8_t s = 0;
-    for (size_t i = 0; i < n; i++)
-        s = (uint8_t)(s + b[i]);
-    return s;
-}
-
 static void header(struct acpi_header *h, const char sig[4], uint32_t len, uint8_t rev)
 {
     memcpy(h->signature, sig, 4);
@@ -49,7 +41,7 @@ static void header(struct acpi_header *h, const char sig[4], uint32_t len, uint8
 static void seal(struct acpi_header *h)
 {
     h->checksum = 0;
-    h->checksum = (uint8_t)(0 - sum8(h, h->length));
+    h->checksum = (uint8_t)(0 - acpi_sum8(h, h->length));
 }
 
 static struct acpi_gas io_gas(uint16_t port, unsigned bytes, uint8_t access)
@@ -279,8 +271,8 @@ int acpi_build(const struct guest_mem *gm, uint64_t base, uint64_t size,
     rsdp->revision = 2;
     rsdp->length = sizeof(*rsdp);
     rsdp->xsdt = t.xsdt; /* no RSDT: every ACPI 2.0+ OS takes the XSDT */
-    rsdp->checksum = (uint8_t)(0 - sum8(rsdp, 20));
-    rsdp->ext_checksum = (uint8_t)(0 - sum8(rsdp, sizeof(*rsdp)));
+    rsdp->checksum = (uint8_t)(0 - acpi_sum8(rsdp, 20));
+    rsdp->ext_checksum = (uint8_t)(0 - acpi_sum8(rsdp, sizeof(*rsdp)));
 
     *out = t;
     return 0;
