@@ -282,13 +282,18 @@ static void handle_vmmcall(struct vcpu *v)
 /* A physical interrupt arrived while the guest could take it (V_INTR_MASKING
  * is 0: the guest's RFLAGS.IF gates it). The host takes it; a guest vector
  * goes back in by EVENTINJ, which is valid right now for the same reason. */
+void vcpu_take_interrupt(struct vcpu *v)
+{
+    int vector = irq_take();
+    if (vector != IRQ_NONE)
+        v->vmcb->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+}
+
 static void handle_intr(struct vcpu *v)
 {
     if (v->vmcb->eventinj & EVENT_VALID)
         return; /* an event this exit cut short goes first; the interrupt stays pending */
-    int vector = irq_take();
-    if (vector != IRQ_NONE)
-        v->vmcb->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+    vcpu_take_interrupt(v);
 }
 
 static void handle_svm_insn(struct vcpu *v)

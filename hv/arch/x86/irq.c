@@ -10,7 +10,7 @@
 
 static volatile int taken;
 static volatile bool nmi;
-static volatile uint64_t host_timer_count, bogus_count;
+static volatile uint64_t host_timer_count, reserved_count;
 
 void irq_entry(uint64_t vector);
 
@@ -23,7 +23,7 @@ void irq_entry(uint64_t vector)
          * IOAPIC entry it programmed): not injectable as interrupts, so
          * retired here and reported. */
         lapic_eoi();
-        if (!bogus_count++)
+        if (!reserved_count++)
             hv_log("irq", "guest raised reserved vector %llu: dropped (further ones counted)",
                    (unsigned long long)vector);
     } else if (vector == HOST_TIMER_VECTOR) {
@@ -58,5 +58,5 @@ uint64_t irq_host_timer_count(void)
 
 uint64_t irq_reserved_count(void)
 {
-    return bogus_count;
+    return reserved_count;
 }

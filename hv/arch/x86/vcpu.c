@@ -131,10 +131,7 @@ void vcpu_run(struct vcpu *v)
         }
         /* A SynIC interrupt the host just raised would exit again right after
          * VMRUN (INTR intercept): if the guest can take it, hand it over now. */
-        if ((c->rflags & RFLAGS_IF) && !(c->int_state & INT_SHADOW) && lapic_raised_deliverable()) {
-            int vector = irq_take();
-            if (vector != IRQ_NONE)
-                c->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
-        }
+        if ((c->rflags & RFLAGS_IF) && !(c->int_state & INT_SHADOW) && lapic_raised_deliverable())
+            vcpu_take_interrupt(v);
     }
 }

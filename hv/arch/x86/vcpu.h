@@ -54,6 +54,9 @@ void vcpu_run(struct vcpu *v) __attribute__((noreturn));
 void vcpu_handle_exit(struct vcpu *v);
 void vcpu_inject_gp(struct vcpu *v);
 void vcpu_inject_ud(struct vcpu *v);
+/* Takes the pending physical interrupt (irq_take); a guest vector goes in
+ * by EVENTINJ. Only while the guest can take one and EVENTINJ is free. */
+void vcpu_take_interrupt(struct vcpu *v);
 /* Ends the run: the summary line, then arch_stop(verdict). */
 void vcpu_finish(struct vcpu *v, int verdict, const char *why) __attribute__((noreturn));
 void vcpu_report(struct vcpu *v);
