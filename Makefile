@@ -72,7 +72,7 @@ else
 RUN_INITRD := $(INITRD)
 endif
 
-.PHONY: all deps check-deps run test unit fuzz-bins unit-bins fuzz bench clean format FORCE
+.PHONY: all deps check-deps esp run test unit fuzz-bins unit-bins fuzz bench clean format FORCE
 all: $(B)/esp.img
 
 deps:
@@ -133,11 +133,24 @@ $(B)/hv.cfg: FORCE
 	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(B)/esp.img: $(B)/BOOTX64.EFI $(B)/hv.elf $(B)/hv.cfg $(RUN_KERNEL) $(RUN_INITRD) scripts/mkesp.sh
-	scripts/mkesp.sh $@ $(B)/BOOTX64.EFI $(B)/hv.elf $(B)/hv.cfg \
-		$(RUN_KERNEL)=hv/vmlinuz $(RUN_INITRD)=hv/initrd
+# What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
+# hv.elf, hv.cfg, then SRC=DEST. Anything a make variable puts on the volume
+# belongs here. The manifest (path, size, sha256 of each) is rewritten only
+# when that changes, so the volume is rebuilt when what goes on it changes,
+# whatever the files' dates (README: "Choosing what runs").
+ESP_FILES := $(B)/BOOTX64.EFI $(B)/hv.elf $(B)/hv.cfg $(RUN_KERNEL)=hv/vmlinuz $(RUN_INITRD)=hv/initrd
 
-run: check-deps all
+$(B)/esp.manifest: $(foreach f,$(ESP_FILES),$(firstword $(subst =, ,$(f)))) FORCE
+	@scripts/esp-manifest.sh $@ $(ESP_FILES)
+
+$(B)/esp.img: $(B)/esp.manifest
+	scripts/mkesp.sh $@ $(ESP_FILES)
+
+# The boot volume, then one line: the kernel and initramfs it boots.
+esp: $(B)/esp.img
+	@scripts/esp-manifest.sh --show $(B)/esp.manifest
+
+run: check-deps esp
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive)
 
 # --- tests ------------------------------------------------------------------------
@@ -170,6 +183,6 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(B)/hv $(B)/efi $(B)/tests $(B)/*.elf $(B)/*.so $(B)/*.EFI $(B)/*.img $(B)/logs
+	rm -rf $(B)/hv $(B)/efi $(B)/tests $(B)/*.elf $(B)/*.so $(B)/*.EFI $(B)/*.img $(B)/esp.manifest $(B)/logs
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

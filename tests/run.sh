@@ -11,6 +11,7 @@ echo "== unit"
 tests/unit/run.sh
 echo "== fuzz (smoke, ${FUZZ_SECONDS:-8}s each)"
 tests/fuzz/run.sh
+echo "== make (the boot volume)"; tests/make/run.sh
 echo "== e2e"
 tests/e2e/run.sh
 
