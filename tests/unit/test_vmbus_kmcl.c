@@ -3,7 +3,8 @@
  * KMCL_SERVER_ONLY_METHODS table, handle validation (NULL, forged, stale,
  * reused slot), the state rules of every Init* call, allocation limits,
  * enable validation with nothing left behind on failure, the granted window,
- * disable/cleanup, and the GUID helpers. */
+ * an optional-only channel through the allocator, disable/cleanup, and the
+ * GUID helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,6 +362,80 @@ static void granted_window_and_prepare_offer(void **state)
     assert_int_equal(vmbus.gap.count, 1);
 }
 
+/* A channel that asks only for optional megabytes (VmbServerChannelInitSetMmioMegabytes(ch,
+ * 0, N): the seed allows it) goes through the allocator at enable like any other: it gets the
+ * lowest free MiB and what fits after it, the device sees that window from its prepare-offer
+ * callback, disable frees it, and the automatic gap size counts it. */
+static void optional_only_channel_gets_a_window(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL a = configured(&inst_a);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(a, 16, 0), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(a), STATUS_SUCCESS);
+    VMBCHANNEL b = configured(&inst_b);
+    assert_int_equal(VmbChannelInitSetFriendlyName(b, "opt"), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(b, 0, 8), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetPrepareOfferCallback(b, prepare_cb), STATUS_SUCCESS);
+    log_reset();
+    assert_int_equal(VmbChannelEnable(b), STATUS_SUCCESS);
+    assert_string_equal(logbuf, "hv: mmio: opt required=0MiB optional=8MiB granted=8MiB at "
+                                "0x101000000\n"
+                                "hv: vmbus: opt enabled as relid 2\n");
+    assert_int_equal(vmbus.gap.count, 2);
+    UINT64 base = 0, size = 0;
+    VmbChannelGetMmioSpace(b, &base, &size);
+    assert_int_equal(base, GAP_BASE + (16u << 20));
+    assert_int_equal(size, 8u << 20);
+    uint64_t ub, us; /* what the prepare-offer callback saw */
+    memcpy(&ub, vmbus.chan[1].user, 8);
+    memcpy(&us, vmbus.chan[1].user + 8, 8);
+    assert_int_equal(ub, base);
+    assert_int_equal(us, size);
+    /* a second one takes the rest of the 64 MiB gap: 40 of its 100 */
+    VMBCHANNEL c = alloc();
+    GUID inst_c = inst_b;
+    inst_c.Data4[7]++;
+    assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(c, &type_a, &inst_c), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(c, 0, 100), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(c), STATUS_SUCCESS);
+    VmbChannelGetMmioSpace(c, &base, &size);
+    assert_int_equal(base, GAP_BASE + (24u << 20));
+    assert_int_equal(size, 40u << 20);
+    assert_int_equal(mmio_largest_free(&vmbus.gap), 0);
+    /* disabling frees it: the next optional-only request lands in its hole */
+    log_reset();
+    VmbChannelDisable(b);
+    assert_string_equal(logbuf, "hv: mmio: opt released 8MiB at 0x101000000\n"
+                                "hv: vmbus: opt disabled\n");
+    assert_int_equal(vmbus.gap.count, 2);
+    VmbChannelGetMmioSpace(b, &base, &size);
+    assert_int_equal(size, 0);
+    VMBCHANNEL d = alloc();
+    GUID inst_d = inst_c;
+    inst_d.Data4[7]++;
+    assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(d, &type_a, &inst_d), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(d, 0, 4), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(d), STATUS_SUCCESS);
+    VmbChannelGetMmioSpace(d, &base, &size);
+    assert_int_equal(base, GAP_BASE + (16u << 20));
+    assert_int_equal(size, 4u << 20);
+
+    /* an automatically sized gap counts an optional-only request */
+    hyperv_unregister_message(&f->p, 1);
+    hyperv_unregister_message(&f->p, 4);
+    assert_int_equal(vmbus_init(&f->p), 0);
+    VMBCHANNEL e = configured(&inst_a);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(e, 0, 100), STATUS_SUCCESS);
+    log_reset();
+    vmbus_mmio_configure(RAM_SIZE, 0);
+    assert_string_equal(logbuf, "hv: mmio: high gap 0x100000000-0x107ffffff (128MiB, sized from "
+                                "the requests)\n");
+    assert_int_equal(VmbChannelEnable(e), STATUS_SUCCESS);
+    VmbChannelGetMmioSpace(e, &base, &size);
+    assert_int_equal(base, GAP_BASE);
+    assert_int_equal(size, 100u << 20);
+}
+
 static void bad_handles_are_detected(void **state)
 {
     (void)state;
@@ -458,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(init_parameter_checks, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(enable_failures_leave_nothing, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(optional_only_channel_gets_a_window, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup,
                                         fake_teardown),

@@ -2,9 +2,10 @@
  * malloc'd guest RAM, the way Linux 6.1 drives it: HvPostMessage hypercalls
  * in, replies read from the SIMP slot with Linux's EOM logic (then the glue's
  * vmbus_poll). Each message handler with valid, truncated, oversized and
- * out-of-range input; version negotiation; offers, rescind and the relid
- * handshake; GPADL validation; open/close and signals; back-pressure in both
- * directions; UNLOAD and reconnecting; a whole Linux-like session. */
+ * out-of-range input; version negotiation; offers (the MMIO request, not the
+ * grant, on the wire), rescind and the relid handshake; GPADL validation;
+ * open/close and signals (ring GPADLs of whole pages only); back-pressure in
+ * both directions; UNLOAD and reconnecting; a whole Linux-like session. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -581,6 +582,46 @@ static void offers_carry_every_field(void **state)
     nothing(f);
 }
 
+/* The offer carries the megabytes the device asked for, not what the allocator granted
+ * (docs/vmbus.md "Offers": Hyper-V and OpenVMM pass a device's request through; the grant
+ * is the device's to report, as the test device does in its user-defined bytes). Pinned
+ * where the two differ: a required window whose optional part is cut short, and an
+ * optional-only request that gets nothing; both u16s little-endian at the wire offsets. */
+static void offer_carries_the_request_not_the_grant(void **state)
+{
+    struct fake *f = *state;
+    vmbus_mmio_configure(RAM_SIZE, 1024);
+    VMBCHANNEL big = channel("big", 1, 257, 1000); /* 256 MiB aligned at the base */
+    assert_int_equal(VmbChannelEnable(big), STATUS_SUCCESS);
+    VMBCHANNEL opt = channel("opt", 2, 0, 50);
+    assert_int_equal(VmbChannelEnable(opt), STATUS_SUCCESS);
+    UINT64 base, size;
+    VmbChannelGetMmioSpace(big, &base, &size);
+    assert_int_equal(size, 1024ull << 20); /* 257 + 767 of the 1000 optional */
+    VmbChannelGetMmioSpace(opt, &base, &size);
+    assert_int_equal(size, 0); /* the gap is full */
+    connect(f);
+    log_reset();
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    struct msg m = expect(f, VMBUS_MSG_OFFERCHANNEL, sizeof(struct vmbus_offer_channel));
+    assert_int_equal(m.data[184], 1);   /* child_relid */
+    assert_int_equal(m.data[58], 0x01); /* mmio_megabytes 257 = 0x0101 */
+    assert_int_equal(m.data[59], 0x01);
+    assert_int_equal(m.data[182], 0xE8); /* mmio_megabytes_optional 1000 = 0x03E8, not 767 */
+    assert_int_equal(m.data[183], 0x03);
+    m = expect(f, VMBUS_MSG_OFFERCHANNEL, sizeof(struct vmbus_offer_channel));
+    assert_int_equal(m.data[184], 2);
+    assert_int_equal(m.data[58], 0);
+    assert_int_equal(m.data[59], 0);
+    assert_int_equal(m.data[182], 50); /* asked for, though nothing was granted */
+    assert_int_equal(m.data[183], 0);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+    assert_non_null(strstr(logbuf, "hv: vmbus: offer relid 1 big: class "));
+    assert_non_null(strstr(logbuf, " mmio 257+1000MiB connection 0x11\n"));
+    assert_non_null(strstr(logbuf, " mmio 0+50MiB connection 0x12\n"));
+}
+
 static void many_offers_wait_for_the_guest(void **state)
 {
     struct fake *f = *state;
@@ -872,12 +913,30 @@ static void open_close_and_signals(void **state)
                           RING_PFN + 4};
     assert_int_equal(raw_gpadl(f, 0xE1E13, sizeof(partial), 1, partial, 6), 0); /* offset 512 */
     assert_int_equal(expect_created(f, 1, 0xE1E13).creation_status, 0);
+    /* valid GPADLs, but not rings, which must describe whole pages: offset 0 with the byte
+     * count one byte short of the last page (the rings would still use all 8 pages, one
+     * byte more than the guest described), and two ranges of whole pages */
+    uint64_t short_count[9] = {8 * 4096 - 1};
+    for (unsigned i = 0; i < 8; i++)
+        short_count[1 + i] = RING_PFN + i;
+    assert_int_equal(raw_gpadl(f, 0xE1E15, sizeof(short_count), 1, short_count, 9), 0);
+    assert_int_equal(expect_created(f, 1, 0xE1E15).creation_status, 0);
+    uint64_t two_ranges[10] = {4 * 4096};
+    for (unsigned i = 0; i < 4; i++)
+        two_ranges[1 + i] = RING_PFN + i;
+    two_ranges[5] = 4 * 4096;
+    for (unsigned i = 0; i < 4; i++)
+        two_ranges[6 + i] = RING_PFN + 4 + i;
+    assert_int_equal(raw_gpadl(f, 0xE1E16, sizeof(two_ranges), 2, two_ranges, 10), 0);
+    assert_int_equal(expect_created(f, 1, 0xE1E16).creation_status, 0);
     const uint32_t bad = (uint32_t)STATUS_INVALID_PARAMETER;
     /* refused opens are answered with a failure status */
     assert_int_equal(open_status(f, 1, 0xBAD, 4, 0), bad);   /* no such GPADL */
     assert_int_equal(open_status(f, 1, 0xE1E11, 4, 0), bad); /* relid 2's */
     assert_int_equal(open_status(f, 1, 0xE1E12, 2, 0), bad); /* 3 pages */
     assert_int_equal(open_status(f, 1, 0xE1E13, 2, 0), bad); /* not page aligned */
+    assert_int_equal(open_status(f, 1, 0xE1E15, 4, 0), bad); /* last page not whole */
+    assert_int_equal(open_status(f, 1, 0xE1E16, 4, 0), bad); /* two ranges */
     assert_int_equal(open_status(f, 1, 0xE1E10, 0, 0), bad); /* no host->guest... */
     assert_int_equal(open_status(f, 1, 0xE1E10, 1, 0), bad); /* 1-page ring */
     assert_int_equal(open_status(f, 1, 0xE1E10, 7, 0), bad); /* 1-page ring */
@@ -1166,6 +1225,7 @@ int main(void)
         T(replies_go_to_the_guests_sint),
         T(malformed_messages_rejected),
         T(offers_carry_every_field),
+        T(offer_carries_the_request_not_the_grant),
         T(many_offers_wait_for_the_guest),
         T(rescind_and_relid_released),
         T(withdrawn_before_the_guest_saw_it),

@@ -23,8 +23,11 @@ expect_status 0
 
 # Field by field: every offer the hypervisor logged is what the guest has in
 # sysfs and what the probe read from the offer, and every window the allocator
-# logged is the one the probe decoded and allocated in.
+# logged is the one the probe decoded and allocated in. The offer's megabytes
+# are also held against the config itself (the log line prints the channel's
+# stored request, not the bytes sent): the device's request, passed through.
 expect '^GUEST-CHECK vmbus PASS devices=3$' "exactly the configured devices"
+declare -A asked=([small]="2+0" [big]="16+8" [noio]="0+0")
 for name in small big noio; do
     offer=$(grep -Em1 "^hv: vmbus: offer relid [0-9]+ $name: " "$LOG.txt")
     [ -n "$offer" ] || { fail "no offer line for $name"; continue; }
@@ -33,6 +36,7 @@ for name in small big noio; do
     instance=$(sed -E 's/.* instance ([0-9a-f-]+) .*/\1/' <<< "$offer")
     req=$(sed -E 's/.* mmio ([0-9]+)\+([0-9]+)MiB.*/\1/' <<< "$offer")
     opt=$(sed -E 's/.* mmio ([0-9]+)\+([0-9]+)MiB.*/\2/' <<< "$offer")
+    [ "$req+$opt" = "${asked[$name]}" ] || fail "$name offered mmio $req+$opt, config asks ${asked[$name]}"
     expect "^GUEST-CHECK vmbus-dev PASS class=$class instance=$instance " "$name in sysfs"
     expect "vmbhv-probe: channel relid=$relid class=$class instance=$instance mmio_mb=$req mmio_optional_mb=$opt\$" "$name offer fields"
     if [ "$req" -gt 0 ]; then
