@@ -6,7 +6,8 @@
  * and negotiation bytes, versions the host does not support (no common
  * version, versions never offered, malformed counts), short and hostile
  * answers, heartbeat sequence checks and misses, shutdown message bytes and
- * its deadline before the channel opens, timesync message bytes in versions
+ * its deadline before the channel opens, asked again after a close without
+ * an answer and never after an answer, timesync message bytes in versions
  * 4.0 and 3.0 with the FILETIME conversion, close and reopen, the summary. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -571,6 +572,42 @@ static void shutdown_before_the_guest_is_there(void **state)
     assert_int_equal(ic_stats.shutdowns, 2);
 }
 
+/* The other half of the rule above: once the guest answered (accepted or refused), closing
+ * and reopening the channel negotiates again but does not ask again. */
+static void shutdown_answered_is_not_asked_again(void **state)
+{
+    (void)state;
+    for (int refuse = 0; refuse < 2; refuse++) {
+        setup(NULL);
+        VMBCHANNEL ch;
+        assert_int_equal(shutdown_create(&sd_cfg, 2, &ch), STATUS_SUCCESS);
+        guest_opens(ch);
+        answer_last(ch, &hv_utils_sd);
+        advance(2 * NS_PER_S);
+        assert_int_equal(F(ch)->nsent, 2);
+        assert_int_equal(header_of(last(ch)).msg.type, IC_MSG_SHUTDOWN);
+        uint8_t out[VMBUS_MAX_PACKET_SIZE];
+        uint32_t len = linux_answer(&hv_utils_sd, last(ch), out);
+        if (refuse) {
+            uint32_t fail = IC_E_FAIL;
+            memcpy(out + 20, &fail, 4);
+        }
+        deliver(ch, out, len, last(ch)->id);
+        expect_log(refuse ? "hv: ic: sd: the guest refused the shutdown request"
+                          : "hv: ic: sd: the guest accepted the shutdown request");
+
+        guest_closes(ch);
+        guest_opens(ch); /* negotiates again (asserted inside) */
+        answer_last(ch, &hv_utils_sd);
+        assert_int_equal(F(ch)->nsent, 3);
+        advance(100 * NS_PER_S);
+        assert_int_equal(F(ch)->nsent, 3); /* and nothing after it */
+        assert_int_equal(header_of(last(ch)).msg.type, IC_MSG_NEGOTIATE);
+        assert_int_equal(ic_stats.shutdowns, 1);
+        assert_int_equal(log_count("asking the guest to power off"), 1);
+    }
+}
+
 static void shutdown_without_common_version(void **state)
 {
     (void)state;
@@ -720,6 +757,7 @@ int main(void)
         cmocka_unit_test_setup(shutdown_message, setup),
         cmocka_unit_test_setup(shutdown_refused, setup),
         cmocka_unit_test_setup(shutdown_before_the_guest_is_there, setup),
+        cmocka_unit_test_setup(shutdown_answered_is_not_asked_again, setup),
         cmocka_unit_test_setup(shutdown_without_common_version, setup),
         cmocka_unit_test_setup(shutdown_never, setup),
         cmocka_unit_test_setup(timesync_v4, setup),
