@@ -9,6 +9,7 @@
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
+#include "lib/mem.h"
 #include "lib/timer.h"
 #include "lib/ptable.h"
 #include "verdict.h"
@@ -57,11 +58,16 @@ static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 }
 
 /* Guest RAM at 0 and the interrupt controllers passed through; not the HPET,
- * which is the host's timer (hpet.c). */
+ * which is the host's timer (hpet.c). The rest of guest-physical space is
+ * the void, backed on first touch (exits.c). */
 static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
 {
     const uint64_t rw = PT_W | PT_U;
-    return ptable_init(&npt, heap) ||
+    uint8_t *void_page;
+    if (ptable_init(&npt, heap) || !(void_page = heap_alloc_pages(heap, 1)))
+        return -1;
+    memset(void_page, 0xff, PAGE_SIZE); /* what an empty bus reads as */
+    return ptable_void_init(&npt, (uint64_t)(uintptr_t)void_page, rw) ||
            ptable_map(&npt, 0, bi->guest_ram.base, bi->guest_ram.size, rw) ||
            ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, rw) ||
            ptable_map(&npt, LAYOUT_LAPIC, LAYOUT_LAPIC, PAGE_SIZE, rw);
@@ -87,6 +93,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
+        .host_vectors = {HOST_TIMER_VECTOR, SPURIOUS_VECTOR},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
@@ -140,13 +147,15 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
-    struct vcpu_ports ports = {.pm1a_cnt = ap.pm1a_cnt_blk,
-                               .s5_slp_typ = S5_SLP_TYP,
-                               .debug_exit = (uint16_t)bi->config.debug_exit_port};
-    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &lb.entry, &ports)) {
-        hv_log("guest", "out of heap setting up the vCPU");
-        arch_stop(HV_VERDICT_HV_ERROR);
-    }
+    struct io_machine io = {.pm1a_evt = ap.pm1a_evt_blk,
+                            .pm1a_cnt = ap.pm1a_cnt_blk,
+                            .pm_tmr = ap.pm_tmr_blk,
+                            .s5_slp_typ = S5_SLP_TYP,
+                            .debug_exit = (uint16_t)bi->config.debug_exit_port,
+                            .host_uart = LOG_UART_PORT,
+                            .host_debugcon = LOG_DEBUGCON_PORT};
+    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &lb.entry, &io, &why))
+        refuse("the vCPU", why);
     vcpu.tsc_hz = tsc_hz;
     vcpu.hv = &partition;
     vcpu.after_exit = host_work;

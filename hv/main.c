@@ -75,6 +75,7 @@ __attribute__((noreturn)) void hv_main(struct hv_boot_info *bi);
 void hv_main(struct hv_boot_info *bi)
 {
     serial_init();
+    lapic_init();
     power_init(NULL, HV_DEFAULT_DEBUG_EXIT_PORT);
     hv_log("boot", "vmbhv " VMBHV_VERSION " hypervisor");
     if (!handoff_ok(bi))

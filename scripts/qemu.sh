@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
 #         [-- extra qemu args]
-# Boots IMG with OVMF under QEMU. The serial port goes to FILE (and to the
-# terminal unless --quiet or --pipe). --pipe P: the serial port is also the
-# FIFO pair P.in (what the guest reads) and P.out (what it writes; must be
-# drained), created by the caller, so a script can type into the console.
+# Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
+# hypervisor's log UART (COM2) share one character device: both go to FILE
+# (and to the terminal unless --quiet or --pipe), in the order written; the
+# keyboard goes to COM1. The hypervisor also writes its log to QEMU's debugcon
+# port, which the guest cannot reach: that record is FILE.host, and the
+# verdict comes only from isa-debug-exit, checked against it.
+# --pipe P: the console is also the FIFO pair P.in (what the guest reads) and
+# P.out (what it writes; must be drained), created by the caller, so a script
+# can type into the console.
 # Exit status:
 #   0/1/2  the hypervisor's verdict (0 pass, 1 guest failure, 2 hypervisor error)
-#   3      the machine stopped without a verdict (triple fault, reset, loader gone)
+#   3      the machine stopped without the hypervisor's verdict (a reset or
+#          power-off the hypervisor did not log, a verdict its log does not
+#          confirm)
 #   124    timed out
 #   125    QEMU could not run
 # ACCEL=tcg|kvm overrides the accelerator choice; QEMU_MEM the host RAM (MiB).
@@ -47,16 +54,22 @@ else
 fi
 
 mkdir -p "$(dirname "$log")"
+hostlog=$log.host
 : > "$log"
+: > "$hostlog"
 if ((interactive)); then
-    serial=(-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" -serial chardev:s0 -mon chardev=s0)
+    serial=(-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" -mon chardev=s0)
 elif [ -n "$pipe" ]; then
-    serial=(-chardev "pipe,id=s0,path=$pipe,logfile=$log" -serial chardev:s0)
+    serial=(-chardev "pipe,id=s0,mux=on,path=$pipe,logfile=$log")
 elif ((quiet)); then
-    serial=(-chardev "file,id=s0,path=$log" -serial chardev:s0)
+    serial=(-chardev "file,id=s0,mux=on,path=$log")
 else
-    serial=(-chardev "stdio,id=s0,signal=off,logfile=$log" -serial chardev:s0)
+    serial=(-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log")
 fi
+# COM2 the hypervisor's log (hv/arch/x86/arch.h), COM1 the guest's console:
+# the frontend attached last has the keyboard, so COM1 comes second.
+serial+=(-device isa-serial,index=1,chardev=s0 -device isa-serial,index=0,chardev=s0
+    -chardev "file,id=hostlog,path=$hostlog" -device isa-debugcon,iobase=0x402,chardev=hostlog)
 
 cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
     -bios "$firmware" -nodefaults -display none -no-reboot
@@ -78,16 +91,26 @@ else
 fi
 rc=$?
 
-verdict_from_log() {
-    local v
-    v=$(grep -ao 'hv: exit: verdict=[0-9]*' "$log" | tail -n1 | sed 's/.*=//')
-    echo "${v:-3}"
+# The verdict: isa-debug-exit's status, which only the hypervisor (or the
+# loader, before any guest ran) can write, and which the hypervisor's own
+# log must confirm. Never a line of the shared console, which the guest writes.
+stopped() {
+    echo "qemu.sh: the machine stopped without the hypervisor's verdict: $*" | tee -a "$log" >&2
+    exit 3
 }
+logged=$(grep -ao 'hv: exit: verdict=[0-9]*' "$hostlog" | tail -n1 | sed 's/.*=//')
 case $rc in
 124 | 137) echo "qemu.sh: timed out after ${timeout_s}s" >&2; exit 124 ;;
-0) v=$(verdict_from_log) ;;      # powered off (ACPI S5) or shut down by the firmware shell
+0) # powered off: only the hypervisor's ACPI S5 (no isa-debug-exit) counts
+   [ -n "$logged" ] || stopped "QEMU exited by itself (a reset, or a power-off the hypervisor did not log)"
+   v=$logged ;;
 *) if ((rc % 2 == 1)) && ((rc < 64)); then v=$(( (rc - 1) / 2 )); else
        echo "qemu.sh: QEMU failed with status $rc" >&2; exit 125; fi ;;
 esac
+if [ -z "$logged" ] && ! grep -aq '^hv: ' "$hostlog" && [ "$v" = 2 ]; then
+    : # the loader's error exit (startup.nsh): the hypervisor never ran
+elif [ "$logged" != "$v" ]; then
+    stopped "isa-debug-exit said $v, the hypervisor's log says '${logged:-nothing}'"
+fi
 echo "qemu.sh: verdict $v" >&2
 exit "$v"

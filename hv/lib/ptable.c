@@ -18,18 +18,33 @@ int ptable_init(struct ptable *pt, struct heap *heap)
     return pt->root ? 0 : -1;
 }
 
-/* The table at level `level` covering va, allocated on the way if missing;
+/* Entry e of a table at level l leads into the void. */
+static int is_void(const struct ptable *pt, uint64_t e, int l)
+{
+    if (!pt->void_page || !(e & PT_P))
+        return 0;
+    if (l == 0)
+        return (e & PT_ADDR_MASK) == pt->void_page;
+    return table_of(e) == pt->void_table[l - 1];
+}
+
+/* The table at level `level` covering va, allocated on the way if missing
+ * (or void: the new table starts as a copy of the void table it replaces);
  * NULL if a large page is in the way or the heap is exhausted. */
 static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
 {
     uint64_t *t = pt->root;
     for (int l = 3; l > level; l--) {
         uint64_t *e = &t[INDEX(va, l)];
-        if (!(*e & PT_P)) {
+        if (!(*e & PT_P) || is_void(pt, *e, l)) {
             uint64_t *next = heap_alloc_pages(pt->heap, 1);
             if (!next)
                 return NULL;
             pt->pages++;
+            if (*e & PT_P) {
+                for (unsigned i = 0; i < 512; i++)
+                    next[i] = pt->void_table[l - 1][i];
+            }
             *e = (uint64_t)(uintptr_t)next | TABLE_FLAGS;
         } else if (*e & PT_PS) {
             return NULL;
@@ -50,7 +65,7 @@ int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint6
         if (!t)
             return -1;
         uint64_t *e = &t[INDEX(va, large ? 1 : 0)];
-        if (*e & PT_P)
+        if ((*e & PT_P) && !is_void(pt, *e, large ? 1 : 0))
             return -1; /* already mapped: never silently remap */
         *e = pa | flags | PT_P | (large ? PT_PS : 0);
         uint64_t step = large ? PT_2M : PAGE_SIZE;
@@ -59,6 +74,42 @@ int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint6
         size -= step;
     }
     return 0;
+}
+
+int ptable_void_init(struct ptable *pt, uint64_t page, uint64_t flags)
+{
+    if (!page || (page & ~PT_ADDR_MASK) || flags & (PT_ADDR_MASK | PT_PS))
+        return -1;
+    for (int l = 0; l < 3; l++) {
+        pt->void_table[l] = heap_alloc_pages(pt->heap, 1);
+        if (!pt->void_table[l])
+            return -1;
+        pt->pages++;
+        for (unsigned i = 0; i < 512; i++)
+            pt->void_table[l][i] =
+                l ? (uint64_t)(uintptr_t)pt->void_table[l - 1] | TABLE_FLAGS : page | flags | PT_P;
+    }
+    pt->void_page = page;
+    return 0;
+}
+
+int ptable_map_void(struct ptable *pt, uint64_t va)
+{
+    if (!pt->void_page || va >= VA_LIMIT)
+        return -1;
+    uint64_t *t = pt->root;
+    for (int l = 3; l >= 0; l--) {
+        uint64_t *e = &t[INDEX(va, l)];
+        if (!(*e & PT_P)) {
+            *e = l ? (uint64_t)(uintptr_t)pt->void_table[l - 1] | TABLE_FLAGS
+                   : pt->void_page | (pt->void_table[0][0] & ~PT_ADDR_MASK);
+            return 0;
+        }
+        if (l == 0 || (*e & PT_PS))
+            return -1;
+        t = table_of(*e);
+    }
+    return -1;
 }
 
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,

@@ -20,6 +20,11 @@ struct ptable {
     uint64_t *root;
     struct heap *heap;
     uint64_t pages; /* tables allocated, root included */
+    /* The void: one page and one table per level below the root, every entry
+     * of table l pointing at table l-1 (at the page for l = 0), shared by all
+     * unmapped space, so backing any amount of it takes no memory. */
+    uint64_t void_page;
+    uint64_t *void_table[3]; /* [0] a page table, [1] a directory, [2] a PDPT */
 };
 
 int ptable_init(struct ptable *pt, struct heap *heap);
@@ -27,6 +32,13 @@ int ptable_init(struct ptable *pt, struct heap *heap);
  * addresses and the remaining size allow, else 4 KiB pages. Fails (-1) on
  * unaligned input, an existing mapping in the range, or an exhausted heap. */
 int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+/* Sets up the void (above) with page, entries with flags; -1: heap exhausted. */
+int ptable_void_init(struct ptable *pt, uint64_t page, uint64_t flags);
+/* Backs the unmapped region holding va with the void, at the highest level
+ * that is missing (one entry, no allocation). -1 if va is mapped already or
+ * beyond the 48 bits the tables cover. The void is not a mapping: ptable_map
+ * may replace it later. */
+int ptable_map_void(struct ptable *pt, uint64_t va);
 /* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
                   uint64_t *page_size);

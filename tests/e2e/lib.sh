@@ -15,6 +15,9 @@
 #   expect_not REGEX [what]   no log line may match
 #   expect_status N           qemu.sh's exit status (verdict, 3, 124)
 #   expect_order RE1 RE2      the first match of RE1 precedes the first of RE2
+#   expect_host REGEX [what]  a line of the hypervisor's own log ($HOSTLOG.txt,
+#                             written where the guest cannot) must match
+#   expect_not_host REGEX     no line of it may match
 # A failed assertion marks the scenario failed; the runner prints the log tail.
 SCENARIO_FAILED=0
 ESP_EXTRA=()
@@ -65,6 +68,8 @@ boot() {
     echo "boot took ${BOOT_SECONDS}s, qemu.sh status $STATUS"
     # serial output carries \r\n and firmware escape codes: keep a clean copy
     sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$LOG" > "$LOG.txt"
+    HOSTLOG=$LOG.host
+    sed -e 's/\r$//' "$HOSTLOG" > "$HOSTLOG.txt"
 }
 
 fail() {
@@ -78,6 +83,15 @@ expect() {
 
 expect_not() {
     grep -Eq -- "$1" "$LOG.txt" && fail "a line matches /$1/${2:+ ($2)}: $(grep -Em1 -- "$1" "$LOG.txt")"
+    return 0
+}
+
+expect_host() {
+    grep -Eq -- "$1" "$HOSTLOG.txt" || fail "no host log line matches /$1/${2:+ ($2)}"
+}
+
+expect_not_host() {
+    grep -Eq -- "$1" "$HOSTLOG.txt" && fail "a host log line matches /$1/: $(grep -Em1 -- "$1" "$HOSTLOG.txt")"
     return 0
 }
 

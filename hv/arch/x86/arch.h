@@ -12,6 +12,11 @@
 #define GDT_DATA 0x10
 #define GDT_TSS  0x18
 
+/* The hypervisor's log: a UART of its own (COM2) for people, and QEMU's
+ * debugcon for the record the run's verdict is read from. Neither is the
+ * guest's (hv/vm/ioports.c): the guest's console is COM1, untouched. */
+#define LOG_UART_PORT     0x2f8
+#define LOG_DEBUGCON_PORT 0x402
 void serial_init(void);
 /* Waits until the UART has sent everything: before the machine stops. */
 void serial_flush(void);
@@ -48,6 +53,8 @@ uint64_t lapic_timer_calibrate(const struct fw_acpi *fw);
 /* Ends the run: isa-debug-exit if present, else ACPI S5, else halt. */
 void arch_stop(int verdict) __attribute__((noreturn));
 
+/* Saves APIC_BASE: call once before anything below. */
+void lapic_init(void);
 /* Raises vector on this CPU's (passed-through) local APIC, xAPIC or x2APIC. */
 void lapic_self_ipi(uint8_t vector);
 void lapic_eoi(void);

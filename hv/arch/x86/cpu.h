@@ -71,6 +71,11 @@ static inline uint32_t inl(uint16_t port)
     return v;
 }
 
+static inline void wbinvd(void)
+{
+    __asm__ volatile("wbinvd" ::: "memory");
+}
+
 static inline uint64_t read_cr0(void)
 {
     uint64_t v;

@@ -9,18 +9,17 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "verdict.h"
+#include "lib/ptable.h"
 #include "vm/cpuid.h"
 
 #define EFER_LMA     (1ull << 10)
 #define SEG_ATTRIB_L (1u << 9)
-#define EFER_ALLOWED                                                                               \
-    ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11) | (1ull << 14) | (1ull << 15))
-#define PM1_SLP_EN   (1u << 13)
 #define IOIO_IN      (1ull << 0)
 #define IOIO_STR     (1ull << 2)
 #define IOIO_REP     (1ull << 3)
 #define NPF_WRITE    (1ull << 1)
 #define REPORT_LIMIT 16
+#define VA_COVERED   (1ull << GUEST_PHYS_BITS_MAX)
 
 enum reason {
     R_CPUID,
@@ -31,11 +30,14 @@ enum reason {
     R_INTR,
     R_SVM_INSN,
     R_SHUTDOWN,
+    R_INVD,
+    R_IRET,
     R_OTHER,
     R_COUNT
 };
 static const char *const reason_names[R_COUNT] = {
-    "cpuid", "msr", "ioio", "npf", "vmmcall", "intr", "svm_insn", "shutdown", "other",
+    "cpuid",    "msr",      "ioio", "npf",  "vmmcall", "intr",
+    "svm_insn", "shutdown", "invd", "iret", "other",
 };
 _Static_assert(R_COUNT <= sizeof(((struct vcpu *)0)->count) / sizeof(uint64_t), "counters");
 
@@ -125,22 +127,30 @@ static void handle_cpuid(struct vcpu *v)
     advance(v, 2);
 }
 
-/* Logs the first REPORT_LIMIT distinct MSRs the guest was refused. */
+/* True the first time key is seen, for up to REPORT_LIMIT distinct keys per
+ * table: guest-triggered log lines stay bounded. */
+static bool first_time(uint32_t *seen, unsigned *n, uint32_t key)
+{
+    for (unsigned i = 0; i < *n; i++) {
+        if (seen[i] == key)
+            return false;
+    }
+    if (*n == REPORT_LIMIT)
+        return false;
+    seen[(*n)++] = key;
+    return true;
+}
+
 static void msr_refused(uint32_t msr, bool write)
 {
     static uint32_t seen[REPORT_LIMIT];
     static unsigned n;
-    for (unsigned i = 0; i < n; i++) {
-        if (seen[i] == msr)
-            return;
-    }
-    if (n < REPORT_LIMIT) {
-        seen[n++] = msr;
+    if (first_time(seen, &n, msr << 1 | write))
         hv_log("msr", "%s of MSR 0x%x refused with #GP%s", write ? "write" : "read", msr,
                n == REPORT_LIMIT ? " (further MSRs not reported)" : "");
-    }
 }
 
+/* Every MSR the table does not pass through (hv/vm/msrs.c). */
 static void handle_msr(struct vcpu *v)
 {
     struct vmcb *c = v->vmcb;
@@ -148,122 +158,158 @@ static void handle_msr(struct vcpu *v)
     bool write = c->exitinfo1 & 1;
     uint64_t value = (c->rax & 0xffffffffu) | (v->regs.rdx << 32);
 
-    if (msr == MSR_EFER) {
-        if (write) {
-            /* SVME stays set underneath and invisible (it is the host's). */
-            if (value & ~EFER_ALLOWED) {
-                msr_refused(msr, true);
-                vcpu_inject_gp(v);
-                return;
-            }
-            c->efer = value | EFER_SVME;
-        } else {
-            value = c->efer & ~EFER_SVME;
-            c->rax = value & 0xffffffffu;
-            v->regs.rdx = value >> 32;
-        }
-        advance(v, 2);
+    v->msr.efer = c->efer & ~EFER_SVME;
+    v->msr.cr0 = c->cr0;
+    v->msr.pat = c->g_pat;
+    v->msr.tsc_offset = c->tsc_offset;
+    v->msr.host_tsc = tsc_read();
+    enum msr_status st = msr_access(&v->msr, msr, write, &value);
+    c->efer = v->msr.efer | EFER_SVME; /* SVME stays set underneath and invisible */
+    c->g_pat = v->msr.pat;
+    c->tsc_offset = v->msr.tsc_offset;
+    int rc = HV_MSR_OK;
+    if (st == MSR_HYPERV)
+        rc = write ? hyperv_msr_write(v->hv, msr, value) : hyperv_msr_read(v->hv, msr, &value);
+    if (st == MSR_GP || rc != HV_MSR_OK) {
+        /* refused synthetic MSRs were logged by hv/hyperv already */
+        if (st == MSR_GP || rc == HV_MSR_UNHANDLED)
+            msr_refused(msr, write);
+        vcpu_inject_gp(v);
         return;
     }
-    int rc = write ? hyperv_msr_write(v->hv, msr, value) : hyperv_msr_read(v->hv, msr, &value);
-    if (rc == HV_MSR_OK) {
-        if (!write) {
-            c->rax = value & 0xffffffffu;
-            v->regs.rdx = value >> 32;
-        }
-        advance(v, 2);
-        return;
+    if (!write) {
+        c->rax = value & 0xffffffffu;
+        v->regs.rdx = value >> 32;
     }
-    /* VM_CR, VM_HSAVE_PA, anything unknown: as on a CPU without them. Refused
-     * synthetic MSRs were logged by hv/hyperv already. */
-    if (rc == HV_MSR_UNHANDLED)
-        msr_refused(msr, write);
-    vcpu_inject_gp(v);
+    advance(v, 2);
 }
 
-static uint32_t port_in(uint16_t port, unsigned size)
+static uint8_t hw_in8(uint16_t port)
 {
-    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+    return inb(port);
 }
 
-static void port_out(uint16_t port, unsigned size, uint32_t v)
+static void hw_out8(uint16_t port, uint8_t value)
 {
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
+    outb(port, value);
 }
 
-/* An OUT to a port the hypervisor owns; false: forward it to the hardware. */
-static bool owned_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+static void port_refused(struct vcpu *v, uint16_t port, const char *what)
 {
-    if (port == v->ports.pm1a_cnt && size >= 2 && (val & PM1_SLP_EN)) {
-        unsigned typ = (val >> 10) & 7;
-        if (typ == v->ports.s5_slp_typ)
-            vcpu_finish(v, HV_VERDICT_PASS, "power-off (ACPI S5)");
-        hv_log("guest", "sleep state SLP_TYP=%u requested: not supported, ignored", typ);
-        return true;
-    }
-    if ((port == 0x64 && (val & 0xff) == 0xfe) || (port == 0xcf9 && size == 1 && (val & 4)))
-        vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "reset (a reboot, or a panic with panic=-1)");
-    if (port >= 0xcf8 && port < 0xd00)
-        return true; /* no PCI for the guest: config writes go nowhere */
-    if (v->ports.debug_exit && port >= v->ports.debug_exit && port < v->ports.debug_exit + 4)
-        return true;
-    return false;
+    static uint32_t seen[REPORT_LIMIT];
+    static unsigned n;
+    if (first_time(seen, &n, port))
+        hv_log("io", "guest %s port 0x%x refused: %s%s", what, port, io_lookup(&v->io, port)->why,
+               n == REPORT_LIMIT ? " (further ports not reported)" : "");
 }
 
+/* Every access to a port the guest does not own, whole or in part
+ * (hv/vm/ioports.c decides, range by range). */
 static void handle_ioio(struct vcpu *v)
 {
+    static const struct io_hw hw = {hw_in8, hw_out8};
     struct vmcb *c = v->vmcb;
     uint64_t info = c->exitinfo1;
     uint16_t port = (uint16_t)(info >> 16);
     unsigned size = (info >> 4) & 7; /* SZ8/SZ16/SZ32 bits: 1, 2, 4 */
+    bool in = info & IOIO_IN;
     if (info & (IOIO_STR | IOIO_REP)) {
-        hv_log("io", "string I/O on owned port 0x%x ignored", port);
-    } else if (info & IOIO_IN) {
-        uint32_t val;
-        if (port >= 0xcf8 && port < 0xd00)
-            val = 0xffffffffu; /* no PCI host bridge here */
-        else
-            val = port_in(port, size);
-        uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+        /* no string I/O emulation: as a port that cannot take it */
+        port_refused(v, port, "string I/O on");
+        vcpu_inject_gp(v);
+        return;
+    }
+    uint32_t val = (uint32_t)c->rax;
+    struct io_result r = io_access(&v->io, &hw, port, size, in, &val);
+    if (in) {
+        /* a 32-bit IN zero-extends into RAX, as every 32-bit register write */
+        uint64_t mask = size == 4 ? ~0ull : (1ull << (size * 8)) - 1;
         c->rax = (c->rax & ~mask) | (val & mask);
-    } else {
-        uint32_t val = (uint32_t)c->rax;
-        if (!owned_out(v, port, size, val))
-            port_out(port, size, val);
+    }
+    if (r.refused)
+        port_refused(v, r.refused_port, in ? "read of" : "write to");
+    if (r.cmos_write) {
+        static bool said;
+        if (!said) {
+            said = true;
+            hv_log("io", "guest writes to the CMOS are dropped (further ones not reported)");
+        }
     }
     c->rip = c->exitinfo2;
+    switch (r.event) {
+    case IO_EV_POWEROFF:
+        vcpu_finish(v, HV_VERDICT_PASS, "power-off (ACPI S5)");
+    case IO_EV_RESET: {
+        char why[96];
+        fmt_snprintf(why, sizeof(why), "reset through %s (a reboot, or a panic with panic=-1)",
+                     r.what);
+        vcpu_finish(v, HV_VERDICT_GUEST_FAIL, why);
+    }
+    case IO_EV_SLEEP: {
+        static unsigned said;
+        if (said++ < REPORT_LIMIT)
+            hv_log("guest", "sleep state SLP_TYP=%u requested: not supported, ignored", r.slp_typ);
+        break;
+    }
+    case IO_EV_NONE:
+        break;
+    }
 }
 
-/* Guest-physical space that is neither RAM nor a passed-through device: the
- * page is backed by a page of all-ones (what an empty bus reads as); writes
- * land there and are lost. */
+/* Guest-physical space that is neither RAM nor given to the guest: the
+ * region is backed by the void (lib/ptable.h), one shared all-ones page
+ * reached through shared tables, so any amount of it costs no memory.
+ * Writes land on that page: only this guest can read them back. */
 static void handle_npf(struct vcpu *v)
 {
     static unsigned reported;
-    uint64_t gpa = v->vmcb->exitinfo2 & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t gpa = v->vmcb->exitinfo2;
     if (gpa < v->ram_size) {
-        hv_log("npt", "fault inside guest RAM at 0x%llx (error 0x%llx)",
-               (unsigned long long)v->vmcb->exitinfo2, (unsigned long long)v->vmcb->exitinfo1);
+        hv_log("npt", "fault inside guest RAM at 0x%llx (error 0x%llx)", (unsigned long long)gpa,
+               (unsigned long long)v->vmcb->exitinfo1);
         vcpu_report(v);
         vcpu_finish(v, HV_VERDICT_HV_ERROR, "nested page fault inside guest RAM");
+    }
+    if (gpa >= VA_COVERED) {
+        hv_log("npt", "guest access to 0x%llx at rip 0x%llx: beyond its %u-bit physical addresses",
+               (unsigned long long)gpa, (unsigned long long)v->vmcb->rip, GUEST_PHYS_BITS_MAX);
+        vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "guest-physical address beyond MAXPHYADDR");
     }
     if (reported < REPORT_LIMIT) {
         reported++;
         hv_log("npt", "guest %s of unmapped 0x%llx at rip 0x%llx: backed by an all-ones page%s",
-               (v->vmcb->exitinfo1 & NPF_WRITE) ? "write" : "read",
-               (unsigned long long)v->vmcb->exitinfo2, (unsigned long long)v->vmcb->rip,
+               (v->vmcb->exitinfo1 & NPF_WRITE) ? "write" : "read", (unsigned long long)gpa,
+               (unsigned long long)v->vmcb->rip,
                reported == REPORT_LIMIT ? " (further faults not reported)" : "");
     }
-    if (ptable_map(v->npt, gpa, (uint64_t)(uintptr_t)v->void_page, PAGE_SIZE, PT_W | PT_U)) {
+    if (ptable_map_void(v->npt, gpa)) {
+        hv_log("npt", "fault at mapped 0x%llx (error 0x%llx)", (unsigned long long)gpa,
+               (unsigned long long)v->vmcb->exitinfo1);
         vcpu_report(v);
-        vcpu_finish(v, HV_VERDICT_HV_ERROR, "cannot back unmapped guest page (heap exhausted)");
+        vcpu_finish(v, HV_VERDICT_HV_ERROR, "nested page fault on a mapped page");
     }
     v->flush_tlb = true;
+}
+
+/* INVD would discard dirty cache lines of the whole machine, the host's
+ * among them: write them back instead, as Hyper-V does. */
+static void handle_invd(struct vcpu *v)
+{
+    static bool said;
+    if (!said) {
+        said = true;
+        hv_log("cpu", "guest INVD executed as WBINVD");
+    }
+    wbinvd();
+    advance(v, 2);
+}
+
+/* The guest's NMI handler reached IRET: the next NMI may go in once that
+ * IRET has run, i.e. from the next exit on (vcpu_run). */
+static void handle_iret(struct vcpu *v)
+{
+    v->vmcb->intercept_misc1 &= ~INTERCEPT_IRET;
+    v->nmi_iret = true;
 }
 
 /* A hypercall through the page HYPERCALL filled with VMMCALL; RET. */
@@ -331,12 +377,18 @@ static const struct {
     {VMEXIT_SKINIT, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_INVLPGA, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_SHUTDOWN, R_SHUTDOWN, handle_shutdown},
+    {VMEXIT_INVD, R_INVD, handle_invd},
+    {VMEXIT_IRET, R_IRET, handle_iret},
     {VMEXIT_INIT, R_SHUTDOWN, handle_init},
 };
 
 void vcpu_handle_exit(struct vcpu *v)
 {
     uint32_t code = (uint32_t)v->vmcb->exitcode;
+    if (v->nmi_iret) {
+        v->nmi_iret = false;
+        v->nmi_masked = false;
+    }
     for (unsigned i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
         if (handlers[i].code == code) {
             v->count[handlers[i].reason]++;

@@ -1,4 +1,6 @@
-/* The local APIC, shared with the guest (passed through): the host only
+/* The local APIC, shared with the guest (passed through; the guest's
+ * APIC_BASE is emulated and fixed, so the base the host saved at start-up
+ * stays the LAPIC's, never one the guest chose): the host only
  * raises self-IPIs for the guest's SynIC, EOIs its own timer vector, reads
  * its APIC ID and the processor priority. A self-IPI sets the vector pending in the real LAPIC;
  * the host takes it at the guest's next interrupt window (irq.c) and hands it
@@ -27,12 +29,18 @@ static volatile uint32_t *xapic(uint64_t base, uint32_t reg)
     return (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + reg);
 }
 
-static int raised = -1; /* the last self-IPI's vector, until asked about */
+static int raised = -1;    /* the last self-IPI's vector, until asked about */
+static uint64_t apic_base; /* APIC_BASE as the host found it (lapic_init) */
+
+void lapic_init(void)
+{
+    apic_base = rdmsr(MSR_APIC_BASE);
+}
 
 void lapic_self_ipi(uint8_t vector)
 {
     raised = vector;
-    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint64_t base = apic_base;
     if (base & APIC_BASE_X2APIC) {
         wrmsr(MSR_X2APIC_SELF_IPI, vector);
         return;
@@ -45,7 +53,7 @@ void lapic_self_ipi(uint8_t vector)
 
 void lapic_eoi(void)
 {
-    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint64_t base = apic_base;
     if (base & APIC_BASE_X2APIC)
         wrmsr(MSR_X2APIC_EOI, 0);
     else
@@ -54,7 +62,7 @@ void lapic_eoi(void)
 
 uint32_t lapic_id(void)
 {
-    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint64_t base = apic_base;
     if (base & APIC_BASE_X2APIC)
         return (uint32_t)rdmsr(MSR_X2APIC_ID);
     return *xapic(base, APIC_ID) >> 24;
@@ -66,7 +74,7 @@ bool lapic_raised_deliverable(void)
         return false;
     uint32_t v = (uint32_t)raised;
     raised = -1;
-    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint64_t base = apic_base;
     uint32_t ppr, irr;
     if (base & APIC_BASE_X2APIC) {
         ppr = (uint32_t)rdmsr(MSR_X2APIC_PPR);

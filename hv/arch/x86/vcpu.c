@@ -7,10 +7,14 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "verdict.h"
+#include "vm/cpuid.h"
 
 #define MSR_PAT_DEFAULT 0x0007040600070406ull
-#define IOPM_PAGES      3
-#define MSRPM_PAGES     2
+/* EFER bits the guest may set: SCE, LME, LMA, NXE, FFXSR, TCE. */
+#define EFER_ALLOWED                                                                               \
+    ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11) | (1ull << 14) | (1ull << 15))
+#define IOPM_PAGES  3
+#define MSRPM_PAGES 2
 
 void svm_vmrun(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
@@ -19,18 +23,35 @@ static uint64_t pa(const void *p)
     return (uint64_t)(uintptr_t)p; /* the hypervisor's map is the identity */
 }
 
-static void iopm_own(struct vcpu *v, uint16_t port, unsigned count)
+/* IOPM: one bit per port, set = intercepted (APM 15.10.1). */
+static void iopm_open(void *ctx, uint16_t base, uint16_t len)
 {
-    for (unsigned p = port; p < (unsigned)port + count; p++)
-        v->iopm[p / 8] |= (uint8_t)(1u << (p % 8));
+    struct vcpu *v = ctx;
+    for (unsigned p = base; p < (unsigned)base + len; p++)
+        v->iopm[p / 8] &= (uint8_t) ~(1u << (p % 8));
 }
 
-/* MSRPM: 2 bits (read, write) per MSR in three 8 KiB-MSR ranges (APM 15.11). */
-static void msrpm_own(struct vcpu *v, uint32_t msr)
+/* MSRPM: 2 bits (read, write) per MSR in three 8 KiB-MSR ranges (APM 15.11);
+ * MSRs outside them always exit. */
+static void msrpm_open(void *ctx, uint32_t msr, uint8_t pass)
 {
+    struct vcpu *v = ctx;
     uint32_t base = msr < 0x2000 ? 0 : msr - 0xc0000000 < 0x2000 ? 0x800 : 0x1000;
-    uint32_t idx = (msr & 0x1fff) * 2;
-    v->msrpm[base + idx / 8] |= (uint8_t)(3u << (idx % 8));
+    uint32_t bit = (msr & 0x1fff) * 2;
+    if (msr >= 0x2000 && msr - 0xc0000000 >= 0x2000 && msr - 0xc0010000 >= 0x2000)
+        return;
+    if (pass & MSR_PASS_READ)
+        v->msrpm[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+    if (pass & MSR_PASS_WRITE)
+        v->msrpm[base + (bit + 1) / 8] &= (uint8_t) ~(1u << ((bit + 1) % 8));
+}
+
+static unsigned guest_phys_bits(void)
+{
+    struct cpuid_regs h = cpuid(0x80000008, 0);
+    struct cpuid_result r = {h.eax, h.ebx, h.ecx, h.edx};
+    cpuid_policy(0x80000008, 0, &r);
+    return r.eax & 0xff;
 }
 
 static struct vmcb_seg seg(const struct vm_seg *s)
@@ -39,37 +60,38 @@ static struct vmcb_seg seg(const struct vm_seg *s)
 }
 
 int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ram_size,
-              const struct linux_entry *e, const struct vcpu_ports *ports)
+              const struct linux_entry *e, const struct io_machine *io, const char **why)
 {
     memset(v, 0, sizeof(*v));
+    if (io_space_init(&v->io, io, why))
+        return -1;
+    *why = "out of heap setting up the vCPU";
     v->vmcb = heap_alloc_pages(heap, 1);
     v->host_save = heap_alloc_pages(heap, 1);
     v->host_vmcb = heap_alloc_pages(heap, 1);
     v->iopm = heap_alloc_pages(heap, IOPM_PAGES);
     v->msrpm = heap_alloc_pages(heap, MSRPM_PAGES);
-    v->void_page = heap_alloc_pages(heap, 1);
-    if (!v->vmcb || !v->host_save || !v->host_vmcb || !v->iopm || !v->msrpm || !v->void_page)
+    if (!v->vmcb || !v->host_save || !v->host_vmcb || !v->iopm || !v->msrpm)
         return -1;
-    memset(v->void_page, 0xff, PAGE_SIZE);
     v->npt = npt;
     v->ram_size = ram_size;
-    v->ports = *ports;
     wrmsr(MSR_VM_HSAVE_PA, pa(v->host_save));
 
-    iopm_own(v, ports->pm1a_cnt, 2);
-    if (ports->debug_exit)
-        iopm_own(v, ports->debug_exit, 4);
-    iopm_own(v, 0xcf8, 8); /* PCI config mechanism #1 and the 0xcf9 reset register */
-    iopm_own(v, 0x64, 1);  /* keyboard-controller reset */
-    msrpm_own(v, MSR_EFER);
-    msrpm_own(v, MSR_VM_CR);
-    msrpm_own(v, MSR_VM_HSAVE_PA);
+    /* Deny by default: every port and MSR exits unless its table opens it. */
+    memset(v->iopm, 0xff, IOPM_PAGES * PAGE_SIZE);
+    memset(v->msrpm, 0xff, MSRPM_PAGES * PAGE_SIZE);
+    io_each_guest_range(&v->io, iopm_open, v);
+    msr_each_passed(msrpm_open, v);
+    msr_guest_init(&v->msr);
+    v->msr.efer_allowed = EFER_ALLOWED;
+    v->msr.phys_bits = guest_phys_bits();
 
     struct vmcb *c = v->vmcb;
-    /* INIT too: a self-INIT from the guest must not reset the host CPU. */
+    /* INIT too: a self-INIT from the guest must not reset the host CPU.
+     * INVD would drop the host's dirty cache lines: it runs as WBINVD. */
     c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_IOIO_PROT |
                          INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_INVLPGA |
-                         INTERCEPT_INIT;
+                         INTERCEPT_INIT | INTERCEPT_INVD;
     c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                          INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT;
     c->iopm_base_pa = pa(v->iopm);
@@ -124,8 +146,14 @@ void vcpu_run(struct vcpu *v)
             v->after_exit();
         if (c->eventinj & EVENT_VALID)
             continue;
-        /* An NMI the host took in an interrupt window is the guest's. */
-        if (irq_nmi_take()) {
+        /* An NMI the host took in an interrupt window is the guest's, once
+         * the handler of the last one it was given has reached IRET. */
+        if (irq_nmi_take())
+            v->nmi_pending = true;
+        if (v->nmi_pending && !v->nmi_masked) {
+            v->nmi_pending = false;
+            v->nmi_masked = true;
+            c->intercept_misc1 |= INTERCEPT_IRET;
             c->eventinj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
             continue;
         }

@@ -9,19 +9,14 @@
 #include "hyperv/hyperv.h"
 #include "lib/heap.h"
 #include "lib/ptable.h"
+#include "vm/ioports.h"
 #include "vm/linux_boot.h"
+#include "vm/msrs.h"
 
 #define EXIT_RING 16
 
 struct exit_record {
     uint64_t code, info1, info2, rip;
-};
-
-/* The I/O ports the hypervisor owns; everything else is passed through. */
-struct vcpu_ports {
-    uint16_t pm1a_cnt;   /* the guest FADT's PM1a control block: S5 = power-off */
-    uint8_t s5_slp_typ;  /* the SLP_TYP of the guest DSDT's \_S5 */
-    uint16_t debug_exit; /* QEMU's isa-debug-exit: the run's verdict is not the guest's to set */
 };
 
 struct vcpu {
@@ -33,9 +28,12 @@ struct vcpu {
     struct guest_regs regs;
     struct ptable *npt;
     uint64_t ram_size;
-    void *void_page; /* backs guest accesses to unmapped space: reads all-ones */
     bool flush_tlb;
-    struct vcpu_ports ports;
+    struct io_space io;       /* the guest's ports: passed through, emulated or empty */
+    struct msr_guest msr;     /* the emulated MSRs' shadows */
+    bool nmi_masked;          /* an injected NMI's handler has not reached IRET yet */
+    bool nmi_pending;         /* an NMI for the guest waits for that IRET */
+    bool nmi_iret;            /* that IRET exited: it has run by the next exit */
     struct hv_partition *hv;  /* the Hyper-V view the guest gets */
     void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
     size_t (*summary_more)(char *buf, size_t cap); /* more " key=value" for the summary */
@@ -46,8 +44,9 @@ struct vcpu {
     uint64_t tsc_hz, tsc_start;
 };
 
+/* -1 (*why) if the heap is exhausted or the machine's port ranges overlap. */
 int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ram_size,
-              const struct linux_entry *entry, const struct vcpu_ports *ports);
+              const struct linux_entry *entry, const struct io_machine *io, const char **why);
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
 
 /* exits.c */

@@ -11,6 +11,8 @@
 #define INTERCEPT_NMI       (1u << 1)
 #define INTERCEPT_INIT      (1u << 3)
 #define INTERCEPT_CPUID     (1u << 18)
+#define INTERCEPT_IRET      (1u << 20)
+#define INTERCEPT_INVD      (1u << 22)
 #define INTERCEPT_HLT       (1u << 24)
 #define INTERCEPT_INVLPGA   (1u << 26)
 #define INTERCEPT_IOIO_PROT (1u << 27)
@@ -36,6 +38,8 @@
 #define VMEXIT_INIT      0x063
 #define VMEXIT_VINTR     0x064
 #define VMEXIT_CPUID     0x072
+#define VMEXIT_IRET      0x074
+#define VMEXIT_INVD      0x076
 #define VMEXIT_HLT       0x078
 #define VMEXIT_INVLPGA   0x07a
 #define VMEXIT_IOIO      0x07b
