@@ -13,6 +13,8 @@
 #include "hyperv/conn.h"
 #include "hyperv/synic.h"
 
+#define HV_HOST_VECTORS_MAX 4
+
 struct hv_platform {
     uint64_t (*tsc)(void *ctx);               /* host TSC: the guest's TSC is the same */
     void (*raise)(void *ctx, uint8_t vector); /* fixed interrupt to the VP (self-IPI) */
@@ -20,6 +22,9 @@ struct hv_platform {
     uint64_t tsc_hz;       /* calibrated; must exceed 10 MHz */
     uint64_t tsc_at_start; /* TSC at partition start: reference time 0 */
     uint64_t apic_hz;      /* LAPIC timer input clock (QEMU: 1 GHz); 0 = unknown */
+    /* Vectors the host owns (its timer, the LAPIC spurious vector): never
+     * raised on the guest's behalf, so no SINT may use them. 0 = unused. */
+    uint8_t host_vectors[HV_HOST_VECTORS_MAX];
 };
 
 struct hv_cpuid_regs {
@@ -63,6 +68,7 @@ struct hv_counters {
     uint64_t events;        /* event flags signalled */
     uint64_t irqs;          /* interrupts raised */
     uint64_t irqs_deferred; /* due while masked/disabled, raised later */
+    uint64_t irqs_refused;  /* due on a vector the guest may not have: never raised */
 };
 
 #define HV_LOG_ONCE_MAX 16
@@ -85,6 +91,7 @@ struct hv_partition {
     struct { /* refused MSR accesses already logged */
         uint32_t msr[HV_LOG_ONCE_MAX];
         bool write[HV_LOG_ONCE_MAX];
+        const char *why[HV_LOG_ONCE_MAX];
         unsigned count;
     } logged;
 };
@@ -118,7 +125,11 @@ size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap);
 void hyperv_log_stats(const struct hv_partition *p);
 
 /* --- internal, shared by the files of hv/hyperv -------------------------------- */
-/* Logs a refused MSR access once per (MSR, direction); counts every refusal. */
+/* Logs a refused MSR access once per (MSR, direction, reason: a string
+ * constant); counts every refusal. */
 void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why);
+/* NULL if the guest may have interrupts on vector, else why not: 0-15 (TLFS),
+ * 16-31 (exceptions) and the platform's host_vectors are refused. */
+const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector);
 
 #endif

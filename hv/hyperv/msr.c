@@ -182,8 +182,13 @@ static int write_sint(struct hv_partition *p, uint32_t msr, uint64_t val)
         hyperv_refuse(p, msr, true, val, "reserved bits set");
         return HV_MSR_GP;
     }
-    if (!(val & HV_SINT_MASKED) && (val & HV_SINT_VECTOR_MASK) < HV_SINT_MIN_VECTOR) {
-        hyperv_refuse(p, msr, true, val, "unmasked with vector below 16");
+    /* Only an unmasked SINT raises its vector: masked, any vector may sit
+     * there (the reset value has 0), and unmasking is a write checked here. */
+    const char *why = val & HV_SINT_MASKED
+                          ? NULL
+                          : hyperv_vector_refused(p, (uint8_t)(val & HV_SINT_VECTOR_MASK));
+    if (why) {
+        hyperv_refuse(p, msr, true, val, why);
         return HV_MSR_GP;
     }
     if ((val & HV_SINT_AUTO_EOI) && !p->warned_autoeoi) {

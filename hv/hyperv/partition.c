@@ -38,13 +38,14 @@ void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t va
 {
     p->n.msr_gp++;
     for (unsigned i = 0; i < p->logged.count; i++) {
-        if (p->logged.msr[i] == msr && p->logged.write[i] == write)
+        if (p->logged.msr[i] == msr && p->logged.write[i] == write && p->logged.why[i] == why)
             return;
     }
     if (p->logged.count >= HV_LOG_ONCE_MAX)
         return;
     p->logged.msr[p->logged.count] = msr;
     p->logged.write[p->logged.count] = write;
+    p->logged.why[p->logged.count] = why;
     p->logged.count++;
     if (write)
         hv_log("hyperv", "wrmsr 0x%x value 0x%llx refused with #GP: %s%s", msr,
@@ -53,6 +54,19 @@ void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t va
     else
         hv_log("hyperv", "rdmsr 0x%x refused with #GP: %s%s", msr, why,
                p->logged.count == HV_LOG_ONCE_MAX ? " (further MSRs not reported)" : "");
+}
+
+const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector)
+{
+    if (vector < HV_SINT_MIN_VECTOR)
+        return "unmasked with vector below 16";
+    if (vector < HV_SINT_FIRST_USABLE_VECTOR)
+        return "unmasked with an exception vector (16-31)";
+    for (unsigned i = 0; i < HV_HOST_VECTORS_MAX; i++) {
+        if (p->plat.host_vectors[i] && p->plat.host_vectors[i] == vector)
+            return "unmasked with a vector the host owns";
+    }
+    return NULL;
 }
 
 static uint64_t sum(const uint64_t *v, unsigned n)

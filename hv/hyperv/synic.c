@@ -21,9 +21,16 @@ static void sint_irq(struct hv_partition *p, unsigned sint)
 {
     struct hv_synic *s = &p->synic;
     if (enabled(s) && !masked(s, sint)) {
+        uint8_t vector = (uint8_t)(s->sint[sint] & HV_SINT_VECTOR_MASK);
         s->irq_owed[sint] = false;
+        /* msr.c refused such a SINT value; this keeps a host vector from ever
+         * being raised for the guest even if that check were bypassed. */
+        if (hyperv_vector_refused(p, vector)) {
+            p->n.irqs_refused++;
+            return;
+        }
         p->n.irqs++;
-        p->plat.raise(p->plat.ctx, (uint8_t)(s->sint[sint] & HV_SINT_VECTOR_MASK));
+        p->plat.raise(p->plat.ctx, vector);
     } else if (!s->irq_owed[sint]) {
         s->irq_owed[sint] = true;
         p->n.irqs_deferred++;
@@ -167,6 +174,24 @@ int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
 unsigned synic_queued(const struct hv_partition *p, unsigned sint)
 {
     return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
+}
+
+unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type)
+{
+    if (sint >= HV_SINT_COUNT)
+        return 0;
+    struct hv_synic_queue *q = &p->synic.q[sint];
+    unsigned kept = 0, n = q->count;
+    for (unsigned i = 0; i < n; i++) {
+        const struct hv_message *m = &q->msg[(q->head + i) % HV_SYNIC_QUEUE_LEN];
+        if (m->header.message_type == message_type)
+            continue;
+        if (kept != i)
+            q->msg[(q->head + kept) % HV_SYNIC_QUEUE_LEN] = *m;
+        kept++;
+    }
+    q->count = (uint8_t)kept;
+    return n - kept;
 }
 
 void synic_set_scontrol(struct hv_partition *p, uint64_t v)

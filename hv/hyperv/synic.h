@@ -45,6 +45,10 @@ int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, con
 int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag);
 /* Messages queued (not yet in the slot) for sint. */
 unsigned synic_queued(const struct hv_partition *p, unsigned sint);
+/* Forgets the messages of message_type still queued for sint, keeping the
+ * others in order; returns how many went. The one in the slot is the guest's
+ * already and stays. For a poster starting over (VMBus on UNLOAD). */
+unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type);
 
 /* --- for msr.c: side effects of validated MSR writes ------------------------------ */
 void synic_reset(struct hv_synic *s);

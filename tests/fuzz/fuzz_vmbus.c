@@ -353,7 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f = fake_new(RAM_SIZE, 0);
     ram = f->gm.host;
     shadow = malloc(RAM_SIZE);
-    struct hv_platform plat = {fake_tsc, fuzz_raise, f, 2445000000ull, 0, 1000000000};
+    struct hv_platform plat = {fake_tsc, fuzz_raise, f, 2445000000ull, 0, 1000000000, {0}};
     if (hyperv_init(&f->p, &f->gm, &plat) || vmbus_init(&f->p))
         abort();
     open_answer = STATUS_SUCCESS;

@@ -57,7 +57,7 @@ static uint16_t on_event(void *ctx, uint32_t conn, uint16_t flag)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000};
+    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000, {0}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     memset(&seen, 0, sizeof(seen));
     assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), 0);

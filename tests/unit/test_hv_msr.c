@@ -24,7 +24,7 @@ static struct fake *make(uint64_t apic_hz)
 {
     struct fake *f = fake_new(RAM_SIZE, 0xA5);
     f->tsc = START;
-    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz};
+    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz, {0xF5, 0xFF}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     log_reset();
     return f;
@@ -321,19 +321,62 @@ static void sint_rules(void **state)
     assert_true(rd(f, HV_MSR_SINT0 + 2) == 0xF3);
     wr(f, HV_MSR_SINT0 + 2, 0x10000 | 0xF3);
     wr(f, HV_MSR_SINT0 + 3, 0x10000); /* masked with vector 0 is the reset value */
-    wr(f, HV_MSR_SINT0 + 4, 0x10);    /* 16: the first valid vector */
+    wr(f, HV_MSR_SINT0 + 4, 0x20);    /* 32: the first vector we allow */
     wr_gp(f, HV_MSR_SINT0 + 4, 0x0F);
     wr_gp(f, HV_MSR_SINT0 + 4, 0x00);
     wr_gp(f, HV_MSR_SINT0 + 4, 0x100 | 0xF3);        /* bits 15:8 */
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 18) | 0xF3); /* polling: not offered */
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 19) | 0xF3);
     wr_gp(f, HV_MSR_SINT0 + 4, (1ull << 63) | 0xF3);
-    assert_true(rd(f, HV_MSR_SINT0 + 4) == 0x10);
+    assert_true(rd(f, HV_MSR_SINT0 + 4) == 0x20);
     /* AutoEOI: stored (TLFS), warned about once, not emulated */
     wr(f, HV_MSR_SINT0 + 5, (1ull << 17) | 0xF3);
     wr(f, HV_MSR_SINT0 + 6, (1ull << 17) | 0xF3);
     assert_true(rd(f, HV_MSR_SINT0 + 5) == ((1ull << 17) | 0xF3));
     assert_int_equal(log_count("AutoEOI"), 1);
+}
+
+/* Unmasked, a SINT may not name an exception vector (0-15: TLFS; 16-31: ours)
+ * nor one of the host's (here 0xF5 and 0xFF, as the glue names its timer and
+ * the LAPIC spurious vector): #GP, nothing stored, one line per kind. Masked,
+ * any vector may sit there; unmasking is a write, checked the same way. */
+static void sint_vectors_the_guest_may_not_have(void **state)
+{
+    struct fake *f = *state;
+    static const uint8_t refused[] = {0x00, 0x0F, 0x10, 0x12, 0x1F, 0xF5, 0xFF};
+    for (unsigned s = 0; s < HV_SINT_COUNT; s++) {
+        for (unsigned i = 0; i < sizeof(refused); i++) {
+            wr_gp(f, HV_MSR_SINT0 + 2, refused[i]);
+            wr_gp(f, HV_MSR_SINT0 + 2, (1ull << 17) | refused[i]); /* AutoEOI changes nothing */
+        }
+    }
+    assert_true(rd(f, HV_MSR_SINT0 + 2) == HV_SINT_RESET);
+    assert_true(f->p.n.msr_gp == 2 * HV_SINT_COUNT * sizeof(refused));
+    assert_int_equal(log_count("hv: hyperv: "), 3); /* one line per kind */
+    assert_int_equal(log_count("hv: hyperv: wrmsr 0x40000092 value 0x0 refused with #GP: unmasked "
+                               "with vector below 16\n"),
+                     1);
+    assert_int_equal(log_count("hv: hyperv: wrmsr 0x40000092 value 0x10 refused with #GP: unmasked "
+                               "with an exception vector (16-31)\n"),
+                     1);
+    assert_int_equal(log_count("hv: hyperv: wrmsr 0x40000092 value 0xf5 refused with #GP: unmasked "
+                               "with a vector the host owns\n"),
+                     1);
+    /* the neighbours are the guest's; masked, anything may be stored */
+    wr(f, HV_MSR_SINT0 + 2, 0x20);
+    wr(f, HV_MSR_SINT0 + 3, 0xF4);
+    wr(f, HV_MSR_SINT0 + 4, 0xF6);
+    wr(f, HV_MSR_SINT0 + 5, 0xFE);
+    wr(f, HV_MSR_SINT0 + 6, HV_SINT_MASKED | 0xF5);
+    wr(f, HV_MSR_SINT0 + 7, HV_SINT_MASKED | 0x1F);
+    wr_gp(f, HV_MSR_SINT0 + 6, 0xF5); /* but unmasking it is refused */
+    assert_true(rd(f, HV_MSR_SINT0 + 6) == (HV_SINT_MASKED | 0xF5));
+    /* the Linux value is fine, and no host vector list means only 0-31 are refused */
+    wr(f, HV_MSR_SINT0 + 2, 0xF3);
+    f->p.plat.host_vectors[0] = f->p.plat.host_vectors[1] = 0;
+    wr(f, HV_MSR_SINT0 + 8, 0xF5);
+    wr(f, HV_MSR_SINT0 + 9, 0xFF);
+    wr_gp(f, HV_MSR_SINT0 + 10, 0x1F);
 }
 
 static void unknown_and_foreign(void **state)
@@ -427,7 +470,7 @@ static void init_refuses_unusable_platform(void **state)
     (void)state;
     struct hv_partition *p = malloc(sizeof(*p));
     struct guest_mem gm = {NULL, 0};
-    struct hv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ};
+    struct hv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ, {0}};
     struct hv_platform slow = ok, notsc = ok, noraise = ok;
     slow.tsc_hz = 10000000;
     notsc.tsc = NULL;
@@ -460,6 +503,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(refusals_logged_once, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(linux_boot_sequence, setup, fake_teardown),
         cmocka_unit_test(init_refuses_unusable_platform),
+        cmocka_unit_test_setup_teardown(sint_vectors_the_guest_may_not_have, setup, fake_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

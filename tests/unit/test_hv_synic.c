@@ -29,7 +29,7 @@ static void wr(struct fake *f, uint32_t msr, uint64_t v)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0x5A);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
+    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0xF5, 0xFF}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     *state = f;
     return 0;
@@ -403,6 +403,71 @@ static void simp_moves(void **state)
     assert_int_equal(m->header.message_type, 1);
 }
 
+/* A poster starting over (VMBus on UNLOAD) forgets its queued messages: only
+ * those of its type, the rest keep their order, the one in the slot stays. */
+static void purge_forgets_one_type(void **state)
+{
+    struct fake *f = *state;
+    linux_enables(f);
+    /* move the queue's head off 0 so the purge has to wrap */
+    for (uint32_t i = 0; i < 11; i++) {
+        assert_int_equal(post(f, 2, i), HV_STATUS_SUCCESS);
+        assert_int_equal(guest_take(f, 2, true), i);
+    }
+    assert_int_equal(post(f, 2, 100), HV_STATUS_SUCCESS); /* in the slot */
+    uint32_t other = 0x80000010;
+    for (uint32_t i = 0; i < HV_SYNIC_QUEUE_LEN; i++) {
+        if (i % 3 == 0)
+            assert_int_equal(synic_post(&f->p, 2, other, &i, 4), HV_STATUS_SUCCESS);
+        else
+            assert_int_equal(post(f, 2, 200 + i), HV_STATUS_SUCCESS);
+    }
+    assert_int_equal(synic_queued(&f->p, 2), HV_SYNIC_QUEUE_LEN);
+    assert_int_equal(synic_purge(&f->p, 3, 1), 0); /* another SINT: nothing there */
+    assert_int_equal(synic_purge(&f->p, 16, 1), 0);
+    assert_int_equal(synic_purge(&f->p, 2, 1), 10);
+    assert_int_equal(synic_queued(&f->p, 2), 6);
+    assert_int_equal(guest_take(f, 2, true), 100);
+    for (uint32_t i = 0; i < HV_SYNIC_QUEUE_LEN; i += 3) {
+        struct hv_message *m = slot(f, 2);
+        uint32_t v;
+        assert_true(m->header.message_type == other);
+        memcpy(&v, m->payload, 4);
+        assert_int_equal(v, i);
+        uint8_t fl = m->header.message_flags;
+        m->header.message_type = 0;
+        assert_int_equal(fl, i + 3 < HV_SYNIC_QUEUE_LEN ? HV_MESSAGE_FLAG_PENDING : 0);
+        if (fl & HV_MESSAGE_FLAG_PENDING)
+            wr(f, HV_MSR_EOM, 0);
+    }
+    assert_int_equal(synic_queued(&f->p, 2), 0);
+    assert_int_equal(slot(f, 2)->header.message_type, 0);
+    /* and the queue works as before */
+    assert_int_equal(post(f, 2, 7), HV_STATUS_SUCCESS);
+    assert_int_equal(guest_take(f, 2, true), 7);
+}
+
+/* msr.c never lets a SINT be unmasked on an exception or host vector; should
+ * that check ever be bypassed, the interrupt is still not raised. */
+static void refused_vectors_never_raised(void **state)
+{
+    struct fake *f = *state;
+    linux_enables(f);
+    f->p.synic.sint[2] = 0xF5; /* behind msr.c's back */
+    f->p.synic.sint[3] = 0x1F;
+    f->p.synic.sint[4] = 0xFF;
+    assert_int_equal(post(f, 2, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 3, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 4, 1), 0);
+    assert_int_equal(slot(f, 2)->header.message_type, 1); /* delivered, not raised */
+    assert_int_equal(f->nraised, 0);
+    assert_true(f->p.n.irqs_refused == 3);
+    f->p.synic.sint[2] = VEC;
+    assert_int_equal(synic_signal_event(&f->p, 2, 1), 0);
+    assert_int_equal(f->nraised, 1);
+    assert_int_equal(f->raised[0], VEC);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -418,6 +483,8 @@ int main(void)
         T(events_wait_for_enable_and_unmask),
         T(vectors_per_sint),
         T(simp_moves),
+        T(purge_forgets_one_type),
+        T(refused_vectors_never_raised),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,7 @@ static const GUID nil;
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000};
+    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 64);
@@ -161,7 +161,7 @@ static void allocate_rules(void **state)
     /* a handle from before vmbus_init is stale too */
     struct hv_partition p2;
     struct guest_mem gm = {NULL, 0};
-    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2500000000ull, 0, 0};
+    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2500000000ull, 0, 0, {0}};
     assert_int_equal(hyperv_init(&p2, &gm, &plat), 0);
     assert_int_equal(vmbus_init(&p2), 0);
     assert_int_equal(vmbus_init(&p2), -1); /* its ids are taken now */
