@@ -133,7 +133,7 @@ static struct resource *check_window(struct hv_device *hdev)
 	u32 relid = hdev->channel->offermsg.child_relid;
 	struct vmbhv_test_window w;
 	struct resource *res = NULL;
-	u64 base, size, opt, align;
+	u64 base, size, opt, span, align;
 	int err;
 
 	print_channel(hdev);
@@ -157,8 +157,11 @@ static struct resource *check_window(struct hv_device *hdev)
 		pr_info("vmbus_allocate_mmio none requested relid=%u\n", relid);
 		return NULL;
 	}
-	if (!base || !size || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(opt) ||
-	    base + size - 1 < base || base + size + opt - 1 < base + size - 1) {
+	/* The required part is allocated; a channel that asked only for optional
+	 * megabytes allocates in its optional grant instead. */
+	span = size ? size : opt;
+	if (!base || !span || !PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) || !PAGE_ALIGNED(opt) ||
+	    base + span - 1 < base || base + size + opt - 1 < base + span - 1) {
 		pr_info("FAIL relid=%u window is empty, unaligned or wraps\n", relid);
 		return NULL;
 	}
@@ -169,21 +172,21 @@ static struct resource *check_window(struct hv_device *hdev)
 		pr_info("FAIL relid=%u optional 0x%llx > mmio_optional_mb %u\n", relid, opt,
 			mmio_optional_mb(o));
 
-	/* Largest power of two <= size that keeps base an aligned candidate. */
-	align = min_t(u64, rounddown_pow_of_two(size), base & -base);
-	err = vmbus_allocate_mmio(&res, hdev, base, base + size - 1, size, align, false);
+	/* Largest power of two <= span that keeps base an aligned candidate. */
+	align = min_t(u64, rounddown_pow_of_two(span), base & -base);
+	err = vmbus_allocate_mmio(&res, hdev, base, base + span - 1, span, align, false);
 	if (!err && res->start < base)
-		err = alloc_fenced(hdev, &res, base, size, align, relid);
+		err = alloc_fenced(hdev, &res, base, span, align, relid);
 	if (err) {
 		pr_info("vmbus_allocate_mmio failed err=%d relid=%u\n", err, relid);
 		return NULL;
 	}
 	pr_info("vmbus_allocate_mmio ok start=0x%llx size=0x%llx relid=%u\n", (u64)res->start,
 		(u64)resource_size(res), relid);
-	if (res->start < base || res->end > base + size - 1)
+	if (res->start < base || res->end > base + span - 1)
 		pr_info(
 		    "FAIL relid=%u allocation 0x%llx-0x%llx is outside the window 0x%llx-0x%llx\n",
-		    relid, (u64)res->start, (u64)res->end, base, base + size - 1);
+		    relid, (u64)res->start, (u64)res->end, base, base + span - 1);
 	return res;
 }
 

@@ -44,6 +44,8 @@ static const struct msr_rule rules[] = {
      "SYSCFG: host-wide memory configuration; reads as 0 (no SME, no TOM2)"},
     {0xc0010015, 0xc0010015, 0, MSR_EMU_READ, HWCR_TSCFREQSEL,
      "HWCR: host-wide configuration; reads as a constant-rate TSC"},
+    {0xc0010055, 0xc0010055, 0, MSR_EMU_READ, 0,
+     "interrupt pending message: no C1E (Linux's AMD erratum 400 check reads it)"},
 };
 
 const struct msr_rule *msr_rule(uint32_t msr)

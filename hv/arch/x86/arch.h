@@ -62,6 +62,8 @@ void lapic_eoi(void);
  * processor priority: the LAPIC would deliver it (or something above it) now. */
 bool lapic_raised_deliverable(void);
 uint32_t lapic_id(void);
+/* True if vector is in service in this CPU's LAPIC (awaiting an EOI). */
+bool lapic_in_service(uint8_t vector);
 
 /* Executes ud2: proves the exception report works (config: selftest = exception). */
 void arch_selftest_exception(void);

@@ -240,7 +240,7 @@ static void handle_ioio(struct vcpu *v)
     case IO_EV_POWEROFF:
         vcpu_finish(v, HV_VERDICT_PASS, "power-off (ACPI S5)");
     case IO_EV_RESET: {
-        char why[96];
+        char why[128];
         fmt_snprintf(why, sizeof(why), "reset through %s (a reboot, or a panic with panic=-1)",
                      r.what);
         vcpu_finish(v, HV_VERDICT_GUEST_FAIL, why);

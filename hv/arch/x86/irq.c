@@ -30,7 +30,16 @@ void irq_entry(uint64_t vector)
         lapic_eoi();
         host_timer_count++;
         host_timer_fired();
-    } else if (vector != SPURIOUS_VECTOR) { /* a spurious vector takes no EOI */
+    } else if (vector == SPURIOUS_VECTOR) {
+        /* A real spurious interrupt takes no EOI; one a guest raised on
+         * purpose is in service and would block every vector until EOIed. */
+        if (lapic_in_service(SPURIOUS_VECTOR)) {
+            lapic_eoi();
+            if (!reserved_count++)
+                hv_log("irq", "guest raised reserved vector %llu: dropped (further ones counted)",
+                       (unsigned long long)vector);
+        }
+    } else {
         taken = (int)vector;
     }
 }

@@ -18,6 +18,8 @@
 #define APIC_ID             0x020u
 #define APIC_PPR            0x0a0u
 #define APIC_IRR            0x200u
+#define APIC_ISR            0x100u
+#define MSR_X2APIC_ISR      0x810u
 #define MSR_X2APIC_IRR      0x820u
 #define APIC_EOI            0x0b0u
 #define APIC_ICR_LOW        0x300u
@@ -86,4 +88,14 @@ bool lapic_raised_deliverable(void)
     /* Still pending (an INTR exit may have taken it since), and not masked
      * by the processor priority: taking it cannot wait in hlt. */
     return (irr >> (v % 32) & 1) && (v & 0xf0) > (ppr & 0xf0);
+}
+
+bool lapic_in_service(uint8_t vector)
+{
+    uint32_t isr;
+    if (apic_base & APIC_BASE_X2APIC)
+        isr = (uint32_t)rdmsr(MSR_X2APIC_ISR + vector / 32);
+    else
+        isr = *xapic(apic_base, APIC_ISR + vector / 32 * 0x10);
+    return isr >> (vector % 32) & 1;
 }

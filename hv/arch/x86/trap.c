@@ -52,8 +52,10 @@ static void lidt(struct idt_entry *table)
 void idt_init(void)
 {
     for (unsigned v = 0; v < 256; v++) {
-        idt[v] = gate(isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
-        idt_window[v] = gate(window_table[v], v == 2 ? 1 : 0);
+        /* NMI, #DF and #MC on the known-good IST stack in both tables */
+        uint8_t ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
+        idt[v] = gate(isr_table[v], ist);
+        idt_window[v] = gate(window_table[v], ist);
     }
     lidt(idt);
 }

@@ -8,6 +8,6 @@ cmdline = console=ttyS0 panic=-1 init=/nonexistent rdinit=/nonexistent
 CFG
 boot --timeout 240
 expect 'Kernel panic - not syncing'
-expect '^hv: guest: reset \(a reboot, or a panic with panic=-1\)$'
+expect '^hv: guest: reset through .* \(a reboot, or a panic with panic=-1\)$'
 expect '^hv: summary .* verdict=1$'
 expect_status 1

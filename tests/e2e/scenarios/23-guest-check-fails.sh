@@ -10,5 +10,5 @@ CFG
 boot --timeout 240
 expect '^GUEST-CHECK insmod-hv_vmbus FAIL'
 expect '^GUEST-CHECK done FAIL'
-expect '^hv: guest: reset \(a reboot, or a panic with panic=-1\)$'
+expect '^hv: guest: reset through .* \(a reboot, or a panic with panic=-1\)$'
 expect_status 1
