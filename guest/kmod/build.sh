@@ -1,6 +1,11 @@
 #!/bin/bash
-# build.sh - build build/guest/kmod/vmbhv_probe.ko for the guest kernel and
-# check that the guest's insmod will accept it.
+# build.sh [MODULE...] - build the guest modules of this directory
+# (build/guest/kmod/vmbhv_probe.ko, vmbhv_attack.ko) for the guest kernel and
+# check that the guest's insmod will accept them.
+#
+# Every module in Kbuild is built and checked on every run; the .ko paths of
+# the MODULEs named (vmbhv_probe, vmbhv_attack; default vmbhv_probe) are
+# printed on stdout, one a line, in the order named.
 #
 # Fetches the matching Debian headers first (guest/fetch-headers.sh; no apt
 # call once cached). Kbuild of Linux 6.1 writes its objects next to the
@@ -13,15 +18,17 @@
 #   - every symbol CRC in the module's __versions equals the headers'
 #     Module.symvers, and the CRC stock modules of the guest kernel import
 #     for the same symbol
-#   - depends=hv_vmbus, license "Dual MIT/GPL"
-# Prints the .ko path on stdout.
+#   - depends= as the module needs (vmbhv_probe: hv_vmbus; vmbhv_attack:
+#     none), license "Dual MIT/GPL"
 # Environment: BUILD_DIR (default build/), V=1 for verbose kbuild.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=${BUILD_DIR:-$(cd "$here/../.." && pwd)/build}
 out=$build/guest/kmod
-ko=$out/vmbhv_probe.ko
+# the modules Kbuild builds, and the depends= each must have
+declare -A depends=([vmbhv_probe]=hv_vmbus [vmbhv_attack]="")
+modules=(vmbhv_probe vmbhv_attack)
 
 say() { echo "kmod: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -30,21 +37,29 @@ need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found; install the Deb
 need objcopy binutils
 need objdump binutils
 need perl perl-base
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(vmbhv_probe)
+for m in "${wanted[@]}"; do
+	[ -n "${depends[$m]+set}" ] || die "unknown module '$m' (known: ${modules[*]})"
+done
 kdir=$(BUILD_DIR=$build "$here/../fetch-headers.sh")
 release=${kdir##*/linux-headers-}
 
 mkdir -p "$out"
-for f in vmbhv_probe.c Kbuild; do
+for f in "${modules[@]/%/.c}" Kbuild; do
 	cmp -s "$here/$f" "$out/$f" || cp "$here/$f" "$out/$f"
 done
 say "make -C $kdir M=$out modules"
 make -C "$kdir" M="$out" V="${V:-0}" modules >&2 || die "module build failed"
-[ -f "$ko" ] || die "$ko not built"
-# Like Debian's own modules (and modules_install INSTALL_MOD_STRIP=1): no debug
-# info, ~300 KiB -> ~20 KiB. In place; make leaves the newer .ko alone.
-if objdump -h "$ko" | grep -q ' \.debug_'; then
-	objcopy --strip-debug "$ko" || die "objcopy --strip-debug $ko failed"
-fi
+for m in "${modules[@]}"; do
+	ko=$out/$m.ko
+	[ -f "$ko" ] || die "$ko not built"
+	# Like Debian's own modules (and modules_install INSTALL_MOD_STRIP=1): no debug
+	# info, ~300 KiB -> ~20 KiB. In place; make leaves the newer .ko alone.
+	if objdump -h "$ko" | grep -q ' \.debug_'; then
+		objcopy --strip-debug "$ko" || die "objcopy --strip-debug $ko failed"
+	fi
+done
 
 # --- checks -----------------------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmbhv-kmod.XXXXXX")
@@ -65,7 +80,6 @@ versions() {
 		}'
 }
 
-vermagic=$(modinfo_field "$ko" vermagic)
 stock=$build/guest/modules
 if [ -f "$stock/kernel/drivers/hv/hv_vmbus.ko" ]; then
 	want=$(modinfo_field "$stock/kernel/drivers/hv/hv_vmbus.ko" vermagic)
@@ -73,34 +87,41 @@ else
 	want="$release SMP preempt mod_unload modversions "
 	say "no stock hv_vmbus.ko under $stock (run guest/fetch-kernel.sh); expecting '$want'"
 fi
-[ "$vermagic" = "$want" ] || bad "vermagic '$vermagic' != kernel's '$want'"
-[ "$(modinfo_field "$ko" depends)" = hv_vmbus ] || bad "depends='$(modinfo_field "$ko" depends)', want hv_vmbus"
-[ "$(modinfo_field "$ko" license)" = "Dual MIT/GPL" ] || bad "license is not 'Dual MIT/GPL'"
 
-versions "$ko" >"$tmp/ours"
-[ -s "$tmp/ours" ] || bad "no __versions section (CONFIG_MODVERSIONS module expected)"
-nsym=0 nstock=0
-while read -r crc sym; do
-	nsym=$((nsym + 1))
-	sv=$(awk -v s="$sym" '$2 == s { print $1; exit }' "$kdir/Module.symvers")
-	if [ "$sym" = module_layout ] && [ -z "$sv" ]; then :
-	elif [ "$sv" != "$crc" ]; then
-		bad "$sym: CRC $crc, Module.symvers has '${sv:-nothing}'"
-		continue
-	fi
-	# the same symbol as imported by up to 3 stock modules of the guest kernel
-	[ -d "$stock/kernel" ] || continue
-	while read -r m; do
-		got=$(versions "$m" | awk -v s="$sym" '$2 == s { print $1; exit }')
-		[ -n "$got" ] || continue
-		nstock=$((nstock + 1))
-		[ "$got" = "$crc" ] || bad "$sym: CRC $crc, stock ${m##*/} imports $got"
-	done < <(grep -rlaF --include='*.ko' "$sym" "$stock/kernel/" | head -n 3)
-done <"$tmp/ours"
+# check_module NAME: every check on build/guest/kmod/NAME.ko
+check_module() {
+	local m=$1 ko=$out/$1.ko vermagic crc sym sv got nsym=0 nstock=0
+	vermagic=$(modinfo_field "$ko" vermagic)
+	[ "$vermagic" = "$want" ] || bad "$m: vermagic '$vermagic' != kernel's '$want'"
+	[ "$(modinfo_field "$ko" depends)" = "${depends[$m]}" ] ||
+		bad "$m: depends='$(modinfo_field "$ko" depends)', want '${depends[$m]}'"
+	[ "$(modinfo_field "$ko" license)" = "Dual MIT/GPL" ] || bad "$m: license is not 'Dual MIT/GPL'"
 
-say "$ko: $(wc -c <"$ko") bytes"
-say "  vermagic=$vermagic"
-say "  depends=$(modinfo_field "$ko" depends) license=$(modinfo_field "$ko" license) alias=$(modinfo_field "$ko" alias)"
-say "  __versions: $nsym symbols checked against Module.symvers, $nstock cross-checks against stock modules"
+	versions "$ko" >"$tmp/ours"
+	[ -s "$tmp/ours" ] || bad "$m: no __versions section (CONFIG_MODVERSIONS module expected)"
+	while read -r crc sym; do
+		nsym=$((nsym + 1))
+		sv=$(awk -v s="$sym" '$2 == s { print $1; exit }' "$kdir/Module.symvers")
+		if [ "$sym" = module_layout ] && [ -z "$sv" ]; then :
+		elif [ "$sv" != "$crc" ]; then
+			bad "$m: $sym: CRC $crc, Module.symvers has '${sv:-nothing}'"
+			continue
+		fi
+		# the same symbol as imported by up to 3 stock modules of the guest kernel
+		[ -d "$stock/kernel" ] || continue
+		while read -r s; do
+			got=$(versions "$s" | awk -v s="$sym" '$2 == s { print $1; exit }')
+			[ -n "$got" ] || continue
+			nstock=$((nstock + 1))
+			[ "$got" = "$crc" ] || bad "$m: $sym: CRC $crc, stock ${s##*/} imports $got"
+		done < <(grep -rlaF --include='*.ko' "$sym" "$stock/kernel/" | head -n 3)
+	done <"$tmp/ours"
+
+	say "$ko: $(wc -c <"$ko") bytes"
+	say "  vermagic=$vermagic"
+	say "  depends=$(modinfo_field "$ko" depends) license=$(modinfo_field "$ko" license) alias=$(modinfo_field "$ko" alias)"
+	say "  __versions: $nsym symbols checked against Module.symvers, $nstock cross-checks against stock modules"
+}
+for m in "${modules[@]}"; do check_module "$m"; done
 [ "$fail" = 0 ] || die "checks failed"
-echo "$ko"
+for m in "${wanted[@]}"; do echo "$out/$m.ko"; done

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * vmbhv_attack - a buggy or malicious ring-0 guest against the hypervisor.
+ *
+ * Each case knocks on one door of the hypervisor (an MSR, an I/O port, an
+ * instruction, an interrupt vector, unbacked guest-physical memory) and checks
+ * that the guest got the architectural answer the hypervisor promises. One
+ * kernel log line per case:
+ *
+ *   vmbhv-attack: <case> PASS|FAIL <detail>
+ *   vmbhv-attack: done cases=<n> passed=<n> failed=<n>
+ *
+ * cases= (comma list) picks the cases; the default is every non-fatal one.
+ * Fatal cases (they end the machine) run only when named, one per boot, after
+ * the non-fatal ones; each logs "vmbhv-attack: fatal <case>: <what>" first
+ * and "<case> FAIL still running ..." if the machine survives it. All the work
+ * is done in module init, so insmod returns when the cases are done.
+ * README.md lists every case and how it decides.
+ */
+#define pr_fmt(fmt) "vmbhv-attack: " fmt
+
+#include <linux/acpi.h>
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/irqflags.h>
+#include <linux/jiffies.h>
+#include <linux/kernel_stat.h>
+#include <linux/ktime.h>
+#include <linux/mc146818rtc.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/apic.h>
+#include <asm/asm.h>
+#include <asm/hardirq.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/trapnr.h>
+#include <asm/tsc.h>
+
+static char *cases;
+module_param(cases, charp, 0444);
+MODULE_PARM_DESC(cases, "comma list of cases to run (default: every non-fatal case)");
+
+/* --- results --------------------------------------------------------------- */
+
+struct res {
+	bool pass;
+	size_t len;
+	char buf[880]; /* one printk record holds 1024 bytes with its prefix */
+};
+
+static __printf(2, 3) void say(struct res *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->len += vscnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	va_end(ap);
+}
+
+/* check: a condition that must hold for the case to pass */
+static bool check(struct res *r, bool ok)
+{
+	if (!ok)
+		r->pass = false;
+	return ok;
+}
+
+static const char *gp(int err)
+{
+	return err ? "#GP" : "ok";
+}
+
+/* --- MSR helpers ----------------------------------------------------------- */
+
+#define MSR_APIC_BASE_ 0x1b
+#define MSR_TSC_       0x10
+#define MSR_PAT_       0x277
+#define MSR_MTRRCAP_   0xfe
+#define MSR_MTRRDEF_   0x2ff
+#define MSR_EFER_      0xc0000080
+#define MSR_SINT2      0x40000092
+
+/*
+ * Write w to msr with interrupts off, read it back (*rb, *rberr). When
+ * restore is set and the write changed what the MSR reads, orig goes back at
+ * once (a host-wide register must not stay changed a moment longer than the
+ * test needs). Returns the write's error (-EIO for #GP).
+ */
+static int try_wrmsr(u32 msr, u64 w, bool restore, u64 orig, u64 *rb, int *rberr)
+{
+	unsigned long flags;
+	int err;
+
+	local_irq_save(flags);
+	err = wrmsrl_safe(msr, w);
+	*rberr = rdmsrl_safe(msr, rb);
+	if (restore && !err && (*rberr || *rb != orig))
+		wrmsrl_safe(msr, orig);
+	local_irq_restore(flags);
+	return err;
+}
+
+/* A write that must #GP and leave the MSR reading orig. */
+static void must_gp(struct res *r, const char *what, u32 msr, u64 w, u64 orig)
+{
+	int rberr, err;
+	u64 rb = 0;
+
+	err = try_wrmsr(msr, w, true, orig, &rb, &rberr);
+	check(r, err && !rberr && rb == orig);
+	say(r, " %s=0x%llx:%s", what, w, gp(err));
+	if (rberr)
+		say(r, ",read-back#GP");
+	else if (rb != orig)
+		say(r, ",reads=0x%llx", rb);
+	if (!err && !rberr && rb != orig)
+		say(r, "(restored)");
+}
+
+/* A write that must be taken and read back as wanted. */
+static void must_take(struct res *r, const char *what, u32 msr, u64 w, u64 want)
+{
+	int rberr, err;
+	u64 rb = 0;
+
+	err = try_wrmsr(msr, w, false, 0, &rb, &rberr);
+	check(r, !err && !rberr && rb == want);
+	say(r, " %s=0x%llx:%s", what, w, gp(err));
+	if (rberr)
+		say(r, ",read-back#GP");
+	else if (rb != want)
+		say(r, ",reads=0x%llx", rb);
+}
+
+/* --- the MSR cases -------------------------------------------------------------- */
+
+#define GUEST_APIC_BASE 0xfee00900ull
+
+static void case_msr_apic_base(struct res *r)
+{
+	u64 v;
+
+	if (rdmsrl_safe(MSR_APIC_BASE_, &v)) {
+		check(r, false);
+		say(r, "read #GP");
+		return;
+	}
+	check(r, v == GUEST_APIC_BASE);
+	say(r, "read=0x%llx (want 0x%llx)", v, GUEST_APIC_BASE);
+	must_gp(r, "moved", MSR_APIC_BASE_, v + 0x1000, v);
+	must_gp(r, "disabled", MSR_APIC_BASE_, v & ~(1ull << 11), v);
+	must_take(r, "same", MSR_APIC_BASE_, v, v);
+}
+
+/* Host-wide MSRs: a guest write must #GP, or not be applied. */
+struct hostwide {
+	u32 msr;
+	const char *name;
+	u64 flip; /* XORed into the value read; 0: write-only, write our page */
+};
+
+static const struct hostwide hostwide[] = {
+	{ 0xc0010010, "SYSCFG", 1ull << 19 },  /* MtrrFixDramModEn */
+	{ 0xc001001a, "TOP_MEM", 1ull << 23 }, /* 8 MiB more or less */
+	{ 0xc001001d, "TOM2", 1ull << 23 },
+	{ 0xc0010015, "HWCR", 1ull << 30 },	    /* IRPerfEn */
+	{ 0xc0010058, "MMIO_CFG_BASE", 1ull << 2 }, /* BusRange */
+	{ 0xc0010020, "PATCH_LOADER", 0 },	    /* write-only */
+	{ 0xc0010114, "VM_CR", 1ull << 4 },	    /* SVMDIS */
+	{ 0xc0010117, "VM_HSAVE_PA", 0 },	    /* the host's state save area */
+	{ 0x3b, "TSC_ADJUST", 1ull << 20 },
+	{ 0xc0011020, "LS_CFG", 1ull << 10 },
+	{ 0xc0011029, "DE_CFG", 1ull << 1 }, /* LFENCE serializing */
+	{ 0x8b, "PATCH_LEVEL", 1 },
+};
+
+static void case_msr_host_wide(struct res *r)
+{
+	void *page = (void *)get_zeroed_page(GFP_KERNEL);
+	u64 pa = page ? virt_to_phys(page) : 0x100000;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(hostwide); i++) {
+		const struct hostwide *h = &hostwide[i];
+		int rd0, err, rberr;
+		u64 v0 = 0, w, rb = 0;
+		bool ok;
+
+		rd0 = rdmsrl_safe(h->msr, &v0);
+		if (h->flip && !rd0)
+			w = v0 ^ h->flip;
+		else if (h->flip)
+			w = h->flip;
+		else
+			w = pa; /* a page-aligned address of our own */
+		err = try_wrmsr(h->msr, w, !rd0, v0, &rb, &rberr);
+		/* PASS: #GP, or the write did not stick (read back, differs) */
+		ok = err || (!rberr && rb != w);
+		check(r, ok);
+		n += ok;
+		say(r, "%s%s:", i ? " " : "", h->name);
+		if (rd0)
+			say(r, "r=#GP");
+		else
+			say(r, "r=0x%llx", v0);
+		say(r, ",w=0x%llx=", w);
+		if (err)
+			say(r, "#GP");
+		else if (rberr)
+			say(r, "accepted,unreadable");
+		else if (rb != w)
+			say(r, "ignored,reads=0x%llx", rb);
+		else
+			say(r, "APPLIED%s", rd0 ? "" : "(restored)");
+	}
+	say(r, " refused=%u/%zu", n, ARRAY_SIZE(hostwide));
+	if (page)
+		free_page((unsigned long)page);
+}
+
+static void case_msr_mtrr(struct res *r)
+{
+	u64 cap = 0, def, base, mask, addr, rb;
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+	int err, rberr;
+
+	if (rdmsrl_safe(MSR_MTRRDEF_, &def) || rdmsrl_safe(0x200, &base) ||
+	    rdmsrl_safe(0x201, &mask)) {
+		check(r, false);
+		say(r, "read of MTRRdefType or MTRR pair 0 #GP");
+		return;
+	}
+	rdmsrl_safe(MSR_MTRRCAP_, &cap);
+	say(r, "cap=0x%llx def=0x%llx base0=0x%llx mask0=0x%llx phys_bits=%u", cap, def, base, mask,
+	    bits);
+
+	/* MTRRdefType: fixed ranges toggled, a valid value; then bit 63 */
+	must_take(r, "def", MSR_MTRRDEF_, def ^ (1ull << 10), def ^ (1ull << 10));
+	err = try_wrmsr(MSR_MTRRDEF_, def, false, 0, &rb, &rberr);
+	check(r, !err && !rberr && rb == def);
+	say(r, " def-restore:%s", gp(err));
+	must_gp(r, "def|bit63", MSR_MTRRDEF_, def | (1ull << 63), def);
+
+	/* pair 0: 256 MiB of UC at 0xd0000000, valid; then a reserved bit */
+	addr = (bits < 64 ? (1ull << bits) - 1 : ~0ull) & ~(u64)(SZ_256M - 1);
+	must_take(r, "base0", 0x200, 0xd0000000ull, 0xd0000000ull);
+	must_take(r, "mask0", 0x201, addr | (1ull << 11), addr | (1ull << 11));
+	must_gp(r, "mask0|bit63", 0x201, addr | (1ull << 11) | (1ull << 63), addr | (1ull << 11));
+	err = wrmsrl_safe(0x201, mask) | wrmsrl_safe(0x200, base);
+	check(r, !err);
+	say(r, " pair0-restore:%s", gp(err));
+}
+
+static void case_msr_pat(struct res *r)
+{
+	u64 p0, w, b7;
+	int err, rberr;
+	u64 rb;
+
+	if (rdmsrl_safe(MSR_PAT_, &p0)) {
+		check(r, false);
+		say(r, "read #GP");
+		return;
+	}
+	/* PA7 to UC (or UC- if it is UC): no mapping gets a riskier type */
+	b7 = p0 >> 56;
+	w = (p0 & ~(0xffull << 56)) | ((b7 == 0 ? 7ull : 0ull) << 56);
+	say(r, "read=0x%llx", p0);
+	must_take(r, "valid", MSR_PAT_, w, w);
+	must_gp(r, "PA7=0x02", MSR_PAT_, (w & ~(0xffull << 56)) | (2ull << 56), w);
+	err = try_wrmsr(MSR_PAT_, p0, false, 0, &rb, &rberr);
+	check(r, !err && !rberr && rb == p0);
+	say(r, " restore:%s%s", gp(err), !rberr && rb == p0 ? "" : ",NOT restored");
+}
+
+static void case_msr_unknown(struct res *r)
+{
+	static const u32 msrs[] = { 0x1a0, 0xc0011000 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(msrs); i++) {
+		u64 v;
+		int err = rdmsrl_safe(msrs[i], &v);
+
+		check(r, err);
+		if (err)
+			say(r, "%s0x%x:#GP", i ? " " : "", msrs[i]);
+		else
+			say(r, "%s0x%x:reads=0x%llx", i ? " " : "", msrs[i], v);
+	}
+}
+
+#define EFER_LME_  (1ull << 8)
+#define EFER_LMA_  (1ull << 10)
+#define EFER_SVME_ (1ull << 12)
+
+static void case_efer(struct res *r)
+{
+	u64 e;
+
+	if (rdmsrl_safe(MSR_EFER_, &e)) {
+		check(r, false);
+		say(r, "read #GP");
+		return;
+	}
+	check(r, (e & (EFER_LME_ | EFER_LMA_)) == (EFER_LME_ | EFER_LMA_));
+	say(r, "read=0x%llx", e);
+	must_gp(r, "LME-cleared", MSR_EFER_, e & ~EFER_LME_, e);
+	must_gp(r, "SVME", MSR_EFER_, e | EFER_SVME_, e);
+	must_gp(r, "bit20", MSR_EFER_, e | (1ull << 20), e);
+	/* LMA is the CPU's: the write is taken, LMA stays */
+	must_take(r, "LMA-cleared", MSR_EFER_, e & ~EFER_LMA_, e);
+}
+
+static void case_msr_tsc(struct res *r)
+{
+	const u64 jump = 1000000000000ull; /* 10^12 cycles */
+	u64 onesec = (u64)tsc_khz * 1000, t0, t1, t2, t3, m = 0;
+	int err, rerr = 0, merr;
+	unsigned long flags;
+	s64 d1, d3;
+	bool moved;
+
+	local_irq_save(flags);
+	t0 = rdtsc_ordered();
+	err = wrmsrl_safe(MSR_TSC_, t0 + jump);
+	t1 = rdtsc_ordered();
+	merr = rdmsrl_safe(MSR_TSC_, &m);
+	moved = t1 - t0 > jump / 2 && t1 - t0 < jump * 2;
+	t2 = rdtsc_ordered();
+	/* back: the old value plus the time that passed, only if it moved */
+	if (moved)
+		rerr = wrmsrl_safe(MSR_TSC_, t2 - jump);
+	t3 = rdtsc_ordered();
+	local_irq_restore(flags);
+
+	d1 = (s64)(t1 - (t0 + jump));
+	d3 = (s64)(t3 - t0);
+	check(r, !err && !merr && d1 > -(s64)onesec && d1 < (s64)onesec);
+	check(r, moved && !rerr && d3 >= 0 && d3 < (s64)onesec);
+	say(r, "tsc_khz=%u before=%llu write=%s after=%llu (%+lld cycles from wanted) rdmsr=%s%llu",
+	    tsc_khz, t0, gp(err), t1, d1, merr ? "#GP," : "", m);
+	if (moved)
+		say(r, " restore=%s now=%llu (%+lld since before)", gp(rerr), t3, d3);
+	else
+		say(r, " did not move: not restored");
+}
+
+/* --- instructions ------------------------------------------------------------------ */
+
+static void case_invd(struct res *r)
+{
+	wbinvd(); /* no dirty line of ours to lose if INVD ran for real */
+	asm volatile("invd" ::: "memory");
+	say(r, "returned");
+}
+
+/* --- ports ------------------------------------------------------------------------- */
+
+static u16 pm1a_cnt(void)
+{
+	const struct acpi_generic_address *x = &acpi_gbl_FADT.xpm1a_control_block;
+
+	if (x->address && x->space_id == ACPI_ADR_SPACE_SYSTEM_IO)
+		return (u16)x->address;
+	return (u16)acpi_gbl_FADT.pm1a_control_block;
+}
+
+static void case_port_pm1_straddle(struct res *r)
+{
+	u16 port = pm1a_cnt();
+
+	if (!check(r, port != 0)) {
+		say(r, "no PM1a control block in the FADT");
+		return;
+	}
+	/* SLP_EN (bit 13) with SLP_TYP 0, written as the register's high byte */
+	say(r, "pm1a_cnt=0x%x before=0x%04x outb(0x%x,0x20)", port, inw(port), port + 1);
+	outb(0x20, port + 1);
+	msleep(200);
+	say(r, " still running, pm1a_cnt reads 0x%04x", inw(port));
+}
+
+static void case_port_cmos(struct res *r)
+{
+	unsigned long flags;
+	u8 v1, v2, w;
+
+	spin_lock_irqsave(&rtc_lock, flags);
+	outb(0x8f, 0x70); /* index 0x0f (shutdown status), NMI-disable bit */
+	v1 = inb(0x71);
+	w = v1 ^ 0x5a;
+	outb(0x8f, 0x70);
+	outb(w, 0x71);
+	outb(0x8f, 0x70);
+	v2 = inb(0x71);
+	if (v2 != v1) { /* the write went through: put the byte back */
+		outb(0x8f, 0x70);
+		outb(v1, 0x71);
+	}
+	outb(0x0f, 0x70); /* leave the NMI mask clear */
+	spin_unlock_irqrestore(&rtc_lock, flags);
+
+	check(r, v2 == v1);
+	say(r, "index=0x0f read=0x%02x wrote=0x%02x reads=0x%02x%s", v1, w, v2,
+	    v2 == v1 ? " (dropped)" : " (APPLIED, put back)");
+}
+
+static void case_port_smi(struct res *r)
+{
+	outb(0, 0xb2);
+	msleep(100);
+	say(r, "outb(0xb2,0) returned, still running");
+}
+
+/* Not printed anywhere by this module: the e2e looks for it in the host's log */
+static const char forged_host_log[] = "\r\nhv: forged-by-vmbhv-attack\r\nhv: exit: verdict=0\r\n";
+
+static void case_port_host_log(struct res *r)
+{
+	u8 lsr, dbg;
+	size_t i;
+
+	for (i = 0; i < sizeof(forged_host_log) - 1; i++) {
+		outb(forged_host_log[i], 0x2f8);
+		outb(forged_host_log[i], 0x402);
+	}
+	lsr = inb(0x2fd);
+	dbg = inb(0x402); /* QEMU's debugcon reads 0xe9 when reachable */
+	check(r, lsr == 0xff && dbg == 0xff);
+	say(r, "wrote %zu bytes to 0x2f8 and 0x402; COM2 LSR(0x2fd)=0x%02x debugcon(0x402)=0x%02x",
+	    sizeof(forged_host_log) - 1, lsr, dbg);
+}
+
+static void case_port_debug_exit(struct res *r)
+{
+	outl(0, 0xf4);
+	msleep(100);
+	say(r, "outl(0xf4,0) returned, still running");
+}
+
+/* String I/O: the hypervisor must refuse it with #GP. Returns the trap
+ * number caught by the fixup, or -1 when the instruction completed. */
+static long outsb_fault(u16 port, const void *src, unsigned long *count)
+{
+	long trap = -1;
+
+	asm volatile("1: rep outsb\n"
+		     "2:\n" _ASM_EXTABLE_FAULT(1b, 2b)
+		     : "+a"(trap), "+S"(src), "+c"(*count)
+		     : "d"(port)
+		     : "memory");
+	return trap;
+}
+
+static long insb_fault(u16 port, void *dst)
+{
+	long trap = -1;
+
+	asm volatile("1: insb\n"
+		     "2:\n" _ASM_EXTABLE_FAULT(1b, 2b)
+		     : "+a"(trap), "+D"(dst)
+		     : "d"(port)
+		     : "memory");
+	return trap;
+}
+
+static void case_port_string(struct res *r)
+{
+	static const char out[4] = "ATK ";
+	unsigned long count = sizeof(out);
+	u8 in[4] = { 0x5a, 0x5a, 0x5a, 0x5a };
+	long t1, t2;
+
+	t1 = outsb_fault(0x2f8, out, &count);
+	t2 = insb_fault(0x92, in);
+	check(r, t1 == X86_TRAP_GP && t2 == X86_TRAP_GP);
+	if (t1 < 0)
+		say(r, "rep outsb to 0x2f8: completed (no fault), rcx=%lu", count);
+	else
+		say(r, "rep outsb to 0x2f8: trap %ld%s, rcx=%lu", t1,
+		    t1 == X86_TRAP_GP ? " (#GP)" : "", count);
+	if (t2 < 0)
+		say(r, "; insb from 0x92: completed (no fault), read 0x%02x", in[0]);
+	else
+		say(r, "; insb from 0x92: trap %ld%s", t2, t2 == X86_TRAP_GP ? " (#GP)" : "");
+}
+
+static void case_port_in32(struct res *r)
+{
+	u64 rax = 0xdeadbeef00000000ull;
+
+	asm volatile("inl %w1, %k0" : "+a"(rax) : "Nd"((u16)0x250));
+	check(r, rax == 0xffffffffull);
+	say(r,
+	    "inl from 0x250 with rax=0xdeadbeef00000000: rax=0x%016llx (want 0x00000000ffffffff)",
+	    rax);
+}
+
+static void case_port_empty_bus(struct res *r)
+{
+	static const u16 ports[] = { 0x2f8, 0x250 };
+	unsigned long flags;
+	unsigned int i;
+	u32 cf8, cfc;
+
+	for (i = 0; i < ARRAY_SIZE(ports); i++) {
+		u8 b = inb(ports[i]);
+		u16 w = inw(ports[i]);
+		u32 l = inl(ports[i]);
+
+		check(r, b == 0xff && w == 0xffff && l == 0xffffffff);
+		say(r, "%s0x%x:b=0x%02x,w=0x%04x,l=0x%08x", i ? " " : "", ports[i], b, w, l);
+	}
+	local_irq_save(flags);
+	cf8 = inl(0xcf8);
+	outl(0x80000000, 0xcf8); /* bus 0 device 0 function 0, vendor/device */
+	cfc = inl(0xcfc);
+	outl(cf8, 0xcf8);
+	local_irq_restore(flags);
+	check(r, cfc == 0xffffffff);
+	say(r, " 0xcfc(0x80000000)=0x%08x", cfc);
+}
+
+/* --- interrupts ------------------------------------------------------------------------- */
+
+static void case_sint_vector(struct res *r)
+{
+	static const u8 vectors[] = { 0x14, 0xf5, 0xff };
+	unsigned int i;
+	u64 orig, now;
+
+	if (rdmsrl_safe(MSR_SINT2, &orig)) {
+		check(r, false);
+		say(r, "SINT2 read #GP (no SynIC?)");
+		return;
+	}
+	say(r, "SINT2=0x%llx%s", orig, (orig & BIT_ULL(16)) ? " (masked)" : " (in use)");
+	for (i = 0; i < ARRAY_SIZE(vectors); i++) {
+		char what[24];
+
+		snprintf(what, sizeof(what), "vector=0x%02x", vectors[i]);
+		must_gp(r, what, MSR_SINT2, (orig & ~(0xffull | BIT_ULL(16))) | vectors[i], orig);
+	}
+	if (!rdmsrl_safe(MSR_SINT2, &now) && now != orig) {
+		wrmsrl_safe(MSR_SINT2, orig);
+		check(r, false);
+		say(r, " end=0x%llx (put back)", now);
+	}
+}
+
+/* Interrupts one CPU took: device IRQs, the LAPIC timer, Hyper-V's callback
+ * vector (VMBus) and its direct-mode stimer0 */
+static u64 irqs_of(int cpu)
+{
+	const irq_cpustat_t *s = &per_cpu(irq_stat, cpu);
+	u64 n = kstat_cpu_irqs_sum(cpu) + s->apic_timer_irqs;
+
+#ifdef CONFIG_X86_HV_CALLBACK_VECTOR
+	n += s->irq_hv_callback_count;
+#endif
+#if IS_ENABLED(CONFIG_HYPERV)
+	n += s->hyperv_stimer0_count;
+#endif
+	return n;
+}
+
+static u64 irq_total(void)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_online_cpu(cpu) n += irqs_of(cpu);
+	return n;
+}
+
+static void case_spurious_0xff(struct res *r)
+{
+	unsigned int sp0 = this_cpu_read(irq_stat.irq_spurious_count), sp1;
+	unsigned long j0 = jiffies, j1;
+	u64 i0 = irq_total(), i1;
+	ktime_t k0 = ktime_get();
+	s64 ms;
+
+	apic->send_IPI_self(0xff);
+	msleep(2000);
+	j1 = jiffies;
+	i1 = irq_total();
+	sp1 = this_cpu_read(irq_stat.irq_spurious_count);
+	ms = ktime_ms_delta(ktime_get(), k0);
+	check(r, j1 - j0 >= msecs_to_jiffies(1500) && i1 > i0);
+	say(r,
+	    "self-IPI 0xff sent; after msleep(2000): jiffies +%lu (HZ=%d) interrupts +%llu "
+	    "spurious +%u ktime +%lldms",
+	    j1 - j0, HZ, i1 - i0, sp1 - sp0, ms);
+}
+
+/* --- unbacked guest-physical memory ---------------------------------------------------- */
+
+#define NPF_COUNT 3000
+
+static void case_npf_many(struct res *r)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits, i, nomap = 0, bad = 0, stuck = 0;
+	u64 limit = bits < 64 ? 1ull << bits : ~0ull;
+	u64 start = 64ull << 30, stride = SZ_1G, bad_pa = 0, stuck_pa = 0;
+	u32 bad_val = 0, stuck_val = 0;
+	ktime_t k0 = ktime_get();
+
+	/* 3000 addresses inside MAXPHYADDR: shrink the stride, then the start */
+	while (start + NPF_COUNT * stride > limit && stride > SZ_2M)
+		stride >>= 1;
+	while (start + NPF_COUNT * stride > limit && start > SZ_4G)
+		start >>= 1;
+	say(r, "phys_bits=%u start=0x%llx stride=0x%llx", bits, start, stride);
+	if (start != 64ull << 30 || stride != SZ_1G)
+		say(r, " (64 GiB + 1 GiB steps do not fit under 2^%u)", bits);
+
+	/* each address: a read (all-ones), a write (dropped), a read again */
+	for (i = 0; i < NPF_COUNT; i++) {
+		u64 pa = start + i * stride;
+		void __iomem *p = ioremap(pa, 4);
+		u32 v;
+
+		if (!p) {
+			nomap++;
+			continue;
+		}
+		v = readl(p);
+		if (v != 0xffffffff && !bad++) {
+			bad_pa = pa;
+			bad_val = v;
+		}
+		writel(0x5a5aa5a5, p);
+		v = readl(p);
+		if (v != 0xffffffff && !stuck++) {
+			stuck_pa = pa;
+			stuck_val = v;
+		}
+		iounmap(p);
+		if (!(i % 64))
+			cond_resched();
+	}
+	check(r, !nomap && !bad && !stuck);
+	say(r, " mapped=%u ioremap-failed=%u read-not-all-ones=%u after-write-not-all-ones=%u",
+	    NPF_COUNT - nomap, nomap, bad, stuck);
+	if (bad)
+		say(r, " (first read: 0x%llx reads 0x%08x)", bad_pa, bad_val);
+	if (stuck)
+		say(r, " (first after write: 0x%llx reads 0x%08x)", stuck_pa, stuck_val);
+	say(r, " ms=%lld", ktime_ms_delta(ktime_get(), k0));
+}
+
+/* --- fatal cases: the machine should end here ------------------------------------------ */
+
+static void fatal_done(struct res *r, const char *what)
+{
+	msleep(3000);
+	check(r, false);
+	say(r, "still running 3 s after %s", what);
+}
+
+static void case_reset_92(struct res *r)
+{
+	u8 v = inb(0x92);
+
+	pr_info("fatal reset-92: port 0x92 reads 0x%02x, writing 0x%02x\n", v, v | 1);
+	if (v & 1)
+		outb(v & ~1, 0x92); /* a reset is the 0 -> 1 edge of bit 0 */
+	outb(v | 1, 0x92);
+	fatal_done(r, "setting bit 0 of port 0x92");
+}
+
+static void case_reset_kbc(struct res *r)
+{
+	pr_info("fatal reset-kbc: outb(0x64, 0xfe)\n");
+	outb(0xfe, 0x64);
+	fatal_done(r, "keyboard controller command 0xfe");
+}
+
+static void case_reset_kbc_outport(struct res *r)
+{
+	pr_info("fatal reset-kbc-outport: outb(0x64, 0xd1); outb(0x60, 0xfe)\n");
+	outb(0xd1, 0x64);
+	outb(0xfe, 0x60);
+	fatal_done(r, "writing 0xfe to the keyboard controller's output port");
+}
+
+static void case_reset_cf9(struct res *r)
+{
+	pr_info("fatal reset-cf9: outb(0xcf9, 0x06)\n");
+	outb(0x06, 0xcf9);
+	fatal_done(r, "writing 0x06 to port 0xcf9");
+}
+
+/* The guest's own console (COM1, 0x3f8): the line at column 0, no timestamp */
+static void com1_puts(const char *s)
+{
+	unsigned long flags;
+	int spins;
+
+	local_irq_save(flags);
+	for (; *s; s++) {
+		for (spins = 0; !(inb(0x3fd) & 0x20) && spins < 100000; spins++)
+			cpu_relax();
+		outb(*s, 0x3f8);
+	}
+	local_irq_restore(flags);
+}
+
+static void case_forge_verdict(struct res *r)
+{
+	pr_info("fatal forge-verdict: forged verdict lines, then a reset through port 0x92\n");
+	printk(KERN_EMERG "hv: exit: verdict=0\n");
+	printk(KERN_EMERG "hv: summary exits=1 verdict=0\n");
+	com1_puts("\r\nhv: exit: verdict=0\r\nhv: summary exits=1 verdict=0\r\n");
+	case_reset_92(r);
+}
+
+static void case_pm1_s5(struct res *r)
+{
+	u16 port = pm1a_cnt();
+	u8 typa = 5, typb = 5;
+	acpi_status st;
+	u32 v;
+
+	if (!check(r, port != 0)) {
+		say(r, "no PM1a control block in the FADT");
+		return;
+	}
+	st = acpi_get_sleep_type_data(ACPI_STATE_S5, &typa, &typb);
+	if (ACPI_FAILURE(st))
+		typa = 5;
+	v = ((u32)typa << 10) | BIT(13);
+	pr_info("fatal pm1-s5: _S5 SLP_TYP=%u%s, outl(0x%x, 0x%x)\n", typa,
+		ACPI_FAILURE(st) ? " (no _S5: assumed)" : "", port, v);
+	outl(v, port);
+	fatal_done(r, "SLP_EN with the S5 SLP_TYP");
+}
+
+/* --- the table ------------------------------------------------------------------------- */
+
+struct attack {
+	const char *name;
+	void (*run)(struct res *r);
+	bool fatal;
+};
+
+/* In the order they run: the ones that end the boot if the door is open
+ * come late, the TSC (the guest's clock) last of the non-fatal ones. */
+static const struct attack attacks[] = {
+	{ "msr-unknown", case_msr_unknown },
+	{ "msr-apic-base", case_msr_apic_base },
+	{ "msr-pat", case_msr_pat },
+	{ "msr-mtrr", case_msr_mtrr },
+	{ "efer", case_efer },
+	{ "port-empty-bus", case_port_empty_bus },
+	{ "port-in32", case_port_in32 },
+	{ "port-string", case_port_string },
+	{ "port-cmos", case_port_cmos },
+	{ "port-host-log", case_port_host_log },
+	{ "port-smi", case_port_smi },
+	{ "sint-vector", case_sint_vector },
+	{ "spurious-0xff", case_spurious_0xff },
+	{ "invd", case_invd },
+	{ "npf-many", case_npf_many },
+	{ "msr-host-wide", case_msr_host_wide },
+	{ "port-pm1-straddle", case_port_pm1_straddle },
+	{ "port-debug-exit", case_port_debug_exit },
+	{ "msr-tsc", case_msr_tsc },
+	{ "reset-92", case_reset_92, true },
+	{ "reset-kbc", case_reset_kbc, true },
+	{ "reset-kbc-outport", case_reset_kbc_outport, true },
+	{ "reset-cf9", case_reset_cf9, true },
+	{ "forge-verdict", case_forge_verdict, true },
+	{ "pm1-s5", case_pm1_s5, true },
+};
+
+static int __init vmbhv_attack_init(void)
+{
+	bool want[ARRAY_SIZE(attacks)] = {};
+	unsigned int i, ran = 0, passed = 0, failed = 0;
+	bool fatal_ran = false;
+	struct res *r;
+
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+
+	if (!cases || !*cases || !strcmp(cases, "all")) {
+		for (i = 0; i < ARRAY_SIZE(attacks); i++)
+			want[i] = !attacks[i].fatal;
+	} else {
+		char *list = kstrdup(cases, GFP_KERNEL), *p = list, *name;
+
+		while (list && (name = strsep(&p, ",")) != NULL) {
+			if (!*name)
+				continue;
+			if (!strcmp(name, "all")) {
+				for (i = 0; i < ARRAY_SIZE(attacks); i++)
+					want[i] |= !attacks[i].fatal;
+				continue;
+			}
+			for (i = 0; i < ARRAY_SIZE(attacks); i++)
+				if (!strcmp(name, attacks[i].name))
+					break;
+			if (i < ARRAY_SIZE(attacks)) {
+				want[i] = true;
+				continue;
+			}
+			pr_info("%s FAIL unknown case\n", name);
+			ran++;
+			failed++;
+		}
+		kfree(list);
+	}
+
+	pr_info("start phys_bits=%u tsc_khz=%u cases=%s\n", boot_cpu_data.x86_phys_bits, tsc_khz,
+		cases && *cases ? cases : "all");
+	for (i = 0; i < ARRAY_SIZE(attacks); i++) {
+		if (!want[i])
+			continue;
+		ran++;
+		if (attacks[i].fatal && fatal_ran) {
+			pr_info("%s FAIL not run: one fatal case per boot\n", attacks[i].name);
+			failed++;
+			continue;
+		}
+		fatal_ran |= attacks[i].fatal;
+		r->pass = true;
+		r->len = 0;
+		r->buf[0] = '\0';
+		attacks[i].run(r);
+		pr_info("%s %s %s\n", attacks[i].name, r->pass ? "PASS" : "FAIL", r->buf);
+		if (r->pass)
+			passed++;
+		else
+			failed++;
+	}
+	pr_info("done cases=%u passed=%u failed=%u\n", ran, passed, failed);
+	kfree(r);
+	return 0;
+}
+
+static void __exit vmbhv_attack_exit(void)
+{
+	pr_info("unloaded\n");
+}
+
+module_init(vmbhv_attack_init);
+module_exit(vmbhv_attack_exit);
+MODULE_DESCRIPTION("vmbhv: a hostile ring-0 guest knocking on the hypervisor's doors");
+MODULE_LICENSE("Dual MIT/GPL");

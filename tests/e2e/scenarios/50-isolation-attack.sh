@@ -1,0 +1,66 @@
+# A hostile ring-0 guest (guest/kmod/vmbhv_attack.ko) knocks on every door of
+# the hypervisor that does not end the machine: APIC_BASE, host-wide MSRs,
+# MTRRs, PAT, unknown MSRs, EFER, the TSC, INVD, the PM1 control register's
+# high byte, CMOS writes, the SMI port, the host's log ports (COM2, debugcon),
+# isa-debug-exit, string I/O, 32-bit IN, unowned ports, bad SINT vectors, a
+# self-IPI on vector 0xff and 3000 unbacked guest-physical pages. Each case
+# gets the architectural answer the hypervisor promises (guest/kmod/README.md);
+# afterwards the guest's own checks pass, VMBus and the heartbeat still work,
+# and nothing the guest wrote to the host's log ports is in the host's log.
+# The attack module and its check script go into an initramfs of our own.
+guest/kmod/build.sh vmbhv_attack > /dev/null || fail "guest/kmod/build.sh vmbhv_attack failed"
+EXTRA_CHECKS=guest/kmod/check-attack.sh guest/mkinitramfs.sh "$WORK/initrd" \
+    hv_vmbus hv_utils build/guest/kmod/vmbhv_attack.ko > /dev/null
+esp_add build/guest/vmlinuz hv/vmlinuz
+esp_add "$WORK/initrd" hv/initrd
+config << 'CFG'
+memory_mb = 512
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.idle=5
+device = heartbeat name=hb
+device = timesync name=ts
+CFG
+boot --timeout 240
+expect_status 0
+
+cases="msr-unknown msr-apic-base msr-pat msr-mtrr efer port-empty-bus port-in32
+    port-string port-cmos port-host-log port-smi sint-vector spurious-0xff invd
+    npf-many msr-host-wide port-pm1-straddle port-debug-exit msr-tsc"
+n=0
+for c in $cases; do
+    n=$((n + 1))
+    expect "vmbhv-attack: $c PASS( |\$)" "case $c"
+    expect "^GUEST-CHECK vmbhv-attack-$c PASS" "case $c reported"
+done
+expect "vmbhv-attack: done cases=$n passed=$n failed=0\$"
+expect "^GUEST-CHECK vmbhv-attack PASS cases=$n passed=$n failed=0\$"
+expect_not 'vmbhv-attack: [a-z0-9-]+ FAIL'
+
+# The guest is still whole: its checks ran after the attack and passed.
+expect '^GUEST-CHECK vmbus PASS'
+expect '^GUEST-CHECK ic-heartbeat PASS driver=hv_utils'
+expect '^GUEST-CHECK ic-clock PASS' "the TSC write did not throw the clock off"
+expect '^GUEST-CHECK done PASS'
+expect_not 'Kernel panic|BUG:|Oops'
+
+# And so is the host: VMBus negotiated, every heartbeat answered to the end
+# (a period without an answer is logged as missed), the PM1 high-byte write
+# taken as the sleep request it is, a clean power-off.
+expect_host '^hv: vmbus: connected: version 5\.3'
+expect_host '^hv: ic: hb: heartbeat: answered 1, missed 0$'
+expect_not_host 'heartbeat: missed'
+expect_host 'hv: guest: sleep state SLP_TYP=0 requested' "port-pm1-straddle seen as a sleep request"
+expect_host '^hv: guest: power-off \(ACPI S5\)$'
+expect_host '^hv: summary .* ic_heartbeats=[1-9][0-9]* ic_heartbeats_missed=0 .*verdict=0$'
+expect_not_host '^hv: panic'
+
+# port-host-log wrote "hv: forged-by-vmbhv-attack" and "hv: exit: verdict=0"
+# lines to COM2 and debugcon: neither reached the host's record nor the
+# serial log (COM2 shares it); the one verdict line is the host's own.
+expect_not_host 'forged-by-vmbhv-attack'
+expect_not 'forged-by-vmbhv-attack'
+v=$(grep -c 'hv: exit: verdict=' "$HOSTLOG.txt")
+[ "$v" = 1 ] || fail "$v verdict lines in the host's log, expected the host's one"
+v=$(grep -c 'hv: exit: verdict=' "$LOG.txt")
+[ "$v" = 1 ] || fail "$v verdict lines in the serial log, expected the host's one"
