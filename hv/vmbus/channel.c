@@ -50,9 +50,11 @@ void chan_offer(struct vmbus_channel *c)
     char type[GUID_TEXT_SIZE], instance[GUID_TEXT_SIZE];
     guid_format(&c->type, type);
     guid_format(&c->instance, instance);
-    hv_log("vmbus", "offer relid %u %s: class %s instance %s mmio %u+%uMiB connection 0x%x",
-           chan_relid(c), c->name, type, instance, c->mmio_mb, c->mmio_optional_mb,
-           chan_conn_id(c));
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_OFFER, &more))
+        hv_log("vmbus", "offer relid %u %s: class %s instance %s mmio %u+%uMiB connection 0x%x%s",
+               chan_relid(c), c->name, type, instance, c->mmio_mb, c->mmio_optional_mb,
+               chan_conn_id(c), more);
     vmbus.n.offers++;
     c->offer = OFFER_QUEUED; /* before sending: the send may complete at once */
     outq_send(&o, sizeof(o), chan_relid(c));
@@ -62,6 +64,7 @@ void chan_close_host(struct vmbus_channel *c)
 {
     hyperv_unregister_event(vmbus.part, chan_conn_id(c));
     c->ring_gpadl = 0;
+    c->drain_pending = false;
     if (c->cb.EvtChannelClosed)
         c->cb.EvtChannelClosed(chan_handle(c));
 }
@@ -100,20 +103,49 @@ static void signal_guest(const struct vmbus_channel *c)
 static void stall(struct vmbus_channel *c, const char *which, const char *why)
 {
     c->stalled = true;
-    hv_log("vmbus", "relid %u %s: %s ring corrupt: %s: channel stalled", chan_relid(c), c->name,
-           which, why);
+    c->drain_pending = false;
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_STALLED, &more))
+        hv_log("vmbus", "relid %u %s: %s ring corrupt: %s: channel stalled%s", chan_relid(c),
+               c->name, which, why, more);
+}
+
+/* c's drain goes on later: at the next vmbus_poll (after every exit), or
+ * when the retry timer fires if no exit comes first. */
+static void drain_later(struct vmbus_channel *c)
+{
+    c->drain_pending = true;
+    vmbus.drain_pending = true;
+    if (!timer_armed(&vmbus.drain_timer))
+        timer_arm(&vmbus.drain_timer, clock_ns() + VMBUS_DRAIN_RETRY_NS);
 }
 
 /* Drains the guest-to-host ring into the device, packet by packet, until it
- * stays empty with the interrupt mask cleared (contract trap: drain fully). */
+ * stays empty with the interrupt mask cleared (contract trap: drain fully) --
+ * or until VMBUS_DRAIN_BUDGET packets were taken: then the mask stays set (the
+ * guest need not signal, the host comes back) and the rest waits for
+ * drain_later. Each packet is bounded work, so one exit is too. */
 static void drain(struct vmbus_channel *c)
 {
     static uint8_t buf[VMBUS_MAX_PACKET_SIZE];
+    static bool draining; /* buf is in use: a nested drain waits its turn */
     struct ring_packet pkt;
+    if (draining) {
+        drain_later(c);
+        return;
+    }
+    draining = true;
+    c->drain_pending = false;
     ring_begin_read(&c->in);
-    for (;;) {
+    for (unsigned taken = 0;;) {
+        if (taken == VMBUS_DRAIN_BUDGET) {
+            vmbus.n.drains_deferred++;
+            drain_later(c);
+            break;
+        }
         int rc = ring_read_packet(&c->in, buf, sizeof(buf), &pkt);
         if (rc == RING_OK) {
+            taken++;
             vmbus.n.packets++;
             if (pkt.signal)
                 signal_guest(c);
@@ -121,15 +153,31 @@ static void drain(struct vmbus_channel *c)
                 c->process(chan_handle(c), buf + pkt.data_off, pkt.data_len, pkt.type,
                            pkt.trans_id);
             if (c->state != CHAN_OPENED)
-                return; /* the device closed it */
+                break; /* the device closed it */
         } else if (rc == RING_EMPTY) {
             if (!ring_end_read(&c->in))
-                return;
+                break;
             ring_begin_read(&c->in);
         } else {
             stall(c, "guest-to-host", rc == RING_TOO_SMALL ? "packet above 4 KiB" : c->in.corrupt);
-            return;
+            break;
         }
+    }
+    draining = false;
+}
+
+void chan_drain_pending(void)
+{
+    if (!vmbus.drain_pending)
+        return;
+    vmbus.drain_pending = false; /* drain() sets it again for what is left */
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (!c->drain_pending)
+            continue;
+        c->drain_pending = false;
+        if (c->state == CHAN_OPENED && !c->stalled)
+            drain(c);
     }
 }
 
@@ -194,6 +242,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     if (NT_SUCCESS(st)) {
         c->state = CHAN_OPENED;
         c->stalled = false;
+        c->drain_pending = false;
         c->ring_gpadl = r->gpadl;
         if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
             why = "the device refused the open";
@@ -204,8 +253,10 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     }
     if (NT_SUCCESS(st)) {
         vmbus.n.opens++;
-        hv_log("vmbus", "relid %u %s opened: GPADL 0x%x, host-to-guest ring at page %u", r->relid,
-               c->name, r->gpadl, r->downstream_pages);
+        const char *more;
+        if (vmbus_log_ok(VMBUS_LOG_OPENED, &more))
+            hv_log("vmbus", "relid %u %s opened: GPADL 0x%x, host-to-guest ring at page %u%s",
+                   r->relid, c->name, r->gpadl, r->downstream_pages, more);
     } else {
         vmbus_refuse(VMBUS_MSG_OPENCHANNEL, why, st);
     }
@@ -226,7 +277,9 @@ uint16_t chan_close(uint32_t relid)
         return vmbus_reject(VMBUS_MSG_CLOSECHANNEL, "channel is not open");
     chan_close_host(c);
     c->state = CHAN_ENABLED;
-    hv_log("vmbus", "relid %u %s closed", relid, c->name);
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_CLOSED, &more))
+        hv_log("vmbus", "relid %u %s closed%s", relid, c->name, more);
     return HV_STATUS_SUCCESS;
 }
 

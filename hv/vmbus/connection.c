@@ -34,7 +34,7 @@ void conn_reset(void)
             chan_relid_free(c);
     }
     gpadl_free_relid(0);
-    outq_purge();
+    outq_purge(); /* and what the SynIC still holds of ours: no stale offer after this */
     vmbus.connected = false;
     vmbus.offers_requested = false;
     vmbus.version = 0;
@@ -43,19 +43,22 @@ void conn_reset(void)
 
 uint16_t conn_initiate(const struct vmbus_contact *c)
 {
+    const char *more;
     if (vmbus.connected) {
         /* A kernel that lost the connection without UNLOAD (kexec after a
          * failed unload): start over rather than strand it. */
-        hv_log("vmbus", "INITIATE_CONTACT while connected at %u.%u: connection reset",
-               VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version));
+        if (vmbus_log_ok(VMBUS_LOG_CONTACT_RESET, &more))
+            hv_log("vmbus", "INITIATE_CONTACT while connected at %u.%u: connection reset%s",
+                   VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version), more);
         conn_reset();
     }
     vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
     struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
     if (!is_supported(c->version)) {
         /* version_supported 0: the guest proposes its next older version */
-        hv_log("vmbus", "INITIATE_CONTACT version %u.%u: not supported",
-               VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version));
+        if (vmbus_log_ok(VMBUS_LOG_VERSION_REFUSED, &more))
+            hv_log("vmbus", "INITIATE_CONTACT version %u.%u: not supported%s",
+                   VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), more);
         outq_send(&r, sizeof(r), 0);
         return HV_STATUS_SUCCESS;
     }
@@ -66,9 +69,11 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
                                                              : VMBUS_MESSAGE_CONNECTION_ID;
     r.version_supported = 1;
     r.msg_conn_id = vmbus.msg_conn_id;
-    hv_log("vmbus", "connected: version %u.%u, guest messages on connection %u, ours on SINT %u",
-           VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), vmbus.msg_conn_id,
-           c->sint);
+    if (vmbus_log_ok(VMBUS_LOG_CONNECTED, &more))
+        hv_log("vmbus",
+               "connected: version %u.%u, guest messages on connection %u, ours on SINT %u%s",
+               VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), vmbus.msg_conn_id,
+               c->sint, more);
     outq_send(&r, sizeof(r), 0);
     return HV_STATUS_SUCCESS;
 }
@@ -86,7 +91,9 @@ uint16_t conn_request_offers(void)
             n++;
         }
     }
-    hv_log("vmbus", "REQUESTOFFERS: %u channel%s offered", n, n == 1 ? "" : "s");
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_OFFERS, &more))
+        hv_log("vmbus", "REQUESTOFFERS: %u channel%s offered%s", n, n == 1 ? "" : "s", more);
     struct vmbus_msg_header done = {.msgtype = VMBUS_MSG_ALLOFFERS_DELIVERED};
     outq_send(&done, sizeof(done), 0);
     return HV_STATUS_SUCCESS;
@@ -95,7 +102,9 @@ uint16_t conn_request_offers(void)
 uint16_t conn_unload(void)
 {
     conn_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
-    hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed");
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_UNLOAD, &more))
+        hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed%s", more);
     struct vmbus_msg_header r = {.msgtype = VMBUS_MSG_UNLOAD_RESPONSE};
     outq_send(&r, sizeof(r), 0);
     return HV_STATUS_SUCCESS;

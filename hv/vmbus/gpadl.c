@@ -93,8 +93,10 @@ static void finish(struct vmbus_gpadl *g, uint32_t msgtype)
     }
     g->complete = true;
     g->pages = pages;
-    hv_log("vmbus", "GPADL 0x%x of relid %u created: %u pages in %u range%s", g->handle, g->relid,
-           pages, g->ranges, g->ranges == 1 ? "" : "s");
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_GPADL_CREATED, &more))
+        hv_log("vmbus", "GPADL 0x%x of relid %u created: %u pages in %u range%s%s", g->handle,
+               g->relid, pages, g->ranges, g->ranges == 1 ? "" : "s", more);
     created(g->relid, g->handle, STATUS_SUCCESS);
 }
 
@@ -175,10 +177,36 @@ uint16_t gpadl_teardown(uint32_t relid, uint32_t handle)
     if (c->state == CHAN_OPENED && c->ring_gpadl == handle)
         return vmbus_reject(t, "GPADL holds the rings of an open channel");
     g->used = false;
-    hv_log("vmbus", "GPADL 0x%x of relid %u torn down", handle, relid);
+    const char *more;
+    if (vmbus_log_ok(VMBUS_LOG_GPADL_TORN_DOWN, &more))
+        hv_log("vmbus", "GPADL 0x%x of relid %u torn down%s", handle, relid, more);
     struct vmbus_gpadl_torndown m = {{VMBUS_MSG_GPADL_TORNDOWN, 0}, handle};
     outq_send(&m, sizeof(m), 0);
     return HV_STATUS_SUCCESS;
+}
+
+/* Whether a PFN appears twice among the n (<= VMBUS_GPADL_MAX_PAGES): sorted
+ * copy (Shell sort, Ciura's gaps), then neighbours compared. */
+static bool repeats_a_page(const uint64_t *pfns, uint32_t n)
+{
+    static const unsigned gaps[] = {301, 132, 57, 23, 10, 4, 1};
+    static uint64_t s[VMBUS_GPADL_MAX_PAGES];
+    memcpy(s, pfns, n * sizeof(*s));
+    for (unsigned k = 0; k < sizeof(gaps) / sizeof(gaps[0]); k++) {
+        unsigned gap = gaps[k];
+        for (unsigned i = gap; i < n; i++) {
+            uint64_t v = s[i];
+            unsigned j = i;
+            for (; j >= gap && s[j - gap] > v; j -= gap)
+                s[j] = s[j - gap];
+            s[j] = v;
+        }
+    }
+    for (unsigned i = 1; i < n; i++) {
+        if (s[i] == s[i - 1])
+            return true;
+    }
+    return false;
 }
 
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
@@ -197,6 +225,12 @@ NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_p
     /* Each ring: a header page and at least one data page. */
     if (downstream_pages < 2 || g->pages < (uint64_t)downstream_pages + 2) {
         *why = "rings do not fit the GPADL at that downstream offset";
+        return STATUS_INVALID_PARAMETER;
+    }
+    /* A page in both rings (or twice in one) lets the host's writes land in
+     * what it reads: an answering device could refill the ring it drains. */
+    if (repeats_a_page(&g->words[1], g->pages)) {
+        *why = "ring GPADL lists a page twice: the rings would overlap";
         return STATUS_INVALID_PARAMETER;
     }
     *pfns = &g->words[1]; /* after the one range descriptor */

@@ -62,6 +62,16 @@ static const char *last_note(void)
     return vmbus.logged.count == VMBUS_LOG_ONCE_MAX ? " (further reasons not reported)" : "";
 }
 
+bool vmbus_log_ok(enum vmbus_log_kind kind, const char **more)
+{
+    if (vmbus.log_lines[kind] >= VMBUS_LOG_BUDGET) {
+        vmbus.n.log_dropped++;
+        return false;
+    }
+    *more = ++vmbus.log_lines[kind] == VMBUS_LOG_BUDGET ? " (further such lines not reported)" : "";
+    return true;
+}
+
 uint16_t vmbus_reject(uint32_t msgtype, const char *why)
 {
     vmbus.n.rejected++;
@@ -222,7 +232,7 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
 {
     (void)ctx;
     vmbus.n.messages++;
-    vmbus_poll(); /* the guest may have taken messages without an EOM */
+    outq_flush(); /* the guest may have taken messages without an EOM */
     if (size < sizeof(struct vmbus_msg_header) || size > HV_MESSAGE_PAYLOAD_SIZE) {
         vmbus_reject(VMBUS_MSG_INVALID, "payload size outside 8..240 bytes");
         return HV_STATUS_INVALID_PARAMETER;
@@ -245,6 +255,6 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
         return HV_STATUS_INSUFFICIENT_BUFFERS;
     }
     uint16_t st = dispatch(msgtype, payload, size);
-    vmbus_poll();
+    outq_flush();
     return st;
 }

@@ -32,7 +32,7 @@ static void sent(uint32_t relid)
         c->offer = RESCIND_SENT;
 }
 
-void vmbus_poll(void)
+void outq_flush(void)
 {
     while (vmbus.outq.count) {
         struct vmbus_outmsg *m = at(0);
@@ -51,13 +51,21 @@ void vmbus_poll(void)
     }
 }
 
+void vmbus_poll(void)
+{
+    outq_flush();
+    chan_drain_pending();
+}
+
 void outq_send(const void *msg, uint8_t size, uint32_t relid)
 {
     if (vmbus.outq.count == VMBUS_OUTQ_LEN) {
         /* Admission (outq_admit) keeps this from happening; if a bug ever
          * let it, say so rather than write past the queue. */
-        hv_log("vmbus", "internal: reply queue full, %s lost",
-               vmbus_msg_name(((const struct vmbus_msg_header *)msg)->msgtype));
+        const char *more;
+        if (vmbus_log_ok(VMBUS_LOG_INTERNAL, &more))
+            hv_log("vmbus", "internal: reply queue full, %s lost%s",
+                   vmbus_msg_name(((const struct vmbus_msg_header *)msg)->msgtype), more);
         return;
     }
     struct vmbus_outmsg *m = at(vmbus.outq.count);
@@ -66,7 +74,7 @@ void outq_send(const void *msg, uint8_t size, uint32_t relid)
     m->relid = relid;
     memcpy(m->payload, msg, size);
     vmbus.outq.count++;
-    vmbus_poll();
+    outq_flush();
 }
 
 void outq_cancel_offer(uint32_t relid)
@@ -85,4 +93,7 @@ void outq_purge(void)
 {
     vmbus.outq.head = 0;
     vmbus.outq.count = 0;
+    /* Only VMBus posts this type; any SINT a reply ever went to is covered. */
+    for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+        synic_purge(vmbus.part, s, VMBUS_MESSAGE_TYPE);
 }

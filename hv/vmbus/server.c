@@ -9,11 +9,20 @@
 
 struct vmbus_server vmbus;
 
+static void drain_timer_fired(struct hv_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    chan_drain_pending();
+}
+
 int vmbus_init(struct hv_partition *p)
 {
-    uint32_t gen = vmbus.next_gen; /* handles from before stay invalid */
+    uint32_t gen = vmbus.next_gen;    /* handles from before stay invalid */
+    timer_cancel(&vmbus.drain_timer); /* it must not stay linked while zeroed */
     memset(&vmbus, 0, sizeof(vmbus));
     vmbus.next_gen = gen;
+    timer_setup(&vmbus.drain_timer, drain_timer_fired, NULL);
     vmbus.part = p;
     if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID, vmbus_on_message, NULL))
         return -1;
@@ -57,13 +66,14 @@ size_t vmbus_summary(char *buf, size_t cap)
     int len = fmt_snprintf(buf, cap,
                            " vmbus_version=%u.%u vmbus_msgs=%llu vmbus_rejected=%llu"
                            " vmbus_refused=%llu vmbus_busy=%llu vmbus_sent=%llu vmbus_offers=%llu"
-                           " vmbus_opens=%llu vmbus_signals=%llu vmbus_packets=%llu",
+                           " vmbus_opens=%llu vmbus_signals=%llu vmbus_packets=%llu"
+                           " vmbus_log_dropped=%llu",
                            VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version),
                            (unsigned long long)n->messages, (unsigned long long)n->rejected,
                            (unsigned long long)n->refused, (unsigned long long)n->busy,
                            (unsigned long long)n->sent, (unsigned long long)n->offers,
                            (unsigned long long)n->opens, (unsigned long long)n->signals,
-                           (unsigned long long)n->packets);
+                           (unsigned long long)n->packets, (unsigned long long)n->log_dropped);
     size_t total = len < 0 ? 0 : (size_t)len;
     if (vmbus.device_summary && total < cap)
         total += vmbus.device_summary(buf + total, cap - total);

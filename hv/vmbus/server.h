@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hyperv/hv_wire.h"
+#include "lib/timer.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/mmio.h"
 #include "vmbus/ring.h"
@@ -28,6 +29,16 @@
  * while that many stay free), so the queue never overflows. */
 #define VMBUS_OUTQ_LEN     (3u * VMBUS_MAX_CHANNELS)
 #define VMBUS_LOG_ONCE_MAX 64u
+/* Packets one drain of a guest-to-host ring takes (one HvSignalEvent, one
+ * vmbus_poll, one retry timer): the rest waits for the next, so neither a
+ * guest that keeps its ring full nor a device answering into a ring the guest
+ * aliased keeps the host inside one exit. */
+#define VMBUS_DRAIN_BUDGET 64u
+/* A drain cut short continues at the next vmbus_poll (every exit) or, if no
+ * exit comes first, when this retry timer fires. */
+#define VMBUS_DRAIN_RETRY_NS 100000ull
+/* Lines of each guest-repeatable kind logged before the rest are only counted. */
+#define VMBUS_LOG_BUDGET 64u
 
 _Static_assert(VMBUS_MAX_CHANNELS <= MMIO_MAX_WINDOWS, "a window per channel");
 _Static_assert(VMBUS_MAX_CHANNELS <= VMBUS_MAX_RELID, "relid = slot + 1");
@@ -65,6 +76,7 @@ struct vmbus_channel {
     uint32_t ring_gpadl;       /* while OPENED */
     struct vmbus_ring in, out; /* guest-to-host and host-to-guest, while OPENED */
     bool stalled;              /* a ring was found corrupt: no more traffic */
+    bool drain_pending;        /* the last drain stopped at VMBUS_DRAIN_BUDGET */
     uint64_t signals;
 };
 
@@ -91,7 +103,28 @@ struct vmbus_counters {
     uint64_t sent;     /* handed to the SynIC */
     uint64_t pushback; /* the SynIC's queue was full: retried later */
     uint64_t offers, opens, signals;
-    uint64_t packets; /* read from guest-to-host rings */
+    uint64_t packets;         /* read from guest-to-host rings */
+    uint64_t drains_deferred; /* drains that stopped at the budget, to go on later */
+    uint64_t log_dropped;     /* guest-caused lines beyond their kind's VMBUS_LOG_BUDGET */
+};
+
+/* Log lines a guest can cause again and again (reconnecting, creating and
+ * tearing down GPADLs, opening and closing): the first VMBUS_LOG_BUDGET of
+ * each kind are logged, the last of them says so, the rest are counted. */
+enum vmbus_log_kind {
+    VMBUS_LOG_CONNECTED,
+    VMBUS_LOG_VERSION_REFUSED,
+    VMBUS_LOG_CONTACT_RESET,
+    VMBUS_LOG_OFFERS,
+    VMBUS_LOG_OFFER,
+    VMBUS_LOG_UNLOAD,
+    VMBUS_LOG_GPADL_CREATED,
+    VMBUS_LOG_GPADL_TORN_DOWN,
+    VMBUS_LOG_OPENED,
+    VMBUS_LOG_CLOSED,
+    VMBUS_LOG_STALLED,
+    VMBUS_LOG_INTERNAL,
+    VMBUS_LOG_KINDS
 };
 
 struct vmbus_server {
@@ -110,7 +143,10 @@ struct vmbus_server {
     struct mmio_gap gap;
     struct vmbus_counters n;
     size_t (*device_summary)(char *buf, size_t cap);
-    struct { /* rejection reasons already logged */
+    bool drain_pending;                  /* some channel's drain_pending is set */
+    struct hv_timer drain_timer;         /* runs pending drains if no exit comes first */
+    unsigned log_lines[VMBUS_LOG_KINDS]; /* lines of each kind so far (saturating) */
+    struct {                             /* rejection reasons already logged */
         uint32_t type[VMBUS_LOG_ONCE_MAX];
         const char *why[VMBUS_LOG_ONCE_MAX];
         unsigned count;
@@ -147,16 +183,25 @@ uint16_t vmbus_reject(uint32_t msgtype, const char *why);
  * counts all: a request we answered with a failure status. */
 void vmbus_refuse(uint32_t msgtype, const char *why, NTSTATUS status);
 const char *vmbus_msg_name(uint32_t msgtype);
+/* Whether the next line of kind may be logged (see enum vmbus_log_kind); if
+ * so, *more is the suffix to end it with: "" or, on the last one, the note
+ * that further lines are not reported. */
+bool vmbus_log_ok(enum vmbus_log_kind kind, const char **more);
 
 /* --- outq.c ------------------------------------------------------------------------- */
 /* Whether a guest message that answers may be taken now (see VMBUS_OUTQ_LEN). */
 bool outq_admit(void);
+/* Hands our queue to the SynIC until it pushes back: vmbus_poll without the
+ * ring drains, for the message path (a device callback inside a drain may
+ * send, and a guest message should not run drains). */
+void outq_flush(void);
 /* Queues a message for the connection's SINT and tries to send it. relid
  * names the channel of an offer or rescind (0 otherwise). */
 void outq_send(const void *msg, uint8_t size, uint32_t relid);
 /* Drops the queued, unsent offer for relid. */
 void outq_cancel_offer(uint32_t relid);
-/* Forgets everything queued (the connection was reset). */
+/* Forgets everything queued (the connection was reset): ours, and our
+ * messages still waiting in the SynIC's per-SINT queues. */
 void outq_purge(void);
 
 /* --- connection.c --------------------------------------------------------------------- */
@@ -188,13 +233,16 @@ uint16_t chan_open(const struct vmbus_open_req *r);
 uint16_t chan_close(uint32_t relid);
 uint16_t chan_relid_released(uint32_t relid);
 uint16_t chan_modify(uint32_t relid, uint32_t target_vp);
+/* Goes on with the drains the budget cut short (vmbus_poll, the retry timer). */
+void chan_drain_pending(void);
 
 /* --- gpadl.c -------------------------------------------------------------------------------- */
 uint16_t gpadl_header(const struct vmbus_gpadl_req *r);
 uint16_t gpadl_body(const struct vmbus_gpadl_req *r);
 uint16_t gpadl_teardown(uint32_t relid, uint32_t handle);
 /* A created GPADL of relid that can hold both rings with the host->guest one
- * downstream_pages in: STATUS_SUCCESS or the failure status, with *why. On
+ * downstream_pages in, no page listed twice (the rings may not share a page,
+ * nor a ring alias itself): STATUS_SUCCESS or the failure status, with *why. On
  * success pfns and pages hold the GPADL's page list, valid while it exists (it
  * cannot be torn down while the channel is open). */
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,

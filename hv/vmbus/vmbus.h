@@ -25,9 +25,11 @@ void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb);
 /* The gap (size 0 before vmbus_mmio_configure). */
 void vmbus_mmio_gap(uint64_t *base, uint64_t *size);
 
-/* Hands queued host->guest messages to the SynIC until it pushes back. Call
- * after the guest writes EOM (or simply after every exit: it returns at once
- * when nothing waits). */
+/* Hands queued host->guest messages to the SynIC until it pushes back, and
+ * goes on with guest-to-host ring drains the per-signal budget cut short.
+ * Call after every exit (it returns at once when nothing waits); a drain left
+ * pending also arms a host timer (lib/timer.h), so the glue's timers_run
+ * finishes it when no exit comes. */
 void vmbus_poll(void);
 /* Messages waiting in the server's own queue (behind the SynIC's). */
 unsigned vmbus_queued(void);

@@ -181,15 +181,17 @@ static void structured(struct fuzz_input *in)
         put32(b, 0, VMBUS_MSG_REQUESTOFFERS);
         break;
     case 2: {
-        unsigned pages = 1 + fuzz_take(in, 1) % 64, pfn = RING_PFN + fuzz_take(in, 1) % 128;
-        unsigned n = pages < 26 ? pages : 26;
+        unsigned pages = 1 + fuzz_take(in, 1) % 64, raw = (unsigned)fuzz_take(in, 1);
+        unsigned pfn = RING_PFN + raw % 128, n = pages < 26 ? pages : 26;
+        /* bit 7: the pages twice over ([H, D, H, D]), rings that would alias */
+        unsigned period = raw & 0x80 && pages > 1 ? pages / 2 : pages;
         put32(b, 0, VMBUS_MSG_GPADL_HEADER);
         put32(b, 8, relid);
         put32(b, 12, handle);
         put32(b, 16, (8 + 8 * pages) | 1u << 16); /* range_buflen, rangecount 1 */
         put32(b, 20, pages * 4096);
         for (unsigned i = 0; i < n; i++)
-            put64(b, 28 + 8 * i, pfn + i);
+            put64(b, 28 + 8 * i, pfn + i % period);
         size = 28 + 8 * n;
         break;
     }
@@ -307,6 +309,21 @@ static bool has_gpadl(uint32_t relid, uint32_t handle)
     return false;
 }
 
+/* Whether some page is in both rings of c, or twice in one. */
+static bool rings_alias(const struct vmbus_channel *c)
+{
+    uint32_t n = c->in.pages + c->out.pages;
+    for (uint32_t a = 0; a < n; a++) {
+        uint64_t pa = a < c->in.pages ? c->in.pfns[a] : c->out.pfns[a - c->in.pages];
+        for (uint32_t b = a + 1; b < n; b++) {
+            uint64_t pb = b < c->in.pages ? c->in.pfns[b] : c->out.pfns[b - c->in.pages];
+            if (pa == pb)
+                return true;
+        }
+    }
+    return false;
+}
+
 static void check(void)
 {
     if (vmbus_queued() > VMBUS_OUTQ_LEN)
@@ -331,6 +348,10 @@ static void check(void)
         const struct vmbus_channel *c = &vmbus.chan[i];
         if (c->state == CHAN_OPENED && (c->offer != OFFER_SENT || !has_gpadl(i + 1, c->ring_gpadl)))
             abort(); /* an open channel's rings stay described */
+        if (c->state == CHAN_OPENED && rings_alias(c))
+            abort(); /* ... and share no page */
+        if (c->drain_pending && (c->state != CHAN_OPENED || !vmbus.drain_pending))
+            abort(); /* a pending drain is one vmbus_poll will find */
         if (c->offer != OFFER_NONE && !vmbus.connected)
             abort(); /* a reset forgets every offer */
         if (c->has_mmio && c->state != CHAN_ENABLED && c->state != CHAN_OPENED)

@@ -16,6 +16,7 @@
 
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
+#include "lib/timer.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/ring.h"
 #include "vmbus/server.h"
@@ -1211,7 +1212,298 @@ static void linux_like_session(void **state)
     vmbus_summary(line, sizeof(line));
     assert_string_equal(line, " vmbus_version=5.3 vmbus_msgs=10 vmbus_rejected=0 vmbus_refused=0 "
                               "vmbus_busy=0 vmbus_sent=12 vmbus_offers=4 vmbus_opens=1 "
-                              "vmbus_signals=1 vmbus_packets=1");
+                              "vmbus_signals=1 vmbus_packets=1 vmbus_log_dropped=0");
+}
+
+/* --- isolation: a ring pair, a drain, a reset and the log against a hostile guest --- */
+
+/* A GPADL_HEADER + BODYs carrying pfns as listed: one range of whole pages. */
+static void gpadl_of(struct fake *f, uint32_t relid, uint32_t handle, const uint64_t *pfns,
+                     unsigned pages)
+{
+    uint8_t buf[240];
+    struct vmbus_gpadl_header h = {
+        {VMBUS_MSG_GPADL_HEADER, 0}, relid, handle, (uint16_t)(8 + 8 * pages), 1};
+    struct vmbus_gpa_range r = {pages * VMBUS_PAGE_SIZE, 0};
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + 20, &r, sizeof(r));
+    unsigned n = pages < 26 ? pages : 26, done = n;
+    memcpy(buf + 28, pfns, 8 * n);
+    assert_int_equal(post_ok(f, buf, 28 + 8 * n), 0);
+    while (done < pages) {
+        struct vmbus_gpadl_body b = {{VMBUS_MSG_GPADL_BODY, 0}, 0, handle};
+        memcpy(buf, &b, sizeof(b));
+        n = pages - done < 28 ? pages - done : 28;
+        memcpy(buf + 16, pfns + done, 8 * n);
+        done += n;
+        assert_int_equal(post_ok(f, buf, 16 + 8 * n), 0);
+    }
+    assert_int_equal(expect_created(f, relid, handle).creation_status, 0);
+}
+
+/* OPENCHANNEL refuses a ring GPADL that lists a page twice: two rings sharing
+ * a page (the same pages twice, one ring's header as the other's data) would
+ * let an answering device refill the ring the host drains, forever, inside
+ * one HvSignalEvent. The GPADL itself is valid; only rings may not alias. */
+static void ring_gpadl_repeating_a_page_refused(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    const uint64_t H = RING_PFN, D = RING_PFN + 1, E = RING_PFN + 2, G = RING_PFN + 3;
+    const uint64_t twice[] = {H, D, H, D};           /* both rings on the same two pages */
+    const uint64_t out_hdr_in_data[] = {H, D, D, E}; /* host->guest header = guest->host data */
+    const uint64_t in_hdr_out_data[] = {H, D, E, H}; /* guest->host header = host->guest data */
+    const uint64_t shared_data[] = {H, D, E, G, D};  /* one data page in both rings */
+    const uint64_t in_one_ring[] = {H, D, D, E, G};  /* a ring's own data page twice */
+    gpadl_of(f, 1, 0xA1, twice, 4);
+    gpadl_of(f, 1, 0xA2, out_hdr_in_data, 4);
+    gpadl_of(f, 1, 0xA3, in_hdr_out_data, 4);
+    gpadl_of(f, 1, 0xA4, shared_data, 5);
+    gpadl_of(f, 1, 0xA5, in_one_ring, 5);
+    /* the largest GPADL, every page distinct but listed backwards, and the same
+     * with its first page repeated last (the sort must find pairs far apart) */
+    uint64_t big[VMBUS_GPADL_MAX_PAGES];
+    for (unsigned i = 0; i < VMBUS_GPADL_MAX_PAGES; i++)
+        big[i] = RING_PFN + (VMBUS_GPADL_MAX_PAGES - 1 - i) % 200; /* 200 pages of RAM */
+    log_reset();
+    const uint32_t bad = (uint32_t)STATUS_INVALID_PARAMETER;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(open_status(f, 1, 0xA1, 2, 0), bad);
+        assert_int_equal(open_status(f, 1, 0xA2, 2, 0), bad);
+        assert_int_equal(open_status(f, 1, 0xA3, 2, 0), bad);
+        assert_int_equal(open_status(f, 1, 0xA4, 2, 0), bad);
+        assert_int_equal(open_status(f, 1, 0xA4, 3, 0), bad);
+        assert_int_equal(open_status(f, 1, 0xA5, 3, 0), bad);
+    }
+    assert_int_equal(n_opened, 0);
+    assert_int_equal(vmbus.chan[0].state, CHAN_ENABLED);
+    assert_int_equal(vmbus.n.refused, 18);
+    assert_string_equal(logbuf,
+                        "hv: vmbus: refused OPENCHANNEL: ring GPADL lists a page twice: the "
+                        "rings would overlap (status 0xc000000d)\n");
+    /* 200 distinct pages: fine; 201 with a repeat: refused */
+    uint64_t distinct[200];
+    for (unsigned i = 0; i < 200; i++)
+        distinct[i] = big[VMBUS_GPADL_MAX_PAGES - 200 + i];
+    gpadl_of(f, 1, 0xB1, big, 201);
+    assert_int_equal(open_status(f, 1, 0xB1, 100, 0), bad);
+    gpadl_of(f, 1, 0xB2, distinct, 200);
+    assert_int_equal(open_status(f, 1, 0xB2, 100, 0), 0);
+    assert_int_equal(n_opened, 1);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    /* and Linux's own rings (consecutive pages) open as before */
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+}
+
+/* A guest-to-host ring writer that wraps, as Linux's does: 32-byte packets
+ * carrying id, in the ring whose header is at pfn with data_pages after it. */
+static void guest_put_wrapping(struct fake *f, uint64_t pfn, unsigned data_pages, uint64_t id)
+{
+    uint8_t *hdr = f->gm.host + pfn * 4096, *data = hdr + 4096;
+    uint32_t w;
+    memcpy(&w, hdr, 4);
+    const uint16_t desc[4] = {VMBUS_PKT_DATA_INBAND, 2, 3, 0};
+    uint64_t trailer = (uint64_t)w << 32;
+    memcpy(data + w, desc, 8);
+    memcpy(data + w + 8, &id, 8);
+    memcpy(data + w + 16, "echo-me!", 8);
+    memcpy(data + w + 24, &trailer, 8);
+    w = (w + 32) % (data_pages * 4096); /* packets never straddle the end */
+    memcpy(hdr, &w, 4);
+}
+
+static struct fake *feeding_guest;
+static uint64_t fed;
+
+/* A device that answers every packet by putting another into the ring being
+ * drained: what an echo does when the guest made both rings the same pages. */
+static void feeding_packet(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UINT64 id)
+{
+    dev_packet(ch, buf, len, type, id);
+    if (n_packets > 100000)
+        fail_msg("the drain does not stop: %u packets in one go", n_packets);
+    guest_put_wrapping(feeding_guest, RING_PFN, 3, ++fed);
+}
+
+static uint32_t in_ring_mask(struct fake *f)
+{
+    uint32_t m;
+    memcpy(&m, f->gm.host + RING_PFN * 4096 + 8, 4);
+    return m;
+}
+
+/* One HvSignalEvent takes at most VMBUS_DRAIN_BUDGET packets; the rest waits,
+ * with the ring's interrupt mask left set (the guest need not signal again),
+ * for the next vmbus_poll or, without an exit, the retry timer. Nothing is
+ * lost or reordered; a ring that never empties costs one budget per turn. */
+static void drain_budget_goes_on_later(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    const unsigned total = 3 * VMBUS_DRAIN_BUDGET + 8;
+    for (unsigned i = 0; i < total; i++)
+        guest_put_wrapping(f, RING_PFN, 3, 1000 + i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, VMBUS_DRAIN_BUDGET);
+    assert_int_equal(last_id, 1000 + VMBUS_DRAIN_BUDGET - 1);
+    assert_int_equal(in_ring_mask(f), 1);
+    assert_true(vmbus.chan[0].drain_pending);
+    assert_true(vmbus.n.drains_deferred == 1);
+    /* the next exit's poll goes on, without a signal */
+    vmbus_poll();
+    assert_int_equal(n_packets, 2 * VMBUS_DRAIN_BUDGET);
+    assert_int_equal(last_id, 1000 + 2 * VMBUS_DRAIN_BUDGET - 1);
+    /* no exit: the retry timer does */
+    uint64_t when = timers_next();
+    assert_true(when != TIMER_NEVER);
+    timers_run(when);
+    assert_int_equal(n_packets, 3 * VMBUS_DRAIN_BUDGET);
+    vmbus_poll();
+    assert_int_equal(n_packets, total);
+    assert_int_equal(last_id, 1000 + total - 1);
+    assert_false(vmbus.chan[0].drain_pending);
+    assert_int_equal(in_ring_mask(f), 0); /* empty again: the guest signals the next one */
+    vmbus_poll();
+    timers_run(timers_next());
+    assert_int_equal(n_packets, total);
+    /* a guest signal meanwhile gets its own budget; closing forgets the rest */
+    for (unsigned i = 0; i < 2 * VMBUS_DRAIN_BUDGET + 1; i++)
+        guest_put_wrapping(f, RING_PFN, 3, i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, total + 2 * VMBUS_DRAIN_BUDGET);
+    assert_true(vmbus.chan[0].drain_pending);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_false(vmbus.chan[0].drain_pending);
+    assert_int_equal(n_packets, total + 2 * VMBUS_DRAIN_BUDGET);
+    vmbus_poll();
+    assert_int_equal(n_packets, total + 2 * VMBUS_DRAIN_BUDGET);
+    timers_run(timers_next());
+    assert_int_equal(n_packets, total + 2 * VMBUS_DRAIN_BUDGET);
+
+    /* a device that refills the ring it is fed from: each turn is bounded */
+    VMBCHANNEL ch = chan_handle(&vmbus.chan[0]);
+    VmbChannelDisable(ch);
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), 0);
+    VmbChannelCleanup(ch);
+    VMBCHANNEL feeder = channel("feeder", 9, 0, 0);
+    assert_int_equal(VmbChannelInitSetProcessPacketCallback(feeder, feeding_packet), 0);
+    assert_int_equal(VmbChannelEnable(feeder), STATUS_SUCCESS);
+    expect_offer(f, 1);
+    memset(f->gm.host + RING_PFN * 4096, 0, 8 * 4096);
+    gpadl_ok(f, 1, 0xE1E20, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E20, 4, 0), 0);
+    feeding_guest = f;
+    fed = 0;
+    n_packets = 0;
+    guest_put_wrapping(f, RING_PFN, 3, 0);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0); /* returns */
+    assert_int_equal(n_packets, VMBUS_DRAIN_BUDGET);
+    for (unsigned turn = 2; turn < 50; turn++) {
+        vmbus_poll();
+        assert_int_equal(n_packets, turn * VMBUS_DRAIN_BUDGET);
+    }
+    assert_int_equal(last_id, 49 * VMBUS_DRAIN_BUDGET - 1); /* in order */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    vmbus_poll();
+    assert_int_equal(n_packets, 49 * VMBUS_DRAIN_BUDGET);
+}
+
+/* UNLOAD starts over: messages of the old connection still queued in the
+ * SynIC (offers behind a masked SINT) are forgotten with ours, so the guest
+ * sees UNLOAD_RESPONSE and nothing stale after it; the same for an
+ * INITIATE_CONTACT while connected. */
+static void reset_forgets_what_the_synic_holds(void **state)
+{
+    struct fake *f = *state;
+    for (unsigned i = 0; i < 3; i++)
+        enabled(i ? "dev" : "dev0", i + 1, 0, 0);
+    connect(f);
+    wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC); /* the guest stops taking messages */
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    assert_int_equal(synic_queued(&f->p, 2), 4); /* 3 offers + ALLOFFERS_DELIVERED */
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    assert_int_equal(synic_queued(&f->p, 2), 1);
+    wr(f, HV_MSR_SINT0 + 2, VEC);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    nothing(f);
+    /* reconnect, offers held again, then a kexec'd kernel's INITIATE_CONTACT */
+    connect(f);
+    wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    assert_int_equal(synic_queued(&f->p, 2), 4);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
+    wr(f, HV_MSR_SINT0 + 2, VEC);
+    expect(f, VMBUS_MSG_VERSION_RESPONSE, sizeof(struct vmbus_version_response));
+    nothing(f);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(vmbus.chan[i].offer, OFFER_NONE);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect_offer(f, 2);
+    expect_offer(f, 3);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+}
+
+/* A guest repeating what logs a line (GPADLs, opens, closes, connections)
+ * gets VMBUS_LOG_BUDGET lines of each kind, the last saying so; the rest are
+ * counted (vmbus_log_dropped=) and the protocol goes on unchanged. */
+static void repeated_lines_are_rate_limited(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    log_reset();
+    const unsigned rounds = VMBUS_LOG_BUDGET + 36;
+    for (unsigned i = 0; i < rounds; i++) {
+        gpadl_ok(f, 1, 0x100 + i, RING_PFN, 8);
+        assert_int_equal(open_status(f, 1, 0x100 + i, 4, 0), 0);
+        assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+        assert_int_equal(teardown_post(f, 1, 0x100 + i), 0);
+        expect(f, VMBUS_MSG_GPADL_TORNDOWN, 12);
+    }
+    assert_int_equal(n_opened, rounds);
+    assert_int_equal(log_count(" created: 8 pages in 1 range"), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count(" opened: GPADL "), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count(" dev0 closed"), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count(" torn down"), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count(" (further such lines not reported)\n"), 4);
+    assert_non_null(strstr(logbuf, "hv: vmbus: GPADL 0x13f of relid 1 created: 8 pages in 1 range "
+                                   "(further such lines not reported)\n"));
+    assert_null(strstr(logbuf, "GPADL 0x140 "));
+    assert_true(vmbus.n.log_dropped == 4 * 36);
+    log_reset();
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    for (unsigned i = 0; i < rounds; i++) {
+        assert_int_equal(post_ok(f, &u, 8), 0);
+        expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+        assert_int_equal(contact(f, V(6, 0)).version_supported, 0);
+        connect(f);
+        connect(f); /* while connected: a reset */
+        assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+        expect_offer(f, 1);
+        expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    }
+    nothing(f);
+    /* offered() logged one connected, REQUESTOFFERS and offer line before */
+    assert_int_equal(log_count("hv: vmbus: UNLOAD: "), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count(": not supported"), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count("hv: vmbus: connected: "), VMBUS_LOG_BUDGET - 1);
+    assert_int_equal(log_count(": connection reset"), VMBUS_LOG_BUDGET);
+    assert_int_equal(log_count("hv: vmbus: REQUESTOFFERS: "), VMBUS_LOG_BUDGET - 1);
+    assert_int_equal(log_count("hv: vmbus: offer relid 1 "), VMBUS_LOG_BUDGET - 1);
+    assert_int_equal(log_count(" (further such lines not reported)\n"), 6);
+    /* dropped: 4 x 36 above; here 3 x 36, 2 x 100 + 1 - 64 connected, 2 x 37 */
+    assert_true(vmbus.n.log_dropped == 144 + 108 + 137 + 74);
+    char line[512];
+    vmbus_summary(line, sizeof(line));
+    assert_non_null(strstr(line, " vmbus_packets=0 vmbus_log_dropped=463"));
 }
 
 int main(void)
@@ -1239,6 +1531,10 @@ int main(void)
         T(synic_disabled_messages_wait),
         T(unload_resets_and_reconnects),
         T(linux_like_session),
+        T(ring_gpadl_repeating_a_page_refused),
+        T(drain_budget_goes_on_later),
+        T(reset_forgets_what_the_synic_holds),
+        T(repeated_lines_are_rate_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
