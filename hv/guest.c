@@ -63,11 +63,13 @@ static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
 {
     const uint64_t rw = PT_W | PT_U;
-    uint8_t *void_page;
-    if (ptable_init(&npt, heap) || !(void_page = heap_alloc_pages(heap, 1)))
+    uint8_t *void_page, *sink_page;
+    if (ptable_init(&npt, heap) || !(void_page = heap_alloc_pages(heap, 1)) ||
+        !(sink_page = heap_alloc_pages(heap, 1)))
         return -1;
     memset(void_page, 0xff, PAGE_SIZE); /* what an empty bus reads as */
-    return ptable_void_init(&npt, (uint64_t)(uintptr_t)void_page, rw) ||
+    return ptable_void_init(&npt, (uint64_t)(uintptr_t)void_page, PT_U) ||
+           ptable_sink_init(&npt, (uint64_t *)sink_page) ||
            ptable_map(&npt, 0, bi->guest_ram.base, bi->guest_ram.size, rw) ||
            ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, rw) ||
            ptable_map(&npt, LAYOUT_LAPIC, LAYOUT_LAPIC, PAGE_SIZE, rw);

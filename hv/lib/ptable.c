@@ -54,8 +54,16 @@ static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
     return t;
 }
 
+static void sink_restore(struct ptable *pt)
+{
+    if (pt->sink_entry)
+        *pt->sink_entry = pt->sink_saved;
+    pt->sink_entry = NULL;
+}
+
 int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 {
+    sink_restore(pt); /* the sink's private tables are never mapped into */
     if ((va | pa | size) & (PAGE_SIZE - 1) || va >= VA_LIMIT || size > VA_LIMIT - va ||
         (pa & ~PT_ADDR_MASK) || flags & (PT_ADDR_MASK | PT_PS))
         return -1;
@@ -110,6 +118,52 @@ int ptable_map_void(struct ptable *pt, uint64_t va)
         t = table_of(*e);
     }
     return -1;
+}
+
+int ptable_sink_init(struct ptable *pt, uint64_t *page)
+{
+    if (!pt->void_page || !page)
+        return -1;
+    for (int l = 0; l < 3; l++) {
+        pt->sink_table[l] = heap_alloc_pages(pt->heap, 1);
+        if (!pt->sink_table[l])
+            return -1;
+        pt->pages++;
+    }
+    pt->sink_page = page;
+    return 0;
+}
+
+int ptable_map_sink(struct ptable *pt, uint64_t va)
+{
+    if (!pt->sink_page || va >= VA_LIMIT)
+        return -1;
+    sink_restore(pt);
+    uint64_t *t = pt->root;
+    int l = 3;
+    for (;; l--) {
+        uint64_t e = t[INDEX(va, l)];
+        if (is_void(pt, e, l))
+            break;
+        if (!(e & PT_P) || l == 0 || (e & PT_PS))
+            return -1;
+        t = table_of(e);
+    }
+    uint64_t leaf_flags = (pt->void_table[0][0] & ~PT_ADDR_MASK) | PT_W;
+    uint64_t *entry = &t[INDEX(va, l)], value = (uint64_t)(uintptr_t)pt->sink_page | leaf_flags;
+    /* private copies of the void below the entry, one path leading to the sink */
+    for (int k = 0; k < l; k++) {
+        for (unsigned i = 0; i < 512; i++)
+            pt->sink_table[k][i] = pt->void_table[k][i];
+        pt->sink_table[k][INDEX(va, k)] = value;
+        value = (uint64_t)(uintptr_t)pt->sink_table[k] | TABLE_FLAGS;
+    }
+    for (unsigned i = 0; i < PAGE_SIZE / sizeof(uint64_t); i++)
+        pt->sink_page[i] = ~0ull;
+    pt->sink_entry = entry;
+    pt->sink_saved = *entry;
+    *entry = value;
+    return 0;
 }
 
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,

@@ -25,6 +25,14 @@ struct ptable {
      * unmapped space, so backing any amount of it takes no memory. */
     uint64_t void_page;
     uint64_t *void_table[3]; /* [0] a page table, [1] a directory, [2] a PDPT */
+    /* The sink: the void is read-only; a write to it maps the one page
+     * written through private copies of the void tables to a sink page
+     * (refilled with all-ones each time it moves), so writes succeed, reads
+     * elsewhere stay all-ones, and memory stays constant. */
+    uint64_t *sink_page;
+    uint64_t *sink_table[3];
+    uint64_t *sink_entry; /* the entry the sink replaced, NULL: none */
+    uint64_t sink_saved;
 };
 
 int ptable_init(struct ptable *pt, struct heap *heap);
@@ -39,6 +47,11 @@ int ptable_void_init(struct ptable *pt, uint64_t page, uint64_t flags);
  * beyond the 48 bits the tables cover. The void is not a mapping: ptable_map
  * may replace it later. */
 int ptable_map_void(struct ptable *pt, uint64_t va);
+/* Sets up the sink (above) with page; -1: heap exhausted. */
+int ptable_sink_init(struct ptable *pt, uint64_t *page);
+/* Moves the sink to the void page holding va (a guest write there); -1 if va
+ * is not in the void. */
+int ptable_map_sink(struct ptable *pt, uint64_t va);
 /* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
                   uint64_t *page_size);

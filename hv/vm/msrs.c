@@ -2,9 +2,14 @@
 
 #include <stddef.h>
 
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define CR0_PG   (1ull << 31)
+#define EFER_SCE      (1ull << 0)
+#define EFER_LME      (1ull << 8)
+#define EFER_LMA      (1ull << 10)
+#define EFER_NXE      (1ull << 11)
+#define EFER_FFXSR    (1ull << 14)
+#define EFER_TCE      (1ull << 15)
+#define EFER_AUTOIBRS (1ull << 21)
+#define CR0_PG        (1ull << 31)
 
 #define MTRR_CAP_VALUE  ((1ull << 10) | (1ull << 8) | MTRR_VAR_PAIRS) /* WC, fixed, 8 pairs */
 #define MTRR_DEF_MASK   0xcffull                                      /* type, FE, E */
@@ -47,6 +52,19 @@ static const struct msr_rule rules[] = {
     {0xc0010055, 0xc0010055, 0, MSR_EMU_READ, 0,
      "interrupt pending message: no C1E (Linux's AMD erratum 400 check reads it)"},
 };
+
+uint64_t msr_efer_allowed(uint32_t max_ext, struct cpuid_result ext1, struct cpuid_result ext21)
+{
+    uint64_t ok = EFER_SCE | EFER_LME | EFER_LMA;
+    if (max_ext >= 0x80000001) {
+        ok |= (ext1.edx & (1u << 20)) ? EFER_NXE : 0;
+        ok |= (ext1.edx & (1u << 25)) ? EFER_FFXSR : 0;
+        ok |= (ext1.ecx & (1u << 17)) ? EFER_TCE : 0;
+    }
+    if (max_ext >= 0x80000021 && (ext21.eax & (1u << 8)))
+        ok |= EFER_AUTOIBRS;
+    return ok;
+}
 
 const struct msr_rule *msr_rule(uint32_t msr)
 {

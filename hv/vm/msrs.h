@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vm/cpuid.h"
+
 #define MSR_TSC        0x10u
 #define MSR_APIC_BASE  0x1bu
 #define MSR_MTRR_CAP   0xfeu
@@ -62,6 +64,10 @@ enum msr_status {
     MSR_HYPERV, /* a Hyper-V synthetic MSR: ask hv/hyperv */
 };
 
+/* EFER bits a guest with these CPUID leaves may set: SCE, LME, LMA always;
+ * NXE, FFXSR, TCE and AutoIBRS where CPUID reports them. max_ext is leaf
+ * 0x80000000's EAX (leaf 0x80000021 counts only if it exists). */
+uint64_t msr_efer_allowed(uint32_t max_ext, struct cpuid_result ext1, struct cpuid_result ext21);
 /* The rule for msr, or NULL: not the guest's (#GP). */
 const struct msr_rule *msr_rule(uint32_t msr);
 /* Calls fn for each MSR with something passed through. */

@@ -33,7 +33,8 @@ struct svm_features {
     uint32_t asids;
     uint32_t edx; /* CPUID 0x8000000A EDX */
 };
-#define SVM_NP (1u << 0)
+#define SVM_NP    (1u << 0)
+#define SVM_NRIPS (1u << 3) /* the VMCB's next_rip is filled on intercepted instructions */
 
 /* Checks for SVM with nested paging and sets EFER.SVME; false (logged) if absent. */
 bool svm_enable(struct svm_features *f);

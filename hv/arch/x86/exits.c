@@ -1,7 +1,7 @@
 /* One handler per exit reason; the table at the bottom is the map. Under TCG
  * there is no NRIP save: instruction lengths are architectural (CPUID, RDMSR,
- * WRMSR: 2 bytes; VMMCALL and the SVM instructions: 3), IOIO exits carry the
- * next RIP in EXITINFO2. */
+ * WRMSR, INVD: 2 bytes; VMMCALL: 3), IOIO exits carry the next RIP in
+ * EXITINFO2; where the CPU has NRIP save (KVM), next_rip is used instead. */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq.h"
@@ -41,9 +41,24 @@ static const char *const reason_names[R_COUNT] = {
 };
 _Static_assert(R_COUNT <= sizeof(((struct vcpu *)0)->count) / sizeof(uint64_t), "counters");
 
+/* Past the intercepted instruction: the CPU's next_rip where it reports it
+ * (robust to prefixes), else the architectural length. */
 static void advance(struct vcpu *v, unsigned len)
 {
-    v->vmcb->rip += len;
+    if (v->nrip_save && v->vmcb->next_rip)
+        v->vmcb->rip = v->vmcb->next_rip;
+    else
+        v->vmcb->rip += len;
+}
+
+uint64_t vcpu_reinjected(uint64_t exitintinfo)
+{
+    if (!(exitintinfo & EVENT_VALID))
+        return 0;
+    uint64_t type = exitintinfo & EVENT_TYPE_MASK, vector = exitintinfo & EVENT_VECTOR;
+    if (type == EVENT_TYPE_SOFT || (type == EVENT_TYPE_EXCP && (vector == 3 || vector == 4)))
+        return 0; /* INTn, INT3, INTO: RIP is still at the instruction */
+    return exitintinfo;
 }
 
 static void inject(struct vcpu *v, uint64_t vector, bool error_code)
@@ -257,9 +272,10 @@ static void handle_ioio(struct vcpu *v)
 }
 
 /* Guest-physical space that is neither RAM nor given to the guest: the
- * region is backed by the void (lib/ptable.h), one shared all-ones page
- * reached through shared tables, so any amount of it costs no memory.
- * Writes land on that page: only this guest can read them back. */
+ * region is backed by the void (lib/ptable.h), one shared read-only all-ones
+ * page reached through shared tables, so any amount of it costs no memory. A
+ * write there moves the sink to that page: the write succeeds and every
+ * other unmapped address still reads all-ones. */
 static void handle_npf(struct vcpu *v)
 {
     static unsigned reported;
@@ -282,7 +298,11 @@ static void handle_npf(struct vcpu *v)
                (unsigned long long)v->vmcb->rip,
                reported == REPORT_LIMIT ? " (further faults not reported)" : "");
     }
-    if (ptable_map_void(v->npt, gpa)) {
+    uint64_t pa, flags, size;
+    bool in_void = !ptable_lookup(v->npt, gpa, &pa, &flags, &size) &&
+                   (pa & ~(uint64_t)(PAGE_SIZE - 1)) == v->npt->void_page;
+    if ((in_void && (v->vmcb->exitinfo1 & NPF_WRITE)) ? ptable_map_sink(v->npt, gpa)
+                                                      : ptable_map_void(v->npt, gpa)) {
         hv_log("npt", "fault at mapped 0x%llx (error 0x%llx)", (unsigned long long)gpa,
                (unsigned long long)v->vmcb->exitinfo1);
         vcpu_report(v);
@@ -337,9 +357,28 @@ void vcpu_take_interrupt(struct vcpu *v)
 
 static void handle_intr(struct vcpu *v)
 {
-    if (v->vmcb->eventinj & EVENT_VALID)
+    struct vmcb *c = v->vmcb;
+    if (c->eventinj & EVENT_VALID)
         return; /* an event this exit cut short goes first; the interrupt stays pending */
+    if (c->int_state & INT_SHADOW) {
+        /* Right after STI or MOV SS (KVM exits there, TCG never does): an
+         * injection now would land between `sti` and `hlt` and the wake-up
+         * would be lost. Ask for a window instead (handle_vintr). */
+        c->vintr |= V_IRQ | V_IGN_TPR;
+        c->intercept_misc1 |= INTERCEPT_VINTR;
+        return;
+    }
     vcpu_take_interrupt(v);
+}
+
+/* The interrupt window handle_intr asked for: the guest can take one now. */
+static void handle_vintr(struct vcpu *v)
+{
+    struct vmcb *c = v->vmcb;
+    c->vintr &= ~(V_IRQ | V_IGN_TPR);
+    c->intercept_misc1 &= ~INTERCEPT_VINTR;
+    if (!(c->eventinj & EVENT_VALID))
+        vcpu_take_interrupt(v);
 }
 
 static void handle_svm_insn(struct vcpu *v)
@@ -369,6 +408,7 @@ static const struct {
     {VMEXIT_NPF, R_NPF, handle_npf},
     {VMEXIT_VMMCALL, R_VMMCALL, handle_vmmcall},
     {VMEXIT_INTR, R_INTR, handle_intr},
+    {VMEXIT_VINTR, R_INTR, handle_vintr},
     {VMEXIT_VMRUN, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_VMLOAD, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_VMSAVE, R_SVM_INSN, handle_svm_insn},

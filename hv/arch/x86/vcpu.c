@@ -10,11 +10,8 @@
 #include "vm/cpuid.h"
 
 #define MSR_PAT_DEFAULT 0x0007040600070406ull
-/* EFER bits the guest may set: SCE, LME, LMA, NXE, FFXSR, TCE. */
-#define EFER_ALLOWED                                                                               \
-    ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11) | (1ull << 14) | (1ull << 15))
-#define IOPM_PAGES  3
-#define MSRPM_PAGES 2
+#define IOPM_PAGES      3
+#define MSRPM_PAGES     2
 
 void svm_vmrun(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
@@ -46,12 +43,13 @@ static void msrpm_open(void *ctx, uint32_t msr, uint8_t pass)
         v->msrpm[base + (bit + 1) / 8] &= (uint8_t) ~(1u << ((bit + 1) % 8));
 }
 
-static unsigned guest_phys_bits(void)
+/* A CPUID leaf as the guest sees it. */
+static struct cpuid_result guest_cpuid(uint32_t leaf)
 {
-    struct cpuid_regs h = cpuid(0x80000008, 0);
+    struct cpuid_regs h = cpuid(leaf, 0);
     struct cpuid_result r = {h.eax, h.ebx, h.ecx, h.edx};
-    cpuid_policy(0x80000008, 0, &r);
-    return r.eax & 0xff;
+    cpuid_policy(leaf, 0, &r);
+    return r;
 }
 
 static struct vmcb_seg seg(const struct vm_seg *s)
@@ -83,8 +81,10 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
     io_each_guest_range(&v->io, iopm_open, v);
     msr_each_passed(msrpm_open, v);
     msr_guest_init(&v->msr);
-    v->msr.efer_allowed = EFER_ALLOWED;
-    v->msr.phys_bits = guest_phys_bits();
+    v->msr.efer_allowed = msr_efer_allowed(guest_cpuid(0x80000000).eax, guest_cpuid(0x80000001),
+                                           guest_cpuid(0x80000021));
+    v->msr.phys_bits = guest_cpuid(0x80000008).eax & 0xff;
+    v->nrip_save = cpuid(0x8000000a, 0).edx & SVM_NRIPS;
 
     struct vmcb *c = v->vmcb;
     /* INIT too: a self-INIT from the guest must not reset the host CPU.
@@ -139,8 +139,10 @@ void vcpu_run(struct vcpu *v)
         v->ring[v->exits % EXIT_RING] =
             (struct exit_record){c->exitcode, c->exitinfo1, c->exitinfo2, c->rip};
         v->exits++;
-        /* An event cut short by this exit is delivered on the next entry. */
-        c->eventinj = (c->exitintinfo & EVENT_VALID) ? c->exitintinfo : 0;
+        /* An event cut short by this exit is delivered on the next entry;
+         * INTn, INT3 and INTO are not: their instruction runs again (they
+         * would need next_rip as their return address). */
+        c->eventinj = vcpu_reinjected(c->exitintinfo);
         vcpu_handle_exit(v);
         if (v->after_exit)
             v->after_exit();

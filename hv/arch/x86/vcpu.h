@@ -29,6 +29,7 @@ struct vcpu {
     struct ptable *npt;
     uint64_t ram_size;
     bool flush_tlb;
+    bool nrip_save;           /* next_rip is valid on instruction intercepts (not under TCG) */
     struct io_space io;       /* the guest's ports: passed through, emulated or empty */
     struct msr_guest msr;     /* the emulated MSRs' shadows */
     bool nmi_masked;          /* an injected NMI's handler has not reached IRET yet */
@@ -59,5 +60,8 @@ void vcpu_take_interrupt(struct vcpu *v);
 /* Ends the run: the summary line, then arch_stop(verdict). */
 void vcpu_finish(struct vcpu *v, int verdict, const char *why) __attribute__((noreturn));
 void vcpu_report(struct vcpu *v);
+/* What goes back into EVENTINJ after an exit that cut EXITINTINFO's event
+ * short: the event, or 0 for INTn/INT3/INTO (their instruction runs again). */
+uint64_t vcpu_reinjected(uint64_t exitintinfo);
 
 #endif

@@ -10,6 +10,7 @@
 #define INTERCEPT_INTR      (1u << 0)
 #define INTERCEPT_NMI       (1u << 1)
 #define INTERCEPT_INIT      (1u << 3)
+#define INTERCEPT_VINTR     (1u << 4)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_IRET      (1u << 20)
 #define INTERCEPT_INVD      (1u << 22)
@@ -65,6 +66,12 @@
 #define EVENT_TYPE_INTR (0ull << 8)
 #define EVENT_TYPE_NMI  (2ull << 8)
 #define EVENT_TYPE_EXCP (3ull << 8)
+#define EVENT_TYPE_SOFT (4ull << 8) /* INTn */
+#define EVENT_TYPE_MASK (7ull << 8)
+#define EVENT_VECTOR    0xffull
+/* vintr (offset 0x060) */
+#define V_IRQ     (1ull << 8)
+#define V_IGN_TPR (1ull << 20)
 
 struct vmcb_seg {
     uint16_t selector;
@@ -103,7 +110,8 @@ struct vmcb {
     uint64_t eventinj;      /* 0x0a8 */
     uint64_t n_cr3;         /* 0x0b0 */
     uint64_t virt_ext;      /* 0x0b8 */
-    uint32_t clean;         /* 0x0c0 */
+    uint32_t clean;         /* 0x0c0: stays 0, every VMRUN reloads all; if clean bits
+                             * are ever used, every VMCB write must clear its bit */
     uint32_t reserved2;
     uint64_t next_rip;      /* 0x0c8: only with NRIP save (not under TCG) */
     uint8_t insn_len;       /* 0x0d0: only with decode assists */
