@@ -4,8 +4,12 @@
 #   with_guest                put the guest kernel and initramfs on the volume
 #                             (as hv/vmlinuz, hv/initrd) for the config to name
 #   with_guest_modules M...   the same with an initramfs of its own that loads
-#                             modules M (a path for out-of-tree ones; the
-#                             VMBus probe brings its check script)
+#                             modules M (a path for out-of-tree ones; naming
+#                             guest/kmod's probe or attack module builds them
+#                             and brings its check script)
+#   with_attack_module CASES  with_guest_modules of the attack module alone
+#                             and the standard config: check mode, the module
+#                             running vmbhv_attack.cases=CASES (comma list)
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
@@ -18,6 +22,11 @@
 #   expect_host REGEX [what]  a line of the hypervisor's own log ($HOSTLOG.txt,
 #                             written where the guest cannot) must match
 #   expect_not_host REGEX     no line of it may match
+#   expect_fatal_attack CASE N
+#                             the attack module's fatal CASE ran and the run
+#                             ended there, in its insmod (no "CASE FAIL" line,
+#                             no guest checks), verdict N (the host's summary
+#                             line and qemu.sh's status)
 # A failed assertion marks the scenario failed; the runner prints the log tail.
 SCENARIO_FAILED=0
 ESP_EXTRA=()
@@ -33,13 +42,23 @@ with_guest() {
 }
 with_guest_modules() {
     local checks=
-    if [[ " $* " == *vmbhv_probe.ko* ]]; then
-        guest/kmod/build.sh > /dev/null
-        checks=guest/kmod/check-probe.sh
+    [[ " $* " == *vmbhv_probe.ko* ]] && checks+=" guest/kmod/check-probe.sh"
+    [[ " $* " == *vmbhv_attack.ko* ]] && checks+=" guest/kmod/check-attack.sh"
+    if [ -n "$checks" ]; then # build.sh builds and checks both modules
+        guest/kmod/build.sh > /dev/null || fail "guest/kmod/build.sh failed"
     fi
     EXTRA_CHECKS=$checks guest/mkinitramfs.sh "$WORK/initrd" "$@" > /dev/null
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add "$WORK/initrd" hv/initrd
+}
+with_attack_module() {
+    with_guest_modules build/guest/kmod/vmbhv_attack.ko
+    config << CFG
+memory_mb = 512
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv_attack.cases=$1
+CFG
 }
 
 boot() {
@@ -120,6 +139,14 @@ type_into_console() {
         wait
     ) > /dev/null 2>&1 &
     echo $!
+}
+
+expect_fatal_attack() {
+    expect "vmbhv-attack: fatal $1: "
+    expect_not "vmbhv-attack: $1 FAIL" "the machine went on after the attack"
+    expect_not '^GUEST-CHECK done' "the run ended in insmod, not after the checks"
+    expect_host "^hv: summary .*verdict=$2\$"
+    expect_status "$2"
 }
 
 expect_order() {

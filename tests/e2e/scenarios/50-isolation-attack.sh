@@ -7,12 +7,9 @@
 # gets the architectural answer the hypervisor promises (guest/kmod/README.md);
 # afterwards the guest's own checks pass, VMBus and the heartbeat still work,
 # and nothing the guest wrote to the host's log ports is in the host's log.
-# The attack module and its check script go into an initramfs of our own.
-guest/kmod/build.sh vmbhv_attack > /dev/null || fail "guest/kmod/build.sh vmbhv_attack failed"
-EXTRA_CHECKS=guest/kmod/check-attack.sh guest/mkinitramfs.sh "$WORK/initrd" \
-    hv_vmbus hv_utils build/guest/kmod/vmbhv_attack.ko > /dev/null
-esp_add build/guest/vmlinuz hv/vmlinuz
-esp_add "$WORK/initrd" hv/initrd
+# The attack module (default: every non-fatal case) and its check script go
+# into an initramfs of our own, with the VMBus and IC drivers.
+with_guest_modules hv_vmbus hv_utils build/guest/kmod/vmbhv_attack.ko
 config << 'CFG'
 memory_mb = 512
 kernel = hv/vmlinuz

@@ -1,17 +1,6 @@
 # A guest that sends the keyboard controller the reset-pulse command (0xfe to
 # port 0x64) resets the machine: the guest-failure verdict, the door named.
-guest/kmod/build.sh vmbhv_attack > /dev/null || fail "guest/kmod/build.sh vmbhv_attack failed"
-with_guest_modules build/guest/kmod/vmbhv_attack.ko
-config << 'CFG'
-memory_mb = 512
-kernel = hv/vmlinuz
-initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv_attack.cases=reset-kbc
-CFG
+with_attack_module reset-kbc
 boot --timeout 120
-expect 'vmbhv-attack: fatal reset-kbc: '
-expect_not 'vmbhv-attack: reset-kbc FAIL' "the machine went on after the attack"
-expect_not '^GUEST-CHECK done' "the run ended in insmod, not after the checks"
+expect_fatal_attack reset-kbc 1
 expect_host '^hv: guest: reset through .*keyboard controller \(reset pulse'
-expect_host '^hv: summary .*verdict=1$'
-expect_status 1
