@@ -54,7 +54,7 @@ static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
     return t;
 }
 
-static void sink_restore(struct ptable *pt)
+void ptable_release_sink(struct ptable *pt)
 {
     if (pt->sink_entry)
         *pt->sink_entry = pt->sink_saved;
@@ -63,7 +63,7 @@ static void sink_restore(struct ptable *pt)
 
 int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 {
-    sink_restore(pt); /* the sink's private tables are never mapped into */
+    ptable_release_sink(pt); /* the sink's private tables are never mapped into */
     if ((va | pa | size) & (PAGE_SIZE - 1) || va >= VA_LIMIT || size > VA_LIMIT - va ||
         (pa & ~PT_ADDR_MASK) || flags & (PT_ADDR_MASK | PT_PS))
         return -1;
@@ -138,7 +138,7 @@ int ptable_map_sink(struct ptable *pt, uint64_t va)
 {
     if (!pt->sink_page || va >= VA_LIMIT)
         return -1;
-    sink_restore(pt);
+    ptable_release_sink(pt);
     uint64_t *t = pt->root;
     int l = 3;
     for (;; l--) {

@@ -27,8 +27,8 @@ struct ptable {
     uint64_t *void_table[3]; /* [0] a page table, [1] a directory, [2] a PDPT */
     /* The sink: the void is read-only; a write to it maps the one page
      * written through private copies of the void tables to a sink page
-     * (refilled with all-ones each time it moves), so writes succeed, reads
-     * elsewhere stay all-ones, and memory stays constant. */
+     * (refilled with all-ones each time), until the writing instruction is
+     * done, so writes succeed and vanish, and memory stays constant. */
     uint64_t *sink_page;
     uint64_t *sink_table[3];
     uint64_t *sink_entry; /* the entry the sink replaced, NULL: none */
@@ -52,6 +52,9 @@ int ptable_sink_init(struct ptable *pt, uint64_t *page);
 /* Moves the sink to the void page holding va (a guest write there); -1 if va
  * is not in the void. */
 int ptable_map_sink(struct ptable *pt, uint64_t va);
+/* Puts the void back where the sink was (the write is done): the page reads
+ * all-ones again. */
+void ptable_release_sink(struct ptable *pt);
 /* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
                   uint64_t *page_size);

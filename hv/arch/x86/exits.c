@@ -274,8 +274,8 @@ static void handle_ioio(struct vcpu *v)
 /* Guest-physical space that is neither RAM nor given to the guest: the
  * region is backed by the void (lib/ptable.h), one shared read-only all-ones
  * page reached through shared tables, so any amount of it costs no memory. A
- * write there moves the sink to that page: the write succeeds and every
- * other unmapped address still reads all-ones. */
+ * write there goes to the sink for one single-stepped instruction: it
+ * succeeds and vanishes, as on an empty bus. */
 static void handle_npf(struct vcpu *v)
 {
     static unsigned reported;
@@ -293,7 +293,7 @@ static void handle_npf(struct vcpu *v)
     }
     if (reported < REPORT_LIMIT) {
         reported++;
-        hv_log("npt", "guest %s of unmapped 0x%llx at rip 0x%llx: backed by an all-ones page%s",
+        hv_log("npt", "guest %s of unmapped 0x%llx at rip 0x%llx: an empty bus%s",
                (v->vmcb->exitinfo1 & NPF_WRITE) ? "write" : "read", (unsigned long long)gpa,
                (unsigned long long)v->vmcb->rip,
                reported == REPORT_LIMIT ? " (further faults not reported)" : "");
@@ -301,14 +301,40 @@ static void handle_npf(struct vcpu *v)
     uint64_t pa, flags, size;
     bool in_void = !ptable_lookup(v->npt, gpa, &pa, &flags, &size) &&
                    (pa & ~(uint64_t)(PAGE_SIZE - 1)) == v->npt->void_page;
-    if ((in_void && (v->vmcb->exitinfo1 & NPF_WRITE)) ? ptable_map_sink(v->npt, gpa)
-                                                      : ptable_map_void(v->npt, gpa)) {
+    bool sink = in_void && (v->vmcb->exitinfo1 & NPF_WRITE);
+    if (sink ? ptable_map_sink(v->npt, gpa) : ptable_map_void(v->npt, gpa)) {
         hv_log("npt", "fault at mapped 0x%llx (error 0x%llx)", (unsigned long long)gpa,
                (unsigned long long)v->vmcb->exitinfo1);
         vcpu_report(v);
         vcpu_finish(v, HV_VERDICT_HV_ERROR, "nested page fault on a mapped page");
     }
     v->flush_tlb = true;
+    if (sink && !v->sink_step) {
+        /* one instruction into the sink, then the void is back (handle_db) */
+        v->sink_step = true;
+        v->sink_guest_tf = v->vmcb->rflags & RFLAGS_TF;
+        v->vmcb->rflags |= RFLAGS_TF;
+        v->vmcb->intercept_exc |= 1u << 1;
+    }
+}
+
+/* The single step after a write into the sink: the write is done, the page
+ * goes back to the void. A #DB the guest caused itself is its own. */
+static void handle_db(struct vcpu *v)
+{
+    struct vmcb *c = v->vmcb;
+    if (v->sink_step) {
+        v->sink_step = false;
+        ptable_release_sink(v->npt);
+        v->flush_tlb = true;
+        c->intercept_exc &= ~(1u << 1);
+        if (!v->sink_guest_tf) {
+            c->rflags &= ~RFLAGS_TF;
+            c->dr6 &= ~DR6_BS;
+            return;
+        }
+    }
+    inject(v, 1, false);
 }
 
 /* INVD would discard dirty cache lines of the whole machine, the host's
@@ -419,6 +445,7 @@ static const struct {
     {VMEXIT_SHUTDOWN, R_SHUTDOWN, handle_shutdown},
     {VMEXIT_INVD, R_INVD, handle_invd},
     {VMEXIT_IRET, R_IRET, handle_iret},
+    {VMEXIT_EXCP_BASE + 1, R_NPF, handle_db},
     {VMEXIT_INIT, R_SHUTDOWN, handle_init},
 };
 

@@ -35,6 +35,8 @@ struct vcpu {
     bool nmi_masked;          /* an injected NMI's handler has not reached IRET yet */
     bool nmi_pending;         /* an NMI for the guest waits for that IRET */
     bool nmi_iret;            /* that IRET exited: it has run by the next exit */
+    bool sink_step;           /* single-stepping a write into the sink (exits.c) */
+    bool sink_guest_tf;       /* the guest's own RFLAGS.TF during that step */
     struct hv_partition *hv;  /* the Hyper-V view the guest gets */
     void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
     size_t (*summary_more)(char *buf, size_t cap); /* more " key=value" for the summary */

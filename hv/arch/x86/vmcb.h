@@ -61,7 +61,9 @@
 #define EVENT_VALID (1ull << 31)
 #define EVENT_ERROR (1ull << 11)
 #define INT_SHADOW  (1ull << 0) /* int_state */
+#define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
+#define DR6_BS      (1ull << 14)
 
 #define EVENT_TYPE_INTR (0ull << 8)
 #define EVENT_TYPE_NMI  (2ull << 8)
