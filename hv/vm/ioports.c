@@ -16,7 +16,7 @@ static const struct io_range empty = {0, 0, IO_EMPTY, "nothing here: an empty bu
 static int add(struct io_space *s, uint16_t base, uint16_t len, enum io_owner owner,
                const char *why, const char **fail)
 {
-    if (!len)
+    if (!len || !base) /* a machine port of 0: none (struct io_machine) */
         return 0;
     if ((uint32_t)base + len > 0x10000u) {
         *fail = "an I/O range runs past port 0xffff";
@@ -93,7 +93,7 @@ void io_each_guest_range(const struct io_space *s,
 static void reset(struct io_result *r, const char *what)
 {
     if (r->event != IO_EV_RESET)
-        *r = (struct io_result){.event = IO_EV_RESET, .what = what};
+        r->event = IO_EV_RESET, r->what = what; /* refused, cmos_write: still reported */
 }
 
 static void pm1_write(struct io_space *s, unsigned off, unsigned len, uint32_t v,
@@ -110,9 +110,9 @@ static void pm1_write(struct io_space *s, unsigned off, unsigned len, uint32_t v
     if (r->event == IO_EV_RESET)
         return;
     if (typ == s->s5_slp_typ)
-        *r = (struct io_result){.event = IO_EV_POWEROFF};
+        r->event = IO_EV_POWEROFF;
     else if (r->event == IO_EV_NONE)
-        *r = (struct io_result){.event = IO_EV_SLEEP, .slp_typ = typ};
+        r->event = IO_EV_SLEEP, r->slp_typ = typ;
 }
 
 /* One piece of an access, inside one range; returns the bytes read (IN). */
