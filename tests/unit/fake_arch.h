@@ -1,0 +1,57 @@
+/* hv/arch/x86/exits.c built for the host (tests/unit/fake_arch.c): the
+ * instructions of arch/x86/cpu.h and the arch, irq and hyperv calls exits.c
+ * makes are fakes whose state lives here. arch_stop longjmps to stop_env:
+ * a test setjmps before vcpu_handle_exit and reads the verdict; the reason
+ * is the "hv: guest: ..." line vcpu_finish logs (fixture.h's logbuf). */
+#ifndef TESTS_UNIT_FAKE_ARCH_H
+#define TESTS_UNIT_FAKE_ARCH_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyperv/hyperv.h"
+
+#define FAKE_PORT_OPS 64
+
+struct fake_port_op {
+    bool in;
+    uint16_t port;
+    uint8_t value;
+};
+
+struct fake_arch {
+    /* cpu.h */
+    uint32_t cpuid_eax, cpuid_ebx, cpuid_ecx, cpuid_edx; /* what CPUID returns, any leaf */
+    uint32_t cpuid_leaf, cpuid_subleaf;                  /* the last CPUID asked */
+    unsigned nports;                                     /* inb/outb calls */
+    struct fake_port_op ports[FAKE_PORT_OPS];            /* the first FAKE_PORT_OPS */
+    unsigned wbinvd;
+    /* arch.h, irq.h */
+    uint64_t tsc;   /* tsc_read() */
+    int irq_vector; /* what irq_take() returns (IRQ_NONE: nothing) */
+    unsigned irq_takes;
+    bool stopped;
+    int verdict; /* arch_stop's */
+    jmp_buf stop_env;
+    /* hyperv.h */
+    bool hv_cpuid; /* hyperv_cpuid answers (with hv_regs) */
+    struct hv_cpuid_regs hv_regs;
+    int hv_msr_rc;         /* hyperv_msr_read/write's result */
+    uint64_t hv_msr_value; /* what hyperv_msr_read reads; what a write wrote */
+    uint32_t hv_msr;       /* the last MSR asked */
+    unsigned hv_msr_calls;
+    bool hv_permitted; /* hyperv_hypercall_permitted's answer */
+    unsigned hv_cpl;   /* what it was asked */
+    bool hv_long64;
+    uint64_t hv_hypercall_result;
+    uint64_t hv_rcx, hv_rdx, hv_r8; /* the last hypercall's */
+    unsigned hv_hypercalls;
+};
+
+extern struct fake_arch fake_arch;
+
+/* All zero but irq_vector = IRQ_NONE and hv_msr_rc = HV_MSR_OK. */
+void fake_arch_reset(void);
+
+#endif
