@@ -56,9 +56,10 @@ static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
 
 void ptable_release_sink(struct ptable *pt)
 {
-    if (pt->sink_entry)
-        *pt->sink_entry = pt->sink_saved;
-    pt->sink_entry = NULL;
+    while (pt->sinks) { /* the last first: it may sit in an earlier one's tables */
+        pt->sinks--;
+        *pt->sink_entry[pt->sinks] = pt->sink_saved[pt->sinks];
+    }
 }
 
 int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
@@ -124,11 +125,13 @@ int ptable_sink_init(struct ptable *pt, uint64_t *page)
 {
     if (!pt->void_page || !page)
         return -1;
-    for (int l = 0; l < 3; l++) {
-        pt->sink_table[l] = heap_alloc_pages(pt->heap, 1);
-        if (!pt->sink_table[l])
-            return -1;
-        pt->pages++;
+    for (int k = 0; k < PTABLE_SINKS; k++) {
+        for (int l = 0; l < 3; l++) {
+            pt->sink_table[k][l] = heap_alloc_pages(pt->heap, 1);
+            if (!pt->sink_table[k][l])
+                return -1;
+            pt->pages++;
+        }
     }
     pt->sink_page = page;
     return 0;
@@ -138,7 +141,8 @@ int ptable_map_sink(struct ptable *pt, uint64_t va)
 {
     if (!pt->sink_page || va >= VA_LIMIT)
         return -1;
-    ptable_release_sink(pt);
+    if (pt->sinks == PTABLE_SINKS)
+        ptable_release_sink(pt);
     uint64_t *t = pt->root;
     int l = 3;
     for (;; l--) {
@@ -152,16 +156,18 @@ int ptable_map_sink(struct ptable *pt, uint64_t va)
     uint64_t leaf_flags = (pt->void_table[0][0] & ~PT_ADDR_MASK) | PT_W;
     uint64_t *entry = &t[INDEX(va, l)], value = (uint64_t)(uintptr_t)pt->sink_page | leaf_flags;
     /* private copies of the void below the entry, one path leading to the sink */
+    uint64_t **tables = pt->sink_table[pt->sinks];
     for (int k = 0; k < l; k++) {
         for (unsigned i = 0; i < 512; i++)
-            pt->sink_table[k][i] = pt->void_table[k][i];
-        pt->sink_table[k][INDEX(va, k)] = value;
-        value = (uint64_t)(uintptr_t)pt->sink_table[k] | TABLE_FLAGS;
+            tables[k][i] = pt->void_table[k][i];
+        tables[k][INDEX(va, k)] = value;
+        value = (uint64_t)(uintptr_t)tables[k] | TABLE_FLAGS;
     }
     for (unsigned i = 0; i < PAGE_SIZE / sizeof(uint64_t); i++)
         pt->sink_page[i] = ~0ull;
-    pt->sink_entry = entry;
-    pt->sink_saved = *entry;
+    pt->sink_entry[pt->sinks] = entry;
+    pt->sink_saved[pt->sinks] = *entry;
+    pt->sinks++;
     *entry = value;
     return 0;
 }

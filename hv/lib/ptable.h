@@ -16,6 +16,10 @@
 
 #define PT_2M (2ull << 20)
 
+/* Pages of the void one instruction can write at once: a store across a
+ * page boundary needs both (the sink page backs them all). */
+#define PTABLE_SINKS 2
+
 struct ptable {
     uint64_t *root;
     struct heap *heap;
@@ -30,9 +34,10 @@ struct ptable {
      * (refilled with all-ones each time), until the writing instruction is
      * done, so writes succeed and vanish, and memory stays constant. */
     uint64_t *sink_page;
-    uint64_t *sink_table[3];
-    uint64_t *sink_entry; /* the entry the sink replaced, NULL: none */
-    uint64_t sink_saved;
+    uint64_t *sink_table[PTABLE_SINKS][3];
+    uint64_t *sink_entry[PTABLE_SINKS]; /* the entries the sinks replaced, in order */
+    uint64_t sink_saved[PTABLE_SINKS];
+    unsigned sinks; /* how many are in place */
 };
 
 int ptable_init(struct ptable *pt, struct heap *heap);
@@ -49,11 +54,12 @@ int ptable_void_init(struct ptable *pt, uint64_t page, uint64_t flags);
 int ptable_map_void(struct ptable *pt, uint64_t va);
 /* Sets up the sink (above) with page; -1: heap exhausted. */
 int ptable_sink_init(struct ptable *pt, uint64_t *page);
-/* Moves the sink to the void page holding va (a guest write there); -1 if va
- * is not in the void. */
+/* Puts the sink at the void page holding va (a guest write there), besides
+ * the one already in place (PTABLE_SINKS at most: one more releases them
+ * first); -1 if va is not in the void. */
 int ptable_map_sink(struct ptable *pt, uint64_t va);
-/* Puts the void back where the sink was (the write is done): the page reads
- * all-ones again. */
+/* Puts the void back wherever the sink is (the write is done): the pages
+ * read all-ones again. */
 void ptable_release_sink(struct ptable *pt);
 /* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,

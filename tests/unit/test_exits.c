@@ -689,6 +689,32 @@ static void db_of_the_guest(void **state)
     assert_int_equal(vmcb->eventinj, 1 | EVENT_TYPE_EXCP | EVENT_VALID);
 }
 
+/* A store across a page boundary, both pages in the void: both take the
+ * sink during the step, so the instruction completes (one sink at a time
+ * would bounce between the two pages forever). */
+static void npf_write_across_two_void_pages(void **state)
+{
+    (void)state;
+    const uint64_t a = 0xfe000ffc, b = 0xfe001000;
+    const uint64_t sink = (uint64_t)(uintptr_t)npt.sink_page;
+    uint64_t pa, flags, ps;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x6, a), NO_STOP); /* the void */
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, a), NO_STOP); /* the sink, stepping */
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, b), NO_STOP); /* the store's second half */
+    assert_int_equal(ptable_lookup(&npt, a, &pa, &flags, &ps), 0);
+    assert_int_equal(pa & ~0xfffull, sink);
+    assert_true(flags & PT_W);
+    assert_int_equal(ptable_lookup(&npt, b, &pa, &flags, &ps), 0);
+    assert_int_equal(pa & ~0xfffull, sink);
+    assert_true(flags & PT_W);
+    assert_int_equal(run_exit(VMEXIT_EXCP_BASE + 1, 0, 0), NO_STOP);
+    assert_int_equal(ptable_lookup(&npt, a, &pa, &flags, &ps), 0);
+    assert_int_equal(pa & ~0xfffull, VOID_PAGE);
+    assert_int_equal(ptable_lookup(&npt, b, &pa, &flags, &ps), 0);
+    assert_int_equal(pa & ~0xfffull, VOID_PAGE);
+    assert_false(v.sink_step);
+}
+
 static void npf_beyond_48_bits(void **state)
 {
     (void)state;
@@ -882,6 +908,7 @@ int main(void)
         T(npf_on_a_mapped_page),
         T(npf_write_goes_to_the_sink),
         T(db_of_the_guest),
+        T(npf_write_across_two_void_pages),
         T(npf_beyond_48_bits),
         T(npf_in_ram),
         T(invd_is_wbinvd),

@@ -488,6 +488,45 @@ static void sink_over_the_void(void **state)
     expect_void_tables_intact();
 }
 
+/* A write across a page boundary into the void needs both pages at once:
+ * a second sink while the first is in place; one release puts back both. */
+static void sink_two_pages_at_once(void **state)
+{
+    (void)state;
+    void_setup_flags(PT_U);
+    assert_int_equal(ptable_sink_init(&pt, sink_page), 0);
+    assert_int_equal(ptable_map_void(&pt, 0), 0);
+    assert_int_equal(ptable_map(&pt, 512 * GIB, 0x40000000, PT_2M, PT_W | PT_U), 0);
+    assert_int_equal(ptable_map_void(&pt, 512 * GIB + 4 * MIB), 0);
+    const uint64_t used = heap.used, root0 = entry_at(0, 3);
+    const uint64_t pd2 = entry_at(512 * GIB + 4 * MIB, 1);
+
+    /* the two pages of one store, in the same void PML4 entry */
+    assert_int_equal(ptable_map_sink(&pt, 5 * GIB - 8), 0);
+    assert_int_equal(ptable_map_sink(&pt, 5 * GIB), 0);
+    expect_sink(5 * GIB - 8);
+    expect_sink(5 * GIB);
+    expect_void(5 * GIB - 2 * PAGE_SIZE);
+    expect_void(5 * GIB + PAGE_SIZE);
+    ptable_release_sink(&pt);
+    expect_void(5 * GIB - 8);
+    expect_void(5 * GIB);
+    assert_int_equal(entry_at(0, 3), root0);
+
+    /* at different levels, in different tables */
+    assert_int_equal(ptable_map_sink(&pt, 512 * GIB + 6 * MIB - 4), 0);
+    assert_int_equal(ptable_map_sink(&pt, 3 * GIB), 0);
+    expect_sink(512 * GIB + 6 * MIB - 4);
+    expect_sink(3 * GIB);
+    ptable_release_sink(&pt);
+    expect_void(512 * GIB + 6 * MIB - 4);
+    expect_void(3 * GIB);
+    assert_int_equal(entry_at(512 * GIB + 4 * MIB, 1), pd2);
+    assert_int_equal(entry_at(0, 3), root0);
+    assert_int_equal(heap.used, used);
+    expect_void_tables_intact();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(map_over_the_void, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_over_the_void, setup, teardown),
+        cmocka_unit_test_setup_teardown(sink_two_pages_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,7 +144,7 @@ static void handle_cpuid(struct vcpu *v)
 
 /* True the first time key is seen, for up to REPORT_LIMIT distinct keys per
  * table: guest-triggered log lines stay bounded. */
-static bool first_time(uint32_t *seen, unsigned *n, uint32_t key)
+static bool first_time(uint64_t *seen, unsigned *n, uint64_t key)
 {
     for (unsigned i = 0; i < *n; i++) {
         if (seen[i] == key)
@@ -158,9 +158,9 @@ static bool first_time(uint32_t *seen, unsigned *n, uint32_t key)
 
 static void msr_refused(uint32_t msr, bool write)
 {
-    static uint32_t seen[REPORT_LIMIT];
+    static uint64_t seen[REPORT_LIMIT];
     static unsigned n;
-    if (first_time(seen, &n, msr << 1 | write))
+    if (first_time(seen, &n, (uint64_t)msr << 1 | write))
         hv_log("msr", "%s of MSR 0x%x refused with #GP%s", write ? "write" : "read", msr,
                n == REPORT_LIMIT ? " (further MSRs not reported)" : "");
 }
@@ -211,7 +211,7 @@ static void hw_out8(uint16_t port, uint8_t value)
 
 static void port_refused(struct vcpu *v, uint16_t port, const char *what)
 {
-    static uint32_t seen[REPORT_LIMIT];
+    static uint64_t seen[REPORT_LIMIT];
     static unsigned n;
     if (first_time(seen, &n, port))
         hv_log("io", "guest %s port 0x%x refused: %s%s", what, port, io_lookup(&v->io, port)->why,
@@ -328,7 +328,7 @@ static void handle_db(struct vcpu *v)
         ptable_release_sink(v->npt);
         v->flush_tlb = true;
         c->intercept_exc &= ~(1u << 1);
-        if (!v->sink_guest_tf) {
+        if (!v->sink_guest_tf && !(c->dr6 & DR6_B0_3)) {
             c->rflags &= ~RFLAGS_TF;
             c->dr6 &= ~DR6_BS;
             return;

@@ -64,6 +64,7 @@
 #define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
 #define DR6_BS      (1ull << 14)
+#define DR6_B0_3    0xfull /* a hardware breakpoint hit: the guest's #DB */
 
 #define EVENT_TYPE_INTR (0ull << 8)
 #define EVENT_TYPE_NMI  (2ull << 8)
