@@ -127,10 +127,11 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(R
 		guest/mkinitramfs.sh $@.new $(INITRD_MODULES)
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
-# The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1.
+# The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1
+# and "trace = $(TRACE)" for TRACE=<classes>.
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
-	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) > $@.tmp
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,

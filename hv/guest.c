@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/timer.h"
+#include "lib/trace.h"
 #include "lib/ptable.h"
 #include "verdict.h"
 #include "vm/acpi.h"
@@ -51,6 +52,15 @@ static void host_work(void)
     host_timer_arm(timers_run(clock_ns()));
 }
 
+/* The summary's keys after the hypervisor's own: VMBus and its devices, then the trace's. */
+static size_t summary_more(char *buf, size_t cap)
+{
+    size_t n = vmbus_summary(buf, cap);
+    if (n < cap)
+        n += trace_summary(buf + n, cap - n);
+    return n;
+}
+
 static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 {
     hv_log("guest", "cannot boot %s: %s", what, why);
@@ -86,6 +96,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
+    trace_init(bi->config.trace);
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
@@ -161,7 +172,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     vcpu.tsc_hz = tsc_hz;
     vcpu.hv = &partition;
     vcpu.after_exit = host_work;
-    vcpu.summary_more = vmbus_summary;
+    vcpu.summary_more = summary_more;
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
     vcpu_run(&vcpu);

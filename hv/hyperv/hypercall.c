@@ -4,7 +4,9 @@
 #include "hyperv/hyperv.h"
 
 #include "hyperv/hv_wire.h"
+#include "lib/fmt.h"
 #include "lib/mem.h"
+#include "lib/trace.h"
 
 struct hc {
     uint16_t code;
@@ -12,7 +14,100 @@ struct hc {
     uint16_t varhead; /* 8-byte units */
     uint16_t rep_cnt, rep_idx;
     uint64_t in, out; /* RDX, R8 */
+    /* What the trace prints, once the input was read (decoded). */
+    bool decoded;
+    uint32_t conn, msgtype, size;
+    uint16_t flag;
 };
+
+/* TLFS names of the calls Linux may make (only two are implemented). */
+static const struct {
+    uint16_t code;
+    const char *name;
+} hc_names[] = {
+    {0x0001, "HvSwitchVirtualAddressSpace"},
+    {0x0002, "HvFlushVirtualAddressSpace"},
+    {0x0003, "HvFlushVirtualAddressList"},
+    {0x0008, "HvNotifyLongSpinWait"},
+    {0x000b, "HvSendSyntheticClusterIpi"},
+    {0x0013, "HvFlushVirtualAddressSpaceEx"},
+    {0x0014, "HvFlushVirtualAddressListEx"},
+    {0x0015, "HvSendSyntheticClusterIpiEx"},
+    {0x0046, "HvGetPartitionId"},
+    {0x0048, "HvDepositMemory"},
+    {0x004e, "HvCreateVp"},
+    {0x0050, "HvGetVpRegisters"},
+    {0x0051, "HvSetVpRegisters"},
+    {HVCALL_POST_MESSAGE, "HvPostMessage"},
+    {HVCALL_SIGNAL_EVENT, "HvSignalEvent"},
+    {0x0069, "HvPostDebugData"},
+    {0x006a, "HvRetrieveDebugData"},
+    {0x006b, "HvResetDebugSession"},
+    {0x0076, "HvAddLogicalProcessor"},
+    {0x007c, "HvMapDeviceInterrupt"},
+    {0x007d, "HvUnmapDeviceInterrupt"},
+    {0x007e, "HvRetargetDeviceInterrupt"},
+    {0x00af, "HvFlushGuestPhysicalAddressSpace"},
+    {0x00b0, "HvFlushGuestPhysicalAddressList"},
+    {0x00db, "HvModifySparseGpaPageHostVisibility"},
+    {0x8001, "HvExtCallQueryCapabilities"},
+};
+
+const char *hyperv_hypercall_name(uint16_t code)
+{
+    for (unsigned i = 0; i < sizeof(hc_names) / sizeof(hc_names[0]); i++) {
+        if (hc_names[i].code == code)
+            return hc_names[i].name;
+    }
+    return NULL;
+}
+
+static const char *const status_names[] = {
+    [HV_STATUS_SUCCESS] = "HV_STATUS_SUCCESS",
+    [HV_STATUS_INVALID_HYPERCALL_CODE] = "HV_STATUS_INVALID_HYPERCALL_CODE",
+    [HV_STATUS_INVALID_HYPERCALL_INPUT] = "HV_STATUS_INVALID_HYPERCALL_INPUT",
+    [HV_STATUS_INVALID_ALIGNMENT] = "HV_STATUS_INVALID_ALIGNMENT",
+    [HV_STATUS_INVALID_PARAMETER] = "HV_STATUS_INVALID_PARAMETER",
+    [HV_STATUS_ACCESS_DENIED] = "HV_STATUS_ACCESS_DENIED",
+    [0x0007] = "HV_STATUS_INVALID_PARTITION_STATE",
+    [0x0008] = "HV_STATUS_OPERATION_DENIED",
+    [HV_STATUS_INSUFFICIENT_MEMORY] = "HV_STATUS_INSUFFICIENT_MEMORY",
+    [HV_STATUS_INVALID_PORT_ID] = "HV_STATUS_INVALID_PORT_ID",
+    [HV_STATUS_INVALID_CONNECTION_ID] = "HV_STATUS_INVALID_CONNECTION_ID",
+    [HV_STATUS_INSUFFICIENT_BUFFERS] = "HV_STATUS_INSUFFICIENT_BUFFERS",
+};
+
+const char *hyperv_status_name(uint16_t status)
+{
+    return status < sizeof(status_names) / sizeof(status_names[0]) ? status_names[status] : NULL;
+}
+
+/* "hv: trace: hypercall: <name> <input> -> <status>". */
+static void trace_call(const struct hc *c, uint64_t rcx, uint16_t st)
+{
+    if (!trace_admit(TRACE_HYPERCALL))
+        return;
+    const char *name = hyperv_hypercall_name(c->code), *status = hyperv_status_name(st);
+    char nbuf[24], sbuf[8], in[96];
+    if (!name) {
+        fmt_snprintf(nbuf, sizeof(nbuf), "code 0x%04x", c->code);
+        name = nbuf;
+    }
+    if (!status) {
+        fmt_snprintf(sbuf, sizeof(sbuf), "0x%04x", st);
+        status = sbuf;
+    }
+    if (c->decoded && c->code == HVCALL_POST_MESSAGE)
+        fmt_snprintf(in, sizeof(in), "conn=%u type=%u size=%u", (unsigned)c->conn,
+                     (unsigned)c->msgtype, (unsigned)c->size);
+    else if (c->decoded)
+        fmt_snprintf(in, sizeof(in), "%sconn=0x%x flag=%u", c->fast ? "fast " : "",
+                     (unsigned)c->conn, c->flag);
+    else
+        fmt_snprintf(in, sizeof(in), "control=0x%llx input=0x%llx", (unsigned long long)rcx,
+                     (unsigned long long)c->in);
+    trace_emit(TRACE_HYPERCALL, "%s %s -> %s", name, in, status);
+}
 
 bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_mode_64)
 {
@@ -21,6 +116,10 @@ bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_
     if (cpl == 0 && long_mode_64 && (p->hypercall & HV_MSR_ENABLE))
         return true;
     p->n.hc_ud++;
+    if (trace_on(TRACE_HYPERCALL))
+        trace_line(TRACE_HYPERCALL, "VMMCALL refused with #UD: cpl=%u 64-bit=%s hypercall page %s",
+                   cpl, long_mode_64 ? "yes" : "no",
+                   p->hypercall & HV_MSR_ENABLE ? "enabled" : "disabled");
     return false;
 }
 
@@ -41,7 +140,7 @@ static bool simple(const struct hc *c)
     return !c->rep_cnt && !c->rep_idx && !c->varhead;
 }
 
-static uint16_t post_message(struct hv_partition *p, const struct hc *c)
+static uint16_t post_message(struct hv_partition *p, struct hc *c)
 {
     const struct hv_post_message_input *g;
     struct hv_post_message_input in; /* read once: the guest cannot change it under us */
@@ -51,6 +150,10 @@ static uint16_t post_message(struct hv_partition *p, const struct hc *c)
     if (st)
         return st;
     memcpy(&in, g, offsetof(struct hv_post_message_input, payload));
+    c->decoded = true;
+    c->conn = in.connection_id;
+    c->msgtype = in.message_type;
+    c->size = in.payload_size;
     /* Type 0 is "empty slot" and types with bit 31 belong to the hypervisor:
      * QEMU and the contract answer INVALID_HYPERCALL_INPUT. Other nonzero types
      * reach the handler, which may refuse them the same way. */
@@ -64,7 +167,7 @@ static uint16_t post_message(struct hv_partition *p, const struct hc *c)
     return conn_deliver_message(p, in.connection_id, in.message_type, in.payload, in.payload_size);
 }
 
-static uint16_t signal_event(struct hv_partition *p, const struct hc *c)
+static uint16_t signal_event(struct hv_partition *p, struct hc *c)
 {
     uint64_t v;
     if (!simple(c))
@@ -78,9 +181,12 @@ static uint16_t signal_event(struct hv_partition *p, const struct hc *c)
             return st;
         memcpy(&v, g, sizeof(v));
     }
+    uint16_t flag = (uint16_t)((v >> HV_SIGNAL_FLAG_SHIFT) & HV_SIGNAL_FLAG_MASK);
+    c->decoded = true;
+    c->conn = (uint32_t)v;
+    c->flag = flag;
     if (v & HV_SIGNAL_RSVD_MASK)
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
-    uint16_t flag = (uint16_t)((v >> HV_SIGNAL_FLAG_SHIFT) & HV_SIGNAL_FLAG_MASK);
     if (flag >= HV_EVENT_FLAGS_COUNT)
         return HV_STATUS_INVALID_PARAMETER;
     return conn_deliver_event(p, (uint32_t)v, flag);
@@ -115,5 +221,7 @@ uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, ui
 
     p->n.hc_code[kind]++;
     p->n.hc_status[st < HV_STATUS_COUNTED ? st : HV_STATUS_COUNTED]++;
+    if (trace_on(TRACE_HYPERCALL))
+        trace_call(&c, rcx, st);
     return st; /* reps completed (bits 43:32): 0, no rep call is implemented */
 }

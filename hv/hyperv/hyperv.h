@@ -115,6 +115,11 @@ bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_
  * value; returns the value for RAX. Never fails otherwise. */
 uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8);
 
+/* TLFS names for the trace: "HvPostMessage", ...; "HV_STATUS_SUCCESS", ...
+ * (NULL when unnamed). */
+const char *hyperv_hypercall_name(uint16_t code);
+const char *hyperv_status_name(uint16_t status);
+
 /* TIME_REF_COUNT now: 100 ns units since partition start. */
 uint64_t hyperv_time_ref_count(struct hv_partition *p);
 

@@ -5,6 +5,7 @@
 
 #include "hyperv/hyperv.h"
 #include "lib/mem.h"
+#include "lib/trace.h"
 
 static bool enabled(const struct hv_synic *s)
 {
@@ -27,13 +28,21 @@ static void sint_irq(struct hv_partition *p, unsigned sint)
          * being raised for the guest even if that check were bypassed. */
         if (hyperv_vector_refused(p, vector)) {
             p->n.irqs_refused++;
+            if (trace_on(TRACE_SYNIC))
+                trace_line(TRACE_SYNIC, "irq sint=%u vector=0x%x refused (not the guest's)", sint,
+                           vector);
             return;
         }
         p->n.irqs++;
+        if (trace_on(TRACE_SYNIC))
+            trace_line(TRACE_SYNIC, "irq sint=%u vector=0x%x raised", sint, vector);
         p->plat.raise(p->plat.ctx, vector);
     } else if (!s->irq_owed[sint]) {
         s->irq_owed[sint] = true;
         p->n.irqs_deferred++;
+        if (trace_on(TRACE_SYNIC))
+            trace_line(TRACE_SYNIC, "irq sint=%u owed (%s)", sint,
+                       enabled(s) ? "SINT masked" : "SynIC disabled");
     }
 }
 
@@ -76,7 +85,11 @@ static bool deliver(struct hv_partition *p, unsigned sint)
     if (!m)
         return false;
     if (__atomic_load_n(&m->header.message_type, __ATOMIC_ACQUIRE) != HV_MESSAGE_TYPE_NONE) {
-        __atomic_fetch_or(&m->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
+        uint8_t was =
+            __atomic_fetch_or(&m->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
+        if (trace_on(TRACE_SYNIC) && !(was & HV_MESSAGE_FLAG_PENDING))
+            trace_line(TRACE_SYNIC, "slot sint=%u busy: message-pending set, %u queued", sint,
+                       q->count);
         return false;
     }
     const struct hv_message *src = &q->msg[q->head];
@@ -90,6 +103,9 @@ static bool deliver(struct hv_partition *p, unsigned sint)
     m->header.sender = 0;
     __atomic_store_n(&m->header.message_type, src->header.message_type, __ATOMIC_RELEASE);
     p->n.msg_delivered++;
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "deliver sint=%u type=%u size=%u into the slot, %u still queued",
+                   sint, (unsigned)src->header.message_type, src->header.payload_size, q->count);
     return true;
 }
 
@@ -140,6 +156,9 @@ int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, con
     kick(p, sint); /* the guest may have freed the slot without an EOM */
     if (q->count == HV_SYNIC_QUEUE_LEN) {
         p->n.msg_full++;
+        if (trace_on(TRACE_SYNIC))
+            trace_line(TRACE_SYNIC, "post sint=%u type=%u size=%u: queue full, not taken", sint,
+                       (unsigned)message_type, size);
         return HV_STATUS_INSUFFICIENT_BUFFERS;
     }
     struct hv_message *m = &q->msg[(q->head + q->count) % HV_SYNIC_QUEUE_LEN];
@@ -149,6 +168,9 @@ int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, con
         memcpy(m->payload, payload, size);
     q->count++;
     p->n.msg_posted++;
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "post sint=%u type=%u size=%u: queued, %u waiting", sint,
+                   (unsigned)message_type, size, q->count);
     kick(p, sint);
     if (q->count)
         p->n.msg_queued++; /* it (the tail) is still waiting */
@@ -165,8 +187,15 @@ int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
     if (!flags) {
         s->latched[sint][flag / 8] |= (uint8_t)(1u << (flag % 8));
         s->latched_any[sint] = true;
+        if (trace_on(TRACE_SYNIC))
+            trace_line(TRACE_SYNIC, "event sint=%u flag=%u latched (SIEFP or SynIC off)", sint,
+                       flag);
     } else if (set_flag(flags, flag)) {
+        if (trace_on(TRACE_SYNIC))
+            trace_line(TRACE_SYNIC, "event sint=%u flag=%u set", sint, flag);
         sint_irq(p, sint);
+    } else if (trace_on(TRACE_SYNIC)) {
+        trace_line(TRACE_SYNIC, "event sint=%u flag=%u already set: no interrupt", sint, flag);
     }
     return HV_STATUS_SUCCESS;
 }
@@ -191,11 +220,16 @@ unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_typ
         kept++;
     }
     q->count = (uint8_t)kept;
+    if (n != kept && trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "purge sint=%u type=%u: %u queued dropped", sint,
+                   (unsigned)message_type, n - kept);
     return n - kept;
 }
 
 void synic_set_scontrol(struct hv_partition *p, uint64_t v)
 {
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "SCONTROL=0x%llx", (unsigned long long)v);
     p->synic.scontrol = v;
     kick_all(p);
 }
@@ -211,6 +245,8 @@ static void clear_if_new(struct hv_partition *p, uint64_t old, uint64_t v)
 
 void synic_set_simp(struct hv_partition *p, uint64_t v)
 {
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "SIMP=0x%llx", (unsigned long long)v);
     clear_if_new(p, p->synic.simp, v);
     p->synic.simp = v;
     kick_all(p);
@@ -218,6 +254,8 @@ void synic_set_simp(struct hv_partition *p, uint64_t v)
 
 void synic_set_siefp(struct hv_partition *p, uint64_t v)
 {
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "SIEFP=0x%llx", (unsigned long long)v);
     clear_if_new(p, p->synic.siefp, v);
     p->synic.siefp = v;
     kick_all(p);
@@ -225,11 +263,16 @@ void synic_set_siefp(struct hv_partition *p, uint64_t v)
 
 void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v)
 {
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "SINT%u=0x%llx (vector 0x%x%s)", sint, (unsigned long long)v,
+                   (unsigned)(v & HV_SINT_VECTOR_MASK), v & HV_SINT_MASKED ? ", masked" : "");
     p->synic.sint[sint] = v;
     kick(p, sint);
 }
 
 void synic_eom(struct hv_partition *p)
 {
+    if (trace_on(TRACE_SYNIC))
+        trace_line(TRACE_SYNIC, "EOM");
     kick_all(p);
 }

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 3u
+#define HV_BOOT_VERSION 4u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -39,6 +39,17 @@ struct hv_device_config {
 };
 _Static_assert(sizeof(struct hv_device_config) == 24 + HV_DEVNAME_MAX, "hv_device_config");
 
+/* "trace = <class>,..." of hv.cfg: which event classes the hypervisor
+ * decodes onto its log ("hv: trace: <class>: ..."; README, docs/vmbus.md).
+ * Bit i is the class {HV_TRACE_CLASS_NAMES}[i]. */
+#define HV_TRACE_VMBUS       (1u << 0) /* every channel message, both directions */
+#define HV_TRACE_RING        (1u << 1) /* channel packets and signals */
+#define HV_TRACE_SYNIC       (1u << 2) /* SynIC posts, deliveries, EOMs, events */
+#define HV_TRACE_HYPERCALL   (1u << 3) /* hypercalls by name with their status */
+#define HV_TRACE_EXIT        (1u << 4) /* exits by reason with RIP */
+#define HV_TRACE_CLASSES     5u
+#define HV_TRACE_CLASS_NAMES "vmbus", "ring", "synic", "hypercall", "exit"
+
 /* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c). */
 struct hv_config {
     uint32_t memory_mb;       /* guest RAM, MiB */
@@ -48,7 +59,7 @@ struct hv_config {
     uint32_t mmio_high_mb;    /* size of the high MMIO gap; 0: sized from the requests */
     uint32_t shutdown_after;  /* seconds from the guest's start to the shutdown request; 0: never */
     uint32_t device_count;
-    uint32_t reserved;        /* keeps the size a multiple of 8 */
+    uint32_t trace;           /* HV_TRACE_* bits; 0: no trace */
     char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
     char initrd[HV_PATH_MAX];
     char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */

@@ -7,7 +7,7 @@
 #include "lib/mem.h"
 #include "lib/str.h"
 
-enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM, KEY_DEVICE };
+enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM, KEY_DEVICE, KEY_TRACE };
 
 struct key {
     const char *name;
@@ -34,6 +34,7 @@ static const struct key keys[] = {
     {"cmdline", KEY_STRING, FIELD(cmdline), HV_CMDLINE_MAX, 0, 0, 0, NULL},
     {"mmio_high_mb", KEY_UINT, FIELD(mmio_high_mb), 0, 0, 65536, 0, NULL},
     {"shutdown_after", KEY_UINT, FIELD(shutdown_after), 0, 0, SHUTDOWN_AFTER_MAX, 0, NULL},
+    {"trace", KEY_TRACE, FIELD(trace), 0, 0, 0, 0, NULL},
     {"device", KEY_DEVICE, 0, 0, 0, 0, 0, NULL}, /* repeatable */
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -232,6 +233,64 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
     return 0;
 }
 
+static const char *const trace_classes[HV_TRACE_CLASSES] = {HV_TRACE_CLASS_NAMES};
+
+static int trace_error(struct config_error *err, unsigned line, const char *what, const char *v,
+                       size_t n)
+{
+    err->line = line;
+    fmt_snprintf(err->msg, sizeof(err->msg), "trace: %s '%.*s' (classes: %s)", what,
+                 (int)(n > 40 ? 40 : n), v, "vmbus, ring, synic, hypercall, exit, all; or none");
+    return -1;
+}
+
+/* "<class>[,<class>...]" (blanks around the commas allowed), "all" or "none". */
+static int parse_trace(uint32_t *out, const char *v, size_t vlen, unsigned line,
+                       struct config_error *err)
+{
+    uint32_t mask = 0;
+    bool none = false;
+    size_t pos = 0;
+    for (;;) {
+        size_t start = pos;
+        while (pos < vlen && v[pos] != ',')
+            pos++;
+        const char *w = v + start;
+        size_t wn = pos - start;
+        while (wn && str_is_space(*w)) {
+            w++;
+            wn--;
+        }
+        while (wn && str_is_space(w[wn - 1]))
+            wn--;
+        if (wn == 0)
+            return trace_error(err, line, "empty class name in", v, vlen);
+        uint32_t bit = 0;
+        if (str_eq_n(w, wn, "all")) {
+            bit = (1u << HV_TRACE_CLASSES) - 1;
+        } else if (str_eq_n(w, wn, "none")) {
+            none = true;
+        } else {
+            for (uint32_t c = 0; c < HV_TRACE_CLASSES; c++) {
+                if (str_eq_n(w, wn, trace_classes[c]))
+                    bit = 1u << c;
+            }
+            if (!bit)
+                return trace_error(err, line, "unknown class", w, wn);
+            if (mask & bit)
+                return trace_error(err, line, "class named twice:", w, wn);
+        }
+        mask |= bit;
+        if (none && (mask || pos < vlen || start > 0))
+            return trace_error(err, line, "'none' must stand alone, not in", v, vlen);
+        if (pos == vlen)
+            break;
+        pos++; /* the comma */
+    }
+    *out = mask;
+    return 0;
+}
+
 static int set_value(const struct key *k, struct hv_config *cfg, const char *v, size_t vlen,
                      unsigned line, struct config_error *err)
 {
@@ -267,6 +326,8 @@ static int set_value(const struct key *k, struct hv_config *cfg, const char *v, 
         return 0;
     case KEY_DEVICE:
         return parse_device(cfg, v, vlen, line, err);
+    case KEY_TRACE:
+        return parse_trace((uint32_t *)field, v, vlen, line, err);
     case KEY_ENUM:
         for (uint32_t i = 0; k->choices[i]; i++) {
             if (str_eq_n(v, vlen, k->choices[i])) {

@@ -7,6 +7,7 @@
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/trace.h"
 
 uint32_t chan_relid(const struct vmbus_channel *c)
 {
@@ -140,6 +141,10 @@ static void drain(struct vmbus_channel *c)
     for (unsigned taken = 0;;) {
         if (taken == VMBUS_DRAIN_BUDGET) {
             vmbus.n.drains_deferred++;
+            if (trace_on(TRACE_RING))
+                trace_line(TRACE_RING,
+                           "relid=%u %s drain stops at its %u-packet budget: the rest later",
+                           chan_relid(c), c->name, VMBUS_DRAIN_BUDGET);
             drain_later(c);
             break;
         }
@@ -147,6 +152,9 @@ static void drain(struct vmbus_channel *c)
         if (rc == RING_OK) {
             taken++;
             vmbus.n.packets++;
+            if (trace_on(TRACE_RING))
+                vmbus_trace_packet(chan_relid(c), c->name, false, pkt.type, pkt.flags, pkt.data_len,
+                                   pkt.trans_id, pkt.signal);
             if (pkt.signal)
                 signal_guest(c);
             if (c->process)
@@ -189,6 +197,11 @@ static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
     (void)flag; /* Linux always sends 0; the connection id says it all */
     c->signals++;
     vmbus.n.signals++;
+    if (trace_on(TRACE_RING))
+        trace_line(TRACE_RING, "relid=%u %s signal from the guest%s", chan_relid(c), c->name,
+                   c->state != CHAN_OPENED ? " (not open: ignored)"
+                   : c->stalled            ? " (stalled: ignored)"
+                                           : "");
     if (c->state == CHAN_OPENED && !c->stalled)
         drain(c);
     return HV_STATUS_SUCCESS;
@@ -200,6 +213,15 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
         return STATUS_INVALID_DEVICE_STATE;
     bool signal = false;
     int rc = ring_write_packet(&c->out, VMBUS_PKT_DATA_INBAND, 0, trans_id, buf, len, &signal);
+    if (trace_on(TRACE_RING)) {
+        if (rc == RING_OK)
+            vmbus_trace_packet(chan_relid(c), c->name, true, VMBUS_PKT_DATA_INBAND, 0, len,
+                               trans_id, signal);
+        else if (rc == RING_FULL)
+            trace_line(TRACE_RING,
+                       "relid=%u %s host->guest ring full: len=%u trans=0x%llx not sent",
+                       chan_relid(c), c->name, len, (unsigned long long)trans_id);
+    }
     if (rc == RING_FULL)
         return STATUS_INSUFFICIENT_RESOURCES;
     if (rc != RING_OK) {

@@ -8,36 +8,8 @@
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-
-static const char *const names[VMBUS_MSG_COUNT] = {
-    [VMBUS_MSG_INVALID] = "INVALID",
-    [VMBUS_MSG_OFFERCHANNEL] = "OFFERCHANNEL",
-    [VMBUS_MSG_RESCIND_CHANNELOFFER] = "RESCIND_CHANNELOFFER",
-    [VMBUS_MSG_REQUESTOFFERS] = "REQUESTOFFERS",
-    [VMBUS_MSG_ALLOFFERS_DELIVERED] = "ALLOFFERS_DELIVERED",
-    [VMBUS_MSG_OPENCHANNEL] = "OPENCHANNEL",
-    [VMBUS_MSG_OPENCHANNEL_RESULT] = "OPENCHANNEL_RESULT",
-    [VMBUS_MSG_CLOSECHANNEL] = "CLOSECHANNEL",
-    [VMBUS_MSG_GPADL_HEADER] = "GPADL_HEADER",
-    [VMBUS_MSG_GPADL_BODY] = "GPADL_BODY",
-    [VMBUS_MSG_GPADL_CREATED] = "GPADL_CREATED",
-    [VMBUS_MSG_GPADL_TEARDOWN] = "GPADL_TEARDOWN",
-    [VMBUS_MSG_GPADL_TORNDOWN] = "GPADL_TORNDOWN",
-    [VMBUS_MSG_RELID_RELEASED] = "RELID_RELEASED",
-    [VMBUS_MSG_INITIATE_CONTACT] = "INITIATE_CONTACT",
-    [VMBUS_MSG_VERSION_RESPONSE] = "VERSION_RESPONSE",
-    [VMBUS_MSG_UNLOAD] = "UNLOAD",
-    [VMBUS_MSG_UNLOAD_RESPONSE] = "UNLOAD_RESPONSE",
-    [VMBUS_MSG_TL_CONNECT_REQUEST] = "TL_CONNECT_REQUEST",
-    [VMBUS_MSG_MODIFYCHANNEL] = "MODIFYCHANNEL",
-    [VMBUS_MSG_TL_CONNECT_RESULT] = "TL_CONNECT_RESULT",
-    [VMBUS_MSG_MODIFYCHANNEL_RESPONSE] = "MODIFYCHANNEL_RESPONSE",
-};
-
-const char *vmbus_msg_name(uint32_t msgtype)
-{
-    return msgtype < VMBUS_MSG_COUNT && names[msgtype] ? names[msgtype] : "unknown";
-}
+#include "lib/trace.h"
+#include "vmbus/trace.h"
 
 /* True the first time (type, why) is seen, while the table has room. All
  * unknown types count as one, so a guest cannot flood the table with them. */
@@ -232,6 +204,8 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
 {
     (void)ctx;
     vmbus.n.messages++;
+    if (trace_on(TRACE_VMBUS))
+        vmbus_trace_message(false, payload, size);
     outq_flush(); /* the guest may have taken messages without an EOM */
     if (size < sizeof(struct vmbus_msg_header) || size > HV_MESSAGE_PAYLOAD_SIZE) {
         vmbus_reject(VMBUS_MSG_INVALID, "payload size outside 8..240 bytes");

@@ -6,6 +6,7 @@
 #include "hyperv/synic.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/trace.h"
 
 static struct vmbus_outmsg *at(unsigned i)
 {
@@ -44,6 +45,8 @@ void outq_flush(void)
             return;
         }
         vmbus.n.sent++;
+        if (trace_on(TRACE_VMBUS))
+            vmbus_trace_message(true, m->payload, m->size);
         if (m->relid)
             sent(m->relid);
         vmbus.outq.head = (vmbus.outq.head + 1) % VMBUS_OUTQ_LEN;

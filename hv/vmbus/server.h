@@ -13,6 +13,7 @@
 #include "vmbus/kmcl.h"
 #include "vmbus/mmio.h"
 #include "vmbus/ring.h"
+#include "vmbus/trace.h"
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
@@ -182,7 +183,6 @@ uint16_t vmbus_reject(uint32_t msgtype, const char *why);
 /* Logs the first refusal of each (message type, reason) with its status and
  * counts all: a request we answered with a failure status. */
 void vmbus_refuse(uint32_t msgtype, const char *why, NTSTATUS status);
-const char *vmbus_msg_name(uint32_t msgtype);
 /* Whether the next line of kind may be logged (see enum vmbus_log_kind); if
  * so, *more is the suffix to end it with: "" or, on the last one, the note
  * that further lines are not reported. */

@@ -195,6 +195,15 @@ struct vmbus_tl_connect_request {
     uint8_t host_service_id[16];
 } __attribute__((packed));
 
+/* host -> guest answer to TL_CONNECT_REQUEST (Hyper-V's layout; never sent
+ * by vmbhv, which offers no hv_sock channels; decoded by the trace only). */
+struct vmbus_tl_connect_result {
+    struct vmbus_msg_header header;
+    uint8_t guest_endpoint_id[16];
+    uint8_t host_service_id[16];
+    uint32_t status;
+} __attribute__((packed));
+
 /* Sizes the guest posts (exact) and the minimum Linux accepts from us. */
 #define VMBUS_GPADL_HEADER_SIZE     sizeof(struct vmbus_gpadl_header) /* + range buffer */
 #define VMBUS_GPADL_BODY_SIZE       sizeof(struct vmbus_gpadl_body)   /* + PFNs */
@@ -253,5 +262,6 @@ _Static_assert(sizeof(struct vmbus_gpadl_torndown) == 12, "GPADL_TORNDOWN");
 _Static_assert(sizeof(struct vmbus_modifychannel) == 16, "MODIFYCHANNEL");
 _Static_assert(sizeof(struct vmbus_modifychannel_response) == 16, "MODIFYCHANNEL_RESPONSE");
 _Static_assert(sizeof(struct vmbus_tl_connect_request) == 40, "TL_CONNECT_REQUEST");
+_Static_assert(sizeof(struct vmbus_tl_connect_result) == 44, "TL_CONNECT_RESULT");
 
 #endif

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     config_defaults(&cfg);
     if (config_parse(copy, size, &cfg, &err) == 0) {
         if (strnlen(cfg.cmdline, sizeof(cfg.cmdline)) == sizeof(cfg.cmdline) ||
-            cfg.memory_mb < 64 || cfg.memory_mb % 2)
+            cfg.memory_mb < 64 || cfg.memory_mb % 2 || cfg.trace >> HV_TRACE_CLASSES)
             abort();
     } else if (strnlen(err.msg, sizeof(err.msg)) == sizeof(err.msg) || !err.msg[0]) {
         abort();

@@ -9,7 +9,7 @@
 set -u
 . tests/lib.sh
 # Not the caller's: `make test KERNEL=...` would hand KERNEL to every sub-make.
-unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK GUEST_MODULES KERNEL_PKG B
+unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK TRACE GUEST_MODULES KERNEL_PKG B
 
 if ! command -v mcopy > /dev/null 2>&1; then
     record SKIP make/esp "mcopy not found (Debian package mtools)"
@@ -52,17 +52,18 @@ on_volume() { mcopy -n -i "$B/esp.img" "::/$1" - 2> /dev/null; }
 
 size() { stat -Lc %s "$1"; }
 
-# check NAME KERNEL INITRD HVCFG [check]: after the last esp, the volume holds
-# KERNEL, INITRD and HVCFG as mkcfg.sh makes it, and the boots line names them.
+# check NAME KERNEL INITRD HVCFG [check|shell [TRACE]]: after the last esp, the
+# volume holds KERNEL, INITRD and HVCFG as mkcfg.sh makes it, and the boots
+# line names them.
 check() {
-    local name=$1 kernel=$2 initrd=$3 cfg=$4 mode=${5:-shell} why=() line
+    local name=$1 kernel=$2 initrd=$3 cfg=$4 mode=${5:-shell} trace=${6:-} why=() line
     if ((rc != 0)); then
         why+=("make esp failed with status $rc")
     else
         on_volume hv/vmlinuz | cmp -s - "$kernel" || why+=("hv/vmlinuz is not $kernel")
         on_volume hv/initrd | cmp -s - "$initrd" || why+=("hv/initrd is not $initrd")
-        on_volume hv/hv.cfg | cmp -s - <(scripts/mkcfg.sh "$cfg" "$mode") ||
-            why+=("hv/hv.cfg is not $cfg ($mode)")
+        on_volume hv/hv.cfg | cmp -s - <(scripts/mkcfg.sh "$cfg" "$mode" "$trace") ||
+            why+=("hv/hv.cfg is not $cfg ($mode${trace:+, trace $trace})")
         on_volume hv/hv.elf | cmp -s - "$B/hv.elf" || why+=("hv/hv.elf is not $B/hv.elf")
         line="esp: $B/esp.img boots kernel $kernel ($(size "$kernel") bytes),"
         line+=" initrd $initrd ($(size "$initrd") bytes)"
@@ -128,6 +129,18 @@ esp HVCFG="$T/cfg-2" CHECK=1
 check hvcfg-check-mode "$K" "$I" "$T/cfg-2" check
 esp
 check hvcfg-default-again "$K" "$I" config/hv.cfg
+
+# TRACE= puts a trace line in the volume's hv.cfg (replacing the config's);
+# dropping it takes it out again.
+esp TRACE=vmbus,ring
+check trace-added "$K" "$I" config/hv.cfg shell vmbus,ring
+on_volume hv/hv.cfg | grep -qx 'trace = vmbus,ring' || verdict trace-line "no 'trace = vmbus,ring' line"
+{ cat config/hv.cfg; echo "trace = exit"; } > "$T/cfg-trace"
+esp HVCFG="$T/cfg-trace" TRACE=hypercall CHECK=1
+check trace-replaced "$K" "$I" "$T/cfg-trace" check hypercall
+[ "$(on_volume hv/hv.cfg | grep -c '^trace')" = 1 ] || verdict trace-one-line "not exactly one trace line"
+esp
+check trace-default-again "$K" "$I" config/hv.cfg
 
 # A rebuilt hv.elf that is older than the volume still goes on it.
 stand_in "$B/hv.elf" "hv.elf two" "4 days"

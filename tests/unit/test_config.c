@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -214,6 +215,54 @@ static void integration_components(void **state)
                  "only one device of kind 'shutdown'");
 }
 
+static void trace_classes(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse("", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, 0); /* off */
+    assert_int_equal(parse("trace = vmbus,ring\n", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, HV_TRACE_VMBUS | HV_TRACE_RING);
+    assert_int_equal(parse("trace =  hypercall , exit,synic\t\n", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, HV_TRACE_HYPERCALL | HV_TRACE_EXIT | HV_TRACE_SYNIC);
+    assert_int_equal(parse("trace = exit", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, HV_TRACE_EXIT);
+    assert_int_equal(parse("trace = all\n", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, (1u << HV_TRACE_CLASSES) - 1);
+    assert_int_equal(parse("trace = ring,all\n", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, (1u << HV_TRACE_CLASSES) - 1);
+    assert_int_equal(parse("trace = none\n", &cfg, &err), 0);
+    assert_int_equal(cfg.trace, 0);
+    /* every class by its name, one bit each */
+    static const char *const names[HV_TRACE_CLASSES] = {HV_TRACE_CLASS_NAMES};
+    for (unsigned c = 0; c < HV_TRACE_CLASSES; c++) {
+        char line[64];
+        snprintf(line, sizeof(line), "trace = %s\n", names[c]);
+        assert_int_equal(parse(line, &cfg, &err), 0);
+        assert_int_equal(cfg.trace, 1u << c);
+    }
+
+    expect_error("memory_mb = 512\ntrace = vmbus,foo\n", 2,
+                 "trace: unknown class 'foo' (classes: vmbus, ring, synic, hypercall, exit, all; "
+                 "or none)");
+    expect_error("trace = VMBUS\n", 1, "unknown class 'VMBUS'");
+    expect_error("trace = vmbus ring\n", 1, "unknown class 'vmbus ring'");
+    expect_error("\n\ntrace = vmbus,,ring\n", 3, "trace: empty class name in 'vmbus,,ring'");
+    expect_error("trace = vmbus,\n", 1, "empty class name");
+    expect_error("trace = ,vmbus\n", 1, "empty class name");
+    expect_error("trace = ring,exit,ring\n", 1, "class named twice: 'ring'");
+    expect_error("trace = none,vmbus\n", 1, "'none' must stand alone");
+    expect_error("trace = vmbus,none\n", 1, "'none' must stand alone");
+    expect_error("trace =\n", 1, "missing value for 'trace'");
+    expect_error("trace = vmbus\ntrace = ring\n", 2, "duplicate key 'trace'");
+    char longname[200];
+    memset(longname, 'x', sizeof(longname));
+    memcpy(longname, "trace = ", 8);
+    longname[sizeof(longname) - 1] = '\0';
+    expect_error(longname, 1, "unknown class 'xxxxxxxx");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +275,7 @@ int main(void)
         cmocka_unit_test(device_lines),
         cmocka_unit_test(device_errors),
         cmocka_unit_test(integration_components),
+        cmocka_unit_test(trace_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

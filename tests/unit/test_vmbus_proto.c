@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -17,6 +18,7 @@
 #include "hyperv/hv_wire.h"
 #include "hyperv/hyperv.h"
 #include "lib/timer.h"
+#include "lib/trace.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/ring.h"
 #include "vmbus/server.h"
@@ -113,6 +115,7 @@ static int setup(void **state)
     n_opened = n_closed = n_packets = 0;
     open_answer = STATUS_SUCCESS;
     last_cb = NULL;
+    trace_init(0);
     log_reset();
     *state = f;
     return 0;
@@ -1506,6 +1509,121 @@ static void repeated_lines_are_rate_limited(void **state)
     assert_non_null(strstr(line, " vmbus_packets=0 vmbus_log_dropped=463"));
 }
 
+/* --- the trace ------------------------------------------------------------------------------ */
+
+/* Where line (a whole line) is in the log; fails if it is not. */
+static const char *traced(const char *line)
+{
+    char want[400];
+    snprintf(want, sizeof(want), "%s\n", line);
+    const char *at = strstr(logbuf, want);
+    if (!at)
+        fail_msg("no line '%s' in the log:\n%s", line, logbuf);
+    return at;
+}
+
+/* A session with trace = vmbus,ring,hypercall: every message both ways
+ * decoded by name with its fields, once each, in the order it happened;
+ * the packets each way and the guest's signal; each hypercall's status. */
+static void traced_session_decodes_every_message(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL hb = enabled("heartbeat", 1, 0, 0);
+    VMBCHANNEL t = enabled("test0", 2, 16, 8);
+    trace_init(HV_TRACE_VMBUS | HV_TRACE_RING | HV_TRACE_HYPERCALL);
+    log_reset();
+    struct vmbus_version_response v = contact(f, V(5, 3));
+    assert_int_equal(post(f, v.msg_conn_id, &requestoffers, 8), 0);
+    uint32_t conn = expect_offer(f, 1).connection_id;
+    expect_offer(f, 2);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(gpadl(f, 1, 0xE1E10, RING_PFN, 30), 0);
+    expect_created(f, 1, 0xE1E10);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 15, 0), 0);
+    guest_put_packet(f, RING_PFN, 7);
+    assert_int_equal(signal(f, conn), 0);
+    assert_int_equal(VmbChannelSendPacket(hb, "reply!!!", 8, 7), STATUS_SUCCESS);
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 1, 0};
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_int_equal(teardown_post(f, 1, 0xE1E10), 0);
+    expect(f, VMBUS_MSG_GPADL_TORNDOWN, 12);
+    VmbChannelDisable(t);
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 2), 0);
+    struct vmbus_tl_connect_request tl;
+    memset(&tl, 0, sizeof(tl));
+    tl.header.msgtype = VMBUS_MSG_TL_CONNECT_REQUEST;
+    memcpy(tl.host_service_id, &test_class, 16);
+    assert_int_equal(post_ok(f, &tl, sizeof(tl)), HV_STATUS_INVALID_PARAMETER);
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
+    nothing(f);
+
+    const char *at[] = {
+        traced("hv: trace: vmbus: guest->host INITIATE_CONTACT version=5.3 vp=0 sint=2 vtl=0 "
+               "monitor1=0x5000 monitor2=0x6000"),
+        traced("hv: trace: vmbus: host->guest VERSION_RESPONSE supported=1 state=0 conn=4"),
+        traced("hv: trace: hypercall: HvPostMessage conn=4 type=1 size=40 -> HV_STATUS_SUCCESS"),
+        traced("hv: trace: vmbus: guest->host REQUESTOFFERS"),
+        traced("hv: trace: vmbus: host->guest OFFERCHANNEL relid=1 "
+               "class=2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101 "
+               "instance=abcd0001-1234-4567-89ab-cdef00000001 mmio=0+0MiB flags=0x0 "
+               "subchannel=0 monitor=0 monitor_allocated=0 dedicated_interrupt=1 "
+               "connection=0x11"),
+        traced("hv: trace: vmbus: host->guest OFFERCHANNEL relid=2 "
+               "class=2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101 "
+               "instance=abcd0002-1234-4567-89ab-cdef00000002 mmio=16+8MiB flags=0x0 "
+               "subchannel=0 monitor=0 monitor_allocated=0 dedicated_interrupt=1 "
+               "connection=0x12"),
+        traced("hv: trace: vmbus: host->guest ALLOFFERS_DELIVERED"),
+        traced("hv: trace: vmbus: guest->host GPADL_HEADER relid=1 gpadl=0xe1e10 ranges=1 "
+               "buflen=248 pages=30 words_here=27 range0=122880@0"),
+        traced("hv: trace: vmbus: guest->host GPADL_BODY msgnumber=0 gpadl=0xe1e10 words_here=4"),
+        traced("hv: trace: vmbus: host->guest GPADL_CREATED relid=1 gpadl=0xe1e10 "
+               "status=STATUS_SUCCESS"),
+        traced("hv: trace: vmbus: guest->host OPENCHANNEL relid=1 openid=1 gpadl=0xe1e10 vp=0 "
+               "downstream=15"),
+        traced("hv: trace: vmbus: host->guest OPENCHANNEL_RESULT relid=1 openid=1 "
+               "status=STATUS_SUCCESS"),
+        traced("hv: trace: ring: relid=1 heartbeat signal from the guest"),
+        traced("hv: trace: ring: relid=1 heartbeat guest->host type=DATA_INBAND flags=0x0 len=8 "
+               "trans=0x7 signal=no"),
+        traced("hv: trace: hypercall: HvSignalEvent fast conn=0x11 flag=0 -> HV_STATUS_SUCCESS"),
+        traced("hv: trace: ring: relid=1 heartbeat host->guest type=DATA_INBAND flags=0x0 len=8 "
+               "trans=0x7 signal=yes"),
+        traced("hv: trace: vmbus: guest->host MODIFYCHANNEL relid=1 vp=0"),
+        traced("hv: trace: vmbus: host->guest MODIFYCHANNEL_RESPONSE relid=1 "
+               "status=STATUS_SUCCESS"),
+        traced("hv: trace: vmbus: guest->host CLOSECHANNEL relid=1"),
+        traced("hv: trace: vmbus: guest->host GPADL_TEARDOWN relid=1 gpadl=0xe1e10"),
+        traced("hv: trace: vmbus: host->guest GPADL_TORNDOWN gpadl=0xe1e10"),
+        traced("hv: trace: vmbus: host->guest RESCIND_CHANNELOFFER relid=2"),
+        traced("hv: trace: vmbus: guest->host RELID_RELEASED relid=2"),
+        traced("hv: trace: vmbus: guest->host TL_CONNECT_REQUEST "
+               "endpoint=00000000-0000-0000-0000-000000000000 "
+               "service=2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101"),
+        traced("hv: trace: hypercall: HvPostMessage conn=4 type=1 size=40 -> "
+               "HV_STATUS_INVALID_PARAMETER"),
+        traced("hv: trace: vmbus: guest->host UNLOAD"),
+        traced("hv: trace: vmbus: host->guest UNLOAD_RESPONSE"),
+    };
+    for (unsigned i = 1; i < sizeof(at) / sizeof(at[0]); i++) {
+        if (at[i] <= at[i - 1])
+            fail_msg("trace line %u is not after line %u:\n%s", i, i - 1, logbuf);
+    }
+    /* once each, nothing malformed, every post's hypercall */
+    assert_int_equal(log_count("hv: trace: vmbus: guest->host "), vmbus.n.messages);
+    assert_int_equal(log_count("hv: trace: vmbus: host->guest "), vmbus.n.sent);
+    assert_int_equal(log_count("hv: trace: hypercall: HvPostMessage "), vmbus.n.messages);
+    assert_int_equal(log_count("malformed"), 0);
+    assert_int_equal(log_count("hv: trace: synic: "), 0);
+    assert_int_equal(trace_dropped(), 0);
+    trace_init(0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -1535,6 +1653,7 @@ int main(void)
         T(drain_budget_goes_on_later),
         T(reset_forgets_what_the_synic_holds),
         T(repeated_lines_are_rate_limited),
+        T(traced_session_decodes_every_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
