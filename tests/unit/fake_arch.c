@@ -1,53 +1,13 @@
 /* hv/arch/x86/exits.c for the host (fake_arch.h). exits.c includes
- * arch/x86/cpu.h, whose inline assembly cannot run here: its include guard
- * is taken first, and the few pieces exits.c uses are defined below over
- * struct fake_arch. Any other cpu.h function exits.c starts to use fails the
- * build (implicit declaration) until it gets a fake here. */
+ * arch/x86/cpu.h, whose inline assembly cannot run here: fake_cpu.h takes its
+ * include guard first and defines the pieces exits.c uses over struct
+ * fake_arch. */
 #include <string.h>
 
 #include "fake_arch.h"
+#include "fake_cpu.h"
 
 struct fake_arch fake_arch;
-
-/* --- arch/x86/cpu.h -------------------------------------------------------------- */
-#define HV_ARCH_X86_CPU_H
-#define EFER_SVME (1ull << 12)
-
-struct cpuid_regs {
-    uint32_t eax, ebx, ecx, edx;
-};
-
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
-{
-    fake_arch.cpuid_leaf = leaf;
-    fake_arch.cpuid_subleaf = subleaf;
-    return (struct cpuid_regs){fake_arch.cpuid_eax, fake_arch.cpuid_ebx, fake_arch.cpuid_ecx,
-                               fake_arch.cpuid_edx};
-}
-
-static void port_op(bool in, uint16_t port, uint8_t value)
-{
-    if (fake_arch.nports < FAKE_PORT_OPS)
-        fake_arch.ports[fake_arch.nports] = (struct fake_port_op){in, port, value};
-    fake_arch.nports++;
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v = (uint8_t)(port ^ 0xa5);
-    port_op(true, port, v);
-    return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    port_op(false, port, v);
-}
-
-static inline void wbinvd(void)
-{
-    fake_arch.wbinvd++;
-}
 
 #include "arch/x86/exits.c"
 

@@ -1,6 +1,8 @@
 /* hv/arch/x86/exits.c built for the host (tests/unit/fake_arch.c): the
- * instructions of arch/x86/cpu.h and the arch, irq and hyperv calls exits.c
- * makes are fakes whose state lives here. arch_stop longjmps to stop_env:
+ * instructions of arch/x86/cpu.h (tests/unit/fake_cpu.h) and the arch, irq
+ * and hyperv calls exits.c makes are fakes whose state lives here.
+ * hv/arch/x86/lapic.c is built the same way (tests/unit/fake_lapic.c), with
+ * only the cpu.h fakes. arch_stop longjmps to stop_env:
  * a test setjmps before vcpu_handle_exit and reads the verdict; the reason
  * is the "hv: guest: ..." line vcpu_finish logs (fixture.h's logbuf). */
 #ifndef TESTS_UNIT_FAKE_ARCH_H
@@ -13,11 +15,18 @@
 #include "hyperv/hyperv.h"
 
 #define FAKE_PORT_OPS 64
+#define FAKE_MSR_OPS  64
 
 struct fake_port_op {
     bool in;
     uint16_t port;
     uint8_t value;
+};
+
+struct fake_msr_op {
+    bool write;
+    uint32_t msr;
+    uint64_t value; /* what was written, or what the read returned */
 };
 
 struct fake_arch {
@@ -27,6 +36,11 @@ struct fake_arch {
     unsigned nports;                                     /* inb/outb calls */
     struct fake_port_op ports[FAKE_PORT_OPS];            /* the first FAKE_PORT_OPS */
     unsigned wbinvd;
+    uint64_t (*rdmsr)(uint32_t msr);       /* what RDMSR reads (NULL: 0) */
+    unsigned nmsrs;                        /* rdmsr/wrmsr calls */
+    struct fake_msr_op msrs[FAKE_MSR_OPS]; /* the first FAKE_MSR_OPS */
+    void (*relax)(void);                   /* called by each cpu_relax, if set */
+    unsigned relaxes;                      /* cpu_relax calls */
     /* arch.h, irq.h */
     uint64_t tsc;   /* tsc_read() */
     int irq_vector; /* what irq_take() returns (IRQ_NONE: nothing) */
@@ -51,7 +65,10 @@ struct fake_arch {
 
 extern struct fake_arch fake_arch;
 
-/* All zero but irq_vector = IRQ_NONE and hv_msr_rc = HV_MSR_OK. */
+/* All zero but irq_vector = IRQ_NONE and hv_msr_rc = HV_MSR_OK (fake_arch.c). */
 void fake_arch_reset(void);
+
+/* fake_lapic.c: all zero, and lapic.c as before lapic_init (no base, nothing raised). */
+void fake_lapic_reset(void);
 
 #endif
