@@ -159,12 +159,14 @@ run: check-deps esp
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.deps) \
 		$(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
+	$(HOSTCC) $(TEST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
+	@$(HOSTCC) $(TEST_CFLAGS) -MM -MP -MT $@ $< $(shell cat tests/unit/$*.deps) > $@.d
 
 $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.deps) \
 		$(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(shell cat tests/fuzz/$*.deps)
+	@$(FUZZCC) $(FUZZ_CFLAGS) -MM -MP -MT $@ $< $(shell cat tests/fuzz/$*.deps) > $@.d
 
 unit-bins: $(UNIT_BINS)
 fuzz-bins: $(FUZZ_BINS)

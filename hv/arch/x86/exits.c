@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "verdict.h"
 #include "lib/ptable.h"
+#include "lib/trace.h"
 #include "vm/cpuid.h"
 
 #define EFER_LMA     (1ull << 10)
@@ -452,6 +453,9 @@ static const struct {
 void vcpu_handle_exit(struct vcpu *v)
 {
     uint32_t code = (uint32_t)v->vmcb->exitcode;
+    if (trace_on(TRACE_EXIT))
+        trace_exit(code, v->vmcb->rip, v->vmcb->exitinfo1, v->vmcb->exitinfo2, v->vmcb->rax,
+                   v->regs.rcx, v->regs.rdx);
     if (v->nmi_iret) {
         v->nmi_iret = false;
         v->nmi_masked = false;
