@@ -20,6 +20,7 @@
 #define pr_fmt(fmt) "vmbhv-attack: " fmt
 
 #include <linux/acpi.h>
+#include <linux/console.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
@@ -528,6 +529,63 @@ static void case_port_empty_bus(struct res *r)
 	say(r, " 0xcfc(0x80000000)=0x%08x", cfc);
 }
 
+/*
+ * COM1 is the guest's console; the host logs on COM2 and debugcon only. A
+ * guest that sets LCR.DLAB and a divisor of 0xffff (1.76 baud) on COM1 used to
+ * make the host's own lines vanish or take seconds each. With the console
+ * locked and interrupts off (so printk cannot write to the UART meanwhile):
+ * DLAB and divisor 0xffff, then an MSR read that makes the host log
+ * "hv: msr: read of MSR 0xc0011fff refused with #GP" at once, timed; then
+ * the divisor and LCR put back. Run first: the host reports only the first
+ * 16 distinct refused MSRs.
+ */
+#define COM1_DLL     0x3f8
+#define COM1_DLM     0x3f9
+#define COM1_LCR     0x3fb
+#define LCR_DLAB     0x80
+#define MSR_DLAB_LOG 0xc0011fff /* nothing else reads it: its host line is ours */
+
+static void case_com1_dlab(struct res *r)
+{
+	u8 lcr, dll, dlm, lcr_after, dll_after, dlm_after;
+	unsigned long flags;
+	u16 set_reads;
+	int err;
+	u64 v;
+	s64 ns;
+	ktime_t t0;
+
+	console_lock();
+	local_irq_save(flags);
+	lcr = inb(COM1_LCR);
+	outb(lcr | LCR_DLAB, COM1_LCR);
+	dll = inb(COM1_DLL);
+	dlm = inb(COM1_DLM);
+	outb(0xff, COM1_DLL);
+	outb(0xff, COM1_DLM);
+	set_reads = inb(COM1_DLL) | (u16)inb(COM1_DLM) << 8;
+	t0 = ktime_get();
+	err = rdmsrl_safe(MSR_DLAB_LOG, &v);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	outb(dll, COM1_DLL);
+	outb(dlm, COM1_DLM);
+	dll_after = inb(COM1_DLL);
+	dlm_after = inb(COM1_DLM);
+	outb(lcr, COM1_LCR);
+	lcr_after = inb(COM1_LCR);
+	local_irq_restore(flags);
+	console_unlock();
+
+	check(r, set_reads == 0xffff && err && ns < 10 * NSEC_PER_MSEC);
+	check(r, dll_after == dll && dlm_after == dlm && lcr_after == lcr);
+	say(r, "lcr=0x%02x divisor=0x%04x set DLAB, divisor 0xffff (reads 0x%04x); rdmsr 0x%x: %s",
+	    lcr, dll | dlm << 8, set_reads, MSR_DLAB_LOG, gp(err));
+	if (!err)
+		say(r, ",reads=0x%llx", v);
+	say(r, " in %lld us (limit 10000); restored lcr=0x%02x divisor=0x%04x", ns / NSEC_PER_USEC,
+	    lcr_after, dll_after | dlm_after << 8);
+}
+
 /* --- interrupts ------------------------------------------------------------------------- */
 
 static void case_sint_vector(struct res *r)
@@ -752,9 +810,11 @@ struct attack {
 	bool fatal;
 };
 
-/* In the order they run: the ones that end the boot if the door is open
- * come late, the TSC (the guest's clock) last of the non-fatal ones. */
+/* In the order they run: com1-dlab first (its host line must be among the
+ * first 16 refused MSRs), the ones that end the boot if the door is open
+ * late, the TSC (the guest's clock) last of the non-fatal ones. */
 static const struct attack attacks[] = {
+	{ "com1-dlab", case_com1_dlab },
 	{ "msr-unknown", case_msr_unknown },
 	{ "msr-apic-base", case_msr_apic_base },
 	{ "msr-pat", case_msr_pat },
