@@ -1,8 +1,8 @@
 /* hv/arch/x86/exits.c built for the host (tests/unit/fake_arch.c): the
  * instructions of arch/x86/cpu.h (tests/unit/fake_cpu.h) and the arch, irq
  * and hyperv calls exits.c makes are fakes whose state lives here.
- * hv/arch/x86/lapic.c is built the same way (tests/unit/fake_lapic.c), with
- * only the cpu.h fakes. arch_stop longjmps to stop_env:
+ * hv/arch/x86/lapic.c and trap.c are built the same way (fake_lapic.c,
+ * fake_trap.c), with only the cpu.h fakes. arch_stop longjmps to stop_env:
  * a test setjmps before vcpu_handle_exit and reads the verdict; the reason
  * is the "hv: guest: ..." line vcpu_finish logs (fixture.h's logbuf). */
 #ifndef TESTS_UNIT_FAKE_ARCH_H
@@ -41,6 +41,10 @@ struct fake_arch {
     struct fake_msr_op msrs[FAKE_MSR_OPS]; /* the first FAKE_MSR_OPS */
     void (*relax)(void);                   /* called by each cpu_relax, if set */
     unsigned relaxes;                      /* cpu_relax calls */
+    uint64_t cr[5];                        /* what read_cr0/2/3/4 read */
+    const void *idt_base;                  /* the last lidt's table */
+    uint16_t idt_limit;                    /* and limit */
+    unsigned lidts;                        /* lidt calls */
     /* arch.h, irq.h */
     uint64_t tsc;   /* tsc_read() */
     int irq_vector; /* what irq_take() returns (IRQ_NONE: nothing) */
@@ -70,5 +74,13 @@ void fake_arch_reset(void);
 
 /* fake_lapic.c: all zero, and lapic.c as before lapic_init (no base, nothing raised). */
 void fake_lapic_reset(void);
+
+/* fake_trap.c: where trap.c's gates should point (isr_table, window_table:
+ * distinct in every offset field), its two IDTs (256 gates of 16 bytes),
+ * and a reset to all of struct fake_arch zero. */
+uint64_t fake_isr(unsigned vector);
+uint64_t fake_window(unsigned vector);
+const void *fake_idt(bool window);
+void fake_trap_reset(void);
 
 #endif

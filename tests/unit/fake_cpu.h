@@ -1,6 +1,6 @@
 /* hv/arch/x86/cpu.h for the host: its inline assembly cannot run here, so a
  * harness that #includes an hv/arch/x86 .c (fake_arch.c: exits.c;
- * fake_lapic.c: lapic.c) includes this first. It takes cpu.h's include guard
+ * fake_lapic.c: lapic.c; fake_trap.c: trap.c) includes this first. It takes cpu.h's include guard
  * and defines the pieces those files use over struct fake_arch (fake_arch.h),
  * which the harness defines. Any other cpu.h function they start to use fails
  * the build (implicit declaration) until it gets a fake here. */
@@ -72,6 +72,33 @@ static inline void cpu_relax(void)
     fake_arch.relaxes++;
     if (fake_arch.relax)
         fake_arch.relax();
+}
+
+static inline uint64_t read_cr0(void)
+{
+    return fake_arch.cr[0];
+}
+
+static inline uint64_t read_cr2(void)
+{
+    return fake_arch.cr[2];
+}
+
+static inline uint64_t read_cr3(void)
+{
+    return fake_arch.cr[3];
+}
+
+static inline uint64_t read_cr4(void)
+{
+    return fake_arch.cr[4];
+}
+
+static inline void lidt(const void *base, uint16_t limit)
+{
+    fake_arch.idt_base = base;
+    fake_arch.idt_limit = limit;
+    fake_arch.lidts++;
 }
 
 #endif

@@ -109,6 +109,16 @@ static inline void write_cr3(uint64_t v)
     __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
 }
 
+/* Loads IDTR: the table at base, limit = its size in bytes - 1. */
+static inline void lidt(const void *base, uint16_t limit)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) p = {limit, (uint64_t)(uintptr_t)base};
+    __asm__ volatile("lidt %0" ::"m"(p));
+}
+
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;

@@ -15,11 +15,6 @@ struct idt_entry {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_entry) == 16, "64-bit interrupt gate");
 
-struct idt_ptr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed));
-
 extern const uint64_t isr_table[256], window_table[256];
 extern const char __hv_start[]; /* linker/hv.ld */
 static struct idt_entry idt[256], idt_window[256];
@@ -43,12 +38,6 @@ static struct idt_entry gate(uint64_t a, uint8_t ist)
     };
 }
 
-static void lidt(struct idt_entry *table)
-{
-    struct idt_ptr p = {sizeof(idt) - 1, (uint64_t)(uintptr_t)table};
-    __asm__ volatile("lidt %0" ::"m"(p));
-}
-
 void idt_init(void)
 {
     for (unsigned v = 0; v < 256; v++) {
@@ -57,12 +46,12 @@ void idt_init(void)
         idt[v] = gate(isr_table[v], ist);
         idt_window[v] = gate(window_table[v], ist);
     }
-    lidt(idt);
+    lidt(idt, sizeof(idt) - 1);
 }
 
 void idt_window_open(bool open)
 {
-    lidt(open ? idt_window : idt);
+    lidt(open ? idt_window : idt, sizeof(idt) - 1);
 }
 
 void trap_handler(struct trap_frame *f)
