@@ -2,9 +2,11 @@
 
 #include "devices/heartbeat.h"
 #include "devices/ic_channel.h"
+#include "devices/keyboard.h"
 #include "devices/shutdown.h"
 #include "devices/test.h"
 #include "devices/timesync.h"
+#include "devices/video.h"
 #include "lib/log.h"
 #include "vmbus/vmbus.h"
 
@@ -13,12 +15,12 @@ static struct {
     const struct hv_device_config *cfg;
 } devices[HV_DEVICES_MAX];
 static unsigned count;
+static const struct video_platform *video_platform;
 
 static const char *const kind_names[] = {
-    [HV_DEVICE_TEST] = "test",
-    [HV_DEVICE_HEARTBEAT] = "heartbeat",
-    [HV_DEVICE_SHUTDOWN] = "shutdown",
-    [HV_DEVICE_TIMESYNC] = "timesync",
+    [HV_DEVICE_TEST] = "test",         [HV_DEVICE_HEARTBEAT] = "heartbeat",
+    [HV_DEVICE_SHUTDOWN] = "shutdown", [HV_DEVICE_TIMESYNC] = "timesync",
+    [HV_DEVICE_VIDEO] = "video",       [HV_DEVICE_KEYBOARD] = "keyboard",
 };
 
 static NTSTATUS create(const struct hv_config *cfg, const struct hv_device_config *d,
@@ -33,16 +35,37 @@ static NTSTATUS create(const struct hv_config *cfg, const struct hv_device_confi
         return shutdown_create(d, cfg->shutdown_after, ch);
     case HV_DEVICE_TIMESYNC:
         return timesync_create(d, ch);
+    case HV_DEVICE_VIDEO:
+        return video_create(d, video_platform, ch);
+    case HV_DEVICE_KEYBOARD:
+        return keyboard_create(d, ch);
     }
     *ch = NULL;
     return STATUS_INVALID_PARAMETER;
+}
+
+void devices_set_video_platform(const struct video_platform *p)
+{
+    video_platform = p;
+}
+
+/* The devices' keys of the summary line: the ICs' always, video and keyboard
+ * once configured. */
+static size_t summary(char *buf, size_t cap)
+{
+    size_t n = ic_summary(buf, cap);
+    if (n < cap)
+        n += video_summary(buf + n, cap - n);
+    if (n < cap)
+        n += keyboard_summary(buf + n, cap - n);
+    return n;
 }
 
 int devices_create(const struct hv_config *cfg)
 {
     bool shutdown = false;
     count = 0;
-    vmbus_set_device_summary(ic_summary);
+    vmbus_set_device_summary(summary);
     for (uint32_t i = 0; i < cfg->device_count; i++) {
         const struct hv_device_config *d = &cfg->devices[i];
         VMBCHANNEL ch;

@@ -4,6 +4,13 @@
 
 #include "boot_info.h"
 
+struct video_platform;
+
+/* What a video device uses to back its VRAM and show its dirt (video.h);
+ * before devices_create, by the arch glue. Without it the video device refuses
+ * every VRAM location (the guest's hyperv_fb probe then times out). */
+void devices_set_video_platform(const struct video_platform *p);
+
 /* Allocates and configures every configured device's channel (not enabled:
  * the MMIO gap is sized from their requests first). 0, or -1 (logged). */
 int devices_create(const struct hv_config *cfg);

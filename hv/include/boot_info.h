@@ -27,7 +27,16 @@ enum hv_device_kind {
     HV_DEVICE_HEARTBEAT = 2, /* the Hyper-V integration components (hv_utils) */
     HV_DEVICE_SHUTDOWN = 3,
     HV_DEVICE_TIMESYNC = 4,
+    HV_DEVICE_VIDEO = 5,    /* Synthetic Video for hyperv_fb (docs/video.md) */
+    HV_DEVICE_KEYBOARD = 6, /* Synthetic Keyboard for hyperv-keyboard */
 };
+
+/* A video device's mmio_mb (its VRAM): absent means the default; the minimum
+ * holds 1152x864 at 32 bpp (the mode Linux uses when it asks for no list),
+ * the maximum keeps the guest's 32-bit arithmetic from overflowing. */
+#define HV_VIDEO_MMIO_MB_DEFAULT 8u
+#define HV_VIDEO_MMIO_MB_MIN     4u
+#define HV_VIDEO_MMIO_MB_MAX     1024u
 
 /* One "device = <kind> key=value ..." line of hv.cfg. */
 struct hv_device_config {

@@ -90,7 +90,8 @@ static bool parse_uint(const char *s, size_t n, uint64_t *out)
 }
 
 /* index = enum hv_device_kind */
-static const char *const device_kinds[] = {NULL, "test", "heartbeat", "shutdown", "timesync", NULL};
+static const char *const device_kinds[] = {NULL,       "test",  "heartbeat", "shutdown",
+                                           "timesync", "video", "keyboard",  NULL};
 
 static bool hex_digit(char c, unsigned *v)
 {
@@ -151,7 +152,8 @@ static int device_error(struct config_error *err, unsigned line, const char *wha
     return -1;
 }
 
-/* "<kind> [name=<n>] [instance=<guid>|auto] [mmio_mb=<n>] [mmio_optional_mb=<n>]" */
+/* "<kind> [name=<n>] [instance=<guid>|auto] [mmio_mb=<n>] [mmio_optional_mb=<n>]"; MMIO for
+ * kind test, and mmio_mb (the VRAM, HV_VIDEO_MMIO_MB_* bounds and default) for kind video. */
 static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsigned line,
                         struct config_error *err)
 {
@@ -162,7 +164,9 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
     }
     struct hv_device_config *d = &cfg->devices[cfg->device_count];
     size_t pos = 0;
-    bool first = true;
+    bool first = true, mmio_given = false;
+    const char *mmio_word = "";
+    size_t mmio_word_len = 0;
     while (pos < vlen) {
         while (pos < vlen && str_is_space(v[pos]))
             pos++;
@@ -201,10 +205,14 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         } else if (str_eq_n(w, eq, "mmio_mb") || str_eq_n(w, eq, "mmio_optional_mb")) {
             if (!parse_uint(val, n, &x) || x > 0xffff)
                 return device_error(err, line, "bad megabytes (0-65535)", w, wn);
-            if (w[5] == 'm')
+            if (w[5] == 'm') {
                 d->mmio_mb = (uint16_t)x;
-            else
+                mmio_given = true;
+                mmio_word = w;
+                mmio_word_len = wn;
+            } else {
                 d->mmio_optional_mb = (uint16_t)x;
+            }
         } else {
             return device_error(err, line, "unknown key", w, eq);
         }
@@ -213,15 +221,29 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         return device_error(err, line, "missing kind", "", 0);
     if (!d->name[0])
         fmt_snprintf(d->name, sizeof(d->name), "%s%u", device_kinds[d->kind], cfg->device_count);
-    bool ic = d->kind != HV_DEVICE_TEST;
-    if (ic && (d->mmio_mb || d->mmio_optional_mb))
-        return device_error(err, line, "MMIO is only for kind test, not", device_kinds[d->kind],
-                            str_len(device_kinds[d->kind]));
+    _Static_assert(HV_VIDEO_MMIO_MB_MIN == 4 && HV_VIDEO_MMIO_MB_MAX == 1024, "the messages");
+    bool single = d->kind != HV_DEVICE_TEST;
+    if (d->kind == HV_DEVICE_VIDEO) {
+        if (d->mmio_optional_mb)
+            return device_error(err, line, "mmio_optional_mb is not for kind", "video", 5);
+        if (!mmio_given)
+            d->mmio_mb = HV_VIDEO_MMIO_MB_DEFAULT;
+        else if (d->mmio_mb < HV_VIDEO_MMIO_MB_MIN)
+            return device_error(err, line, "video needs mmio_mb >= 4 (1152x864 at 32 bpp), not",
+                                mmio_word, mmio_word_len);
+        else if (d->mmio_mb > HV_VIDEO_MMIO_MB_MAX)
+            return device_error(err, line, "video takes mmio_mb <= 1024, not", mmio_word,
+                                mmio_word_len);
+    } else if (single && (d->mmio_mb || d->mmio_optional_mb)) {
+        return device_error(err, line, "MMIO is only for kinds test and video, not",
+                            device_kinds[d->kind], str_len(device_kinds[d->kind]));
+    }
     static const uint8_t zero[16];
     for (uint32_t i = 0; i < cfg->device_count; i++) {
         const struct hv_device_config *o = &cfg->devices[i];
-        /* hv_utils keeps one state per service: a second channel would share it */
-        if (ic && o->kind == d->kind)
+        /* hv_utils keeps one state per service, hyperv_fb one screen: a second
+         * channel would share it; the video and keyboard devices are single too */
+        if (single && o->kind == d->kind)
             return device_error(err, line, "only one device of kind", device_kinds[d->kind],
                                 str_len(device_kinds[d->kind]));
         if (str_eq(o->name, d->name))

@@ -73,6 +73,25 @@ NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL ch, PFN_VMB_CHANNEL_P
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL ch, UINT16 mb, UINT16 optional_mb)
+{
+    struct fake_channel *c = fake_channel(ch);
+    if (!mb && !optional_mb)
+        return STATUS_INVALID_PARAMETER;
+    c->mmio_mb = mb;
+    c->mmio_optional_mb = optional_mb;
+    return STATUS_SUCCESS;
+}
+
+VOID VmbChannelGetMmioSpace(VMBCHANNEL ch, UINT64 *base, UINT64 *size)
+{
+    const struct fake_channel *c = fake_channel(ch);
+    if (base)
+        *base = c->mmio_base;
+    if (size)
+        *size = c->mmio_size;
+}
+
 VOID VmbChannelCleanup(VMBCHANNEL ch)
 {
     fake_channel(ch)->used = false;

@@ -209,10 +209,53 @@ static void integration_components(void **state)
     expect_error("shutdown_after = soon\n", 1, "expected a number");
     expect_error("shutdown_after = 5\nshutdown_after = 6\n", 2, "duplicate key");
     expect_error("device = heartbeat mmio_mb=1\n", 1,
-                 "MMIO is only for kind test, not 'heartbeat'");
+                 "MMIO is only for kinds test and video, not 'heartbeat'");
     expect_error("device = timesync mmio_optional_mb=2\n", 1, "not 'timesync'");
     expect_error("device = shutdown\ndevice = test\ndevice = shutdown name=other\n", 3,
                  "only one device of kind 'shutdown'");
+}
+
+static void video_and_keyboard(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse("device = video\n"
+                           "device = keyboard name=kbd\n"
+                           "device = test name=t mmio_mb=2\n",
+                           &cfg, &err),
+                     0);
+    assert_int_equal(cfg.device_count, 3);
+    assert_int_equal(cfg.devices[0].kind, HV_DEVICE_VIDEO);
+    assert_string_equal(cfg.devices[0].name, "video0");
+    assert_int_equal(cfg.devices[0].mmio_mb, HV_VIDEO_MMIO_MB_DEFAULT);
+    assert_int_equal(cfg.devices[0].mmio_mb, 8);
+    assert_int_equal(cfg.devices[0].mmio_optional_mb, 0);
+    assert_int_equal(cfg.devices[1].kind, HV_DEVICE_KEYBOARD);
+    assert_string_equal(cfg.devices[1].name, "kbd");
+    assert_int_equal(cfg.devices[1].mmio_mb, 0);
+    assert_int_equal(parse("device = video mmio_mb=4\n", &cfg, &err), 0);
+    assert_int_equal(cfg.devices[0].mmio_mb, 4);
+    assert_int_equal(parse("device = video name=fb mmio_mb=1024\n", &cfg, &err), 0);
+    assert_int_equal(cfg.devices[0].mmio_mb, 1024);
+    assert_string_equal(cfg.devices[0].name, "fb");
+
+    /* too small for 1152x864 at 32 bpp (and so for what it advertises), named by line */
+    expect_error("memory_mb = 512\ndevice = video mmio_mb=3\n", 2,
+                 "device: video needs mmio_mb >= 4 (1152x864 at 32 bpp), not 'mmio_mb=3'");
+    expect_error("device = video mmio_mb=0\n", 1, "not 'mmio_mb=0'");
+    expect_error("device = video mmio_mb=1025\n", 1,
+                 "device: video takes mmio_mb <= 1024, not 'mmio_mb=1025'");
+    expect_error("device = video mmio_mb=65536\n", 1, "bad megabytes");
+    expect_error("device = video mmio_optional_mb=8\n", 1,
+                 "device: mmio_optional_mb is not for kind 'video'");
+    expect_error("device = keyboard mmio_mb=1\n", 1,
+                 "MMIO is only for kinds test and video, not 'keyboard'");
+    expect_error("device = video\ndevice = video name=second\n", 2,
+                 "only one device of kind 'video'");
+    expect_error("device = keyboard\ndevice = keyboard name=k2\n", 2,
+                 "only one device of kind 'keyboard'");
+    expect_error("device = keyboard name=k color=red\n", 1, "unknown key 'color'");
 }
 
 static void trace_classes(void **state)
@@ -275,6 +318,7 @@ int main(void)
         cmocka_unit_test(device_lines),
         cmocka_unit_test(device_errors),
         cmocka_unit_test(integration_components),
+        cmocka_unit_test(video_and_keyboard),
         cmocka_unit_test(trace_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
