@@ -6,6 +6,7 @@
 #define HV_DEVICES_IC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/ic_wire.h"
@@ -55,5 +56,13 @@ enum ic_negotiation {
 enum ic_negotiation ic_negotiate_answer(const struct ic_msg *m, const struct ic_version *versions,
                                         unsigned n, struct ic_version *framework,
                                         struct ic_version *version, const char **why);
+
+/* The ICs' trace decoder (every IC channel's VmbChannelInitSetTraceDecoder;
+ * docs/ics.md, "Trace"): an IC packet in either direction as text, "ic
+ * <kind> <version> request|response [status=..] <body fields>", e.g. "ic
+ * heartbeat 3.0 response seq=6". Reads pkt[0..len) only, through copies;
+ * what does not fit its layout says "malformed: ...". Writes at most cap
+ * bytes, NUL-terminated; returns the length written. */
+size_t ic_trace_decode(const void *pkt, size_t len, char *out, size_t cap);
 
 #endif

@@ -188,6 +188,8 @@ NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
         s = VmbChannelInitSetStateChangeCallbacks(ic->channel, &callbacks);
     if (NT_SUCCESS(s))
         s = VmbChannelInitSetProcessPacketCallback(ic->channel, process);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetTraceDecoder(ic->channel, ic_trace_decode);
     if (!NT_SUCCESS(s)) {
         VmbChannelCleanup(ic->channel);
         ic->channel = NULL;

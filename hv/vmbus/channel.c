@@ -121,6 +121,25 @@ static void drain_later(struct vmbus_channel *c)
         timer_arm(&vmbus.drain_timer, clock_ns() + VMBUS_DRAIN_RETRY_NS);
 }
 
+/* The ring trace's view of the guest's side: its interrupt mask on the
+ * host-to-guest ring and its pending_send_sz on the guest-to-host ring, one
+ * line each when it differs from what the host saw last (looked at when the
+ * host drains or sends). */
+static void trace_guest_side(struct vmbus_channel *c)
+{
+    uint32_t mask = 0, pending = 0, unused;
+    if (!ring_peek(&c->out, &mask, &unused) || !ring_peek(&c->in, &unused, &pending))
+        return;
+    if (mask != c->seen_mask)
+        trace_line(TRACE_RING, "relid=%u %s guest interrupt_mask %u -> %u (host->guest ring)",
+                   chan_relid(c), c->name, (unsigned)c->seen_mask, (unsigned)mask);
+    if (pending != c->seen_pending)
+        trace_line(TRACE_RING, "relid=%u %s guest pending_send_sz %u -> %u (guest->host ring)",
+                   chan_relid(c), c->name, (unsigned)c->seen_pending, (unsigned)pending);
+    c->seen_mask = mask;
+    c->seen_pending = pending;
+}
+
 /* Drains the guest-to-host ring into the device, packet by packet, until it
  * stays empty with the interrupt mask cleared (contract trap: drain fully) --
  * or until VMBUS_DRAIN_BUDGET packets were taken: then the mask stays set (the
@@ -137,6 +156,11 @@ static void drain(struct vmbus_channel *c)
     }
     draining = true;
     c->drain_pending = false;
+    if (trace_on(TRACE_RING)) {
+        trace_guest_side(c);
+        trace_line(TRACE_RING, "relid=%u %s host interrupt_mask 1: drain begins", chan_relid(c),
+                   c->name);
+    }
     ring_begin_read(&c->in);
     for (unsigned taken = 0;;) {
         if (taken == VMBUS_DRAIN_BUDGET) {
@@ -154,7 +178,7 @@ static void drain(struct vmbus_channel *c)
             vmbus.n.packets++;
             if (trace_on(TRACE_RING))
                 vmbus_trace_packet(chan_relid(c), c->name, false, pkt.type, pkt.flags, pkt.data_len,
-                                   pkt.trans_id, pkt.signal);
+                                   pkt.trans_id, pkt.signal, c->decode, buf + pkt.data_off);
             if (pkt.signal)
                 signal_guest(c);
             if (c->process)
@@ -163,7 +187,13 @@ static void drain(struct vmbus_channel *c)
             if (c->state != CHAN_OPENED)
                 break; /* the device closed it */
         } else if (rc == RING_EMPTY) {
-            if (!ring_end_read(&c->in))
+            bool more = ring_end_read(&c->in);
+            if (trace_on(TRACE_RING))
+                trace_line(TRACE_RING,
+                           "relid=%u %s host interrupt_mask 0: drain ends after %u packets%s",
+                           chan_relid(c), c->name, taken,
+                           more ? ", packets arrived meanwhile: mask 1, draining on" : "");
+            if (!more)
                 break;
             ring_begin_read(&c->in);
         } else {
@@ -212,11 +242,13 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
     if (c->stalled)
         return STATUS_INVALID_DEVICE_STATE;
     bool signal = false;
+    if (trace_on(TRACE_RING))
+        trace_guest_side(c);
     int rc = ring_write_packet(&c->out, VMBUS_PKT_DATA_INBAND, 0, trans_id, buf, len, &signal);
     if (trace_on(TRACE_RING)) {
         if (rc == RING_OK)
             vmbus_trace_packet(chan_relid(c), c->name, true, VMBUS_PKT_DATA_INBAND, 0, len,
-                               trans_id, signal);
+                               trans_id, signal, c->decode, buf);
         else if (rc == RING_FULL)
             trace_line(TRACE_RING,
                        "relid=%u %s host->guest ring full: len=%u trans=0x%llx not sent",
@@ -266,6 +298,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         c->stalled = false;
         c->drain_pending = false;
         c->ring_gpadl = r->gpadl;
+        c->seen_mask = c->seen_pending = 0;
         if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
             why = "the device refused the open";
             hyperv_unregister_event(vmbus.part, chan_conn_id(c));

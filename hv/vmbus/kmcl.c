@@ -112,6 +112,15 @@ NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL Channel,
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    c->decode = Decoder;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                               UINT64 TransactionId)
 {

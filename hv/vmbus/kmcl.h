@@ -95,6 +95,17 @@ typedef FN_VMB_CHANNEL_PROCESS_PACKET *PFN_VMB_CHANNEL_PROCESS_PACKET;
 typedef VOID FN_VMB_SERVER_CHANNEL_PREPARE_OFFER(VMBCHANNEL Channel, UINT8 *UserDefined);
 typedef FN_VMB_SERVER_CHANNEL_PREPARE_OFFER *PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER;
 
+/* vmbhv extension, for the decoded trace (class "ring"; docs/vmbus.md,
+ * "Trace"): the device's own protocol as text. Called for every packet the
+ * ring trace prints, in either direction, with the packet's data (Length
+ * bytes, guest-to-host with the guest's padding): writes at most Cap bytes
+ * to Out, NUL-terminated, and returns the length written. It must read only
+ * Buffer[0..Length) (hostile bytes decode as "malformed") and change
+ * nothing: it runs only while the trace is on. */
+typedef size_t FN_VMB_CHANNEL_TRACE_DECODE(const VOID *Buffer, size_t Length, char *Out,
+                                           size_t Cap);
+typedef FN_VMB_CHANNEL_TRACE_DECODE *PFN_VMB_CHANNEL_TRACE_DECODE;
+
 /* --- life cycle ----------------------------------------------------------------------- */
 /* A new server channel in INITIALIZING. STATUS_INVALID_PARAMETER_2 unless
  * IsServer (vmbhv serves, it has no client channels), _3 for a NULL Channel,
@@ -173,6 +184,9 @@ FN_VMB_CHANNEL_INIT_SET_FRIENDLY_NAME VmbChannelInitSetFriendlyName;
 FN_VMB_CHANNEL_INIT_SET_STATE_CHANGE_CALLBACKS VmbChannelInitSetStateChangeCallbacks;
 FN_VMB_CHANNEL_INIT_SET_PROCESS_PACKET_CALLBACK VmbChannelInitSetProcessPacketCallback;
 FN_VMB_CHANNEL_SEND_PACKET VmbChannelSendPacket;
+/* vmbhv extension: the channel's trace decoder (NULL: none), while
+ * INITIALIZING like the other InitSet calls. */
+NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder);
 FN_VMB_SERVER_CHANNEL_INIT_SET_TARGET_INTERFACE_ID VmbServerChannelInitSetTargetInterfaceId;
 FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_MEGABYTES VmbServerChannelInitSetMmioMegabytes;
 FN_VMB_SERVER_CHANNEL_INIT_SET_USER_DEFINED_DATA VmbServerChannelInitSetUserDefinedData;

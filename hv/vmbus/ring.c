@@ -226,6 +226,16 @@ bool ring_end_read(struct vmbus_ring *ring)
     return load(&h->write_index) != load(&h->read_index);
 }
 
+bool ring_peek(const struct vmbus_ring *ring, uint32_t *mask, uint32_t *pending)
+{
+    struct vmbus_ring_header *h = ring->corrupt ? NULL : header(ring);
+    if (!h)
+        return false;
+    *mask = load(&h->interrupt_mask);
+    *pending = load(&h->pending_send_sz);
+    return true;
+}
+
 enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint16_t flags,
                                    uint64_t trans_id, const void *payload, size_t len, bool *signal)
 {

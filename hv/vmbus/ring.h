@@ -152,6 +152,13 @@ enum ring_status ring_read_packet(struct vmbus_ring *ring, void *buf, size_t cap
 void ring_begin_read(struct vmbus_ring *ring);
 bool ring_end_read(struct vmbus_ring *ring);
 
+/* What the other side last wrote to its fields of the ring's header: the
+ * interrupt mask (of the host-to-guest ring: the guest is its consumer) and
+ * pending_send_sz (of the guest-to-host ring: the guest is its producer).
+ * false (nothing set) when the ring is corrupt or its header unmapped. For
+ * the trace only: the ring code never decides on the copy. */
+bool ring_peek(const struct vmbus_ring *ring, uint32_t *mask, uint32_t *pending);
+
 /* Host as producer (the host-to-guest ring). Frames payload as Linux's
  * hv_ringbuffer_write does (descriptor with offset8 2, data, zeros to 8,
  * trailer = old write_index << 32), writes only if that leaves the ring not

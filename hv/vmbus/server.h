@@ -71,6 +71,7 @@ struct vmbus_channel {
     UINT8 user[VMBUS_USER_DEFINED_SIZE];
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     PFN_VMB_CHANNEL_PROCESS_PACKET process;
+    PFN_VMB_CHANNEL_TRACE_DECODE decode; /* NULL: packets are traced undecoded */
     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER prepare_offer;
     bool has_mmio;
     struct mmio_window mmio;
@@ -79,6 +80,10 @@ struct vmbus_channel {
     bool stalled;              /* a ring was found corrupt: no more traffic */
     bool drain_pending;        /* the last drain stopped at VMBUS_DRAIN_BUDGET */
     uint64_t signals;
+    /* The ring trace's last view of the guest's side of the rings (set at
+     * open): its interrupt mask on the host-to-guest ring, its
+     * pending_send_sz on the guest-to-host ring. */
+    uint32_t seen_mask, seen_pending;
 };
 
 struct vmbus_gpadl {

@@ -386,7 +386,8 @@ void vmbus_trace_message(bool to_guest, const void *msg, uint32_t size)
 }
 
 void vmbus_trace_packet(uint32_t relid, const char *name, bool to_guest, uint16_t type,
-                        uint16_t flags, uint32_t len, uint64_t trans_id, bool signal)
+                        uint16_t flags, uint32_t len, uint64_t trans_id, bool signal,
+                        size_t (*decode)(const void *, size_t, char *, size_t), const void *data)
 {
     if (!trace_admit(TRACE_RING))
         return;
@@ -396,7 +397,18 @@ void vmbus_trace_packet(uint32_t relid, const char *name, bool to_guest, uint16_
         fmt_snprintf(tbuf, sizeof(tbuf), "0x%x", type);
         tn = tbuf;
     }
-    trace_emit(TRACE_RING, "relid=%u %s %s type=%s flags=0x%x len=%u trans=0x%llx signal=%s",
+    char text[TRACE_LINE_MAX / 2 + 32];
+    text[0] = '\0';
+    if (decode && data) {
+        size_t n = decode(data, len, text + 3, sizeof(text) - 3);
+        text[sizeof(text) - 1] = '\0';
+        if (n) {
+            text[0] = ' ';
+            text[1] = '|';
+            text[2] = ' ';
+        }
+    }
+    trace_emit(TRACE_RING, "relid=%u %s %s type=%s flags=0x%x len=%u trans=0x%llx signal=%s%s",
                (unsigned)relid, name, to_guest ? "host->guest" : "guest->host", tn, flags,
-               (unsigned)len, (unsigned long long)trans_id, signal ? "yes" : "no");
+               (unsigned)len, (unsigned long long)trans_id, signal ? "yes" : "no", text);
 }

@@ -27,9 +27,12 @@ size_t vmbus_decode(char *buf, size_t cap, const void *msg, uint32_t size);
 /* "hv: trace: vmbus: guest->host|host->guest <decoded message>". */
 void vmbus_trace_message(bool to_guest, const void *msg, uint32_t size);
 /* A packet through a channel's ring: "hv: trace: ring: relid=<r> <name>
- * guest->host|host->guest type=<T> flags=0x<f> len=<n> trans=0x<id> signal=yes|no".
- * len is the data's length: for guest->host with the guest's padding to 8. */
+ * guest->host|host->guest type=<T> flags=0x<f> len=<n> trans=0x<id> signal=yes|no",
+ * then " | <text>" with what the channel's device decoder (decode, may be
+ * NULL: nothing) made of data[0..len). len is the data's length: for
+ * guest->host with the guest's padding to 8. */
 void vmbus_trace_packet(uint32_t relid, const char *name, bool to_guest, uint16_t type,
-                        uint16_t flags, uint32_t len, uint64_t trans_id, bool signal);
+                        uint16_t flags, uint32_t len, uint64_t trans_id, bool signal,
+                        size_t (*decode)(const void *, size_t, char *, size_t), const void *data);
 
 #endif

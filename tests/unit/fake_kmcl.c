@@ -73,6 +73,12 @@ NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL ch, PFN_VMB_CHANNEL_P
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL ch, PFN_VMB_CHANNEL_TRACE_DECODE fn)
+{
+    fake_channel(ch)->decode = fn;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL ch, UINT16 mb, UINT16 optional_mb)
 {
     struct fake_channel *c = fake_channel(ch);

@@ -28,10 +28,11 @@ struct fake_channel {
     GUID type, instance;
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     PFN_VMB_CHANNEL_PROCESS_PACKET process;
-    NTSTATUS send_status;             /* not 0: what VmbChannelSendPacket answers instead */
-    UINT16 mmio_mb, mmio_optional_mb; /* the last VmbServerChannelInitSetMmioMegabytes */
-    UINT64 mmio_base, mmio_size;      /* set by the test: what VmbChannelGetMmioSpace says */
-    unsigned nsent;                   /* packets sent so far */
+    PFN_VMB_CHANNEL_TRACE_DECODE decode; /* the last VmbChannelInitSetTraceDecoder */
+    NTSTATUS send_status;                /* not 0: what VmbChannelSendPacket answers instead */
+    UINT16 mmio_mb, mmio_optional_mb;    /* the last VmbServerChannelInitSetMmioMegabytes */
+    UINT64 mmio_base, mmio_size;         /* set by the test: what VmbChannelGetMmioSpace says */
+    unsigned nsent;                      /* packets sent so far */
     struct fake_sent sent[FAKE_SENT];
 };
 

@@ -8,12 +8,15 @@
  * answers, heartbeat sequence checks and misses, shutdown message bytes and
  * its deadline before the channel opens, asked again after a close without
  * an answer and never after an answer, timesync message bytes in versions
- * 4.0 and 3.0 with the FILETIME conversion, close and reopen, the summary. */
+ * 4.0 and 3.0 with the FILETIME conversion, close and reopen, the summary,
+ * and the trace decoder every IC channel registers (every kind both ways,
+ * every length short of each layout, every output capacity, random bytes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -742,6 +745,168 @@ static void summary(void **state)
     assert_int_equal(ic_summary(buf, 8), n); /* the length it would have */
 }
 
+/* --- the trace decoder ---------------------------------------------------------- */
+
+/* Decodes exactly len bytes from a heap copy of that size (ASan sees any
+ * read past it) into every capacity up to a full line; returns the full
+ * line's text. */
+static const char *decoded(const void *pkt, size_t len)
+{
+    static char full[512];
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, pkt, len);
+    size_t n = ic_trace_decode(copy, len, full, sizeof(full));
+    assert_int_equal(n, strlen(full));
+    for (size_t cap = 0; cap < n + 2; cap++) {
+        char small[512];
+        memset(small, 'x', sizeof(small));
+        size_t m = ic_trace_decode(copy, len, small, cap);
+        if (cap) {
+            assert_int_equal(m, strlen(small));
+            assert_true(m < cap);
+            assert_memory_equal(small, full, m);
+        } else {
+            assert_int_equal(m, 0);
+            assert_int_equal(small[0], 'x');
+        }
+    }
+    free(copy);
+    return full;
+}
+
+/* Every prefix of a packet decodes (shorter than its layout: "malformed"). */
+static void every_prefix(const void *pkt, size_t len, size_t layout)
+{
+    for (size_t l = 0; l < len; l++) {
+        const char *t = decoded(pkt, l);
+        if (l < layout && !strstr(t, "malformed") && !strstr(t, "message cut"))
+            fail_msg("%zu of %zu bytes decode without saying so: %s", l, len, t);
+    }
+}
+
+static uint32_t answer_bytes(const struct guest *g, const struct fake_sent *r, uint8_t *out)
+{
+    return linux_answer(g, r, out);
+}
+
+static void trace_decoder(void **state)
+{
+    (void)state;
+    static uint8_t ans[VMBUS_MAX_PACKET_SIZE];
+    VMBCHANNEL hb;
+    assert_int_equal(heartbeat_create(&hb_cfg, &hb), STATUS_SUCCESS);
+    assert_ptr_equal(F(hb)->decode, ic_trace_decode); /* every IC registers it */
+    guest_opens(hb);
+    const struct fake_sent *r = last(hb);
+    assert_string_equal(decoded(r->data, r->len),
+                        "ic negotiate 0.0 request status=S_OK framework=3.0,1.0 versions=3.0,1.0");
+    every_prefix(r->data, r->len, r->len);
+    uint32_t n = answer_bytes(&hv_utils_hb, r, ans);
+    assert_string_equal(decoded(ans, n),
+                        "ic negotiate 0.0 response status=S_OK framework=3.0 versions=3.0");
+    every_prefix(ans, n, IC_HDR_SIZE + 16);
+    answer_last(hb, &hv_utils_hb);
+    r = last(hb);
+    assert_string_equal(decoded(r->data, r->len), "ic heartbeat 3.0 request status=S_OK seq=1");
+    n = answer_bytes(&hv_utils_hb, r, ans);
+    assert_string_equal(decoded(ans, n), "ic heartbeat 3.0 response status=S_OK seq=2");
+    every_prefix(ans, n, IC_HDR_SIZE + 8);
+
+    VMBCHANNEL sd;
+    assert_int_equal(shutdown_create(&sd_cfg, 1, &sd), STATUS_SUCCESS);
+    assert_ptr_equal(F(sd)->decode, ic_trace_decode);
+    guest_opens(sd);
+    assert_string_equal(decoded(last(sd)->data, last(sd)->len),
+                        "ic negotiate 0.0 request status=S_OK framework=3.0,1.0 "
+                        "versions=3.2,3.1,3.0,1.0");
+    answer_last(sd, &hv_utils_sd);
+    advance(2 * NS_PER_S);
+    r = last(sd);
+    assert_string_equal(decoded(r->data, r->len),
+                        "ic shutdown 3.2 request status=S_OK flags=0x0 (poweroff) reason=0x0 "
+                        "timeout=0");
+    every_prefix(r->data, IC_HDR_SIZE + 13, IC_HDR_SIZE + 12);
+    assert_string_equal(decoded(r->data, IC_HDR_SIZE + 100),
+                        "ic shutdown 3.2 request status=S_OK flags=0x0 (poweroff) reason=0x0 "
+                        "timeout=0 (message cut: body 100 of 2060 bytes)");
+    uint8_t pkt[IC_HDR_SIZE + sizeof(struct ic_shutdown)];
+    memcpy(pkt, r->data, sizeof(pkt));
+    const uint32_t fields[3] = {0x80020003u, 30, IC_SHUTDOWN_FLAG_FORCE | IC_SHUTDOWN_FLAG_REBOOT};
+    memcpy(pkt + IC_HDR_SIZE, fields, sizeof(fields));
+    pkt[IC_HDR_SIZE - 3] = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
+    const uint32_t fail = IC_E_FAIL;
+    memcpy(pkt + 20, &fail, 4);
+    assert_string_equal(decoded(pkt, sizeof(pkt)),
+                        "ic shutdown 3.2 response status=E_FAIL flags=0x3 (reboot,force) "
+                        "reason=0x80020003 timeout=30");
+
+    VMBCHANNEL ts;
+    assert_int_equal(timesync_create(&ts_cfg, &ts), STATUS_SUCCESS);
+    assert_ptr_equal(F(ts)->decode, ic_trace_decode);
+    ticks += 123456789;
+    guest_opens(ts);
+    fake_reference_time = 987654321;
+    answer_last(ts, &hv_utils_ts);
+    r = last(ts);
+    assert_string_equal(decoded(r->data, r->len),
+                        "ic timesync 4.0 request status=S_OK time=1700000002.1234567 "
+                        "ref=987654321 flags=sync(0x1) leap=0 stratum=0");
+    every_prefix(r->data, r->len, r->len);
+    /* the 3.0 layout, and a time before 1970 */
+    uint8_t v3[IC_HDR_SIZE + sizeof(struct ic_timesync)];
+    memcpy(v3, r->data, IC_HDR_SIZE);
+    const struct ic_version three = {3, 0};
+    memcpy(v3 + 14, &three, 4);
+    struct ic_timesync t = {IC_FILETIME_UNIX_EPOCH + 15, 7, 9, IC_TIMESYNC_FLAG_SAMPLE};
+    memcpy(v3 + IC_HDR_SIZE, &t, sizeof(t));
+    assert_string_equal(decoded(v3, sizeof(v3)),
+                        "ic timesync 3.0 request status=S_OK time=0.0000015 child=7 rtt=9 "
+                        "flags=sample(0x2)");
+    every_prefix(v3, sizeof(v3), sizeof(v3));
+    t.parent_time = 5;
+    t.flags = 9;
+    memcpy(v3 + IC_HDR_SIZE, &t, sizeof(t));
+    assert_string_equal(decoded(v3, sizeof(v3)),
+                        "ic timesync 3.0 request status=S_OK time=filetime:5 child=7 rtt=9 "
+                        "flags=unknown(0x9)");
+
+    /* hostile: counts past the body, above 100, an unknown kind, odd flags */
+    uint8_t neg[IC_HDR_SIZE + 8 + 8];
+    memset(neg, 0, sizeof(neg));
+    const struct ic_negotiate big = {1, 2, 0};
+    memcpy(neg + IC_HDR_SIZE, &big, sizeof(big));
+    assert_string_equal(decoded(neg, sizeof(neg)),
+                        "ic negotiate 0.0 neither status=S_OK malformed: counts 1+2 run past its "
+                        "16-byte body");
+    const struct ic_negotiate many = {101, 0, 0};
+    memcpy(neg + IC_HDR_SIZE, &many, sizeof(many));
+    assert_non_null(strstr(decoded(neg, sizeof(neg)), "malformed: counts 101+0"));
+    const struct ic_negotiate none = {0, 0, 0};
+    memcpy(neg + IC_HDR_SIZE, &none, sizeof(none));
+    assert_string_equal(decoded(neg, sizeof(neg)),
+                        "ic negotiate 0.0 neither status=S_OK framework=none versions=none");
+    neg[12] = 9;
+    neg[25] = 0xf4;
+    neg[20] = 0x42;
+    assert_string_equal(decoded(neg, sizeof(neg)),
+                        "ic type=9 0.0 response icflags=0xf4 status=0x00000042 (16 body bytes)");
+    assert_string_equal(decoded(neg, 3), "ic malformed: 3 bytes, shorter than the 28-byte header");
+    assert_int_equal(ic_trace_decode(NULL, 0, NULL, 0), 0);
+
+    /* random bytes of every length, with the IC types likely */
+    srand(44);
+    for (unsigned i = 0; i < 3000; i++) {
+        uint8_t rnd[IC_HDR_SIZE + 96];
+        for (size_t k = 0; k < sizeof(rnd); k++)
+            rnd[k] = (uint8_t)rand();
+        rnd[12] = (uint8_t)(rand() % 6);
+        rnd[13] = 0;
+        rnd[14] = (uint8_t)(rand() % 6);
+        decoded(rnd, (size_t)rand() % sizeof(rnd));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,6 +929,7 @@ int main(void)
         cmocka_unit_test_setup(timesync_v3, setup),
         cmocka_unit_test_setup(timesync_without_wall_clock, setup),
         cmocka_unit_test_setup(summary, setup),
+        cmocka_unit_test_setup(trace_decoder, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -464,16 +464,16 @@ static void traced_messages_and_packets(void **state)
     (void)state;
     struct sample s = sample(VMBUS_MSG_OFFERCHANNEL);
     vmbus_trace_message(true, s.bytes, s.size); /* trace off: nothing */
-    vmbus_trace_packet(1, "x", true, 6, 0, 8, 1, false);
+    vmbus_trace_packet(1, "x", true, 6, 0, 8, 1, false, NULL, NULL);
     assert_string_equal(logbuf, "");
     trace_init(HV_TRACE_VMBUS | HV_TRACE_RING);
     log_reset();
     vmbus_trace_message(true, s.bytes, s.size);
     s = sample(VMBUS_MSG_REQUESTOFFERS);
     vmbus_trace_message(false, s.bytes, 3);
-    vmbus_trace_packet(2, "test0", false, VMBUS_PKT_DATA_INBAND, 1, 256, 0x1234, false);
-    vmbus_trace_packet(2, "test0", true, VMBUS_PKT_COMP, 0, 8, 0x1234, true);
-    vmbus_trace_packet(2, "test0", true, 0x77, 0, 0, 0, false);
+    vmbus_trace_packet(2, "test0", false, VMBUS_PKT_DATA_INBAND, 1, 256, 0x1234, false, NULL, NULL);
+    vmbus_trace_packet(2, "test0", true, VMBUS_PKT_COMP, 0, 8, 0x1234, true, NULL, NULL);
+    vmbus_trace_packet(2, "test0", true, 0x77, 0, 0, 0, false, NULL, NULL);
     assert_string_equal(
         logbuf, "hv: trace: vmbus: host->guest OFFERCHANNEL relid=3 "
                 "class=eec1e1e7-2dea-409d-97ec-019117e67f6f "
@@ -641,6 +641,57 @@ static void exits_by_reason_with_rip(void **state)
     assert_null(trace_exit_name(0x200, buf, sizeof(buf)));
 }
 
+/* Device decoders for the packet line: one that says nothing, one that
+ * fills every byte it is given. */
+static size_t says_nothing(const void *pkt, size_t len, char *out, size_t cap)
+{
+    (void)pkt;
+    (void)len;
+    if (cap)
+        out[0] = '\0';
+    return 0;
+}
+
+static size_t fills_all(const void *pkt, size_t len, char *out, size_t cap)
+{
+    assert_int_equal(len, 4);
+    assert_memory_equal(pkt, "abcd", 4);
+    if (!cap)
+        return 0;
+    memset(out, 'z', cap - 1);
+    out[cap - 1] = '\0';
+    return cap - 1;
+}
+
+static size_t short_text(const void *pkt, size_t len, char *out, size_t cap)
+{
+    return (size_t)snprintf(out, cap, "dev %zu %.2s", len, (const char *)pkt);
+}
+
+static void device_decoders_extend_the_packet_line(void **state)
+{
+    (void)state;
+    trace_init(HV_TRACE_RING);
+    log_reset();
+    vmbus_trace_packet(1, "d", false, VMBUS_PKT_DATA_INBAND, 0, 4, 5, false, short_text, "abcd");
+    vmbus_trace_packet(1, "d", true, VMBUS_PKT_DATA_INBAND, 0, 4, 5, true, says_nothing, "abcd");
+    vmbus_trace_packet(1, "d", true, VMBUS_PKT_DATA_INBAND, 0, 4, 5, true, short_text, NULL);
+    assert_string_equal(logbuf,
+                        "hv: trace: ring: relid=1 d guest->host type=DATA_INBAND flags=0x0 len=4 "
+                        "trans=0x5 signal=no | dev 4 ab\n"
+                        "hv: trace: ring: relid=1 d host->guest type=DATA_INBAND flags=0x0 len=4 "
+                        "trans=0x5 signal=yes\n"
+                        "hv: trace: ring: relid=1 d host->guest type=DATA_INBAND flags=0x0 len=4 "
+                        "trans=0x5 signal=yes\n");
+    log_reset();
+    vmbus_trace_packet(1, "d", false, VMBUS_PKT_DATA_INBAND, 0, 4, 5, false, fills_all, "abcd");
+    /* one line, within the line limit, the decoder's text cut by the line */
+    assert_non_null(strstr(logbuf, "signal=no | zzzz"));
+    assert_int_equal(log_count("\n"), 1);
+    assert_true(strlen(logbuf) <= TRACE_LINE_MAX);
+    trace_init(0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, off, off)
 
 int main(void)
@@ -656,6 +707,7 @@ int main(void)
         T(odd_sizes_and_fields_are_said),
         T(hostile_bytes_never_crash),
         T(traced_messages_and_packets),
+        T(device_decoders_extend_the_packet_line),
         T(hypercalls_by_name_with_status),
         T(synic_posts_deliveries_eoms_and_events),
         T(exits_by_reason_with_rip),

@@ -1589,8 +1589,11 @@ static void traced_session_decodes_every_message(void **state)
         traced("hv: trace: vmbus: host->guest OPENCHANNEL_RESULT relid=1 openid=1 "
                "status=STATUS_SUCCESS"),
         traced("hv: trace: ring: relid=1 heartbeat signal from the guest"),
+        traced("hv: trace: ring: relid=1 heartbeat host interrupt_mask 1: drain begins"),
         traced("hv: trace: ring: relid=1 heartbeat guest->host type=DATA_INBAND flags=0x0 len=8 "
                "trans=0x7 signal=no"),
+        traced("hv: trace: ring: relid=1 heartbeat host interrupt_mask 0: drain ends after 1 "
+               "packets"),
         traced("hv: trace: hypercall: HvSignalEvent fast conn=0x11 flag=0 -> HV_STATUS_SUCCESS"),
         traced("hv: trace: ring: relid=1 heartbeat host->guest type=DATA_INBAND flags=0x0 len=8 "
                "trans=0x7 signal=yes"),
@@ -1624,6 +1627,65 @@ static void traced_session_decodes_every_message(void **state)
     trace_init(0);
 }
 
+/* A device decoder: what it was given, as text. */
+static size_t echo_decode(const void *pkt, size_t len, char *out, size_t cap)
+{
+    int n =
+        snprintf(out, cap, "dev len=%zu '%.*s'", len, (int)(len < 8 ? len : 8), (const char *)pkt);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* The device's decoder on the ring line both ways; the guest's interrupt
+ * mask and pending_send_sz once each time they change, seen at the drain or
+ * send after the change. */
+static void traced_ring_decoder_and_guest_fields(void **state)
+{
+    struct fake *f = *state;
+    VMBCHANNEL ch = channel("dec", 1, 0, 0);
+    assert_int_equal(VmbChannelInitSetTraceDecoder(ch, echo_decode), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(ch), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelInitSetTraceDecoder(ch, NULL), STATUS_INVALID_PARAMETER_1);
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, sizeof(requestoffers)), 0);
+    uint32_t conn = expect_offer(f, 1).connection_id;
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(gpadl(f, 1, 0xE1E10, RING_PFN, 30), 0);
+    expect_created(f, 1, 0xE1E10);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 15, 0), 0);
+    trace_init(HV_TRACE_RING);
+    log_reset();
+    uint8_t *in_hdr = f->gm.host + RING_PFN * 4096, *out_hdr = f->gm.host + (RING_PFN + 15) * 4096;
+    uint32_t one = 1, pending = 200, zero = 0;
+    memcpy(out_hdr + 8, &one, 4);     /* the guest masks the host->guest ring */
+    memcpy(in_hdr + 12, &pending, 4); /* and waits for 200 bytes of its own ring */
+    guest_put_packet(f, RING_PFN, 9);
+    assert_int_equal(signal(f, conn), 0);
+    assert_int_equal(VmbChannelSendPacket(ch, "answer", 6, 9), STATUS_SUCCESS);
+    memcpy(out_hdr + 8, &zero, 4);
+    assert_int_equal(VmbChannelSendPacket(ch, "again!", 6, 10), STATUS_SUCCESS);
+    const char *at[] = {
+        traced("hv: trace: ring: relid=1 dec signal from the guest"),
+        traced("hv: trace: ring: relid=1 dec guest interrupt_mask 0 -> 1 (host->guest ring)"),
+        traced("hv: trace: ring: relid=1 dec guest pending_send_sz 0 -> 200 (guest->host ring)"),
+        traced("hv: trace: ring: relid=1 dec host interrupt_mask 1: drain begins"),
+        traced("hv: trace: ring: relid=1 dec guest->host type=DATA_INBAND flags=0x0 len=8 "
+               "trans=0x9 signal=no | dev len=8 'echo-me!'"),
+        traced("hv: trace: ring: relid=1 dec host interrupt_mask 0: drain ends after 1 packets"),
+        traced("hv: trace: ring: relid=1 dec host->guest type=DATA_INBAND flags=0x0 len=6 "
+               "trans=0x9 signal=no | dev len=6 'answer'"),
+        traced("hv: trace: ring: relid=1 dec guest interrupt_mask 1 -> 0 (host->guest ring)"),
+        traced("hv: trace: ring: relid=1 dec host->guest type=DATA_INBAND flags=0x0 len=6 "
+               "trans=0xa signal=no | dev len=6 'again!'"),
+    };
+    for (unsigned i = 1; i < sizeof(at) / sizeof(at[0]); i++) {
+        if (at[i] <= at[i - 1])
+            fail_msg("trace line %u is not after line %u:\n%s", i, i - 1, logbuf);
+    }
+    assert_int_equal(log_count("interrupt_mask 0 -> 1"), 1);
+    assert_int_equal(log_count("pending_send_sz"), 1);
+    trace_init(0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -1654,6 +1716,7 @@ int main(void)
         T(reset_forgets_what_the_synic_holds),
         T(repeated_lines_are_rate_limited),
         T(traced_session_decodes_every_message),
+        T(traced_ring_decoder_and_guest_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
