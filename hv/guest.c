@@ -16,6 +16,7 @@
 #include "verdict.h"
 #include "vm/acpi.h"
 #include "vm/acpi_vmbus.h"
+#include "vm/efi.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
 #include "vmbus/vmbus.h"
@@ -137,6 +138,11 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (acpi_build(&gm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, &ap, &tables, &why))
         refuse("the ACPI tables", why);
 
+    /* A video device needs EFI_BOOT in the guest (hyperv_fb's MMIO path):
+     * only then the EFI handoff, docs/video.md "The EFI_BOOT gate". */
+    bool efi = false;
+    for (uint32_t i = 0; i < bi->config.device_count; i++)
+        efi |= bi->config.devices[i].kind == HV_DEVICE_VIDEO;
     struct linux_boot_input in = {
         .ram_size = bi->guest_ram.size,
         .kernel = (const uint8_t *)(uintptr_t)bi->kernel.base,
@@ -145,6 +151,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .initrd_size = bi->initrd.size,
         .cmdline = bi->config.cmdline,
         .rsdp = tables.rsdp,
+        .efi = efi,
+        .efi_fw_revision = 1,
     };
     struct linux_boot lb;
     if (linux_boot_setup(&gm, &in, &lb, &why))
@@ -155,6 +163,12 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
            lb.image.version >> 8, lb.image.version & 0xff, (unsigned long long)lb.layout.kernel,
            (unsigned long long)lb.layout.kernel_end, (unsigned long long)lb.layout.initrd,
            (unsigned long long)lb.layout.initrd_size, (unsigned long long)tables.rsdp);
+    if (efi)
+        hv_log("guest",
+               "EFI handoff: system table at 0x%llx, runtime stubs at 0x%llx, %u-entry "
+               "memory map (video device: EFI_BOOT)",
+               (unsigned long long)(LAYOUT_EFI_BASE + EFI_SYSTAB_OFF),
+               (unsigned long long)LAYOUT_EFI_BASE, lb.efi_map_entries);
 
     if (build_npt(heap, bi)) {
         hv_log("guest", "out of heap building the nested page tables");

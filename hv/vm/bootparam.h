@@ -16,6 +16,9 @@
 #define BP_E820_MAX       128u  /* E820_MAX_ENTRIES_ZEROPAGE */
 #define BP_LOADER_UNKNOWN 0xFFu /* type_of_loader: "undefined" boot loader */
 
+/* secure_boot (enum efi_secureboot_mode) */
+#define BP_SECURE_BOOT_DISABLED 2u
+
 /* loadflags */
 #define BP_LOADED_HIGH   0x01u /* protected-mode code loads at 0x100000 or above */
 #define BP_KASLR_FLAG    0x02u /* set by the kernel itself */

@@ -33,6 +33,12 @@ static void add(struct e820_builder *b, uint64_t addr, uint64_t size, uint32_t t
 int e820_build(uint64_t ram_size, struct boot_e820_entry *tab, unsigned cap, unsigned *count,
                const char **why)
 {
+    return e820_build_efi(ram_size, false, tab, cap, count, why);
+}
+
+int e820_build_efi(uint64_t ram_size, bool efi, struct boot_e820_entry *tab, unsigned cap,
+                   unsigned *count, const char **why)
+{
     if (ram_size < LAYOUT_MIN_RAM || ram_size > LAYOUT_MAX_RAM) {
         *why = "guest RAM size outside 64 MiB..64 GiB";
         return -1;
@@ -42,8 +48,14 @@ int e820_build(uint64_t ram_size, struct boot_e820_entry *tab, unsigned cap, uns
      * tables carved out, then reserved up to 1 MiB. */
     add(&b, 0, LAYOUT_ACPI_BASE, E820_RAM);
     add(&b, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, E820_ACPI);
-    add(&b, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE,
-        LAYOUT_EBDA - (LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE), E820_RAM);
+    uint64_t after_acpi = LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE;
+    if (efi) {
+        /* The EFI system table, stubs and map: reserved, never the guest's RAM. */
+        add(&b, after_acpi, LAYOUT_EFI_BASE - after_acpi, E820_RAM);
+        add(&b, LAYOUT_EFI_BASE, LAYOUT_EFI_SIZE, E820_RESERVED);
+        after_acpi = LAYOUT_EFI_BASE + LAYOUT_EFI_SIZE;
+    }
+    add(&b, after_acpi, LAYOUT_EBDA - after_acpi, E820_RAM);
     add(&b, LAYOUT_EBDA, LAYOUT_LEGACY_HOLE - LAYOUT_EBDA, E820_RESERVED);
     add(&b, LAYOUT_LEGACY_HOLE, LAYOUT_HIGH_RAM - LAYOUT_LEGACY_HOLE, E820_RESERVED);
     /* The pass-through MMIO (IOAPIC, HPET, LAPIC) is not listed: Linux claims

@@ -4,6 +4,7 @@
 #ifndef HV_VM_E820_H
 #define HV_VM_E820_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm/bootparam.h"
@@ -12,6 +13,11 @@
  * *why (RAM size out of range, or cap too small). */
 int e820_build(uint64_t ram_size, struct boot_e820_entry *tab, unsigned cap, unsigned *count,
                const char **why);
+
+/* The same, with the EFI handoff's pages (LAYOUT_EFI_BASE, LAYOUT_EFI_SIZE)
+ * reserved when efi is set; e820_build(...) is e820_build_efi(..., false). */
+int e820_build_efi(uint64_t ram_size, bool efi, struct boot_e820_entry *tab, unsigned cap,
+                   unsigned *count, const char **why);
 
 /* "RAM", "reserved", "ACPI", "NVS" or "unknown": for logging the map. */
 const char *e820_type_name(uint32_t type);

@@ -33,6 +33,8 @@
 #define LAYOUT_PD_MAX      64u        /* 0xB000..0x4AFFF, one per GiB of RAM */
 #define LAYOUT_ACPI_BASE   0x80000ull /* ACPI tables, e820 type 3 (ACPI) */
 #define LAYOUT_ACPI_SIZE   0x10000ull
+#define LAYOUT_EFI_BASE    0x90000ull  /* EFI handoff (vm/efi.h), only with a video device: */
+#define LAYOUT_EFI_SIZE    0x2000ull   /* then e820 type 2 (reserved), else usable RAM */
 #define LAYOUT_EBDA        0x9FC00ull  /* EBDA: reserved, as on a PC (left zero) */
 #define LAYOUT_LEGACY_HOLE 0xA0000ull  /* ..0xFFFFF: VGA window, option and BIOS ROMs; reserved */
 #define LAYOUT_HIGH_RAM    0x100000ull /* 1 MiB: the kernel and initrd go at or above this */

@@ -5,6 +5,7 @@
 #include "vm/boot_pt.h"
 #include "vm/bootparam.h"
 #include "vm/e820.h"
+#include "vm/efi.h"
 
 /* Boot GDT: two null descriptors (selectors 0, 0x08), then flat 4 GiB
  * descriptors for __BOOT_CS (64-bit code) and __BOOT_DS (data), accessed bits
@@ -124,11 +125,25 @@ int linux_boot_setup(const struct guest_mem *gm, const struct linux_boot_input *
     if (boot_pt_build(gm, lb.layout.map_size, &cr3, why))
         return -1;
     unsigned n;
-    if (e820_build(in->ram_size, bp->e820_table, BP_E820_MAX, &n, why))
+    if (e820_build_efi(in->ram_size, in->efi, bp->e820_table, BP_E820_MAX, &n, why))
         return -1;
     bp->e820_entries = (uint8_t)n;
     lb.e820_entries = n;
     fill_boot_params(bp, in, &lb);
+    if (in->efi) {
+        /* EFI_BOOT for the guest: "EL64", the system table and the map. */
+        uint8_t *region = gmem_ptr(gm, LAYOUT_EFI_BASE, EFI_REGION_SIZE);
+        struct efi_info info;
+        if (!region)
+            return fail(why, "EFI handoff outside guest RAM");
+        if (efi_build(region, LAYOUT_EFI_BASE, bp->e820_table, n, in->efi_fw_revision, &info, why))
+            return -1;
+        _Static_assert(EFI_REGION_SIZE == LAYOUT_EFI_SIZE, "EFI region");
+        _Static_assert(sizeof(info) == sizeof(bp->efi_info), "efi_info");
+        memcpy(bp->efi_info, &info, sizeof(info));
+        bp->secure_boot = BP_SECURE_BOOT_DISABLED;
+        lb.efi_map_entries = info.efi_memmap_size / EFI_MEMDESC_SIZE;
+    }
 
     if (copy_in(gm, lb.layout.kernel, in->kernel + lb.image.payload_offset, lb.image.payload_size))
         return fail(why, "kernel does not fit in guest memory");

@@ -5,6 +5,7 @@
 #ifndef HV_VM_LINUX_BOOT_H
 #define HV_VM_LINUX_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,14 +64,17 @@ struct linux_boot_input {
     size_t kernel_size;
     const uint8_t *initrd; /* NULL / 0 when there is none */
     size_t initrd_size;
-    const char *cmdline; /* NUL terminated; NULL means empty */
-    uint64_t rsdp;       /* guest-physical RSDP for boot_params.acpi_rsdp_addr; 0: none */
+    const char *cmdline;      /* NUL terminated; NULL means empty */
+    uint64_t rsdp;            /* guest-physical RSDP for boot_params.acpi_rsdp_addr; 0: none */
+    bool efi;                 /* build the EFI handoff (vm/efi.h) at LAYOUT_EFI_BASE */
+    uint32_t efi_fw_revision; /* its system table's FirmwareRevision */
 };
 
 struct linux_boot {
     struct bzimage image;
     struct guest_layout layout;
     unsigned e820_entries;
+    unsigned efi_map_entries; /* 0 without the EFI handoff */
     struct linux_entry entry;
 };
 

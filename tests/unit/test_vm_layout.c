@@ -48,6 +48,7 @@ static void fixed_regions_disjoint(void **state)
         {"PDPT", LAYOUT_PDPT, LAYOUT_PDPT + LAYOUT_PAGE},
         {"PD", LAYOUT_PD, LAYOUT_PD + LAYOUT_PD_MAX * LAYOUT_PAGE},
         {"ACPI", LAYOUT_ACPI_BASE, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE},
+        {"EFI", LAYOUT_EFI_BASE, LAYOUT_EFI_BASE + LAYOUT_EFI_SIZE},
         {"EBDA+hole", LAYOUT_EBDA, LAYOUT_HIGH_RAM},
     };
     size_t n = sizeof(r) / sizeof(r[0]);

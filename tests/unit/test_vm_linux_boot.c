@@ -3,6 +3,7 @@
  * Debian kernel and initrd when the build fetched them. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "vm/boot_pt.h"
 #include "vm/bootparam.h"
+#include "vm/efi.h"
 #include "vm/linux_boot.h"
 
 #include "fixture.h"
@@ -159,6 +161,50 @@ static void expect_refused(const struct guest_mem *gm, const struct linux_boot_i
     assert_int_equal(linux_boot_setup(gm, in, &lb, &why), -1);
     if (!why || !strstr(why, needle))
         fail_msg("reason '%s' lacks '%s'", why ? why : "(null)", needle);
+}
+
+/* Without a video device: no EFI handoff (efi_info and secure_boot zero, the
+ * region's pages left as they were). With it: "EL64", the tables in the
+ * reserved region, secure boot "disabled", the command line untouched. */
+static void efi_handoff(void **state)
+{
+    (void)state;
+    struct guest g = guest_new(128 * MiB);
+    memset(g.gm.host, 0xCC, 1 * MiB);
+    struct linux_boot_input in = input(128 * MiB);
+    struct linux_boot lb;
+    must_setup(&g.gm, &in, &lb);
+    const struct boot_params *bp = gmem_ptr(&g.gm, LAYOUT_BOOT_PARAMS, sizeof(*bp));
+    for (size_t i = 0; i < sizeof(bp->efi_info); i++)
+        assert_int_equal(bp->efi_info[i], 0);
+    assert_int_equal(bp->secure_boot, 0);
+    assert_int_equal(lb.efi_map_entries, 0);
+    assert_int_equal(*(uint8_t *)gmem_ptr(&g.gm, LAYOUT_EFI_BASE + EFI_DATA_OFF, 1), 0xCC);
+
+    in.efi = true;
+    in.efi_fw_revision = 3;
+    must_setup(&g.gm, &in, &lb);
+    struct efi_info info;
+    memcpy(&info, bp->efi_info, sizeof(info));
+    assert_memory_equal(&info.efi_loader_signature, "EL64", 4);
+    assert_int_equal(info.efi_systab, LAYOUT_EFI_BASE + EFI_SYSTAB_OFF);
+    assert_int_equal(info.efi_memmap, LAYOUT_EFI_BASE + EFI_MEMMAP_OFF);
+    assert_int_equal(info.efi_memdesc_size, 48);
+    assert_int_equal(info.efi_memdesc_version, 1);
+    assert_int_equal(info.efi_memmap_size, lb.efi_map_entries * 48);
+    assert_true(lb.efi_map_entries > lb.e820_entries);
+    assert_int_equal(bp->secure_boot, 2);
+    const struct efi_system_table *st =
+        gmem_ptr(&g.gm, info.efi_systab, sizeof(struct efi_system_table));
+    assert_memory_equal(&st->hdr.signature, "IBI SYST", 8);
+    assert_int_equal(st->fw_revision, 3);
+    bool reserved = false;
+    for (unsigned i = 0; i < bp->e820_entries; i++)
+        if (bp->e820_table[i].addr == LAYOUT_EFI_BASE &&
+            bp->e820_table[i].size == LAYOUT_EFI_SIZE && bp->e820_table[i].type == E820_RESERVED)
+            reserved = true;
+    assert_true(reserved);
+    assert_string_equal((const char *)gmem_ptr(&g.gm, LAYOUT_CMDLINE, 1), CMDLINE);
 }
 
 static void boot_params_contents(void **state)
@@ -436,6 +482,7 @@ int main(void)
         cmocka_unit_test_setup(page_tables_above_4g, make_image),
         cmocka_unit_test_setup(no_initrd_no_cmdline, make_image),
         cmocka_unit_test_setup(refusals, make_image),
+        cmocka_unit_test_setup(efi_handoff, make_image),
         cmocka_unit_test(real_debian_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
