@@ -142,6 +142,54 @@ static void closed(VMBCHANNEL channel)
     kbd.prefix = 0;
 }
 
+size_t keyboard_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
+{
+    union {
+        uint8_t bytes[12];
+        struct synthkbd_msg_hdr hdr;
+        struct synthkbd_protocol_request req;
+        struct synthkbd_protocol_response res;
+        struct synthkbd_keystroke key;
+        struct synthkbd_led_indicators led;
+    } m;
+    static const char *const names[] = {NULL, "PROTOCOL_REQUEST", "PROTOCOL_RESPONSE", "EVENT",
+                                        "LED_INDICATORS"};
+    static const uint8_t sizes[] = {0, 8, 8, 12, 8};
+    int n;
+    if (!cap)
+        return 0;
+    out[0] = '\0';
+    if (!pkt || len < sizeof(m.hdr)) {
+        n = fmt_snprintf(out, cap, "kbd malformed: %u bytes, shorter than the 4-byte header",
+                         (unsigned)len);
+        return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    }
+    memset(&m, 0, sizeof(m));
+    memcpy(&m, pkt, len < sizeof(m) ? len : sizeof(m));
+    uint32_t t = m.hdr.type;
+    if (t == 0 || t >= sizeof(names) / sizeof(names[0]))
+        n = fmt_snprintf(out, cap, "kbd type=%u (%u bytes)", (unsigned)t, (unsigned)len);
+    else if (len < sizes[t])
+        n = fmt_snprintf(out, cap, "kbd %s malformed: %u bytes, its layout has %u", names[t],
+                         (unsigned)len, sizes[t]);
+    else if (t == SYNTHKBD_PROTOCOL_REQUEST)
+        n = fmt_snprintf(out, cap, "kbd %s version=%u.%u", names[t],
+                         (unsigned)(m.req.version >> 16), (unsigned)(m.req.version & 0xffffu));
+    else if (t == SYNTHKBD_PROTOCOL_RESPONSE)
+        n = fmt_snprintf(out, cap, "kbd %s accepted=%u status=0x%x", names[t],
+                         (unsigned)(m.res.proto_status & SYNTHKBD_PROTOCOL_ACCEPTED),
+                         (unsigned)m.res.proto_status);
+    else if (t == SYNTHKBD_EVENT)
+        n = fmt_snprintf(out, cap, "kbd %s code=0x%x%s%s%s%s", names[t], (unsigned)m.key.make_code,
+                         m.key.info & SYNTHKBD_INFO_BREAK ? " break" : " make",
+                         m.key.info & SYNTHKBD_INFO_E0 ? " e0" : "",
+                         m.key.info & SYNTHKBD_INFO_E1 ? " e1" : "",
+                         m.key.info & SYNTHKBD_INFO_UNICODE ? " unicode" : "");
+    else
+        n = fmt_snprintf(out, cap, "kbd %s flags=0x%x", names[t], (unsigned)m.led.led_flags);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 NTSTATUS keyboard_create(const struct hv_device_config *d, VMBCHANNEL *out)
 {
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, closed};
@@ -164,6 +212,8 @@ NTSTATUS keyboard_create(const struct hv_device_config *d, VMBCHANNEL *out)
         s = VmbChannelInitSetStateChangeCallbacks(kbd.channel, &callbacks);
     if (NT_SUCCESS(s))
         s = VmbChannelInitSetProcessPacketCallback(kbd.channel, process);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetTraceDecoder(kbd.channel, keyboard_trace_decode);
     if (!NT_SUCCESS(s)) {
         VmbChannelCleanup(kbd.channel);
         kbd.channel = NULL;

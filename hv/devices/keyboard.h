@@ -40,6 +40,14 @@ NTSTATUS keyboard_send_scancode(struct keyboard *k, uint8_t code, bool make, boo
  * and drop a pending prefix. */
 NTSTATUS keyboard_send_byte(struct keyboard *k, uint8_t byte);
 
+/* The keyboard channel's trace decoder (VmbChannelInitSetTraceDecoder;
+ * docs/vmbus.md, "Trace"): "kbd PROTOCOL_REQUEST version=1.0",
+ * "kbd PROTOCOL_RESPONSE accepted=1", "kbd EVENT code=0x1e [break] [e0]
+ * [e1] [unicode]", "kbd LED_INDICATORS flags=0x.."; "kbd type=N" for
+ * others; a message short of its layout "... malformed: N bytes, its
+ * layout has M". Reads pkt[0..len) only. */
+size_t keyboard_trace_decode(const void *pkt, size_t len, char *out, size_t cap);
+
 /* Counters for the summary line. */
 struct keyboard_stats {
     uint64_t keys;     /* key events sent */

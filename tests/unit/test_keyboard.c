@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -362,6 +363,58 @@ static void summary(void **state)
     assert_int_equal(keyboard_summary(buf, 4), n);
 }
 
+static const char *kbd_decoded(const void *pkt, size_t len)
+{
+    static char full[256];
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, pkt, len);
+    size_t n = keyboard_trace_decode(copy, len, full, sizeof(full));
+    assert_int_equal(n, strlen(full));
+    for (size_t cap = 1; cap < n + 2; cap++) {
+        char small[256];
+        size_t m = keyboard_trace_decode(copy, len, small, cap);
+        assert_int_equal(m, strlen(small));
+        assert_true(m < cap);
+        assert_memory_equal(small, full, m);
+    }
+    assert_int_equal(keyboard_trace_decode(copy, len, full + 200, 0), 0);
+    free(copy);
+    return full;
+}
+
+/* The decoder the keyboard channel registers: each message kind, every
+ * short length, odd types. */
+static void trace_decoder(void **state)
+{
+    (void)state;
+    assert_ptr_equal(fake_channel(ch)->decode, keyboard_trace_decode);
+    const uint32_t req[2] = {SYNTHKBD_PROTOCOL_REQUEST, SYNTHKBD_VERSION(1, 0)};
+    assert_string_equal(kbd_decoded(req, 8), "kbd PROTOCOL_REQUEST version=1.0");
+    const uint32_t res[2] = {SYNTHKBD_PROTOCOL_RESPONSE, SYNTHKBD_PROTOCOL_ACCEPTED};
+    assert_string_equal(kbd_decoded(res, 8), "kbd PROTOCOL_RESPONSE accepted=1 status=0x1");
+    struct synthkbd_keystroke k = {
+        {SYNTHKBD_EVENT}, 0x1d, 0, SYNTHKBD_INFO_BREAK | SYNTHKBD_INFO_E0};
+    assert_string_equal(kbd_decoded(&k, sizeof(k)), "kbd EVENT code=0x1d break e0");
+    k.info = SYNTHKBD_INFO_E1 | SYNTHKBD_INFO_UNICODE;
+    assert_string_equal(kbd_decoded(&k, sizeof(k)), "kbd EVENT code=0x1d make e1 unicode");
+    const uint32_t led[2] = {SYNTHKBD_LED_INDICATORS, 7};
+    assert_string_equal(kbd_decoded(led, 8), "kbd LED_INDICATORS flags=0x7");
+    for (size_t l = 0; l < sizeof(k); l++)
+        assert_non_null(strstr(kbd_decoded(&k, l), "malformed"));
+    for (size_t l = 4; l < 8; l++)
+        assert_string_not_equal(kbd_decoded(req, l), "kbd PROTOCOL_REQUEST version=1.0");
+    const uint32_t odd[3] = {0, 9, 77};
+    assert_string_equal(kbd_decoded(odd, 12), "kbd type=0 (12 bytes)");
+    assert_string_equal(kbd_decoded(odd + 2, 4), "kbd type=77 (4 bytes)");
+    uint8_t big[300];
+    memset(big, 0xff, sizeof(big));
+    assert_string_equal(kbd_decoded(big, sizeof(big)), "kbd type=4294967295 (300 bytes)");
+    big[0] = SYNTHKBD_EVENT;
+    big[1] = big[2] = big[3] = 0;
+    assert_string_equal(kbd_decoded(big, sizeof(big)), "kbd EVENT code=0xffff break e0 e1 unicode");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +425,7 @@ int main(void)
         cmocka_unit_test_setup(hostile_guest, setup),
         cmocka_unit_test_setup(ring_full, setup),
         cmocka_unit_test_setup(summary, setup),
+        cmocka_unit_test_setup(trace_decoder, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
