@@ -518,6 +518,174 @@ static void closed(VMBCHANNEL channel)
     v.version = 0;
 }
 
+/* --- the trace decoder ---------------------------------------------------------- */
+
+struct tout {
+    char *buf;
+    size_t cap, len;
+};
+
+static void tput(struct tout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tput(struct tout *o, const char *fmt, ...)
+{
+    if (o->len + 1 >= o->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
+}
+
+static const struct {
+    const char *name;
+    uint16_t size; /* the message's least size after the two headers */
+} vid_msgs[] = {
+    [SYNTHVID_ERROR] = {"ERROR", 0},
+    [SYNTHVID_VERSION_REQUEST] = {"VERSION_REQUEST", sizeof(struct synthvid_version_req)},
+    [SYNTHVID_VERSION_RESPONSE] = {"VERSION_RESPONSE", sizeof(struct synthvid_version_resp)},
+    [SYNTHVID_VRAM_LOCATION] = {"VRAM_LOCATION", sizeof(struct synthvid_vram_location)},
+    [SYNTHVID_VRAM_LOCATION_ACK] = {"VRAM_LOCATION_ACK", sizeof(struct synthvid_vram_location_ack)},
+    [SYNTHVID_SITUATION_UPDATE] = {"SITUATION_UPDATE", sizeof(struct synthvid_situation_update)},
+    [SYNTHVID_SITUATION_UPDATE_ACK] = {"SITUATION_UPDATE_ACK",
+                                       sizeof(struct synthvid_situation_update_ack)},
+    [SYNTHVID_POINTER_POSITION] = {"POINTER_POSITION", sizeof(struct synthvid_pointer_position)},
+    [SYNTHVID_POINTER_SHAPE] = {"POINTER_SHAPE", offsetof(struct synthvid_pointer_shape, data)},
+    [SYNTHVID_FEATURE_CHANGE] = {"FEATURE_CHANGE", sizeof(struct synthvid_feature_change)},
+    [SYNTHVID_DIRT] = {"DIRT", sizeof(struct synthvid_dirt)},
+    [SYNTHVID_BIOS_INFO_REQUEST] = {"BIOS_INFO_REQUEST", 0},
+    [SYNTHVID_BIOS_INFO_RESPONSE] = {"BIOS_INFO_RESPONSE", 0},
+    [SYNTHVID_RESOLUTION_REQUEST] = {"RESOLUTION_REQUEST", sizeof(struct synthvid_resolution_req)},
+    [SYNTHVID_RESOLUTION_RESPONSE] = {"RESOLUTION_RESPONSE",
+                                      sizeof(struct synthvid_resolution_resp)},
+    [SYNTHVID_CAPABILITY_REQUEST] = {"CAPABILITY_REQUEST", 0},
+    [SYNTHVID_CAPABILITY_RESPONSE] = {"CAPABILITY_RESPONSE", 0},
+};
+
+static void vid_version(struct tout *o, uint32_t ver)
+{
+    tput(o, " version=%u.%u", (unsigned)SYNTHVID_VERSION_MAJOR(ver),
+         (unsigned)SYNTHVID_VERSION_MINOR(ver));
+}
+
+size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
+{
+    struct tout o = {out, cap, 0};
+    if (!cap)
+        return 0;
+    out[0] = '\0';
+    if (!pkt || len < SYNTHVID_HDRS_SIZE) {
+        tput(&o, "vid malformed: %u bytes, shorter than the 16-byte headers", (unsigned)len);
+        return o.len;
+    }
+    const uint8_t *p = pkt;
+    struct synthvid_hdr h;
+    memcpy(&h, p + sizeof(struct synthvid_pipe_hdr), sizeof(h));
+    const uint8_t *m = p + SYNTHVID_HDRS_SIZE;
+    size_t n = len - SYNTHVID_HDRS_SIZE;
+    if (h.type >= sizeof(vid_msgs) / sizeof(vid_msgs[0])) {
+        tput(&o, "vid type=%u (%u bytes)", (unsigned)h.type, (unsigned)len);
+        return o.len;
+    }
+    tput(&o, "vid %s", vid_msgs[h.type].name);
+    if (n < vid_msgs[h.type].size) {
+        tput(&o, " malformed: %u bytes after the headers, its layout has %u", (unsigned)n,
+             vid_msgs[h.type].size);
+        return o.len;
+    }
+    union {
+        uint8_t bytes[sizeof(struct synthvid_resolution_resp)];
+        struct synthvid_version_req vreq;
+        struct synthvid_version_resp vres;
+        struct synthvid_vram_location vram;
+        struct synthvid_vram_location_ack ack;
+        struct synthvid_situation_update situ;
+        struct synthvid_pointer_position pos;
+        struct synthvid_pointer_shape shape;
+        struct synthvid_feature_change feat;
+        struct synthvid_dirt dirt;
+        struct synthvid_resolution_req rreq;
+        struct synthvid_resolution_resp rres;
+    } u;
+    memset(&u, 0, sizeof(u));
+    memcpy(&u, m, n < sizeof(u) ? n : sizeof(u));
+    switch (h.type) {
+    case SYNTHVID_VERSION_REQUEST:
+        vid_version(&o, u.vreq.version);
+        break;
+    case SYNTHVID_VERSION_RESPONSE:
+        vid_version(&o, u.vres.version);
+        tput(&o, " accepted=%u outputs=%u", u.vres.is_accepted, u.vres.max_video_outputs);
+        break;
+    case SYNTHVID_VRAM_LOCATION:
+        tput(&o, " ctx=0x%llx specified=%u gpa=0x%llx", (unsigned long long)u.vram.user_ctx,
+             u.vram.is_vram_gpa_specified, (unsigned long long)u.vram.vram_gpa);
+        break;
+    case SYNTHVID_VRAM_LOCATION_ACK:
+    case SYNTHVID_SITUATION_UPDATE_ACK:
+        tput(&o, " ctx=0x%llx", (unsigned long long)u.ack.user_ctx);
+        break;
+    case SYNTHVID_SITUATION_UPDATE: {
+        const struct synthvid_output_situation *s = &u.situ.video_output[0];
+        tput(&o, " ctx=0x%llx outputs=%u active=%u offset=%u depth=%u %ux%u pitch=%u",
+             (unsigned long long)u.situ.user_ctx, u.situ.video_output_count, s->active,
+             (unsigned)s->vram_offset, s->depth_bits, (unsigned)s->width_pixels,
+             (unsigned)s->height_pixels, (unsigned)s->pitch_bytes);
+        break;
+    }
+    case SYNTHVID_POINTER_POSITION:
+        tput(&o, " visible=%u output=%u x=%d y=%d", u.pos.is_visible, u.pos.video_output,
+             (int)u.pos.image_x, (int)u.pos.image_y);
+        break;
+    case SYNTHVID_POINTER_SHAPE:
+        tput(&o, " part=0x%x argb=%u %ux%u hot=%u,%u", u.shape.part_idx, u.shape.is_argb,
+             (unsigned)u.shape.width, (unsigned)u.shape.height, (unsigned)u.shape.hot_x,
+             (unsigned)u.shape.hot_y);
+        break;
+    case SYNTHVID_FEATURE_CHANGE:
+        tput(&o, " dirt=%u ptr_pos=%u ptr_shape=%u situation=%u", u.feat.is_dirt_needed,
+             u.feat.is_ptr_pos_needed, u.feat.is_ptr_shape_needed, u.feat.is_situ_needed);
+        break;
+    case SYNTHVID_DIRT: {
+        size_t have = (n - sizeof(struct synthvid_dirt)) / sizeof(struct synthvid_rect);
+        tput(&o, " output=%u rects=%u", u.dirt.video_output, u.dirt.dirt_count);
+        if (have < u.dirt.dirt_count) {
+            tput(&o, " malformed: %u rects fit", (unsigned)have);
+        } else if (u.dirt.dirt_count) {
+            struct synthvid_rect r;
+            memcpy(&r, m + sizeof(struct synthvid_dirt), sizeof(r));
+            tput(&o, " first=(%d,%d)-(%d,%d)", (int)r.x1, (int)r.y1, (int)r.x2, (int)r.y2);
+        }
+        break;
+    }
+    case SYNTHVID_RESOLUTION_REQUEST:
+        tput(&o, " max=%u", u.rreq.maximum_resolution_count);
+        break;
+    case SYNTHVID_RESOLUTION_RESPONSE: {
+        size_t have =
+            (n - sizeof(struct synthvid_resolution_resp)) / sizeof(struct synthvid_screen_size);
+        tput(&o, " count=%u default=%u standard=%u", u.rres.resolution_count,
+             u.rres.default_resolution_index, u.rres.is_standard);
+        if (have < u.rres.resolution_count) {
+            tput(&o, " malformed: %u sizes fit", (unsigned)have);
+        } else if (u.rres.default_resolution_index < u.rres.resolution_count) {
+            struct synthvid_screen_size sz;
+            memcpy(&sz,
+                   m + sizeof(struct synthvid_resolution_resp) +
+                       u.rres.default_resolution_index * sizeof(sz),
+                   sizeof(sz));
+            tput(&o, " default_size=%ux%u", sz.width, sz.height);
+        }
+        break;
+    }
+    default:
+        tput(&o, " (%u bytes after the headers)", (unsigned)n);
+        break;
+    }
+    return o.len;
+}
+
 NTSTATUS video_create(const struct hv_device_config *d, const struct video_platform *platform,
                       VMBCHANNEL *out)
 {
@@ -547,6 +715,8 @@ NTSTATUS video_create(const struct hv_device_config *d, const struct video_platf
         s = VmbChannelInitSetStateChangeCallbacks(v.channel, &callbacks);
     if (NT_SUCCESS(s))
         s = VmbChannelInitSetProcessPacketCallback(v.channel, process);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetTraceDecoder(v.channel, video_trace_decode);
     if (!NT_SUCCESS(s)) {
         VmbChannelCleanup(v.channel);
         v.channel = NULL;

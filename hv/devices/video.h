@@ -79,6 +79,12 @@ unsigned video_resolutions(uint64_t vram_bytes, struct synthvid_screen_size *out
  * monitor name "vmbhv", a 1024x768 preferred timing. Linux ignores it. */
 void video_edid(uint8_t out[SYNTHVID_EDID_SIZE]);
 
+/* The video channel's trace decoder (VmbChannelInitSetTraceDecoder;
+ * docs/video.md, "Trace"): "vid <MESSAGE> <fields>" for every synthvid
+ * message, "vid type=N" for others, "malformed: ..." for framing or a
+ * message short of its layout. Reads pkt[0..len) only. */
+size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap);
+
 /* Counters for the summary line. */
 struct video_stats {
     uint64_t dirt;     /* rectangles passed to the platform */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -1031,6 +1032,129 @@ static void summary(void **state)
     assert_int_equal(video_summary(buf, 4), n);
 }
 
+/* --- the trace decoder ----------------------------------------------------------- */
+
+/* Decodes exactly len bytes from a heap copy into every capacity; the full text. */
+static const char *vid_decoded(const void *pkt, size_t len)
+{
+    static char full[512];
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, pkt, len);
+    size_t n = video_trace_decode(copy, len, full, sizeof(full));
+    assert_int_equal(n, strlen(full));
+    for (size_t cap = 1; cap < n + 2; cap++) {
+        char small[512];
+        size_t m = video_trace_decode(copy, len, small, cap);
+        assert_int_equal(m, strlen(small));
+        assert_true(m < cap);
+        assert_memory_equal(small, full, m);
+    }
+    assert_int_equal(video_trace_decode(copy, len, full, 0), 0);
+    free(copy);
+    return full;
+}
+
+/* pipe + synthvid headers + body into buf; the packet's length. */
+static size_t vid_pkt(uint8_t *buf, uint32_t type, const void *body, size_t n)
+{
+    const uint32_t hdrs[4] = {SYNTHVID_PIPE_DATA, (uint32_t)(8 + n), type, (uint32_t)(8 + n)};
+    memcpy(buf, hdrs, sizeof(hdrs));
+    memcpy(buf + sizeof(hdrs), body, n);
+    return sizeof(hdrs) + n;
+}
+
+/* Every prefix short of the packet decodes, saying malformed below the layout. */
+static void vid_prefixes(const uint8_t *pkt, size_t len, size_t layout)
+{
+    for (size_t l = 0; l < len; l++) {
+        const char *t = vid_decoded(pkt, l);
+        if (l < layout && !strstr(t, "malformed"))
+            fail_msg("%zu of %zu bytes decode without saying so: %s", l, len, t);
+    }
+}
+
+static void trace_decoder(void **state)
+{
+    (void)state;
+    assert_ptr_equal(F()->decode, video_trace_decode);
+    uint8_t pkt[512];
+    size_t n;
+    const struct synthvid_version_req vreq = {SYNTHVID_VERSION_WIN10};
+    n = vid_pkt(pkt, SYNTHVID_VERSION_REQUEST, &vreq, sizeof(vreq));
+    assert_string_equal(vid_decoded(pkt, n), "vid VERSION_REQUEST version=3.5");
+    vid_prefixes(pkt, n, n);
+    const struct synthvid_version_resp vres = {SYNTHVID_VERSION_WIN8, SYNTHVID_ACCEPTED, 1};
+    n = vid_pkt(pkt, SYNTHVID_VERSION_RESPONSE, &vres, sizeof(vres));
+    assert_string_equal(vid_decoded(pkt, n),
+                        "vid VERSION_RESPONSE version=3.2 accepted=2 outputs=1");
+    const struct synthvid_vram_location vram = {0x100000000ull, 1, 0x100000000ull};
+    n = vid_pkt(pkt, SYNTHVID_VRAM_LOCATION, &vram, sizeof(vram));
+    assert_string_equal(vid_decoded(pkt, n),
+                        "vid VRAM_LOCATION ctx=0x100000000 specified=1 gpa=0x100000000");
+    vid_prefixes(pkt, n, n);
+    const struct synthvid_vram_location_ack ack = {0x1234};
+    n = vid_pkt(pkt, SYNTHVID_VRAM_LOCATION_ACK, &ack, sizeof(ack));
+    assert_string_equal(vid_decoded(pkt, n), "vid VRAM_LOCATION_ACK ctx=0x1234");
+    const struct synthvid_situation_update situ = {0, 1, {{1, 0, 32, 1024, 768, 4096}}};
+    n = vid_pkt(pkt, SYNTHVID_SITUATION_UPDATE, &situ, sizeof(situ));
+    assert_string_equal(vid_decoded(pkt, n), "vid SITUATION_UPDATE ctx=0x0 outputs=1 active=1 "
+                                             "offset=0 depth=32 1024x768 pitch=4096");
+    vid_prefixes(pkt, n, n);
+    const struct synthvid_feature_change feat = {1, 0, 1, 0};
+    n = vid_pkt(pkt, SYNTHVID_FEATURE_CHANGE, &feat, sizeof(feat));
+    assert_string_equal(vid_decoded(pkt, n),
+                        "vid FEATURE_CHANGE dirt=1 ptr_pos=0 ptr_shape=1 situation=0");
+    const struct synthvid_pointer_position pos = {1, 0, -3, 7};
+    n = vid_pkt(pkt, SYNTHVID_POINTER_POSITION, &pos, sizeof(pos));
+    assert_string_equal(vid_decoded(pkt, n), "vid POINTER_POSITION visible=1 output=0 x=-3 y=7");
+    const struct synthvid_pointer_shape shape = {SYNTHVID_CURSOR_COMPLETE, 1, 1, 1, 0, 0, {0}};
+    n = vid_pkt(pkt, SYNTHVID_POINTER_SHAPE, &shape, sizeof(shape));
+    assert_string_equal(vid_decoded(pkt, n), "vid POINTER_SHAPE part=0xff argb=1 1x1 hot=0,0");
+    uint8_t dirt[2 + 16] = {0, 1};
+    const struct synthvid_rect r = {0, 0, 1024, 768};
+    memcpy(dirt + 2, &r, sizeof(r));
+    n = vid_pkt(pkt, SYNTHVID_DIRT, dirt, sizeof(dirt));
+    assert_string_equal(vid_decoded(pkt, n), "vid DIRT output=0 rects=1 first=(0,0)-(1024,768)");
+    vid_prefixes(pkt, n, n);
+    dirt[1] = 200; /* more rects than fit */
+    n = vid_pkt(pkt, SYNTHVID_DIRT, dirt, sizeof(dirt));
+    assert_string_equal(vid_decoded(pkt, n), "vid DIRT output=0 rects=200 malformed: 1 rects fit");
+    const struct synthvid_resolution_req rreq = {SYNTHVID_MAX_RESOLUTIONS};
+    n = vid_pkt(pkt, SYNTHVID_RESOLUTION_REQUEST, &rreq, sizeof(rreq));
+    assert_string_equal(vid_decoded(pkt, n), "vid RESOLUTION_REQUEST max=64");
+    uint8_t rres[sizeof(struct synthvid_resolution_resp) + 8];
+    memset(rres, 0, sizeof(rres));
+    rres[128] = 2; /* count */
+    rres[129] = 1; /* default */
+    const struct synthvid_screen_size sizes[2] = {{640, 480}, {1152, 864}};
+    memcpy(rres + sizeof(struct synthvid_resolution_resp), sizes, sizeof(sizes));
+    n = vid_pkt(pkt, SYNTHVID_RESOLUTION_RESPONSE, rres, sizeof(rres));
+    assert_string_equal(
+        vid_decoded(pkt, n),
+        "vid RESOLUTION_RESPONSE count=2 default=1 standard=0 default_size=1152x864");
+    vid_prefixes(pkt, n, n);
+    rres[128] = 9;
+    n = vid_pkt(pkt, SYNTHVID_RESOLUTION_RESPONSE, rres, sizeof(rres));
+    assert_non_null(
+        strstr(vid_decoded(pkt, n), "count=9 default=1 standard=0 malformed: 2 sizes fit"));
+    n = vid_pkt(pkt, 99, "", 0);
+    assert_string_equal(vid_decoded(pkt, n), "vid type=99 (16 bytes)");
+    n = vid_pkt(pkt, SYNTHVID_BIOS_INFO_REQUEST, "ab", 2);
+    assert_string_equal(vid_decoded(pkt, n), "vid BIOS_INFO_REQUEST (2 bytes after the headers)");
+    assert_string_equal(vid_decoded(pkt, 5),
+                        "vid malformed: 5 bytes, shorter than the 16-byte headers");
+    srand(10);
+    for (unsigned i = 0; i < 3000; i++) {
+        uint8_t rnd[200];
+        for (size_t k = 0; k < sizeof(rnd); k++)
+            rnd[k] = (uint8_t)rand();
+        rnd[8] = (uint8_t)(rand() % 18);
+        rnd[9] = rnd[10] = rnd[11] = 0;
+        vid_decoded(rnd, (size_t)rand() % sizeof(rnd));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1049,6 +1173,7 @@ int main(void)
         cmocka_unit_test_setup(ring_full, setup),
         cmocka_unit_test_setup(feature_change_retried, setup),
         cmocka_unit_test_setup(summary, setup),
+        cmocka_unit_test_setup(trace_decoder, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
