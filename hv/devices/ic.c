@@ -3,7 +3,6 @@
  * every count is checked against the length before a version is read. */
 #include "devices/ic.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 
 #include "lib/fmt.h"
@@ -128,24 +127,6 @@ enum ic_negotiation ic_negotiate_answer(const struct ic_msg *m, const struct ic_
 
 /* --- the trace decoder ----------------------------------------------------------------- */
 
-struct out {
-    char *buf;
-    size_t cap, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    if (o->len + 1 >= o->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-}
-
 static const char *kind_name(uint16_t type)
 {
     switch (type) {
@@ -163,31 +144,31 @@ static const char *kind_name(uint16_t type)
 }
 
 /* "3.0,1.0" from count versions at p. */
-static void put_versions(struct out *o, const char *key, const uint8_t *p, unsigned count)
+static void put_versions(struct fmt_out *o, const char *key, const uint8_t *p, unsigned count)
 {
-    put(o, " %s=", key);
+    fmt_append(o, " %s=", key);
     if (!count)
-        put(o, "none");
+        fmt_append(o, "none");
     for (unsigned i = 0; i < count; i++) {
         struct ic_version v;
         memcpy(&v, p + i * sizeof(v), sizeof(v));
-        put(o, "%s%u.%u", i ? "," : "", v.major, v.minor);
+        fmt_append(o, "%s%u.%u", i ? "," : "", v.major, v.minor);
     }
 }
 
-static void d_negotiate(struct out *o, const uint8_t *body, size_t len)
+static void d_negotiate(struct fmt_out *o, const uint8_t *body, size_t len)
 {
     struct ic_negotiate neg;
     if (len < sizeof(neg)) {
-        put(o, " malformed: body %u bytes, shorter than its 8-byte counts", (unsigned)len);
+        fmt_append(o, " malformed: body %u bytes, shorter than its 8-byte counts", (unsigned)len);
         return;
     }
     memcpy(&neg, body, sizeof(neg));
     size_t listed = (size_t)neg.framework_count + neg.version_count;
     if (neg.framework_count > IC_MAX_VERSION_COUNT || neg.version_count > IC_MAX_VERSION_COUNT ||
         len - sizeof(neg) < listed * sizeof(struct ic_version)) {
-        put(o, " malformed: counts %u+%u run past its %u-byte body", neg.framework_count,
-            neg.version_count, (unsigned)len);
+        fmt_append(o, " malformed: counts %u+%u run past its %u-byte body", neg.framework_count,
+                   neg.version_count, (unsigned)len);
         return;
     }
     put_versions(o, "framework", body + sizeof(neg), neg.framework_count);
@@ -196,35 +177,35 @@ static void d_negotiate(struct out *o, const uint8_t *body, size_t len)
                  neg.version_count);
 }
 
-static void d_heartbeat(struct out *o, const uint8_t *body, size_t len)
+static void d_heartbeat(struct fmt_out *o, const uint8_t *body, size_t len)
 {
     uint64_t seq;
     if (len < sizeof(seq)) {
-        put(o, " malformed: body %u bytes, shorter than its 8-byte sequence", (unsigned)len);
+        fmt_append(o, " malformed: body %u bytes, shorter than its 8-byte sequence", (unsigned)len);
         return;
     }
     memcpy(&seq, body, sizeof(seq));
-    put(o, " seq=%llu", (unsigned long long)seq);
+    fmt_append(o, " seq=%llu", (unsigned long long)seq);
 }
 
-static void d_shutdown(struct out *o, const uint8_t *body, size_t len)
+static void d_shutdown(struct fmt_out *o, const uint8_t *body, size_t len)
 {
     struct ic_shutdown s; /* the fixed part: reason, timeout, flags */
     const size_t fixed = offsetof(struct ic_shutdown, display_message);
     if (len < fixed) {
-        put(o, " malformed: body %u bytes, shorter than its %u-byte fixed part", (unsigned)len,
-            (unsigned)fixed);
+        fmt_append(o, " malformed: body %u bytes, shorter than its %u-byte fixed part",
+                   (unsigned)len, (unsigned)fixed);
         return;
     }
     memcpy(&s, body, fixed);
     const char *what = s.flags & IC_SHUTDOWN_FLAG_HIBERNATE ? "hibernate"
                        : s.flags & IC_SHUTDOWN_FLAG_REBOOT  ? "reboot"
                                                             : "poweroff";
-    put(o, " flags=0x%x (%s%s) reason=0x%x timeout=%u", (unsigned)s.flags, what,
-        s.flags & IC_SHUTDOWN_FLAG_FORCE ? ",force" : "", (unsigned)s.reason_code,
-        (unsigned)s.timeout_seconds);
+    fmt_append(o, " flags=0x%x (%s%s) reason=0x%x timeout=%u", (unsigned)s.flags, what,
+               s.flags & IC_SHUTDOWN_FLAG_FORCE ? ",force" : "", (unsigned)s.reason_code,
+               (unsigned)s.timeout_seconds);
     if (len < sizeof(s))
-        put(o, " (message cut: body %u of %u bytes)", (unsigned)len, (unsigned)sizeof(s));
+        fmt_append(o, " (message cut: body %u of %u bytes)", (unsigned)len, (unsigned)sizeof(s));
 }
 
 static const char *sync_flags(uint8_t f)
@@ -236,53 +217,53 @@ static const char *sync_flags(uint8_t f)
 }
 
 /* A FILETIME as unix seconds with its 100 ns fraction (or raw when before 1970). */
-static void put_filetime(struct out *o, const char *key, uint64_t t)
+static void put_filetime(struct fmt_out *o, const char *key, uint64_t t)
 {
     if (t < IC_FILETIME_UNIX_EPOCH) {
-        put(o, " %s=filetime:%llu", key, (unsigned long long)t);
+        fmt_append(o, " %s=filetime:%llu", key, (unsigned long long)t);
         return;
     }
     t -= IC_FILETIME_UNIX_EPOCH;
-    put(o, " %s=%llu.%07llu", key, (unsigned long long)(t / 10000000u),
-        (unsigned long long)(t % 10000000u));
+    fmt_append(o, " %s=%llu.%07llu", key, (unsigned long long)(t / 10000000u),
+               (unsigned long long)(t % 10000000u));
 }
 
-static void d_timesync(struct out *o, const uint8_t *body, size_t len, struct ic_version v)
+static void d_timesync(struct fmt_out *o, const uint8_t *body, size_t len, struct ic_version v)
 {
     if (v.major >= IC_TIMESYNC_REF_MIN_MAJOR) {
         struct ic_timesync_ref r;
         if (len < sizeof(r)) {
-            put(o, " malformed: body %u bytes, its %u.%u layout has %u", (unsigned)len, v.major,
-                v.minor, (unsigned)sizeof(r));
+            fmt_append(o, " malformed: body %u bytes, its %u.%u layout has %u", (unsigned)len,
+                       v.major, v.minor, (unsigned)sizeof(r));
             return;
         }
         memcpy(&r, body, sizeof(r));
         put_filetime(o, "time", r.parent_time);
-        put(o, " ref=%llu flags=%s(0x%x) leap=%d stratum=%d",
-            (unsigned long long)r.vm_reference_time, sync_flags(r.flags), r.flags, r.leap_flags,
-            r.stratum);
+        fmt_append(o, " ref=%llu flags=%s(0x%x) leap=%d stratum=%d",
+                   (unsigned long long)r.vm_reference_time, sync_flags(r.flags), r.flags,
+                   r.leap_flags, r.stratum);
     } else {
         struct ic_timesync t;
         if (len < sizeof(t)) {
-            put(o, " malformed: body %u bytes, its %u.%u layout has %u", (unsigned)len, v.major,
-                v.minor, (unsigned)sizeof(t));
+            fmt_append(o, " malformed: body %u bytes, its %u.%u layout has %u", (unsigned)len,
+                       v.major, v.minor, (unsigned)sizeof(t));
             return;
         }
         memcpy(&t, body, sizeof(t));
         put_filetime(o, "time", t.parent_time);
-        put(o, " child=%llu rtt=%llu flags=%s(0x%x)", (unsigned long long)t.child_time,
-            (unsigned long long)t.round_trip_time, sync_flags(t.flags), t.flags);
+        fmt_append(o, " child=%llu rtt=%llu flags=%s(0x%x)", (unsigned long long)t.child_time,
+                   (unsigned long long)t.round_trip_time, sync_flags(t.flags), t.flags);
     }
 }
 
 size_t ic_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
 {
-    struct out o = {out, cap, 0};
+    struct fmt_out o = {out, cap, 0};
     if (!cap)
         return 0;
     out[0] = '\0';
     if (!pkt || len < IC_HDR_SIZE) {
-        put(&o, "ic malformed: %u bytes, shorter than the 28-byte header", (unsigned)len);
+        fmt_append(&o, "ic malformed: %u bytes, shorter than the 28-byte header", (unsigned)len);
         return o.len;
     }
     struct ic_frame_hdr h;
@@ -291,21 +272,21 @@ size_t ic_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
     size_t blen = len - IC_HDR_SIZE;
     const char *kind = kind_name(h.msg.type);
     if (kind)
-        put(&o, "ic %s", kind);
+        fmt_append(&o, "ic %s", kind);
     else
-        put(&o, "ic type=%u", h.msg.type);
-    put(&o, " %u.%u %s", h.msg.version.major, h.msg.version.minor,
-        h.msg.flags & IC_FLAG_RESPONSE  ? "response"
-        : h.msg.flags & IC_FLAG_REQUEST ? "request"
-                                        : "neither");
+        fmt_append(&o, "ic type=%u", h.msg.type);
+    fmt_append(&o, " %u.%u %s", h.msg.version.major, h.msg.version.minor,
+               h.msg.flags & IC_FLAG_RESPONSE  ? "response"
+               : h.msg.flags & IC_FLAG_REQUEST ? "request"
+                                               : "neither");
     if (h.msg.flags & ~(IC_FLAG_TRANSACTION | IC_FLAG_REQUEST | IC_FLAG_RESPONSE))
-        put(&o, " icflags=0x%x", h.msg.flags);
+        fmt_append(&o, " icflags=0x%x", h.msg.flags);
     if (h.msg.status == IC_S_OK)
-        put(&o, " status=S_OK");
+        fmt_append(&o, " status=S_OK");
     else if (h.msg.status == IC_E_FAIL)
-        put(&o, " status=E_FAIL");
+        fmt_append(&o, " status=E_FAIL");
     else
-        put(&o, " status=0x%08x", (unsigned)h.msg.status);
+        fmt_append(&o, " status=0x%08x", (unsigned)h.msg.status);
     switch (h.msg.type) {
     case IC_MSG_NEGOTIATE:
         d_negotiate(&o, body, blen);
@@ -320,7 +301,7 @@ size_t ic_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
         d_timesync(&o, body, blen, h.msg.version);
         break;
     default:
-        put(&o, " (%u body bytes)", (unsigned)blen);
+        fmt_append(&o, " (%u body bytes)", (unsigned)blen);
         break;
     }
     return o.len;

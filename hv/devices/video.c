@@ -520,24 +520,6 @@ static void closed(VMBCHANNEL channel)
 
 /* --- the trace decoder ---------------------------------------------------------- */
 
-struct tout {
-    char *buf;
-    size_t cap, len;
-};
-
-static void tput(struct tout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tput(struct tout *o, const char *fmt, ...)
-{
-    if (o->len + 1 >= o->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-}
-
 static const struct {
     const char *name;
     uint16_t size; /* the message's least size after the two headers */
@@ -563,20 +545,20 @@ static const struct {
     [SYNTHVID_CAPABILITY_RESPONSE] = {"CAPABILITY_RESPONSE", 0},
 };
 
-static void vid_version(struct tout *o, uint32_t ver)
+static void vid_version(struct fmt_out *o, uint32_t ver)
 {
-    tput(o, " version=%u.%u", (unsigned)SYNTHVID_VERSION_MAJOR(ver),
-         (unsigned)SYNTHVID_VERSION_MINOR(ver));
+    fmt_append(o, " version=%u.%u", (unsigned)SYNTHVID_VERSION_MAJOR(ver),
+               (unsigned)SYNTHVID_VERSION_MINOR(ver));
 }
 
 size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
 {
-    struct tout o = {out, cap, 0};
+    struct fmt_out o = {out, cap, 0};
     if (!cap)
         return 0;
     out[0] = '\0';
     if (!pkt || len < SYNTHVID_HDRS_SIZE) {
-        tput(&o, "vid malformed: %u bytes, shorter than the 16-byte headers", (unsigned)len);
+        fmt_append(&o, "vid malformed: %u bytes, shorter than the 16-byte headers", (unsigned)len);
         return o.len;
     }
     const uint8_t *p = pkt;
@@ -585,13 +567,13 @@ size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
     const uint8_t *m = p + SYNTHVID_HDRS_SIZE;
     size_t n = len - SYNTHVID_HDRS_SIZE;
     if (h.type >= sizeof(vid_msgs) / sizeof(vid_msgs[0])) {
-        tput(&o, "vid type=%u (%u bytes)", (unsigned)h.type, (unsigned)len);
+        fmt_append(&o, "vid type=%u (%u bytes)", (unsigned)h.type, (unsigned)len);
         return o.len;
     }
-    tput(&o, "vid %s", vid_msgs[h.type].name);
+    fmt_append(&o, "vid %s", vid_msgs[h.type].name);
     if (n < vid_msgs[h.type].size) {
-        tput(&o, " malformed: %u bytes after the headers, its layout has %u", (unsigned)n,
-             vid_msgs[h.type].size);
+        fmt_append(&o, " malformed: %u bytes after the headers, its layout has %u", (unsigned)n,
+                   vid_msgs[h.type].size);
         return o.len;
     }
     union {
@@ -616,71 +598,71 @@ size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
         break;
     case SYNTHVID_VERSION_RESPONSE:
         vid_version(&o, u.vres.version);
-        tput(&o, " accepted=%u outputs=%u", u.vres.is_accepted, u.vres.max_video_outputs);
+        fmt_append(&o, " accepted=%u outputs=%u", u.vres.is_accepted, u.vres.max_video_outputs);
         break;
     case SYNTHVID_VRAM_LOCATION:
-        tput(&o, " ctx=0x%llx specified=%u gpa=0x%llx", (unsigned long long)u.vram.user_ctx,
-             u.vram.is_vram_gpa_specified, (unsigned long long)u.vram.vram_gpa);
+        fmt_append(&o, " ctx=0x%llx specified=%u gpa=0x%llx", (unsigned long long)u.vram.user_ctx,
+                   u.vram.is_vram_gpa_specified, (unsigned long long)u.vram.vram_gpa);
         break;
     case SYNTHVID_VRAM_LOCATION_ACK:
     case SYNTHVID_SITUATION_UPDATE_ACK:
-        tput(&o, " ctx=0x%llx", (unsigned long long)u.ack.user_ctx);
+        fmt_append(&o, " ctx=0x%llx", (unsigned long long)u.ack.user_ctx);
         break;
     case SYNTHVID_SITUATION_UPDATE: {
         const struct synthvid_output_situation *s = &u.situ.video_output[0];
-        tput(&o, " ctx=0x%llx outputs=%u active=%u offset=%u depth=%u %ux%u pitch=%u",
-             (unsigned long long)u.situ.user_ctx, u.situ.video_output_count, s->active,
-             (unsigned)s->vram_offset, s->depth_bits, (unsigned)s->width_pixels,
-             (unsigned)s->height_pixels, (unsigned)s->pitch_bytes);
+        fmt_append(&o, " ctx=0x%llx outputs=%u active=%u offset=%u depth=%u %ux%u pitch=%u",
+                   (unsigned long long)u.situ.user_ctx, u.situ.video_output_count, s->active,
+                   (unsigned)s->vram_offset, s->depth_bits, (unsigned)s->width_pixels,
+                   (unsigned)s->height_pixels, (unsigned)s->pitch_bytes);
         break;
     }
     case SYNTHVID_POINTER_POSITION:
-        tput(&o, " visible=%u output=%u x=%d y=%d", u.pos.is_visible, u.pos.video_output,
-             (int)u.pos.image_x, (int)u.pos.image_y);
+        fmt_append(&o, " visible=%u output=%u x=%d y=%d", u.pos.is_visible, u.pos.video_output,
+                   (int)u.pos.image_x, (int)u.pos.image_y);
         break;
     case SYNTHVID_POINTER_SHAPE:
-        tput(&o, " part=0x%x argb=%u %ux%u hot=%u,%u", u.shape.part_idx, u.shape.is_argb,
-             (unsigned)u.shape.width, (unsigned)u.shape.height, (unsigned)u.shape.hot_x,
-             (unsigned)u.shape.hot_y);
+        fmt_append(&o, " part=0x%x argb=%u %ux%u hot=%u,%u", u.shape.part_idx, u.shape.is_argb,
+                   (unsigned)u.shape.width, (unsigned)u.shape.height, (unsigned)u.shape.hot_x,
+                   (unsigned)u.shape.hot_y);
         break;
     case SYNTHVID_FEATURE_CHANGE:
-        tput(&o, " dirt=%u ptr_pos=%u ptr_shape=%u situation=%u", u.feat.is_dirt_needed,
-             u.feat.is_ptr_pos_needed, u.feat.is_ptr_shape_needed, u.feat.is_situ_needed);
+        fmt_append(&o, " dirt=%u ptr_pos=%u ptr_shape=%u situation=%u", u.feat.is_dirt_needed,
+                   u.feat.is_ptr_pos_needed, u.feat.is_ptr_shape_needed, u.feat.is_situ_needed);
         break;
     case SYNTHVID_DIRT: {
         size_t have = (n - sizeof(struct synthvid_dirt)) / sizeof(struct synthvid_rect);
-        tput(&o, " output=%u rects=%u", u.dirt.video_output, u.dirt.dirt_count);
+        fmt_append(&o, " output=%u rects=%u", u.dirt.video_output, u.dirt.dirt_count);
         if (have < u.dirt.dirt_count) {
-            tput(&o, " malformed: %u rects fit", (unsigned)have);
+            fmt_append(&o, " malformed: %u rects fit", (unsigned)have);
         } else if (u.dirt.dirt_count) {
             struct synthvid_rect r;
             memcpy(&r, m + sizeof(struct synthvid_dirt), sizeof(r));
-            tput(&o, " first=(%d,%d)-(%d,%d)", (int)r.x1, (int)r.y1, (int)r.x2, (int)r.y2);
+            fmt_append(&o, " first=(%d,%d)-(%d,%d)", (int)r.x1, (int)r.y1, (int)r.x2, (int)r.y2);
         }
         break;
     }
     case SYNTHVID_RESOLUTION_REQUEST:
-        tput(&o, " max=%u", u.rreq.maximum_resolution_count);
+        fmt_append(&o, " max=%u", u.rreq.maximum_resolution_count);
         break;
     case SYNTHVID_RESOLUTION_RESPONSE: {
         size_t have =
             (n - sizeof(struct synthvid_resolution_resp)) / sizeof(struct synthvid_screen_size);
-        tput(&o, " count=%u default=%u standard=%u", u.rres.resolution_count,
-             u.rres.default_resolution_index, u.rres.is_standard);
+        fmt_append(&o, " count=%u default=%u standard=%u", u.rres.resolution_count,
+                   u.rres.default_resolution_index, u.rres.is_standard);
         if (have < u.rres.resolution_count) {
-            tput(&o, " malformed: %u sizes fit", (unsigned)have);
+            fmt_append(&o, " malformed: %u sizes fit", (unsigned)have);
         } else if (u.rres.default_resolution_index < u.rres.resolution_count) {
             struct synthvid_screen_size sz;
             memcpy(&sz,
                    m + sizeof(struct synthvid_resolution_resp) +
                        u.rres.default_resolution_index * sizeof(sz),
                    sizeof(sz));
-            tput(&o, " default_size=%ux%u", sz.width, sz.height);
+            fmt_append(&o, " default_size=%ux%u", sz.width, sz.height);
         }
         break;
     }
     default:
-        tput(&o, " (%u bytes after the headers)", (unsigned)n);
+        fmt_append(&o, " (%u bytes after the headers)", (unsigned)n);
         break;
     }
     return o.len;

@@ -166,3 +166,15 @@ int fmt_snprintf(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+void fmt_append(struct fmt_out *o, const char *fmt, ...)
+{
+    if (o->len + 1 >= o->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
+}

@@ -10,4 +10,12 @@
 int fmt_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Text built piece by piece in a fixed buffer (the trace decoders' lines):
+ * what does not fit is cut, buf stays NUL-terminated, len < cap. */
+struct fmt_out {
+    char *buf;
+    size_t cap, len;
+};
+void fmt_append(struct fmt_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -4,8 +4,6 @@
  * memcpy'd copies, so any bytes at all decode without reading past size. */
 #include "vmbus/trace.h"
 
-#include <stdarg.h>
-
 #include "hyperv/hv_wire.h"
 #include "lib/fmt.h"
 #include "lib/mem.h"
@@ -90,47 +88,29 @@ const char *vmbus_packet_type_name(uint16_t type)
     return type < sizeof(packet_names) / sizeof(packet_names[0]) ? packet_names[type] : NULL;
 }
 
-/* --- the text being built -------------------------------------------------------------- */
+/* --- pieces of the text ------------------------------------------------------------------ */
 
-struct out {
-    char *buf;
-    size_t cap, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    if (o->len + 1 >= o->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = fmt_vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
-}
-
-static void put_status(struct out *o, const char *key, uint32_t status)
+static void put_status(struct fmt_out *o, const char *key, uint32_t status)
 {
     const char *name = vmbus_status_name(status);
     if (name)
-        put(o, " %s=%s", key, name);
+        fmt_append(o, " %s=%s", key, name);
     else
-        put(o, " %s=0x%08x", key, (unsigned)status);
+        fmt_append(o, " %s=0x%08x", key, (unsigned)status);
 }
 
-static void put_guid(struct out *o, const char *key, const uint8_t *bytes)
+static void put_guid(struct fmt_out *o, const char *key, const uint8_t *bytes)
 {
     GUID g;
     char text[GUID_TEXT_SIZE];
     memcpy(&g, bytes, sizeof(g));
     guid_format(&g, text);
-    put(o, " %s=%s", key, text);
+    fmt_append(o, " %s=%s", key, text);
 }
 
-static void put_version(struct out *o, uint32_t v)
+static void put_version(struct fmt_out *o, uint32_t v)
 {
-    put(o, " version=%u.%u", VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v));
+    fmt_append(o, " version=%u.%u", VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v));
 }
 
 /* --- one decoder per message type: m is a copy of at least `need` bytes ---------------------- */
@@ -157,148 +137,149 @@ union msg {
     struct vmbus_tl_connect_result tl_result;
 };
 
-static void d_none(struct out *o, const union msg *m, uint32_t size)
+static void d_none(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)o;
     (void)m;
     (void)size;
 }
 
-static void d_contact(struct out *o, const union msg *m, uint32_t size)
+static void d_contact(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     const struct vmbus_initiate_contact *c = &m->contact;
     put_version(o, c->version_requested);
-    put(o, " vp=%u", (unsigned)c->target_vcpu);
+    fmt_append(o, " vp=%u", (unsigned)c->target_vcpu);
     /* The same 8 bytes: the message SINT from 5.0, the interrupt page before. */
     if (c->version_requested >= VMBUS_VERSION_WIN10_V5)
-        put(o, " sint=%u vtl=%u", c->msg_sint, c->msg_vtl);
+        fmt_append(o, " sint=%u vtl=%u", c->msg_sint, c->msg_vtl);
     else
-        put(o, " interrupt_page=0x%llx", (unsigned long long)c->interrupt_page);
-    put(o, " monitor1=0x%llx monitor2=0x%llx", (unsigned long long)c->monitor_page1,
-        (unsigned long long)c->monitor_page2);
+        fmt_append(o, " interrupt_page=0x%llx", (unsigned long long)c->interrupt_page);
+    fmt_append(o, " monitor1=0x%llx monitor2=0x%llx", (unsigned long long)c->monitor_page1,
+               (unsigned long long)c->monitor_page2);
     if (size > sizeof(*c))
-        put(o, " (+%u bytes of a later protocol)", (unsigned)(size - sizeof(*c)));
+        fmt_append(o, " (+%u bytes of a later protocol)", (unsigned)(size - sizeof(*c)));
 }
 
-static void d_version(struct out *o, const union msg *m, uint32_t size)
+static void d_version(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " supported=%u state=%u conn=%u", m->version.version_supported,
-        m->version.connection_state, (unsigned)m->version.msg_conn_id);
+    fmt_append(o, " supported=%u state=%u conn=%u", m->version.version_supported,
+               m->version.connection_state, (unsigned)m->version.msg_conn_id);
 }
 
-static void d_offer(struct out *o, const union msg *m, uint32_t size)
+static void d_offer(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
     const struct vmbus_offer_channel *c = &m->offer;
-    put(o, " relid=%u", (unsigned)c->child_relid);
+    fmt_append(o, " relid=%u", (unsigned)c->child_relid);
     put_guid(o, "class", c->if_type);
     put_guid(o, "instance", c->if_instance);
-    put(o,
-        " mmio=%u+%uMiB flags=0x%x subchannel=%u monitor=%u monitor_allocated=%u"
-        " dedicated_interrupt=%u connection=0x%x",
-        c->mmio_megabytes, c->mmio_megabytes_optional, c->chn_flags, c->sub_channel_index,
-        c->monitorid, c->monitor_flags & 1u, c->interrupt_flags & VMBUS_OFFER_DEDICATED_INTERRUPT,
-        (unsigned)c->connection_id);
+    fmt_append(o,
+               " mmio=%u+%uMiB flags=0x%x subchannel=%u monitor=%u monitor_allocated=%u"
+               " dedicated_interrupt=%u connection=0x%x",
+               c->mmio_megabytes, c->mmio_megabytes_optional, c->chn_flags, c->sub_channel_index,
+               c->monitorid, c->monitor_flags & 1u,
+               c->interrupt_flags & VMBUS_OFFER_DEDICATED_INTERRUPT, (unsigned)c->connection_id);
 }
 
-static void d_relid(struct out *o, const union msg *m, uint32_t size)
+static void d_relid(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u", (unsigned)m->relid.child_relid);
+    fmt_append(o, " relid=%u", (unsigned)m->relid.child_relid);
 }
 
-static void d_open(struct out *o, const union msg *m, uint32_t size)
+static void d_open(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
     const struct vmbus_open_channel *c = &m->open;
-    put(o, " relid=%u openid=%u gpadl=0x%x vp=%u downstream=%u", (unsigned)c->child_relid,
-        (unsigned)c->openid, (unsigned)c->ringbuffer_gpadl, (unsigned)c->target_vp,
-        (unsigned)c->downstream_page_offset);
+    fmt_append(o, " relid=%u openid=%u gpadl=0x%x vp=%u downstream=%u", (unsigned)c->child_relid,
+               (unsigned)c->openid, (unsigned)c->ringbuffer_gpadl, (unsigned)c->target_vp,
+               (unsigned)c->downstream_page_offset);
 }
 
-static void d_open_result(struct out *o, const union msg *m, uint32_t size)
+static void d_open_result(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u openid=%u", (unsigned)m->open_result.child_relid,
-        (unsigned)m->open_result.openid);
+    fmt_append(o, " relid=%u openid=%u", (unsigned)m->open_result.child_relid,
+               (unsigned)m->open_result.openid);
     put_status(o, "status", m->open_result.status);
 }
 
 /* PFN words and the first range's descriptor when this message carries it. */
-static void d_gpadl_header(struct out *o, const union msg *m, uint32_t size)
+static void d_gpadl_header(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     const struct vmbus_gpadl_header *h = &m->gpadl_header;
     uint32_t words = (size - sizeof(*h)) / 8;
-    put(o, " relid=%u gpadl=0x%x ranges=%u buflen=%u", (unsigned)h->child_relid, (unsigned)h->gpadl,
-        h->rangecount, h->range_buflen);
+    fmt_append(o, " relid=%u gpadl=0x%x ranges=%u buflen=%u", (unsigned)h->child_relid,
+               (unsigned)h->gpadl, h->rangecount, h->range_buflen);
     /* A range buffer is, per range, one byte_count/byte_offset word and its
      * PFNs: what is not a range word is a page. */
     if (h->range_buflen % 8 == 0 && h->range_buflen / 8 >= h->rangecount)
-        put(o, " pages=%u", h->range_buflen / 8u - h->rangecount);
+        fmt_append(o, " pages=%u", h->range_buflen / 8u - h->rangecount);
     else
-        put(o, " pages=invalid");
-    put(o, " words_here=%u", (unsigned)words);
+        fmt_append(o, " pages=invalid");
+    fmt_append(o, " words_here=%u", (unsigned)words);
     if (words >= 1) {
         struct vmbus_gpa_range r;
         memcpy(&r, m->bytes + sizeof(*h), sizeof(r));
-        put(o, " range0=%u@%u", (unsigned)r.byte_count, (unsigned)r.byte_offset);
+        fmt_append(o, " range0=%u@%u", (unsigned)r.byte_count, (unsigned)r.byte_offset);
     }
     if ((size - sizeof(*h)) % 8)
-        put(o, " (+%u stray bytes)", (unsigned)((size - sizeof(*h)) % 8));
+        fmt_append(o, " (+%u stray bytes)", (unsigned)((size - sizeof(*h)) % 8));
 }
 
-static void d_gpadl_body(struct out *o, const union msg *m, uint32_t size)
+static void d_gpadl_body(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     const struct vmbus_gpadl_body *b = &m->gpadl_body;
-    put(o, " msgnumber=%u gpadl=0x%x words_here=%u", (unsigned)b->msgnumber, (unsigned)b->gpadl,
-        (unsigned)((size - sizeof(*b)) / 8));
+    fmt_append(o, " msgnumber=%u gpadl=0x%x words_here=%u", (unsigned)b->msgnumber,
+               (unsigned)b->gpadl, (unsigned)((size - sizeof(*b)) / 8));
     if ((size - sizeof(*b)) % 8)
-        put(o, " (+%u stray bytes)", (unsigned)((size - sizeof(*b)) % 8));
+        fmt_append(o, " (+%u stray bytes)", (unsigned)((size - sizeof(*b)) % 8));
 }
 
-static void d_gpadl_created(struct out *o, const union msg *m, uint32_t size)
+static void d_gpadl_created(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u gpadl=0x%x", (unsigned)m->gpadl_created.child_relid,
-        (unsigned)m->gpadl_created.gpadl);
+    fmt_append(o, " relid=%u gpadl=0x%x", (unsigned)m->gpadl_created.child_relid,
+               (unsigned)m->gpadl_created.gpadl);
     put_status(o, "status", m->gpadl_created.creation_status);
 }
 
-static void d_gpadl_teardown(struct out *o, const union msg *m, uint32_t size)
+static void d_gpadl_teardown(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u gpadl=0x%x", (unsigned)m->gpadl_teardown.child_relid,
-        (unsigned)m->gpadl_teardown.gpadl);
+    fmt_append(o, " relid=%u gpadl=0x%x", (unsigned)m->gpadl_teardown.child_relid,
+               (unsigned)m->gpadl_teardown.gpadl);
 }
 
-static void d_gpadl_torndown(struct out *o, const union msg *m, uint32_t size)
+static void d_gpadl_torndown(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " gpadl=0x%x", (unsigned)m->gpadl_torndown.gpadl);
+    fmt_append(o, " gpadl=0x%x", (unsigned)m->gpadl_torndown.gpadl);
 }
 
-static void d_modify(struct out *o, const union msg *m, uint32_t size)
+static void d_modify(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u vp=%u", (unsigned)m->modify.child_relid, (unsigned)m->modify.target_vp);
+    fmt_append(o, " relid=%u vp=%u", (unsigned)m->modify.child_relid,
+               (unsigned)m->modify.target_vp);
 }
 
-static void d_modify_response(struct out *o, const union msg *m, uint32_t size)
+static void d_modify_response(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
-    put(o, " relid=%u", (unsigned)m->modify_response.child_relid);
+    fmt_append(o, " relid=%u", (unsigned)m->modify_response.child_relid);
     put_status(o, "status", m->modify_response.status);
 }
 
-static void d_tl_request(struct out *o, const union msg *m, uint32_t size)
+static void d_tl_request(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
     put_guid(o, "endpoint", m->tl_request.guest_endpoint_id);
     put_guid(o, "service", m->tl_request.host_service_id);
 }
 
-static void d_tl_result(struct out *o, const union msg *m, uint32_t size)
+static void d_tl_result(struct fmt_out *o, const union msg *m, uint32_t size)
 {
     (void)size;
     put_guid(o, "endpoint", m->tl_result.guest_endpoint_id);
@@ -310,7 +291,7 @@ static void d_tl_result(struct out *o, const union msg *m, uint32_t size)
  * whether that size is exact (every fixed message) or a minimum (GPADL
  * messages carry words after it; INITIATE_CONTACT may grow). */
 static const struct {
-    void (*fn)(struct out *o, const union msg *m, uint32_t size);
+    void (*fn)(struct fmt_out *o, const union msg *m, uint32_t size);
     uint8_t size;
     bool exact;
 } decoders[VMBUS_MSG_COUNT] = {
@@ -341,12 +322,12 @@ static const struct {
 
 size_t vmbus_decode(char *buf, size_t cap, const void *msg, uint32_t size)
 {
-    struct out o = {buf, cap, 0};
+    struct fmt_out o = {buf, cap, 0};
     if (!cap)
         return 0;
     buf[0] = '\0';
     if (size < sizeof(struct vmbus_msg_header)) {
-        put(&o, "malformed: %u bytes, shorter than the 8-byte header", (unsigned)size);
+        fmt_append(&o, "malformed: %u bytes, shorter than the 8-byte header", (unsigned)size);
         return o.len;
     }
     union msg m;
@@ -355,24 +336,24 @@ size_t vmbus_decode(char *buf, size_t cap, const void *msg, uint32_t size)
     memcpy(&m, msg, n); /* a copy: the guest cannot change it under us */
     uint32_t type = m.header.msgtype;
     if (type >= VMBUS_MSG_COUNT || !decoders[type].fn) {
-        put(&o, "unknown type %u (%u bytes)", (unsigned)type, (unsigned)size);
+        fmt_append(&o, "unknown type %u (%u bytes)", (unsigned)type, (unsigned)size);
         return o.len;
     }
-    put(&o, "%s", msg_names[type]);
+    fmt_append(&o, "%s", msg_names[type]);
     if (size > sizeof(m)) {
-        put(&o, " malformed: %u bytes, above the %u-byte message payload", (unsigned)size,
-            (unsigned)sizeof(m));
+        fmt_append(&o, " malformed: %u bytes, above the %u-byte message payload", (unsigned)size,
+                   (unsigned)sizeof(m));
         return o.len;
     }
     if (size < decoders[type].size) {
-        put(&o, " malformed: %u bytes, its layout has %u", (unsigned)size,
-            (unsigned)decoders[type].size);
+        fmt_append(&o, " malformed: %u bytes, its layout has %u", (unsigned)size,
+                   (unsigned)decoders[type].size);
         return o.len;
     }
     decoders[type].fn(&o, &m, size);
     if (decoders[type].exact && size > decoders[type].size)
-        put(&o, " (+%u bytes past its %u-byte layout)", (unsigned)(size - decoders[type].size),
-            (unsigned)decoders[type].size);
+        fmt_append(&o, " (+%u bytes past its %u-byte layout)",
+                   (unsigned)(size - decoders[type].size), (unsigned)decoders[type].size);
     return o.len;
 }
 
