@@ -128,3 +128,29 @@ uint64_t vmbus_reference_time(void)
 {
     return fake_reference_time;
 }
+
+const char *fake_decode_checked(PFN_VMB_CHANNEL_TRACE_DECODE fn, const void *pkt, size_t len,
+                                const char **why)
+{
+    static char full[512];
+    char small[sizeof(full)];
+    const char *bad = NULL;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        abort();
+    memcpy(copy, pkt, len);
+    size_t n = fn(copy, len, full, sizeof(full));
+    if (n != strlen(full))
+        bad = "the full line's length is not what the decoder returned";
+    for (size_t cap = 0; !bad && cap < n + 2; cap++) {
+        memset(small, 'x', sizeof(small));
+        size_t m = fn(copy, len, small, cap);
+        if (!cap)
+            bad = m || small[0] != 'x' ? "capacity 0 wrote or returned something" : NULL;
+        else if (m != strlen(small) || m >= cap || memcmp(small, full, m))
+            bad = "a short capacity gave no NUL-terminated prefix of the full line";
+    }
+    free(copy);
+    *why = bad;
+    return bad ? NULL : full;
+}

@@ -44,4 +44,12 @@ struct fake_channel *fake_channel(VMBCHANNEL ch);
 /* The last packet sent on ch; NULL if none. */
 const struct fake_sent *fake_last_sent(VMBCHANNEL ch);
 
+/* Runs a device's trace decoder on exactly len bytes from a heap copy of
+ * that size (ASan sees any read past it), at every capacity from 0 to a full
+ * line: each result must be a NUL-terminated prefix of the full line with its
+ * length returned, and capacity 0 writes nothing. Returns the full line, or
+ * NULL with *why saying what was wrong. */
+const char *fake_decode_checked(PFN_VMB_CHANNEL_TRACE_DECODE fn, const void *pkt, size_t len,
+                                const char **why);
+
 #endif
