@@ -6,6 +6,7 @@
 
 #include "boot_info.h"
 #include "console.h"
+#include "display.h"
 #include "elf_load.h"
 #include "handoff.h"
 #include "lib/config.h"
@@ -119,6 +120,27 @@ static EFI_STATUS alloc_guest_ram(struct hv_boot_info *bi)
     return EFI_SUCCESS;
 }
 
+/* A video device's VRAM (its mmio_mb), which the hypervisor maps where the
+ * guest puts it; 2 MiB aligned for large NPT pages. 0 MiB: no video device. */
+static UINT32 video_mb(const struct hv_config *cfg)
+{
+    for (UINT32 i = 0; i < cfg->device_count; i++)
+        if (cfg->devices[i].kind == HV_DEVICE_VIDEO)
+            return cfg->devices[i].mmio_mb;
+    return 0;
+}
+
+static EFI_STATUS alloc_vram(struct hv_boot_info *bi, UINT32 mb)
+{
+    EFI_PHYSICAL_ADDRESS raw;
+    EFI_STATUS s = alloc((UINT64)mb * MIB + ALIGN_2M, &raw, "the video device's VRAM");
+    if (EFI_ERROR(s))
+        return s;
+    bi->vram.base = (raw + ALIGN_2M - 1) & ~(ALIGN_2M - 1);
+    bi->vram.size = (UINT64)mb * MIB;
+    return EFI_SUCCESS;
+}
+
 static UINT64 find_rsdp(void)
 {
     UINT64 v1 = 0;
@@ -168,6 +190,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     bi->heap.size = (UINT64)bi->config.heap_mb * MIB;
     if (EFI_ERROR((s = alloc_guest_ram(bi))))
         return fail(s);
+    UINT32 vram_mb = video_mb(&bi->config);
+    if (vram_mb) {
+        if (EFI_ERROR((s = alloc_vram(bi, vram_mb))))
+            return fail(s);
+        say("boot: VRAM %u MiB at 0x%llx", vram_mb, (unsigned long long)bi->vram.base);
+        display_record(&bi->display, HV_VIDEO_DEFAULT_WIDTH, HV_VIDEO_DEFAULT_HEIGHT);
+    }
     bi->rsdp = find_rsdp();
     say("boot: guest RAM %u MiB at 0x%llx, heap %u MiB at 0x%llx, RSDP at 0x%llx",
         bi->config.memory_mb, (unsigned long long)bi->guest_ram.base, bi->config.heap_mb,

@@ -14,6 +14,7 @@
 #include "lib/trace.h"
 #include "lib/ptable.h"
 #include "verdict.h"
+#include "video_host.h"
 #include "vm/acpi.h"
 #include "vm/acpi_vmbus.h"
 #include "vm/efi.h"
@@ -57,6 +58,8 @@ static void host_work(void)
 static size_t summary_more(char *buf, size_t cap)
 {
     size_t n = vmbus_summary(buf, cap);
+    if (n < cap)
+        n += video_host_summary(buf + n, cap - n);
     if (n < cap)
         n += trace_summary(buf + n, cap - n);
     return n;
@@ -115,6 +118,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     }
     /* Devices first, so the high MMIO gap can be sized from their requests;
      * the DSDT then describes the gap they were carved from. */
+    devices_set_video_platform(video_host_init(bi, &npt, &vcpu.flush_tlb));
+    vmbus_mmio_framebuffer(LOW_MMIO_BASE);
     if (devices_create(&bi->config))
         arch_stop(HV_VERDICT_HV_ERROR);
     vmbus_mmio_configure(bi->guest_ram.size, bi->config.mmio_high_mb);

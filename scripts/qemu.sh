@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
-#         [-- extra qemu args]
+#         [--screen none|window] [--monitor M] [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
 # (and to the terminal unless --quiet or --pipe), in the order written; the
@@ -10,6 +10,12 @@
 # --pipe P: the console is also the FIFO pair P.in (what the guest reads) and
 # P.out (what it writes; must be drained), created by the caller, so a script
 # can type into the console.
+# --screen: give the machine a display adapter (std VGA, the firmware's GOP
+# framebuffer) and its PS/2 keyboard a screen: none (headless: screendump
+# still works), window (a GTK window where a window system is, else VNC on
+# 127.0.0.1:5900, said on stderr). Without it the machine has no display.
+# --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
+# the caller; M.out must be drained): sendkey, screendump, info ...
 # Exit status:
 #   0/1/2  the hypervisor's verdict (0 pass, 1 guest failure, 2 hypervisor error)
 #   3      the machine stopped without the hypervisor's verdict (a reset or
@@ -20,7 +26,7 @@
 # ACCEL=tcg|kvm overrides the accelerator choice; QEMU_MEM the host RAM (MiB).
 set -uo pipefail
 
-esp= log= timeout_s=0 interactive=0 quiet=0 pipe= extra=()
+esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=()
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -29,6 +35,8 @@ while (($#)); do
     --interactive) interactive=1; shift ;;
     --quiet) quiet=1; shift ;;
     --pipe) pipe=$2; shift 2 ;;
+    --screen) screen=$2; shift 2 ;;
+    --monitor) monitor=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -71,8 +79,23 @@ fi
 serial+=(-device isa-serial,index=1,chardev=s0 -device isa-serial,index=0,chardev=s0
     -chardev "file,id=hostlog,path=$hostlog" -device isa-debugcon,iobase=0x402,chardev=hostlog)
 
+display=(-display none)
+case $screen in
+'') ;;
+none) display+=(-device VGA) ;;
+window)
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        display=(-display gtk -device VGA)
+    else
+        display=(-display vnc=127.0.0.1:0 -device VGA)
+        echo "qemu.sh: no window system here: the screen is VNC on 127.0.0.1:5900" >&2
+    fi ;;
+*) echo "qemu.sh: --screen none|window, not '$screen'" >&2; exit 125 ;;
+esac
+[ -z "$monitor" ] || display+=(-chardev "pipe,id=mon,path=$monitor" -mon chardev=mon,mode=readline)
+
 cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
-    -bios "$firmware" -nodefaults -display none -no-reboot
+    -bios "$firmware" -nodefaults "${display[@]}" -no-reboot
     "${serial[@]}"
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device virtio-blk-pci,drive=esp
     -device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -694,6 +694,8 @@ NTSTATUS video_create(const struct hv_device_config *d, const struct video_platf
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetMmioMegabytes(v.channel, d->mmio_mb, 0);
     if (NT_SUCCESS(s))
+        s = VmbServerChannelInitSetMmioFramebuffer(v.channel);
+    if (NT_SUCCESS(s))
         s = VmbChannelInitSetStateChangeCallbacks(v.channel, &callbacks);
     if (NT_SUCCESS(s))
         s = VmbChannelInitSetProcessPacketCallback(v.channel, process);

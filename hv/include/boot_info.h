@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 4u
+#define HV_BOOT_VERSION 5u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -33,10 +33,15 @@ enum hv_device_kind {
 
 /* A video device's mmio_mb (its VRAM): absent means the default; the minimum
  * holds 1152x864 at 32 bpp (the mode Linux uses when it asks for no list),
- * the maximum keeps the guest's 32-bit arithmetic from overflowing. */
+ * the maximum is the frame-buffer region the guest's hv_vmbus reserves and
+ * places the VRAM in (docs/video.md, "Where the guest puts its VRAM"). */
 #define HV_VIDEO_MMIO_MB_DEFAULT 8u
 #define HV_VIDEO_MMIO_MB_MIN     4u
-#define HV_VIDEO_MMIO_MB_MAX     1024u
+#define HV_VIDEO_MMIO_MB_MAX     64u
+/* The mode a Linux guest takes by default (the video device's default
+ * resolution): the loader asks the GOP for it, so the screen shows it 1:1. */
+#define HV_VIDEO_DEFAULT_WIDTH  1024u
+#define HV_VIDEO_DEFAULT_HEIGHT 768u
 
 /* One "device = <kind> key=value ..." line of hv.cfg. */
 struct hv_device_config {
@@ -121,6 +126,24 @@ struct hv_mmap_entry {
 };
 _Static_assert(sizeof(struct hv_mmap_entry) == 32, "hv_mmap_entry layout");
 
+/* The firmware's GOP framebuffer as the loader left it (the machine's
+ * screen), or size 0 without one (headless firmware, a BLT-only mode). */
+enum hv_pixel_format {
+    HV_PIXEL_RGBX = 0, /* UEFI PixelRedGreenBlueReserved8BitPerColor */
+    HV_PIXEL_BGRX = 1, /* PixelBlueGreenRedReserved8BitPerColor */
+    HV_PIXEL_MASK = 2, /* PixelBitMask: the masks below */
+};
+
+struct hv_display {
+    uint64_t base; /* physical address of pixel (0, 0) */
+    uint64_t size; /* bytes */
+    uint32_t width, height;
+    uint32_t stride; /* pixels per scan line */
+    uint32_t format; /* enum hv_pixel_format */
+    uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+};
+_Static_assert(sizeof(struct hv_display) == 48, "hv_display layout");
+
 struct hv_boot_info {
     uint64_t magic;
     uint32_t version;
@@ -128,18 +151,20 @@ struct hv_boot_info {
     struct hv_region hv_image;  /* where the loader placed hv.elf's segments */
     struct hv_region heap;      /* hypervisor heap (page tables, VMCB, ...) */
     struct hv_region guest_ram; /* 2 MiB aligned, config.memory_mb */
-    uint64_t rsdp;              /* firmware ACPI RSDP, 0 if none */
-    uint64_t entry;             /* physical address jumped to */
-    struct hv_image kernel;     /* size 0 if none configured */
+    struct hv_region vram;      /* a video device's mmio_mb, 2 MiB aligned; size 0 without one */
+    struct hv_display display;
+    uint64_t rsdp;          /* firmware ACPI RSDP, 0 if none */
+    uint64_t entry;         /* physical address jumped to */
+    struct hv_image kernel; /* size 0 if none configured */
     struct hv_image initrd;
     struct hv_config config;
     uint32_t mmap_count;
     uint32_t reserved;
     struct hv_mmap_entry mmap[HV_BOOT_MMAP_MAX];
 };
-_Static_assert(sizeof(struct hv_boot_info) == 16 + 3 * 16 + 16 + 2 * sizeof(struct hv_image) +
-                                                  sizeof(struct hv_config) + 8 +
-                                                  HV_BOOT_MMAP_MAX * 32,
+_Static_assert(sizeof(struct hv_boot_info) ==
+                   16 + 4 * 16 + sizeof(struct hv_display) + 16 + 2 * sizeof(struct hv_image) +
+                       sizeof(struct hv_config) + 8 + HV_BOOT_MMAP_MAX * 32,
                "hv_boot_info layout");
 
 #endif

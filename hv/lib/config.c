@@ -221,7 +221,7 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         return device_error(err, line, "missing kind", "", 0);
     if (!d->name[0])
         fmt_snprintf(d->name, sizeof(d->name), "%s%u", device_kinds[d->kind], cfg->device_count);
-    _Static_assert(HV_VIDEO_MMIO_MB_MIN == 4 && HV_VIDEO_MMIO_MB_MAX == 1024, "the messages");
+    _Static_assert(HV_VIDEO_MMIO_MB_MIN == 4 && HV_VIDEO_MMIO_MB_MAX == 64, "the messages");
     bool single = d->kind != HV_DEVICE_TEST;
     if (d->kind == HV_DEVICE_VIDEO) {
         if (d->mmio_optional_mb)
@@ -232,8 +232,9 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
             return device_error(err, line, "video needs mmio_mb >= 4 (1152x864 at 32 bpp), not",
                                 mmio_word, mmio_word_len);
         else if (d->mmio_mb > HV_VIDEO_MMIO_MB_MAX)
-            return device_error(err, line, "video takes mmio_mb <= 1024, not", mmio_word,
-                                mmio_word_len);
+            return device_error(err, line,
+                                "video takes mmio_mb <= 64 (the frame-buffer region), not",
+                                mmio_word, mmio_word_len);
     } else if (single && (d->mmio_mb || d->mmio_optional_mb)) {
         return device_error(err, line, "MMIO is only for kinds test and video, not",
                             device_kinds[d->kind], str_len(device_kinds[d->kind]));

@@ -54,6 +54,15 @@ static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
     return t;
 }
 
+/* A page table whose every entry is the void page (one ptable_unmap left). */
+static int all_void(const struct ptable *pt, const uint64_t *t)
+{
+    for (unsigned i = 0; i < 512; i++)
+        if (!is_void(pt, t[i], 0))
+            return 0;
+    return 1;
+}
+
 void ptable_release_sink(struct ptable *pt)
 {
     while (pt->sinks) { /* the last first: it may sit in an earlier one's tables */
@@ -74,13 +83,55 @@ int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint6
         if (!t)
             return -1;
         uint64_t *e = &t[INDEX(va, large ? 1 : 0)];
-        if ((*e & PT_P) && !is_void(pt, *e, large ? 1 : 0))
+        if ((*e & PT_P) && !is_void(pt, *e, large ? 1 : 0) &&
+            !(large && !(*e & PT_PS) && all_void(pt, table_of(*e))))
             return -1; /* already mapped: never silently remap */
         *e = pa | flags | PT_P | (large ? PT_PS : 0);
         uint64_t step = large ? PT_2M : PAGE_SIZE;
         va += step;
         pa += step;
         size -= step;
+    }
+    return 0;
+}
+
+uint64_t *ptable_leaf(const struct ptable *pt, uint64_t va, int *level)
+{
+    uint64_t *t = pt->root;
+    if (va >= VA_LIMIT)
+        return NULL;
+    for (int l = 3; l >= 0; l--) {
+        uint64_t *e = &t[INDEX(va, l)];
+        if (!(*e & PT_P) || is_void(pt, *e, l))
+            return NULL;
+        if (l == 0 || (l == 1 && (*e & PT_PS))) {
+            *level = l;
+            return e;
+        }
+        if (*e & PT_PS)
+            return NULL;
+        t = table_of(*e);
+    }
+    return NULL;
+}
+
+int ptable_unmap(struct ptable *pt, uint64_t va, uint64_t size)
+{
+    ptable_release_sink(pt);
+    if (!pt->void_page || (va | size) & (PAGE_SIZE - 1) || va >= VA_LIMIT || size > VA_LIMIT - va)
+        return -1;
+    for (int pass = 0; pass < 2; pass++) { /* check everything, then change it */
+        for (uint64_t at = va; at < va + size;) {
+            int l;
+            uint64_t *e = ptable_leaf(pt, at, &l);
+            uint64_t step = l ? PT_2M : PAGE_SIZE;
+            if (!e || (at & (step - 1)) || step > va + size - at)
+                return -1;
+            if (pass)
+                *e =
+                    l ? (uint64_t)(uintptr_t)pt->void_table[0] | TABLE_FLAGS : pt->void_table[0][0];
+            at += step;
+        }
     }
     return 0;
 }

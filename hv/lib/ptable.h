@@ -45,6 +45,14 @@ int ptable_init(struct ptable *pt, struct heap *heap);
  * addresses and the remaining size allow, else 4 KiB pages. Fails (-1) on
  * unaligned input, an existing mapping in the range, or an exhausted heap. */
 int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+/* Gives [va, va+size) back to the void: every page of it must be mapped
+ * (by ptable_map, with 2 MiB pages wholly inside the range); -1 and nothing
+ * changed otherwise. The caller flushes the TLB. */
+int ptable_unmap(struct ptable *pt, uint64_t va, uint64_t size);
+/* The leaf entry ptable_map made for va and its level (0: 4 KiB, 1: 2 MiB),
+ * or NULL (unmapped, the void). Entries stay where they are: a caller may
+ * keep the pointer and change the entry (then it flushes the TLB). */
+uint64_t *ptable_leaf(const struct ptable *pt, uint64_t va, int *level);
 /* Sets up the void (above) with page, entries with flags; -1: heap exhausted. */
 int ptable_void_init(struct ptable *pt, uint64_t page, uint64_t flags);
 /* Backs the unmapped region holding va with the void, at the highest level

@@ -163,6 +163,15 @@ NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL Channel, UINT16 MmioMeg
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL Channel)
+{
+    struct vmbus_channel *c = initializing(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    c->mmio_fb = true;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS VmbServerChannelInitSetUserDefinedData(VMBCHANNEL Channel, const VOID *Data, UINT32 Size)
 {
     struct vmbus_channel *c = initializing(Channel);
@@ -217,7 +226,15 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
     if (instance_owner(c))
         return enable_failed(c, "instance GUID already offered by another channel",
                              STATUS_INVALID_DEVICE_STATE);
-    if (c->mmio_mb || c->mmio_optional_mb) {
+    if (c->mmio_fb && !c->mmio_mb)
+        return enable_failed(c, "frame-buffer region without MMIO megabytes",
+                             STATUS_INVALID_DEVICE_STATE);
+    if (c->mmio_fb) {
+        if (!mmio_reserve_fb(&vmbus.fb, c->name, c->mmio_mb, STATUS_INSUFFICIENT_RESOURCES,
+                             &c->mmio))
+            return enable_failed(c, "MMIO window does not fit", STATUS_INSUFFICIENT_RESOURCES);
+        c->has_mmio = true;
+    } else if (c->mmio_mb || c->mmio_optional_mb) {
         if (!mmio_reserve(&vmbus.gap, c->name, c->mmio_mb, c->mmio_optional_mb,
                           STATUS_INSUFFICIENT_RESOURCES, &c->mmio))
             return enable_failed(c, "MMIO window does not fit", STATUS_INSUFFICIENT_RESOURCES);
@@ -236,7 +253,9 @@ static void disable(struct vmbus_channel *c)
 {
     if (c->state == CHAN_ENABLED || c->state == CHAN_OPENED) {
         chan_withdraw(c);
-        if (c->has_mmio)
+        if (c->has_mmio && c->mmio_fb)
+            mmio_release_fb(&vmbus.fb, c->name, &c->mmio);
+        else if (c->has_mmio)
             mmio_release(&vmbus.gap, c->name, &c->mmio);
         c->has_mmio = false;
         hv_log("vmbus", "%s disabled", c->name);

@@ -149,6 +149,13 @@ typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_TARGET_INTERFACE_ID(VMBCHANNEL C
 typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_MEGABYTES(VMBCHANNEL Channel,
                                                                UINT16 MmioMegabytes,
                                                                UINT16 MmioMegabytesOptional);
+/* vmbhv extension: the channel's MMIO megabytes are a frame buffer the guest
+ * places itself inside the frame-buffer region its VMBus driver reserves at
+ * the start of the low MMIO range (Linux's hyperv_fb; docs/video.md): the
+ * channel is granted that whole region instead of a high-gap window, and
+ * VmbChannelGetMmioSpace reports it. Enable fails when the region is taken,
+ * smaller than MmioMegabytes, or MmioMegabytes is 0. */
+typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_FRAMEBUFFER(VMBCHANNEL Channel);
 /* vmbhv extension: the first Size bytes of the offer's user-defined area (the
  * rest zero); _2 for NULL Data with Size > 0, _3 for Size > 120. */
 typedef NTSTATUS FN_VMB_SERVER_CHANNEL_INIT_SET_USER_DEFINED_DATA(VMBCHANNEL Channel,
@@ -189,6 +196,7 @@ FN_VMB_CHANNEL_SEND_PACKET VmbChannelSendPacket;
 NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder);
 FN_VMB_SERVER_CHANNEL_INIT_SET_TARGET_INTERFACE_ID VmbServerChannelInitSetTargetInterfaceId;
 FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_MEGABYTES VmbServerChannelInitSetMmioMegabytes;
+FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_FRAMEBUFFER VmbServerChannelInitSetMmioFramebuffer;
 FN_VMB_SERVER_CHANNEL_INIT_SET_USER_DEFINED_DATA VmbServerChannelInitSetUserDefinedData;
 FN_VMB_SERVER_CHANNEL_INIT_SET_PREPARE_OFFER_CALLBACK VmbServerChannelInitSetPrepareOfferCallback;
 FN_VMB_CHANNEL_GET_MMIO_SPACE VmbChannelGetMmioSpace;

@@ -145,6 +145,49 @@ void mmio_release(struct mmio_gap *g, const char *who, const struct mmio_window 
     }
 }
 
+#define FB_MAX (128 * MMIO_MiB)
+
+void mmio_fb_init(struct mmio_fb *fb, uint64_t low_base)
+{
+    memset(fb, 0, sizeof(*fb));
+    if (low_base >= MMIO_4G)
+        return;
+    fb->base = low_base;
+    fb->size = (MMIO_4G - low_base) / 2 < FB_MAX ? (MMIO_4G - low_base) / 2 : FB_MAX;
+}
+
+bool mmio_reserve_fb(struct mmio_fb *fb, const char *who, uint16_t required_mb,
+                     int32_t failure_status, struct mmio_window *w)
+{
+    const char *why = fb->taken                           ? "taken by another channel"
+                      : required_mb * MMIO_MiB > fb->size ? "too small"
+                      : !fb->size                         ? "absent"
+                                                          : NULL;
+    if (why) {
+        hv_log("mmio",
+               "%s required=%uMiB failed: the %lluMiB frame-buffer region is %s status=0x%08x", who,
+               required_mb, (unsigned long long)(fb->size / MMIO_MiB), why,
+               (unsigned)failure_status);
+        return false;
+    }
+    fb->taken = true;
+    *w = (struct mmio_window){fb->base, fb->size, 0};
+    hv_log("mmio",
+           "%s required=%uMiB granted the frame-buffer region 0x%llx-0x%llx (the guest places it)",
+           who, required_mb, (unsigned long long)fb->base,
+           (unsigned long long)(fb->base + fb->size - 1));
+    return true;
+}
+
+void mmio_release_fb(struct mmio_fb *fb, const char *who, const struct mmio_window *w)
+{
+    if (!fb->taken || w->base != fb->base)
+        return;
+    fb->taken = false;
+    hv_log("mmio", "%s released the frame-buffer region at 0x%llx", who,
+           (unsigned long long)w->base);
+}
+
 /* Whether a gap of size_mb is big enough for the requests enabled in order:
  * every required window fits, and no optional grant is cut short by the end
  * of the gap (or by its being full). A grant cut by a neighbouring window is

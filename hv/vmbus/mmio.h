@@ -58,6 +58,27 @@ bool mmio_reserve(struct mmio_gap *g, const char *who, uint16_t required_mb, uin
 /* Frees a window mmio_reserve returned (an empty one is a no-op) and logs it. */
 void mmio_release(struct mmio_gap *g, const char *who, const struct mmio_window *w);
 
+/* The frame-buffer region: the start of the low MMIO range, which the
+ * guest's hv_vmbus reserves for a frame buffer at its ACPI probe and where
+ * hyperv_fb then places its VRAM wherever it finds room (Linux 6.1
+ * vmbus_reserve_fb, EFI boot without an EFI framebuffer: from the lowest
+ * _CRS range's base, min((4 GiB - base) / 2, 128 MiB) long; docs/video.md).
+ * The guest picks the place, so one channel is granted all of it. */
+struct mmio_fb {
+    uint64_t base, size; /* size 0: no region (no low range below 4 GiB) */
+    bool taken;
+};
+
+/* The region Linux reserves for a low range starting at low_base. */
+void mmio_fb_init(struct mmio_fb *fb, uint64_t low_base);
+/* Reserves and logs, like mmio_reserve: true and *w = the whole region
+ * (required = its size) when it is free and holds required_mb; false (the
+ * failure line names who, why and failure_status) otherwise. */
+bool mmio_reserve_fb(struct mmio_fb *fb, const char *who, uint16_t required_mb,
+                     int32_t failure_status, struct mmio_window *w);
+/* Frees a window mmio_reserve_fb returned, and logs it. */
+void mmio_release_fb(struct mmio_fb *fb, const char *who, const struct mmio_window *w);
+
 /* Size of the largest free extent (for diagnostics and tests). */
 uint64_t mmio_largest_free(const struct mmio_gap *g);
 

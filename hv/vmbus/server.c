@@ -42,7 +42,7 @@ void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
         unsigned n = 0;
         for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
             const struct vmbus_channel *c = &vmbus.chan[i];
-            if (c->state == CHAN_INITIALIZING && (c->mmio_mb || c->mmio_optional_mb))
+            if (c->state == CHAN_INITIALIZING && !c->mmio_fb && (c->mmio_mb || c->mmio_optional_mb))
                 req[n++] = (struct mmio_request){c->mmio_mb, c->mmio_optional_mb};
         }
         mmio_high_mb = mmio_auto_size_mb(req, n);
@@ -52,6 +52,11 @@ void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
     mmio_gap_init(&vmbus.gap, base, size);
     hv_log("mmio", "high gap 0x%llx-0x%llx (%uMiB, %s)", (unsigned long long)base,
            (unsigned long long)(base + size - 1), mmio_high_mb, how);
+}
+
+void vmbus_mmio_framebuffer(uint64_t low_base)
+{
+    mmio_fb_init(&vmbus.fb, low_base);
 }
 
 void vmbus_mmio_gap(uint64_t *base, uint64_t *size)

@@ -68,6 +68,7 @@ struct vmbus_channel {
     GUID type, instance;
     bool ids_set;
     UINT16 mmio_mb, mmio_optional_mb;
+    bool mmio_fb; /* the MMIO is the frame-buffer region, not a high-gap window */
     UINT8 user[VMBUS_USER_DEFINED_SIZE];
     VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb;
     PFN_VMB_CHANNEL_PROCESS_PACKET process;
@@ -147,6 +148,7 @@ struct vmbus_server {
         struct vmbus_outmsg m[VMBUS_OUTQ_LEN];
     } outq;
     struct mmio_gap gap;
+    struct mmio_fb fb;
     struct vmbus_counters n;
     size_t (*device_summary)(char *buf, size_t cap);
     bool drain_pending;                  /* some channel's drain_pending is set */

@@ -22,6 +22,11 @@ int vmbus_init(struct hv_partition *p);
  * devices have allocated and configured their channels and before they
  * enable them; then build the DSDT _CRS from vmbus_mmio_gap. */
 void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb);
+/* The low MMIO range the DSDT describes starts at low_base: the guest
+ * reserves its frame-buffer region there (mmio.h, struct mmio_fb), which
+ * channels that asked for it (VmbServerChannelInitSetMmioFramebuffer) are
+ * granted. Before devices_enable. */
+void vmbus_mmio_framebuffer(uint64_t low_base);
 /* The gap (size 0 before vmbus_mmio_configure). */
 void vmbus_mmio_gap(uint64_t *base, uint64_t *size);
 

@@ -73,16 +73,23 @@ boot() {
     scripts/mkesp.sh "$WORK/esp.img" build/BOOTX64.EFI build/hv.elf "$CFG" "${ESP_EXTRA[@]}"
     local f
     for f in "${ESP_DELETE[@]}"; do mdel -i "$WORK/esp.img" "::/$f"; done
-    local t0=$SECONDS console=(--quiet) typist=
+    local t0=$SECONDS console=(--quiet) typist= operator=
     if [ -n "${TYPE_RE:-}" ]; then
         : > "$LOG" # the typist reads it: not a previous run's
         console=(--pipe "$WORK/console")
         typist=$(type_into_console "$timeout")
     fi
+    [ -n "${SCREEN:-}" ] && console+=(--screen "$SCREEN")
+    if ((${#MONITOR_STEPS[@]})); then
+        : > "$LOG"
+        console+=(--monitor "$WORK/monitor")
+        operator=$(operate_monitor "$timeout")
+    fi
     scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" "${console[@]}" \
         "${extra[@]}" 2> "$WORK/qemu.err"
     STATUS=$?
     [ -n "$typist" ] && kill "$typist" 2> /dev/null
+    [ -n "$operator" ] && kill "$operator" 2> /dev/null
     BOOT_SECONDS=$((SECONDS - t0))
     echo "boot took ${BOOT_SECONDS}s, qemu.sh status $STATUS"
     # serial output carries \r\n and firmware escape codes: keep a clean copy
@@ -139,6 +146,73 @@ type_into_console() {
         wait
     ) > /dev/null 2>&1 &
     echo $!
+}
+
+# The machine gets a display adapter (qemu.sh --screen none): the GOP
+# framebuffer the hypervisor shows the guest's video on, for screendump.
+with_screen() { SCREEN=none; }
+
+# monitor_after REGEX CMD...: once a console or host log line matches REGEX
+# (after the previous step's), QEMU's monitor gets each CMD, a second apart
+# (sendkey, screendump FILE, info ...). Steps run in the order given; what
+# the monitor says is $WORK/monitor.log.
+MONITOR_STEPS=()
+monitor_after() {
+    local re=$1 cmd
+    shift
+    for cmd in "$@"; do MONITOR_STEPS+=("$re"$'\t'"$cmd") re=; done
+}
+
+# type_keys_after REGEX TEXT: the machine's keyboard types TEXT and Enter
+# (sendkey, one key at a time; letters, digits, space and - / . > = _ : ;).
+type_keys_after() {
+    local re=$1 text=$2 i c k keys=()
+    for ((i = 0; i < ${#text}; i++)); do
+        c=${text:i:1}
+        case $c in
+        [a-z0-9]) k=$c ;;
+        ' ') k=spc ;; '-') k=minus ;; '/') k=slash ;; '.') k=dot ;; '=') k=equal ;;
+        '>') k=shift-dot ;; '_') k=shift-minus ;; ':') k=shift-semicolon ;; ';') k=semicolon ;;
+        *) fail "type_keys_after: no key for '$c'"; return ;;
+        esac
+        keys+=("sendkey $k")
+    done
+    monitor_after "$re" "${keys[@]}" "sendkey ret"
+}
+
+# Starts the operator for monitor_after in the background and prints its pid.
+operate_monitor() {
+    local m=$WORK/monitor
+    rm -f "$m.in" "$m.out"
+    mkfifo "$m.in" "$m.out"
+    (
+        cat "$m.out" > "$WORK/monitor.log" &
+        exec 3> "$m.in" # held open: QEMU sees one session
+        local step re cmd i
+        for step in "${MONITOR_STEPS[@]}"; do
+            re=${step%%$'\t'*} cmd=${step#*$'\t'}
+            if [ -n "$re" ]; then
+                for ((i = 0; i < $1 * 2; i++)); do
+                    grep -qaE -- "$re" "$LOG" "$LOG.host" 2> /dev/null && break
+                    sleep 0.5
+                done
+            fi
+            sleep 1
+            printf '%s\n' "$cmd" >&3
+        done
+        wait
+    ) > /dev/null 2>&1 &
+    echo $!
+}
+
+# screendump_pixel FILE X Y: "R G B" of a pixel of a binary PPM (P6, 8-bit)
+# such as QEMU's screendump writes.
+screendump_pixel() {
+    local f=$1 x=$2 y=$3 magic w h max header
+    read -r magic w h max < <(head -c 64 "$f" | tr -s ' \n' '  ' | cut -d' ' -f1-4)
+    [ "$magic" = P6 ] && [ "$max" = 255 ] || { echo "not a P6 PPM"; return 1; }
+    header=$(printf 'P6\n%s %s\n%s\n' "$w" "$h" "$max" | wc -c)
+    od -An -tu1 -j $((header + (y * w + x) * 3)) -N 3 "$f" | xargs
 }
 
 expect_fatal_attack() {

@@ -89,6 +89,12 @@ NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL ch, UINT16 mb, UINT16 o
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL ch)
+{
+    fake_channel(ch)->mmio_fb = true;
+    return STATUS_SUCCESS;
+}
+
 VOID VmbChannelGetMmioSpace(VMBCHANNEL ch, UINT64 *base, UINT64 *size)
 {
     const struct fake_channel *c = fake_channel(ch);

@@ -31,6 +31,7 @@ struct fake_channel {
     PFN_VMB_CHANNEL_TRACE_DECODE decode; /* the last VmbChannelInitSetTraceDecoder */
     NTSTATUS send_status;                /* not 0: what VmbChannelSendPacket answers instead */
     UINT16 mmio_mb, mmio_optional_mb;    /* the last VmbServerChannelInitSetMmioMegabytes */
+    bool mmio_fb;                        /* VmbServerChannelInitSetMmioFramebuffer */
     UINT64 mmio_base, mmio_size;         /* set by the test: what VmbChannelGetMmioSpace says */
     unsigned nsent;                      /* packets sent so far */
     struct fake_sent sent[FAKE_SENT];

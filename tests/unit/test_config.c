@@ -236,16 +236,16 @@ static void video_and_keyboard(void **state)
     assert_int_equal(cfg.devices[1].mmio_mb, 0);
     assert_int_equal(parse("device = video mmio_mb=4\n", &cfg, &err), 0);
     assert_int_equal(cfg.devices[0].mmio_mb, 4);
-    assert_int_equal(parse("device = video name=fb mmio_mb=1024\n", &cfg, &err), 0);
-    assert_int_equal(cfg.devices[0].mmio_mb, 1024);
+    assert_int_equal(parse("device = video name=fb mmio_mb=64\n", &cfg, &err), 0);
+    assert_int_equal(cfg.devices[0].mmio_mb, 64);
     assert_string_equal(cfg.devices[0].name, "fb");
 
     /* too small for 1152x864 at 32 bpp (and so for what it advertises), named by line */
     expect_error("memory_mb = 512\ndevice = video mmio_mb=3\n", 2,
                  "device: video needs mmio_mb >= 4 (1152x864 at 32 bpp), not 'mmio_mb=3'");
     expect_error("device = video mmio_mb=0\n", 1, "not 'mmio_mb=0'");
-    expect_error("device = video mmio_mb=1025\n", 1,
-                 "device: video takes mmio_mb <= 1024, not 'mmio_mb=1025'");
+    expect_error("device = video mmio_mb=65\n", 1,
+                 "device: video takes mmio_mb <= 64 (the frame-buffer region), not 'mmio_mb=65'");
     expect_error("device = video mmio_mb=65536\n", 1, "bad megabytes");
     expect_error("device = video mmio_optional_mb=8\n", 1,
                  "device: mmio_optional_mb is not for kind 'video'");

@@ -351,6 +351,50 @@ static void map_over_the_void(void **state)
     expect_void_tables_intact();
 }
 
+/* Unmapping gives a range back to the void (the VRAM moving): whole pages of
+ * what ptable_map made, checked before anything changes, and mappable again. */
+static void unmap_back_to_the_void(void **state)
+{
+    (void)state;
+    assert_int_equal(ptable_unmap(&pt, 0, PAGE_SIZE), -1); /* no void yet */
+    void_setup();
+    assert_int_equal(ptable_map_void(&pt, 0), 0);
+    const uint64_t fb = 0xf8000000, host = 0x40000000;
+    /* 2 MiB pages, then 4 KiB ones at an unaligned end: 4 MiB + 8 KiB */
+    assert_int_equal(ptable_map(&pt, fb, host, 4 * MIB + 2 * PAGE_SIZE, PT_W | PT_U), 0);
+    expect_map(fb + 4 * MIB + PAGE_SIZE, host + 4 * MIB + PAGE_SIZE, PAGE_SIZE);
+    const uint64_t pages = pt.pages;
+
+    /* refusals change nothing: unaligned, part of a 2 MiB page, past the end, void */
+    assert_int_equal(ptable_unmap(&pt, fb + 1, PAGE_SIZE), -1);
+    assert_int_equal(ptable_unmap(&pt, fb, PAGE_SIZE), -1);
+    assert_int_equal(ptable_unmap(&pt, fb + PAGE_SIZE, PT_2M), -1);
+    assert_int_equal(ptable_unmap(&pt, fb, 4 * MIB + 3 * PAGE_SIZE), -1);
+    assert_int_equal(ptable_unmap(&pt, 0, PAGE_SIZE), -1);
+    assert_int_equal(ptable_unmap(&pt, 1ull << 48, PAGE_SIZE), -1);
+    expect_map(fb, host, PT_2M);
+    expect_map(fb + 4 * MIB + PAGE_SIZE, host + 4 * MIB + PAGE_SIZE, PAGE_SIZE);
+
+    assert_int_equal(ptable_unmap(&pt, fb, 4 * MIB + 2 * PAGE_SIZE), 0);
+    expect_void(fb);
+    expect_void(fb + 3 * MIB);
+    expect_void(fb + 4 * MIB + PAGE_SIZE);
+    expect_void(fb + 4 * MIB + 2 * PAGE_SIZE);
+    expect_void_tables_intact();
+    assert_int_equal(pt.pages, pages);                      /* nothing allocated */
+    assert_int_equal(ptable_unmap(&pt, fb, PAGE_SIZE), -1); /* the void is not a mapping */
+    /* and it can be mapped again, somewhere else in the region too */
+    assert_int_equal(ptable_map(&pt, fb + 2 * MIB, host, 4 * MIB, PT_W | PT_U), 0);
+    expect_map(fb + 2 * MIB, host, PT_2M);
+    expect_void(fb);
+    assert_int_equal(ptable_map(&pt, fb + 4 * MIB + PAGE_SIZE, host, PAGE_SIZE, PT_W | PT_U), -1);
+    /* a 2 MiB page over a page table of only void (its page stays allocated) */
+    expect_map(fb + 4 * MIB, host + PT_2M, PT_2M);
+    /* but not over a page table with a page still mapped */
+    assert_int_equal(ptable_map(&pt, 2 * GIB + PAGE_SIZE, host, PAGE_SIZE, PT_W | PT_U), 0);
+    assert_int_equal(ptable_map(&pt, 2 * GIB, host, PT_2M, PT_W | PT_U), -1);
+}
+
 /* --- the sink: a write into the void gets one private page ---------------------- */
 
 static uint64_t sink_page[512] __attribute__((aligned(4096)));
@@ -540,6 +584,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(map_void_allocates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(map_void_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(map_over_the_void, setup, teardown),
+        cmocka_unit_test_setup_teardown(unmap_back_to_the_void, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_over_the_void, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_two_pages_at_once, setup, teardown),

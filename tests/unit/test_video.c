@@ -88,6 +88,7 @@ static void create(uint16_t mmio_mb, const struct video_platform *p)
     assert_int_equal(video_create(&d, p, &ch), STATUS_SUCCESS);
     assert_int_equal(F()->mmio_mb, mmio_mb);
     assert_int_equal(F()->mmio_optional_mb, 0);
+    assert_true(F()->mmio_fb); /* the guest places its VRAM in the frame-buffer region */
     assert_memory_equal(&F()->type, &video_class, sizeof(GUID));
     F()->mmio_base = GRANT_BASE;
     F()->mmio_size = (uint64_t)mmio_mb * MiB;
@@ -661,7 +662,7 @@ static void smallest_vram(void **state)
     struct hv_device_config d = {.mmio_mb = 3, .name = "v"};
     VMBCHANNEL c;
     assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);
-    d.mmio_mb = 1025;
+    d.mmio_mb = 65;
     assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);
     d.mmio_mb = 0;
     assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);

@@ -29,6 +29,10 @@ static const GUID inst_a = {
     0x11111111, 0x2222, 0x3333, {0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55}};
 static const GUID inst_b = {
     0x11111111, 0x2222, 0x3333, {0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x56}};
+static const GUID inst_c = {
+    0x11111111, 0x2222, 0x3333, {0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x57}};
+static const GUID inst_d = {
+    0x11111111, 0x2222, 0x3333, {0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x58}};
 static const GUID nil;
 
 static int setup(void **state)
@@ -497,6 +501,66 @@ static void auto_sized_gap_from_configured_channels(void **state)
                                 "mmio_high_mb)\n");
 }
 
+/* A frame-buffer channel gets the whole region the guest reserves at the low
+ * range's base (Linux's rule), never a high-gap window, and leaves the gap's
+ * automatic size alone. */
+static void framebuffer_region(void **state)
+{
+    struct fake *f = *state;
+    hyperv_unregister_message(&f->p, 1);
+    hyperv_unregister_message(&f->p, 4);
+    assert_int_equal(vmbus_init(&f->p), 0);
+    VMBCHANNEL fb = configured(&inst_a), other = configured(&inst_b), none = alloc();
+    assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(forged()), STATUS_INVALID_PARAMETER_1);
+    assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(fb), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(fb, 8, 0), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(other, 1, 0), STATUS_SUCCESS);
+    vmbus_mmio_configure(RAM_SIZE, 0);
+    uint64_t gb, gs;
+    vmbus_mmio_gap(&gb, &gs);
+    assert_int_equal(gs, 64u << 20); /* the minimum: the 8 MiB are not counted */
+    vmbus_mmio_framebuffer(0xf8000000);
+    log_reset();
+    assert_int_equal(VmbChannelEnable(fb), STATUS_SUCCESS);
+    assert_non_null(strstr(logbuf, "required=8MiB granted the frame-buffer region "
+                                   "0xf8000000-0xfbffffff (the guest places it)\n"));
+    UINT64 base, size;
+    VmbChannelGetMmioSpace(fb, &base, &size);
+    assert_int_equal(base, 0xf8000000);
+    assert_int_equal(size, 64u << 20); /* min((4 GiB - base) / 2, 128 MiB) */
+    assert_int_equal(VmbChannelEnable(other), STATUS_SUCCESS);
+    VmbChannelGetMmioSpace(other, &base, &size);
+    assert_int_equal(base, GAP_BASE);
+
+    /* one channel per region; one that does not fit; one without megabytes */
+    VMBCHANNEL second = configured(&inst_c);
+    assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(second), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(second, 4, 0), STATUS_SUCCESS);
+    log_reset();
+    assert_int_equal(VmbChannelEnable(second), STATUS_INSUFFICIENT_RESOURCES);
+    assert_non_null(strstr(logbuf, "failed: the 64MiB frame-buffer region is taken by another "
+                                   "channel status=0xc000009a\n"));
+    VmbChannelDisable(fb); /* released: the next one may have it */
+    assert_non_null(strstr(logbuf, "released the frame-buffer region at 0xf8000000\n"));
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(second, 65, 0), STATUS_SUCCESS);
+    log_reset();
+    assert_int_equal(VmbChannelEnable(second), STATUS_INSUFFICIENT_RESOURCES);
+    assert_non_null(strstr(logbuf, "the 64MiB frame-buffer region is too small"));
+    assert_int_equal(VmbServerChannelInitSetMmioMegabytes(second, 64, 0), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(second), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(none), STATUS_SUCCESS);
+    assert_int_equal(VmbServerChannelInitSetTargetInterfaceId(none, &type_a, &inst_d),
+                     STATUS_SUCCESS);
+    assert_int_equal(VmbChannelEnable(none), STATUS_INVALID_DEVICE_STATE);
+
+    /* a low range at or above 4 GiB has no region */
+    struct mmio_fb r;
+    mmio_fb_init(&r, 0x100000000ull);
+    assert_int_equal(r.size, 0);
+    mmio_fb_init(&r, 0xc0000000);
+    assert_int_equal(r.size, 128u << 20); /* capped */
+}
+
 static void guid_helpers(void **state)
 {
     (void)state;
@@ -535,6 +599,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(optional_only_channel_gets_a_window, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(framebuffer_region, setup, fake_teardown),
         cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup,
                                         fake_teardown),
         cmocka_unit_test(guid_helpers),
