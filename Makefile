@@ -61,6 +61,11 @@ FUZZ_BINS  := $(FUZZ_TARGETS:%=$(B)/tests/fuzz/%)
 HVCFG ?= config/hv.cfg
 KERNEL_PKG ?= linux-image-cloud-amd64
 GUEST_MODULES ?= hv_vmbus hv_utils vmbhv_probe
+# SCREEN=1: the machine gets a screen, the guest a video device and a keyboard
+# with their stock drivers, and a shell on its framebuffer console.
+ifneq ($(SCREEN),)
+GUEST_MODULES += hyperv_fb hyperv_keyboard
+endif
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else
@@ -127,11 +132,12 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(R
 		guest/mkinitramfs.sh $@.new $(INITRD_MODULES)
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
-# The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1
-# and "trace = $(TRACE)" for TRACE=<classes>.
+# The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1,
+# "trace = $(TRACE)" for TRACE=<classes>, and a video device and a keyboard
+# for SCREEN=1.
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
-	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" > $@.tmp
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
@@ -152,7 +158,8 @@ esp: $(B)/esp.img
 	@scripts/esp-manifest.sh --show $(B)/esp.manifest
 
 run: check-deps esp
-	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive)
+	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
+		$(if $(SCREEN),--screen $(if $(CHECK),none,window))
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

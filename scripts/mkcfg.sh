@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
 # trace line, or adds one: "trace = TRACE" (the loader checks the classes).
+# screen (make run SCREEN=1) adds "device = video" and "device = keyboard"
+# lines where CONFIG has none of that kind.
 set -euo pipefail
-cfg=$1 mode=$2 trace=${3:-}
+cfg=$1 mode=$2 trace=${3:-} screen=${4:-}
 [ -r "$cfg" ] || { echo "mkcfg: cannot read $cfg" >&2; exit 1; }
 trace_re='^[[:space:]]*trace[[:space:]]*='
 emit() {
@@ -14,6 +16,13 @@ emit() {
         echo "trace = $trace"
     else
         cat "$cfg"
+    fi
+    if [ "$screen" = screen ]; then
+        local kind
+        for kind in video keyboard; do
+            grep -Eq "^[[:space:]]*device[[:space:]]*=[[:space:]]*$kind([[:space:]]|\$)" "$cfg" ||
+                echo "device = $kind"
+        done
     fi
 }
 if [ "$mode" = check ]; then
