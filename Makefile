@@ -188,6 +188,7 @@ fuzz: fuzz-bins
 bench: check-deps all
 	tests/bench/boot.sh
 	tests/bench/echo.sh
+	tests/bench/video.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

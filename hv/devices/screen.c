@@ -76,8 +76,14 @@ static void add_dirt(struct screen *s, const struct video_rect *r)
         s->dirt.x2 = s->dirt.x2 > r->x2 ? s->dirt.x2 : r->x2;
         s->dirt.y2 = s->dirt.y2 > r->y2 ? s->dirt.y2 : r->y2;
     }
-    if (!timer_armed(&s->flush))
-        timer_arm(&s->flush, clock_ns() + SCREEN_FLUSH_NS);
+    if (timer_armed(&s->flush))
+        return;
+    /* Dirt after a quiet spell (a blinking cursor) is shown at once, without
+     * a timer interrupt; a storm waits for the interval. */
+    if (clock_ns() >= s->next_flush)
+        screen_flush(s);
+    else
+        timer_arm(&s->flush, s->next_flush);
 }
 
 void screen_mode(struct screen *s, const struct video_mode *m)
@@ -135,6 +141,7 @@ void screen_flush(struct screen *s)
     if (m->vram_offset + (uint64_t)m->pitch * (y2 - 1) + (uint64_t)x2 * 4 > s->vram_size)
         return;
     uint64_t t0 = clock_ns();
+    s->next_flush = t0 + SCREEN_FLUSH_NS;
     uint32_t n = x2 - s->dirt.x1;
     for (uint32_t y = s->dirt.y1; y < y2; y++) {
         const uint8_t *src = s->vram + m->vram_offset + (uint64_t)y * m->pitch + s->dirt.x1 * 4;

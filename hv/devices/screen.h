@@ -2,7 +2,8 @@
  * dirty rectangles copied from its VRAM to the firmware's GOP framebuffer,
  * clipped to the GOP mode and converted to its pixel format, batched on a
  * host timer so a storm of DIRT messages costs at most one copy of the
- * screen per flush interval. Hardware-free: both are plain memory. */
+ * screen per flush interval (dirt after a quiet interval is copied at once). Hardware-free: both
+ * are plain memory. */
 #ifndef HV_DEVICES_SCREEN_H
 #define HV_DEVICES_SCREEN_H
 
@@ -33,6 +34,7 @@ struct screen {
     bool pending;
     struct video_rect dirt; /* the union of what is not shown yet */
     struct hv_timer flush;
+    uint64_t next_flush; /* clock_ns() before which no copy starts */
     struct screen_stats n;
 };
 
@@ -44,8 +46,8 @@ void screen_vram(struct screen *s, const uint8_t *vram, uint64_t size);
 /* The guest's mode (already checked against the VRAM by the video device):
  * the whole screen is dirty. */
 void screen_mode(struct screen *s, const struct video_mode *m);
-/* A dirty rectangle of the mode (clipped by the video device): shown at the
- * next flush, at most SCREEN_FLUSH_NS from now. */
+/* A dirty rectangle of the mode (clipped by the video device): shown now if
+ * the last copy is SCREEN_FLUSH_NS old, else when it will be. */
 void screen_dirty(struct screen *s, const struct video_rect *r);
 /* Copies what is pending now (the flush timer's work). */
 void screen_flush(struct screen *s);

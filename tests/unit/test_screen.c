@@ -86,10 +86,7 @@ static void shows_dirt_batched(void **state)
     (void)state;
     assert_non_null(strstr(logbuf, "hv: screen: showing the guest's video on the GOP 64x32 "
                                    "(stride 80, format 1) at 0x"));
-    screen_mode(&s, &mode); /* a mode: the whole screen, at the next flush */
-    later(SCREEN_FLUSH_NS - 1);
-    assert_int_equal(s.n.flushes, 0);
-    later(1);
+    screen_mode(&s, &mode); /* a mode: the whole screen, at once after a quiet spell */
     assert_int_equal(s.n.flushes, 1);
     assert_int_equal(s.n.pixels, GW * GH); /* clipped to the GOP */
     assert_int_equal(fb[0], *vpx(0, 0));
@@ -103,7 +100,10 @@ static void shows_dirt_batched(void **state)
         screen_dirty(&s, &(struct video_rect){3, 4, 4, 5});
         screen_dirty(&s, &(struct video_rect){20, 9, 21, 10});
     }
-    later(SCREEN_FLUSH_NS);
+    later(SCREEN_FLUSH_NS - 1); /* within the interval of the last copy: waits */
+    assert_int_equal(s.n.flushes, 1);
+    assert_int_equal(fb[4 * GS + 3], *vpx(0, 0) + 4 * 256 + 3);
+    later(1);
     assert_int_equal(s.n.flushes, 2);
     assert_int_equal(s.n.rects, 2000);
     assert_int_equal(s.n.pixels, GW * GH + 18 * 6);
@@ -114,8 +114,8 @@ static void shows_dirt_batched(void **state)
 
     /* beyond the GOP mode: clipped away */
     screen_dirty(&s, &(struct video_rect){70, 40, 100, 50});
-    later(SCREEN_FLUSH_NS);
     assert_int_equal(s.n.flushes, 2);
+    assert_false(timer_armed(&s.flush));
     char sum[160];
     screen_summary(&s, sum, sizeof(sum));
     assert_string_equal(sum, " screen_flushes=2 screen_pixels=2156 screen_copy_us=0 "
@@ -133,16 +133,21 @@ static void nothing_without_vram_or_mode(void **state)
     screen_mode(&s, &off);
     later(SCREEN_FLUSH_NS);
     assert_int_equal(s.n.flushes, 0);
-    screen_mode(&s, &mode);
-    screen_vram(&s, NULL, 0); /* the VRAM went before the flush: nothing is read */
-    later(SCREEN_FLUSH_NS);
-    assert_int_equal(s.n.flushes, 0);
-    assert_int_equal(fb[0], 0xeeeeeeeeu);
     /* a VRAM too small for the mode (the device would not allow it): no read past it */
     screen_vram(&s, vram, VO + VP);
     screen_mode(&s, &mode);
     later(SCREEN_FLUSH_NS);
     assert_int_equal(s.n.flushes, 0);
+    assert_int_equal(fb[0], 0xeeeeeeeeu);
+    screen_vram(&s, vram, sizeof(vram));
+    screen_mode(&s, &mode);
+    assert_int_equal(s.n.flushes, 1);
+    *vpx(0, 0) = 0x77;
+    screen_dirty(&s, &(struct video_rect){0, 0, 1, 1}); /* waits for the interval */
+    screen_vram(&s, NULL, 0); /* the VRAM went before the flush: nothing is read */
+    later(SCREEN_FLUSH_NS);
+    assert_int_equal(s.n.flushes, 1);
+    assert_int_equal(fb[0], 0x00102030u);
 }
 
 static void pixel_formats(void **state)
