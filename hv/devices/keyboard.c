@@ -282,6 +282,17 @@ NTSTATUS keyboard_send_byte(struct keyboard *k, uint8_t byte)
     return send_event(k, code, info);
 }
 
+void keyboard_feed(struct keyboard *k, struct byteq *q)
+{
+    uint8_t b;
+    while (byteq_pop(q, &b))
+        keyboard_send_byte(k, b);
+    if (q->dropped) {
+        keyboard_stats.lost += q->dropped;
+        q->dropped = 0;
+    }
+}
+
 size_t keyboard_summary(char *buf, size_t cap)
 {
     if (!kbd.created) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "boot_info.h"
+#include "lib/byteq.h"
 #include "vmbus/kmcl.h"
 
 extern const GUID keyboard_class;
@@ -39,6 +40,11 @@ NTSTATUS keyboard_send_scancode(struct keyboard *k, uint8_t code, bool make, boo
  * second prefix replaces the first); 0x00, 0x80 and 0xFF are refused (_2)
  * and drop a pending prefix. */
 NTSTATUS keyboard_send_byte(struct keyboard *k, uint8_t byte);
+
+/* Hands every byte queued in q (the host's i8042, hv/arch/x86/i8042.c) to
+ * keyboard_send_byte; bytes q dropped when full count as lost keys. With a
+ * NULL k (no keyboard device) the bytes are dropped. */
+void keyboard_feed(struct keyboard *k, struct byteq *q);
 
 /* The keyboard channel's trace decoder (VmbChannelInitSetTraceDecoder;
  * docs/vmbus.md, "Trace"): "kbd PROTOCOL_REQUEST version=1.0",

@@ -76,10 +76,7 @@
 #define HV_SINT_MASKED      (1ull << 16)
 #define HV_SINT_AUTO_EOI    (1ull << 17)
 #define HV_SINT_RESET       HV_SINT_MASKED /* masked, vector 0 */
-#define HV_SINT_MIN_VECTOR  16u            /* vectors 0-15 are exceptions */
-/* 16-31 are x86 exceptions too: no SINT may use them (our rule, not the TLFS's). */
-#define HV_SINT_FIRST_USABLE_VECTOR 32u
-#define HV_SINT_WRITABLE            (HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI)
+#define HV_SINT_WRITABLE    (HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI)
 
 /* --- hypercalls ------------------------------------------------------------------ */
 #define HVCALL_POST_MESSAGE 0x005Cu

@@ -6,6 +6,7 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/vectors.h"
 
 int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct hv_platform *plat)
 {
@@ -58,15 +59,7 @@ void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t va
 
 const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector)
 {
-    if (vector < HV_SINT_MIN_VECTOR)
-        return "unmasked with vector below 16";
-    if (vector < HV_SINT_FIRST_USABLE_VECTOR)
-        return "unmasked with an exception vector (16-31)";
-    for (unsigned i = 0; i < HV_HOST_VECTORS_MAX; i++) {
-        if (p->plat.host_vectors[i] && p->plat.host_vectors[i] == vector)
-            return "unmasked with a vector the host owns";
-    }
-    return NULL;
+    return vector_refused(vector, p->plat.host_vectors, HV_HOST_VECTORS_MAX);
 }
 
 static uint64_t sum(const uint64_t *v, unsigned n)

@@ -48,6 +48,28 @@ uint64_t irq_reserved_count(void)
     return 0;
 }
 
+/* --- ioapic.h ------------------------------------------------------------------- */
+
+void ioapic_access(void)
+{
+    fake_arch.ioapic_accesses++;
+}
+
+void ioapic_access_done(bool ran)
+{
+    if (ran)
+        fake_arch.ioapic_ran++;
+    else
+        fake_arch.ioapic_cancelled++;
+}
+
+size_t ioapic_summary(char *buf, size_t cap)
+{
+    if (cap)
+        buf[0] = 0;
+    return 0;
+}
+
 /* --- hyperv.h ----------------------------------------------------------------------- */
 
 bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r)

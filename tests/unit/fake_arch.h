@@ -1,6 +1,6 @@
 /* hv/arch/x86/exits.c built for the host (tests/unit/fake_arch.c): the
- * instructions of arch/x86/cpu.h (tests/unit/fake_cpu.h) and the arch, irq
- * and hyperv calls exits.c makes are fakes whose state lives here.
+ * instructions of arch/x86/cpu.h (tests/unit/fake_cpu.h) and the arch, irq,
+ * ioapic and hyperv calls exits.c makes are fakes whose state lives here.
  * hv/arch/x86/lapic.c and trap.c are built the same way (fake_lapic.c,
  * fake_trap.c), with only the cpu.h fakes. arch_stop longjmps to stop_env:
  * a test setjmps before vcpu_handle_exit and reads the verdict; the reason
@@ -52,6 +52,10 @@ struct fake_arch {
     bool stopped;
     int verdict; /* arch_stop's */
     jmp_buf stop_env;
+    /* ioapic.h */
+    unsigned ioapic_accesses;  /* ioapic_access calls */
+    unsigned ioapic_ran;       /* ioapic_access_done(true) calls */
+    unsigned ioapic_cancelled; /* ioapic_access_done(false) calls */
     /* hyperv.h */
     bool hv_cpuid; /* hyperv_cpuid answers (with hv_regs) */
     struct hv_cpuid_regs hv_regs;

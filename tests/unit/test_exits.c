@@ -3,7 +3,8 @@
  * being injected alone (or in the interrupt shadow, asks for a window);
  * CPUID, MSR (APIC_BASE, #GP, EFER's hidden SVME, the Hyper-V range), IOIO
  * (zero-extension, the empty bus, string I/O, resets, power-off), NPF (the
- * void, the single-stepped sink, RAM, beyond 48 bits), INVD, IRET/NMI, next_rip, the SVM
+ * void, the single-stepped sink and IOAPIC shadow, a step called off by
+ * another exit, RAM, beyond 48 bits), INVD, IRET/NMI, next_rip, the SVM
  * instructions and the log limits. The hardware and the rest of the
  * hypervisor are fakes (tests/unit/fake_arch.c); the run's end is
  * arch_stop's verdict, its reason the line vcpu_finish logs. */
@@ -627,7 +628,7 @@ static void npf_write_goes_to_the_sink(void **state)
     assert_int_equal(ptable_lookup(&npt, a, &pa, &flags, &ps), 0);
     assert_int_equal(pa, VOID_PAGE | 0x10);
     assert_false(flags & PT_W);
-    assert_false(v.sink_step);
+    assert_int_equal(v.step, 0);
     assert_false(vmcb->rflags & RFLAGS_TF);
     /* the write faults again on the read-only void page: the sink, one step */
     v.flush_tlb = false;
@@ -636,7 +637,7 @@ static void npf_write_goes_to_the_sink(void **state)
     assert_int_equal(pa, sink | 0x10);
     assert_true(flags & PT_W);
     assert_true(v.flush_tlb);
-    assert_true(v.sink_step);
+    assert_int_equal(v.step, VCPU_STEP_SINK);
     assert_true(vmcb->rflags & RFLAGS_TF);
     assert_true(vmcb->intercept_exc & 1u << 1);
     assert_int_equal(vmcb->rip, RIP);
@@ -649,7 +650,7 @@ static void npf_write_goes_to_the_sink(void **state)
     assert_int_equal(pa, VOID_PAGE | 0x10);
     assert_false(flags & PT_W);
     assert_true(v.flush_tlb);
-    assert_false(v.sink_step);
+    assert_int_equal(v.step, 0);
     assert_int_equal(vmcb->rflags, RFLAGS_IF | 2);
     assert_false(vmcb->intercept_exc & 1u << 1);
     assert_false(vmcb->dr6 & 1ull << 14);
@@ -675,9 +676,9 @@ static void db_of_the_guest(void **state)
     vmcb->rflags = RFLAGS_IF | RFLAGS_TF | 2;
     assert_int_equal(run_exit(VMEXIT_NPF, 0x4, 0xfe000000), NO_STOP);
     assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfe000000), NO_STOP);
-    assert_true(v.sink_step);
+    assert_int_equal(v.step, VCPU_STEP_SINK);
     assert_int_equal(run_exit(VMEXIT_EXCP_BASE + 1, 0, 0), NO_STOP);
-    assert_false(v.sink_step);
+    assert_int_equal(v.step, 0);
     assert_true(vmcb->rflags & RFLAGS_TF);
     assert_int_equal(vmcb->eventinj, 1 | EVENT_TYPE_EXCP | EVENT_VALID);
     uint64_t pa, flags, ps;
@@ -712,7 +713,7 @@ static void npf_write_across_two_void_pages(void **state)
     assert_int_equal(pa & ~0xfffull, VOID_PAGE);
     assert_int_equal(ptable_lookup(&npt, b, &pa, &flags, &ps), 0);
     assert_int_equal(pa & ~0xfffull, VOID_PAGE);
-    assert_false(v.sink_step);
+    assert_int_equal(v.step, 0);
 }
 
 static void npf_beyond_48_bits(void **state)
@@ -731,6 +732,106 @@ static void npf_in_ram(void **state)
     expect_finish(run_exit(VMEXIT_NPF, 0x7, 0x100000), HV_VERDICT_HV_ERROR, "inside guest RAM");
     log_reset();
     expect_finish(run_exit(VMEXIT_NPF, 0x7, RAM_SIZE - 1), HV_VERDICT_HV_ERROR, "inside guest RAM");
+}
+
+/* The IOAPIC page is read-only (or unmapped): a fault there runs the
+ * instruction once, single-stepped, on the shadow page ioapic.c maps; the
+ * #DB after it hands the result to ioapic.c. Never logged as the void. */
+static void npf_ioapic_steps_one_instruction(void **state)
+{
+    (void)state;
+    vmcb->rflags = RFLAGS_IF | 2;
+    vmcb->dr6 = 0xffff0ff0;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfec00010), NO_STOP);
+    assert_int_equal(fake_arch.ioapic_accesses, 1);
+    assert_int_equal(v.step, VCPU_STEP_IOAPIC);
+    assert_true(vmcb->rflags & RFLAGS_TF);
+    assert_true(vmcb->intercept_exc & 1u << 1);
+    assert_true(v.flush_tlb);
+    assert_int_equal(vmcb->rip, RIP); /* the access runs again, on the shadow */
+    assert_int_equal(loglen, 0);
+    v.flush_tlb = false;
+    vmcb->dr6 |= DR6_BS;
+    assert_int_equal(run_exit(VMEXIT_EXCP_BASE + 1, 0, 0), NO_STOP);
+    assert_int_equal(fake_arch.ioapic_ran, 1);
+    assert_int_equal(fake_arch.ioapic_cancelled, 0);
+    assert_int_equal(v.step, 0);
+    assert_true(v.flush_tlb);
+    assert_int_equal(vmcb->rflags, RFLAGS_IF | 2);
+    assert_false(vmcb->intercept_exc & 1u << 1);
+    assert_false(vmcb->dr6 & DR6_BS);
+    assert_int_equal(vmcb->eventinj, 0);
+    /* a read fault (the page unmapped while a host pin's register is selected) too */
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x4, 0xfec00010), NO_STOP);
+    assert_int_equal(fake_arch.ioapic_accesses, 2);
+    assert_int_equal(v.step, VCPU_STEP_IOAPIC);
+    assert_false(fake_arch.stopped);
+}
+
+/* An exit before the #DB means the instruction has not run (a trap of the
+ * last instruction goes before any other event): the step is called off,
+ * its page put back without a result, and the exit handled as usual; the
+ * instruction faults again later. */
+static void step_cut_short_by_an_interrupt(void **state)
+{
+    (void)state;
+    vmcb->rflags = RFLAGS_IF | 2;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x6, 0xfec00000), NO_STOP);
+    fake_arch.irq_vector = 0x31;
+    assert_int_equal(run_exit(VMEXIT_INTR, 0, 0), NO_STOP);
+    assert_int_equal(fake_arch.ioapic_cancelled, 1);
+    assert_int_equal(fake_arch.ioapic_ran, 0);
+    assert_int_equal(v.step, 0);
+    assert_int_equal(vmcb->rflags, RFLAGS_IF | 2);
+    assert_false(vmcb->intercept_exc & 1u << 1);
+    assert_int_equal(vmcb->eventinj, 0x31 | EVENT_TYPE_INTR | EVENT_VALID);
+    /* the sink alike: the void is back */
+    vmcb->eventinj = 0;
+    uint64_t pa, flags, ps;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x6, 0xfe000000), NO_STOP);
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfe000000), NO_STOP);
+    assert_int_equal(v.step, VCPU_STEP_SINK);
+    v.regs.rcx = 0;
+    assert_int_equal(run_exit(VMEXIT_CPUID, 0, 0), NO_STOP); /* say, intercepted instead */
+    assert_int_equal(v.step, 0);
+    assert_int_equal(ptable_lookup(&npt, 0xfe000000, &pa, &flags, &ps), 0);
+    assert_int_equal(pa, VOID_PAGE);
+    assert_false(vmcb->rflags & RFLAGS_TF);
+}
+
+/* One instruction on the IOAPIC page and into the void past it: both
+ * pages are in place for the one step, and both go back at its #DB. */
+static void step_on_the_ioapic_and_the_sink(void **state)
+{
+    (void)state;
+    uint64_t pa, flags, ps;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x6, 0xfec01000), NO_STOP); /* the void */
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfec00ffc), NO_STOP);
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfec01000), NO_STOP);
+    assert_int_equal(v.step, VCPU_STEP_IOAPIC | VCPU_STEP_SINK);
+    assert_int_equal(fake_arch.ioapic_accesses, 1);
+    assert_int_equal(run_exit(VMEXIT_EXCP_BASE + 1, 0, 0), NO_STOP);
+    assert_int_equal(v.step, 0);
+    assert_int_equal(fake_arch.ioapic_ran, 1);
+    assert_int_equal(ptable_lookup(&npt, 0xfec01000, &pa, &flags, &ps), 0);
+    assert_int_equal(pa, VOID_PAGE);
+}
+
+/* A hardware breakpoint that hits during a step is the guest's #DB, without
+ * the step's TF and BS. */
+static void breakpoint_during_a_step(void **state)
+{
+    (void)state;
+    vmcb->rflags = RFLAGS_IF | 2;
+    vmcb->dr6 = 0xffff0ff0;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x7, 0xfec00040), NO_STOP);
+    vmcb->dr6 |= DR6_BS | 1;
+    assert_int_equal(run_exit(VMEXIT_EXCP_BASE + 1, 0, 0), NO_STOP);
+    assert_int_equal(fake_arch.ioapic_ran, 1);
+    assert_int_equal(vmcb->eventinj, 1 | EVENT_TYPE_EXCP | EVENT_VALID);
+    assert_int_equal(vmcb->rflags, RFLAGS_IF | 2);
+    assert_false(vmcb->dr6 & DR6_BS);
+    assert_true(vmcb->dr6 & 1);
 }
 
 /* --- instructions ----------------------------------------------------------------- */
@@ -920,6 +1021,11 @@ int main(void)
         T(log_limit_msrs),
         T(log_limit_ports),
         T(log_limit_sleep_and_npf),
+        /* after the log limits: these back void pages, whose first reports they count */
+        T(npf_ioapic_steps_one_instruction),
+        T(step_cut_short_by_an_interrupt),
+        T(step_on_the_ioapic_and_the_sink),
+        T(breakpoint_during_a_step),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

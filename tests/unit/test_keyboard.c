@@ -8,7 +8,7 @@
  * protocol at 1.0 and refused versions, key bytes for make/break/E0 and the
  * byte-stream API round trip (Pause, Print Screen, arrows), invalid codes,
  * sends before agreement, hostile guest messages, LEDs, close and reopen,
- * ring full, the log budget, the summary. */
+ * ring full, the log budget, bytes fed from the i8042's queue, the summary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -352,6 +352,38 @@ static void ring_full(void **state)
     assert_int_equal(connect_to_vsp(SYNTHKBD_VERSION_WIN8), 0);
 }
 
+/* The i8042's queue (lib/byteq.h) handed on after an exit: every byte in
+ * order, Shift-a as typed; bytes the queue dropped count as lost keys; with
+ * no keyboard configured the bytes just go. */
+static void fed_from_the_i8042_queue(void **state)
+{
+    (void)state;
+    static const uint8_t typed[] = {0x2a, 0x1e, 0x9e, 0xaa, 0xe0, 0x48, 0xe0, 0xc8};
+    struct byteq q = {0};
+    for (unsigned i = 0; i < sizeof(typed); i++)
+        assert_true(byteq_push(&q, typed[i]));
+    keyboard_feed(K, &q);
+    expect_bytes(typed, sizeof(typed));
+    assert_int_equal(keyboard_stats.keys, 6);
+    uint8_t b;
+    assert_false(byteq_pop(&q, &b));
+    keyboard_feed(K, &q); /* nothing queued: nothing sent */
+    assert_int_equal(keyboard_stats.keys, 6);
+
+    q.dropped = 3;
+    assert_true(byteq_push(&q, 0x1e));
+    keyboard_feed(K, &q);
+    expect_bytes((const uint8_t[]){0x1e}, 1);
+    assert_int_equal(keyboard_stats.lost, 3);
+    assert_int_equal(q.dropped, 0);
+
+    unsigned n = F()->nsent;
+    assert_true(byteq_push(&q, 0x1e));
+    keyboard_feed(NULL, &q);
+    assert_false(byteq_pop(&q, &b));
+    assert_int_equal(F()->nsent, n);
+}
+
 static void summary(void **state)
 {
     (void)state;
@@ -414,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup(before_agreement_and_after_close, setup),
         cmocka_unit_test_setup(hostile_guest, setup),
         cmocka_unit_test_setup(ring_full, setup),
+        cmocka_unit_test_setup(fed_from_the_i8042_queue, setup),
         cmocka_unit_test_setup(summary, setup),
         cmocka_unit_test_setup(trace_decoder, setup),
     };

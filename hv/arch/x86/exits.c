@@ -4,6 +4,7 @@
  * EXITINFO2; where the CPU has NRIP save (KVM), next_rip is used instead. */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/vcpu.h"
 #include "lib/fmt.h"
@@ -12,6 +13,7 @@
 #include "lib/ptable.h"
 #include "lib/trace.h"
 #include "vm/cpuid.h"
+#include "vm/layout.h"
 
 #define EFER_LMA     (1ull << 10)
 #define SEG_ATTRIB_L (1u << 9)
@@ -116,6 +118,8 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
         n += hyperv_summary(v->hv, line + n, sizeof(line) - n);
     if (n < sizeof(line) && v->summary_more)
         n += v->summary_more(line + n, sizeof(line) - n);
+    if (n < sizeof(line))
+        n += ioapic_summary(line + n, sizeof(line) - n);
     if (n < sizeof(line))
         n += (size_t)fmt_snprintf(line + n, sizeof(line) - n,
                                   " host_timer=%llu bad_vectors=%llu guest_ms=%llu verdict=%d\n",
@@ -272,11 +276,42 @@ static void handle_ioio(struct vcpu *v)
     }
 }
 
+/* One guest instruction single-stepped (RFLAGS.TF and the #DB intercept)
+ * while what handle_npf mapped for it is in place: the sink, the IOAPIC's
+ * shadow page, or both (an instruction touching both pages). */
+static void step_begin(struct vcpu *v, uint8_t what)
+{
+    if (!v->step) {
+        v->step_guest_tf = v->vmcb->rflags & RFLAGS_TF;
+        v->vmcb->rflags |= RFLAGS_TF;
+        v->vmcb->intercept_exc |= 1u << 1;
+    }
+    v->step |= what;
+    v->flush_tlb = true;
+}
+
+/* The step is over: the instruction ran (#DB), or another exit came first
+ * (an interrupt, an intercept) and it runs again later, faulting again.
+ * What the fault mapped goes back either way. */
+static void step_end(struct vcpu *v, bool ran)
+{
+    if (v->step & VCPU_STEP_SINK)
+        ptable_release_sink(v->npt);
+    if (v->step & VCPU_STEP_IOAPIC)
+        ioapic_access_done(ran);
+    v->step = 0;
+    v->flush_tlb = true;
+    v->vmcb->intercept_exc &= ~(1u << 1);
+    if (!v->step_guest_tf)
+        v->vmcb->rflags &= ~RFLAGS_TF;
+}
+
 /* Guest-physical space that is neither RAM nor given to the guest: the
  * region is backed by the void (lib/ptable.h), one shared read-only all-ones
  * page reached through shared tables, so any amount of it costs no memory. A
  * write there goes to the sink for one single-stepped instruction: it
- * succeeds and vanishes, as on an empty bus. */
+ * succeeds and vanishes, as on an empty bus. The IOAPIC page is read-only
+ * (or unmapped): its faults go to the IOAPIC's shadow (ioapic.c). */
 static void handle_npf(struct vcpu *v)
 {
     static unsigned reported;
@@ -291,6 +326,11 @@ static void handle_npf(struct vcpu *v)
         hv_log("npt", "guest access to 0x%llx at rip 0x%llx: beyond its %u-bit physical addresses",
                (unsigned long long)gpa, (unsigned long long)v->vmcb->rip, GUEST_PHYS_BITS_MAX);
         vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "guest-physical address beyond MAXPHYADDR");
+    }
+    if ((gpa & ~(uint64_t)(PAGE_SIZE - 1)) == LAYOUT_IOAPIC && !(v->step & VCPU_STEP_IOAPIC)) {
+        ioapic_access();
+        step_begin(v, VCPU_STEP_IOAPIC);
+        return;
     }
     if (reported < REPORT_LIMIT) {
         reported++;
@@ -310,29 +350,23 @@ static void handle_npf(struct vcpu *v)
         vcpu_finish(v, HV_VERDICT_HV_ERROR, "nested page fault on a mapped page");
     }
     v->flush_tlb = true;
-    if (sink && !v->sink_step) {
-        /* one instruction into the sink, then the void is back (handle_db) */
-        v->sink_step = true;
-        v->sink_guest_tf = v->vmcb->rflags & RFLAGS_TF;
-        v->vmcb->rflags |= RFLAGS_TF;
-        v->vmcb->intercept_exc |= 1u << 1;
-    }
+    if (sink)
+        step_begin(v, VCPU_STEP_SINK); /* one instruction, then the void is back */
 }
 
-/* The single step after a write into the sink: the write is done, the page
- * goes back to the void. A #DB the guest caused itself is its own. */
+/* The single step after a fault handle_npf mapped something for: the
+ * instruction is done (step_end). A #DB the guest caused itself (its own TF,
+ * a hardware breakpoint) is its own. */
 static void handle_db(struct vcpu *v)
 {
     struct vmcb *c = v->vmcb;
-    if (v->sink_step) {
-        v->sink_step = false;
-        ptable_release_sink(v->npt);
-        v->flush_tlb = true;
-        c->intercept_exc &= ~(1u << 1);
-        if (!v->sink_guest_tf && !(c->dr6 & DR6_B0_3)) {
-            c->rflags &= ~RFLAGS_TF;
+    if (v->step) {
+        bool guest_tf = v->step_guest_tf;
+        step_end(v, true);
+        if (!guest_tf) {
             c->dr6 &= ~DR6_BS;
-            return;
+            if (!(c->dr6 & DR6_B0_3))
+                return;
         }
     }
     inject(v, 1, false);
@@ -460,6 +494,11 @@ void vcpu_handle_exit(struct vcpu *v)
         v->nmi_iret = false;
         v->nmi_masked = false;
     }
+    /* A step's instruction that ran ends in #DB first (a trap of the last
+     * instruction goes before any other event); any other exit but a fault
+     * on its second page came before it. */
+    if (v->step && code != VMEXIT_NPF && code != VMEXIT_EXCP_BASE + 1)
+        step_end(v, false);
     for (unsigned i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
         if (handlers[i].code == code) {
             v->count[handlers[i].reason]++;

@@ -1,11 +1,13 @@
 /* While the guest runs, every physical interrupt exits (INTR intercept) with
  * the interrupt still pending in the LAPIC. The host takes it through its own
  * IDT in a one-interrupt window; a guest vector is handed back to the guest
- * with EVENTINJ (exits.c), the host timer's vector is EOIed and handled here.
+ * with EVENTINJ (exits.c), the host's vectors (its timer, the keyboard) are
+ * EOIed and handled here.
  * Every stub returns with IF clear (isr.asm), so a window takes exactly one. */
 #include "arch/x86/irq.h"
 
 #include "arch/x86/arch.h"
+#include "arch/x86/i8042.h"
 #include "lib/log.h"
 
 static volatile int taken;
@@ -30,6 +32,9 @@ void irq_entry(uint64_t vector)
         lapic_eoi();
         host_timer_count++;
         host_timer_fired();
+    } else if (vector == HOST_KBD_VECTOR) {
+        lapic_eoi();
+        i8042_interrupt();
     } else if (vector == SPURIOUS_VECTOR) {
         /* A real spurious interrupt takes no EOI; one a guest raised on
          * purpose is in service and would block every vector until EOIed. */

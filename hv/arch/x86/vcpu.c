@@ -146,7 +146,9 @@ void vcpu_run(struct vcpu *v)
         vcpu_handle_exit(v);
         if (v->after_exit)
             v->after_exit();
-        if (c->eventinj & EVENT_VALID)
+        /* Nothing goes in while a step runs: its instruction first, on the
+         * page mapped for it alone (exits.c). */
+        if ((c->eventinj & EVENT_VALID) || v->step)
             continue;
         /* An NMI the host took in an interrupt window is the guest's, once
          * the handler of the last one it was given has reached IRET. */

@@ -14,6 +14,9 @@
 #include "vm/msrs.h"
 
 #define EXIT_RING 16
+/* What handle_npf mapped for one single-stepped guest instruction. */
+#define VCPU_STEP_SINK   (1u << 0) /* the sink, for a write into the void */
+#define VCPU_STEP_IOAPIC (1u << 1) /* the IOAPIC's shadow page */
 
 struct exit_record {
     uint64_t code, info1, info2, rip;
@@ -35,8 +38,8 @@ struct vcpu {
     bool nmi_masked;          /* an injected NMI's handler has not reached IRET yet */
     bool nmi_pending;         /* an NMI for the guest waits for that IRET */
     bool nmi_iret;            /* that IRET exited: it has run by the next exit */
-    bool sink_step;           /* single-stepping a write into the sink (exits.c) */
-    bool sink_guest_tf;       /* the guest's own RFLAGS.TF during that step */
+    uint8_t step;             /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
+    bool step_guest_tf;       /* the guest's own RFLAGS.TF during that step */
     struct hv_partition *hv;  /* the Hyper-V view the guest gets */
     void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
     size_t (*summary_more)(char *buf, size_t cap); /* more " key=value" for the summary */
