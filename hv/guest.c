@@ -3,9 +3,12 @@
 #include "guest.h"
 
 #include "arch/x86/arch.h"
+#include "arch/x86/i8042.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
+#include "devices/keyboard.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
@@ -50,6 +53,7 @@ static void platform_raise(void *ctx, uint8_t vector)
  * whatever host deadlines are due (docs/design.md, "Host-initiated work"). */
 static void host_work(void)
 {
+    keyboard_feed(keyboard_get(), &i8042_bytes);
     vmbus_poll();
     host_timer_arm(timers_run(clock_ns()));
 }
@@ -71,9 +75,9 @@ static __attribute__((noreturn)) void refuse(const char *what, const char *why)
     arch_stop(HV_VERDICT_HV_ERROR);
 }
 
-/* Guest RAM at 0 and the interrupt controllers passed through; not the HPET,
- * which is the host's timer (hpet.c). The rest of guest-physical space is
- * the void, backed on first touch (exits.c). */
+/* Guest RAM at 0, the LAPIC passed through, the IOAPIC read-only (its writes
+ * are judged, ioapic.c); not the HPET, which is the host's timer (hpet.c). The rest of
+ * guest-physical space is the void, backed on first touch (exits.c). */
 static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
 {
     const uint64_t rw = PT_W | PT_U;
@@ -85,7 +89,7 @@ static int build_npt(struct heap *heap, const struct hv_boot_info *bi)
     return ptable_void_init(&npt, (uint64_t)(uintptr_t)void_page, PT_U) ||
            ptable_sink_init(&npt, (uint64_t *)sink_page) ||
            ptable_map(&npt, 0, bi->guest_ram.base, bi->guest_ram.size, rw) ||
-           ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, rw) ||
+           ptable_map(&npt, LAYOUT_IOAPIC, LAYOUT_IOAPIC, PAGE_SIZE, PT_U) || /* ioapic.c */
            ptable_map(&npt, LAYOUT_LAPIC, LAYOUT_LAPIC, PAGE_SIZE, rw);
 }
 
@@ -110,7 +114,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
-        .host_vectors = {HOST_TIMER_VECTOR, SPURIOUS_VECTOR},
+        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, SPURIOUS_VECTOR},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
@@ -175,10 +179,12 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
                (unsigned long long)(LAYOUT_EFI_BASE + EFI_SYSTAB_OFF),
                (unsigned long long)LAYOUT_EFI_BASE, lb.efi_map_entries);
 
-    if (build_npt(heap, bi)) {
+    if (build_npt(heap, bi) || ioapic_init(heap, &npt, plat.host_vectors, HV_HOST_VECTORS_MAX)) {
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
+    if (keyboard_get())
+        i8042_start();
     struct io_machine io = {.pm1a_evt = ap.pm1a_evt_blk,
                             .pm1a_cnt = ap.pm1a_cnt_blk,
                             .pm_tmr = ap.pm_tmr_blk,
