@@ -613,6 +613,67 @@ static void case_sint_vector(struct res *r)
 	}
 }
 
+/* --- the IOAPIC ------------------------------------------------------------------------ */
+
+#define IOAPIC_PA     0xfec00000
+#define IOAPIC_PIN    23 /* the last of q35's 24: no device of the guest's uses it */
+#define RTE_LOW(pin)  (0x10 + 2 * (pin))
+#define RTE_MASKED    BIT(16)
+
+static u32 ioapic_rd(void __iomem *io, u32 reg)
+{
+	writel(reg, io);
+	return readl(io + 0x10);
+}
+
+static void ioapic_wr(void __iomem *io, u32 reg, u32 v)
+{
+	writel(reg, io);
+	writel(v, io + 0x10);
+}
+
+/* Entries the hypervisor must refuse: unmasked with a vector below 32 or the
+ * host's, or a delivery mode that is no interrupt (SMI, INIT, ExtINT); the
+ * ID register. A masked entry with any vector is the guest's to write. */
+static void case_ioapic_entry(struct res *r)
+{
+	static const u32 bad[] = { 0x05, 0x1f, 0xf4, 0xf5, 0xff, 0x230, 0x530, 0x730 };
+	void __iomem *io = ioremap(IOAPIC_PA, 0x100);
+	unsigned long flags;
+	u32 orig, id, now, i;
+
+	if (!io) {
+		check(r, false);
+		say(r, "ioremap failed");
+		return;
+	}
+	/* the kernel's own IOAPIC accesses run with interrupts off on this one CPU */
+	local_irq_save(flags);
+	orig = ioapic_rd(io, RTE_LOW(IOAPIC_PIN));
+	id = ioapic_rd(io, 0);
+	say(r, "pin %u entry=0x%08x id=0x%08x", IOAPIC_PIN, orig, id);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ioapic_wr(io, RTE_LOW(IOAPIC_PIN), bad[i]);
+		now = ioapic_rd(io, RTE_LOW(IOAPIC_PIN));
+		if (!check(r, now == orig)) {
+			ioapic_wr(io, RTE_LOW(IOAPIC_PIN), orig);
+			say(r, " 0x%03x:TAKEN", bad[i]);
+		}
+	}
+	ioapic_wr(io, 0, id ^ 0x0f000000);
+	now = ioapic_rd(io, 0);
+	check(r, now == id);
+	say(r, " id^0x0f000000:%s", now == id ? "refused" : "TAKEN");
+	ioapic_wr(io, RTE_LOW(IOAPIC_PIN), RTE_MASKED | 0xf5);
+	now = ioapic_rd(io, RTE_LOW(IOAPIC_PIN));
+	check(r, now == (RTE_MASKED | 0xf5));
+	say(r, " masked-0xf5:%s", now == (RTE_MASKED | 0xf5) ? "taken" : "REFUSED");
+	ioapic_wr(io, RTE_LOW(IOAPIC_PIN), orig);
+	check(r, ioapic_rd(io, RTE_LOW(IOAPIC_PIN)) == orig);
+	local_irq_restore(flags);
+	iounmap(io);
+}
+
 /* Interrupts one CPU took: device IRQs, the LAPIC timer, Hyper-V's callback
  * vector (VMBus) and its direct-mode stimer0 */
 static u64 irqs_of(int cpu)
@@ -828,6 +889,7 @@ static const struct attack attacks[] = {
 	{ "port-smi", case_port_smi },
 	{ "sint-vector", case_sint_vector },
 	{ "spurious-0xff", case_spurious_0xff },
+	{ "ioapic-entry", case_ioapic_entry },
 	{ "invd", case_invd },
 	{ "npf-many", case_npf_many },
 	{ "msr-host-wide", case_msr_host_wide },

@@ -2,10 +2,11 @@
  * (docs/video.md, "Synthetic Keyboard"). The keyboard scans in set 2 and the
  * controller translates to set 1, what hyperv-keyboard passes to the guest's
  * atkbd; IRQ1 reaches the host through the IOAPIC (pin 1: ISA IRQ 1 is GSI 1
- * on PCs, which no MADT overrides), and the handler only queues the bytes:
- * the host work after the exit hands them to the device (keyboard_feed).
- * Every wait is bounded: a controller or keyboard that does not answer is
- * logged once and the device goes without keys. */
+ * on PCs; the MADT's overrides, which move IRQ 0 and the PCI interrupts, are
+ * not read), and the handler only queues the bytes: the host work after the
+ * exit hands them to the device (keyboard_feed). Every wait is bounded: a
+ * controller or keyboard that does not answer is logged once and the device
+ * goes without keys. */
 #include "arch/x86/i8042.h"
 
 #include "arch/x86/cpu.h"

@@ -4,7 +4,8 @@
 # MTRRs, PAT, unknown MSRs, EFER, the TSC, INVD, the PM1 control register's
 # high byte, CMOS writes, the SMI port, the host's log ports (COM2, debugcon),
 # isa-debug-exit, string I/O, 32-bit IN, unowned ports, bad SINT vectors, a
-# self-IPI on vector 0xff and 3000 unbacked guest-physical pages. Each case
+# self-IPI on vector 0xff, IOAPIC entries aimed at the host and 3000
+# unbacked guest-physical pages. Each case
 # gets the architectural answer the hypervisor promises (guest/kmod/README.md);
 # afterwards the guest's own checks pass, VMBus and the heartbeat still work,
 # and nothing the guest wrote to the host's log ports is in the host's log.
@@ -23,7 +24,7 @@ boot --timeout 240
 expect_status 0
 
 cases="com1-dlab msr-unknown msr-apic-base msr-pat msr-mtrr efer port-empty-bus port-in32
-    port-string port-cmos port-host-log port-smi sint-vector spurious-0xff invd
+    port-string port-cmos port-host-log port-smi sint-vector spurious-0xff ioapic-entry invd
     npf-many msr-host-wide port-pm1-straddle port-debug-exit msr-tsc"
 n=0
 for c in $cases; do
@@ -65,6 +66,15 @@ expect_host '^hv: io: guest writes to the CMOS are dropped \(further ones not re
 # sint-vector: 0x14 and 0xf5 (0xff has 0xf5's reason: one line per reason)
 expect_host '^hv: hyperv: wrmsr 0x40000092 value 0x[0-9a-f]+ refused with #GP: unmasked with an exception vector \(16-31\)$'
 expect_host '^hv: hyperv: wrmsr 0x40000092 value 0x[0-9a-f]+ refused with #GP: unmasked with a vector the host owns$'
+# ioapic-entry: pin 23 unmasked with vectors 0x05, 0x1f, 0xf4, 0xf5, 0xff and
+# delivery modes SMI, INIT, ExtINT, and the ID register (one line per reason)
+for why in 'unmasked with vector below 16' 'unmasked with an exception vector \(16-31\)' \
+    'unmasked with a vector the host owns' 'unmasked with delivery mode SMI' \
+    'unmasked with delivery mode INIT' 'unmasked with delivery mode ExtINT'; do
+    expect_host "^hv: ioapic: guest entry 0x[0-9a-f]{8} for pin 23 refused: $why \(further ones counted\)\$"
+done
+expect_host '^hv: ioapic: guest write of 0x0f000000 to register 0x0 refused: the ID, version and arbitration registers are the host.s \(further ones counted\)$'
+expect_host '^hv: summary .* ioapic_refused=9 '
 # invd: QEMU 7.2's TCG checks INVD against the WBINVD intercept, so it never
 # exits there (invd=0); where it exits (KVM), the host says what it did.
 invd=$(grep -om1 ' invd=[0-9]*' "$HOSTLOG.txt" | cut -d= -f2)
