@@ -8,6 +8,7 @@
 #include "devices/timesync.h"
 #include "devices/video.h"
 #include "lib/log.h"
+#include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
 static struct {
@@ -79,6 +80,8 @@ int devices_create(const struct hv_config *cfg)
         devices[count].cfg = d;
         count++;
     }
+    /* The faults the channels will suffer: armed once their names exist. */
+    fault_init(cfg->faults, cfg->fault_count);
     if (cfg->shutdown_after && !shutdown)
         hv_log("devices", "shutdown_after=%u set, but no shutdown device is configured: ignored",
                cfg->shutdown_after);

@@ -12,7 +12,8 @@ struct video_platform;
 void devices_set_video_platform(const struct video_platform *p);
 
 /* Allocates and configures every configured device's channel (not enabled:
- * the MMIO gap is sized from their requests first). 0, or -1 (logged). */
+ * the MMIO gap is sized from their requests first) and arms the configured
+ * faults (vmbus/fault.h). 0, or -1 (logged). */
 int devices_create(const struct hv_config *cfg);
 /* Enables them in configuration order; one that cannot be enabled is logged
  * with its status, cleaned up and not offered, and the others go on. */

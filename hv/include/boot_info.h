@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 5u
+#define HV_BOOT_VERSION 6u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -64,6 +64,38 @@ _Static_assert(sizeof(struct hv_device_config) == 24 + HV_DEVNAME_MAX, "hv_devic
 #define HV_TRACE_CLASSES     5u
 #define HV_TRACE_CLASS_NAMES "vmbus", "ring", "synic", "hypercall", "exit"
 
+/* "fault = <when> <what> [key=value...]" lines of hv.cfg: faults the VMBus
+ * host commits on purpose (docs/faults.md; hv/vmbus/fault.c). */
+#define HV_FAULTS_MAX 16
+enum hv_fault_when {
+    HV_FAULT_ALWAYS = 1,  /* every matching event */
+    HV_FAULT_AT = 2,      /* from when_n ms of the guest's time on */
+    HV_FAULT_AFTER = 3,   /* after when_n matching events went through */
+    HV_FAULT_ON_OPEN = 4, /* the guest's OPENCHANNEL of the channel (rescind) */
+};
+enum hv_fault_what {
+    HV_FAULT_DELAY = 1,           /* hold a host->guest message type for ms */
+    HV_FAULT_REFUSE_VERSIONS = 2, /* INITIATE_CONTACT at or above value: not supported */
+    HV_FAULT_REFUSE_GPADL = 3,    /* GPADL_CREATED with status value */
+    HV_FAULT_REFUSE_OPEN = 4,     /* OPENCHANNEL_RESULT with status value */
+    HV_FAULT_RESCIND = 5,         /* rescind the channel, re-offer after ms (0: never) */
+    HV_FAULT_STALL = 6,           /* stop reading the guest->host ring for ms */
+    HV_FAULT_DROP = 7,            /* a host->guest packet is not written */
+    HV_FAULT_DUPLICATE = 8,       /* a host->guest packet is written twice */
+};
+struct hv_fault_config {
+    uint32_t line; /* in hv.cfg, for the log */
+    uint8_t when;  /* enum hv_fault_when */
+    uint8_t what;  /* enum hv_fault_what */
+    uint16_t msgtype;
+    uint32_t when_n;              /* at: ms; after: events let through first */
+    uint32_t count;               /* events it acts on once due; 0: all of them */
+    uint32_t ms;                  /* delay, stall; rescind: re-offer after (0: never) */
+    uint32_t value;               /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version */
+    char channel[HV_DEVNAME_MAX]; /* a device's name; "" for connection-wide faults */
+};
+_Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");
+
 /* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c). */
 struct hv_config {
     uint32_t memory_mb;       /* guest RAM, MiB */
@@ -73,14 +105,18 @@ struct hv_config {
     uint32_t mmio_high_mb;    /* size of the high MMIO gap; 0: sized from the requests */
     uint32_t shutdown_after;  /* seconds from the guest's start to the shutdown request; 0: never */
     uint32_t device_count;
-    uint32_t trace;           /* HV_TRACE_* bits; 0: no trace */
+    uint32_t trace; /* HV_TRACE_* bits; 0: no trace */
+    uint32_t fault_count;
+    uint32_t reserved;
     char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
     char initrd[HV_PATH_MAX];
     char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */
     struct hv_device_config devices[HV_DEVICES_MAX];
+    struct hv_fault_config faults[HV_FAULTS_MAX];
 };
-_Static_assert(sizeof(struct hv_config) == 32 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX +
-                                               HV_DEVICES_MAX * sizeof(struct hv_device_config),
+_Static_assert(sizeof(struct hv_config) == 40 + 2 * HV_PATH_MAX + HV_CMDLINE_MAX +
+                                               HV_DEVICES_MAX * sizeof(struct hv_device_config) +
+                                               HV_FAULTS_MAX * sizeof(struct hv_fault_config),
                "hv_config layout");
 
 struct hv_region {

@@ -7,7 +7,7 @@
 #include "lib/mem.h"
 #include "lib/str.h"
 
-enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM, KEY_DEVICE, KEY_TRACE };
+enum key_kind { KEY_UINT, KEY_STRING, KEY_ENUM, KEY_DEVICE, KEY_TRACE, KEY_FAULT };
 
 struct key {
     const char *name;
@@ -36,6 +36,7 @@ static const struct key keys[] = {
     {"shutdown_after", KEY_UINT, FIELD(shutdown_after), 0, 0, SHUTDOWN_AFTER_MAX, 0, NULL},
     {"trace", KEY_TRACE, FIELD(trace), 0, 0, 0, 0, NULL},
     {"device", KEY_DEVICE, 0, 0, 0, 0, 0, NULL}, /* repeatable */
+    {"fault", KEY_FAULT, 0, 0, 0, 0, 0, NULL},   /* repeatable */
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -58,8 +59,7 @@ static int fail(struct config_error *err, unsigned line, const char *fmt, const 
     return -1;
 }
 
-/* Decimal or 0x-hex, no sign, no overflow. */
-static bool parse_uint(const char *s, size_t n, uint64_t *out)
+bool config_parse_uint(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
     unsigned base = 10;
@@ -87,6 +87,25 @@ static bool parse_uint(const char *s, size_t n, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+const char *config_word(const char *v, size_t vlen, size_t *pos, size_t *n)
+{
+    while (*pos < vlen && str_is_space(v[*pos]))
+        (*pos)++;
+    size_t start = *pos;
+    while (*pos < vlen && !str_is_space(v[*pos]))
+        (*pos)++;
+    *n = *pos - start;
+    return v + start;
+}
+
+size_t config_key_len(const char *w, size_t n)
+{
+    size_t eq = 0;
+    while (eq < n && w[eq] != '=')
+        eq++;
+    return eq;
 }
 
 /* index = enum hv_device_kind */
@@ -168,13 +187,8 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
     const char *mmio_word = "";
     size_t mmio_word_len = 0;
     while (pos < vlen) {
-        while (pos < vlen && str_is_space(v[pos]))
-            pos++;
-        size_t start = pos;
-        while (pos < vlen && !str_is_space(v[pos]))
-            pos++;
-        const char *w = v + start;
-        size_t wn = pos - start;
+        size_t wn;
+        const char *w = config_word(v, vlen, &pos, &wn);
         if (wn == 0)
             break;
         if (first) {
@@ -187,9 +201,7 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
                 return device_error(err, line, "unknown kind", w, wn);
             continue;
         }
-        size_t eq = 0;
-        while (eq < wn && w[eq] != '=')
-            eq++;
+        size_t eq = config_key_len(w, wn);
         if (eq == wn)
             return device_error(err, line, "expected key=value, got", w, wn);
         const char *val = w + eq + 1;
@@ -203,7 +215,7 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
             if (!str_eq_n(val, n, "auto") && !parse_guid(val, n, d->instance))
                 return device_error(err, line, "bad instance GUID", val, n);
         } else if (str_eq_n(w, eq, "mmio_mb") || str_eq_n(w, eq, "mmio_optional_mb")) {
-            if (!parse_uint(val, n, &x) || x > 0xffff)
+            if (!config_parse_uint(val, n, &x) || x > 0xffff)
                 return device_error(err, line, "bad megabytes (0-65535)", w, wn);
             if (w[5] == 'm') {
                 d->mmio_mb = (uint16_t)x;
@@ -321,7 +333,7 @@ static int set_value(const struct key *k, struct hv_config *cfg, const char *v, 
     switch (k->kind) {
     case KEY_UINT: {
         uint64_t x;
-        if (!parse_uint(v, vlen, &x))
+        if (!config_parse_uint(v, vlen, &x))
             return fail(err, line, "bad value '%.*s': expected a number", v, vlen);
         if (x < k->min || x > k->max) {
             err->line = line;
@@ -351,6 +363,8 @@ static int set_value(const struct key *k, struct hv_config *cfg, const char *v, 
         return parse_device(cfg, v, vlen, line, err);
     case KEY_TRACE:
         return parse_trace((uint32_t *)field, v, vlen, line, err);
+    case KEY_FAULT:
+        return config_parse_fault(cfg, v, vlen, line, err);
     case KEY_ENUM:
         for (uint32_t i = 0; k->choices[i]; i++) {
             if (str_eq_n(v, vlen, k->choices[i])) {
@@ -415,7 +429,7 @@ int config_parse(const char *text, size_t len, struct hv_config *cfg, struct con
             k++;
         if (k == NKEYS)
             return fail(err, line, "unknown key '%.*s'", s, klen);
-        if (seen[k] && keys[k].kind != KEY_DEVICE)
+        if (seen[k] && keys[k].kind != KEY_DEVICE && keys[k].kind != KEY_FAULT)
             return fail(err, line, "duplicate key '%.*s'", s, klen);
         seen[k] = true;
         if (vlen == 0 && keys[k].kind != KEY_STRING)
@@ -423,5 +437,5 @@ int config_parse(const char *text, size_t len, struct hv_config *cfg, struct con
         if (set_value(&keys[k], cfg, v, vlen, line, err))
             return -1;
     }
-    return 0;
+    return config_check_faults(cfg, err); /* their channels may be named before the devices */
 }

@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/trace.h"
+#include "vmbus/fault.h"
 
 uint32_t chan_relid(const struct vmbus_channel *c)
 {
@@ -111,9 +112,7 @@ static void stall(struct vmbus_channel *c, const char *which, const char *why)
                c->name, which, why, more);
 }
 
-/* c's drain goes on later: at the next vmbus_poll (after every exit), or
- * when the retry timer fires if no exit comes first. */
-static void drain_later(struct vmbus_channel *c)
+void chan_drain_later(struct vmbus_channel *c)
 {
     c->drain_pending = true;
     vmbus.drain_pending = true;
@@ -151,9 +150,11 @@ static void drain(struct vmbus_channel *c)
     static bool draining; /* buf is in use: a nested drain waits its turn */
     struct ring_packet pkt;
     if (draining) {
-        drain_later(c);
+        chan_drain_later(c);
         return;
     }
+    if (fault_on() && fault_ring_held(c))
+        return; /* a stall fault: the engine resumes the drain */
     draining = true;
     c->drain_pending = false;
     if (trace_on(TRACE_RING)) {
@@ -169,7 +170,7 @@ static void drain(struct vmbus_channel *c)
                 trace_line(TRACE_RING,
                            "relid=%u %s drain stops at its %u-packet budget: the rest later",
                            chan_relid(c), c->name, VMBUS_DRAIN_BUDGET);
-            drain_later(c);
+            chan_drain_later(c);
             break;
         }
         int rc = ring_read_packet(&c->in, buf, sizeof(buf), &pkt);
@@ -186,6 +187,8 @@ static void drain(struct vmbus_channel *c)
                            pkt.trans_id);
             if (c->state != CHAN_OPENED)
                 break; /* the device closed it */
+            if (fault_on() && fault_guest_packet(c))
+                break; /* rescinded or held by a fault */
         } else if (rc == RING_EMPTY) {
             bool more = ring_end_read(&c->in);
             if (trace_on(TRACE_RING))
@@ -237,10 +240,8 @@ static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
     return HV_STATUS_SUCCESS;
 }
 
-NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
+static NTSTATUS send_one(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
 {
-    if (c->stalled)
-        return STATUS_INVALID_DEVICE_STATE;
     bool signal = false;
     if (trace_on(TRACE_RING))
         trace_guest_side(c);
@@ -265,6 +266,18 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
     return STATUS_SUCCESS;
 }
 
+NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
+{
+    if (c->stalled)
+        return STATUS_INVALID_DEVICE_STATE;
+    /* drop (0 copies) and duplicate (2) faults; the device is told it was sent */
+    unsigned copies = fault_on() ? fault_host_packet(c) : 1;
+    NTSTATUS st = STATUS_SUCCESS;
+    for (unsigned i = 0; i < copies && NT_SUCCESS(st); i++)
+        st = send_one(c, buf, len, trans_id);
+    return st;
+}
+
 uint16_t chan_open(const struct vmbus_open_req *r)
 {
     struct vmbus_channel *c = chan_visible(r->relid);
@@ -272,7 +285,14 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         return vmbus_reject(VMBUS_MSG_OPENCHANNEL, "relid was not offered");
     NTSTATUS st = STATUS_SUCCESS;
     const char *why = NULL;
-    if (rescinded(c)) {
+    enum fault_open_action fa = fault_on() && !rescinded(c) && c->state != CHAN_OPENED
+                                    ? fault_open(c, &st)
+                                    : FAULT_OPEN_PASS;
+    if (fa == FAULT_OPEN_RESCINDED)
+        return HV_STATUS_SUCCESS; /* the rescind is the answer */
+    if (fa == FAULT_OPEN_REFUSE) {
+        why = "refused by a fault";
+    } else if (rescinded(c)) {
         st = STATUS_INVALID_DEVICE_STATE;
         why = "channel was rescinded";
     } else if (c->state == CHAN_OPENED) {

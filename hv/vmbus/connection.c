@@ -4,6 +4,7 @@
 #include "vmbus/server.h"
 
 #include "lib/log.h"
+#include "vmbus/fault.h"
 
 /* Every version Linux 6.1 proposes, newest first; the wire is the same for
  * all of them except where replies go and which connection id is used. */
@@ -54,7 +55,7 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
     }
     vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
     struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
-    if (!is_supported(c->version)) {
+    if (!is_supported(c->version) || (fault_on() && fault_refuse_version(c->version))) {
         /* version_supported 0: the guest proposes its next older version */
         if (vmbus_log_ok(VMBUS_LOG_VERSION_REFUSED, &more))
             hv_log("vmbus", "INITIATE_CONTACT version %u.%u: not supported%s",

@@ -9,6 +9,7 @@
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "vmbus/fault.h"
 
 static struct vmbus_gpadl *find(uint32_t handle)
 {
@@ -89,6 +90,11 @@ static void finish(struct vmbus_gpadl *g, uint32_t msgtype)
     if (!NT_SUCCESS(st)) {
         g->used = false;
         fail(msgtype, g->relid, g->handle, why, st);
+        return;
+    }
+    if (fault_on() && !NT_SUCCESS(st = fault_gpadl_status(&vmbus.chan[g->relid - 1]))) {
+        g->used = false;
+        created(g->relid, g->handle, st);
         return;
     }
     g->complete = true;

@@ -6,7 +6,9 @@
 #include "hyperv/synic.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/timer.h"
 #include "lib/trace.h"
+#include "vmbus/fault.h"
 
 static struct vmbus_outmsg *at(unsigned i)
 {
@@ -37,6 +39,8 @@ void outq_flush(void)
 {
     while (vmbus.outq.count) {
         struct vmbus_outmsg *m = at(0);
+        if (m->not_before && clock_ns() < m->not_before)
+            return; /* a delay fault: its timer flushes again */
         /* The only other failure, INVALID_PARAMETER, cannot happen: the SINT
          * was validated and sizes are ours. */
         if (synic_post(vmbus.part, m->sint, VMBUS_MESSAGE_TYPE, m->payload, m->size) ==
@@ -75,6 +79,8 @@ void outq_send(const void *msg, uint8_t size, uint32_t relid)
     m->sint = vmbus.sint;
     m->size = size;
     m->relid = relid;
+    m->not_before =
+        fault_on() ? fault_host_message(((const struct vmbus_msg_header *)msg)->msgtype) : 0;
     memcpy(m->payload, msg, size);
     vmbus.outq.count++;
     outq_flush();

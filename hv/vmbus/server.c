@@ -6,6 +6,7 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "vmbus/fault.h"
 
 struct vmbus_server vmbus;
 
@@ -24,6 +25,7 @@ int vmbus_init(struct hv_partition *p)
     vmbus.next_gen = gen;
     timer_setup(&vmbus.drain_timer, drain_timer_fired, NULL);
     vmbus.part = p;
+    fault_init(NULL, 0);
     if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID, vmbus_on_message, NULL))
         return -1;
     if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID_4, vmbus_on_message, NULL)) {
@@ -72,13 +74,14 @@ size_t vmbus_summary(char *buf, size_t cap)
                            " vmbus_version=%u.%u vmbus_msgs=%llu vmbus_rejected=%llu"
                            " vmbus_refused=%llu vmbus_busy=%llu vmbus_sent=%llu vmbus_offers=%llu"
                            " vmbus_opens=%llu vmbus_signals=%llu vmbus_packets=%llu"
-                           " vmbus_log_dropped=%llu",
+                           " vmbus_log_dropped=%llu faults_fired=%llu",
                            VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version),
                            (unsigned long long)n->messages, (unsigned long long)n->rejected,
                            (unsigned long long)n->refused, (unsigned long long)n->busy,
                            (unsigned long long)n->sent, (unsigned long long)n->offers,
                            (unsigned long long)n->opens, (unsigned long long)n->signals,
-                           (unsigned long long)n->packets, (unsigned long long)n->log_dropped);
+                           (unsigned long long)n->packets, (unsigned long long)n->log_dropped,
+                           (unsigned long long)fault_fired());
     size_t total = len < 0 ? 0 : (size_t)len;
     if (vmbus.device_summary && total < cap)
         total += vmbus.device_summary(buf + total, cap - total);

@@ -98,7 +98,8 @@ struct vmbus_gpadl {
 
 struct vmbus_outmsg {
     uint8_t sint, size;
-    uint32_t relid; /* the channel an offer or rescind is about, else 0 */
+    uint32_t relid;      /* the channel an offer or rescind is about, else 0 */
+    uint64_t not_before; /* clock_ns(): a delay fault holds it (and all behind it) till then */
     uint8_t payload[HV_MESSAGE_PAYLOAD_SIZE];
 };
 
@@ -242,6 +243,9 @@ uint16_t chan_relid_released(uint32_t relid);
 uint16_t chan_modify(uint32_t relid, uint32_t target_vp);
 /* Goes on with the drains the budget cut short (vmbus_poll, the retry timer). */
 void chan_drain_pending(void);
+/* c's drain goes on later: at the next vmbus_poll (after every exit), or
+ * when the retry timer fires if no exit comes first. */
+void chan_drain_later(struct vmbus_channel *c);
 
 /* --- gpadl.c -------------------------------------------------------------------------------- */
 uint16_t gpadl_header(const struct vmbus_gpadl_req *r);

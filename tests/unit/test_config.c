@@ -306,6 +306,136 @@ static void trace_classes(void **state)
     expect_error(longname, 1, "unknown class 'xxxxxxxx");
 }
 
+/* fault = <when> <what> [key=value...]: every action with its keys, the
+ * defaults, and the channel named before its device. */
+static void fault_lines(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    const char *text = "fault = always delay msg=OFFERCHANNEL ms=250\n"
+                       "fault = at=1500 refuse-versions from=5.2 count=3\n"
+                       "fault = after=2 refuse-gpadl channel=t status=0xC000009A\n"
+                       "fault = always refuse-open channel=t\n"
+                       "fault = on-open rescind channel=hb reoffer=2000\n"
+                       "fault = after=5 stall channel=t ms=800\n"
+                       "fault = after=0 drop channel=t count=2\n"
+                       "fault = at=0  duplicate   channel=hb\n"
+                       "device = test name=t\n"
+                       "device = heartbeat name=hb\n";
+    assert_int_equal(parse(text, &cfg, &err), 0);
+    assert_int_equal(cfg.fault_count, 8);
+    const struct hv_fault_config *f = cfg.faults;
+    assert_int_equal(f[0].line, 1);
+    assert_int_equal(f[0].when, HV_FAULT_ALWAYS);
+    assert_int_equal(f[0].what, HV_FAULT_DELAY);
+    assert_int_equal(f[0].msgtype, 1);
+    assert_int_equal(f[0].ms, 250);
+    assert_int_equal(f[0].count, 0); /* always: every one */
+    assert_string_equal(f[0].channel, "");
+    assert_int_equal(f[1].when, HV_FAULT_AT);
+    assert_int_equal(f[1].when_n, 1500);
+    assert_int_equal(f[1].what, HV_FAULT_REFUSE_VERSIONS);
+    assert_int_equal(f[1].value, 5u << 16 | 2);
+    assert_int_equal(f[1].count, 3);
+    assert_int_equal(f[2].when, HV_FAULT_AFTER);
+    assert_int_equal(f[2].when_n, 2);
+    assert_int_equal(f[2].value, 0xC000009A);
+    assert_int_equal(f[2].count, 1); /* at= and after=: one unless count= says */
+    assert_string_equal(f[2].channel, "t");
+    assert_int_equal(f[3].what, HV_FAULT_REFUSE_OPEN);
+    assert_int_equal(f[3].value, 0xC0000001); /* STATUS_UNSUCCESSFUL by default */
+    assert_int_equal(f[4].when, HV_FAULT_ON_OPEN);
+    assert_int_equal(f[4].what, HV_FAULT_RESCIND);
+    assert_int_equal(f[4].ms, 2000);
+    assert_int_equal(f[5].what, HV_FAULT_STALL);
+    assert_int_equal(f[5].when_n, 5);
+    assert_int_equal(f[5].ms, 800);
+    assert_int_equal(f[6].what, HV_FAULT_DROP);
+    assert_int_equal(f[6].count, 2);
+    assert_int_equal(f[7].what, HV_FAULT_DUPLICATE);
+    assert_int_equal(f[7].line, 8);
+    assert_int_equal(parse("fault = at=10 rescind channel=t\ndevice = test name=t\n", &cfg, &err),
+                     0);
+    assert_int_equal(cfg.faults[0].ms, 0); /* not re-offered */
+    /* every message the host sends may be delayed */
+    static const char *const msgs[] = {
+        "OFFERCHANNEL",       "RESCIND_CHANNELOFFER", "ALLOFFERS_DELIVERED",
+        "OPENCHANNEL_RESULT", "GPADL_CREATED",        "GPADL_TORNDOWN",
+        "VERSION_RESPONSE",   "UNLOAD_RESPONSE",      "MODIFYCHANNEL_RESPONSE"};
+    static const uint16_t types[] = {1, 2, 4, 6, 10, 12, 15, 17, 24};
+    for (unsigned i = 0; i < 9; i++) {
+        char line[96];
+        snprintf(line, sizeof(line), "fault = always delay msg=%s ms=1\n", msgs[i]);
+        assert_int_equal(parse(line, &cfg, &err), 0);
+        assert_int_equal(cfg.faults[0].msgtype, types[i]);
+    }
+    /* sixteen at most */
+    char many[17 * 48] = "";
+    for (unsigned i = 0; i < 16; i++)
+        strcat(many, "fault = always delay msg=GPADL_CREATED ms=5\n");
+    assert_int_equal(parse(many, &cfg, &err), 0);
+    assert_int_equal(cfg.fault_count, 16);
+    strcat(many, "fault = always delay msg=GPADL_CREATED ms=5\n");
+    expect_error(many, 17, "fault: more than 16 faults");
+}
+
+static void fault_errors(void **state)
+{
+    (void)state;
+    expect_error("memory_mb = 512\nfault = sometimes delay msg=OFFERCHANNEL ms=1\n", 2,
+                 "fault: expected always, at=<ms>, after=<n> or on-open, not 'sometimes'");
+    expect_error("fault = at= delay msg=OFFERCHANNEL ms=1\n", 1, "expected always");
+    expect_error("fault = at=x delay msg=OFFERCHANNEL ms=1\n", 1, "expected always");
+    expect_error("fault = after=99999999999 drop channel=t\n", 1, "expected always");
+    expect_error("fault = always=3 drop channel=t\n", 1, "expected always");
+    expect_error("fault = always\n", 1, "fault: unknown action");
+    expect_error("fault = always explode\n", 1,
+                 "unknown action (delay, refuse-versions, "
+                 "refuse-gpadl, refuse-open, rescind, stall, "
+                 "drop, duplicate): 'explode'");
+    expect_error("\n\nfault = always delay ms=5\n", 3, "fault: missing key 'msg'");
+    expect_error("fault = always delay msg=OFFERCHANNEL\n", 1, "missing key 'ms'");
+    expect_error("fault = always delay msg=REQUESTOFFERS ms=5\n", 1,
+                 "msg is not a message the host sends: 'REQUESTOFFERS'");
+    expect_error("fault = always delay msg=offerchannel ms=5\n", 1, "not a message the host");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=0\n", 1, "milliseconds not in");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=600001\n", 1, "milliseconds not in");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=5 ms=6\n", 1, "key given twice: 'ms'");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=5 channel=t\n", 1,
+                 "this action takes no key 'channel'");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=5 colour=red\n", 1,
+                 "unknown key 'colour'");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=5 junk\n", 1,
+                 "expected key=value, got 'junk'");
+    expect_error("fault = always delay msg=OFFERCHANNEL ms=5 count=2\n", 1,
+                 "count= does not go with 'always'");
+    expect_error("fault = after=1 delay msg=OFFERCHANNEL ms=5 count=0\n", 1, "count not in");
+    expect_error("fault = always refuse-versions from=5\n", 1,
+                 "from is not a version <major>.<minor>: '5'");
+    expect_error("fault = always refuse-versions from=5.x\n", 1, "from is not a version");
+    expect_error("fault = always refuse-versions from=70000.1\n", 1, "from is not a version");
+    expect_error("fault = always refuse-open\n", 1, "missing key 'channel'");
+    expect_error("fault = always refuse-open channel=t status=0\n", 1,
+                 "status is not a failure NTSTATUS");
+    expect_error("fault = always refuse-open channel=t status=0x100000000\n", 1,
+                 "status is not a failure NTSTATUS");
+    expect_error("fault = always refuse-open channel=thisnameistoolong\n", 1,
+                 "channel is not a device name");
+    expect_error("fault = always refuse-open channel=\n", 1, "channel is not a device name");
+    expect_error("fault = always rescind channel=t\n", 1, "that when does not go with 'rescind'");
+    expect_error("fault = always stall channel=t ms=5\n", 1, "that when does not go with 'stall'");
+    expect_error("fault = on-open drop channel=t\n", 1, "that when does not go with 'drop'");
+    expect_error("fault = after=0 rescind channel=t\n", 1,
+                 "after= counts guest packets from 1 for 'rescind'");
+    expect_error("fault = after=1 rescind channel=t count=2\n", 1, "takes no key 'count'");
+    expect_error("fault = at=1 rescind channel=t reoffer=600001\n", 1, "milliseconds not in");
+    expect_error("fault = after=1 stall channel=t\n", 1, "missing key 'ms'");
+    /* the channel is checked once every device is known: the fault's line */
+    expect_error("device = test name=t\nfault = always drop channel=u\ndevice = test name=v\n", 2,
+                 "fault: channel names no configured device: 'u'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +450,8 @@ int main(void)
         cmocka_unit_test(integration_components),
         cmocka_unit_test(video_and_keyboard),
         cmocka_unit_test(trace_classes),
+        cmocka_unit_test(fault_lines),
+        cmocka_unit_test(fault_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

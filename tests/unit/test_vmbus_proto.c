@@ -19,6 +19,7 @@
 #include "hyperv/hyperv.h"
 #include "lib/timer.h"
 #include "lib/trace.h"
+#include "vmbus/fault.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/ring.h"
 #include "vmbus/server.h"
@@ -1215,7 +1216,7 @@ static void linux_like_session(void **state)
     vmbus_summary(line, sizeof(line));
     assert_string_equal(line, " vmbus_version=5.3 vmbus_msgs=10 vmbus_rejected=0 vmbus_refused=0 "
                               "vmbus_busy=0 vmbus_sent=12 vmbus_offers=4 vmbus_opens=1 "
-                              "vmbus_signals=1 vmbus_packets=1 vmbus_log_dropped=0");
+                              "vmbus_signals=1 vmbus_packets=1 vmbus_log_dropped=0 faults_fired=0");
 }
 
 /* --- isolation: a ring pair, a drain, a reset and the log against a hostile guest --- */
@@ -1686,6 +1687,343 @@ static void traced_ring_decoder_and_guest_fields(void **state)
     trace_init(0);
 }
 
+/* --- faults on purpose (vmbus/fault.h, docs/faults.md) ------------------------------------ */
+
+/* The fault tests' clock: the host's (lib/timer.h) and the guest's reference
+ * time both run on the fake TSC (2.5 GHz). */
+static struct fake *clocked;
+static uint64_t clocked_tsc(void)
+{
+    return clocked->tsc;
+}
+
+static void faults(struct fake *f, const struct hv_fault_config *cfg, uint32_t n)
+{
+    clocked = f;
+    clock_init(clocked_tsc, 2500000000ull, 0);
+    fault_init(cfg, n);
+}
+
+/* Time passes for the host: its due timers, then the glue's vmbus_poll. */
+static void advance_ms(struct fake *f, uint64_t ms)
+{
+    f->tsc += ms * 2500000ull;
+    timers_run(clock_ns());
+    vmbus_poll();
+}
+
+static void faults_off(void)
+{
+    fault_init(NULL, 0);
+    clock_init(NULL, 0, 0);
+}
+
+static uint32_t out_write_index(struct fake *f)
+{
+    uint32_t w;
+    memcpy(&w, f->gm.host + (RING_PFN + 4) * 4096, 4);
+    return w;
+}
+
+/* A delay holds the message, and everything queued behind it, in order. */
+static void fault_delay_holds_the_queue(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {
+        .line = 7, .when = HV_FAULT_ALWAYS, .what = HV_FAULT_DELAY, .msgtype = 10, .ms = 50};
+    faults(f, &cfg, 1);
+    assert_string_equal(logbuf, "hv: fault: line 7: delay armed\n");
+    offered(f, 2);
+    assert_int_equal(gpadl(f, 1, 0x100, RING_PFN, 1), 0);
+    assert_int_equal(gpadl(f, 2, 0x200, RING_PFN + 1, 1), 0);
+    struct msg m;
+    assert_false(take(f, &m, 2));
+    assert_int_equal(vmbus_queued(), 2);
+    assert_non_null(strstr(logbuf, "hv: fault: line 7: GPADL_CREATED held for 50 ms\n"));
+    advance_ms(f, 49);
+    assert_false(take(f, &m, 2));
+    advance_ms(f, 1); /* the first one's time; the second was queued at the same time */
+    assert_int_equal(expect_created(f, 1, 0x100).creation_status, 0);
+    assert_int_equal(expect_created(f, 2, 0x200).creation_status, 0);
+    nothing(f);
+    assert_int_equal(fault_fired(), 2);
+    char sum[512];
+    vmbus_summary(sum, sizeof(sum));
+    assert_non_null(strstr(sum, " faults_fired=2"));
+    faults_off();
+}
+
+static void fault_refuse_versions_makes_the_guest_fall_back(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {
+        .line = 2, .when = HV_FAULT_ALWAYS, .what = HV_FAULT_REFUSE_VERSIONS, .value = V(5, 2)};
+    faults(f, &cfg, 1);
+    assert_int_equal(contact(f, V(5, 3)).version_supported, 0);
+    assert_int_equal(contact(f, V(5, 2)).version_supported, 0);
+    assert_false(vmbus.connected);
+    assert_int_equal(contact(f, V(5, 1)).version_supported, 1);
+    assert_int_equal(vmbus.version, V(5, 1));
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: INITIATE_CONTACT version 5.3 answered not "
+                                   "supported (from 5.2 on)\n"));
+    assert_int_equal(fault_fired(), 2);
+    faults_off();
+}
+
+/* after=1: the first GPADL goes through, the second is refused and
+ * forgotten (a ring cannot be opened on it), the third goes through. */
+static void fault_refuse_gpadl(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 3,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_REFUSE_GPADL,
+                                        .when_n = 1,
+                                        .count = 1,
+                                        .value = 0xC000009A,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 2);
+    gpadl_ok(f, 2, 0x200, RING_PFN + 8, 8); /* another channel's: not counted */
+    gpadl_ok(f, 1, 0x100, RING_PFN + 16, 8);
+    assert_int_equal(gpadl(f, 1, 0x101, RING_PFN, 8), 0);
+    assert_int_equal(expect_created(f, 1, 0x101).creation_status, 0xC000009A);
+    assert_non_null(strstr(logbuf, "hv: fault: line 3: GPADL of relid 1 dev0 refused with status "
+                                   "0xc000009a\n"));
+    assert_int_equal(open_status(f, 1, 0x101, 4, 0), (uint32_t)STATUS_INVALID_PARAMETER);
+    gpadl_ok(f, 1, 0x101, RING_PFN, 8); /* the handle is free again */
+    assert_int_equal(open_status(f, 1, 0x101, 4, 0), 0);
+    assert_int_equal(fault_fired(), 1);
+    faults_off();
+}
+
+static void fault_refuse_open(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 4,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_REFUSE_OPEN,
+                                        .count = 1,
+                                        .value = 0xC0000001,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0xC0000001);
+    assert_int_equal(n_opened, 0); /* the device never saw it */
+    assert_int_equal(vmbus.chan[0].state, CHAN_ENABLED);
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: OPENCHANNEL of relid 1 dev0 refused with "
+                                   "status 0xc0000001\n"));
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0); /* count=1: the retry opens */
+    assert_int_equal(n_opened, 1);
+    faults_off();
+}
+
+/* on-open: OPENCHANNEL is answered by a rescind; once the guest released
+ * the relid the channel is offered again (same relid and instance), then
+ * opens as usual. */
+static void fault_rescind_on_open_and_reoffer(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 5,
+                                        .when = HV_FAULT_ON_OPEN,
+                                        .what = HV_FAULT_RESCIND,
+                                        .count = 1,
+                                        .ms = 100,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_post(f, 1, 0x100, 4, 0), 0);
+    struct msg m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(m.data[8], 1);
+    nothing(f); /* no OPENCHANNEL_RESULT */
+    assert_int_equal(n_opened, 0);
+    assert_non_null(strstr(logbuf, "hv: fault: line 5: rescinded relid 1 dev0 while the guest "
+                                   "opens it (OPENCHANNEL unanswered), re-offer in 100 ms\n"));
+    advance_ms(f, 100); /* the relid is not released yet: the re-offer waits */
+    nothing(f);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), 0);
+    advance_ms(f, 20);
+    struct vmbus_offer_channel o = expect_offer(f, 1);
+    GUID g = instance(1);
+    assert_memory_equal(o.if_instance, &g, 16);
+    assert_non_null(strstr(logbuf, "hv: fault: line 5: re-offered relid 1 dev0\n"));
+    gpadl_ok(f, 1, 0x101, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x101, 4, 0), 0); /* once only */
+    assert_int_equal(fault_fired(), 2);
+    faults_off();
+}
+
+/* after=<n> packets: the open channel is closed on the host's side (the
+ * device's EvtChannelClosed) right after the n-th, the rest stays unread,
+ * and the rescind follows; without reoffer= it is not offered again. */
+static void fault_rescind_after_packets(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 6,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_RESCIND,
+                                        .when_n = 2,
+                                        .count = 1,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    for (unsigned i = 0; i < 3; i++)
+        guest_put_packet(f, RING_PFN, i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, 2);
+    assert_int_equal(n_closed, 1);
+    assert_int_equal(vmbus.chan[0].state, CHAN_ENABLED);
+    expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_non_null(strstr(logbuf, "hv: fault: line 6: rescinded relid 1 dev0 after 2 guest "
+                                   "packets (open: closed first), not re-offered\n"));
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0); /* Linux's close: accepted */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 1), 0);
+    advance_ms(f, 1000);
+    nothing(f);
+    faults_off();
+}
+
+/* at=<ms>: at that time of the guest's; a channel not offered then is left alone. */
+static void fault_rescind_at_a_time(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg[] = {
+        {.line = 1,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_RESCIND,
+         .when_n = 30,
+         .count = 1,
+         .ms = 10,
+         .channel = "dev"},
+        {.line = 2,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_RESCIND,
+         .when_n = 10,
+         .count = 1,
+         .channel = "dev0"},
+    };
+    enabled("dev0", 1, 0, 0);
+    enabled("dev", 2, 0, 0);
+    faults(f, cfg, 2);
+    advance_ms(f, 10); /* not offered yet */
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: rescind dev0 at 10 ms: the channel is not "
+                                   "offered: nothing done\n"));
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, sizeof(requestoffers)), 0);
+    expect_offer(f, 1);
+    expect_offer(f, 2);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    advance_ms(f, 19);
+    nothing(f);
+    advance_ms(f, 1);
+    struct msg m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(m.data[8], 2);
+    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 2), 0);
+    advance_ms(f, 10);
+    expect_offer(f, 2);
+    faults_off();
+}
+
+/* stall: after the n-th packet the host stops reading (mask left set, the
+ * guest's signals ignored) for ms, then drains on by itself. */
+static void fault_stall_holds_the_ring(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 9,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_STALL,
+                                        .when_n = 1,
+                                        .count = 1,
+                                        .ms = 20,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    for (unsigned i = 0; i < 3; i++)
+        guest_put_packet(f, RING_PFN, i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, 1);
+    assert_int_equal(in_ring_mask(f), 1);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    advance_ms(f, 19);
+    assert_int_equal(n_packets, 1);
+    assert_non_null(strstr(logbuf, "hv: fault: line 9: relid 1 dev0: guest-to-host ring not read "
+                                   "for 20 ms after 1 guest packet\n"));
+    advance_ms(f, 1);
+    assert_int_equal(n_packets, 3);
+    assert_int_equal(last_id, 2);
+    assert_int_equal(in_ring_mask(f), 0);
+    assert_non_null(strstr(logbuf, "hv: fault: line 9: relid 1 dev0: reading its guest-to-host "
+                                   "ring again after 20 ms\n"));
+    guest_put_packet(f, RING_PFN, 3); /* once only */
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, 4);
+    faults_off();
+}
+
+/* drop and duplicate act on the device's packets into the guest's ring; the
+ * device is told they were sent. Firing lines stop at FAULT_LOG_LINES. */
+static void fault_drop_and_duplicate(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg[] = {
+        {.line = 1,
+         .when = HV_FAULT_AFTER,
+         .what = HV_FAULT_DROP,
+         .when_n = 1,
+         .count = 1,
+         .channel = "dev0"},
+        {.line = 2,
+         .when = HV_FAULT_AFTER,
+         .what = HV_FAULT_DUPLICATE,
+         .when_n = 2,
+         .count = 1,
+         .channel = "dev0"},
+        {.line = 3, .when = HV_FAULT_ALWAYS, .what = HV_FAULT_DROP, .channel = "dev"},
+    };
+    faults(f, cfg, 3);
+    offered(f, 2);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    VMBCHANNEL ch = last_cb;
+    const uint32_t pkt = 16 + 8 + 8; /* descriptor, payload, trailer */
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 1), STATUS_SUCCESS);
+    assert_int_equal(out_write_index(f), pkt);
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 2), STATUS_SUCCESS); /* dropped */
+    assert_int_equal(out_write_index(f), pkt);
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 3), STATUS_SUCCESS); /* twice */
+    assert_int_equal(out_write_index(f), 3 * pkt);
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 4), STATUS_SUCCESS);
+    assert_int_equal(out_write_index(f), 4 * pkt);
+    uint64_t id;
+    memcpy(&id, f->gm.host + (RING_PFN + 5) * 4096 + 2 * pkt + 8, 8);
+    assert_int_equal(id, 3); /* the duplicate is the same packet */
+    assert_non_null(strstr(logbuf, "hv: fault: line 1: relid 1 dev0: host-to-guest packet 2 "
+                                   "dropped\n"));
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host-to-guest packet 3 "
+                                   "sent twice\n"));
+    /* always: every packet of the other channel; the log stops, the count goes on */
+    memset(f->gm.host + RING_PFN * 4096, 0, 8 * 4096);
+    gpadl_ok(f, 2, 0x200, RING_PFN + 8, 8);
+    assert_int_equal(open_status(f, 2, 0x200, 4, 0), 0);
+    log_reset();
+    for (unsigned i = 0; i < 20; i++)
+        assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, i), STATUS_SUCCESS);
+    uint32_t w;
+    memcpy(&w, f->gm.host + (RING_PFN + 12) * 4096, 4);
+    assert_int_equal(w, 0);
+    assert_int_equal(log_count("hv: fault: line 3: "), FAULT_LOG_LINES);
+    assert_int_equal(log_count("(further firings of this line counted in faults_fired=)"), 1);
+    assert_int_equal(fault_fired(), 22);
+    faults_off();
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -1717,6 +2055,15 @@ int main(void)
         T(repeated_lines_are_rate_limited),
         T(traced_session_decodes_every_message),
         T(traced_ring_decoder_and_guest_fields),
+        T(fault_delay_holds_the_queue),
+        T(fault_refuse_versions_makes_the_guest_fall_back),
+        T(fault_refuse_gpadl),
+        T(fault_refuse_open),
+        T(fault_rescind_on_open_and_reoffer),
+        T(fault_rescind_after_packets),
+        T(fault_rescind_at_a_time),
+        T(fault_stall_holds_the_ring),
+        T(fault_drop_and_duplicate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,234 @@
+/* "fault = <when> <what> [key=value...]" lines of hv.cfg (README,
+ * "Configuration"; docs/faults.md has what each does). Each line is checked
+ * whole here, so the hypervisor's fault engine (hv/vmbus/fault.c) trusts it:
+ * a when the action cannot take, a missing or foreign key, a value out of
+ * range is an error naming the line. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "lib/fmt.h"
+#include "lib/str.h"
+
+#define FAULT_MS_MAX    600000u /* 10 minutes */
+#define FAULT_COUNT_MAX 1000000u
+
+/* index = enum hv_fault_what */
+static const char *const whats[] = {NULL,          "delay",   "refuse-versions", "refuse-gpadl",
+                                    "refuse-open", "rescind", "stall",           "drop",
+                                    "duplicate",   NULL};
+
+enum {
+    K_MSG = 1u << 0,
+    K_MS = 1u << 1,
+    K_FROM = 1u << 2,
+    K_CHANNEL = 1u << 3,
+    K_STATUS = 1u << 4,
+    K_REOFFER = 1u << 5,
+    K_COUNT = 1u << 6,
+};
+
+/* What each action needs and may take (index = enum hv_fault_what). */
+static const struct {
+    uint8_t need, may;
+} keys_of[] = {
+    [HV_FAULT_DELAY] = {K_MSG | K_MS, K_COUNT},
+    [HV_FAULT_REFUSE_VERSIONS] = {K_FROM, K_COUNT},
+    [HV_FAULT_REFUSE_GPADL] = {K_CHANNEL, K_STATUS | K_COUNT},
+    [HV_FAULT_REFUSE_OPEN] = {K_CHANNEL, K_STATUS | K_COUNT},
+    [HV_FAULT_RESCIND] = {K_CHANNEL, K_REOFFER},
+    [HV_FAULT_STALL] = {K_CHANNEL | K_MS, 0},
+    [HV_FAULT_DROP] = {K_CHANNEL, K_COUNT},
+    [HV_FAULT_DUPLICATE] = {K_CHANNEL, K_COUNT},
+};
+
+static const char *const key_names[] = {"msg",    "ms",      "from", "channel",
+                                        "status", "reoffer", "count"};
+
+/* The messages the host sends, which a delay may hold (vmbus_wire.h's numbers). */
+static const struct {
+    const char *name;
+    uint16_t type;
+} host_msgs[] = {
+    {"OFFERCHANNEL", 1},       {"RESCIND_CHANNELOFFER", 2}, {"ALLOFFERS_DELIVERED", 4},
+    {"OPENCHANNEL_RESULT", 6}, {"GPADL_CREATED", 10},       {"GPADL_TORNDOWN", 12},
+    {"VERSION_RESPONSE", 15},  {"UNLOAD_RESPONSE", 17},     {"MODIFYCHANNEL_RESPONSE", 24},
+};
+
+static int fault_error(struct config_error *err, unsigned line, const char *what, const char *v,
+                       size_t n)
+{
+    err->line = line;
+    fmt_snprintf(err->msg, sizeof(err->msg), "fault: %s '%.*s'", what, (int)(n > 40 ? 40 : n), v);
+    return -1;
+}
+
+static bool parse_when(struct hv_fault_config *f, const char *w, size_t n)
+{
+    uint64_t x;
+    size_t eq = config_key_len(w, n);
+    if (str_eq_n(w, n, "always"))
+        f->when = HV_FAULT_ALWAYS;
+    else if (str_eq_n(w, n, "on-open"))
+        f->when = HV_FAULT_ON_OPEN;
+    else if (eq < n && str_eq_n(w, eq, "at"))
+        f->when = HV_FAULT_AT;
+    else if (eq < n && str_eq_n(w, eq, "after"))
+        f->when = HV_FAULT_AFTER;
+    else
+        return false;
+    if (eq == n)
+        return true;
+    if (!config_parse_uint(w + eq + 1, n - eq - 1, &x) || x > UINT32_MAX)
+        return false;
+    f->when_n = (uint32_t)x;
+    return true;
+}
+
+/* "<major>.<minor>" as VMBus's version word (major << 16 | minor). */
+static bool parse_version(const char *s, size_t n, uint32_t *out)
+{
+    size_t dot = 0;
+    uint64_t maj, min;
+    while (dot < n && s[dot] != '.')
+        dot++;
+    if (dot == n || !config_parse_uint(s, dot, &maj) ||
+        !config_parse_uint(s + dot + 1, n - dot - 1, &min) || maj > 0xffff || min > 0xffff)
+        return false;
+    *out = (uint32_t)(maj << 16 | min);
+    return true;
+}
+
+/* One key=value of the action; *have gains its bit. */
+static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint8_t *have,
+                     unsigned line, struct config_error *err)
+{
+    size_t eq = config_key_len(w, wn);
+    if (eq == wn)
+        return fault_error(err, line, "expected key=value, got", w, wn);
+    const char *v = w + eq + 1;
+    size_t n = wn - eq - 1;
+    unsigned k = 0;
+    while (k < sizeof(key_names) / sizeof(key_names[0]) && !str_eq_n(w, eq, key_names[k]))
+        k++;
+    if (k == sizeof(key_names) / sizeof(key_names[0]))
+        return fault_error(err, line, "unknown key", w, eq);
+    uint8_t bit = (uint8_t)(1u << k);
+    if (!((keys_of[f->what].need | keys_of[f->what].may) & bit))
+        return fault_error(err, line, "this action takes no key", w, eq);
+    if (*have & bit)
+        return fault_error(err, line, "key given twice:", w, eq);
+    *have |= bit;
+    uint64_t x = 0;
+    bool ok = true;
+    switch (bit) {
+    case K_MSG:
+        ok = false;
+        for (unsigned i = 0; i < sizeof(host_msgs) / sizeof(host_msgs[0]); i++) {
+            if (str_eq_n(v, n, host_msgs[i].name)) {
+                f->msgtype = host_msgs[i].type;
+                ok = true;
+            }
+        }
+        if (!ok)
+            return fault_error(err, line, "msg is not a message the host sends:", v, n);
+        break;
+    case K_MS:
+    case K_REOFFER:
+        ok = config_parse_uint(v, n, &x) && x >= (bit == K_MS) && x <= FAULT_MS_MAX;
+        f->ms = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "milliseconds not in 1..600000 (reoffer: 0..):", w, wn);
+        break;
+    case K_FROM:
+        if (!parse_version(v, n, &f->value))
+            return fault_error(err, line, "from is not a version <major>.<minor>:", v, n);
+        break;
+    case K_CHANNEL:
+        if (!str_copy_n(f->channel, sizeof(f->channel), v, n) || !n)
+            return fault_error(err, line, "channel is not a device name:", v, n);
+        break;
+    case K_STATUS:
+        ok = config_parse_uint(v, n, &x) && x && x <= UINT32_MAX;
+        f->value = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "status is not a failure NTSTATUS (1..0xffffffff):", v,
+                               n);
+        break;
+    case K_COUNT:
+        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= FAULT_COUNT_MAX;
+        f->count = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "count not in 1..1000000:", v, n);
+        break;
+    }
+    return 0;
+}
+
+int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsigned line,
+                       struct config_error *err)
+{
+    if (cfg->fault_count == HV_FAULTS_MAX) {
+        err->line = line;
+        fmt_snprintf(err->msg, sizeof(err->msg), "fault: more than %u faults", HV_FAULTS_MAX);
+        return -1;
+    }
+    struct hv_fault_config *f = &cfg->faults[cfg->fault_count];
+    size_t pos = 0, wn;
+    const char *w = config_word(v, vlen, &pos, &wn);
+    if (!parse_when(f, w, wn))
+        return fault_error(err, line, "expected always, at=<ms>, after=<n> or on-open, not", w, wn);
+    w = config_word(v, vlen, &pos, &wn);
+    for (uint8_t k = 1; whats[k]; k++) {
+        if (str_eq_n(w, wn, whats[k]))
+            f->what = k;
+    }
+    if (!f->what)
+        return fault_error(err, line,
+                           "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, "
+                           "rescind, stall, drop, duplicate):",
+                           w, wn);
+    /* rescind and stall act once, at a moment; on-open is a rescind's */
+    bool once = f->what == HV_FAULT_RESCIND || f->what == HV_FAULT_STALL;
+    if ((once && f->when == HV_FAULT_ALWAYS) ||
+        (f->when == HV_FAULT_ON_OPEN && f->what != HV_FAULT_RESCIND))
+        return fault_error(err, line, "that when does not go with", w, wn);
+    if (once && f->when == HV_FAULT_AFTER && !f->when_n)
+        return fault_error(err, line, "after= counts guest packets from 1 for", w, wn);
+    if (f->what == HV_FAULT_REFUSE_GPADL || f->what == HV_FAULT_REFUSE_OPEN)
+        f->value = 0xC0000001u; /* STATUS_UNSUCCESSFUL unless status= says */
+    uint8_t have = 0;
+    for (;;) {
+        w = config_word(v, vlen, &pos, &wn);
+        if (!wn)
+            break;
+        if (parse_key(f, w, wn, &have, line, err))
+            return -1;
+    }
+    uint8_t missing = keys_of[f->what].need & (uint8_t)~have;
+    for (unsigned k = 0; missing; k++) {
+        if (missing & 1u << k)
+            return fault_error(err, line, "missing key", key_names[k], str_len(key_names[k]));
+    }
+    if (f->when == HV_FAULT_ALWAYS && (have & K_COUNT))
+        return fault_error(err, line, "count= does not go with", "always", 6);
+    if (!(have & K_COUNT))
+        f->count = f->when == HV_FAULT_ALWAYS ? 0 : 1;
+    f->line = line;
+    cfg->fault_count++;
+    return 0;
+}
+
+int config_check_faults(const struct hv_config *cfg, struct config_error *err)
+{
+    for (uint32_t i = 0; i < cfg->fault_count; i++) {
+        const struct hv_fault_config *f = &cfg->faults[i];
+        bool found = !f->channel[0];
+        for (uint32_t d = 0; d < cfg->device_count && !found; d++)
+            found = str_eq(cfg->devices[d].name, f->channel);
+        if (!found)
+            return fault_error(err, f->line, "channel names no configured device:", f->channel,
+                               str_len(f->channel));
+    }
+    return 0;
+}

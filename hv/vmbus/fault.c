@@ -1,0 +1,329 @@
+/* The fault engine (fault.h): which configured fault an event matches, when
+ * it is due, and what it does; docs/faults.md is the catalogue. A fault's
+ * matching events are counted per line: after=<n> lets n through, at=<ms>
+ * lets through those before that time of the guest's (TIME_REF_COUNT),
+ * then count= of them are acted on (always: every one). */
+#include "vmbus/fault.h"
+
+#include <stdarg.h>
+
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "lib/str.h"
+#include "lib/timer.h"
+#include "vmbus/server.h"
+
+/* A rescind's re-offer waits for the guest's RELID_RELEASED: looked at again this often. */
+#define REOFFER_RETRY_NS 20000000ull
+#define NS_PER_MS        1000000ull
+
+struct fault {
+    struct hv_fault_config cfg;
+    uint32_t seen;  /* matching events */
+    uint32_t acted; /* of them, those it acted on */
+    unsigned logged;
+    struct hv_timer timer;      /* at=, the re-offer, the end of a stall */
+    struct vmbus_channel *chan; /* a rescind's to re-offer, a stall's held ring */
+    bool holding;               /* stall: chan's ring is not read */
+};
+
+static struct fault faults[HV_FAULTS_MAX];
+uint32_t fault_active;
+static uint64_t fired_total;
+
+static const char *const what_names[] = {
+    [HV_FAULT_DELAY] = "delay",
+    [HV_FAULT_REFUSE_VERSIONS] = "refuse-versions",
+    [HV_FAULT_REFUSE_GPADL] = "refuse-gpadl",
+    [HV_FAULT_REFUSE_OPEN] = "refuse-open",
+    [HV_FAULT_RESCIND] = "rescind",
+    [HV_FAULT_STALL] = "stall",
+    [HV_FAULT_DROP] = "drop",
+    [HV_FAULT_DUPLICATE] = "duplicate",
+};
+
+/* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
+static uint64_t guest_ms(void)
+{
+    return vmbus_reference_time() / 10000u;
+}
+
+/* One firing: counted, and logged while the line has lines left. */
+static void fired(struct fault *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fired(struct fault *f, const char *fmt, ...)
+{
+    fired_total++;
+    if (f->logged == FAULT_LOG_LINES)
+        return;
+    char text[192];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    f->logged++;
+    hv_log("fault", "line %u: %s%s", f->cfg.line, text,
+           f->logged == FAULT_LOG_LINES ? " (further firings of this line counted in faults_fired=)"
+                                        : "");
+}
+
+/* One matching event: whether the fault acts on it. Each line counts every
+ * event it matches; taken: an earlier line acted on it, this one only counts. */
+static bool due(struct fault *f, bool taken)
+{
+    f->seen++;
+    if (taken)
+        return false;
+    if (f->cfg.when == HV_FAULT_AFTER && f->seen <= f->cfg.when_n)
+        return false;
+    if (f->cfg.when == HV_FAULT_AT && guest_ms() < f->cfg.when_n)
+        return false;
+    if (f->cfg.count && f->acted >= f->cfg.count)
+        return false;
+    f->acted++;
+    return true;
+}
+
+static bool is(const struct fault *f, enum hv_fault_what what, const struct vmbus_channel *c)
+{
+    return f->cfg.what == what && (!c || str_eq(f->cfg.channel, c->name));
+}
+
+/* --- rescind and re-offer -------------------------------------------------------------- */
+
+static void reoffer(struct hv_timer *t, uint64_t now)
+{
+    struct fault *f = t->ctx;
+    struct vmbus_channel *c = f->chan;
+    if (c->state != CHAN_ENABLED || !vmbus.offers_requested)
+        return; /* the device went away, or the guest disconnected: nothing to re-offer */
+    if (c->offer != OFFER_NONE) {
+        timer_arm(t, now + REOFFER_RETRY_NS); /* the guest has not released the relid yet */
+        return;
+    }
+    fired(f, "re-offered relid %u %s", chan_relid(c), c->name);
+    chan_offer(c);
+}
+
+/* Withdraws c's offer as a device's disable would, but the device keeps
+ * the channel (enabled, closed) for the re-offer. */
+static void rescind(struct fault *f, struct vmbus_channel *c, const char *when)
+{
+    bool open = c->state == CHAN_OPENED;
+    timer_cancel(&f->timer);
+    timer_setup(&f->timer, reoffer, f);
+    chan_withdraw(c);
+    c->state = CHAN_ENABLED;
+    f->chan = c;
+    if (f->cfg.ms) {
+        fired(f, "rescinded relid %u %s %s%s, re-offer in %u ms", chan_relid(c), c->name, when,
+              open ? " (open: closed first)" : "", f->cfg.ms);
+        timer_arm(&f->timer, clock_ns() + f->cfg.ms * NS_PER_MS);
+    } else {
+        fired(f, "rescinded relid %u %s %s%s, not re-offered", chan_relid(c), c->name, when,
+              open ? " (open: closed first)" : "");
+    }
+}
+
+static struct vmbus_channel *channel_named(const char *name)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (c->state != CHAN_FREE && str_eq(c->name, name))
+            return c;
+    }
+    return NULL;
+}
+
+/* --- stall ---------------------------------------------------------------------------- */
+
+static void stall_ends(struct hv_timer *t, uint64_t now)
+{
+    struct fault *f = t->ctx;
+    (void)now;
+    f->holding = false;
+    struct vmbus_channel *c = f->chan;
+    fired(f, "relid %u %s: reading its guest-to-host ring again after %u ms", chan_relid(c),
+          c->name, f->cfg.ms);
+    if (c->state == CHAN_OPENED)
+        chan_drain_later(c);
+}
+
+static void stall(struct fault *f, struct vmbus_channel *c, const char *when)
+{
+    f->chan = c;
+    f->holding = true;
+    timer_cancel(&f->timer);
+    timer_setup(&f->timer, stall_ends, f);
+    timer_arm(&f->timer, clock_ns() + f->cfg.ms * NS_PER_MS);
+    fired(f, "relid %u %s: guest-to-host ring not read for %u ms %s", chan_relid(c), c->name,
+          f->cfg.ms, when);
+}
+
+/* A delayed message's time came: the queue goes on (or waits for the SynIC). */
+static void release(struct hv_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+    outq_flush();
+}
+
+/* at=<ms> of a rescind or a stall: the moment itself. */
+static void at_time(struct hv_timer *t, uint64_t now)
+{
+    struct fault *f = t->ctx;
+    (void)now;
+    struct vmbus_channel *c = channel_named(f->cfg.channel);
+    char when[32];
+    fmt_snprintf(when, sizeof(when), "at %u ms", f->cfg.when_n);
+    f->acted++;
+    if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_SENT) {
+        rescind(f, c, when);
+    } else if (f->cfg.what == HV_FAULT_STALL && c && c->state == CHAN_OPENED) {
+        stall(f, c, when);
+    } else {
+        fired(f, "%s %s %s: the channel is not %s: nothing done", what_names[f->cfg.what],
+              f->cfg.channel, when, f->cfg.what == HV_FAULT_RESCIND ? "offered" : "open");
+    }
+}
+
+/* --- the engine --------------------------------------------------------------------------- */
+
+void fault_init(const struct hv_fault_config *cfg, uint32_t n)
+{
+    for (unsigned i = 0; i < HV_FAULTS_MAX; i++)
+        timer_cancel(&faults[i].timer); /* none may stay linked while zeroed */
+    memset(faults, 0, sizeof(faults));
+    fired_total = 0;
+    fault_active = n;
+    for (uint32_t i = 0; i < n; i++) {
+        struct fault *f = &faults[i];
+        f->cfg = cfg[i];
+        timer_setup(&f->timer, f->cfg.what == HV_FAULT_DELAY ? release : at_time, f);
+        hv_log("fault", "line %u: %s%s%s armed", f->cfg.line, what_names[f->cfg.what],
+               f->cfg.channel[0] ? " of " : "", f->cfg.channel);
+        bool timed = f->cfg.what == HV_FAULT_RESCIND || f->cfg.what == HV_FAULT_STALL;
+        if (timed && f->cfg.when == HV_FAULT_AT) {
+            uint64_t ms = guest_ms();
+            uint64_t wait = f->cfg.when_n > ms ? (f->cfg.when_n - ms) * NS_PER_MS : 0;
+            timer_arm(&f->timer, clock_ns() + wait);
+        }
+    }
+}
+
+uint64_t fault_fired(void)
+{
+    return fired_total;
+}
+
+uint64_t fault_host_message(uint32_t msgtype)
+{
+    uint64_t until = 0;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (is(f, HV_FAULT_DELAY, NULL) && f->cfg.msgtype == msgtype && due(f, false)) {
+            fired(f, "%s held for %u ms", vmbus_msg_name(msgtype), f->cfg.ms);
+            uint64_t t = clock_ns() + f->cfg.ms * NS_PER_MS;
+            until = t > until ? t : until;
+            timer_arm(&f->timer, t);
+        }
+    }
+    return until;
+}
+
+bool fault_refuse_version(uint32_t version)
+{
+    bool refuse = false;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (is(f, HV_FAULT_REFUSE_VERSIONS, NULL) && version >= f->cfg.value && due(f, refuse)) {
+            fired(f, "INITIATE_CONTACT version %u.%u answered not supported (from %u.%u on)",
+                  VMBUS_VERSION_MAJOR(version), VMBUS_VERSION_MINOR(version),
+                  VMBUS_VERSION_MAJOR(f->cfg.value), VMBUS_VERSION_MINOR(f->cfg.value));
+            refuse = true;
+        }
+    }
+    return refuse;
+}
+
+NTSTATUS fault_gpadl_status(const struct vmbus_channel *c)
+{
+    NTSTATUS st = STATUS_SUCCESS;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (is(f, HV_FAULT_REFUSE_GPADL, c) && due(f, !NT_SUCCESS(st))) {
+            fired(f, "GPADL of relid %u %s refused with status 0x%08x", chan_relid(c), c->name,
+                  (unsigned)f->cfg.value);
+            st = (NTSTATUS)f->cfg.value;
+        }
+    }
+    return st;
+}
+
+enum fault_open_action fault_open(struct vmbus_channel *c, NTSTATUS *status)
+{
+    enum fault_open_action a = FAULT_OPEN_PASS;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (is(f, HV_FAULT_RESCIND, c) && f->cfg.when == HV_FAULT_ON_OPEN &&
+            due(f, a != FAULT_OPEN_PASS)) {
+            rescind(f, c, "while the guest opens it (OPENCHANNEL unanswered)");
+            a = FAULT_OPEN_RESCINDED;
+        } else if (is(f, HV_FAULT_REFUSE_OPEN, c) && due(f, a != FAULT_OPEN_PASS)) {
+            fired(f, "OPENCHANNEL of relid %u %s refused with status 0x%08x", chan_relid(c),
+                  c->name, (unsigned)f->cfg.value);
+            *status = (NTSTATUS)f->cfg.value;
+            a = FAULT_OPEN_REFUSE;
+        }
+    }
+    return a;
+}
+
+bool fault_guest_packet(struct vmbus_channel *c)
+{
+    bool stop = false;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (f->cfg.when != HV_FAULT_AFTER ||
+            !(is(f, HV_FAULT_RESCIND, c) || is(f, HV_FAULT_STALL, c)))
+            continue;
+        /* after=<n>: right after the n-th packet, once; one line acts per packet */
+        if (++f->seen != f->cfg.when_n || stop)
+            continue;
+        f->acted++;
+        char when[40];
+        fmt_snprintf(when, sizeof(when), "after %u guest packet%s", f->cfg.when_n,
+                     f->cfg.when_n == 1 ? "" : "s");
+        if (f->cfg.what == HV_FAULT_STALL) {
+            stall(f, c, when);
+        } else {
+            rescind(f, c, when);
+        }
+        stop = true;
+    }
+    return stop;
+}
+
+bool fault_ring_held(const struct vmbus_channel *c)
+{
+    for (uint32_t i = 0; i < fault_active; i++) {
+        if (faults[i].holding && faults[i].chan == c)
+            return true;
+    }
+    return false;
+}
+
+unsigned fault_host_packet(const struct vmbus_channel *c)
+{
+    unsigned copies = 1;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        bool drop = is(f, HV_FAULT_DROP, c);
+        if ((!drop && !is(f, HV_FAULT_DUPLICATE, c)) || !due(f, copies != 1))
+            continue;
+        fired(f, "relid %u %s: host-to-guest packet %u %s", chan_relid(c), c->name, f->seen,
+              drop ? "dropped" : "sent twice");
+        copies = drop ? 0 : 2;
+    }
+    return copies;
+}
