@@ -1,10 +1,12 @@
-# The stock hyperv_fb binds to vmbhv's video device and is shown on the
-# machine's screen (docs/video.md): its VRAM lies in the frame-buffer region
-# the hypervisor granted the channel and is mmio_mb big; the pattern the
-# guest draws into /dev/fb0 is in QEMU's screendump of the GOP framebuffer,
-# where it was drawn (the loader set the GOP to the guest's 1024x768: 1:1).
+# A person at the machine (docs/video.md): the stock hyperv_fb binds to
+# vmbhv's video device and hyperv-keyboard to its keyboard; the VRAM lies in
+# the frame-buffer region the hypervisor granted the channel and is mmio_mb
+# big; keys typed with QEMU's sendkey run fbpattern in the framebuffer
+# console's shell, and the pattern it draws into /dev/fb0 is in QEMU's
+# screendump of the GOP framebuffer where it was drawn (the loader set the
+# GOP to the guest's 1024x768: 1:1).
 MMIO_MB=${VIDEO_MMIO_MB:-8}
-EXTRA_CHECKS=guest/extra-checks/40-video.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus hyperv_fb \
+EXTRA_CHECKS=guest/extra-checks/40-video.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus hyperv_fb hyperv_keyboard \
     > /dev/null || fail "mkinitramfs failed"
 esp_add build/guest/vmlinuz hv/vmlinuz
 esp_add "$WORK/initrd" hv/initrd
@@ -12,10 +14,12 @@ config << CFG
 memory_mb = 512
 kernel = hv/vmlinuz
 initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.screen_wait=6
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.fb_typed=90 vmbhv.screen_wait=6
 device = video name=fb mmio_mb=$MMIO_MB
+device = keyboard name=kbd
 CFG
 with_screen
+type_keys_after '^vmbhv-video: waiting for keys' "fbpattern >/tmp/fbpattern.out"
 monitor_after '^GUEST-CHECK fbpattern ' "screendump $WORK/screen.ppm"
 boot --timeout 240
 expect_host "^hv: mmio: fb required=${MMIO_MB}MiB granted the frame-buffer region 0xf8000000-0xfbffffff "
@@ -41,6 +45,12 @@ if [ -s "$WORK/screen.ppm" ]; then
         got=$(screendump_pixel "$WORK/screen.ppm" "$1" "$2")
         [ "$got" = "$3 $4 $5" ] || fail "screendump pixel ($1,$2) is '$got', expected '$3 $4 $5'"
     done
+    # the typed command is the fifth text line (16-pixel rows; busybox banner, blank, prompt)
+    header=$(head -c 20 "$WORK/screen.ppm" | head -n 3 | wc -c)
+    lit=$(for y in $(seq 80 95); do
+        od -An -tu1 -v -j $((header + y * 1024 * 3)) -N $((300 * 3)) "$WORK/screen.ppm"
+    done | tr -s ' ' '\n' | awk '$1 > 100 { n++ } END { print n + 0 }')
+    ((lit > 1000)) || fail "the typed command is not on the screen (lit bytes: $lit)"
 else
     fail "no screendump ($(tail -n 3 "$WORK/monitor.log" 2> /dev/null))"
 fi
