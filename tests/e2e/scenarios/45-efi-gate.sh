@@ -3,10 +3,11 @@
 # map mirroring e820) without a command-line change, without errors, WARNs or
 # oopses; /sys/firmware/efi exists. SetVirtualAddressMap reaches its stub,
 # which answers EFI_UNSUPPORTED: the guest says so once and goes on without
-# runtime services. No hyperv_fb in the initramfs (its probe would wait for a
-# VRAM the next step backs); hv_vmbus still sees the channel.
+# runtime services. The machine has no display adapter (no GOP): the video
+# device works all the same (hyperv_fb binds) and the host says once that
+# nothing is shown.
 esp_add build/guest/vmlinuz hv/vmlinuz
-EXTRA_CHECKS=guest/extra-checks/30-efi.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus > /dev/null ||
+EXTRA_CHECKS=guest/extra-checks/30-efi.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus hyperv_fb > /dev/null ||
     fail "mkinitramfs failed"
 esp_add "$WORK/initrd" hv/initrd
 config << 'CFG'
@@ -26,6 +27,10 @@ expect_not 'System table signature incorrect'
 expect_not 'efi: .*([Ee]rror|[Ff]ailed|[Ii]nvalid|corrupt)'
 expect_not 'WARNING:|Oops|BUG:|Call Trace|Kernel panic'
 expect '^GUEST-CHECK efi PASS sysfs=yes '
+expect '^boot: display: none \(no GOP\)$'
+expect_host '^hv: screen: nothing is shown: no GOP framebuffer \(headless firmware\)$'
+expect 'hyperv_fb: Synthvid Version major 3, minor 5'
+expect '^GUEST-CHECK vmbus-dev PASS class=da0a7802-e377-4aac-8e77-0558eb1073f8 .* driver=hyperv_fb$'
 expect '^GUEST-CHECK done PASS'
 expect_not 'hv: vcpu: unhandled exit'
 expect_status 0
