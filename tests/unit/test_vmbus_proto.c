@@ -1718,6 +1718,19 @@ static void faults_off(void)
     clock_init(NULL, 0, 0);
 }
 
+/* dev0 (relid 1) offered with the fault armed, opened on 8 ring pages at
+ * RING_PFN, and three packets of the guest's in its ring, signalled. */
+static void three_packets_with(struct fake *f, const struct hv_fault_config *cfg)
+{
+    faults(f, cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    for (unsigned i = 0; i < 3; i++)
+        guest_put_packet(f, RING_PFN, i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+}
+
 static uint32_t out_write_index(struct fake *f)
 {
     uint32_t w;
@@ -1867,13 +1880,7 @@ static void fault_rescind_after_packets(void **state)
                                         .when_n = 2,
                                         .count = 1,
                                         .channel = "dev0"};
-    faults(f, &cfg, 1);
-    offered(f, 1);
-    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
-    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
-    for (unsigned i = 0; i < 3; i++)
-        guest_put_packet(f, RING_PFN, i);
-    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    three_packets_with(f, &cfg);
     assert_int_equal(n_packets, 2);
     assert_int_equal(n_closed, 1);
     assert_int_equal(vmbus.chan[0].state, CHAN_ENABLED);
@@ -1941,13 +1948,7 @@ static void fault_stall_holds_the_ring(void **state)
                                         .count = 1,
                                         .ms = 20,
                                         .channel = "dev0"};
-    faults(f, &cfg, 1);
-    offered(f, 1);
-    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
-    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
-    for (unsigned i = 0; i < 3; i++)
-        guest_put_packet(f, RING_PFN, i);
-    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    three_packets_with(f, &cfg);
     assert_int_equal(n_packets, 1);
     assert_int_equal(in_ring_mask(f), 1);
     assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
