@@ -82,16 +82,22 @@ enum hv_fault_what {
     HV_FAULT_STALL = 6,           /* stop reading the guest->host ring for ms */
     HV_FAULT_DROP = 7,            /* a host->guest packet is not written */
     HV_FAULT_DUPLICATE = 8,       /* a host->guest packet is written twice */
+    HV_FAULT_NO_SIGNAL = 9,       /* a host->guest packet is not signalled */
+    HV_FAULT_CORRUPT = 10,        /* one header byte of a host->guest packet (value: field) */
+    HV_FAULT_RANDOM = 11,         /* seed-driven delays and stalls (ms: seed, value: rate) */
 };
+/* corrupt's field= (hv_fault_config.value) */
+enum hv_fault_field { HV_FAULT_FIELD_TRANS = 0, HV_FAULT_FIELD_TYPE = 1 };
 struct hv_fault_config {
     uint32_t line; /* in hv.cfg, for the log */
     uint8_t when;  /* enum hv_fault_when */
     uint8_t what;  /* enum hv_fault_what */
     uint16_t msgtype;
-    uint32_t when_n;              /* at: ms; after: events let through first */
-    uint32_t count;               /* events it acts on once due; 0: all of them */
-    uint32_t ms;                  /* delay, stall; rescind: re-offer after (0: never) */
-    uint32_t value;               /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version */
+    uint32_t when_n; /* at: ms; after: events let through first */
+    uint32_t count;  /* events it acts on once due; 0: all of them */
+    uint32_t ms;     /* delay, stall; rescind: re-offer after (0: never); random: seed */
+    uint32_t value;  /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version; corrupt:
+                        enum hv_fault_field; random: rate in events per 1000 */
     char channel[HV_DEVNAME_MAX]; /* a device's name; "" for connection-wide faults */
 };
 _Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");

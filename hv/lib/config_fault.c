@@ -14,9 +14,9 @@
 #define FAULT_COUNT_MAX 1000000u
 
 /* index = enum hv_fault_what */
-static const char *const whats[] = {NULL,          "delay",   "refuse-versions", "refuse-gpadl",
-                                    "refuse-open", "rescind", "stall",           "drop",
-                                    "duplicate",   NULL};
+static const char *const whats[] = {NULL,          "delay",     "refuse-versions", "refuse-gpadl",
+                                    "refuse-open", "rescind",   "stall",           "drop",
+                                    "duplicate",   "no-signal", "corrupt",         NULL};
 
 enum {
     K_MSG = 1u << 0,
@@ -26,11 +26,14 @@ enum {
     K_STATUS = 1u << 4,
     K_REOFFER = 1u << 5,
     K_COUNT = 1u << 6,
+    K_FIELD = 1u << 7,
+    K_SEED = 1u << 8,
+    K_RATE = 1u << 9,
 };
 
 /* What each action needs and may take (index = enum hv_fault_what). */
 static const struct {
-    uint8_t need, may;
+    uint16_t need, may;
 } keys_of[] = {
     [HV_FAULT_DELAY] = {K_MSG | K_MS, K_COUNT},
     [HV_FAULT_REFUSE_VERSIONS] = {K_FROM, K_COUNT},
@@ -40,10 +43,13 @@ static const struct {
     [HV_FAULT_STALL] = {K_CHANNEL | K_MS, 0},
     [HV_FAULT_DROP] = {K_CHANNEL, K_COUNT},
     [HV_FAULT_DUPLICATE] = {K_CHANNEL, K_COUNT},
+    [HV_FAULT_NO_SIGNAL] = {K_CHANNEL, K_COUNT},
+    [HV_FAULT_CORRUPT] = {K_CHANNEL | K_FIELD, K_COUNT},
+    [HV_FAULT_RANDOM] = {K_SEED | K_RATE, 0},
 };
 
-static const char *const key_names[] = {"msg",    "ms",      "from", "channel",
-                                        "status", "reoffer", "count"};
+static const char *const key_names[] = {"msg",     "ms",    "from",  "channel", "status",
+                                        "reoffer", "count", "field", "seed",    "rate"};
 
 /* The messages the host sends, which a delay may hold (vmbus_wire.h's numbers). */
 static const struct {
@@ -100,7 +106,7 @@ static bool parse_version(const char *s, size_t n, uint32_t *out)
 }
 
 /* One key=value of the action; *have gains its bit. */
-static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint8_t *have,
+static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16_t *have,
                      unsigned line, struct config_error *err)
 {
     size_t eq = config_key_len(w, wn);
@@ -113,7 +119,7 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint8_
         k++;
     if (k == sizeof(key_names) / sizeof(key_names[0]))
         return fault_error(err, line, "unknown key", w, eq);
-    uint8_t bit = (uint8_t)(1u << k);
+    uint16_t bit = (uint16_t)(1u << k);
     if (!((keys_of[f->what].need | keys_of[f->what].may) & bit))
         return fault_error(err, line, "this action takes no key", w, eq);
     if (*have & bit)
@@ -161,6 +167,26 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint8_
         if (!ok)
             return fault_error(err, line, "count not in 1..1000000:", v, n);
         break;
+    case K_FIELD:
+        if (str_eq_n(v, n, "trans"))
+            f->value = HV_FAULT_FIELD_TRANS;
+        else if (str_eq_n(v, n, "type"))
+            f->value = HV_FAULT_FIELD_TYPE;
+        else
+            return fault_error(err, line, "field is not trans or type:", v, n);
+        break;
+    case K_SEED:
+        ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
+        f->ms = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "seed not in 0..0xffffffff:", v, n);
+        break;
+    case K_RATE:
+        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= 1000;
+        f->value = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "rate (events per 1000) not in 1..1000:", v, n);
+        break;
     }
     return 0;
 }
@@ -176,17 +202,25 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
     struct hv_fault_config *f = &cfg->faults[cfg->fault_count];
     size_t pos = 0, wn;
     const char *w = config_word(v, vlen, &pos, &wn);
-    if (!parse_when(f, w, wn))
-        return fault_error(err, line, "expected always, at=<ms>, after=<n> or on-open, not", w, wn);
-    w = config_word(v, vlen, &pos, &wn);
-    for (uint8_t k = 1; whats[k]; k++) {
-        if (str_eq_n(w, wn, whats[k]))
-            f->what = k;
+    if (str_eq_n(w, wn, "random")) {
+        /* "random seed=<n> rate=<r>": its own when and what */
+        f->when = HV_FAULT_ALWAYS;
+        f->what = HV_FAULT_RANDOM;
+    } else if (!parse_when(f, w, wn)) {
+        return fault_error(err, line, "expected always, at=<ms>, after=<n>, on-open or random, not",
+                           w, wn);
+    }
+    if (!f->what) {
+        w = config_word(v, vlen, &pos, &wn);
+        for (uint8_t k = 1; whats[k]; k++) {
+            if (str_eq_n(w, wn, whats[k]))
+                f->what = k;
+        }
     }
     if (!f->what)
         return fault_error(err, line,
                            "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, "
-                           "rescind, stall, drop, duplicate):",
+                           "rescind, stall, drop, duplicate, no-signal, corrupt):",
                            w, wn);
     /* rescind and stall act once, at a moment; on-open is a rescind's */
     bool once = f->what == HV_FAULT_RESCIND || f->what == HV_FAULT_STALL;
@@ -197,7 +231,7 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         return fault_error(err, line, "after= counts guest packets from 1 for", w, wn);
     if (f->what == HV_FAULT_REFUSE_GPADL || f->what == HV_FAULT_REFUSE_OPEN)
         f->value = 0xC0000001u; /* STATUS_UNSUCCESSFUL unless status= says */
-    uint8_t have = 0;
+    uint16_t have = 0;
     for (;;) {
         w = config_word(v, vlen, &pos, &wn);
         if (!wn)
@@ -205,7 +239,7 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         if (parse_key(f, w, wn, &have, line, err))
             return -1;
     }
-    uint8_t missing = keys_of[f->what].need & (uint8_t)~have;
+    uint16_t missing = keys_of[f->what].need & (uint16_t)~have;
     for (unsigned k = 0; missing; k++) {
         if (missing & 1u << k)
             return fault_error(err, line, "missing key", key_names[k], str_len(key_names[k]));

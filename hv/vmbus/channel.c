@@ -240,16 +240,19 @@ static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
     return HV_STATUS_SUCCESS;
 }
 
-static NTSTATUS send_one(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
+static NTSTATUS send_one(struct vmbus_channel *c, const void *buf, uint32_t len,
+                         const struct fault_send *s)
 {
     bool signal = false;
+    uint64_t trans_id = s->trans_id;
     if (trace_on(TRACE_RING))
         trace_guest_side(c);
-    int rc = ring_write_packet(&c->out, VMBUS_PKT_DATA_INBAND, 0, trans_id, buf, len, &signal);
+    int rc = ring_write_packet(&c->out, s->type, 0, trans_id, buf, len, &signal);
+    signal = signal && s->signal;
     if (trace_on(TRACE_RING)) {
         if (rc == RING_OK)
-            vmbus_trace_packet(chan_relid(c), c->name, true, VMBUS_PKT_DATA_INBAND, 0, len,
-                               trans_id, signal, c->decode, buf);
+            vmbus_trace_packet(chan_relid(c), c->name, true, s->type, 0, len, trans_id, signal,
+                               c->decode, buf);
         else if (rc == RING_FULL)
             trace_line(TRACE_RING,
                        "relid=%u %s host->guest ring full: len=%u trans=0x%llx not sent",
@@ -270,11 +273,12 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
 {
     if (c->stalled)
         return STATUS_INVALID_DEVICE_STATE;
-    /* drop (0 copies) and duplicate (2) faults; the device is told it was sent */
-    unsigned copies = fault_on() ? fault_host_packet(c) : 1;
+    struct fault_send s = {1, VMBUS_PKT_DATA_INBAND, trans_id, true};
+    if (fault_on())
+        fault_host_packet(c, &s); /* the device is told it was sent as it asked */
     NTSTATUS st = STATUS_SUCCESS;
-    for (unsigned i = 0; i < copies && NT_SUCCESS(st); i++)
-        st = send_one(c, buf, len, trans_id);
+    for (unsigned i = 0; i < s.copies && NT_SUCCESS(st); i++)
+        st = send_one(c, buf, len, &s);
     return st;
 }
 

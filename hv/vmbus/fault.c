@@ -14,6 +14,8 @@
 #include "lib/timer.h"
 #include "vmbus/server.h"
 
+/* random: a delayed message waits 1..RANDOM_MS_MAX ms, a stalled ring as long. */
+#define RANDOM_MS_MAX 100u
 /* A rescind's re-offer waits for the guest's RELID_RELEASED: looked at again this often. */
 #define REOFFER_RETRY_NS 20000000ull
 #define NS_PER_MS        1000000ull
@@ -24,8 +26,11 @@ struct fault {
     uint32_t acted; /* of them, those it acted on */
     unsigned logged;
     struct hv_timer timer;      /* at=, the re-offer, the end of a stall */
+    struct hv_timer release;    /* a delayed message's time came */
+    uint64_t rng;               /* random: xorshift64 state */
     struct vmbus_channel *chan; /* a rescind's to re-offer, a stall's held ring */
     bool holding;               /* stall: chan's ring is not read */
+    uint32_t stall_ms;          /* for how long */
 };
 
 static struct fault faults[HV_FAULTS_MAX];
@@ -41,6 +46,9 @@ static const char *const what_names[] = {
     [HV_FAULT_STALL] = "stall",
     [HV_FAULT_DROP] = "drop",
     [HV_FAULT_DUPLICATE] = "duplicate",
+    [HV_FAULT_NO_SIGNAL] = "no-signal",
+    [HV_FAULT_CORRUPT] = "corrupt",
+    [HV_FAULT_RANDOM] = "random",
 };
 
 /* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
@@ -144,20 +152,21 @@ static void stall_ends(struct hv_timer *t, uint64_t now)
     f->holding = false;
     struct vmbus_channel *c = f->chan;
     fired(f, "relid %u %s: reading its guest-to-host ring again after %u ms", chan_relid(c),
-          c->name, f->cfg.ms);
+          c->name, f->stall_ms);
     if (c->state == CHAN_OPENED)
         chan_drain_later(c);
 }
 
-static void stall(struct fault *f, struct vmbus_channel *c, const char *when)
+static void stall(struct fault *f, struct vmbus_channel *c, uint32_t ms, const char *when)
 {
     f->chan = c;
     f->holding = true;
+    f->stall_ms = ms;
     timer_cancel(&f->timer);
     timer_setup(&f->timer, stall_ends, f);
-    timer_arm(&f->timer, clock_ns() + f->cfg.ms * NS_PER_MS);
-    fired(f, "relid %u %s: guest-to-host ring not read for %u ms %s", chan_relid(c), c->name,
-          f->cfg.ms, when);
+    timer_arm(&f->timer, clock_ns() + ms * NS_PER_MS);
+    fired(f, "relid %u %s: guest-to-host ring not read for %u ms %s", chan_relid(c), c->name, ms,
+          when);
 }
 
 /* A delayed message's time came: the queue goes on (or waits for the SynIC). */
@@ -180,7 +189,7 @@ static void at_time(struct hv_timer *t, uint64_t now)
     if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_SENT) {
         rescind(f, c, when);
     } else if (f->cfg.what == HV_FAULT_STALL && c && c->state == CHAN_OPENED) {
-        stall(f, c, when);
+        stall(f, c, f->cfg.ms, when);
     } else {
         fired(f, "%s %s %s: the channel is not %s: nothing done", what_names[f->cfg.what],
               f->cfg.channel, when, f->cfg.what == HV_FAULT_RESCIND ? "offered" : "open");
@@ -191,15 +200,19 @@ static void at_time(struct hv_timer *t, uint64_t now)
 
 void fault_init(const struct hv_fault_config *cfg, uint32_t n)
 {
-    for (unsigned i = 0; i < HV_FAULTS_MAX; i++)
+    for (unsigned i = 0; i < HV_FAULTS_MAX; i++) {
         timer_cancel(&faults[i].timer); /* none may stay linked while zeroed */
+        timer_cancel(&faults[i].release);
+    }
     memset(faults, 0, sizeof(faults));
     fired_total = 0;
     fault_active = n;
     for (uint32_t i = 0; i < n; i++) {
         struct fault *f = &faults[i];
         f->cfg = cfg[i];
-        timer_setup(&f->timer, f->cfg.what == HV_FAULT_DELAY ? release : at_time, f);
+        timer_setup(&f->timer, at_time, f);
+        timer_setup(&f->release, release, f);
+        f->rng = 0x9e3779b97f4a7c15ull ^ f->cfg.ms; /* random: the seed; never 0 */
         hv_log("fault", "line %u: %s%s%s armed", f->cfg.line, what_names[f->cfg.what],
                f->cfg.channel[0] ? " of " : "", f->cfg.channel);
         bool timed = f->cfg.what == HV_FAULT_RESCIND || f->cfg.what == HV_FAULT_STALL;
@@ -216,17 +229,40 @@ uint64_t fault_fired(void)
     return fired_total;
 }
 
+/* random: the next number of the line's sequence (xorshift64). */
+static uint64_t next_random(struct fault *f)
+{
+    f->rng ^= f->rng << 13;
+    f->rng ^= f->rng >> 7;
+    f->rng ^= f->rng << 17;
+    return f->rng;
+}
+
+/* random: whether this event is one of rate in 1000; if so, *ms 1..RANDOM_MS_MAX. */
+static bool random_hit(struct fault *f, uint32_t *ms)
+{
+    f->seen++;
+    uint64_t r = next_random(f);
+    *ms = 1 + (uint32_t)(r >> 32) % RANDOM_MS_MAX;
+    return (uint32_t)r % 1000u < f->cfg.value;
+}
+
 uint64_t fault_host_message(uint32_t msgtype)
 {
     uint64_t until = 0;
     for (uint32_t i = 0; i < fault_active; i++) {
         struct fault *f = &faults[i];
-        if (is(f, HV_FAULT_DELAY, NULL) && f->cfg.msgtype == msgtype && due(f, false)) {
-            fired(f, "%s held for %u ms", vmbus_msg_name(msgtype), f->cfg.ms);
-            uint64_t t = clock_ns() + f->cfg.ms * NS_PER_MS;
-            until = t > until ? t : until;
-            timer_arm(&f->timer, t);
-        }
+        uint32_t ms = f->cfg.ms;
+        bool hit = f->cfg.what == HV_FAULT_RANDOM
+                       ? random_hit(f, &ms)
+                       : is(f, HV_FAULT_DELAY, NULL) && f->cfg.msgtype == msgtype && due(f, false);
+        if (!hit)
+            continue;
+        fired(f, "%s held for %u ms", vmbus_msg_name(msgtype), ms);
+        uint64_t t = clock_ns() + ms * NS_PER_MS;
+        until = t > until ? t : until;
+        if (t > f->release.deadline || !timer_armed(&f->release))
+            timer_arm(&f->release, t);
     }
     return until;
 }
@@ -284,6 +320,12 @@ bool fault_guest_packet(struct vmbus_channel *c)
     bool stop = false;
     for (uint32_t i = 0; i < fault_active; i++) {
         struct fault *f = &faults[i];
+        uint32_t ms;
+        if (f->cfg.what == HV_FAULT_RANDOM && !f->holding && random_hit(f, &ms) && !stop) {
+            stall(f, c, ms, "at random");
+            stop = true;
+            continue;
+        }
         if (f->cfg.when != HV_FAULT_AFTER ||
             !(is(f, HV_FAULT_RESCIND, c) || is(f, HV_FAULT_STALL, c)))
             continue;
@@ -295,7 +337,7 @@ bool fault_guest_packet(struct vmbus_channel *c)
         fmt_snprintf(when, sizeof(when), "after %u guest packet%s", f->cfg.when_n,
                      f->cfg.when_n == 1 ? "" : "s");
         if (f->cfg.what == HV_FAULT_STALL) {
-            stall(f, c, when);
+            stall(f, c, f->cfg.ms, when);
         } else {
             rescind(f, c, when);
         }
@@ -313,17 +355,33 @@ bool fault_ring_held(const struct vmbus_channel *c)
     return false;
 }
 
-unsigned fault_host_packet(const struct vmbus_channel *c)
+void fault_host_packet(const struct vmbus_channel *c, struct fault_send *s)
 {
-    unsigned copies = 1;
+    bool taken = false;
     for (uint32_t i = 0; i < fault_active; i++) {
         struct fault *f = &faults[i];
-        bool drop = is(f, HV_FAULT_DROP, c);
-        if ((!drop && !is(f, HV_FAULT_DUPLICATE, c)) || !due(f, copies != 1))
+        uint8_t what = f->cfg.what;
+        if (what < HV_FAULT_DROP || what > HV_FAULT_CORRUPT || !is(f, what, c) || !due(f, taken))
             continue;
-        fired(f, "relid %u %s: host-to-guest packet %u %s", chan_relid(c), c->name, f->seen,
-              drop ? "dropped" : "sent twice");
-        copies = drop ? 0 : 2;
+        taken = true;
+        if (what == HV_FAULT_DROP || what == HV_FAULT_DUPLICATE) {
+            s->copies = what == HV_FAULT_DROP ? 0 : 2;
+            fired(f, "relid %u %s: host-to-guest packet %u %s", chan_relid(c), c->name, f->seen,
+                  what == HV_FAULT_DROP ? "dropped" : "sent twice");
+        } else if (what == HV_FAULT_NO_SIGNAL) {
+            s->signal = false;
+            fired(f, "relid %u %s: host-to-guest packet %u not signalled", chan_relid(c), c->name,
+                  f->seen);
+        } else if (f->cfg.value == HV_FAULT_FIELD_TRANS) {
+            uint64_t was = s->trans_id;
+            s->trans_id ^= 0xff; /* its low byte: the packet still frames as the ring's rules say */
+            fired(f, "relid %u %s: host-to-guest packet %u: transaction id 0x%llx sent as 0x%llx",
+                  chan_relid(c), c->name, f->seen, (unsigned long long)was,
+                  (unsigned long long)s->trans_id);
+        } else {
+            s->type = VMBUS_PKT_COMP; /* 0x06 -> 0x0b: a completion nobody asked for */
+            fired(f, "relid %u %s: host-to-guest packet %u: type DATA_INBAND sent as COMP",
+                  chan_relid(c), c->name, f->seen);
+        }
     }
-    return copies;
 }

@@ -10,8 +10,12 @@
  *   channel.c  fault_open           OPENCHANNEL (refuse-open, rescind on-open)
  *   channel.c  fault_guest_packet   the host read a guest packet; fault_ring_held
  *                                   before a drain (rescind after=, stall)
- *   channel.c  fault_host_packet    a device sends a packet (drop, duplicate)
+ *   channel.c  fault_host_packet    a device sends a packet (drop, duplicate,
+ *                                   no-signal, corrupt)
  *
+ * "random seed=<n> rate=<r>" acts at two of them: it delays host messages
+ * (fault_host_message) and stalls rings (fault_guest_packet), the faults a
+ * correct guest must survive, for soak runs.
  * Rescinds and stalls at=<ms> and re-offers run on the engine's own timers.
  * Every fault that fires logs "hv: fault: line <n>: <what it did>" (the first
  * FAULT_LOG_LINES per line; all are counted, faults_fired= in the summary). */
@@ -65,8 +69,15 @@ bool fault_guest_packet(struct vmbus_channel *c);
 /* Whether c's guest-to-host ring is held (stall): not read until the stall
  * ends, when the engine resumes the drain. */
 bool fault_ring_held(const struct vmbus_channel *c);
-/* A device sends a packet on c: how many copies go into the ring (0 dropped,
- * 1, 2 duplicated). */
-unsigned fault_host_packet(const struct vmbus_channel *c);
+/* How a device's packet goes into the guest's ring; chan_send fills it
+ * as the ring rules say and fault_host_packet changes what the faults say. */
+struct fault_send {
+    unsigned copies;   /* 0 dropped, 1, 2 duplicated */
+    uint16_t type;     /* VMBUS_PKT_DATA_INBAND, or what corrupt made of it */
+    uint64_t trans_id; /* the device's, or what corrupt made of it */
+    bool signal;       /* false: not signalled even where the ring says it must be */
+};
+/* A device sends a packet on c. */
+void fault_host_packet(const struct vmbus_channel *c, struct fault_send *s);
 
 #endif

@@ -355,6 +355,22 @@ static void fault_lines(void **state)
     assert_int_equal(f[6].count, 2);
     assert_int_equal(f[7].what, HV_FAULT_DUPLICATE);
     assert_int_equal(f[7].line, 8);
+    assert_int_equal(parse("fault = after=3 no-signal channel=t count=2\n"
+                           "fault = always corrupt channel=t field=type\n"
+                           "fault = after=1 corrupt channel=t field=trans\n"
+                           "fault = random seed=0xdeadbeef rate=5\n"
+                           "device = test name=t\n",
+                           &cfg, &err),
+                     0);
+    assert_int_equal(cfg.faults[0].what, HV_FAULT_NO_SIGNAL);
+    assert_int_equal(cfg.faults[0].count, 2);
+    assert_int_equal(cfg.faults[1].what, HV_FAULT_CORRUPT);
+    assert_int_equal(cfg.faults[1].value, HV_FAULT_FIELD_TYPE);
+    assert_int_equal(cfg.faults[2].value, HV_FAULT_FIELD_TRANS);
+    assert_int_equal(cfg.faults[3].when, HV_FAULT_ALWAYS);
+    assert_int_equal(cfg.faults[3].what, HV_FAULT_RANDOM);
+    assert_int_equal(cfg.faults[3].ms, 0xdeadbeef); /* the seed */
+    assert_int_equal(cfg.faults[3].value, 5);       /* per 1000 events */
     assert_int_equal(parse("fault = at=10 rescind channel=t\ndevice = test name=t\n", &cfg, &err),
                      0);
     assert_int_equal(cfg.faults[0].ms, 0); /* not re-offered */
@@ -384,16 +400,25 @@ static void fault_errors(void **state)
 {
     (void)state;
     expect_error("memory_mb = 512\nfault = sometimes delay msg=OFFERCHANNEL ms=1\n", 2,
-                 "fault: expected always, at=<ms>, after=<n> or on-open, not 'sometimes'");
+                 "fault: expected always, at=<ms>, after=<n>, on-open or random, not 'sometimes'");
     expect_error("fault = at= delay msg=OFFERCHANNEL ms=1\n", 1, "expected always");
     expect_error("fault = at=x delay msg=OFFERCHANNEL ms=1\n", 1, "expected always");
     expect_error("fault = after=99999999999 drop channel=t\n", 1, "expected always");
     expect_error("fault = always=3 drop channel=t\n", 1, "expected always");
     expect_error("fault = always\n", 1, "fault: unknown action");
     expect_error("fault = always explode\n", 1,
-                 "unknown action (delay, refuse-versions, "
-                 "refuse-gpadl, refuse-open, rescind, stall, "
-                 "drop, duplicate): 'explode'");
+                 "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, rescind, "
+                 "stall, drop, duplicate, no-signal, corrupt): 'explode'");
+    expect_error("fault = always random seed=1 rate=1\n", 1, "unknown action");
+    expect_error("fault = random\n", 1, "missing key 'seed'");
+    expect_error("fault = random seed=1\n", 1, "missing key 'rate'");
+    expect_error("fault = random seed=1 rate=0\n", 1, "rate (events per 1000) not in 1..1000");
+    expect_error("fault = random seed=1 rate=1001\n", 1, "rate (events per 1000)");
+    expect_error("fault = random seed=0x100000000 rate=1\n", 1, "seed not in");
+    expect_error("fault = random seed=1 rate=1 channel=t\n", 1, "takes no key 'channel'");
+    expect_error("fault = always corrupt channel=t\n", 1, "missing key 'field'");
+    expect_error("fault = always corrupt channel=t field=len8\n", 1,
+                 "field is not trans or type: 'len8'");
     expect_error("\n\nfault = always delay ms=5\n", 3, "fault: missing key 'msg'");
     expect_error("fault = always delay msg=OFFERCHANNEL\n", 1, "missing key 'ms'");
     expect_error("fault = always delay msg=REQUESTOFFERS ms=5\n", 1,

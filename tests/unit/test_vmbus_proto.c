@@ -2025,6 +2025,121 @@ static void fault_drop_and_duplicate(void **state)
     faults_off();
 }
 
+/* no-signal: the packet is in the ring but the guest is not told; the next
+ * one that must be signalled is. corrupt: the descriptor's trans_id or type,
+ * the framing (offset8, len8, trailer) as the ring's rules say. */
+static void fault_no_signal_and_corrupt(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg[] = {
+        {.line = 1,
+         .when = HV_FAULT_AFTER,
+         .what = HV_FAULT_NO_SIGNAL,
+         .count = 1,
+         .channel = "dev0"},
+        {.line = 2,
+         .when = HV_FAULT_AFTER,
+         .what = HV_FAULT_CORRUPT,
+         .when_n = 1,
+         .count = 1,
+         .value = HV_FAULT_FIELD_TRANS,
+         .channel = "dev0"},
+        {.line = 3,
+         .when = HV_FAULT_AFTER,
+         .what = HV_FAULT_CORRUPT,
+         .when_n = 2,
+         .count = 1,
+         .value = HV_FAULT_FIELD_TYPE,
+         .channel = "dev0"},
+    };
+    faults(f, cfg, 3);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    uint8_t *out = f->gm.host + (RING_PFN + 4) * 4096, *data = out + 4096;
+    unsigned raised = f->nraised;
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 0x1234), STATUS_SUCCESS);
+    assert_int_equal(f->nraised, raised); /* into an empty ring, unmasked: not signalled */
+    assert_int_equal(out_write_index(f), 32);
+    memcpy(out + 4, out, 4); /* the guest read it (found it some other way) */
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 0x1234), STATUS_SUCCESS);
+    assert_int_equal(f->nraised, raised + 1);
+    struct vmbus_packet_desc d;
+    memcpy(&d, data + 32, sizeof(d));
+    assert_int_equal(d.trans_id, 0x12cb);
+    assert_int_equal(d.type, VMBUS_PKT_DATA_INBAND);
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 0x1234), STATUS_SUCCESS);
+    memcpy(&d, data + 64, sizeof(d));
+    assert_int_equal(d.type, VMBUS_PKT_COMP);
+    assert_int_equal(d.offset8, 2);
+    assert_int_equal(d.len8, 3);
+    assert_int_equal(d.trans_id, 0x1234);
+    assert_non_null(strstr(logbuf, "hv: fault: line 1: relid 1 dev0: host-to-guest packet 1 not "
+                                   "signalled\n"));
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host-to-guest packet 2: "
+                                   "transaction id 0x1234 sent as 0x12cb\n"));
+    assert_non_null(strstr(logbuf, "hv: fault: line 3: relid 1 dev0: host-to-guest packet 3: type "
+                                   "DATA_INBAND sent as COMP\n"));
+    faults_off();
+}
+
+/* random seed= rate=1000: every host message is held 1..100 ms and every
+ * guest packet read stalls its ring as long; all arrive, in order, and the
+ * same seed makes the same choices. */
+static void fault_random_delays_and_stalls(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {
+        .line = 4, .when = HV_FAULT_ALWAYS, .what = HV_FAULT_RANDOM, .ms = 42, .value = 1000};
+    faults(f, &cfg, 1);
+    enabled("dev0", 1, 0, 0);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
+    struct msg m;
+    assert_false(take(f, &m, 2));
+    advance_ms(f, 100);
+    assert_int_equal(expect(f, VMBUS_MSG_VERSION_RESPONSE, 16).data[8], 1);
+    assert_int_equal(post_ok(f, &requestoffers, sizeof(requestoffers)), 0);
+    advance_ms(f, 100);
+    expect_offer(f, 1);
+    advance_ms(f, 100);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(gpadl(f, 1, 0x100, RING_PFN, 8), 0);
+    advance_ms(f, 100);
+    assert_int_equal(expect_created(f, 1, 0x100).creation_status, 0);
+    assert_int_equal(open_post(f, 1, 0x100, 4, 0), 0);
+    advance_ms(f, 100);
+    struct vmbus_open_result res;
+    m = expect(f, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(res));
+    memcpy(&res, m.data, sizeof(res));
+    assert_int_equal(res.status, 0);
+    for (unsigned i = 0; i < 3; i++)
+        guest_put_packet(f, RING_PFN, i);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 1), 0);
+    assert_int_equal(n_packets, 1); /* a stall after each */
+    advance_ms(f, 100);
+    advance_ms(f, 100);
+    assert_int_equal(n_packets, 3);
+    assert_int_equal(last_id, 2);
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: VERSION_RESPONSE held for "));
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: guest-to-host ring not "
+                                   "read for "));
+    /* the same seed, the same choices; another seed, others */
+    uint64_t held[3][16];
+    for (unsigned run = 0; run < 3; run++) {
+        struct hv_fault_config r = cfg;
+        r.ms = run == 2 ? 43 : 42;
+        faults(f, &r, 1);
+        for (unsigned i = 0; i < 16; i++)
+            held[run][i] = fault_host_message(VMBUS_MSG_GPADL_CREATED) - clock_ns();
+    }
+    assert_memory_equal(held[0], held[1], sizeof(held[0]));
+    assert_memory_not_equal(held[0], held[2], sizeof(held[0]));
+    for (unsigned i = 0; i < 16; i++)
+        assert_in_range(held[0][i], 1000000, 100000000);
+    faults_off();
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -2065,6 +2180,8 @@ int main(void)
         T(fault_rescind_at_a_time),
         T(fault_stall_holds_the_ring),
         T(fault_drop_and_duplicate),
+        T(fault_no_signal_and_corrupt),
+        T(fault_random_delays_and_stalls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
