@@ -6,7 +6,9 @@
 # (and to the terminal unless --quiet or --pipe), in the order written; the
 # keyboard goes to COM1. The hypervisor also writes its log to QEMU's debugcon
 # port, which the guest cannot reach: that record is FILE.host, and the
-# verdict comes only from isa-debug-exit, checked against it.
+# verdict comes only from isa-debug-exit, checked against it. With a trace
+# configured, its records (JSON lines, one per event) are FILE.trace.jsonl
+# (scripts/trace-filter.sh reads them).
 # --pipe P: the console is also the FIFO pair P.in (what the guest reads) and
 # P.out (what it writes; must be drained), created by the caller, so a script
 # can type into the console.
@@ -65,6 +67,7 @@ mkdir -p "$(dirname "$log")"
 hostlog=$log.host
 : > "$log"
 : > "$hostlog"
+: > "$log.trace.jsonl"
 if ((interactive)); then
     serial=(-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" -mon chardev=s0)
 elif [ -n "$pipe" ]; then
@@ -77,7 +80,8 @@ fi
 # COM2 the hypervisor's log (hv/arch/x86/arch.h), COM1 the guest's console:
 # the frontend attached last has the keyboard, so COM1 comes second.
 serial+=(-device isa-serial,index=1,chardev=s0 -device isa-serial,index=0,chardev=s0
-    -chardev "file,id=hostlog,path=$hostlog" -device isa-debugcon,iobase=0x402,chardev=hostlog)
+    -chardev "file,id=hostlog,path=$hostlog" -device isa-debugcon,iobase=0x402,chardev=hostlog
+    -chardev "file,id=records,path=$log.trace.jsonl" -device isa-debugcon,iobase=0x403,chardev=records)
 
 display=(-display none)
 case $screen in

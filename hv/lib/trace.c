@@ -6,6 +6,7 @@
 
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/timer.h"
 
 uint32_t trace_mask;
 
@@ -14,6 +15,7 @@ static const char *const names[TRACE_CLASS_COUNT] = {HV_TRACE_CLASS_NAMES};
 static struct {
     uint32_t lines[TRACE_CLASS_COUNT]; /* printed, up to TRACE_BUDGET */
     uint64_t dropped[TRACE_CLASS_COUNT];
+    bool print[TRACE_CLASS_COUNT]; /* the admitted event goes on the log too */
 } st;
 
 const char *trace_class_name(enum trace_class c)
@@ -21,16 +23,24 @@ const char *trace_class_name(enum trace_class c)
     return (unsigned)c < TRACE_CLASS_COUNT ? names[c] : "?";
 }
 
-static void vline(enum trace_class c, const char *fmt, va_list ap)
+/* "hv: trace: <class>: " + the text on the log; with record, the event's
+ * trace record too. */
+static void vline(enum trace_class c, bool print, bool record, const char *fmt, va_list ap)
 {
     char line[TRACE_LINE_MAX];
-    int n = fmt_snprintf(line, sizeof(line), "hv: trace: %s: ", trace_class_name(c));
-    if (n < (int)sizeof(line))
-        n += fmt_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    int head = fmt_snprintf(line, sizeof(line), "hv: trace: %s: ", trace_class_name(c));
+    int n = head + fmt_vsnprintf(line + head, sizeof(line) - (size_t)head, fmt, ap);
     if (n > (int)sizeof(line) - 2)
         n = (int)sizeof(line) - 2; /* truncated: still one whole line */
-    line[n++] = '\n';
-    console_write(line, (size_t)n);
+    line[n] = '\0';
+    if (record) {
+        char rec[TRACE_RECORD_MAX];
+        trace_record_write(rec, trace_record(rec, sizeof(rec), clock_ns() / 1000, c, line + head));
+    }
+    if (print) {
+        line[n++] = '\n';
+        console_write(line, (size_t)n);
+    }
 }
 
 static void say(enum trace_class c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -38,7 +48,7 @@ static void say(enum trace_class c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vline(c, fmt, ap);
+    vline(c, true, false, fmt, ap);
     va_end(ap);
 }
 
@@ -66,21 +76,20 @@ bool trace_admit(enum trace_class c)
 {
     if ((unsigned)c >= TRACE_CLASS_COUNT || !(trace_mask & (1u << c)))
         return false;
-    if (st.lines[c] < TRACE_BUDGET) {
+    st.print[c] = st.lines[c] < TRACE_BUDGET;
+    if (st.print[c])
         st.lines[c]++;
-        return true;
-    }
-    if (!st.dropped[c]++)
+    else if (!st.dropped[c]++)
         say(c, "%u lines: further %s lines dropped (counted in trace_dropped=)", TRACE_BUDGET,
             names[c]);
-    return false;
+    return true;
 }
 
 void trace_emit(enum trace_class c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vline(c, fmt, ap);
+    vline(c, st.print[c], true, fmt, ap);
     va_end(ap);
 }
 
@@ -90,8 +99,86 @@ void trace_line(enum trace_class c, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vline(c, fmt, ap);
+    vline(c, st.print[c], true, fmt, ap);
     va_end(ap);
+}
+
+/* --- trace records ------------------------------------------------------------------ */
+
+/* The word starting at s (up to a space or the end). */
+static size_t word_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && s[n] != ' ')
+        n++;
+    return n;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+    while (*prefix && *s == *prefix)
+        s++, prefix++;
+    return !*prefix;
+}
+
+/* Where a word of text starts with key, or NULL. */
+static const char *find_word(const char *text, const char *key)
+{
+    for (const char *p = text; *p; p++) {
+        if ((p == text || p[-1] == ' ') && starts(p, key))
+            return p;
+    }
+    return NULL;
+}
+
+/* text[0..n) up to its NUL as a JSON string's contents: quotes, backslashes
+ * and controls escaped. */
+static void append_escaped(struct fmt_out *o, const char *text, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n && text[i]; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '"' || ch == '\\')
+            fmt_append(o, "\\%c", ch);
+        else if (ch < 0x20)
+            fmt_append(o, "\\u00%c%c", hex[ch >> 4], hex[ch & 15]);
+        else
+            fmt_append(o, "%c", ch);
+    }
+}
+
+size_t trace_record(char *out, size_t cap, uint64_t t_us, enum trace_class c, const char *text)
+{
+    struct fmt_out o = {out, cap - 1, 0}; /* room for the newline */
+    fmt_append(&o, "{\"t_us\":%llu,\"class\":\"%s\",\"relid\":", (unsigned long long)t_us,
+               trace_class_name(c));
+    const char *r = find_word(text, "relid=");
+    unsigned long long relid = 0;
+    bool digits = r && r[6] >= '0' && r[6] <= '9';
+    for (const char *d = r ? r + 6 : ""; digits && *d >= '0' && *d <= '9'; d++)
+        relid = relid * 10 + (unsigned)(*d - '0');
+    if (digits)
+        fmt_append(&o, "%llu", relid);
+    else
+        fmt_append(&o, "null");
+    const char *msg = text;
+    if (c == TRACE_VMBUS && (starts(text, "guest->host ") || starts(text, "host->guest ")))
+        msg = text + word_len(text) + 1;
+    else if (c == TRACE_RING)
+        msg = (msg = find_word(text, "type=")) ? msg + 5 : NULL;
+    fmt_append(&o, ",\"msg\":");
+    if (msg && word_len(msg)) {
+        fmt_append(&o, "\"");
+        append_escaped(&o, msg, word_len(msg));
+        fmt_append(&o, "\"");
+    } else {
+        fmt_append(&o, "null");
+    }
+    fmt_append(&o, ",\"text\":\"");
+    append_escaped(&o, text, TRACE_LINE_MAX);
+    fmt_append(&o, "\"}");
+    out[o.len] = '\n';
+    return o.len + 1;
 }
 
 uint64_t trace_printed(void)

@@ -63,7 +63,7 @@ int io_space_init(struct io_space *s, const struct io_machine *m, const char **w
         {0x70, 2, IO_CMOS, "RTC/CMOS: the guest reads the clock; no writes, no NMI mask"},
         {m->debug_exit, 4, IO_HOST, "isa-debug-exit: the run's verdict is the host's"},
         {m->host_uart, 8, IO_HOST, "the hypervisor's log UART"},
-        {m->host_debugcon, 1, IO_HOST, "the hypervisor's trusted log port"},
+        {m->host_debugcon, 2, IO_HOST, "the hypervisor's trusted log and trace-record ports"},
     };
     for (unsigned i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (add(s, table[i].base, table[i].len, table[i].owner, table[i].why, why))

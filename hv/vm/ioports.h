@@ -33,7 +33,8 @@ struct io_machine {
     uint8_t s5_slp_typ;                  /* the guest DSDT's \_S5 SLP_TYP */
     uint16_t debug_exit;                 /* QEMU's isa-debug-exit (4 ports), 0: none */
     uint16_t host_uart;                  /* the hypervisor's log UART (8 ports), 0: none */
-    uint16_t host_debugcon;              /* the hypervisor's trusted log port, 0: none */
+    uint16_t host_debugcon;              /* the hypervisor's trusted log port and the trace-record
+                                            port after it, 0: none */
 };
 
 #define IO_RANGES_MAX 24

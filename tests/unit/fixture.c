@@ -20,10 +20,24 @@ void console_write(const char *s, size_t n)
     logbuf[loglen] = 0;
 }
 
+char recbuf[1 << 16];
+size_t reclen;
+
+void trace_record_write(const char *s, size_t n)
+{
+    if (n > sizeof(recbuf) - 1 - reclen)
+        n = sizeof(recbuf) - 1 - reclen;
+    memcpy(recbuf + reclen, s, n);
+    reclen += n;
+    recbuf[reclen] = 0;
+}
+
 void log_reset(void)
 {
     loglen = 0;
     logbuf[0] = 0;
+    reclen = 0;
+    recbuf[0] = 0;
 }
 
 unsigned log_count(const char *needle)

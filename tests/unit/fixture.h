@@ -17,6 +17,11 @@
 extern char logbuf[1 << 16];
 extern size_t loglen;
 
+/* ... and the trace_record_write lib/trace.c writes trace records to: recbuf,
+ * likewise (log_reset empties both). */
+extern char recbuf[1 << 16];
+extern size_t reclen;
+
 void log_reset(void);
 unsigned log_count(const char *needle); /* occurrences in logbuf */
 

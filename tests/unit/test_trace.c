@@ -81,10 +81,15 @@ static void each_class_has_its_budget_then_counts(void **state)
     log_reset();
     for (unsigned i = 0; i < 5; i++)
         trace_line(TRACE_RING, "more %u", i);
-    assert_false(trace_admit(TRACE_RING));
+    assert_true(trace_admit(TRACE_RING)); /* still decoded: it becomes a trace record */
+    trace_emit(TRACE_RING, "and more");
     assert_string_equal(logbuf, "hv: trace: ring: 2000 lines: further ring lines dropped "
                                 "(counted in trace_dropped=)\n");
     assert_int_equal(trace_dropped(), 6);
+    /* the records have no budget: every event past it is one */
+    assert_non_null(strstr(recbuf, "\"text\":\"more 0\"}\n"));
+    assert_non_null(strstr(recbuf, "\"text\":\"more 4\"}\n"));
+    assert_non_null(strstr(recbuf, "\"text\":\"and more\"}\n"));
     /* another class still prints */
     log_reset();
     trace_line(TRACE_HYPERCALL, "still here");
@@ -98,6 +103,60 @@ static void each_class_has_its_budget_then_counts(void **state)
     assert_int_equal(trace_printed(), 0);
     trace_summary(buf, sizeof(buf));
     assert_string_equal(buf, " trace_dropped=0");
+}
+
+/* One JSON object per event, keys in a fixed order (scripts/trace-filter.sh
+ * relies on it): the relid and the message name picked from the text, the
+ * text escaped. */
+static void trace_records(void **state)
+{
+    (void)state;
+    char rec[TRACE_RECORD_MAX];
+    static const struct {
+        enum trace_class c;
+        const char *text, *want;
+    } cases[] = {
+        {TRACE_VMBUS, "host->guest OFFERCHANNEL relid=12 class=abc",
+         "{\"t_us\":7,\"class\":\"vmbus\",\"relid\":12,\"msg\":\"OFFERCHANNEL\","
+         "\"text\":\"host->guest OFFERCHANNEL relid=12 class=abc\"}\n"},
+        {TRACE_VMBUS, "guest->host REQUESTOFFERS",
+         "{\"t_us\":7,\"class\":\"vmbus\",\"relid\":null,\"msg\":\"REQUESTOFFERS\","
+         "\"text\":\"guest->host REQUESTOFFERS\"}\n"},
+        {TRACE_RING, "relid=1 small guest->host type=DATA_INBAND flags=0x0 len=8",
+         "{\"t_us\":7,\"class\":\"ring\",\"relid\":1,\"msg\":\"DATA_INBAND\","
+         "\"text\":\"relid=1 small guest->host type=DATA_INBAND flags=0x0 len=8\"}\n"},
+        {TRACE_RING, "relid=3 small signal from the guest",
+         "{\"t_us\":7,\"class\":\"ring\",\"relid\":3,\"msg\":null,"
+         "\"text\":\"relid=3 small signal from the guest\"}\n"},
+        {TRACE_HYPERCALL, "HvPostMessage conn=4 -> HV_STATUS_SUCCESS",
+         "{\"t_us\":7,\"class\":\"hypercall\",\"relid\":null,\"msg\":\"HvPostMessage\","
+         "\"text\":\"HvPostMessage conn=4 -> HV_STATUS_SUCCESS\"}\n"},
+        /* hostile text: quotes, backslashes, controls; "relid=" without digits; prefixes */
+        {TRACE_EXIT, "q\"b\\c\x01 xrelid=5 relid=x",
+         "{\"t_us\":7,\"class\":\"exit\",\"relid\":null,\"msg\":\"q\\\"b\\\\c\\u0001\","
+         "\"text\":\"q\\\"b\\\\c\\u0001 xrelid=5 relid=x\"}\n"},
+        {TRACE_SYNIC, "",
+         "{\"t_us\":7,\"class\":\"synic\",\"relid\":null,\"msg\":null,\"text\":\"\"}\n"},
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = trace_record(rec, sizeof(rec), 7, cases[i].c, cases[i].text);
+        assert_int_equal(n, strlen(cases[i].want));
+        assert_memory_equal(rec, cases[i].want, n);
+    }
+    /* a text that escapes to more than fits: cut, still one line ending in a newline */
+    char big[TRACE_LINE_MAX];
+    memset(big, '"', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    size_t n = trace_record(rec, sizeof(rec), UINT64_MAX, TRACE_RING, big);
+    assert_true(n <= sizeof(rec));
+    assert_int_equal(rec[n - 1], '\n');
+    assert_null(memchr(rec, '\n', n - 1));
+
+    /* off: no records either */
+    trace_init(0);
+    log_reset();
+    trace_line(TRACE_VMBUS, "x");
+    assert_int_equal(reclen, 0);
 }
 
 static void a_long_line_stays_one_line(void **state)
@@ -699,6 +758,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(off_by_default_and_when_not_named),
         T(each_class_has_its_budget_then_counts),
+        T(trace_records),
         T(a_long_line_stays_one_line),
         T(every_message_type_decodes_by_name),
         T(versions_before_5_0_carry_the_interrupt_page),

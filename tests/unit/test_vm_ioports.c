@@ -127,7 +127,7 @@ static const struct {
     {0x61, 1, IO_GUEST},    {0x80, 1, IO_GUEST},      {0x3f8, 8, IO_GUEST}, {PM1_EVT, 4, IO_GUEST},
     {PM_TMR, 4, IO_GUEST},  {PM1_CNT, 2, IO_PM1_CNT}, {0xcf8, 8, IO_PCI},   {0x92, 1, IO_PORT92},
     {0x60, 1, IO_KBC_DATA}, {0x64, 1, IO_KBC_CMD},    {0x70, 2, IO_CMOS},   {0xf4, 4, IO_HOST},
-    {0x2f8, 8, IO_HOST},    {0x402, 1, IO_HOST},
+    {0x2f8, 8, IO_HOST},    {0x402, 2, IO_HOST},
 };
 
 static enum io_owner expected_owner(uint32_t port)
@@ -311,7 +311,8 @@ static void unlisted_ports_are_an_empty_bus(void **state)
 static void host_ports_are_an_empty_bus(void **state)
 {
     (void)state;
-    static const uint16_t host[] = {0xf4, 0xf5, 0xf6, 0xf7, 0x2f8, 0x2f9, 0x2fc, 0x2ff, 0x402};
+    static const uint16_t host[] = {0xf4,  0xf5,  0xf6,  0xf7,  0x2f8,
+                                    0x2f9, 0x2fc, 0x2ff, 0x402, 0x403};
     for (unsigned i = 0; i < sizeof(host) / sizeof(host[0]); i++) {
         struct io_result r;
         assert_int_equal(in(host[i], 1, &r), 0xff);

@@ -17,6 +17,7 @@
  * guest's (hv/vm/ioports.c): the guest's console is COM1, untouched. */
 #define LOG_UART_PORT     0x2f8
 #define LOG_DEBUGCON_PORT 0x402
+#define TRACE_RECORD_PORT 0x403 /* trace records (lib/trace.h): QEMU's second debugcon */
 void serial_init(void);
 /* Waits until the UART has sent everything: before the machine stops. */
 void serial_flush(void);

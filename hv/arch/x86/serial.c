@@ -1,8 +1,10 @@
 /* The host log (arch.h): a 16550 UART, polled, so the log works in every
- * state, even in a fault; each byte also goes to the debugcon port. */
+ * state, even in a fault; each byte also goes to the debugcon port. Trace
+ * records go to a debugcon port of their own. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/arch.h"
 #include "lib/log.h"
+#include "lib/trace.h"
 
 #define COM1     LOG_UART_PORT
 #define THR      0
@@ -40,6 +42,12 @@ void console_write(const char *s, size_t n)
             serial_putc('\r');
         serial_putc(s[i]);
     }
+}
+
+void trace_record_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        outb(TRACE_RECORD_PORT, (uint8_t)s[i]);
 }
 
 void serial_flush(void)

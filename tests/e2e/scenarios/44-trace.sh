@@ -90,3 +90,32 @@ sent=$(log_field '^hv: summary ' vmbus_sent)
     fail "not $msgs successful HvPostMessage lines"
 [ "$(count 'ring: relid=[0-9]+ [a-z0-9]+ guest->host ')" = "$(log_field '^hv: summary ' vmbus_packets)" ] ||
     fail "guest->host packet lines differ from vmbus_packets"
+
+# The trace records (a file of their own, QEMU's debugcon at 0x403): one JSON
+# line per traced event, the same events and texts as the log's trace lines,
+# and scripts/trace-filter.sh picks them by class, channel, message and time.
+R=$LOG.trace.jsonl F=scripts/trace-filter.sh
+if [ -s "$R" ]; then
+    diff <("$F" --text "$R" | cut -d' ' -f2-) <(sed -n 's/^hv: trace: \([a-z]*: \)/\1/p' "$T" | grep -v '^on: ') > /dev/null ||
+        fail "the records' texts are not the log's trace lines"
+    [ "$("$F" --class vmbus --msg OFFERCHANNEL --count "$R")" = 2 ] || fail "not 2 OFFERCHANNEL records"
+    [ "$("$F" --class vmbus --count "$R")" = "$(count 'vmbus: ')" ] || fail "vmbus records differ from vmbus lines"
+    n1=$("$F" --relid 1 --count "$R")
+    ((n1 > 10)) || fail "only $n1 records of relid 1"
+    [ "$("$F" --relid 1 --text "$R" | grep -vEc 'relid=1( |$)')" = 0 ] || fail "--relid 1 let another channel through"
+    [ "$("$F" --relid 1,2 --count "$R")" = "$((n1 + $("$F" --relid 2 --count "$R")))" ] || fail "--relid 1,2"
+    [ "$("$F" --msg DATA_INBAND --count "$R")" = "$(count 'ring: .* type=DATA_INBAND ')" ] || fail "--msg DATA_INBAND"
+    # a time window around the first OFFERCHANNEL holds it, and is in order
+    t=$("$F" --msg OFFERCHANNEL --text "$R" | head -n1 | cut -d' ' -f1)
+    [ "$("$F" --from "$t" --to "$t" --msg OFFERCHANNEL --count "$R")" -ge 1 ] || fail "--from/--to $t"
+    [ "$("$F" --to "$t" --msg OPENCHANNEL --count "$R")" = 0 ] || fail "an OPENCHANNEL before the offers"
+    sort -c -n -t: -k2 <("$F" --text "$R" | sed 's/ .*//;s/^/t:/') || fail "records out of time order"
+    # a 100,000-event trace: the filter keeps up (one relid in ten)
+    awk 'BEGIN { for (i = 0; i < 100000; i++)
+        printf "{\"t_us\":%d,\"class\":\"ring\",\"relid\":%d,\"msg\":\"DATA_INBAND\",\"text\":\"relid=%d x\"}\n", i * 10, i % 10, i % 10 }' > "$WORK/big.jsonl"
+    t0=$EPOCHREALTIME
+    [ "$("$F" --relid 3 --from 100 --to 500 --count "$WORK/big.jsonl")" = 4000 ] || fail "the 100,000-record filter"
+    echo "  records: $("$F" --count "$R") in this run; 100,000 filtered in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+else
+    fail "no trace records in $R"
+fi
