@@ -12,7 +12,9 @@
 # sources, so the sources are copied to the output directory (only when they
 # changed) and built there:
 #   make -C build/cache/headers/<release>/usr/src/linux-headers-<release> M=build/guest/kmod modules
-# Checks after the build (exit status 1 if one fails):
+# Checks after the build (exit status 1 if one fails; not repeated while the
+# modules, the headers' Module.symvers, the stock hv_vmbus.ko and this script
+# are what they were when they last passed: build/guest/kmod/checked):
 #   - vermagic equals the stock hv_vmbus.ko's (build/guest/modules, from
 #     fetch-kernel.sh), e.g. "6.1.0-56-cloud-amd64 SMP preempt mod_unload modversions"
 #   - every symbol CRC in the module's __versions equals the headers'
@@ -122,6 +124,19 @@ check_module() {
 	say "  depends=$(modinfo_field "$ko" depends) license=$(modinfo_field "$ko" license) alias=$(modinfo_field "$ko" alias)"
 	say "  __versions: $nsym symbols checked against Module.symvers, $nstock cross-checks against stock modules"
 }
-for m in "${modules[@]}"; do check_module "$m"; done
-[ "$fail" = 0 ] || die "checks failed"
+# The checks read every stock module per symbol (most of this script's time):
+# run them again only when a module, the headers' symbols, the stock kernel
+# or this script changed since they last passed.
+key=$( (for m in "${modules[@]}"; do cat "$out/$m.ko"; done
+	cat "$kdir/Module.symvers" "$0"
+	[ -f "$stock/kernel/drivers/hv/hv_vmbus.ko" ] && cat "$stock/kernel/drivers/hv/hv_vmbus.ko") |
+	sha256sum | cut -d' ' -f1)
+if [ "$(cat "$out/checked" 2>/dev/null)" = "$key" ]; then
+	say "checks passed before for these modules, headers and kernel: not repeated"
+else
+	rm -f "$out/checked"
+	for m in "${modules[@]}"; do check_module "$m"; done
+	[ "$fail" = 0 ] || die "checks failed"
+	echo "$key" >"$out/checked"
+fi
 for m in "${wanted[@]}"; do echo "$out/$m.ko"; done

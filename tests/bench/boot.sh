@@ -2,7 +2,8 @@
 # make bench: boots the same kernel + initramfs directly under QEMU and under
 # vmbhv (same CPU model and accelerator), side by side, and prints time to the
 # guest's first userspace line and to power-off, their ratio, and vmbhv's exits.
-# Numbers are measurements to compare, never assertions.
+# Numbers are measurements to compare, never assertions. BENCH_TRACE=<classes>
+# boots vmbhv with that trace on (its cost: the trace's records and lines).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${BENCH_RUNS:-3}
@@ -33,6 +34,7 @@ direct() {
 vmbhv() {
     local cfg=$out/hv.cfg t0=$EPOCHREALTIME
     printf 'kernel = hv/vmlinuz\ninitrd = hv/initrd\ncmdline = %s\n' "$append" > "$cfg"
+    [ -z "${BENCH_TRACE:-}" ] || echo "trace = $BENCH_TRACE" >> "$cfg"
     scripts/mkesp.sh "$out/esp.img" build/BOOTX64.EFI build/hv.elf "$cfg" \
         "$kernel=hv/vmlinuz" "$initrd=hv/initrd"
     ACCEL=$accel scripts/qemu.sh --esp "$out/esp.img" --log "$out/serial.log" --timeout 300 \
@@ -65,12 +67,12 @@ row() { # label key
         "$(awk -v a="$v" -v b="$d" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 }
 
-echo "boot benchmark: accel=$accel, $runs run(s) each, kernel $(cat build/guest/kernel-release)"
+echo "boot benchmark: accel=$accel, $runs run(s) each, kernel $(cat build/guest/kernel-release)${BENCH_TRACE:+, vmbhv with trace = $BENCH_TRACE}"
 printf '%-36s %10s %10s %8s\n' "" direct vmbhv ratio
 row "wall: QEMU start to first userspace" user
 row "wall: QEMU start to power-off" off
 row "wall: kernel start to power-off" kernel
 row "guest: kernel uptime at Run /init" init
 echo "(wall times include the firmware: OVMF for vmbhv, SeaBIOS for the direct boot)"
-summary=$(grep -ho 'hv: summary.*' "$out"/vmbhv.*.log | tail -n1)
+summary=$(grep -ho 'hv: summary.*' "$out/vmbhv.$runs.log" | tail -n1)
 echo "vmbhv exits (last run): ${summary#hv: summary }"

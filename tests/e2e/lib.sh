@@ -153,8 +153,9 @@ type_into_console() {
 with_screen() { SCREEN=none; }
 
 # monitor_after REGEX CMD...: once a console or host log line matches REGEX
-# (after the previous step's), QEMU's monitor gets each CMD, a second apart
-# (sendkey, screendump FILE, info ...). Steps run in the order given; what
+# (after the previous step's), QEMU's monitor gets each CMD, the first a
+# second after the line, the others 0.1 s apart (sendkey, screendump FILE,
+# info ...). Steps run in the order given; what
 # the monitor says is $WORK/monitor.log.
 MONITOR_STEPS=()
 monitor_after() {
@@ -196,8 +197,10 @@ operate_monitor() {
                     grep -qaE -- "$re" "$LOG" "$LOG.host" 2> /dev/null && break
                     sleep 0.5
                 done
+                sleep 1 # the line is out: what printed it may not be listening yet
+            else
+                sleep 0.1
             fi
-            sleep 1
             printf '%s\n' "$cmd" >&3
         done
         wait

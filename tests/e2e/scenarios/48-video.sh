@@ -5,22 +5,25 @@
 # console's shell, and the pattern it draws into /dev/fb0 is in QEMU's
 # screendump of the GOP framebuffer where it was drawn (the loader set the
 # GOP to the guest's 1024x768: 1:1).
-MMIO_MB=${VIDEO_MMIO_MB:-8}
-EXTRA_CHECKS=guest/extra-checks/40-video.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus hyperv_fb hyperv_keyboard \
-    > /dev/null || fail "mkinitramfs failed"
+# VIDEO_PERSON=0 (49): the video device alone, the check draws, no screendump.
+MMIO_MB=${VIDEO_MMIO_MB:-8} PERSON=${VIDEO_PERSON:-1}
+EXTRA_CHECKS=guest/extra-checks/40-video.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus hyperv_fb \
+    $( ((PERSON)) && echo hyperv_keyboard) > /dev/null || fail "mkinitramfs failed"
 esp_add build/guest/vmlinuz hv/vmlinuz
 esp_add "$WORK/initrd" hv/initrd
 config << CFG
 memory_mb = 512
 kernel = hv/vmlinuz
 initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.fb_typed=90 vmbhv.screen_wait=6
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check $( ((PERSON)) && echo vmbhv.fb_typed=90 vmbhv.screen_wait=3)
 device = video name=fb mmio_mb=$MMIO_MB
-device = keyboard name=kbd
+$( ((PERSON)) && echo device = keyboard name=kbd)
 CFG
 with_screen
-type_keys_after '^vmbhv-video: waiting for keys' "fbpattern >/tmp/fbpattern.out"
-monitor_after '^GUEST-CHECK fbpattern ' "screendump $WORK/screen.ppm"
+if ((PERSON)); then
+    type_keys_after '^vmbhv-video: waiting for keys' "fbpattern >/tmp/fbpattern.out"
+    monitor_after '^GUEST-CHECK fbpattern ' "screendump $WORK/screen.ppm"
+fi
 boot --timeout 240
 expect_host "^hv: mmio: fb required=${MMIO_MB}MiB granted the frame-buffer region 0xf8000000-0xfbffffff "
 expect_host '^hv: screen: showing the guest.s video on the GOP 1024x768 '
@@ -38,7 +41,9 @@ if [ -n "$vram" ]; then
 fi
 expect '^GUEST-CHECK fbpattern PASS fbpattern: drawn rows 400-655 width 1024'
 # the pattern on the machine's screen: red left, blue right, the console above
-if [ -s "$WORK/screen.ppm" ]; then
+if ((!PERSON)); then
+    : # 48 looks at the screen
+elif [ -s "$WORK/screen.ppm" ]; then
     for p in "100 400 255 0 0" "500 655 255 0 0" "600 500 0 0 255" "1023 655 0 0 255" \
         "100 700 0 0 0" "600 399 0 0 0"; do
         set -- $p
