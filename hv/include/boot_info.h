@@ -85,7 +85,11 @@ enum hv_fault_what {
     HV_FAULT_NO_SIGNAL = 9,       /* a host->guest packet is not signalled */
     HV_FAULT_CORRUPT = 10,        /* one header byte of a host->guest packet (value: field) */
     HV_FAULT_RANDOM = 11,         /* seed-driven delays and stalls (ms: seed, value: rate) */
+    HV_FAULT_REORDER = 12,        /* a host->guest packet held until the next (or ms) */
+    HV_FAULT_MASK = 13,           /* the interrupt mask (value: mode; held: ms = packets) */
 };
+/* mask's mode= (hv_fault_config.value) */
+enum hv_fault_mask_mode { HV_FAULT_MASK_SPURIOUS = 0, HV_FAULT_MASK_HELD = 1 };
 /* corrupt's field= (hv_fault_config.value) */
 enum hv_fault_field { HV_FAULT_FIELD_TRANS = 0, HV_FAULT_FIELD_TYPE = 1 };
 struct hv_fault_config {
@@ -95,9 +99,11 @@ struct hv_fault_config {
     uint16_t msgtype;
     uint32_t when_n; /* at: ms; after: events let through first */
     uint32_t count;  /* events it acts on once due; 0: all of them */
-    uint32_t ms;     /* delay, stall; rescind: re-offer after (0: never); random: seed */
+    uint32_t ms;     /* delay, stall; rescind: re-offer after (0: never); random: seed;
+                        reorder: the time-out; mask held: packets */
     uint32_t value;  /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version; corrupt:
-                        enum hv_fault_field; random: rate in events per 1000 */
+                        enum hv_fault_field; random: rate in events per 1000; mask:
+                        enum hv_fault_mask_mode */
     char channel[HV_DEVNAME_MAX]; /* a device's name; "" for connection-wide faults */
 };
 _Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");

@@ -13,10 +13,10 @@
 #define FAULT_MS_MAX    600000u /* 10 minutes */
 #define FAULT_COUNT_MAX 1000000u
 
-/* index = enum hv_fault_what */
-static const char *const whats[] = {NULL,          "delay",     "refuse-versions", "refuse-gpadl",
-                                    "refuse-open", "rescind",   "stall",           "drop",
-                                    "duplicate",   "no-signal", "corrupt",         NULL};
+/* index = enum hv_fault_what; random has a line of its own */
+static const char *const whats[] = {
+    NULL,   "delay",     "refuse-versions", "refuse-gpadl", "refuse-open", "rescind", "stall",
+    "drop", "duplicate", "no-signal",       "corrupt",      NULL,          "reorder", "mask"};
 
 enum {
     K_MSG = 1u << 0,
@@ -29,6 +29,8 @@ enum {
     K_FIELD = 1u << 7,
     K_SEED = 1u << 8,
     K_RATE = 1u << 9,
+    K_MODE = 1u << 10,
+    K_PACKETS = 1u << 11,
 };
 
 /* What each action needs and may take (index = enum hv_fault_what). */
@@ -46,10 +48,12 @@ static const struct {
     [HV_FAULT_NO_SIGNAL] = {K_CHANNEL, K_COUNT},
     [HV_FAULT_CORRUPT] = {K_CHANNEL | K_FIELD, K_COUNT},
     [HV_FAULT_RANDOM] = {K_SEED | K_RATE, 0},
+    [HV_FAULT_REORDER] = {K_CHANNEL, K_MS | K_COUNT},
+    [HV_FAULT_MASK] = {K_CHANNEL | K_MODE, K_PACKETS},
 };
 
-static const char *const key_names[] = {"msg",     "ms",    "from",  "channel", "status",
-                                        "reoffer", "count", "field", "seed",    "rate"};
+static const char *const key_names[] = {"msg",   "ms",    "from", "channel", "status", "reoffer",
+                                        "count", "field", "seed", "rate",    "mode",   "packets"};
 
 /* The messages the host sends, which a delay may hold (vmbus_wire.h's numbers). */
 static const struct {
@@ -175,6 +179,20 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16
         else
             return fault_error(err, line, "field is not trans or type:", v, n);
         break;
+    case K_MODE:
+        if (str_eq_n(v, n, "spurious"))
+            f->value = HV_FAULT_MASK_SPURIOUS;
+        else if (str_eq_n(v, n, "held"))
+            f->value = HV_FAULT_MASK_HELD;
+        else
+            return fault_error(err, line, "mode is not spurious or held:", v, n);
+        break;
+    case K_PACKETS:
+        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= FAULT_COUNT_MAX;
+        f->ms = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "packets not in 1..1000000:", v, n);
+        break;
     case K_SEED:
         ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
         f->ms = (uint32_t)x;
@@ -212,18 +230,19 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
     }
     if (!f->what) {
         w = config_word(v, vlen, &pos, &wn);
-        for (uint8_t k = 1; whats[k]; k++) {
-            if (str_eq_n(w, wn, whats[k]))
+        for (uint8_t k = 1; k < sizeof(whats) / sizeof(whats[0]); k++) {
+            if (whats[k] && str_eq_n(w, wn, whats[k]))
                 f->what = k;
         }
     }
     if (!f->what)
         return fault_error(err, line,
                            "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, "
-                           "rescind, stall, drop, duplicate, no-signal, corrupt):",
+                           "rescind, stall, drop, duplicate, no-signal, corrupt, reorder, mask):",
                            w, wn);
-    /* rescind and stall act once, at a moment; on-open is a rescind's */
-    bool once = f->what == HV_FAULT_RESCIND || f->what == HV_FAULT_STALL;
+    /* rescind, stall and mask act once, at a moment; on-open is a rescind's */
+    bool once =
+        f->what == HV_FAULT_RESCIND || f->what == HV_FAULT_STALL || f->what == HV_FAULT_MASK;
     if ((once && f->when == HV_FAULT_ALWAYS) ||
         (f->when == HV_FAULT_ON_OPEN && f->what != HV_FAULT_RESCIND))
         return fault_error(err, line, "that when does not go with", w, wn);
@@ -248,6 +267,12 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         return fault_error(err, line, "count= does not go with", "always", 6);
     if (!(have & K_COUNT))
         f->count = f->when == HV_FAULT_ALWAYS ? 0 : 1;
+    if (f->what == HV_FAULT_REORDER && !(have & K_MS))
+        f->ms = 1000; /* the longest a held packet waits for the next one */
+    if ((have & K_PACKETS) && f->value != HV_FAULT_MASK_HELD)
+        return fault_error(err, line, "packets= goes with mode=held only, not", "spurious", 8);
+    if (f->what == HV_FAULT_MASK && f->value == HV_FAULT_MASK_HELD && !(have & K_PACKETS))
+        f->ms = 1; /* the mask held over one packet */
     f->line = line;
     cfg->fault_count++;
     return 0;

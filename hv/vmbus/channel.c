@@ -95,7 +95,7 @@ void chan_relid_free(struct vmbus_channel *c)
         c->state = CHAN_FREE;
 }
 
-static void signal_guest(const struct vmbus_channel *c)
+void chan_signal(const struct vmbus_channel *c)
 {
     synic_signal_event(vmbus.part, vmbus.sint, chan_relid(c));
 }
@@ -181,7 +181,7 @@ static void drain(struct vmbus_channel *c)
                 vmbus_trace_packet(chan_relid(c), c->name, false, pkt.type, pkt.flags, pkt.data_len,
                                    pkt.trans_id, pkt.signal, c->decode, buf + pkt.data_off);
             if (pkt.signal)
-                signal_guest(c);
+                chan_signal(c);
             if (c->process)
                 c->process(chan_handle(c), buf + pkt.data_off, pkt.data_len, pkt.type,
                            pkt.trans_id);
@@ -190,6 +190,8 @@ static void drain(struct vmbus_channel *c)
             if (fault_on() && fault_guest_packet(c))
                 break; /* rescinded or held by a fault */
         } else if (rc == RING_EMPTY) {
+            if (fault_on() && fault_mask_held(c))
+                break; /* mask left at 1: the guest will not signal, the engine looks again */
             bool more = ring_end_read(&c->in);
             if (trace_on(TRACE_RING))
                 trace_line(TRACE_RING,
@@ -240,8 +242,8 @@ static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
     return HV_STATUS_SUCCESS;
 }
 
-static NTSTATUS send_one(struct vmbus_channel *c, const void *buf, uint32_t len,
-                         const struct fault_send *s)
+NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
+                    const struct fault_send *s)
 {
     bool signal = false;
     uint64_t trans_id = s->trans_id;
@@ -265,7 +267,7 @@ static NTSTATUS send_one(struct vmbus_channel *c, const void *buf, uint32_t len,
         return STATUS_INVALID_DEVICE_STATE;
     }
     if (signal)
-        signal_guest(c);
+        chan_signal(c);
     return STATUS_SUCCESS;
 }
 
@@ -273,12 +275,14 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
 {
     if (c->stalled)
         return STATUS_INVALID_DEVICE_STATE;
-    struct fault_send s = {1, VMBUS_PKT_DATA_INBAND, trans_id, true};
+    struct fault_send s = {1, VMBUS_PKT_DATA_INBAND, trans_id, true, false};
     if (fault_on())
-        fault_host_packet(c, &s); /* the device is told it was sent as it asked */
+        fault_host_packet(c, &s, buf, len); /* the device is told it was sent as it asked */
     NTSTATUS st = STATUS_SUCCESS;
     for (unsigned i = 0; i < s.copies && NT_SUCCESS(st); i++)
-        st = send_one(c, buf, len, &s);
+        st = chan_write(c, buf, len, &s);
+    if (s.then_held)
+        fault_send_held(); /* reorder: the packet held before goes after this one */
     return st;
 }
 

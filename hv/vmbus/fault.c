@@ -19,6 +19,8 @@
 /* A rescind's re-offer waits for the guest's RELID_RELEASED: looked at again this often. */
 #define REOFFER_RETRY_NS 20000000ull
 #define NS_PER_MS        1000000ull
+/* mask held: the guest does not signal, so the host looks at the ring this often. */
+#define MASK_POLL_NS 10000000ull
 
 struct fault {
     struct hv_fault_config cfg;
@@ -31,7 +33,18 @@ struct fault {
     struct vmbus_channel *chan; /* a rescind's to re-offer, a stall's held ring */
     bool holding;               /* stall: chan's ring is not read */
     uint32_t stall_ms;          /* for how long */
+    uint32_t mask_left;         /* mask held: guest packets of chan still to read with it held */
 };
+
+/* The packet a reorder holds: one at a time (a reorder that finds one held
+ * only counts), until the channel's next packet or the line's ms. */
+static struct {
+    struct fault *f; /* the line holding it; NULL: none */
+    struct vmbus_channel *chan;
+    struct fault_send s;
+    uint32_t len, number;
+    uint8_t buf[VMBUS_MAX_PACKET_SIZE];
+} held;
 
 static struct fault faults[HV_FAULTS_MAX];
 uint32_t fault_active;
@@ -49,6 +62,8 @@ static const char *const what_names[] = {
     [HV_FAULT_NO_SIGNAL] = "no-signal",
     [HV_FAULT_CORRUPT] = "corrupt",
     [HV_FAULT_RANDOM] = "random",
+    [HV_FAULT_REORDER] = "reorder",
+    [HV_FAULT_MASK] = "mask",
 };
 
 /* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
@@ -169,6 +184,102 @@ static void stall(struct fault *f, struct vmbus_channel *c, uint32_t ms, const c
           when);
 }
 
+/* --- mask ------------------------------------------------------------------------------- */
+
+static void mask_poll(struct hv_timer *t, uint64_t now)
+{
+    struct fault *f = t->ctx;
+    (void)now;
+    if (f->chan->state == CHAN_OPENED)
+        chan_drain_later(f->chan);
+}
+
+/* mode=spurious: one interrupt with no packet behind it; mode=held: the host's
+ * interrupt_mask of c's guest-to-host ring stays 1 over the next ms packets. */
+static void mask(struct fault *f, struct vmbus_channel *c, const char *when)
+{
+    if (f->cfg.value == HV_FAULT_MASK_SPURIOUS) {
+        chan_signal(c);
+        fired(f, "relid %u %s: guest signalled with no packet written %s", chan_relid(c), c->name,
+              when);
+        return;
+    }
+    f->chan = c;
+    f->mask_left = f->cfg.ms;
+    timer_setup(&f->timer, mask_poll, f);
+    fired(f, "relid %u %s: host interrupt_mask held at 1 over the next %u guest packet%s %s",
+          chan_relid(c), c->name, f->cfg.ms, f->cfg.ms == 1 ? "" : "s", when);
+}
+
+/* mask held: one more packet of c read; the last one lets the mask go. */
+static void mask_packet(struct fault *f, const struct vmbus_channel *c)
+{
+    if (!f->mask_left || f->chan != c || --f->mask_left)
+        return;
+    fired(f, "relid %u %s: host interrupt_mask cleared again after %u guest packet%s",
+          chan_relid(c), c->name, f->cfg.ms, f->cfg.ms == 1 ? "" : "s");
+}
+
+bool fault_mask_held(const struct vmbus_channel *c)
+{
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (f->mask_left && f->chan == c) {
+            if (!timer_armed(&f->timer))
+                timer_arm(&f->timer, clock_ns() + MASK_POLL_NS);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --- reorder ----------------------------------------------------------------------------- */
+
+void fault_send_held(void)
+{
+    struct fault *f = held.f;
+    if (!f)
+        return;
+    held.f = NULL;
+    timer_cancel(&f->timer);
+    struct vmbus_channel *c = held.chan;
+    if (c->state != CHAN_OPENED || c->stalled) {
+        fired(f, "relid %u %s: held packet %u discarded: the channel is not open", chan_relid(c),
+              c->name, held.number);
+        return;
+    }
+    NTSTATUS st = chan_write(c, held.buf, held.len, &held.s);
+    if (!NT_SUCCESS(st))
+        fired(f, "relid %u %s: held packet %u lost: status 0x%08x", chan_relid(c), c->name,
+              held.number, (unsigned)st);
+}
+
+/* No next packet came within the line's ms: the held one goes alone. */
+static void reorder_timeout(struct hv_timer *t, uint64_t now)
+{
+    struct fault *f = t->ctx;
+    (void)now;
+    fired(f, "relid %u %s: held packet %u sent after %u ms: no packet came after it",
+          chan_relid(held.chan), held.chan->name, held.number, f->cfg.ms);
+    fault_send_held();
+}
+
+static void hold(struct fault *f, struct vmbus_channel *c, struct fault_send *s, const void *buf,
+                 uint32_t len)
+{
+    held.f = f;
+    held.chan = c;
+    held.s = *s;
+    held.len = len;
+    held.number = f->seen;
+    memcpy(held.buf, buf, len);
+    s->copies = 0;
+    timer_setup(&f->timer, reorder_timeout, f);
+    timer_arm(&f->timer, clock_ns() + f->cfg.ms * NS_PER_MS);
+    fired(f, "relid %u %s: host-to-guest packet %u held until the next one (at most %u ms)",
+          chan_relid(c), c->name, f->seen, f->cfg.ms);
+}
+
 /* A delayed message's time came: the queue goes on (or waits for the SynIC). */
 static void release(struct hv_timer *t, uint64_t now)
 {
@@ -190,6 +301,8 @@ static void at_time(struct hv_timer *t, uint64_t now)
         rescind(f, c, when);
     } else if (f->cfg.what == HV_FAULT_STALL && c && c->state == CHAN_OPENED) {
         stall(f, c, f->cfg.ms, when);
+    } else if (f->cfg.what == HV_FAULT_MASK && c && c->state == CHAN_OPENED) {
+        mask(f, c, when);
     } else {
         fired(f, "%s %s %s: the channel is not %s: nothing done", what_names[f->cfg.what],
               f->cfg.channel, when, f->cfg.what == HV_FAULT_RESCIND ? "offered" : "open");
@@ -205,6 +318,7 @@ void fault_init(const struct hv_fault_config *cfg, uint32_t n)
         timer_cancel(&faults[i].release);
     }
     memset(faults, 0, sizeof(faults));
+    held.f = NULL;
     fired_total = 0;
     fault_active = n;
     for (uint32_t i = 0; i < n; i++) {
@@ -215,7 +329,8 @@ void fault_init(const struct hv_fault_config *cfg, uint32_t n)
         f->rng = 0x9e3779b97f4a7c15ull ^ f->cfg.ms; /* random: the seed; never 0 */
         hv_log("fault", "line %u: %s%s%s armed", f->cfg.line, what_names[f->cfg.what],
                f->cfg.channel[0] ? " of " : "", f->cfg.channel);
-        bool timed = f->cfg.what == HV_FAULT_RESCIND || f->cfg.what == HV_FAULT_STALL;
+        bool timed = f->cfg.what == HV_FAULT_RESCIND || f->cfg.what == HV_FAULT_STALL ||
+                     f->cfg.what == HV_FAULT_MASK;
         if (timed && f->cfg.when == HV_FAULT_AT) {
             uint64_t ms = guest_ms();
             uint64_t wait = f->cfg.when_n > ms ? (f->cfg.when_n - ms) * NS_PER_MS : 0;
@@ -326,16 +441,23 @@ bool fault_guest_packet(struct vmbus_channel *c)
             stop = true;
             continue;
         }
+        mask_packet(f, c);
+        bool masks = is(f, HV_FAULT_MASK, c);
         if (f->cfg.when != HV_FAULT_AFTER ||
-            !(is(f, HV_FAULT_RESCIND, c) || is(f, HV_FAULT_STALL, c)))
+            !(is(f, HV_FAULT_RESCIND, c) || is(f, HV_FAULT_STALL, c) || masks))
             continue;
-        /* after=<n>: right after the n-th packet, once; one line acts per packet */
-        if (++f->seen != f->cfg.when_n || stop)
+        /* after=<n>: right after the n-th packet, once; one line stops the ring per
+         * packet (a mask does not stop it: the ring is read on) */
+        if (++f->seen != f->cfg.when_n || (stop && !masks))
             continue;
         f->acted++;
         char when[40];
         fmt_snprintf(when, sizeof(when), "after %u guest packet%s", f->cfg.when_n,
                      f->cfg.when_n == 1 ? "" : "s");
+        if (masks) {
+            mask(f, c, when);
+            continue;
+        }
         if (f->cfg.what == HV_FAULT_STALL) {
             stall(f, c, f->cfg.ms, when);
         } else {
@@ -355,12 +477,18 @@ bool fault_ring_held(const struct vmbus_channel *c)
     return false;
 }
 
-void fault_host_packet(const struct vmbus_channel *c, struct fault_send *s)
+void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void *buf, uint32_t len)
 {
     bool taken = false;
+    s->then_held = held.f && held.chan == c; /* this is the next one: the held one after it */
     for (uint32_t i = 0; i < fault_active; i++) {
         struct fault *f = &faults[i];
         uint8_t what = f->cfg.what;
+        if (is(f, HV_FAULT_REORDER, c) && due(f, taken || held.f)) {
+            hold(f, c, s, buf, len);
+            taken = true;
+            continue;
+        }
         if (what < HV_FAULT_DROP || what > HV_FAULT_CORRUPT || !is(f, what, c) || !due(f, taken))
             continue;
         taken = true;
@@ -384,4 +512,7 @@ void fault_host_packet(const struct vmbus_channel *c, struct fault_send *s)
                   chan_relid(c), c->name, f->seen);
         }
     }
+    if (s->then_held)
+        fired(held.f, "relid %u %s: host-to-guest packet %u sent, the held packet %u after it",
+              chan_relid(c), c->name, held.f->seen, held.number);
 }

@@ -1,7 +1,7 @@
 /* Faults on purpose (docs/faults.md): the VMBus host misbehaves the way the
  * "fault = <when> <what> ..." lines of hv.cfg say, deterministically, so a
  * guest driver's error paths run on demand. The engine keeps the faults'
- * state and timers; the protocol code asks it at six hooks, each behind
+ * state and timers; the protocol code asks it at seven hooks, each behind
  * fault_on(), and nowhere else:
  *
  *   outq.c     fault_host_message   a host->guest message is queued (delay)
@@ -9,14 +9,18 @@
  *   gpadl.c    fault_gpadl_status   a GPADL is complete (refuse-gpadl)
  *   channel.c  fault_open           OPENCHANNEL (refuse-open, rescind on-open)
  *   channel.c  fault_guest_packet   the host read a guest packet; fault_ring_held
- *                                   before a drain (rescind after=, stall)
+ *                                   before a drain (rescind after=, stall,
+ *                                   mask after=)
+ *   channel.c  fault_mask_held      a drain found the ring empty (mask mode=held)
  *   channel.c  fault_host_packet    a device sends a packet (drop, duplicate,
- *                                   no-signal, corrupt)
+ *                                   no-signal, corrupt, reorder; fault_send_held
+ *                                   sends a reordered one after the next)
  *
  * "random seed=<n> rate=<r>" acts at two of them: it delays host messages
  * (fault_host_message) and stalls rings (fault_guest_packet), the faults a
  * correct guest must survive, for soak runs.
- * Rescinds and stalls at=<ms> and re-offers run on the engine's own timers.
+ * Rescinds, stalls and spurious signals at=<ms>, re-offers and a reordered
+ * packet's time-out run on the engine's own timers.
  * Every fault that fires logs "hv: fault: line <n>: <what it did>" (the first
  * FAULT_LOG_LINES per line; all are counted, faults_fired= in the summary). */
 #ifndef HV_VMBUS_FAULT_H
@@ -76,8 +80,16 @@ struct fault_send {
     uint16_t type;     /* VMBUS_PKT_DATA_INBAND, or what corrupt made of it */
     uint64_t trans_id; /* the device's, or what corrupt made of it */
     bool signal;       /* false: not signalled even where the ring says it must be */
+    bool then_held;    /* reorder: after this packet, send the held one (fault_send_held) */
 };
-/* A device sends a packet on c. */
-void fault_host_packet(const struct vmbus_channel *c, struct fault_send *s);
+/* A device sends the packet buf of len bytes on c (a reorder keeps a copy). */
+void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void *buf,
+                       uint32_t len);
+/* Sends the packet a reorder held, now behind the one just sent. */
+void fault_send_held(void);
+/* A drain of c found the guest-to-host ring empty: true when the host keeps
+ * its interrupt_mask at 1 (mask mode=held), so the guest does not signal;
+ * the engine then drains c again every 10 ms. */
+bool fault_mask_held(const struct vmbus_channel *c);
 
 #endif

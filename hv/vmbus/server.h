@@ -233,6 +233,14 @@ void chan_withdraw(struct vmbus_channel *c);
 /* Host side of a close: no more signals, the device's EvtChannelClosed. */
 /* An open channel's in-band send (kmcl.c's VmbChannelSendPacket). */
 NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id);
+/* One packet into c's host-to-guest ring as s says (its type, id, whether a
+ * signal the ring calls for is raised), asking no fault: the fault engine's
+ * way to send a packet it held (reorder). */
+struct fault_send;
+NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
+                    const struct fault_send *s);
+/* Interrupts the guest for c (its relid's event flag on the VMBus SINT). */
+void chan_signal(const struct vmbus_channel *c);
 void chan_close_host(struct vmbus_channel *c);
 /* The guest forgot c's relid (RELID_RELEASED or a reset): offer state back to
  * none, a cleaned-up channel freed. */

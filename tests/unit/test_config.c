@@ -374,6 +374,26 @@ static void fault_lines(void **state)
     assert_int_equal(parse("fault = at=10 rescind channel=t\ndevice = test name=t\n", &cfg, &err),
                      0);
     assert_int_equal(cfg.faults[0].ms, 0); /* not re-offered */
+    /* reorder: ms the longest wait for the next packet (1000 by default); mask: a mode,
+     * held over packets= (1 by default) */
+    assert_int_equal(parse("fault = after=1 reorder channel=t\n"
+                           "fault = always reorder channel=t ms=50\n"
+                           "fault = at=2000 mask channel=t mode=spurious\n"
+                           "fault = after=3 mask channel=t mode=held\n"
+                           "fault = after=3 mask channel=t mode=held packets=4\n"
+                           "device = test name=t\n",
+                           &cfg, &err),
+                     0);
+    assert_int_equal(cfg.faults[0].what, HV_FAULT_REORDER);
+    assert_int_equal(cfg.faults[0].ms, 1000);
+    assert_int_equal(cfg.faults[0].count, 1);
+    assert_int_equal(cfg.faults[1].ms, 50);
+    assert_int_equal(cfg.faults[1].count, 0);
+    assert_int_equal(cfg.faults[2].what, HV_FAULT_MASK);
+    assert_int_equal(cfg.faults[2].value, HV_FAULT_MASK_SPURIOUS);
+    assert_int_equal(cfg.faults[3].value, HV_FAULT_MASK_HELD);
+    assert_int_equal(cfg.faults[3].ms, 1);
+    assert_int_equal(cfg.faults[4].ms, 4);
     /* every message the host sends may be delayed */
     static const char *const msgs[] = {
         "OFFERCHANNEL",       "RESCIND_CHANNELOFFER", "ALLOFFERS_DELIVERED",
@@ -408,7 +428,8 @@ static void fault_errors(void **state)
     expect_error("fault = always\n", 1, "fault: unknown action");
     expect_error("fault = always explode\n", 1,
                  "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, rescind, "
-                 "stall, drop, duplicate, no-signal, corrupt): 'explode'");
+                 "stall, drop, duplicate, no-signal, corrupt, reorder, mask): 'explode'");
+    expect_error("fault = always  \n", 1, "fault: unknown action");
     expect_error("fault = always random seed=1 rate=1\n", 1, "unknown action");
     expect_error("fault = random\n", 1, "missing key 'seed'");
     expect_error("fault = random seed=1\n", 1, "missing key 'rate'");
@@ -456,6 +477,21 @@ static void fault_errors(void **state)
     expect_error("fault = after=1 rescind channel=t count=2\n", 1, "takes no key 'count'");
     expect_error("fault = at=1 rescind channel=t reoffer=600001\n", 1, "milliseconds not in");
     expect_error("fault = after=1 stall channel=t\n", 1, "missing key 'ms'");
+    expect_error("fault = on-open reorder channel=t\n", 1, "that when does not go with 'reorder'");
+    expect_error("fault = after=1 reorder channel=t ms=0\n", 1, "milliseconds not in");
+    expect_error("fault = after=1 reorder\n", 1, "missing key 'channel'");
+    expect_error("fault = after=1 mask channel=t\n", 1, "missing key 'mode'");
+    expect_error("fault = after=1 mask channel=t mode=lost\n", 1,
+                 "mode is not spurious or held: 'lost'");
+    expect_error("fault = always mask channel=t mode=held\n", 1,
+                 "that when does not go with 'mask'");
+    expect_error("fault = after=0 mask channel=t mode=held\n", 1,
+                 "after= counts guest packets from 1 for 'mask'");
+    expect_error("fault = after=1 mask channel=t mode=held packets=0\n", 1,
+                 "packets not in 1..1000000: '0'");
+    expect_error("fault = after=1 mask channel=t mode=spurious packets=2\n", 1,
+                 "packets= goes with mode=held only, not 'spurious'");
+    expect_error("fault = after=1 mask channel=t mode=held count=2\n", 1, "takes no key 'count'");
     /* the channel is checked once every device is known: the fault's line */
     expect_error("device = test name=t\nfault = always drop channel=u\ndevice = test name=v\n", 2,
                  "fault: channel names no configured device: 'u'");

@@ -1738,6 +1738,14 @@ static uint32_t out_write_index(struct fake *f)
     return w;
 }
 
+/* The transaction id of the packet at byte off of dev0's host-to-guest ring. */
+static uint64_t out_trans_id(struct fake *f, uint32_t off)
+{
+    uint64_t id;
+    memcpy(&id, f->gm.host + (RING_PFN + 5) * 4096 + off + 8, 8);
+    return id;
+}
+
 /* A delay holds the message, and everything queued behind it, in order. */
 static void fault_delay_holds_the_queue(void **state)
 {
@@ -2002,9 +2010,7 @@ static void fault_drop_and_duplicate(void **state)
     assert_int_equal(out_write_index(f), 3 * pkt);
     assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 4), STATUS_SUCCESS);
     assert_int_equal(out_write_index(f), 4 * pkt);
-    uint64_t id;
-    memcpy(&id, f->gm.host + (RING_PFN + 5) * 4096 + 2 * pkt + 8, 8);
-    assert_int_equal(id, 3); /* the duplicate is the same packet */
+    assert_int_equal(out_trans_id(f, 2 * pkt), 3); /* the duplicate is the same packet */
     assert_non_null(strstr(logbuf, "hv: fault: line 1: relid 1 dev0: host-to-guest packet 2 "
                                    "dropped\n"));
     assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host-to-guest packet 3 "
@@ -2080,6 +2086,105 @@ static void fault_no_signal_and_corrupt(void **state)
                                    "transaction id 0x1234 sent as 0x12cb\n"));
     assert_non_null(strstr(logbuf, "hv: fault: line 3: relid 1 dev0: host-to-guest packet 3: type "
                                    "DATA_INBAND sent as COMP\n"));
+    faults_off();
+}
+
+/* reorder: a held packet goes right after the next one, or alone after ms
+ * when none comes; one is held at a time. */
+static void fault_reorder(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 4,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_REORDER,
+                                        .when_n = 1,
+                                        .count = 2,
+                                        .ms = 20,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    VMBCHANNEL ch = last_cb;
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 1), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 2), STATUS_SUCCESS); /* held */
+    assert_int_equal(out_write_index(f), 32);
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 3), STATUS_SUCCESS);
+    assert_int_equal(out_write_index(f), 96);
+    assert_int_equal(out_trans_id(f, 32), 3);
+    assert_int_equal(out_trans_id(f, 64), 2);
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: host-to-guest packet 2 held "
+                                   "until the next one (at most 20 ms)\n"));
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: host-to-guest packet 3 sent, "
+                                   "the held packet 2 after it\n"));
+    /* the second: no packet follows it */
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 4), STATUS_SUCCESS);
+    advance_ms(f, 19);
+    assert_int_equal(out_write_index(f), 96);
+    advance_ms(f, 1);
+    assert_int_equal(out_write_index(f), 128);
+    assert_int_equal(out_trans_id(f, 96), 4);
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: held packet 4 sent after 20 "
+                                   "ms: no packet came after it\n"));
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 5), STATUS_SUCCESS); /* count spent */
+    assert_int_equal(out_write_index(f), 160);
+    assert_int_equal(fault_fired(), 4);
+    faults_off();
+}
+
+/* mask mode=held: after the n-th guest packet the host's interrupt_mask stays
+ * 1 over the next packets= (the guest would not signal); the drain's retry
+ * finds them all the same, then the mask goes back to 0. */
+static void fault_mask_held_over_packets(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 2,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_MASK,
+                                        .when_n = 1,
+                                        .count = 1,
+                                        .ms = 3,
+                                        .value = HV_FAULT_MASK_HELD,
+                                        .channel = "dev0"};
+    three_packets_with(f, &cfg);
+    assert_int_equal(n_packets, 3); /* the ring is read on */
+    assert_int_equal(in_ring_mask(f), 1);
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host interrupt_mask held at 1 "
+                                   "over the next 3 guest packets after 1 guest packet\n"));
+    guest_put_packet(f, RING_PFN, 3); /* the guest sees the mask set: no signal */
+    advance_ms(f, 9);
+    assert_int_equal(n_packets, 3);
+    advance_ms(f, 1); /* the host looks every 10 ms */
+    assert_int_equal(n_packets, 4);
+    assert_int_equal(last_id, 3);
+    assert_int_equal(in_ring_mask(f), 0);
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host interrupt_mask cleared "
+                                   "again after 3 guest packets\n"));
+    faults_off();
+}
+
+static void fault_mask_spurious_signal(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 3,
+                                        .when = HV_FAULT_AT,
+                                        .what = HV_FAULT_MASK,
+                                        .when_n = 50,
+                                        .count = 1,
+                                        .value = HV_FAULT_MASK_SPURIOUS,
+                                        .channel = "dev0"};
+    faults(f, &cfg, 1);
+    offered(f, 1);
+    gpadl_ok(f, 1, 0x100, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0x100, 4, 0), 0);
+    unsigned raised = f->nraised;
+    advance_ms(f, 49);
+    assert_int_equal(f->nraised, raised);
+    advance_ms(f, 1);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(out_write_index(f), 0);
+    assert_non_null(strstr(logbuf, "hv: fault: line 3: relid 1 dev0: guest signalled with no "
+                                   "packet written at 50 ms\n"));
     faults_off();
 }
 
@@ -2182,6 +2287,9 @@ int main(void)
         T(fault_drop_and_duplicate),
         T(fault_no_signal_and_corrupt),
         T(fault_random_delays_and_stalls),
+        T(fault_reorder),
+        T(fault_mask_held_over_packets),
+        T(fault_mask_spurious_signal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
