@@ -63,7 +63,15 @@ static void start_negotiation(struct hv_timer *t, uint64_t now)
                 (IC_FRAMEWORK_VERSION_COUNT + IC_MAX_VERSION_COUNT) * sizeof(struct ic_version)];
     if (ic->state != IC_NEGOTIATING || ic->busy)
         return;
-    uint32_t len = ic_build_negotiate(pkt, sizeof(pkt), ic->svc->versions, ic->svc->nversions);
+    ic->offer = ic->svc->versions;
+    ic->noffer = ic->svc->nversions;
+    UINT32 bad = VmbChannelFaultVersion(ic->channel);
+    if (bad) { /* a fault: one version the guest did not ask for */
+        ic->fault_offer = (struct ic_version){(uint16_t)(bad >> 16), (uint16_t)bad};
+        ic->offer = &ic->fault_offer;
+        ic->noffer = 1;
+    }
+    uint32_t len = ic_build_negotiate(pkt, sizeof(pkt), ic->offer, ic->noffer);
     NTSTATUS s = send_packet(ic, pkt, len, IC_MSG_NEGOTIATE);
     if (s == STATUS_INSUFFICIENT_RESOURCES) {
         timer_arm(t, now + 10000000ull); /* the guest left the fresh ring full: try in 10 ms */
@@ -100,17 +108,16 @@ static void offered_text(const struct ic_channel *ic, char *out, size_t cap)
                                   ic_framework_versions[i].minor);
     if (n < cap)
         n += (size_t)fmt_snprintf(out + n, cap - n, ", %s", ic->svc->name);
-    for (unsigned i = 0; i < ic->svc->nversions && n < cap; i++)
-        n += (size_t)fmt_snprintf(out + n, cap - n, " %u.%u", ic->svc->versions[i].major,
-                                  ic->svc->versions[i].minor);
+    for (unsigned i = 0; i < ic->noffer && n < cap; i++)
+        n += (size_t)fmt_snprintf(out + n, cap - n, " %u.%u", ic->offer[i].major,
+                                  ic->offer[i].minor);
 }
 
 static void negotiated(struct ic_channel *ic, const struct ic_msg *m)
 {
     const char *why = NULL;
     char offer[96];
-    switch (ic_negotiate_answer(m, ic->svc->versions, ic->svc->nversions, &ic->framework,
-                                &ic->version, &why)) {
+    switch (ic_negotiate_answer(m, ic->offer, ic->noffer, &ic->framework, &ic->version, &why)) {
     case IC_NEGOTIATED:
         ic->state = IC_READY;
         hv_log("ic", "%s: negotiated framework %u.%u, %s %u.%u", ic->name, ic->framework.major,

@@ -45,6 +45,9 @@ struct ic_channel {
     char name[HV_DEVNAME_MAX]; /* the device's, for log lines */
     enum ic_state state;
     struct ic_version framework, version; /* negotiated (IC_READY) */
+    const struct ic_version *offer;       /* the service versions offered: svc's, */
+    unsigned noffer;                      /* or a bad-version fault's one: */
+    struct ic_version fault_offer;        /* this one */
     bool busy;                            /* a request waits for its answer */
     uint16_t busy_type;
     uint64_t busy_id; /* its VMBus transaction id */

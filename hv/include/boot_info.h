@@ -87,6 +87,7 @@ enum hv_fault_what {
     HV_FAULT_RANDOM = 11,         /* seed-driven delays and stalls (ms: seed, value: rate) */
     HV_FAULT_REORDER = 12,        /* a host->guest packet held until the next (or ms) */
     HV_FAULT_MASK = 13,           /* the interrupt mask (value: mode; held: ms = packets) */
+    HV_FAULT_BAD_VERSION = 14,    /* a device negotiates offering only version value */
 };
 /* mask's mode= (hv_fault_config.value) */
 enum hv_fault_mask_mode { HV_FAULT_MASK_SPURIOUS = 0, HV_FAULT_MASK_HELD = 1 };
@@ -103,7 +104,7 @@ struct hv_fault_config {
                         reorder: the time-out; mask held: packets */
     uint32_t value;  /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version; corrupt:
                         enum hv_fault_field; random: rate in events per 1000; mask:
-                        enum hv_fault_mask_mode */
+                        enum hv_fault_mask_mode; bad-version: the version */
     char channel[HV_DEVNAME_MAX]; /* a device's name; "" for connection-wide faults */
 };
 _Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");

@@ -11,7 +11,7 @@
 
 struct config_error {
     unsigned line; /* 1-based; 0 when the error is not tied to a line */
-    char msg[160];
+    char msg[192];
 };
 
 void config_defaults(struct hv_config *cfg);

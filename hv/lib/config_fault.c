@@ -14,9 +14,10 @@
 #define FAULT_COUNT_MAX 1000000u
 
 /* index = enum hv_fault_what; random has a line of its own */
-static const char *const whats[] = {
-    NULL,   "delay",     "refuse-versions", "refuse-gpadl", "refuse-open", "rescind", "stall",
-    "drop", "duplicate", "no-signal",       "corrupt",      NULL,          "reorder", "mask"};
+static const char *const whats[] = {NULL,          "delay",     "refuse-versions", "refuse-gpadl",
+                                    "refuse-open", "rescind",   "stall",           "drop",
+                                    "duplicate",   "no-signal", "corrupt",         NULL,
+                                    "reorder",     "mask",      "bad-version"};
 
 enum {
     K_MSG = 1u << 0,
@@ -31,6 +32,7 @@ enum {
     K_RATE = 1u << 9,
     K_MODE = 1u << 10,
     K_PACKETS = 1u << 11,
+    K_VERSION = 1u << 12,
 };
 
 /* What each action needs and may take (index = enum hv_fault_what). */
@@ -50,10 +52,12 @@ static const struct {
     [HV_FAULT_RANDOM] = {K_SEED | K_RATE, 0},
     [HV_FAULT_REORDER] = {K_CHANNEL, K_MS | K_COUNT},
     [HV_FAULT_MASK] = {K_CHANNEL | K_MODE, K_PACKETS},
+    [HV_FAULT_BAD_VERSION] = {K_CHANNEL, K_VERSION | K_COUNT},
 };
 
-static const char *const key_names[] = {"msg",   "ms",    "from", "channel", "status", "reoffer",
-                                        "count", "field", "seed", "rate",    "mode",   "packets"};
+static const char *const key_names[] = {"msg",     "ms",      "from",   "channel", "status",
+                                        "reoffer", "count",   "field",  "seed",    "rate",
+                                        "mode",    "packets", "version"};
 
 /* The messages the host sends, which a delay may hold (vmbus_wire.h's numbers). */
 static const struct {
@@ -151,8 +155,12 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16
             return fault_error(err, line, "milliseconds not in 1..600000 (reoffer: 0..):", w, wn);
         break;
     case K_FROM:
+    case K_VERSION:
         if (!parse_version(v, n, &f->value))
-            return fault_error(err, line, "from is not a version <major>.<minor>:", v, n);
+            return fault_error(err, line,
+                               bit == K_FROM ? "from is not a version <major>.<minor>:"
+                                             : "version is not a version <major>.<minor>:",
+                               v, n);
         break;
     case K_CHANNEL:
         if (!str_copy_n(f->channel, sizeof(f->channel), v, n) || !n)
@@ -238,7 +246,8 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
     if (!f->what)
         return fault_error(err, line,
                            "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, "
-                           "rescind, stall, drop, duplicate, no-signal, corrupt, reorder, mask):",
+                           "rescind, stall, drop, duplicate, no-signal, corrupt, reorder, mask, "
+                           "bad-version):",
                            w, wn);
     /* rescind, stall and mask act once, at a moment; on-open is a rescind's */
     bool once =
@@ -267,6 +276,8 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         return fault_error(err, line, "count= does not go with", "always", 6);
     if (!(have & K_COUNT))
         f->count = f->when == HV_FAULT_ALWAYS ? 0 : 1;
+    if (f->what == HV_FAULT_BAD_VERSION && !(have & K_VERSION))
+        f->value = 9u << 16; /* 9.0: no IC service or framework has it */
     if (f->what == HV_FAULT_REORDER && !(have & K_MS))
         f->ms = 1000; /* the longest a held packet waits for the next one */
     if ((have & K_PACKETS) && f->value != HV_FAULT_MASK_HELD)

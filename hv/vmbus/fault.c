@@ -64,6 +64,7 @@ static const char *const what_names[] = {
     [HV_FAULT_RANDOM] = "random",
     [HV_FAULT_REORDER] = "reorder",
     [HV_FAULT_MASK] = "mask",
+    [HV_FAULT_BAD_VERSION] = "bad-version",
 };
 
 /* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
@@ -409,6 +410,22 @@ NTSTATUS fault_gpadl_status(const struct vmbus_channel *c)
         }
     }
     return st;
+}
+
+uint32_t fault_device_version(const struct vmbus_channel *c)
+{
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < fault_active; i++) {
+        struct fault *f = &faults[i];
+        if (is(f, HV_FAULT_BAD_VERSION, c) && due(f, v != 0)) {
+            v = f->cfg.value;
+            fired(f,
+                  "relid %u %s: version negotiation offers %u.%u alone, a version the guest "
+                  "did not ask for",
+                  chan_relid(c), c->name, VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v));
+        }
+    }
+    return v;
 }
 
 enum fault_open_action fault_open(struct vmbus_channel *c, NTSTATUS *status)

@@ -1,7 +1,7 @@
 /* Faults on purpose (docs/faults.md): the VMBus host misbehaves the way the
  * "fault = <when> <what> ..." lines of hv.cfg say, deterministically, so a
  * guest driver's error paths run on demand. The engine keeps the faults'
- * state and timers; the protocol code asks it at seven hooks, each behind
+ * state and timers; the protocol code asks it at eight hooks, each behind
  * fault_on(), and nowhere else:
  *
  *   outq.c     fault_host_message   a host->guest message is queued (delay)
@@ -12,6 +12,8 @@
  *                                   before a drain (rescind after=, stall,
  *                                   mask after=)
  *   channel.c  fault_mask_held      a drain found the ring empty (mask mode=held)
+ *   kmcl.c     fault_device_version a device negotiates its protocol's version
+ *                                   (VmbChannelFaultVersion: bad-version)
  *   channel.c  fault_host_packet    a device sends a packet (drop, duplicate,
  *                                   no-signal, corrupt, reorder; fault_send_held
  *                                   sends a reordered one after the next)
@@ -85,6 +87,9 @@ struct fault_send {
 /* A device sends the packet buf of len bytes on c (a reorder keeps a copy). */
 void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void *buf,
                        uint32_t len);
+/* The device of c offers its versions: 0, or the one version it must offer
+ * alone instead, major << 16 | minor (bad-version). */
+uint32_t fault_device_version(const struct vmbus_channel *c);
 /* Sends the packet a reorder held, now behind the one just sent. */
 void fault_send_held(void);
 /* A drain of c found the guest-to-host ring empty: true when the host keeps

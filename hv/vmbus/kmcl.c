@@ -6,6 +6,7 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "vmbus/fault.h"
 
 #define HANDLE_TAG 0x564Bull /* "VK" in bits 63:48 */
 
@@ -119,6 +120,12 @@ NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE
         return STATUS_INVALID_PARAMETER_1;
     c->decode = Decoder;
     return STATUS_SUCCESS;
+}
+
+UINT32 VmbChannelFaultVersion(VMBCHANNEL Channel)
+{
+    struct vmbus_channel *c = lookup(Channel);
+    return c && fault_on() ? fault_device_version(c) : 0;
 }
 
 NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,

@@ -201,6 +201,10 @@ FN_VMB_SERVER_CHANNEL_INIT_SET_USER_DEFINED_DATA VmbServerChannelInitSetUserDefi
 FN_VMB_SERVER_CHANNEL_INIT_SET_PREPARE_OFFER_CALLBACK VmbServerChannelInitSetPrepareOfferCallback;
 FN_VMB_CHANNEL_GET_MMIO_SPACE VmbChannelGetMmioSpace;
 FN_VMB_CHANNEL_GET_POINTER VmbChannelGetPointer;
+/* vmbhv extension, the fault engine's one hook in the devices (docs/faults.md,
+ * bad-version): 0, or the version (major << 16 | minor) a device must offer
+ * alone in its own protocol's version negotiation instead of its list. */
+UINT32 VmbChannelFaultVersion(VMBCHANNEL Channel);
 
 /* --- the server-only method table ---------------------------------------------------- */
 typedef FN_VMB_SERVER_CHANNEL_INIT_SET_MMIO_MEGABYTES

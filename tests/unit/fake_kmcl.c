@@ -109,6 +109,11 @@ VOID VmbChannelCleanup(VMBCHANNEL ch)
     fake_channel(ch)->used = false;
 }
 
+UINT32 VmbChannelFaultVersion(VMBCHANNEL ch)
+{
+    return fake_channel(ch)->fault_version;
+}
+
 PVOID VmbChannelGetPointer(VMBCHANNEL ch)
 {
     return fake_channel(ch)->ctx;

@@ -33,6 +33,7 @@ struct fake_channel {
     UINT16 mmio_mb, mmio_optional_mb;    /* the last VmbServerChannelInitSetMmioMegabytes */
     bool mmio_fb;                        /* VmbServerChannelInitSetMmioFramebuffer */
     UINT64 mmio_base, mmio_size;         /* set by the test: what VmbChannelGetMmioSpace says */
+    UINT32 fault_version;                /* set by the test: what VmbChannelFaultVersion says */
     unsigned nsent;                      /* packets sent so far */
     struct fake_sent sent[FAKE_SENT];
 };

@@ -394,6 +394,16 @@ static void fault_lines(void **state)
     assert_int_equal(cfg.faults[3].value, HV_FAULT_MASK_HELD);
     assert_int_equal(cfg.faults[3].ms, 1);
     assert_int_equal(cfg.faults[4].ms, 4);
+    /* bad-version: 9.0 unless version= says */
+    assert_int_equal(parse("fault = always bad-version channel=t\n"
+                           "fault = after=1 bad-version channel=t version=2.5 count=3\n"
+                           "device = test name=t\n",
+                           &cfg, &err),
+                     0);
+    assert_int_equal(cfg.faults[0].what, HV_FAULT_BAD_VERSION);
+    assert_int_equal(cfg.faults[0].value, 9u << 16);
+    assert_int_equal(cfg.faults[1].value, 2u << 16 | 5);
+    assert_int_equal(cfg.faults[1].count, 3);
     /* every message the host sends may be delayed */
     static const char *const msgs[] = {
         "OFFERCHANNEL",       "RESCIND_CHANNELOFFER", "ALLOFFERS_DELIVERED",
@@ -428,7 +438,8 @@ static void fault_errors(void **state)
     expect_error("fault = always\n", 1, "fault: unknown action");
     expect_error("fault = always explode\n", 1,
                  "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, rescind, "
-                 "stall, drop, duplicate, no-signal, corrupt, reorder, mask): 'explode'");
+                 "stall, drop, duplicate, no-signal, corrupt, reorder, mask, bad-version): "
+                 "'explode'");
     expect_error("fault = always  \n", 1, "fault: unknown action");
     expect_error("fault = always random seed=1 rate=1\n", 1, "unknown action");
     expect_error("fault = random\n", 1, "missing key 'seed'");
@@ -492,6 +503,10 @@ static void fault_errors(void **state)
     expect_error("fault = after=1 mask channel=t mode=spurious packets=2\n", 1,
                  "packets= goes with mode=held only, not 'spurious'");
     expect_error("fault = after=1 mask channel=t mode=held count=2\n", 1, "takes no key 'count'");
+    expect_error("fault = always bad-version channel=t version=9\n", 1,
+                 "version is not a version <major>.<minor>: '9'");
+    expect_error("fault = on-open bad-version channel=t\n", 1,
+                 "that when does not go with 'bad-version'");
     /* the channel is checked once every device is known: the fault's line */
     expect_error("device = test name=t\nfault = always drop channel=u\ndevice = test name=v\n", 2,
                  "fault: channel names no configured device: 'u'");

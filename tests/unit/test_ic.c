@@ -449,6 +449,40 @@ static void heartbeat_no_common_version(void **state)
     assert_int_equal(ic_stats.rejected, 0);
 }
 
+/* bad-version (VmbChannelFaultVersion): the negotiate request offers that
+ * version alone; hv_utils knows none, a guest that takes it gets it. */
+static void heartbeat_bad_version_fault(void **state)
+{
+    (void)state;
+    static const struct ic_version nine[] = {{9, 0}};
+    const struct guest takes_nine = {linux_fw, nine, 2, 1};
+    VMBCHANNEL ch;
+    assert_int_equal(heartbeat_create(&hb_cfg, &ch), STATUS_SUCCESS);
+    F(ch)->fault_version = 9u << 16;
+    guest_opens(ch);
+    struct ic_negotiate n;
+    memcpy(&n, last(ch)->data + IC_HDR_SIZE, sizeof(n));
+    assert_int_equal(n.framework_count, IC_FRAMEWORK_VERSION_COUNT);
+    assert_int_equal(n.version_count, 1);
+    struct ic_version v;
+    memcpy(&v, last(ch)->data + last(ch)->len - 4, 4);
+    assert_true(same(v, nine[0]));
+    answer_last(ch, &hv_utils_hb);
+    expect_log("hv: ic: hb: no common version: the guest accepted none of framework 3.0 1.0, "
+               "heartbeat 9.0; channel unused\n");
+    guest_closes(ch);
+    guest_opens(ch);
+    answer_last(ch, &takes_nine);
+    expect_log("hv: ic: hb: negotiated framework 3.0, heartbeat 9.0\n");
+    /* without the fault: the service's own list again */
+    guest_closes(ch);
+    F(ch)->fault_version = 0;
+    guest_opens(ch);
+    answer_last(ch, &hv_utils_hb);
+    expect_log("hv: ic: hb: negotiated framework 3.0, heartbeat 3.0\n");
+    assert_int_equal(ic_stats.rejected, 0);
+}
+
 static void malformed_negotiation(void **state)
 {
     (void)state;
@@ -898,6 +932,7 @@ int main(void)
         cmocka_unit_test_setup(heartbeat_session, setup),
         cmocka_unit_test_setup(heartbeat_hostile_answers, setup),
         cmocka_unit_test_setup(heartbeat_no_common_version, setup),
+        cmocka_unit_test_setup(heartbeat_bad_version_fault, setup),
         cmocka_unit_test_setup(malformed_negotiation, setup),
         cmocka_unit_test_setup(close_and_reopen, setup),
         cmocka_unit_test_setup(negotiate_waits_for_room, setup),

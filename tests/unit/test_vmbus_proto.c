@@ -2188,6 +2188,29 @@ static void fault_mask_spurious_signal(void **state)
     faults_off();
 }
 
+/* bad-version: the device asking (VmbChannelFaultVersion) is told the one
+ * version to offer, count= times; other channels and no fault: 0. */
+static void fault_bad_version(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg = {.line = 6,
+                                        .when = HV_FAULT_AFTER,
+                                        .what = HV_FAULT_BAD_VERSION,
+                                        .count = 1,
+                                        .value = 9u << 16,
+                                        .channel = "dev"};
+    faults(f, &cfg, 1);
+    offered(f, 2);
+    assert_int_equal(VmbChannelFaultVersion(chan_handle(&vmbus.chan[0])), 0);
+    assert_int_equal(VmbChannelFaultVersion(chan_handle(&vmbus.chan[1])), 9u << 16);
+    assert_int_equal(VmbChannelFaultVersion(chan_handle(&vmbus.chan[1])), 0); /* count spent */
+    assert_non_null(strstr(logbuf, "hv: fault: line 6: relid 2 dev: version negotiation offers "
+                                   "9.0 alone, a version the guest did not ask for\n"));
+    assert_int_equal(fault_fired(), 1);
+    faults_off();
+    assert_int_equal(VmbChannelFaultVersion(chan_handle(&vmbus.chan[1])), 0);
+}
+
 /* random seed= rate=1000: every host message is held 1..100 ms and every
  * guest packet read stalls its ring as long; all arrive, in order, and the
  * same seed makes the same choices. */
@@ -2290,6 +2313,7 @@ int main(void)
         T(fault_reorder),
         T(fault_mask_held_over_packets),
         T(fault_mask_spurious_signal),
+        T(fault_bad_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
