@@ -10,7 +10,9 @@
 #    host time per copy and the exits per copy (against the same boot without
 #    the redraw).
 # 2. Boots the same configuration idle for BENCH_IDLE seconds and not: exits
-#    per idle second with the video device configured and an idle screen.
+#    per idle second with the video device configured and an idle screen;
+#    then the same with the guest's console cursor not blinking (fbcon's
+#    blink is a DIRT message five times a second).
 # Numbers are measurements to compare, never assertions; the script fails only
 # when a run does not produce them.
 set -euo pipefail
@@ -23,9 +25,13 @@ for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
 done
 cat > "$out/video-check.sh" << 'EOF2'
 #!/bin/sh
-# the video bench's guest side: redraw for vmbhv.frames=S seconds if asked
+# the video bench's guest side: redraw for vmbhv.frames=S seconds if asked;
+# vmbhv.noblink: the console's cursor stops blinking (before an idle spell)
 for arg in $(cat /proc/cmdline); do
-	case $arg in vmbhv.frames=*) fbpattern --frames "${arg#*=}" ;; esac
+	case $arg in
+	vmbhv.frames=*) fbpattern --frames "${arg#*=}" ;;
+	vmbhv.noblink) echo 0 >/sys/class/graphics/fbcon/cursor_blink ;;
+	esac
 done
 EOF2
 chmod +x "$out/video-check.sh"
@@ -57,9 +63,12 @@ summary() { grep -m1 '^hv: summary ' "$out/$1.log" || true; }
 boot video-frames "vmbhv.frames=$secs"
 boot video-plain ""
 boot video-idle "vmbhv.idle=$idle"
+boot video-noblink "vmbhv.noblink vmbhv.idle=$idle"
+boot video-noblink0 "vmbhv.noblink"
 
 status=0
 s_f=$(summary video-frames) s_p=$(summary video-plain) s_i=$(summary video-idle)
+s_n=$(summary video-noblink) s_n0=$(summary video-noblink0)
 drawn=$(sed -n 's/^.*fbpattern: frames=\([0-9]*\) ms=\([0-9]*\).*$/\1 \2/p' "$out/video-frames.log")
 echo "video benchmark: accel=$accel, vmbhv + $(cat build/guest/kernel-release), hyperv_fb at" \
     "1024x768x32 on a 1024x768 GOP, ${secs} s of full-screen redraws"
@@ -87,6 +96,15 @@ if [ -n "$s_i" ] && [ -n "$s_p" ]; then
         $(field screen_flushes "$s_p"))))"
 else
     echo "idle: no summary line (logs: $out/video-idle.log, $out/video-plain.log)"
+    status=1
+fi
+if [ -n "$s_n" ] && [ -n "$s_n0" ]; then
+    echo "idle, the guest's cursor not blinking: $(awk -v a="$(field exits "$s_n")" \
+        -v b="$(field exits "$s_n0")" -v s="$idle" 'BEGIN { printf "%.1f", (a - b) / s }')" \
+        "exits per idle second (screen flushes while idle: $(($(field screen_flushes "$s_n") - \
+        $(field screen_flushes "$s_n0"))))"
+else
+    echo "idle without blinking: no summary line (logs: $out/video-noblink.log, $out/video-noblink0.log)"
     status=1
 fi
 exit $status
