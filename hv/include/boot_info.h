@@ -88,6 +88,7 @@ enum hv_fault_what {
     HV_FAULT_REORDER = 12,        /* a host->guest packet held until the next (or ms) */
     HV_FAULT_MASK = 13,           /* the interrupt mask (value: mode; held: ms = packets) */
     HV_FAULT_BAD_VERSION = 14,    /* a device negotiates offering only version value */
+    HV_FAULT_UNSOLICITED = 15,    /* send msgtype unasked (value: its relid) */
 };
 /* mask's mode= (hv_fault_config.value) */
 enum hv_fault_mask_mode { HV_FAULT_MASK_SPURIOUS = 0, HV_FAULT_MASK_HELD = 1 };
@@ -104,7 +105,8 @@ struct hv_fault_config {
                         reorder: the time-out; mask held: packets */
     uint32_t value;  /* refuse-gpadl/-open: NTSTATUS; refuse-versions: version; corrupt:
                         enum hv_fault_field; random: rate in events per 1000; mask:
-                        enum hv_fault_mask_mode; bad-version: the version */
+                        enum hv_fault_mask_mode; bad-version: the version; unsolicited:
+                        the message's relid */
     char channel[HV_DEVNAME_MAX]; /* a device's name; "" for connection-wide faults */
 };
 _Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");

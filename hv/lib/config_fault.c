@@ -17,7 +17,7 @@
 static const char *const whats[] = {NULL,          "delay",     "refuse-versions", "refuse-gpadl",
                                     "refuse-open", "rescind",   "stall",           "drop",
                                     "duplicate",   "no-signal", "corrupt",         NULL,
-                                    "reorder",     "mask",      "bad-version"};
+                                    "reorder",     "mask",      "bad-version",     "unsolicited"};
 
 enum {
     K_MSG = 1u << 0,
@@ -33,6 +33,7 @@ enum {
     K_MODE = 1u << 10,
     K_PACKETS = 1u << 11,
     K_VERSION = 1u << 12,
+    K_RELID = 1u << 13,
 };
 
 /* What each action needs and may take (index = enum hv_fault_what). */
@@ -53,11 +54,12 @@ static const struct {
     [HV_FAULT_REORDER] = {K_CHANNEL, K_MS | K_COUNT},
     [HV_FAULT_MASK] = {K_CHANNEL | K_MODE, K_PACKETS},
     [HV_FAULT_BAD_VERSION] = {K_CHANNEL, K_VERSION | K_COUNT},
+    [HV_FAULT_UNSOLICITED] = {K_MSG, K_RELID},
 };
 
-static const char *const key_names[] = {"msg",     "ms",      "from",   "channel", "status",
-                                        "reoffer", "count",   "field",  "seed",    "rate",
-                                        "mode",    "packets", "version"};
+static const char *const key_names[] = {"msg",     "ms",      "from",    "channel", "status",
+                                        "reoffer", "count",   "field",   "seed",    "rate",
+                                        "mode",    "packets", "version", "relid"};
 
 /* The messages the host sends, which a delay may hold (vmbus_wire.h's numbers). */
 static const struct {
@@ -201,6 +203,12 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16
         if (!ok)
             return fault_error(err, line, "packets not in 1..1000000:", v, n);
         break;
+    case K_RELID:
+        ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
+        f->value = (uint32_t)x;
+        if (!ok)
+            return fault_error(err, line, "relid not in 0..0xffffffff:", v, n);
+        break;
     case K_SEED:
         ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
         f->ms = (uint32_t)x;
@@ -247,13 +255,14 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         return fault_error(err, line,
                            "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, "
                            "rescind, stall, drop, duplicate, no-signal, corrupt, reorder, mask, "
-                           "bad-version):",
+                           "bad-version, unsolicited):",
                            w, wn);
     /* rescind, stall and mask act once, at a moment; on-open is a rescind's */
     bool once =
         f->what == HV_FAULT_RESCIND || f->what == HV_FAULT_STALL || f->what == HV_FAULT_MASK;
     if ((once && f->when == HV_FAULT_ALWAYS) ||
-        (f->when == HV_FAULT_ON_OPEN && f->what != HV_FAULT_RESCIND))
+        (f->when == HV_FAULT_ON_OPEN && f->what != HV_FAULT_RESCIND) ||
+        (f->what == HV_FAULT_UNSOLICITED && f->when != HV_FAULT_AT))
         return fault_error(err, line, "that when does not go with", w, wn);
     if (once && f->when == HV_FAULT_AFTER && !f->when_n)
         return fault_error(err, line, "after= counts guest packets from 1 for", w, wn);
@@ -272,6 +281,13 @@ int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsign
         if (missing & 1u << k)
             return fault_error(err, line, "missing key", key_names[k], str_len(key_names[k]));
     }
+    /* unsolicited: the messages that name nothing the host keeps state for */
+    static const uint16_t unasked = 1u << 15 | 1u << 4 | 1u << 6 | 1u << 10 | 1u << 2;
+    if (f->what == HV_FAULT_UNSOLICITED && !(f->msgtype < 16 && unasked & 1u << f->msgtype))
+        return fault_error(err, line,
+                           "unsolicited msg is not VERSION_RESPONSE, ALLOFFERS_DELIVERED, "
+                           "OPENCHANNEL_RESULT, GPADL_CREATED or RESCIND_CHANNELOFFER:",
+                           "msg", 3);
     if (f->when == HV_FAULT_ALWAYS && (have & K_COUNT))
         return fault_error(err, line, "count= does not go with", "always", 6);
     if (!(have & K_COUNT))

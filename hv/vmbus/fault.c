@@ -65,6 +65,7 @@ static const char *const what_names[] = {
     [HV_FAULT_REORDER] = "reorder",
     [HV_FAULT_MASK] = "mask",
     [HV_FAULT_BAD_VERSION] = "bad-version",
+    [HV_FAULT_UNSOLICITED] = "unsolicited",
 };
 
 /* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
@@ -289,7 +290,27 @@ static void release(struct hv_timer *t, uint64_t now)
     outq_flush();
 }
 
-/* at=<ms> of a rescind or a stall: the moment itself. */
+/* unsolicited at=<ms>: the message, unless it would rescind a channel the
+ * guest has (that is the rescind fault, which keeps the host's state in step). */
+static void unsolicited(struct fault *f, const char *when)
+{
+    uint32_t relid = f->cfg.value;
+    const char *name = vmbus_msg_name(f->cfg.msgtype);
+    bool has =
+        relid >= 1 && relid <= VMBUS_MAX_CHANNELS && vmbus.chan[relid - 1].offer != OFFER_NONE;
+    if (!vmbus.connected) {
+        fired(f, "unsolicited %s %s: the guest is not connected: nothing sent", name, when);
+    } else if (f->cfg.msgtype == VMBUS_MSG_RESCIND_CHANNELOFFER && has) {
+        fired(f, "unsolicited %s %s: relid %u is the guest's channel: nothing sent", name, when,
+              relid);
+    } else {
+        uint8_t msg[FAULT_MSG_MAX];
+        outq_send(msg, fault_unsolicited_msg(f->cfg.msgtype, relid, msg), 0);
+        fired(f, "unsolicited %s relid %u sent %s", name, relid, when);
+    }
+}
+
+/* at=<ms> of a rescind, a stall, a mask or an unsolicited message: the moment itself. */
 static void at_time(struct hv_timer *t, uint64_t now)
 {
     struct fault *f = t->ctx;
@@ -298,7 +319,9 @@ static void at_time(struct hv_timer *t, uint64_t now)
     char when[32];
     fmt_snprintf(when, sizeof(when), "at %u ms", f->cfg.when_n);
     f->acted++;
-    if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_SENT) {
+    if (f->cfg.what == HV_FAULT_UNSOLICITED) {
+        unsolicited(f, when);
+    } else if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_SENT) {
         rescind(f, c, when);
     } else if (f->cfg.what == HV_FAULT_STALL && c && c->state == CHAN_OPENED) {
         stall(f, c, f->cfg.ms, when);
@@ -331,7 +354,7 @@ void fault_init(const struct hv_fault_config *cfg, uint32_t n)
         hv_log("fault", "line %u: %s%s%s armed", f->cfg.line, what_names[f->cfg.what],
                f->cfg.channel[0] ? " of " : "", f->cfg.channel);
         bool timed = f->cfg.what == HV_FAULT_RESCIND || f->cfg.what == HV_FAULT_STALL ||
-                     f->cfg.what == HV_FAULT_MASK;
+                     f->cfg.what == HV_FAULT_MASK || f->cfg.what == HV_FAULT_UNSOLICITED;
         if (timed && f->cfg.when == HV_FAULT_AT) {
             uint64_t ms = guest_ms();
             uint64_t wait = f->cfg.when_n > ms ? (f->cfg.when_n - ms) * NS_PER_MS : 0;

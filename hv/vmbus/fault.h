@@ -21,7 +21,8 @@
  * "random seed=<n> rate=<r>" acts at two of them: it delays host messages
  * (fault_host_message) and stalls rings (fault_guest_packet), the faults a
  * correct guest must survive, for soak runs.
- * Rescinds, stalls and spurious signals at=<ms>, re-offers and a reordered
+ * Rescinds, stalls, spurious signals and unsolicited messages at=<ms>,
+ * re-offers and a reordered
  * packet's time-out run on the engine's own timers.
  * Every fault that fires logs "hv: fault: line <n>: <what it did>" (the first
  * FAULT_LOG_LINES per line; all are counted, faults_fired= in the summary). */
@@ -90,6 +91,11 @@ void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void
 /* The device of c offers its versions: 0, or the one version it must offer
  * alone instead, major << 16 | minor (bad-version). */
 uint32_t fault_device_version(const struct vmbus_channel *c);
+/* unsolicited: msgtype (VERSION_RESPONSE, ALLOFFERS_DELIVERED,
+ * OPENCHANNEL_RESULT, GPADL_CREATED, RESCIND_CHANNELOFFER) for relid into buf
+ * (FAULT_MSG_MAX bytes); its size (fault_msg.c). */
+#define FAULT_MSG_MAX 20u
+uint8_t fault_unsolicited_msg(uint16_t msgtype, uint32_t relid, void *buf);
 /* Sends the packet a reorder held, now behind the one just sent. */
 void fault_send_held(void);
 /* A drain of c found the guest-to-host ring empty: true when the host keeps

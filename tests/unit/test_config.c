@@ -404,6 +404,16 @@ static void fault_lines(void **state)
     assert_int_equal(cfg.faults[0].value, 9u << 16);
     assert_int_equal(cfg.faults[1].value, 2u << 16 | 5);
     assert_int_equal(cfg.faults[1].count, 3);
+    /* unsolicited: at a time, one of five messages, relid 0 unless said */
+    assert_int_equal(parse("fault = at=3000 unsolicited msg=VERSION_RESPONSE\n"
+                           "fault = at=3100 unsolicited msg=RESCIND_CHANNELOFFER relid=77\n",
+                           &cfg, &err),
+                     0);
+    assert_int_equal(cfg.faults[0].what, HV_FAULT_UNSOLICITED);
+    assert_int_equal(cfg.faults[0].msgtype, 15);
+    assert_int_equal(cfg.faults[0].value, 0);
+    assert_int_equal(cfg.faults[1].msgtype, 2);
+    assert_int_equal(cfg.faults[1].value, 77);
     /* every message the host sends may be delayed */
     static const char *const msgs[] = {
         "OFFERCHANNEL",       "RESCIND_CHANNELOFFER", "ALLOFFERS_DELIVERED",
@@ -438,7 +448,8 @@ static void fault_errors(void **state)
     expect_error("fault = always\n", 1, "fault: unknown action");
     expect_error("fault = always explode\n", 1,
                  "unknown action (delay, refuse-versions, refuse-gpadl, refuse-open, rescind, "
-                 "stall, drop, duplicate, no-signal, corrupt, reorder, mask, bad-version): "
+                 "stall, drop, duplicate, no-signal, corrupt, reorder, mask, bad-version, "
+                 "unsolicited): "
                  "'explode'");
     expect_error("fault = always  \n", 1, "fault: unknown action");
     expect_error("fault = always random seed=1 rate=1\n", 1, "unknown action");
@@ -505,6 +516,17 @@ static void fault_errors(void **state)
     expect_error("fault = after=1 mask channel=t mode=held count=2\n", 1, "takes no key 'count'");
     expect_error("fault = always bad-version channel=t version=9\n", 1,
                  "version is not a version <major>.<minor>: '9'");
+    expect_error("fault = after=1 unsolicited msg=VERSION_RESPONSE\n", 1,
+                 "that when does not go with 'unsolicited'");
+    expect_error(
+        "fault = at=1 unsolicited msg=OFFERCHANNEL\n", 1,
+        "unsolicited msg is not VERSION_RESPONSE, ALLOFFERS_DELIVERED, OPENCHANNEL_RESULT, "
+        "GPADL_CREATED or RESCIND_CHANNELOFFER: 'msg'");
+    expect_error("fault = at=1 unsolicited msg=GPADL_TORNDOWN relid=1\n", 1, "unsolicited msg is");
+    expect_error("fault = at=1 unsolicited relid=1\n", 1, "missing key 'msg'");
+    expect_error("fault = at=1 unsolicited msg=GPADL_CREATED relid=-1\n", 1, "relid not in");
+    expect_error("fault = at=1 unsolicited msg=GPADL_CREATED channel=t\n", 1,
+                 "takes no key 'channel'");
     expect_error("fault = on-open bad-version channel=t\n", 1,
                  "that when does not go with 'bad-version'");
     /* the channel is checked once every device is known: the fault's line */

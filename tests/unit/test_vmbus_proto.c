@@ -2211,6 +2211,67 @@ static void fault_bad_version(void **state)
     assert_int_equal(VmbChannelFaultVersion(chan_handle(&vmbus.chan[1])), 0);
 }
 
+/* unsolicited at=: the message goes out unasked, the host's state unchanged;
+ * not while the guest is not connected, and no rescind of a relid it has. */
+static void fault_unsolicited_messages(void **state)
+{
+    struct fake *f = *state;
+    const struct hv_fault_config cfg[] = {
+        {.line = 1,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_UNSOLICITED,
+         .when_n = 5,
+         .count = 1,
+         .msgtype = VMBUS_MSG_VERSION_RESPONSE},
+        {.line = 2,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_UNSOLICITED,
+         .when_n = 10,
+         .count = 1,
+         .msgtype = VMBUS_MSG_OPENCHANNEL_RESULT,
+         .value = 1},
+        {.line = 3,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_UNSOLICITED,
+         .when_n = 10,
+         .count = 1,
+         .msgtype = VMBUS_MSG_RESCIND_CHANNELOFFER,
+         .value = 1},
+        {.line = 4,
+         .when = HV_FAULT_AT,
+         .what = HV_FAULT_UNSOLICITED,
+         .when_n = 20,
+         .count = 1,
+         .msgtype = VMBUS_MSG_RESCIND_CHANNELOFFER,
+         .value = 77},
+    };
+    enabled("dev0", 1, 0, 0);
+    faults(f, cfg, 4);
+    advance_ms(f, 5);
+    nothing(f);
+    assert_non_null(strstr(logbuf, "hv: fault: line 1: unsolicited VERSION_RESPONSE at 5 ms: the "
+                                   "guest is not connected: nothing sent\n"));
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, sizeof(requestoffers)), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    advance_ms(f, 5);
+    struct msg m = expect(f, VMBUS_MSG_OPENCHANNEL_RESULT, 20);
+    assert_int_equal(m.data[8], 1);
+    nothing(f); /* not the rescind of relid 1 */
+    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_non_null(strstr(logbuf, "hv: fault: line 2: unsolicited OPENCHANNEL_RESULT relid 1 sent "
+                                   "at 10 ms\n"));
+    assert_non_null(strstr(logbuf, "hv: fault: line 3: unsolicited RESCIND_CHANNELOFFER at 10 ms: "
+                                   "relid 1 is the guest's channel: nothing sent\n"));
+    advance_ms(f, 10);
+    m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    assert_int_equal(m.data[8], 77);
+    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_int_equal(fault_fired(), 4);
+    faults_off();
+}
+
 /* random seed= rate=1000: every host message is held 1..100 ms and every
  * guest packet read stalls its ring as long; all arrive, in order, and the
  * same seed makes the same choices. */
@@ -2314,6 +2375,7 @@ int main(void)
         T(fault_mask_held_over_packets),
         T(fault_mask_spurious_signal),
         T(fault_bad_version),
+        T(fault_unsolicited_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
