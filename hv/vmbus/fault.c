@@ -43,6 +43,7 @@ static struct {
     struct vmbus_channel *chan;
     struct fault_send s;
     uint32_t len, number;
+    uint32_t ring_gpadl; /* the open it belongs to: not written into a later one's ring */
     uint8_t buf[VMBUS_MAX_PACKET_SIZE];
 } held;
 
@@ -237,7 +238,9 @@ bool fault_mask_held(const struct vmbus_channel *c)
 
 /* --- reorder ----------------------------------------------------------------------------- */
 
-void fault_send_held(void)
+/* Writes the held packet: after the channel's next one, or alone when the
+ * line's ms ran out (timed_out); nowhere if its open is over. */
+static void write_held(bool timed_out)
 {
     struct fault *f = held.f;
     if (!f)
@@ -245,7 +248,7 @@ void fault_send_held(void)
     held.f = NULL;
     timer_cancel(&f->timer);
     struct vmbus_channel *c = held.chan;
-    if (c->state != CHAN_OPENED || c->stalled) {
+    if (c->state != CHAN_OPENED || c->stalled || c->ring_gpadl != held.ring_gpadl) {
         fired(f, "relid %u %s: held packet %u discarded: the channel is not open", chan_relid(c),
               c->name, held.number);
         return;
@@ -254,16 +257,21 @@ void fault_send_held(void)
     if (!NT_SUCCESS(st))
         fired(f, "relid %u %s: held packet %u lost: status 0x%08x", chan_relid(c), c->name,
               held.number, (unsigned)st);
+    else if (timed_out)
+        fired(f, "relid %u %s: held packet %u sent after %u ms: no packet came after it",
+              chan_relid(c), c->name, held.number, f->cfg.ms);
 }
 
-/* No next packet came within the line's ms: the held one goes alone. */
+void fault_send_held(void)
+{
+    write_held(false);
+}
+
 static void reorder_timeout(struct hv_timer *t, uint64_t now)
 {
-    struct fault *f = t->ctx;
+    (void)t;
     (void)now;
-    fired(f, "relid %u %s: held packet %u sent after %u ms: no packet came after it",
-          chan_relid(held.chan), held.chan->name, held.number, f->cfg.ms);
-    fault_send_held();
+    write_held(true);
 }
 
 static void hold(struct fault *f, struct vmbus_channel *c, struct fault_send *s, const void *buf,
@@ -274,6 +282,7 @@ static void hold(struct fault *f, struct vmbus_channel *c, struct fault_send *s,
     held.s = *s;
     held.len = len;
     held.number = f->seen;
+    held.ring_gpadl = c->ring_gpadl;
     memcpy(held.buf, buf, len);
     s->copies = 0;
     timer_setup(&f->timer, reorder_timeout, f);

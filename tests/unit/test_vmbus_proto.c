@@ -2090,7 +2090,7 @@ static void fault_no_signal_and_corrupt(void **state)
 }
 
 /* reorder: a held packet goes right after the next one, or alone after ms
- * when none comes; one is held at a time. */
+ * when none comes, or nowhere once its channel closed. */
 static void fault_reorder(void **state)
 {
     struct fake *f = *state;
@@ -2098,7 +2098,7 @@ static void fault_reorder(void **state)
                                         .when = HV_FAULT_AFTER,
                                         .what = HV_FAULT_REORDER,
                                         .when_n = 1,
-                                        .count = 2,
+                                        .count = 3,
                                         .ms = 20,
                                         .channel = "dev0"};
     faults(f, &cfg, 1);
@@ -2126,9 +2126,14 @@ static void fault_reorder(void **state)
     assert_int_equal(out_trans_id(f, 96), 4);
     assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: held packet 4 sent after 20 "
                                    "ms: no packet came after it\n"));
-    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 5), STATUS_SUCCESS); /* count spent */
-    assert_int_equal(out_write_index(f), 160);
-    assert_int_equal(fault_fired(), 4);
+    /* the third: its channel closes while it is held */
+    assert_int_equal(VmbChannelSendPacket(ch, "12345678", 8, 5), STATUS_SUCCESS);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    advance_ms(f, 20);
+    assert_int_equal(out_write_index(f), 128);
+    assert_non_null(strstr(logbuf, "hv: fault: line 4: relid 1 dev0: held packet 5 discarded: the "
+                                   "channel is not open\n"));
+    assert_int_equal(fault_fired(), 6);
     faults_off();
 }
 
