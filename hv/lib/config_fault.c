@@ -115,6 +115,17 @@ static bool parse_version(const char *s, size_t n, uint32_t *out)
     return true;
 }
 
+/* A number in lo..hi into *out, or the error (what, then the value) naming the line. */
+static int number(const char *v, size_t n, uint64_t lo, uint64_t hi, uint32_t *out, unsigned line,
+                  struct config_error *err, const char *what)
+{
+    uint64_t x;
+    if (!config_parse_uint(v, n, &x) || x < lo || x > hi)
+        return fault_error(err, line, what, v, n);
+    *out = (uint32_t)x;
+    return 0;
+}
+
 /* One key=value of the action; *have gains its bit. */
 static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16_t *have,
                      unsigned line, struct config_error *err)
@@ -169,18 +180,10 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16
             return fault_error(err, line, "channel is not a device name:", v, n);
         break;
     case K_STATUS:
-        ok = config_parse_uint(v, n, &x) && x && x <= UINT32_MAX;
-        f->value = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "status is not a failure NTSTATUS (1..0xffffffff):", v,
-                               n);
-        break;
+        return number(v, n, 1, UINT32_MAX, &f->value, line, err,
+                      "status is not a failure NTSTATUS (1..0xffffffff):");
     case K_COUNT:
-        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= FAULT_COUNT_MAX;
-        f->count = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "count not in 1..1000000:", v, n);
-        break;
+        return number(v, n, 1, FAULT_COUNT_MAX, &f->count, line, err, "count not in 1..1000000:");
     case K_FIELD:
         if (str_eq_n(v, n, "trans"))
             f->value = HV_FAULT_FIELD_TRANS;
@@ -198,29 +201,14 @@ static int parse_key(struct hv_fault_config *f, const char *w, size_t wn, uint16
             return fault_error(err, line, "mode is not spurious or held:", v, n);
         break;
     case K_PACKETS:
-        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= FAULT_COUNT_MAX;
-        f->ms = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "packets not in 1..1000000:", v, n);
-        break;
+        return number(v, n, 1, FAULT_COUNT_MAX, &f->ms, line, err, "packets not in 1..1000000:");
     case K_RELID:
-        ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
-        f->value = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "relid not in 0..0xffffffff:", v, n);
-        break;
+        return number(v, n, 0, UINT32_MAX, &f->value, line, err, "relid not in 0..0xffffffff:");
     case K_SEED:
-        ok = config_parse_uint(v, n, &x) && x <= UINT32_MAX;
-        f->ms = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "seed not in 0..0xffffffff:", v, n);
-        break;
+        return number(v, n, 0, UINT32_MAX, &f->ms, line, err, "seed not in 0..0xffffffff:");
     case K_RATE:
-        ok = config_parse_uint(v, n, &x) && x >= 1 && x <= 1000;
-        f->value = (uint32_t)x;
-        if (!ok)
-            return fault_error(err, line, "rate (events per 1000) not in 1..1000:", v, n);
-        break;
+        return number(v, n, 1, 1000, &f->value, line, err,
+                      "rate (events per 1000) not in 1..1000:");
     }
     return 0;
 }
