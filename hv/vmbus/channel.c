@@ -190,8 +190,15 @@ static void drain(struct vmbus_channel *c)
             if (fault_on() && fault_guest_packet(c))
                 break; /* rescinded or held by a fault */
         } else if (rc == RING_EMPTY) {
-            if (fault_on() && fault_mask_held(c))
-                break; /* mask left at 1: the guest will not signal, the engine looks again */
+            if (fault_on() && fault_mask_held(c)) {
+                /* mask left at 1: the guest will not signal, the engine looks again */
+                if (trace_on(TRACE_RING))
+                    trace_line(TRACE_RING,
+                               "relid=%u %s drain ends after %u packets, host interrupt_mask "
+                               "left at 1 by a fault",
+                               chan_relid(c), c->name, taken);
+                break;
+            }
             bool more = ring_end_read(&c->in);
             if (trace_on(TRACE_RING))
                 trace_line(TRACE_RING,

@@ -2151,7 +2151,11 @@ static void fault_mask_held_over_packets(void **state)
                                         .ms = 3,
                                         .value = HV_FAULT_MASK_HELD,
                                         .channel = "dev0"};
+    trace_init(HV_TRACE_RING);
     three_packets_with(f, &cfg);
+    trace_init(0);
+    assert_non_null(strstr(logbuf, "relid=1 dev0 drain ends after 3 packets, host interrupt_mask "
+                                   "left at 1 by a fault\n"));
     assert_int_equal(n_packets, 3); /* the ring is read on */
     assert_int_equal(in_ring_mask(f), 1);
     assert_non_null(strstr(logbuf, "hv: fault: line 2: relid 1 dev0: host interrupt_mask held at 1 "
