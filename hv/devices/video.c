@@ -208,6 +208,9 @@ static void version_request(const uint8_t *body)
         .is_accepted = ok ? SYNTHVID_ACCEPTED : SYNTHVID_REFUSED,
         .max_video_outputs = 1,
     };
+    UINT32 bad = VmbChannelFaultVersion(v.channel); /* docs/faults.md, bad-version */
+    if (bad)
+        resp.version = SYNTHVID_VERSION(bad >> 16, bad & 0xffff);
     if (!ok)
         reject("VERSION_REQUEST", "version %u.%u (serves 3.5 and 3.2)", major, minor);
     if (NT_SUCCESS(send(SYNTHVID_VERSION_RESPONSE, &resp, sizeof(resp))) && ok) {

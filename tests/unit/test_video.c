@@ -583,6 +583,18 @@ static void version_requests(void **state)
     open_channel();
     agree(SYNTHVID_VERSION_WIN10);
     assert_int_equal(log_count("version 3.5 agreed"), 1);
+    /* a bad-version fault (docs/faults.md): accepted, answered with a version
+     * the guest did not ask for; the host serves what was asked */
+    close_channel();
+    open_channel();
+    F()->fault_version = 9u << 16;
+    struct synthvid_version_req ask = {SYNTHVID_VERSION_WIN10};
+    guest_send(SYNTHVID_VERSION_REQUEST, &ask, sizeof(ask));
+    memcpy(&resp, last()->data + 16, sizeof(resp));
+    assert_int_equal(resp.version, SYNTHVID_VERSION(9, 0));
+    assert_int_equal(resp.is_accepted, SYNTHVID_ACCEPTED);
+    assert_int_equal(log_count("version 3.5 agreed"), 2);
+    F()->fault_version = 0;
 }
 
 static void resolution_response(uint8_t max, struct synthvid_resolution_resp *r,
