@@ -32,10 +32,9 @@ static void unmap_what_is_ours(uint64_t gpa, uint64_t size)
  * another mapping never. */
 static bool all_void(uint64_t gpa, uint64_t size)
 {
+    int level;
     for (uint64_t at = gpa; at < gpa + size; at += PAGE_SIZE) {
-        uint64_t pa, flags, ps;
-        if (!ptable_lookup(vh.npt, at, &pa, &flags, &ps) &&
-            (pa & ~(uint64_t)(PAGE_SIZE - 1)) != vh.npt->void_page)
+        if (ptable_leaf(vh.npt, at, &level))
             return false;
     }
     return true;

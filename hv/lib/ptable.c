@@ -54,15 +54,6 @@ static uint64_t *walk_to(struct ptable *pt, uint64_t va, int level)
     return t;
 }
 
-/* A page table whose every entry is the void page (one ptable_unmap left). */
-static int all_void(const struct ptable *pt, const uint64_t *t)
-{
-    for (unsigned i = 0; i < 512; i++)
-        if (!is_void(pt, t[i], 0))
-            return 0;
-    return 1;
-}
-
 void ptable_release_sink(struct ptable *pt)
 {
     while (pt->sinks) { /* the last first: it may sit in an earlier one's tables */
@@ -83,8 +74,14 @@ int ptable_map(struct ptable *pt, uint64_t va, uint64_t pa, uint64_t size, uint6
         if (!t)
             return -1;
         uint64_t *e = &t[INDEX(va, large ? 1 : 0)];
-        if ((*e & PT_P) && !is_void(pt, *e, large ? 1 : 0) &&
-            !(large && !(*e & PT_PS) && all_void(pt, table_of(*e))))
+        if (large && (*e & PT_P) && !(*e & PT_PS) && !is_void(pt, *e, 1)) {
+            /* a page table is there already (ptable_unmap leaves them): fill it
+             * with 4 KiB pages, so mapping and unmapping again and again never
+             * takes another page of the heap */
+            large = 0;
+            e = &table_of(*e)[INDEX(va, 0)];
+        }
+        if ((*e & PT_P) && !is_void(pt, *e, large ? 1 : 0))
             return -1; /* already mapped: never silently remap */
         *e = pa | flags | PT_P | (large ? PT_PS : 0);
         uint64_t step = large ? PT_2M : PAGE_SIZE;
