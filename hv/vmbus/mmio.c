@@ -159,9 +159,9 @@ void mmio_fb_init(struct mmio_fb *fb, uint64_t low_base)
 bool mmio_reserve_fb(struct mmio_fb *fb, const char *who, uint16_t required_mb,
                      int32_t failure_status, struct mmio_window *w)
 {
-    const char *why = fb->taken                           ? "taken by another channel"
+    const char *why = !fb->size                           ? "absent"
+                      : fb->taken                         ? "taken by another channel"
                       : required_mb * MMIO_MiB > fb->size ? "too small"
-                      : !fb->size                         ? "absent"
                                                           : NULL;
     if (why) {
         hv_log("mmio",

@@ -557,6 +557,10 @@ static void framebuffer_region(void **state)
     struct mmio_fb r;
     mmio_fb_init(&r, 0x100000000ull);
     assert_int_equal(r.size, 0);
+    struct mmio_window w;
+    log_reset();
+    assert_false(mmio_reserve_fb(&r, "fb", 8, STATUS_INSUFFICIENT_RESOURCES, &w));
+    assert_non_null(strstr(logbuf, "the 0MiB frame-buffer region is absent status="));
     mmio_fb_init(&r, 0xc0000000);
     assert_int_equal(r.size, 128u << 20); /* capped */
 }
