@@ -67,8 +67,7 @@ boot video-noblink "vmbhv.noblink vmbhv.idle=$idle"
 boot video-noblink0 "vmbhv.noblink"
 
 status=0
-s_f=$(summary video-frames) s_p=$(summary video-plain) s_i=$(summary video-idle)
-s_n=$(summary video-noblink) s_n0=$(summary video-noblink0)
+s_f=$(summary video-frames) s_p=$(summary video-plain)
 drawn=$(sed -n 's/^.*fbpattern: frames=\([0-9]*\) ms=\([0-9]*\).*$/\1 \2/p' "$out/video-frames.log")
 echo "video benchmark: accel=$accel, vmbhv + $(cat build/guest/kernel-release), hyperv_fb at" \
     "1024x768x32 on a 1024x768 GOP, ${secs} s of full-screen redraws"
@@ -89,22 +88,18 @@ else
         if (n > 0) printf "  per copy: %.0f us of host time, %.1f exits\n", (us - us0) / n, (e - e0) / n
     }'
 fi
-if [ -n "$s_i" ] && [ -n "$s_p" ]; then
-    echo "idle (video device, idle screen): $(awk -v a="$(field exits "$s_i")" \
-        -v b="$(field exits "$s_p")" -v s="$idle" 'BEGIN { printf "%.1f", (a - b) / s }')" \
-        "exits per idle second (screen flushes while idle: $(($(field screen_flushes "$s_i") - \
-        $(field screen_flushes "$s_p"))))"
-else
-    echo "idle: no summary line (logs: $out/video-idle.log, $out/video-plain.log)"
-    status=1
-fi
-if [ -n "$s_n" ] && [ -n "$s_n0" ]; then
-    echo "idle, the guest's cursor not blinking: $(awk -v a="$(field exits "$s_n")" \
-        -v b="$(field exits "$s_n0")" -v s="$idle" 'BEGIN { printf "%.1f", (a - b) / s }')" \
-        "exits per idle second (screen flushes while idle: $(($(field screen_flushes "$s_n") - \
-        $(field screen_flushes "$s_n0"))))"
-else
-    echo "idle without blinking: no summary line (logs: $out/video-noblink.log, $out/video-noblink0.log)"
-    status=1
-fi
+# idle_line LABEL IDLE_RUN BASE_RUN: exits per idle second between the two runs
+idle_line() {
+    local a b
+    a=$(summary "$2") b=$(summary "$3")
+    if [ -z "$a" ] || [ -z "$b" ]; then
+        echo "$1: no summary line (logs: $out/$2.log, $out/$3.log)"
+        return 1
+    fi
+    echo "$1: $(awk -v a="$(field exits "$a")" -v b="$(field exits "$b")" -v s="$idle" \
+        'BEGIN { printf "%.1f", (a - b) / s }') exits per idle second (screen flushes while" \
+        "idle: $(($(field screen_flushes "$a") - $(field screen_flushes "$b"))))"
+}
+idle_line "idle (video device, idle screen)" video-idle video-plain || status=1
+idle_line "idle, the guest's cursor not blinking" video-noblink video-noblink0 || status=1
 exit $status
