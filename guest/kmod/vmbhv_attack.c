@@ -615,10 +615,10 @@ static void case_sint_vector(struct res *r)
 
 /* --- the IOAPIC ------------------------------------------------------------------------ */
 
-#define IOAPIC_PA     0xfec00000
-#define IOAPIC_PIN    23 /* the last of q35's 24: no device of the guest's uses it */
-#define RTE_LOW(pin)  (0x10 + 2 * (pin))
-#define RTE_MASKED    BIT(16)
+#define IOAPIC_PA    0xfec00000
+#define IOAPIC_PIN   23 /* the last of q35's 24: no device of the guest's uses it */
+#define RTE_LOW(pin) (0x10 + 2 * (pin))
+#define RTE_MASKED   BIT(16)
 
 static u32 ioapic_rd(void __iomem *io, u32 reg)
 {
