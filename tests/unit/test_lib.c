@@ -1,4 +1,5 @@
-/* hv/lib: formatting, strings, CRC-32, the page heap, the log line format. */
+/* hv/lib: formatting, strings, CRC-32, the page heap, the log line format, the
+ * log budgets, the summary registry. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,9 @@
 #include "lib/fmt.h"
 #include "lib/heap.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/str.h"
+#include "lib/summary.h"
 
 static char logged[1024];
 static size_t logged_len;
@@ -138,11 +141,66 @@ static void log_lines(void **state)
     assert_int_equal(logged[254], '\n');
 }
 
+static void budgets(void **state)
+{
+    (void)state;
+    struct log_budget b = LOG_BUDGET(3, " (further such lines not reported)");
+    assert_string_equal(log_budget_take(&b), "");
+    assert_string_equal(log_budget_take(&b), "");
+    assert_string_equal(log_budget_take(&b), " (further such lines not reported)");
+    assert_null(log_budget_take(&b));
+    assert_null(log_budget_take(&b));
+    assert_int_equal(b.dropped, 2);
+    log_budget_reset(&b);
+    assert_string_equal(log_budget_take(&b), "");
+
+    static struct log_once s = LOG_ONCE(" (further reasons not reported)");
+    assert_string_equal(log_once_take(&s, 1, 2), "");
+    assert_null(log_once_take(&s, 1, 2)); /* seen: not counted as dropped */
+    assert_string_equal(log_once_take(&s, 2, 1), "");
+    for (uint64_t i = 3; i < LOG_ONCE_MAX; i++)
+        assert_string_equal(log_once_take(&s, i, 0), "");
+    assert_string_equal(log_once_take(&s, 99, 99), " (further reasons not reported)");
+    assert_null(log_once_take(&s, 100, 100));
+    assert_int_equal(s.dropped, 1);
+    log_once_reset(&s);
+    assert_string_equal(log_once_take(&s, 1, 2), "");
+}
+
+static size_t part_a(char *buf, size_t cap)
+{
+    return (size_t)fmt_snprintf(buf, cap, " a=%u", 1u);
+}
+
+static size_t part_b(char *buf, size_t cap)
+{
+    return (size_t)fmt_snprintf(buf, cap, " bb=%u", 22u);
+}
+
+static void summary_parts(void **state)
+{
+    (void)state;
+    char buf[32];
+    summary_reset();
+    assert_int_equal(summary_text(buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(summary_add(part_a), 0);
+    assert_int_equal(summary_add(part_b), 0);
+    assert_int_equal(summary_add(part_a), 0); /* once */
+    assert_int_equal(summary_text(buf, sizeof(buf)), 10);
+    assert_string_equal(buf, " a=1 bb=22");
+    assert_int_equal(summary_text(buf, 6), 10); /* cut, whole length still told */
+    assert_string_equal(buf, " a=1 ");
+    assert_int_equal(summary_text(NULL, 0), 10);
+    summary_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(formats), cmocka_unit_test(truncation), cmocka_unit_test(strings),
-        cmocka_unit_test(crc),     cmocka_unit_test(heap_pages), cmocka_unit_test(log_lines),
+        cmocka_unit_test(formats), cmocka_unit_test(truncation),    cmocka_unit_test(strings),
+        cmocka_unit_test(crc),     cmocka_unit_test(heap_pages),    cmocka_unit_test(log_lines),
+        cmocka_unit_test(budgets), cmocka_unit_test(summary_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
