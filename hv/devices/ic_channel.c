@@ -9,7 +9,6 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/ring.h"
 
 #define IC_REJECTS_LOGGED 4u
 /* The longest request: the shutdown message. */
@@ -143,7 +142,7 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
     struct ic_channel *ic = VmbChannelGetPointer(channel);
     struct ic_msg m;
     const char *why = NULL;
-    if (type != VMBUS_PKT_DATA_INBAND) {
+    if (type != VMB_PACKET_TYPE_DATA_INBAND) {
         ic_reject(ic, "packet", "not in-band data");
         return;
     }

@@ -11,7 +11,6 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/ring.h"
 
 /* f912ad6d-2b17-48ea-bd65-f927a61c7684 */
 const GUID keyboard_class = {
@@ -92,7 +91,7 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
     (void)transaction_id;
     const uint8_t *p = buffer;
     struct synthkbd_msg_hdr h;
-    if (type != VMBUS_PKT_DATA_INBAND) {
+    if (type != VMB_PACKET_TYPE_DATA_INBAND) {
         reject("packet", "VMBus packet type %u, not in-band data", type);
         return;
     }

@@ -6,7 +6,6 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/ring.h"
 
 /* Shared with guest/kmod/vmbhv_probe.c: class eec1e1e7-2dea-409d-97ec-019117e67f6f. */
 const GUID test_device_class = {
@@ -46,7 +45,7 @@ static void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, U
                                        UINT16 type, UINT64 transaction_id)
 {
     static unsigned refused;
-    if (type != VMBUS_PKT_DATA_INBAND)
+    if (type != VMB_PACKET_TYPE_DATA_INBAND)
         return; /* completions and the like: nothing to echo */
     NTSTATUS s = VmbChannelSendPacket(channel, buffer, length, transaction_id);
     if (!NT_SUCCESS(s) && refused++ < 4)

@@ -14,7 +14,6 @@
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/ring.h"
 
 /* da0a7802-e377-4aac-8e77-0558eb1073f8 */
 const GUID video_class = {
@@ -163,8 +162,7 @@ static NTSTATUS send(uint32_t type, const void *body, uint32_t len)
 {
     static uint8_t pkt[SYNTHVID_HDRS_SIZE + sizeof(struct synthvid_resolution_resp) +
                        SYNTHVID_MAX_RESOLUTIONS * sizeof(struct synthvid_screen_size)];
-    _Static_assert(sizeof(pkt) <= VMBUS_MAX_PACKET_SIZE - sizeof(struct vmbus_packet_desc),
-                   "every answer fits one packet");
+    _Static_assert(sizeof(pkt) <= VMBUS_MAX_PAYLOAD, "every answer fits one packet");
     if (len > sizeof(pkt) - SYNTHVID_HDRS_SIZE)
         return STATUS_INVALID_PARAMETER;
     struct synthvid_pipe_hdr pipe = {SYNTHVID_PIPE_DATA,
@@ -446,7 +444,7 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
     const uint8_t *p = buffer;
     struct synthvid_pipe_hdr pipe;
     struct synthvid_hdr h;
-    if (type != VMBUS_PKT_DATA_INBAND) {
+    if (type != VMB_PACKET_TYPE_DATA_INBAND) {
         reject("packet", "VMBus packet type %u, not in-band data", type);
         return;
     }

@@ -8,6 +8,10 @@
 #include "lib/mem.h"
 #include "vmbus/fault.h"
 
+_Static_assert(VMB_PACKET_TYPE_DATA_INBAND == VMBUS_PKT_DATA_INBAND, "kmcl.h names the wire type");
+_Static_assert(VMBUS_MAX_PAYLOAD == VMBUS_MAX_PACKET_SIZE - sizeof(struct vmbus_packet_desc),
+               "the descriptor kmcl.h counts");
+
 #define HANDLE_TAG 0x564Bull /* "VK" in bits 63:48 */
 
 VMBCHANNEL chan_handle(const struct vmbus_channel *c)
@@ -136,7 +140,7 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Len
         return STATUS_INVALID_PARAMETER_1;
     if (!Buffer && Length)
         return STATUS_INVALID_PARAMETER_2;
-    if (Length > VMBUS_MAX_PACKET_SIZE - sizeof(struct vmbus_packet_desc))
+    if (Length > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
     return chan_send(c, Buffer, Length, TransactionId);
 }

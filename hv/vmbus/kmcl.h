@@ -84,8 +84,15 @@ typedef VOID FN_VMB_CHANNEL_PROCESS_PACKET(VMBCHANNEL Channel, const VOID *Buffe
                                            UINT32 BufferLength, UINT16 Type, UINT64 TransactionId);
 typedef FN_VMB_CHANNEL_PROCESS_PACKET *PFN_VMB_CHANNEL_PROCESS_PACKET;
 
+/* The Type EvtChannelProcessPacket sees for an in-band data packet (the
+ * wire's VMBUS_PKT_DATA_INBAND): the only type a device needs to know. */
+#define VMB_PACKET_TYPE_DATA_INBAND 0x6u
+
 /* The largest packet a device sends or receives: Linux's 4 KiB packet buffer. */
 #define VMBUS_MAX_PACKET_SIZE 4096u
+/* What one such packet carries after its 16-byte descriptor: the most a
+ * device's VmbChannelSendPacket sends. */
+#define VMBUS_MAX_PAYLOAD (VMBUS_MAX_PACKET_SIZE - 16u)
 
 /* vmbhv extension: called by VmbChannelEnable after the MMIO window is
  * reserved and before the channel joins the offer set, with the offer's

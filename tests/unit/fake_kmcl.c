@@ -126,7 +126,7 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64
         return STATUS_INVALID_PARAMETER_1;
     if (c->send_status)
         return c->send_status;
-    if (len > VMBUS_MAX_PACKET_SIZE - 16)
+    if (len > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
     struct fake_sent *s = &c->sent[c->nsent++ % FAKE_SENT];
     memcpy(s->data, buf, len);
