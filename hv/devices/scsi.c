@@ -236,8 +236,7 @@ static uint16_t report_luns(struct scsi_cmd *c)
         if (!t->luns[i])
             continue;
         uint8_t e[8] = {0};
-        e[0] = i < 256 ? 0 : (uint8_t)(SCSI_LUN_FLAT | i >> 8);
-        e[1] = (uint8_t)i;
+        e[1] = (uint8_t)i; /* peripheral addressing: LUNs below 256 */
         off += scsi_seg_write(c->seg, c->nseg, off, e, limit - off < 8 ? limit - off : 8);
     }
     c->transferred = off;

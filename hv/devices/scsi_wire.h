@@ -329,8 +329,6 @@ struct scsi_lun_list_hdr {
     uint8_t reserved[4];
 } __attribute__((packed));
 
-#define SCSI_LUN_FLAT 0x40u /* byte 0 of an entry: flat space addressing (LUN >= 256) */
-
 struct scsi_unmap_hdr {
     uint8_t data_length[2]; /* bytes after this field */
     uint8_t bd_length[2];   /* descriptor bytes (16 each) */
