@@ -19,8 +19,8 @@
 #define STORVSC_PAGE_SIZE 4096u
 /* Pages of one transfer: the advertised maximum, plus one for an offset. */
 #define STORVSC_MAX_SEGS (SCSI_MAX_TRANSFER_BYTES / STORVSC_PAGE_SIZE + 1)
-/* PFNs accepted in one range: Linux 6.1 may send more than the transfer
- * needs (the whole scatterlist); every one is still checked. */
+/* PFNs accepted in one range. Linux sends exactly the pages byte_offset +
+ * byte_count spans; extra ones are tolerated (and checked, every one). */
 #define STORVSC_MAX_PFNS (2 * STORVSC_MAX_SEGS)
 /* Requests the backend may hold at once; more get BUSY (Linux retries). */
 #define STORVSC_SLOTS 8u

@@ -18,9 +18,9 @@
         }                                                                                          \
     }
 
-/* Protocol versions: major in the high byte. Linux 5.19 and later (so 6.1
- * and 6.12) offer WIN10, WIN8_1, WIN8 in that order; older kernels went on
- * to WIN7 and WIN6, whose requests are shorter (no Win8 extension). */
+/* Protocol versions: major in the high byte. Linux since mid-2022 (6.1 and
+ * 6.12 alike) offers WIN10, WIN8_1, WIN8 in that order; older kernels went
+ * on to WIN7 and WIN6, whose requests are shorter (no Win8 extension). */
 #define VSTOR_VERSION(major, minor) ((uint16_t)(((major) << 8) | (minor)))
 #define VSTOR_VERSION_WIN6          VSTOR_VERSION(2, 0)
 #define VSTOR_VERSION_WIN7          VSTOR_VERSION(4, 2)

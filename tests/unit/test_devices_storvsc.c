@@ -3,7 +3,7 @@
  * storvsc_channel_init's sequence as 6.1 and 6.12 run it (BEGIN, versions
  * WIN10 / WIN8_1 / WIN8 until one answers 0, properties, END, sub-channels
  * if offered; every answer must be a full 64-byte packet with operation
- * COMPLETE_IO and status 0) and as kernels before 5.19 ran it (down to
+ * COMPLETE_IO and status 0) and as kernels before mid-2022 ran it (down to
  * WIN7 / WIN6, with the 16 bytes shorter requests); then storvsc_queuecommand's
  * SRBs with their data as GPA-direct page ranges over a fake guest RAM and a
  * RAM-disk backend. Hostile: PFNs outside RAM, byte counts beyond the pages,
@@ -189,9 +189,9 @@ static uint16_t linux_init(const uint16_t *versions, unsigned n, uint32_t len, i
     return agreed;
 }
 
-/* Linux 5.19 and later, so 6.1 and 6.12 alike. */
+/* Linux since mid-2022: 6.1 and 6.12 alike. */
 static const uint16_t v6[] = {VSTOR_VERSION_WIN10, VSTOR_VERSION_WIN8_1, VSTOR_VERSION_WIN8};
-/* Before 5.19: the same, then WIN7 and WIN6. */
+/* Before: the same, then WIN7 and WIN6. */
 static const uint16_t v5[] = {VSTOR_VERSION_WIN10, VSTOR_VERSION_WIN8_1, VSTOR_VERSION_WIN8,
                               VSTOR_VERSION_WIN7, VSTOR_VERSION_WIN6};
 
@@ -316,7 +316,7 @@ static void init_old_kernel_versions(void **state)
     expect_srb(send_srb(&p, 48, NULL), SRB_STATUS_SUCCESS, 0, 0);
     expect_srb(send_srb(&p, 47, NULL), SRB_STATUS_INVALID_REQUEST, 0, 0);
 
-    /* A pre-5.19 kernel offering everything gets WIN10. */
+    /* An older kernel offering everything gets WIN10. */
     setup(NULL);
     assert_int_equal(linux_init(v5, 5, 48, 4), VSTOR_VERSION_WIN10);
     /* ... and then 48-byte SRBs are short. */
@@ -569,7 +569,7 @@ static void hostile_ranges(void **state)
             expect_srb(send_srb(&p, sizeof(p), &range), SRB_STATUS_ERROR, 0, 0);
         }
     }
-    /* An extra PFN beyond what the bytes need is checked too (6.1 sends them). */
+    /* An extra PFN beyond what the bytes need is checked too. */
     build_srb(&p, 0, r, 10, L, VSTOR_DATA_IN);
     set_range(0, 0, L);
     pfns[range.pfn_count++] = 5;
