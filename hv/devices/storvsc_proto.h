@@ -6,7 +6,8 @@
  * QUERY_PROPERTIES, END_INITIALIZATION) precedes EXECUTE_SRB, whose data
  * pages are checked one by one against guest RAM before the SCSI target
  * (scsi.h) sees them. Sub-channels are offered only when the glue gives a
- * way to create them. */
+ * way to create them. Not reentrant: the glue serialises receives and
+ * backend completions. */
 #ifndef HV_DEVICES_STORVSC_PROTO_H
 #define HV_DEVICES_STORVSC_PROTO_H
 
