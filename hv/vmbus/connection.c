@@ -23,7 +23,7 @@ static bool is_supported(uint32_t version)
     return false;
 }
 
-void conn_reset(void)
+void connection_reset(void)
 {
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
         struct vmbus_channel *c = &vmbus.chan[i];
@@ -42,7 +42,7 @@ void conn_reset(void)
     vmbus.msg_conn_id = 0;
 }
 
-uint16_t conn_initiate(const struct vmbus_contact *c)
+uint16_t connection_initiate(const struct vmbus_contact *c)
 {
     const char *more;
     if (vmbus.connected) {
@@ -51,7 +51,7 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
         if ((more = vmbus_log_ok(VMBUS_LOG_CONTACT_RESET)))
             hv_log("vmbus", "INITIATE_CONTACT while connected at %u.%u: connection reset%s",
                    VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version), more);
-        conn_reset();
+        connection_reset();
     }
     vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
     struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
@@ -79,7 +79,7 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
     return HV_STATUS_SUCCESS;
 }
 
-uint16_t conn_request_offers(void)
+uint16_t connection_request_offers(void)
 {
     if (vmbus.offers_requested)
         return vmbus_reject(VMBUS_MSG_REQUESTOFFERS, "offers already requested on this connection");
@@ -100,9 +100,9 @@ uint16_t conn_request_offers(void)
     return HV_STATUS_SUCCESS;
 }
 
-uint16_t conn_unload(void)
+uint16_t connection_unload(void)
 {
-    conn_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
+    connection_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
     const char *more = vmbus_log_ok(VMBUS_LOG_UNLOAD);
     if (more)
         hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed%s", more);

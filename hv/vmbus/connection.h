@@ -12,11 +12,11 @@ struct vmbus_contact {
     uint8_t sint; /* where replies go: the guest's from 5.0, else 2 */
 };
 
-uint16_t conn_initiate(const struct vmbus_contact *c);
-uint16_t conn_request_offers(void);
-uint16_t conn_unload(void);
+uint16_t connection_initiate(const struct vmbus_contact *c);
+uint16_t connection_request_offers(void);
+uint16_t connection_unload(void);
 /* Back to disconnected: channels closed, offers forgotten, GPADLs and the
  * queue dropped, relids held for a RELID_RELEASED freed. */
-void conn_reset(void);
+void connection_reset(void);
 
 #endif

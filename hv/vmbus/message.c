@@ -80,7 +80,7 @@ static uint16_t initiate_contact(const uint8_t *m, uint32_t size)
     if (!ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page1))) ||
         !ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page2))))
         return vmbus_reject(t, "monitor page is not a guest RAM page");
-    return conn_initiate(&c);
+    return connection_initiate(&c);
 }
 
 static uint16_t open_channel(const uint8_t *m)
@@ -130,7 +130,7 @@ static uint16_t dispatch(uint32_t msgtype, const uint8_t *m, uint32_t size)
     case VMBUS_MSG_INITIATE_CONTACT:
         return initiate_contact(m, size);
     case VMBUS_MSG_REQUESTOFFERS:
-        return conn_request_offers();
+        return connection_request_offers();
     case VMBUS_MSG_OPENCHANNEL:
         return open_channel(m);
     case VMBUS_MSG_CLOSECHANNEL:
@@ -144,7 +144,7 @@ static uint16_t dispatch(uint32_t msgtype, const uint8_t *m, uint32_t size)
     case VMBUS_MSG_RELID_RELEASED:
         return chan_relid_released(rd32(m, offsetof(struct vmbus_relid_msg, child_relid)));
     case VMBUS_MSG_UNLOAD:
-        return conn_unload();
+        return connection_unload();
     case VMBUS_MSG_MODIFYCHANNEL:
         return chan_modify(rd32(m, offsetof(struct vmbus_modifychannel, child_relid)),
                            rd32(m, offsetof(struct vmbus_modifychannel, target_vp)));
