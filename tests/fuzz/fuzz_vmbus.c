@@ -4,7 +4,8 @@
  * step of one input. The input is a script: raw posts on any connection id,
  * Linux-shaped messages of every guest-to-host type with fuzzer-chosen fields
  * and byte mutations (so deep states are reached), the SynIC taking messages
- * or pushing back, vmbus_poll, device actions through KMCL, HvSignalEvent.
+ * or pushing back, vmbus_poll, device actions through KMCL, HvSignalEvent,
+ * packets (good and hostile) the guest writes into open channels' rings.
  * After every step the server's invariants are checked; guest RAM outside
  * the rings must stay exactly what the guest wrote (the host never writes
  * anywhere else); every message the host posts is a whole channel message;
@@ -130,6 +131,45 @@ static void post(uint32_t conn, uint32_t type, const uint8_t *msg, uint32_t size
     if (size <= HV_MESSAGE_PAYLOAD_SIZE)
         vmbus_on_message(NULL, conn, type, msg, size);
     note_rings();
+}
+
+/* The guest as a ring producer on an open channel: a packet of fuzzer bytes
+ * written as Linux would (descriptor, data, trailer, then write_index), or,
+ * for a hostile guest, fuzzer values over the header's fields; then its
+ * HvSignalEvent. The device echoes what it reads, so both directions run. */
+static void guest_write(struct fuzz_input *in)
+{
+    struct vmbus_channel *c = &vmbus.chan[fuzz_take(in, 1) % VMBUS_MAX_CHANNELS];
+    if (c->state != CHAN_OPENED || c->in.corrupt)
+        return;
+    uint8_t *hdr = ram + (c->in.pfns[0] << HV_PAGE_SHIFT);
+    uint32_t sel = fuzz_take(in, 1);
+    if (sel % 8 == 0) { /* hostile: one header word */
+        uint32_t v = fuzz_take(in, 4);
+        memcpy(hdr + 4 * (sel / 8 % 4), &v, 4); /* write, read, mask, pending */
+    } else {
+        uint32_t wi, ri, len = fuzz_take(in, 2) % 600;
+        memcpy(&wi, hdr, 4);
+        memcpy(&ri, hdr + 4, 4);
+        uint32_t size = (16 + len + 7) & ~7u, used = wi >= ri ? wi - ri : c->in.data_size - ri + wi;
+        if (wi % 8 || wi >= c->in.data_size || c->in.data_size - used <= size + 8)
+            return; /* Linux waits for room; a broken index is the hostile branch's */
+        uint8_t pkt[16 + 600 + 8 + 8] = {0};
+        struct vmbus_packet_desc d = {(uint16_t)(sel % 4 == 1 ? fuzz_take(in, 1) : 6), 2,
+                                      (uint16_t)(size / 8), 0, fuzz_take(in, 4)};
+        memcpy(pkt, &d, sizeof(d));
+        for (uint32_t i = 0; i < len; i++)
+            pkt[16 + i] = (uint8_t)fuzz_take(in, 1);
+        uint64_t trailer = (uint64_t)wi << 32;
+        memcpy(pkt + size, &trailer, 8);
+        for (uint32_t i = 0; i < size + 8; i++) { /* wraps at the end of the data area */
+            uint32_t at = (wi + i) % c->in.data_size;
+            ram[(c->in.pfns[1 + at / HV_PAGE_SIZE] << HV_PAGE_SHIFT) + at % HV_PAGE_SIZE] = pkt[i];
+        }
+        wi = (wi + size + 8) % c->in.data_size;
+        memcpy(hdr, &wi, 4);
+    }
+    fake_port_signal(&port, chan_conn_id(c));
 }
 
 static void put32(uint8_t *b, unsigned off, uint32_t v)
@@ -426,7 +466,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 6:
             note_rings();
-            fake_port_signal(&port, VMBUS_CHANNEL_CONN_BASE + fuzz_take(&in, 1) % 40);
+            if (fuzz_take(&in, 1) & 1)
+                guest_write(&in);
+            else
+                fake_port_signal(&port, VMBUS_CHANNEL_CONN_BASE + fuzz_take(&in, 1) % 40);
             break;
         case 7: /* the SynIC's queue fills or empties */
             port.full = fuzz_take(&in, 1) & 1;
