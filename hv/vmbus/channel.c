@@ -135,6 +135,46 @@ static void trace_guest_side(struct vmbus_channel *c)
     c->seen_pending = pending;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* A GPA-direct packet's range list, the bytes between its descriptor and
+ * its data (Linux's vmbus_packet_mpb_array / page_buffer: reserved, range
+ * count, then per range byte count, byte offset and the PFNs they span),
+ * checked and kept in c for VmbChannelPacketGetGpaRanges. */
+static NTSTATUS parse_ranges(struct vmbus_channel *c, const uint8_t *p, uint32_t n)
+{
+    c->nranges = 0;
+    if (n < 8)
+        return STATUS_INVALID_PARAMETER;
+    uint32_t count = le32(p + 4), off = 8;
+    if (!count || count > VMB_MAX_GPA_RANGES)
+        return STATUS_INVALID_PARAMETER;
+    for (uint32_t i = 0; i < count; i++) {
+        if (n - off < 8)
+            return STATUS_INVALID_PARAMETER;
+        VMB_GPA_RANGE *r = &c->ranges[i];
+        r->ByteCount = le32(p + off);
+        r->ByteOffset = le32(p + off + 4);
+        if (!r->ByteCount || r->ByteOffset >= VMBUS_PAGE_SIZE)
+            return STATUS_INVALID_PARAMETER;
+        uint64_t pfns =
+            ((uint64_t)r->ByteOffset + r->ByteCount + VMBUS_PAGE_SIZE - 1) / VMBUS_PAGE_SIZE;
+        off += 8;
+        if (pfns > (n - off) / 8)
+            return STATUS_INVALID_PARAMETER;
+        r->PfnCount = (uint32_t)pfns;
+        r->Pfns = (const UINT64 *)(const void *)(p + off); /* 8-aligned in the drain buffer */
+        off += 8 * (uint32_t)pfns;
+    }
+    c->nranges = count;
+    return STATUS_SUCCESS;
+}
+
 /* Drains the guest-to-host ring into the device, packet by packet, until it
  * stays empty with the interrupt mask cleared (contract trap: drain fully) --
  * or until VMBUS_DRAIN_BUDGET packets were taken: then the mask stays set (the
@@ -142,7 +182,7 @@ static void trace_guest_side(struct vmbus_channel *c)
  * drain_later. Each packet is bounded work, so one exit is too. */
 static void drain(struct vmbus_channel *c)
 {
-    static uint8_t buf[VMBUS_MAX_PACKET_SIZE];
+    static _Alignas(8) uint8_t buf[VMBUS_MAX_PACKET_SIZE]; /* a range list's PFNs are u64 */
     static bool draining; /* buf is in use: a nested drain waits its turn */
     struct ring_packet pkt;
     if (draining) {
@@ -178,9 +218,15 @@ static void drain(struct vmbus_channel *c)
                                    pkt.trans_id, pkt.signal, c->decode, buf + pkt.data_off);
             if (pkt.signal)
                 chan_signal(c);
+            c->ranges_status = pkt.type == VMBUS_PKT_DATA_USING_GPA_DIRECT
+                                   ? parse_ranges(c, buf, pkt.data_off)
+                                   : STATUS_INVALID_DEVICE_STATE; /* none to give */
+            c->in_process = true;
             if (c->process)
                 c->process(chan_handle(c), buf + pkt.data_off, pkt.data_len, pkt.type,
                            pkt.trans_id);
+            c->in_process = false;
+            c->nranges = 0;
             if (c->state != CHAN_OPENED)
                 break; /* the device closed it */
             if (fault_on() && vmbus.faults->guest_packet(c))
@@ -274,11 +320,12 @@ NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
     return STATUS_SUCCESS;
 }
 
-NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id)
+NTSTATUS chan_send(struct vmbus_channel *c, uint16_t type, const void *buf, uint32_t len,
+                   uint64_t trans_id)
 {
     if (c->stalled)
         return STATUS_INVALID_DEVICE_STATE;
-    struct fault_send s = {1, VMBUS_PKT_DATA_INBAND, trans_id, true, false};
+    struct fault_send s = {1, type, trans_id, true, false};
     if (fault_on())
         vmbus.faults->host_packet(c, &s, buf, len); /* the device is told it was sent as it asked */
     NTSTATUS st = STATUS_SUCCESS;

@@ -22,8 +22,10 @@ void chan_offer(struct vmbus_channel *c);
 /* Takes an enabled channel out of the offer set: unsent offer cancelled,
  * sent offer rescinded (closing the channel first if open). */
 void chan_withdraw(struct vmbus_channel *c);
-/* An open channel's in-band send (kmcl.c's VmbChannelSendPacket). */
-NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint64_t trans_id);
+/* An open channel's send of a packet of type (in-band or completion) for
+ * kmcl.c's VmbChannelSendPacket and VmbChannelSendCompletion. */
+NTSTATUS chan_send(struct vmbus_channel *c, uint16_t type, const void *buf, uint32_t len,
+                   uint64_t trans_id);
 /* One packet into c's host-to-guest ring as s says (its type, id, whether a
  * signal the ring calls for is raised), asking no fault: the fault engine's
  * way to send a packet it held (reorder). */

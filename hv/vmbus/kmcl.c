@@ -121,7 +121,38 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Len
         return STATUS_INVALID_PARAMETER_2;
     if (Length > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
-    return chan_send(c, Buffer, Length, TransactionId);
+    return chan_send(c, VMBUS_PKT_DATA_INBAND, Buffer, Length, TransactionId);
+}
+
+NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
+                                  UINT64 TransactionId)
+{
+    struct vmbus_channel *c = chan_lookup(Channel);
+    if (!c || c->state != CHAN_OPENED)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Buffer && Length)
+        return STATUS_INVALID_PARAMETER_2;
+    if (Length > VMBUS_MAX_PAYLOAD)
+        return STATUS_INVALID_PARAMETER_3;
+    return chan_send(c, VMBUS_PKT_COMP, Buffer, Length, TransactionId);
+}
+
+NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges, UINT32 MaxRanges,
+                                      UINT32 *Count)
+{
+    const struct vmbus_channel *c = chan_lookup(Channel);
+    if (!c)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!c->in_process)
+        return STATUS_INVALID_DEVICE_STATE;
+    if (!NT_SUCCESS(c->ranges_status))
+        return c->ranges_status; /* not GPA-direct, or its list is malformed */
+    if (Count)
+        *Count = c->nranges;
+    if (c->nranges > MaxRanges || !Ranges)
+        return STATUS_BUFFER_TOO_SMALL;
+    memcpy(Ranges, c->ranges, c->nranges * sizeof(*Ranges));
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, const GUID *InterfaceType,

@@ -102,6 +102,22 @@ FN_VMB_CHANNEL_INIT_SET_FRIENDLY_NAME VmbChannelInitSetFriendlyName;
 FN_VMB_CHANNEL_INIT_SET_STATE_CHANGE_CALLBACKS VmbChannelInitSetStateChangeCallbacks;
 FN_VMB_CHANNEL_INIT_SET_PROCESS_PACKET_CALLBACK VmbChannelInitSetProcessPacketCallback;
 FN_VMB_CHANNEL_SEND_PACKET VmbChannelSendPacket;
+/* vmbhv extension: a completion packet (type 11) answering TransactionId, the
+ * way Hyper-V answers a request that asked for one (storvsc's, netvsc's);
+ * statuses as VmbChannelSendPacket. */
+NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
+                                  UINT64 TransactionId);
+/* vmbhv extension: inside EvtChannelProcessPacket for a GPA-direct packet,
+ * its page ranges: up to MaxRanges into Ranges, how many it has in *Count.
+ * The list was checked where it entered (each range's offset below 4096,
+ * a byte count, the PFNs its offset and count span, all inside the packet,
+ * at most VMB_MAX_GPA_RANGES); the PFNs were not (the device checks each page
+ * it uses against guest RAM). STATUS_INVALID_PARAMETER: the guest's list is
+ * malformed (answer the request with an error); STATUS_BUFFER_TOO_SMALL:
+ * more than MaxRanges; STATUS_INVALID_DEVICE_STATE: not inside such a call;
+ * STATUS_INVALID_PARAMETER_1: a bad handle. */
+NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges, UINT32 MaxRanges,
+                                      UINT32 *Count);
 /* vmbhv extension: the channel's trace decoder (NULL: none), while
  * INITIALIZING like the other InitSet calls. */
 NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder);

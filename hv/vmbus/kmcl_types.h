@@ -47,6 +47,7 @@ typedef struct VMBCHANNEL__ *VMBCHANNEL;
 #define STATUS_INVALID_PARAMETER_2    ((NTSTATUS)0xC00000F0)
 #define STATUS_INVALID_PARAMETER_3    ((NTSTATUS)0xC00000F1)
 #define STATUS_INVALID_DEVICE_STATE   ((NTSTATUS)0xC0000184)
+#define STATUS_BUFFER_TOO_SMALL       ((NTSTATUS)0xC0000023)
 #define NT_SUCCESS(s)                 ((NTSTATUS)(s) >= 0)
 
 /* Bytes of the offer's user-defined area a server may fill. */
@@ -78,9 +79,25 @@ typedef VOID FN_VMB_CHANNEL_PROCESS_PACKET(VMBCHANNEL Channel, const VOID *Buffe
                                            UINT32 BufferLength, UINT16 Type, UINT64 TransactionId);
 typedef FN_VMB_CHANNEL_PROCESS_PACKET *PFN_VMB_CHANNEL_PROCESS_PACKET;
 
-/* The Type EvtChannelProcessPacket sees for an in-band data packet (the
- * wire's VMBUS_PKT_DATA_INBAND): the only type a device needs to know. */
-#define VMB_PACKET_TYPE_DATA_INBAND 0x6u
+/* The Types EvtChannelProcessPacket sees: an in-band data packet (the wire's
+ * VMBUS_PKT_DATA_INBAND), and one whose data also lies in guest pages it
+ * names (VMBUS_PKT_DATA_USING_GPA_DIRECT: storvsc's and netvsc's transfers;
+ * VmbChannelPacketGetGpaRanges gives the pages). Other types are the guest's
+ * mistake, for the device to refuse. */
+#define VMB_PACKET_TYPE_DATA_INBAND     0x6u
+#define VMB_PACKET_TYPE_DATA_GPA_DIRECT 0x9u
+
+/* One page range of a GPA-direct packet: ByteCount bytes from ByteOffset into
+ * the first of PfnCount guest pages, as the guest wrote them (not checked
+ * against guest RAM: the device checks each page it uses). */
+typedef struct _VMB_GPA_RANGE {
+    UINT32 ByteCount;
+    UINT32 ByteOffset;
+    UINT32 PfnCount;
+    const UINT64 *Pfns; /* valid during the EvtChannelProcessPacket call */
+} VMB_GPA_RANGE;
+/* Ranges one packet may have (netvsc's page buffers: at most 32). */
+#define VMB_MAX_GPA_RANGES 32u
 
 /* The largest packet a device sends or receives: Linux's 4 KiB packet buffer. */
 #define VMBUS_MAX_PACKET_SIZE 4096u

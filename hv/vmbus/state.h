@@ -83,6 +83,14 @@ struct vmbus_channel {
     bool stalled;              /* a ring was found corrupt: no more traffic */
     bool drain_pending;        /* the last drain stopped at VMBUS_DRAIN_BUDGET */
     uint64_t signals;
+    /* The packet being handed to the device (process), if GPA-direct: its
+     * ranges as parsed where it entered (ranges_status: STATUS_SUCCESS, or
+     * INVALID_PARAMETER for a malformed list, INVALID_DEVICE_STATE for a
+     * packet of another type). */
+    bool in_process;
+    NTSTATUS ranges_status;
+    uint32_t nranges;
+    VMB_GPA_RANGE ranges[VMB_MAX_GPA_RANGES];
     /* The ring trace's last view of the guest's side of the rings (set at
      * open): its interrupt mask on the host-to-guest ring, its
      * pending_send_sz on the guest-to-host ring. */

@@ -65,7 +65,20 @@ static void on_packet(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, U
     (void)type;
     if (!VmbChannelGetPointer(ch))
         abort(); /* only live channels are called back */
-    VmbChannelSendPacket(ch, buf, len, id);
+    VMB_GPA_RANGE r[VMB_MAX_GPA_RANGES];
+    UINT32 n = 0;
+    if (NT_SUCCESS(VmbChannelPacketGetGpaRanges(ch, r, VMB_MAX_GPA_RANGES, &n))) {
+        for (UINT32 i = 0; i < n; i++) { /* every PFN readable, as parsed */
+            if (!r[i].PfnCount || r[i].ByteOffset >= 4096 || !r[i].ByteCount)
+                abort();
+            volatile UINT64 last = r[i].Pfns[r[i].PfnCount - 1];
+            (void)last;
+        }
+    }
+    if (id & 1)
+        VmbChannelSendCompletion(ch, buf, len, id);
+    else
+        VmbChannelSendPacket(ch, buf, len, id);
 }
 
 static void prepare(VMBCHANNEL ch, UINT8 *user)
