@@ -298,7 +298,7 @@ NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
     uint64_t trans_id = s->trans_id;
     if (trace_on(TRACE_RING))
         trace_guest_side(c);
-    int rc = ring_write_packet(&c->out, s->type, 0, trans_id, buf, len, &signal);
+    int rc = ring_write_headed(&c->out, s->type, s->flags, trans_id, s->head, buf, len, &signal);
     signal = signal && s->signal;
     if (trace_on(TRACE_RING)) {
         if (rc == RING_OK)
@@ -320,12 +320,12 @@ NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
     return STATUS_SUCCESS;
 }
 
-NTSTATUS chan_send(struct vmbus_channel *c, uint16_t type, const void *buf, uint32_t len,
-                   uint64_t trans_id)
+NTSTATUS chan_send(struct vmbus_channel *c, const struct chan_packet *p, const void *buf,
+                   uint32_t len)
 {
     if (c->stalled)
         return STATUS_INVALID_DEVICE_STATE;
-    struct fault_send s = {1, type, trans_id, true, false};
+    struct fault_send s = {1, p->type, p->flags, p->head, p->trans_id, true, false};
     if (fault_on())
         vmbus.faults->host_packet(c, &s, buf, len); /* the device is told it was sent as it asked */
     NTSTATUS st = STATUS_SUCCESS;

@@ -22,10 +22,18 @@ void chan_offer(struct vmbus_channel *c);
 /* Takes an enabled channel out of the offer set: unsent offer cancelled,
  * sent offer rescinded (closing the channel first if open). */
 void chan_withdraw(struct vmbus_channel *c);
-/* An open channel's send of a packet of type (in-band or completion) for
- * kmcl.c's VmbChannelSendPacket and VmbChannelSendCompletion. */
-NTSTATUS chan_send(struct vmbus_channel *c, uint16_t type, const void *buf, uint32_t len,
-                   uint64_t trans_id);
+/* How a device's packet goes out: its type, descriptor flags, the bytes of
+ * the buffer before the data (a transfer-page packet's range list, a
+ * multiple of 8), its transaction id. */
+struct chan_packet {
+    uint16_t type, flags;
+    uint32_t head;
+    uint64_t trans_id;
+};
+/* An open channel's send (kmcl.c's VmbChannelSendPacket, SendCompletion,
+ * SendTransferPages). */
+NTSTATUS chan_send(struct vmbus_channel *c, const struct chan_packet *p, const void *buf,
+                   uint32_t len);
 /* One packet into c's host-to-guest ring as s says (its type, id, whether a
  * signal the ring calls for is raised), asking no fault: the fault engine's
  * way to send a packet it held (reorder). */

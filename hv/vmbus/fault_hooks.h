@@ -35,7 +35,9 @@ enum fault_open_action {
  * as the ring rules say and host_packet changes what the faults say. */
 struct fault_send {
     unsigned copies;   /* 0 dropped, 1, 2 duplicated */
-    uint16_t type;     /* VMBUS_PKT_DATA_INBAND, or what corrupt made of it */
+    uint16_t type;     /* the device's packet type, or what corrupt made of it */
+    uint16_t flags;    /* the descriptor's (completion requested) */
+    uint32_t head;     /* bytes of the buffer before the data (ring_write_headed) */
     uint64_t trans_id; /* the device's, or what corrupt made of it */
     bool signal;       /* false: not signalled even where the ring says it must be */
     bool then_held;    /* reorder: after this packet, send the held one (send_held) */

@@ -217,8 +217,8 @@ static bool repeats_a_page(const uint64_t *pfns, uint32_t n)
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
                           const uint64_t **pfns, uint32_t *pages, const char **why)
 {
-    const struct vmbus_gpadl *g = find(handle);
-    if (!g || !g->complete || g->relid != relid) {
+    const struct vmbus_gpadl *g = gpadl_created(relid, handle);
+    if (!g) {
         *why = "ring GPADL not created for this relid";
         return STATUS_INVALID_PARAMETER;
     }
@@ -241,6 +241,12 @@ NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_p
     *pfns = &g->words[1]; /* after the one range descriptor */
     *pages = g->pages;
     return STATUS_SUCCESS;
+}
+
+const struct vmbus_gpadl *gpadl_created(uint32_t relid, uint32_t handle)
+{
+    const struct vmbus_gpadl *g = find(handle);
+    return g && g->complete && g->relid == relid ? g : NULL;
 }
 
 void gpadl_free_relid(uint32_t relid)

@@ -28,6 +28,9 @@ uint16_t gpadl_teardown(uint32_t relid, uint32_t handle);
  * cannot be torn down while the channel is open). */
 NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_pages,
                           const uint64_t **pfns, uint32_t *pages, const char **why);
+struct vmbus_gpadl;
+/* The created GPADL handle of relid, or NULL. */
+const struct vmbus_gpadl *gpadl_created(uint32_t relid, uint32_t handle);
 /* Frees every GPADL of relid (0: all of them). */
 void gpadl_free_relid(uint32_t relid);
 

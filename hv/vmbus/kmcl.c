@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "vmbus/channel.h"
+#include "vmbus/gpadl.h"
 #include "vmbus/state.h"
 
 _Static_assert(VMB_PACKET_TYPE_DATA_INBAND == VMBUS_PKT_DATA_INBAND, "kmcl.h names the wire type");
@@ -121,7 +122,8 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Len
         return STATUS_INVALID_PARAMETER_2;
     if (Length > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
-    return chan_send(c, VMBUS_PKT_DATA_INBAND, Buffer, Length, TransactionId);
+    const struct chan_packet p = {VMBUS_PKT_DATA_INBAND, 0, 0, TransactionId};
+    return chan_send(c, &p, Buffer, Length);
 }
 
 NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
@@ -134,7 +136,53 @@ NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32
         return STATUS_INVALID_PARAMETER_2;
     if (Length > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
-    return chan_send(c, VMBUS_PKT_COMP, Buffer, Length, TransactionId);
+    const struct chan_packet p = {VMBUS_PKT_COMP, 0, 0, TransactionId};
+    return chan_send(c, &p, Buffer, Length);
+}
+
+NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
+                                     const VMB_TRANSFER_RANGE *Ranges, UINT32 Count,
+                                     const VOID *Buffer, UINT32 Length, UINT64 TransactionId)
+{
+    struct vmbus_channel *c = chan_lookup(Channel);
+    if (!c || c->state != CHAN_OPENED)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Ranges || !Count || Count > VMB_MAX_TRANSFER_RANGES)
+        return STATUS_INVALID_PARAMETER_2;
+    const uint32_t head = 8 + 8 * Count;
+    if ((!Buffer && Length) || Length > VMBUS_MAX_PAYLOAD - head)
+        return STATUS_INVALID_PARAMETER_3;
+    /* vmtransfer_page_packet_header after the descriptor: the set, whether
+     * the sender owns it (no: the guest's buffer), the ranges; then the data. */
+    static _Alignas(8) uint8_t pkt[VMBUS_MAX_PAYLOAD];
+    memset(pkt, 0, 8);
+    memcpy(pkt, &PagesetId, 2);
+    memcpy(pkt + 4, &Count, 4);
+    memcpy(pkt + 8, Ranges, 8 * Count);
+    if (Length)
+        memcpy(pkt + head, Buffer, Length);
+    const struct chan_packet p = {VMBUS_PKT_DATA_USING_XFER_PAGES,
+                                  VMBUS_PKT_FLAG_COMPLETION_REQUESTED, head, TransactionId};
+    return chan_send(c, &p, pkt, head + Length);
+}
+
+NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANGE *Range)
+{
+    const struct vmbus_channel *c = chan_lookup(Channel);
+    if (!c || c->state != CHAN_OPENED)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Range)
+        return STATUS_INVALID_PARAMETER_3;
+    const struct vmbus_gpadl *g = gpadl_created(chan_relid(c), GpadlHandle);
+    if (!g)
+        return STATUS_INVALID_PARAMETER_2;
+    if (g->ranges != 1)
+        return STATUS_INVALID_PARAMETER;
+    Range->ByteCount = (UINT32)g->words[0];
+    Range->ByteOffset = (UINT32)(g->words[0] >> 32);
+    Range->PfnCount = g->pages;
+    Range->Pfns = &g->words[1];
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges, UINT32 MaxRanges,

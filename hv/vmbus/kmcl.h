@@ -107,6 +107,22 @@ FN_VMB_CHANNEL_SEND_PACKET VmbChannelSendPacket;
  * statuses as VmbChannelSendPacket. */
 NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                                   UINT64 TransactionId);
+/* vmbhv extension: a transfer-page packet (type 7, completion requested):
+ * Count (1..VMB_MAX_TRANSFER_RANGES) ranges of transfer page set PagesetId,
+ * then Buffer: how Hyper-V hands netvsc received frames in its receive
+ * buffer. The guest answers with a completion packet of TransactionId.
+ * Statuses as VmbChannelSendPacket (_2: no or too many ranges; _3: Buffer
+ * and ranges above VMBUS_MAX_PAYLOAD). */
+NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
+                                     const VMB_TRANSFER_RANGE *Ranges, UINT32 Count,
+                                     const VOID *Buffer, UINT32 Length, UINT64 TransactionId);
+/* vmbhv extension: the pages of the guest's GPADL GpadlHandle on this open
+ * channel (netvsc's receive and send buffers), when it is created and one
+ * range: its byte count and offset, PFNs (inside guest RAM, checked when it
+ * was created). Valid until the guest's next message may tear it down: look
+ * it up each time it is used. _1: bad handle or not open; _2: no such created
+ * GPADL of this channel; STATUS_INVALID_PARAMETER: more than one range. */
+NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANGE *Range);
 /* vmbhv extension: inside EvtChannelProcessPacket for a GPA-direct packet,
  * its page ranges: up to MaxRanges into Ranges, how many it has in *Count.
  * The list was checked where it entered (each range's offset below 4096,

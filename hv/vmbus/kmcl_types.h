@@ -99,6 +99,14 @@ typedef struct _VMB_GPA_RANGE {
 /* Ranges one packet may have (netvsc's page buffers: at most 32). */
 #define VMB_MAX_GPA_RANGES 32u
 
+/* One range of a transfer-page packet: ByteCount bytes at ByteOffset into
+ * the transfer page set (a GPADL the guest gave, as netvsc's receive buffer). */
+typedef struct _VMB_TRANSFER_RANGE {
+    UINT32 ByteCount;
+    UINT32 ByteOffset;
+} VMB_TRANSFER_RANGE;
+#define VMB_MAX_TRANSFER_RANGES 64u
+
 /* The largest packet a device sends or receives: Linux's 4 KiB packet buffer. */
 #define VMBUS_MAX_PACKET_SIZE 4096u
 /* What one such packet carries after its 16-byte descriptor: the most a

@@ -249,7 +249,16 @@ bool ring_peek(const struct vmbus_ring *ring, uint32_t *mask, uint32_t *pending)
 enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint16_t flags,
                                    uint64_t trans_id, const void *payload, size_t len, bool *signal)
 {
+    return ring_write_headed(ring, type, flags, trans_id, 0, payload, len, signal);
+}
+
+enum ring_status ring_write_headed(struct vmbus_ring *ring, uint16_t type, uint16_t flags,
+                                   uint64_t trans_id, uint32_t head, const void *payload,
+                                   size_t len, bool *signal)
+{
     *signal = false;
+    if (head % 8 || head > len)
+        return RING_TOO_BIG; /* the data must start on an 8-byte unit inside the packet */
     if (ring->corrupt)
         return RING_CORRUPT;
     if (len > RING_MAX_PAYLOAD)
@@ -283,7 +292,8 @@ enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint1
             return RING_FULL;
     }
 
-    struct vmbus_packet_desc d = {type, sizeof(d) / 8, (uint16_t)(size / 8), flags, trans_id};
+    struct vmbus_packet_desc d = {type, (uint16_t)((sizeof(d) + head) / 8), (uint16_t)(size / 8),
+                                  flags, trans_id};
     uint64_t trailer = (uint64_t)write << 32;
     uint32_t off = write;
     if (!copy_in(ring, &off, &d, sizeof(d)) || !copy_in(ring, &off, payload, (uint32_t)len) ||

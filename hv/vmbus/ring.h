@@ -172,5 +172,11 @@ bool ring_peek(const struct vmbus_ring *ring, uint32_t *mask, uint32_t *pending)
 enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint16_t flags,
                                    uint64_t trans_id, const void *payload, size_t len,
                                    bool *signal);
+/* The same, for a packet with head bytes between its descriptor and its data
+ * (a transfer-page packet's range list): payload is the head, then the data;
+ * head a multiple of 8, at most len (else RING_TOO_BIG). */
+enum ring_status ring_write_headed(struct vmbus_ring *ring, uint16_t type, uint16_t flags,
+                                   uint64_t trans_id, uint32_t head, const void *payload,
+                                   size_t len, bool *signal);
 
 #endif

@@ -75,8 +75,13 @@ static void on_packet(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, U
             (void)last;
         }
     }
-    if (id & 1)
+    VMB_TRANSFER_RANGE xfer[VMB_MAX_TRANSFER_RANGES + 6];
+    for (unsigned i = 0; i < sizeof(xfer) / sizeof(xfer[0]); i++)
+        xfer[i] = (VMB_TRANSFER_RANGE){len, (UINT32)id + i};
+    if (id % 3 == 1)
         VmbChannelSendCompletion(ch, buf, len, id);
+    else if (id % 3 == 2)
+        VmbChannelSendTransferPages(ch, (UINT16)id, xfer, (UINT32)(id >> 8) % 70, buf, len, id);
     else
         VmbChannelSendPacket(ch, buf, len, id);
 }

@@ -1,7 +1,8 @@
 /* Packets on an open channel as a device sees them, over the fake port (no
  * hv/hyperv linked): GPA-direct packets and their page ranges
- * (VmbChannelPacketGetGpaRanges) good and malformed, and completion packets
- * (VmbChannelSendCompletion) as the guest reads them. */
+ * (VmbChannelPacketGetGpaRanges) good and malformed; completion and
+ * transfer-page packets (VmbChannelSendCompletion, SendTransferPages) as the
+ * guest reads them; the guest's GPADLs by handle (VmbChannelGetGpadl). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -252,6 +253,99 @@ static void completions_reach_the_guest_as_type_11(void **state)
                      STATUS_INVALID_PARAMETER_3);
 }
 
+/* The host-to-guest ring's packet at byte off: descriptor words and id. */
+static void out_packet(uint32_t off, uint16_t d[4], uint64_t *id)
+{
+    memcpy(d, ram + OUT_DATA + off, 8);
+    memcpy(id, ram + OUT_DATA + off + 8, 8);
+}
+
+static void transfer_pages_as_netvsc_reads_them(void **state)
+{
+    (void)state;
+    const VMB_TRANSFER_RANGE r[2] = {{1514, 0}, {60, 6144}};
+    assert_int_equal(VmbChannelSendTransferPages(ch, 0xCAFE, r, 2, "nvsp-msg", 8, 0x77),
+                     STATUS_SUCCESS);
+    uint16_t d[4];
+    uint64_t id;
+    out_packet(0, d, &id);
+    assert_int_equal(d[0], 7); /* VM_PKT_DATA_USING_XFER_PAGES */
+    assert_int_equal(d[1], 5); /* data at 40: descriptor, set header, two ranges */
+    assert_int_equal(d[2], 6); /* and 8 bytes of it */
+    assert_int_equal(d[3], 1); /* completion requested */
+    assert_int_equal(id, 0x77);
+    uint16_t set;
+    uint32_t count, range[4];
+    memcpy(&set, ram + OUT_DATA + 16, 2);
+    memcpy(&count, ram + OUT_DATA + 20, 4);
+    memcpy(range, ram + OUT_DATA + 24, 16);
+    assert_int_equal(set, 0xCAFE);
+    assert_int_equal(count, 2);
+    assert_int_equal(range[0], 1514);
+    assert_int_equal(range[1], 0);
+    assert_int_equal(range[2], 60);
+    assert_int_equal(range[3], 6144);
+    assert_memory_equal(ram + OUT_DATA + 40, "nvsp-msg", 8);
+    /* refused: no ranges, too many, more than a packet holds */
+    assert_int_equal(VmbChannelSendTransferPages(ch, 1, r, 0, "x", 1, 1),
+                     STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VmbChannelSendTransferPages(ch, 1, r, VMB_MAX_TRANSFER_RANGES + 1, "x", 1, 1),
+                     STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VmbChannelSendTransferPages(ch, 1, r, 2, ram, VMBUS_MAX_PAYLOAD - 23, 1),
+                     STATUS_INVALID_PARAMETER_3);
+    assert_int_equal(VmbChannelSendTransferPages(NULL, 1, r, 2, "x", 1, 1),
+                     STATUS_INVALID_PARAMETER_1);
+}
+
+/* A second GPADL of relid 1: pages pfn.. of count, one range from offset. */
+static void guest_gpadl(uint32_t handle, uint64_t pfn, uint32_t count, uint32_t bytes,
+                        uint32_t offset, uint16_t ranges)
+{
+    uint8_t g[sizeof(struct vmbus_gpadl_header) + 16 + 8 * 8];
+    uint32_t words = ranges * 1 + count;
+    struct vmbus_gpadl_header gh = {
+        {VMBUS_MSG_GPADL_HEADER, 0}, 1, handle, (uint16_t)(8 * words), ranges};
+    memcpy(g, &gh, sizeof(gh));
+    uint32_t n = sizeof(gh);
+    for (uint16_t r = 0; r < ranges; r++) {
+        uint32_t per = count / ranges,
+                 rng[2] = {ranges == 1 ? bytes : per * 4096, ranges == 1 ? offset : 0};
+        memcpy(g + n, rng, 8);
+        n += 8;
+        for (uint32_t i = 0; i < per; i++, n += 8) {
+            uint64_t p = pfn + r * per + i;
+            memcpy(g + n, &p, 8);
+        }
+    }
+    post(g, n);
+}
+
+static void gpadls_by_handle(void **state)
+{
+    (void)state;
+    guest_gpadl(0x200, 0x30, 4, 4 * 4096 - 16, 16, 1);
+    VMB_GPA_RANGE r;
+    assert_int_equal(VmbChannelGetGpadl(ch, 0x200, &r), STATUS_SUCCESS);
+    assert_int_equal(r.ByteCount, 4 * 4096 - 16);
+    assert_int_equal(r.ByteOffset, 16);
+    assert_int_equal(r.PfnCount, 4);
+    assert_int_equal(r.Pfns[0], 0x30);
+    assert_int_equal(r.Pfns[3], 0x33);
+    /* the ring GPADL is one too */
+    assert_int_equal(VmbChannelGetGpadl(ch, GPADL, &r), STATUS_SUCCESS);
+    assert_int_equal(r.PfnCount, 8);
+    /* unknown handle; two ranges; bad handle; no output */
+    assert_int_equal(VmbChannelGetGpadl(ch, 0x999, &r), STATUS_INVALID_PARAMETER_2);
+    guest_gpadl(0x201, 0x34, 4, 0, 0, 2);
+    assert_int_equal(VmbChannelGetGpadl(ch, 0x201, &r), STATUS_INVALID_PARAMETER);
+    assert_int_equal(VmbChannelGetGpadl(NULL, 0x200, &r), STATUS_INVALID_PARAMETER_1);
+    assert_int_equal(VmbChannelGetGpadl(ch, 0x200, NULL), STATUS_INVALID_PARAMETER_3);
+    /* torn down: gone */
+    uint32_t td[4] = {VMBUS_MSG_GPADL_TEARDOWN, 0, 1, 0x200};
+    post(td, sizeof(td));
+    assert_int_equal(VmbChannelGetGpadl(ch, 0x200, &r), STATUS_INVALID_PARAMETER_2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +354,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(malformed_range_lists_are_the_devices_to_refuse, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(completions_reach_the_guest_as_type_11, setup, teardown),
+        cmocka_unit_test_setup_teardown(transfer_pages_as_netvsc_reads_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(gpadls_by_handle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
