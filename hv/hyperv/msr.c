@@ -121,7 +121,7 @@ static void *page_msr(struct hv_partition *p, uint64_t val, uint64_t rsvd, const
     }
     if (!(val & HV_MSR_ENABLE))
         return NULL;
-    void *page = gmem_ptr(p->gm, val & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+    void *page = gmem_ptr(p->gm, val & HV_MSR_PAGE_MASK, PAGE_SIZE);
     if (!page)
         *why = "page outside guest RAM";
     return page;

@@ -175,8 +175,8 @@ static void hypercall_page(void **state)
     wr_gp(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF001ull);
     assert_true(rd(f, HV_MSR_HYPERCALL) == (gpa | 1));
     /* the last page of RAM is fine; disabling keeps any address */
-    wr(f, HV_MSR_HYPERCALL, (RAM_SIZE - HV_PAGE_SIZE) | 1);
-    assert_memory_equal(f->gm.host + RAM_SIZE - HV_PAGE_SIZE, stub, sizeof(stub));
+    wr(f, HV_MSR_HYPERCALL, (RAM_SIZE - PAGE_SIZE) | 1);
+    assert_memory_equal(f->gm.host + RAM_SIZE - PAGE_SIZE, stub, sizeof(stub));
     wr(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF000ull);
     assert_true(rd(f, HV_MSR_HYPERCALL) == 0xFFFFFFFFFFFFF000ull);
 
