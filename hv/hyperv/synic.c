@@ -200,11 +200,6 @@ int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
     return HV_STATUS_SUCCESS;
 }
 
-unsigned synic_queued(const struct hv_partition *p, unsigned sint)
-{
-    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
-}
-
 unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type)
 {
     if (sint >= HV_SINT_COUNT)

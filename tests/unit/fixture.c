@@ -82,6 +82,11 @@ void fake_raise(void *ctx, uint8_t vector)
     f->nraised++;
 }
 
+unsigned synic_queued(const struct hv_partition *p, unsigned sint)
+{
+    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
+}
+
 void *read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
