@@ -1,4 +1,7 @@
-/* The one virtual CPU: VMCB, permission maps, nested page tables, run loop. */
+/* The one virtual CPU under SVM: its VMCB and permission maps and the VMRUN
+ * loop (vcpu.c), the exit handlers (exits.c). What the guest machine is (its
+ * ports, MSRs, nested page tables, entry state) comes from hv/guest.c and
+ * hv/vm; how the run ends, from the end hook. */
 #ifndef HV_ARCH_X86_VCPU_H
 #define HV_ARCH_X86_VCPU_H
 
@@ -51,12 +54,12 @@ struct vcpu {
     uint8_t step;             /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
     bool step_guest_tf;       /* the guest's own RFLAGS.TF during that step */
     struct hv_partition *hv;  /* the Hyper-V view the guest gets */
-    void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
+    void (*after_exit)(void); /* host work after every exit: VMBus replies, due timers... */
     /* Ends the run (the guest machine's record of it, then arch_stop). */
     void (*end)(int verdict, const char *why) __attribute__((noreturn));
 
     uint64_t exits;
-    uint64_t count[16]; /* by exit_reason() index */
+    uint64_t count[16]; /* by exits.c's enum reason */
     struct exit_record ring[EXIT_RING];
     uint64_t tsc_hz, tsc_start;
 };
