@@ -50,13 +50,14 @@ static void platform_raise(void *ctx, uint8_t vector)
     lapic_self_ipi(vector);
 }
 
-/* Host work after every exit: VMBus replies the guest made room for, then
- * whatever host deadlines are due (docs/design.md, "Host-initiated work"). */
+/* Host work after every exit: the host deadlines that are due, then what
+ * VMBus has for the guest (docs/design.md, "Host-initiated work"). */
 static void host_work(void)
 {
     keyboard_feed(keyboard_get(), &i8042_bytes);
+    timers_run(clock_ns());
     vmbus_poll();
-    host_timer_arm(timers_run(clock_ns()));
+    host_timer_arm(timers_next());
 }
 
 static size_t summary_exits(char *buf, size_t cap)

@@ -2,35 +2,31 @@
  * the relid handshake, and the HvSignalEvent path of open channels. A relid
  * is the table slot + 1, and a slot is reused only once the guest released
  * its relid, so relids are never reused early. */
-#include "vmbus/server.h"
+#include "vmbus/channel.h"
 
-#include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/trace.h"
-#include "vmbus/fault.h"
+#include "vmbus/gpadl.h"
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
+#include "vmbus/trace.h"
 
-uint32_t chan_relid(const struct vmbus_channel *c)
+/* The guest has the offer: made, and no longer waiting in our queue. */
+static bool offer_sent(const struct vmbus_channel *c)
 {
-    return (uint32_t)(c - vmbus.chan) + 1;
-}
-
-uint32_t chan_conn_id(const struct vmbus_channel *c)
-{
-    return VMBUS_CHANNEL_CONN_BASE + chan_relid(c);
+    return c->offer == OFFER_MADE && !outq_holds(chan_relid(c));
 }
 
 struct vmbus_channel *chan_visible(uint32_t relid)
 {
-    if (relid == 0 || relid > VMBUS_MAX_CHANNELS)
-        return NULL;
-    struct vmbus_channel *c = &vmbus.chan[relid - 1];
-    return c->offer >= OFFER_SENT ? c : NULL;
+    struct vmbus_channel *c = chan_slot(relid);
+    return c && (c->offer == OFFER_RESCINDED || offer_sent(c)) ? c : NULL;
 }
 
 static bool rescinded(const struct vmbus_channel *c)
 {
-    return c->offer == RESCIND_QUEUED || c->offer == RESCIND_SENT;
+    return c->offer == OFFER_RESCINDED;
 }
 
 void chan_offer(struct vmbus_channel *c)
@@ -52,19 +48,19 @@ void chan_offer(struct vmbus_channel *c)
     char type[GUID_TEXT_SIZE], instance[GUID_TEXT_SIZE];
     guid_format(&c->type, type);
     guid_format(&c->instance, instance);
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_OFFER, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_OFFER);
+    if (more)
         hv_log("vmbus", "offer relid %u %s: class %s instance %s mmio %u+%uMiB connection 0x%x%s",
                chan_relid(c), c->name, type, instance, c->mmio_mb, c->mmio_optional_mb,
                chan_conn_id(c), more);
     vmbus.n.offers++;
-    c->offer = OFFER_QUEUED; /* before sending: the send may complete at once */
+    c->offer = OFFER_MADE;
     outq_send(&o, sizeof(o), chan_relid(c));
 }
 
 void chan_close_host(struct vmbus_channel *c)
 {
-    hyperv_unregister_event(vmbus.part, chan_conn_id(c));
+    vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
     c->ring_gpadl = 0;
     c->drain_pending = false;
     if (c->cb.EvtChannelClosed)
@@ -73,16 +69,16 @@ void chan_close_host(struct vmbus_channel *c)
 
 void chan_withdraw(struct vmbus_channel *c)
 {
-    if (c->offer == OFFER_QUEUED) {
+    if (c->offer == OFFER_MADE && outq_holds(chan_relid(c))) {
         /* The guest never saw it: nothing to rescind, the relid is free now. */
-        outq_cancel_offer(chan_relid(c));
+        outq_cancel(chan_relid(c));
         c->offer = OFFER_NONE;
-    } else if (c->offer == OFFER_SENT) {
+    } else if (c->offer == OFFER_MADE) {
         if (c->state == CHAN_OPENED)
             chan_close_host(c);
         hv_log("vmbus", "rescind relid %u %s", chan_relid(c), c->name);
         struct vmbus_relid_msg m = {{VMBUS_MSG_RESCIND_CHANNELOFFER, 0}, chan_relid(c)};
-        c->offer = RESCIND_QUEUED;
+        c->offer = OFFER_RESCINDED;
         outq_send(&m, sizeof(m), chan_relid(c));
     }
 }
@@ -97,7 +93,7 @@ void chan_relid_free(struct vmbus_channel *c)
 
 void chan_signal(const struct vmbus_channel *c)
 {
-    synic_signal_event(vmbus.part, vmbus.sint, chan_relid(c));
+    vmbus.port.signal(vmbus.port.ctx, vmbus.sint, chan_relid(c));
 }
 
 /* A corrupt ring stops the channel: no more reads or writes, the guest's
@@ -106,8 +102,8 @@ static void stall(struct vmbus_channel *c, const char *which, const char *why)
 {
     c->stalled = true;
     c->drain_pending = false;
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_STALLED, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_STALLED);
+    if (more)
         hv_log("vmbus", "relid %u %s: %s ring corrupt: %s: channel stalled%s", chan_relid(c),
                c->name, which, why, more);
 }
@@ -153,7 +149,7 @@ static void drain(struct vmbus_channel *c)
         chan_drain_later(c);
         return;
     }
-    if (fault_on() && fault_ring_held(c))
+    if (fault_on() && vmbus.faults->ring_held(c))
         return; /* a stall fault: the engine resumes the drain */
     draining = true;
     c->drain_pending = false;
@@ -187,10 +183,10 @@ static void drain(struct vmbus_channel *c)
                            pkt.trans_id);
             if (c->state != CHAN_OPENED)
                 break; /* the device closed it */
-            if (fault_on() && fault_guest_packet(c))
+            if (fault_on() && vmbus.faults->guest_packet(c))
                 break; /* rescinded or held by a fault */
         } else if (rc == RING_EMPTY) {
-            if (fault_on() && fault_mask_held(c)) {
+            if (fault_on() && vmbus.faults->mask_held(c)) {
                 /* mask left at 1: the guest will not signal, the engine looks again */
                 if (trace_on(TRACE_RING))
                     trace_line(TRACE_RING,
@@ -284,12 +280,12 @@ NTSTATUS chan_send(struct vmbus_channel *c, const void *buf, uint32_t len, uint6
         return STATUS_INVALID_DEVICE_STATE;
     struct fault_send s = {1, VMBUS_PKT_DATA_INBAND, trans_id, true, false};
     if (fault_on())
-        fault_host_packet(c, &s, buf, len); /* the device is told it was sent as it asked */
+        vmbus.faults->host_packet(c, &s, buf, len); /* the device is told it was sent as it asked */
     NTSTATUS st = STATUS_SUCCESS;
     for (unsigned i = 0; i < s.copies && NT_SUCCESS(st); i++)
         st = chan_write(c, buf, len, &s);
     if (s.then_held)
-        fault_send_held(); /* reorder: the packet held before goes after this one */
+        vmbus.faults->send_held(); /* reorder: the packet held before goes after this one */
     return st;
 }
 
@@ -301,7 +297,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     NTSTATUS st = STATUS_SUCCESS;
     const char *why = NULL;
     enum fault_open_action fa = fault_on() && !rescinded(c) && c->state != CHAN_OPENED
-                                    ? fault_open(c, &st)
+                                    ? vmbus.faults->open(c, &st)
                                     : FAULT_OPEN_PASS;
     if (fa == FAULT_OPEN_RESCINDED)
         return HV_STATUS_SUCCESS; /* the rescind is the answer */
@@ -320,11 +316,11 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         const uint64_t *pfns;
         uint32_t pages;
         st = gpadl_check_ring(r->relid, r->gpadl, r->downstream_pages, &pfns, &pages, &why);
-        if (NT_SUCCESS(st) && !ring_init_pair(&c->in, &c->out, vmbus.part->gm, pfns, pages,
-                                              r->downstream_pages, &why))
+        if (NT_SUCCESS(st) &&
+            !ring_init_pair(&c->in, &c->out, vmbus.port.gm, pfns, pages, r->downstream_pages, &why))
             st = STATUS_INVALID_PARAMETER;
     }
-    if (NT_SUCCESS(st) && hyperv_register_event(vmbus.part, chan_conn_id(c), on_signal, c)) {
+    if (NT_SUCCESS(st) && vmbus.port.listen(vmbus.port.ctx, chan_conn_id(c), on_signal, c)) {
         st = STATUS_INSUFFICIENT_RESOURCES;
         why = "no free event connection";
     }
@@ -336,15 +332,15 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         c->seen_mask = c->seen_pending = 0;
         if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
             why = "the device refused the open";
-            hyperv_unregister_event(vmbus.part, chan_conn_id(c));
+            vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
             c->state = CHAN_ENABLED;
             c->ring_gpadl = 0;
         }
     }
     if (NT_SUCCESS(st)) {
         vmbus.n.opens++;
-        const char *more;
-        if (vmbus_log_ok(VMBUS_LOG_OPENED, &more))
+        const char *more = vmbus_log_ok(VMBUS_LOG_OPENED);
+        if (more)
             hv_log("vmbus", "relid %u %s opened: GPADL 0x%x, host-to-guest ring at page %u%s",
                    r->relid, c->name, r->gpadl, r->downstream_pages, more);
     } else {
@@ -367,18 +363,18 @@ uint16_t chan_close(uint32_t relid)
         return vmbus_reject(VMBUS_MSG_CLOSECHANNEL, "channel is not open");
     chan_close_host(c);
     c->state = CHAN_ENABLED;
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_CLOSED, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_CLOSED);
+    if (more)
         hv_log("vmbus", "relid %u %s closed%s", relid, c->name, more);
     return HV_STATUS_SUCCESS;
 }
 
 uint16_t chan_relid_released(uint32_t relid)
 {
-    struct vmbus_channel *c = relid && relid <= VMBUS_MAX_CHANNELS ? &vmbus.chan[relid - 1] : NULL;
+    struct vmbus_channel *c = chan_slot(relid);
     /* Not before the rescind left our queue: only then may the slot's next
      * offer follow it without the guest mixing them up. */
-    if (!c || c->offer != RESCIND_SENT)
+    if (!c || c->offer != OFFER_RESCINDED || outq_holds(relid))
         return vmbus_reject(VMBUS_MSG_RELID_RELEASED, "relid was not rescinded");
     hv_log("vmbus", "relid %u %s released", relid, c->name);
     chan_relid_free(c);

@@ -1,10 +1,10 @@
-/* The connection: version negotiation (contract §6.4), the request for
- * offers, and UNLOAD, which resets everything so a reloaded hv_vmbus (or a
- * kexec'd kernel) can connect again. */
-#include "vmbus/server.h"
+#include "vmbus/connection.h"
 
 #include "lib/log.h"
-#include "vmbus/fault.h"
+#include "vmbus/channel.h"
+#include "vmbus/gpadl.h"
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
 
 /* Every version Linux 6.1 proposes, newest first; the wire is the same for
  * all of them except where replies go and which connection id is used. */
@@ -23,7 +23,7 @@ static bool is_supported(uint32_t version)
     return false;
 }
 
-void conn_reset(void)
+void connection_reset(void)
 {
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
         struct vmbus_channel *c = &vmbus.chan[i];
@@ -42,22 +42,22 @@ void conn_reset(void)
     vmbus.msg_conn_id = 0;
 }
 
-uint16_t conn_initiate(const struct vmbus_contact *c)
+uint16_t connection_initiate(const struct vmbus_contact *c)
 {
     const char *more;
     if (vmbus.connected) {
         /* A kernel that lost the connection without UNLOAD (kexec after a
          * failed unload): start over rather than strand it. */
-        if (vmbus_log_ok(VMBUS_LOG_CONTACT_RESET, &more))
+        if ((more = vmbus_log_ok(VMBUS_LOG_CONTACT_RESET)))
             hv_log("vmbus", "INITIATE_CONTACT while connected at %u.%u: connection reset%s",
                    VMBUS_VERSION_MAJOR(vmbus.version), VMBUS_VERSION_MINOR(vmbus.version), more);
-        conn_reset();
+        connection_reset();
     }
     vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
     struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
-    if (!is_supported(c->version) || (fault_on() && fault_refuse_version(c->version))) {
+    if (!is_supported(c->version) || (fault_on() && vmbus.faults->refuse_version(c->version))) {
         /* version_supported 0: the guest proposes its next older version */
-        if (vmbus_log_ok(VMBUS_LOG_VERSION_REFUSED, &more))
+        if ((more = vmbus_log_ok(VMBUS_LOG_VERSION_REFUSED)))
             hv_log("vmbus", "INITIATE_CONTACT version %u.%u: not supported%s",
                    VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), more);
         outq_send(&r, sizeof(r), 0);
@@ -70,7 +70,7 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
                                                              : VMBUS_MESSAGE_CONNECTION_ID;
     r.version_supported = 1;
     r.msg_conn_id = vmbus.msg_conn_id;
-    if (vmbus_log_ok(VMBUS_LOG_CONNECTED, &more))
+    if ((more = vmbus_log_ok(VMBUS_LOG_CONNECTED)))
         hv_log("vmbus",
                "connected: version %u.%u, guest messages on connection %u, ours on SINT %u%s",
                VMBUS_VERSION_MAJOR(c->version), VMBUS_VERSION_MINOR(c->version), vmbus.msg_conn_id,
@@ -79,7 +79,7 @@ uint16_t conn_initiate(const struct vmbus_contact *c)
     return HV_STATUS_SUCCESS;
 }
 
-uint16_t conn_request_offers(void)
+uint16_t connection_request_offers(void)
 {
     if (vmbus.offers_requested)
         return vmbus_reject(VMBUS_MSG_REQUESTOFFERS, "offers already requested on this connection");
@@ -92,19 +92,19 @@ uint16_t conn_request_offers(void)
             n++;
         }
     }
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_OFFERS, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_OFFERS);
+    if (more)
         hv_log("vmbus", "REQUESTOFFERS: %u channel%s offered%s", n, n == 1 ? "" : "s", more);
     struct vmbus_msg_header done = {.msgtype = VMBUS_MSG_ALLOFFERS_DELIVERED};
     outq_send(&done, sizeof(done), 0);
     return HV_STATUS_SUCCESS;
 }
 
-uint16_t conn_unload(void)
+uint16_t connection_unload(void)
 {
-    conn_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_UNLOAD, &more))
+    connection_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
+    const char *more = vmbus_log_ok(VMBUS_LOG_UNLOAD);
+    if (more)
         hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed%s", more);
     struct vmbus_msg_header r = {.msgtype = VMBUS_MSG_UNLOAD_RESPONSE};
     outq_send(&r, sizeof(r), 0);

@@ -12,7 +12,11 @@
 #include "lib/mem.h"
 #include "lib/str.h"
 #include "lib/timer.h"
-#include "vmbus/server.h"
+#include "vmbus/channel.h"
+#include "vmbus/fault_hooks.h"
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
+#include "vmbus/trace.h"
 
 /* random: a delayed message waits 1..RANDOM_MS_MAX ms, a stalled ring as long. */
 #define RANDOM_MS_MAX 100u
@@ -48,7 +52,7 @@ static struct {
 } held;
 
 static struct fault faults[HV_FAULTS_MAX];
-uint32_t fault_active;
+static uint32_t nfaults; /* configured */
 static uint64_t fired_total;
 
 static const char *const what_names[] = {
@@ -72,7 +76,7 @@ static const char *const what_names[] = {
 /* The guest's time in ms (its TIME_REF_COUNT), which at=<ms> counts in. */
 static uint64_t guest_ms(void)
 {
-    return vmbus_reference_time() / 10000u;
+    return vmbus.port.ref_time(vmbus.port.ctx) / 10000u;
 }
 
 /* One firing: counted, and logged while the line has lines left. */
@@ -223,9 +227,9 @@ static void mask_packet(struct fault *f, const struct vmbus_channel *c)
           chan_relid(c), c->name, f->cfg.ms, f->cfg.ms == 1 ? "" : "s");
 }
 
-bool fault_mask_held(const struct vmbus_channel *c)
+static bool fault_mask_held(const struct vmbus_channel *c)
 {
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         if (f->mask_left && f->chan == c) {
             if (!timer_armed(&f->timer))
@@ -262,7 +266,7 @@ static void write_held(bool timed_out)
               chan_relid(c), c->name, held.number, f->cfg.ms);
 }
 
-void fault_send_held(void)
+static void fault_send_held(void)
 {
     write_held(false);
 }
@@ -291,12 +295,12 @@ static void hold(struct fault *f, struct vmbus_channel *c, struct fault_send *s,
           chan_relid(c), c->name, f->seen, f->cfg.ms);
 }
 
-/* A delayed message's time came: the queue goes on (or waits for the SynIC). */
+/* A delayed message's time came: the vmbus_poll after this timer lets the
+ * queue go on (or wait for the SynIC). */
 static void release(struct hv_timer *t, uint64_t now)
 {
     (void)t;
     (void)now;
-    outq_flush();
 }
 
 /* unsolicited at=<ms>: the message, unless it would rescind a channel the
@@ -305,8 +309,7 @@ static void unsolicited(struct fault *f, const char *when)
 {
     uint32_t relid = f->cfg.value;
     const char *name = vmbus_msg_name(f->cfg.msgtype);
-    bool has =
-        relid >= 1 && relid <= VMBUS_MAX_CHANNELS && vmbus.chan[relid - 1].offer != OFFER_NONE;
+    bool has = chan_slot(relid) && chan_slot(relid)->offer != OFFER_NONE;
     if (!vmbus.connected) {
         fired(f, "unsolicited %s %s: the guest is not connected: nothing sent", name, when);
     } else if (f->cfg.msgtype == VMBUS_MSG_RESCIND_CHANNELOFFER && has) {
@@ -330,7 +333,8 @@ static void at_time(struct hv_timer *t, uint64_t now)
     f->acted++;
     if (f->cfg.what == HV_FAULT_UNSOLICITED) {
         unsolicited(f, when);
-    } else if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_SENT) {
+    } else if (f->cfg.what == HV_FAULT_RESCIND && c && c->offer == OFFER_MADE &&
+               chan_visible(chan_relid(c))) {
         rescind(f, c, when);
     } else if (f->cfg.what == HV_FAULT_STALL && c && c->state == CHAN_OPENED) {
         stall(f, c, f->cfg.ms, when);
@@ -341,6 +345,8 @@ static void at_time(struct hv_timer *t, uint64_t now)
               f->cfg.channel, when, f->cfg.what == HV_FAULT_RESCIND ? "offered" : "open");
     }
 }
+
+static const struct fault_hooks hooks;
 
 /* --- the engine --------------------------------------------------------------------------- */
 
@@ -353,7 +359,8 @@ void fault_init(const struct hv_fault_config *cfg, uint32_t n)
     memset(faults, 0, sizeof(faults));
     held.f = NULL;
     fired_total = 0;
-    fault_active = n;
+    nfaults = n;
+    vmbus.faults = n ? &hooks : NULL;
     for (uint32_t i = 0; i < n; i++) {
         struct fault *f = &faults[i];
         f->cfg = cfg[i];
@@ -395,10 +402,10 @@ static bool random_hit(struct fault *f, uint32_t *ms)
     return (uint32_t)r % 1000u < f->cfg.value;
 }
 
-uint64_t fault_host_message(uint32_t msgtype)
+static uint64_t fault_host_message(uint32_t msgtype)
 {
     uint64_t until = 0;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         uint32_t ms = f->cfg.ms;
         bool hit = f->cfg.what == HV_FAULT_RANDOM
@@ -415,10 +422,10 @@ uint64_t fault_host_message(uint32_t msgtype)
     return until;
 }
 
-bool fault_refuse_version(uint32_t version)
+static bool fault_refuse_version(uint32_t version)
 {
     bool refuse = false;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         if (is(f, HV_FAULT_REFUSE_VERSIONS, NULL) && version >= f->cfg.value && due(f, refuse)) {
             fired(f, "INITIATE_CONTACT version %u.%u answered not supported (from %u.%u on)",
@@ -430,10 +437,10 @@ bool fault_refuse_version(uint32_t version)
     return refuse;
 }
 
-NTSTATUS fault_gpadl_status(const struct vmbus_channel *c)
+static NTSTATUS fault_gpadl_status(const struct vmbus_channel *c)
 {
     NTSTATUS st = STATUS_SUCCESS;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         if (is(f, HV_FAULT_REFUSE_GPADL, c) && due(f, !NT_SUCCESS(st))) {
             fired(f, "GPADL of relid %u %s refused with status 0x%08x", chan_relid(c), c->name,
@@ -444,10 +451,10 @@ NTSTATUS fault_gpadl_status(const struct vmbus_channel *c)
     return st;
 }
 
-uint32_t fault_device_version(const struct vmbus_channel *c)
+static uint32_t fault_device_version(const struct vmbus_channel *c)
 {
     uint32_t v = 0;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         if (is(f, HV_FAULT_BAD_VERSION, c) && due(f, v != 0)) {
             v = f->cfg.value;
@@ -460,10 +467,10 @@ uint32_t fault_device_version(const struct vmbus_channel *c)
     return v;
 }
 
-enum fault_open_action fault_open(struct vmbus_channel *c, NTSTATUS *status)
+static enum fault_open_action fault_open(struct vmbus_channel *c, NTSTATUS *status)
 {
     enum fault_open_action a = FAULT_OPEN_PASS;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         if (is(f, HV_FAULT_RESCIND, c) && f->cfg.when == HV_FAULT_ON_OPEN &&
             due(f, a != FAULT_OPEN_PASS)) {
@@ -479,10 +486,10 @@ enum fault_open_action fault_open(struct vmbus_channel *c, NTSTATUS *status)
     return a;
 }
 
-bool fault_guest_packet(struct vmbus_channel *c)
+static bool fault_guest_packet(struct vmbus_channel *c)
 {
     bool stop = false;
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         uint32_t ms;
         if (f->cfg.what == HV_FAULT_RANDOM && !f->holding && random_hit(f, &ms) && !stop) {
@@ -517,20 +524,21 @@ bool fault_guest_packet(struct vmbus_channel *c)
     return stop;
 }
 
-bool fault_ring_held(const struct vmbus_channel *c)
+static bool fault_ring_held(const struct vmbus_channel *c)
 {
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         if (faults[i].holding && faults[i].chan == c)
             return true;
     }
     return false;
 }
 
-void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void *buf, uint32_t len)
+static void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void *buf,
+                              uint32_t len)
 {
     bool taken = false;
     s->then_held = held.f && held.chan == c; /* this is the next one: the held one after it */
-    for (uint32_t i = 0; i < fault_active; i++) {
+    for (uint32_t i = 0; i < nfaults; i++) {
         struct fault *f = &faults[i];
         uint8_t what = f->cfg.what;
         if (is(f, HV_FAULT_REORDER, c) && due(f, taken || held.f)) {
@@ -565,3 +573,16 @@ void fault_host_packet(struct vmbus_channel *c, struct fault_send *s, const void
         fired(held.f, "relid %u %s: host-to-guest packet %u sent, the held packet %u after it",
               chan_relid(c), c->name, held.f->seen, held.number);
 }
+
+static const struct fault_hooks hooks = {
+    .host_message = fault_host_message,
+    .refuse_version = fault_refuse_version,
+    .gpadl_status = fault_gpadl_status,
+    .open = fault_open,
+    .guest_packet = fault_guest_packet,
+    .ring_held = fault_ring_held,
+    .mask_held = fault_mask_held,
+    .host_packet = fault_host_packet,
+    .send_held = fault_send_held,
+    .device_version = fault_device_version,
+};

@@ -6,7 +6,7 @@
 #include "vmbus/fault.h"
 
 #include "lib/mem.h"
-#include "vmbus/server.h"
+#include "vmbus/state.h"
 
 uint8_t fault_unsolicited_msg(uint16_t msgtype, uint32_t relid, void *buf)
 {

@@ -4,12 +4,13 @@
  * each range's byte offset and count against its PFN count, every PFN
  * inside guest RAM, the total against VMBUS_GPADL_MAX_PAGES. A failure is
  * answered with a nonzero creation status and leaves nothing behind. */
-#include "vmbus/server.h"
+#include "vmbus/gpadl.h"
 
-#include "hyperv/hyperv.h"
+#include "guest_mem.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/fault.h"
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
 
 static struct vmbus_gpadl *find(uint32_t handle)
 {
@@ -44,7 +45,7 @@ static void fail(uint32_t msgtype, uint32_t relid, uint32_t handle, const char *
 /* Walks the complete range buffer; STATUS_SUCCESS with *pages, or a failure with *why. */
 static NTSTATUS parse(const struct vmbus_gpadl *g, uint32_t *pages, const char **why)
 {
-    const struct guest_mem *gm = vmbus.part->gm;
+    const struct guest_mem *gm = vmbus.port.gm;
     unsigned w = 0;
     *pages = 0;
     for (unsigned r = 0; r < g->ranges; r++) {
@@ -92,30 +93,28 @@ static void finish(struct vmbus_gpadl *g, uint32_t msgtype)
         fail(msgtype, g->relid, g->handle, why, st);
         return;
     }
-    if (fault_on() && !NT_SUCCESS(st = fault_gpadl_status(&vmbus.chan[g->relid - 1]))) {
+    if (fault_on() && !NT_SUCCESS(st = vmbus.faults->gpadl_status(chan_slot(g->relid)))) {
         g->used = false;
         created(g->relid, g->handle, st);
         return;
     }
     g->complete = true;
     g->pages = pages;
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_GPADL_CREATED, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_GPADL_CREATED);
+    if (more)
         hv_log("vmbus", "GPADL 0x%x of relid %u created: %u pages in %u range%s%s", g->handle,
                g->relid, pages, g->ranges, g->ranges == 1 ? "" : "s", more);
     created(g->relid, g->handle, STATUS_SUCCESS);
 }
 
-uint16_t gpadl_header(const struct vmbus_gpadl_req *r)
+uint16_t gpadl_header(const struct vmbus_channel *c, const struct vmbus_gpadl_req *r)
 {
     const uint32_t t = VMBUS_MSG_GPADL_HEADER;
-    const struct vmbus_channel *c = chan_visible(r->relid);
-    if (!c)
-        return vmbus_reject(t, "relid was not offered");
+    const uint32_t relid = chan_relid(c);
     NTSTATUS st = STATUS_INVALID_PARAMETER;
     const char *why = NULL;
     struct vmbus_gpadl *g = NULL;
-    if (c->offer != OFFER_SENT) {
+    if (c->offer == OFFER_RESCINDED) {
         st = STATUS_INVALID_DEVICE_STATE;
         why = "channel was rescinded";
     } else if (!r->handle || find(r->handle)) {
@@ -136,13 +135,13 @@ uint16_t gpadl_header(const struct vmbus_gpadl_req *r)
     if (!g) {
         /* Bodies the guest already sent behind this header find no GPADL
          * and are rejected: the guest's establish fails either way. */
-        fail(t, r->relid, r->handle, why, st);
+        fail(t, relid, r->handle, why, st);
         return HV_STATUS_SUCCESS;
     }
     g->used = true;
     g->complete = false;
     g->handle = r->handle;
-    g->relid = r->relid;
+    g->relid = relid;
     g->ranges = r->ranges;
     g->words_total = (uint16_t)(r->buflen / 8u);
     g->words_have = (uint16_t)r->nwords;
@@ -179,12 +178,12 @@ uint16_t gpadl_teardown(uint32_t relid, uint32_t handle)
         return vmbus_reject(t, "no created GPADL of that handle");
     if (g->relid != relid)
         return vmbus_reject(t, "GPADL belongs to another relid");
-    const struct vmbus_channel *c = &vmbus.chan[relid - 1]; /* a GPADL's relid is valid */
+    const struct vmbus_channel *c = chan_slot(relid); /* a GPADL's relid is valid */
     if (c->state == CHAN_OPENED && c->ring_gpadl == handle)
         return vmbus_reject(t, "GPADL holds the rings of an open channel");
     g->used = false;
-    const char *more;
-    if (vmbus_log_ok(VMBUS_LOG_GPADL_TORN_DOWN, &more))
+    const char *more = vmbus_log_ok(VMBUS_LOG_GPADL_TORN_DOWN);
+    if (more)
         hv_log("vmbus", "GPADL 0x%x of relid %u torn down%s", handle, relid, more);
     struct vmbus_gpadl_torndown m = {{VMBUS_MSG_GPADL_TORNDOWN, 0}, handle};
     outq_send(&m, sizeof(m), 0);

@@ -1,5 +1,5 @@
-/* GUID helpers for devices and log lines (declared in kmcl.h). */
-#include "vmbus/kmcl.h"
+/* GUID helpers for devices and log lines (declared in kmcl_types.h). */
+#include "vmbus/kmcl_types.h"
 
 #include "lib/fmt.h"
 #include "lib/mem.h"

@@ -1,43 +1,22 @@
-/* The KMCL server API over the channel table. Handles carry a tag, the slot
- * and the slot's generation, so every call can tell a live handle from a
- * stale, freed or forged one without trusting it. */
-#include "vmbus/server.h"
+/* The devices' door: the KMCL server API over the channel table. Every call
+ * checks its handle (state.c) before it touches a channel. */
+#include "vmbus/kmcl.h"
 
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/fault.h"
+#include "vmbus/channel.h"
+#include "vmbus/state.h"
 
 _Static_assert(VMB_PACKET_TYPE_DATA_INBAND == VMBUS_PKT_DATA_INBAND, "kmcl.h names the wire type");
 _Static_assert(VMBUS_MAX_PAYLOAD == VMBUS_MAX_PACKET_SIZE - sizeof(struct vmbus_packet_desc),
                "the descriptor kmcl.h counts");
 
-#define HANDLE_TAG 0x564Bull /* "VK" in bits 63:48 */
-
-VMBCHANNEL chan_handle(const struct vmbus_channel *c)
-{
-    uint64_t v = HANDLE_TAG << 48 | (uint64_t)c->gen << 16 | chan_relid(c);
-    return (VMBCHANNEL)(uintptr_t)v;
-}
-
-/* The channel of a live handle (any state but freed), or NULL. */
-static struct vmbus_channel *lookup(VMBCHANNEL h)
-{
-    uint64_t v = (uint64_t)(uintptr_t)h;
-    unsigned slot = (unsigned)(v & 0xFFFF);
-    if (v >> 48 != HANDLE_TAG || slot == 0 || slot > VMBUS_MAX_CHANNELS)
-        return NULL;
-    struct vmbus_channel *c = &vmbus.chan[slot - 1];
-    if (c->gen != (uint32_t)(v >> 16) || c->state == CHAN_FREE || c->state == CHAN_RELEASING)
-        return NULL;
-    return c;
-}
-
 /* What every Init* call requires, checked first: a live handle of a channel
  * still being initialised. */
 static struct vmbus_channel *initializing(VMBCHANNEL h)
 {
-    struct vmbus_channel *c = lookup(h);
+    struct vmbus_channel *c = chan_lookup(h);
     return c && c->state == CHAN_INITIALIZING ? c : NULL;
 }
 
@@ -128,14 +107,14 @@ NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE
 
 UINT32 VmbChannelFaultVersion(VMBCHANNEL Channel)
 {
-    struct vmbus_channel *c = lookup(Channel);
-    return c && fault_on() ? fault_device_version(c) : 0;
+    struct vmbus_channel *c = chan_lookup(Channel);
+    return c && fault_on() ? vmbus.faults->device_version(c) : 0;
 }
 
 NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                               UINT64 TransactionId)
 {
-    struct vmbus_channel *c = lookup(Channel);
+    struct vmbus_channel *c = chan_lookup(Channel);
     if (!c || c->state != CHAN_OPENED)
         return STATUS_INVALID_PARAMETER_1;
     if (!Buffer && Length)
@@ -276,7 +255,7 @@ static void disable(struct vmbus_channel *c)
 
 VOID VmbChannelDisable(VMBCHANNEL Channel)
 {
-    struct vmbus_channel *c = lookup(Channel);
+    struct vmbus_channel *c = chan_lookup(Channel);
     if (!c) {
         bad_handle("VmbChannelDisable", Channel);
         return;
@@ -286,7 +265,7 @@ VOID VmbChannelDisable(VMBCHANNEL Channel)
 
 VOID VmbChannelCleanup(VMBCHANNEL Channel)
 {
-    struct vmbus_channel *c = lookup(Channel);
+    struct vmbus_channel *c = chan_lookup(Channel);
     if (!c) {
         bad_handle("VmbChannelCleanup", Channel);
         return;
@@ -298,7 +277,7 @@ VOID VmbChannelCleanup(VMBCHANNEL Channel)
 
 VOID VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *MmioSize)
 {
-    const struct vmbus_channel *c = lookup(Channel);
+    const struct vmbus_channel *c = chan_lookup(Channel);
     UINT64 base = 0, size = 0;
     if (!c)
         bad_handle("VmbChannelGetMmioSpace", Channel);
@@ -314,7 +293,7 @@ VOID VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *Mmi
 
 PVOID VmbChannelGetPointer(VMBCHANNEL Channel)
 {
-    const struct vmbus_channel *c = lookup(Channel);
+    const struct vmbus_channel *c = chan_lookup(Channel);
     return c ? c->device : NULL;
 }
 

@@ -1,65 +1,19 @@
 /* Where guest messages enter: the handler registered for connection ids 1
  * and 4. Each message is checked once here — SynIC type, size against its
  * layout, the connection it came on, the connection state, every GPA — and
- * handed on in trusted form (server.h). What is wrong is rejected with a
+ * handed on in trusted form (the layers' headers). What is wrong is rejected with a
  * hypercall status and logged once per (type, reason); the server goes on. */
-#include "vmbus/server.h"
+#include "vmbus/message.h"
 
-#include "hyperv/hyperv.h"
-#include "lib/log.h"
+#include "guest_mem.h"
 #include "lib/mem.h"
 #include "lib/trace.h"
+#include "vmbus/channel.h"
+#include "vmbus/connection.h"
+#include "vmbus/gpadl.h"
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
 #include "vmbus/trace.h"
-
-/* True the first time (type, why) is seen, while the table has room. All
- * unknown types count as one, so a guest cannot flood the table with them. */
-static bool first_time(uint32_t msgtype, const char *why)
-{
-    if (msgtype > VMBUS_MSG_COUNT)
-        msgtype = VMBUS_MSG_COUNT;
-    for (unsigned i = 0; i < vmbus.logged.count; i++) {
-        if (vmbus.logged.type[i] == msgtype && vmbus.logged.why[i] == why)
-            return false;
-    }
-    if (vmbus.logged.count == VMBUS_LOG_ONCE_MAX)
-        return false;
-    vmbus.logged.type[vmbus.logged.count] = msgtype;
-    vmbus.logged.why[vmbus.logged.count] = why;
-    vmbus.logged.count++;
-    return true;
-}
-
-static const char *last_note(void)
-{
-    return vmbus.logged.count == VMBUS_LOG_ONCE_MAX ? " (further reasons not reported)" : "";
-}
-
-bool vmbus_log_ok(enum vmbus_log_kind kind, const char **more)
-{
-    if (vmbus.log_lines[kind] >= VMBUS_LOG_BUDGET) {
-        vmbus.n.log_dropped++;
-        return false;
-    }
-    *more = ++vmbus.log_lines[kind] == VMBUS_LOG_BUDGET ? " (further such lines not reported)" : "";
-    return true;
-}
-
-uint16_t vmbus_reject(uint32_t msgtype, const char *why)
-{
-    vmbus.n.rejected++;
-    if (first_time(msgtype, why))
-        hv_log("vmbus", "rejected %s (type %u): %s%s", vmbus_msg_name(msgtype), msgtype, why,
-               last_note());
-    return HV_STATUS_INVALID_PARAMETER;
-}
-
-void vmbus_refuse(uint32_t msgtype, const char *why, NTSTATUS status)
-{
-    vmbus.n.refused++;
-    if (first_time(msgtype, why))
-        hv_log("vmbus", "refused %s: %s (status 0x%08x)%s", vmbus_msg_name(msgtype), why,
-               (unsigned)status, last_note());
-}
 
 static uint32_t rd32(const uint8_t *p, unsigned off)
 {
@@ -78,7 +32,7 @@ static uint64_t rd64(const uint8_t *p, unsigned off)
 /* A whole, page-aligned guest RAM page. */
 static bool ram_page(uint64_t gpa)
 {
-    return !(gpa & (VMBUS_PAGE_SIZE - 1)) && gmem_ptr(vmbus.part->gm, gpa, VMBUS_PAGE_SIZE);
+    return !(gpa & (VMBUS_PAGE_SIZE - 1)) && gmem_ptr(vmbus.port.gm, gpa, VMBUS_PAGE_SIZE);
 }
 
 /* Linux 6.1 posts each fixed-size message at exactly its size; only
@@ -126,7 +80,7 @@ static uint16_t initiate_contact(const uint8_t *m, uint32_t size)
     if (!ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page1))) ||
         !ram_page(rd64(m, offsetof(struct vmbus_initiate_contact, monitor_page2))))
         return vmbus_reject(t, "monitor page is not a guest RAM page");
-    return conn_initiate(&c);
+    return connection_initiate(&c);
 }
 
 static uint16_t open_channel(const uint8_t *m)
@@ -162,10 +116,12 @@ static uint16_t gpadl(uint32_t msgtype, const uint8_t *m, uint32_t size)
         return gpadl_body(&r);
     struct vmbus_gpadl_header h;
     memcpy(&h, m, sizeof(h));
-    r.relid = h.child_relid;
+    const struct vmbus_channel *c = chan_visible(h.child_relid);
+    if (!c)
+        return vmbus_reject(msgtype, "relid was not offered");
     r.buflen = h.range_buflen;
     r.ranges = h.rangecount;
-    return gpadl_header(&r);
+    return gpadl_header(c, &r);
 }
 
 static uint16_t dispatch(uint32_t msgtype, const uint8_t *m, uint32_t size)
@@ -174,7 +130,7 @@ static uint16_t dispatch(uint32_t msgtype, const uint8_t *m, uint32_t size)
     case VMBUS_MSG_INITIATE_CONTACT:
         return initiate_contact(m, size);
     case VMBUS_MSG_REQUESTOFFERS:
-        return conn_request_offers();
+        return connection_request_offers();
     case VMBUS_MSG_OPENCHANNEL:
         return open_channel(m);
     case VMBUS_MSG_CLOSECHANNEL:
@@ -188,7 +144,7 @@ static uint16_t dispatch(uint32_t msgtype, const uint8_t *m, uint32_t size)
     case VMBUS_MSG_RELID_RELEASED:
         return chan_relid_released(rd32(m, offsetof(struct vmbus_relid_msg, child_relid)));
     case VMBUS_MSG_UNLOAD:
-        return conn_unload();
+        return connection_unload();
     case VMBUS_MSG_MODIFYCHANNEL:
         return chan_modify(rd32(m, offsetof(struct vmbus_modifychannel, child_relid)),
                            rd32(m, offsetof(struct vmbus_modifychannel, target_vp)));
@@ -206,7 +162,6 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
     vmbus.n.messages++;
     if (trace_on(TRACE_VMBUS))
         vmbus_trace_message(false, payload, size);
-    outq_flush(); /* the guest may have taken messages without an EOM */
     if (size < sizeof(struct vmbus_msg_header) || size > HV_MESSAGE_PAYLOAD_SIZE) {
         vmbus_reject(VMBUS_MSG_INVALID, "payload size outside 8..240 bytes");
         return HV_STATUS_INVALID_PARAMETER;
@@ -228,7 +183,5 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
         vmbus.n.busy++; /* back-pressure: Linux retries the post */
         return HV_STATUS_INSUFFICIENT_BUFFERS;
     }
-    uint16_t st = dispatch(msgtype, payload, size);
-    outq_flush();
-    return st;
+    return dispatch(msgtype, payload, size); /* replies leave at vmbus_poll */
 }

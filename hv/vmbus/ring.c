@@ -78,35 +78,31 @@ static uint8_t *piece(const struct vmbus_ring *ring, uint32_t *off, uint32_t *le
     return gmem_ptr(ring->gm, gpa, *len);
 }
 
-/* Copies len bytes from the data area at *off on; *off ends after them. */
-static bool copy_out(const struct vmbus_ring *ring, uint32_t *off, void *dst, uint32_t len)
+/* Copies len bytes between buf and the data area at *off on (into the ring
+ * when in is set); *off ends after them. */
+static bool copy(const struct vmbus_ring *ring, uint32_t *off, void *buf, uint32_t len, bool in)
 {
-    uint8_t *d = dst;
-    while (len) {
-        uint32_t n = len;
-        const uint8_t *p = piece(ring, off, &n);
-        if (!p)
-            return false;
-        memcpy(d, p, n);
-        d += n;
-        len -= n;
-    }
-    return true;
-}
-
-static bool copy_in(const struct vmbus_ring *ring, uint32_t *off, const void *src, uint32_t len)
-{
-    const uint8_t *s = src;
+    uint8_t *b = buf;
     while (len) {
         uint32_t n = len;
         uint8_t *p = piece(ring, off, &n);
         if (!p)
             return false;
-        memcpy(p, s, n);
-        s += n;
+        memcpy(in ? p : b, in ? b : p, n);
+        b += n;
         len -= n;
     }
     return true;
+}
+
+static bool copy_out(const struct vmbus_ring *ring, uint32_t *off, void *dst, uint32_t len)
+{
+    return copy(ring, off, dst, len, false);
+}
+
+static bool copy_in(const struct vmbus_ring *ring, uint32_t *off, const void *src, uint32_t len)
+{
+    return copy(ring, off, (void *)(uintptr_t)src, len, true); /* only read: in is set */
 }
 
 static bool index_ok(const struct vmbus_ring *ring, uint32_t i)
@@ -129,6 +125,23 @@ static uint32_t load(const uint32_t *p)
 static void store(uint32_t *p, uint32_t v)
 {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* Both indices, checked (a bad one breaks the ring: false). */
+static bool indices(struct vmbus_ring *ring, const struct vmbus_ring_header *h, uint32_t *write,
+                    uint32_t *read)
+{
+    *write = load(&h->write_index);
+    *read = load(&h->read_index);
+    if (!index_ok(ring, *write)) {
+        broken(ring, "write_index out of range or not 8-byte aligned");
+        return false;
+    }
+    if (!index_ok(ring, *read)) {
+        broken(ring, "read_index out of range or not 8-byte aligned");
+        return false;
+    }
+    return true;
 }
 
 /* hv_pkt_iter_close's rule, host side: after consuming `consumed` bytes,
@@ -161,12 +174,9 @@ enum ring_status ring_read_packet(struct vmbus_ring *ring, void *buf, size_t cap
     struct vmbus_ring_header *h = header(ring);
     if (!h)
         return broken(ring, "header page unmapped");
-    uint32_t write = load(&h->write_index);
-    uint32_t read = load(&h->read_index);
-    if (!index_ok(ring, write))
-        return broken(ring, "write_index out of range or not 8-byte aligned");
-    if (!index_ok(ring, read))
-        return broken(ring, "read_index out of range or not 8-byte aligned");
+    uint32_t write, read;
+    if (!indices(ring, h, &write, &read))
+        return RING_CORRUPT;
     uint32_t avail = used(ring, write, read);
     if (!avail)
         return RING_EMPTY;
@@ -253,12 +263,9 @@ enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint1
     struct vmbus_ring_header *h = header(ring);
     if (!h)
         return broken(ring, "header page unmapped");
-    uint32_t read = load(&h->read_index);
-    uint32_t write = load(&h->write_index);
-    if (!index_ok(ring, read))
-        return broken(ring, "read_index out of range or not 8-byte aligned");
-    if (!index_ok(ring, write))
-        return broken(ring, "write_index out of range or not 8-byte aligned");
+    uint32_t write, read;
+    if (!indices(ring, h, &write, &read))
+        return RING_CORRUPT;
 
     /* Never fill the ring completely: equal indices would read as empty. */
     if (ring->data_size - used(ring, write, read) <= footprint) {
@@ -291,10 +298,4 @@ enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint1
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     *signal = !load(&h->interrupt_mask) && load(&h->read_index) == write;
     return RING_OK;
-}
-
-enum ring_status ring_send_completion(struct vmbus_ring *ring, uint64_t trans_id,
-                                      const void *payload, size_t len, bool *signal)
-{
-    return ring_write_packet(ring, VMBUS_PKT_COMP, 0, trans_id, payload, len, signal);
 }

@@ -173,8 +173,4 @@ enum ring_status ring_write_packet(struct vmbus_ring *ring, uint16_t type, uint1
                                    uint64_t trans_id, const void *payload, size_t len,
                                    bool *signal);
 
-/* A completion (type 11, no flags) answering trans_id. */
-enum ring_status ring_send_completion(struct vmbus_ring *ring, uint64_t trans_id,
-                                      const void *payload, size_t len, bool *signal);
-
 #endif

@@ -8,7 +8,7 @@
 #include "lib/fmt.h"
 #include "lib/mem.h"
 #include "lib/trace.h"
-#include "vmbus/kmcl.h"
+#include "vmbus/kmcl_types.h"
 #include "vmbus/ring.h"
 #include "vmbus/vmbus_wire.h"
 

@@ -1,7 +1,7 @@
 /* The VMBus host as the rest of the hypervisor sees it: start it on the
  * partition, size the high MMIO gap, let queued replies out, report counters.
  * Devices use kmcl.h; the guest reaches it through HvPostMessage and
- * HvSignalEvent (docs/vmbus.md, "Glue"). One VMBus server per hypervisor. */
+ * HvSignalEvent (docs/vmbus.md, "Layers"). One VMBus server per hypervisor. */
 #ifndef HV_VMBUS_VMBUS_H
 #define HV_VMBUS_VMBUS_H
 
@@ -9,12 +9,16 @@
 #include <stdint.h>
 
 struct hv_partition;
+struct vmbus_port;
 
-/* Resets the server (no channels, disconnected, empty 0-byte gap) and
- * registers its message handler for connection ids 1 and 4 in p, which must
- * outlive it. Call before any device allocates a channel. 0, or -1 if p
- * already has handlers on those ids. */
+/* Resets the server (no channels, disconnected, empty 0-byte gap) over
+ * Hyper-V partition p (synic_port.c): registers the message handler for
+ * connection ids 1 and 4 in p, which must outlive it. Call before any device
+ * allocates a channel. 0, or -1 if p already has handlers on those ids. */
 int vmbus_init(struct hv_partition *p);
+/* The same over any port (copied), for host-side tests: the guest's
+ * messages then go to vmbus_on_message (message.h) directly. */
+void vmbus_init_port(const struct vmbus_port *port);
 
 /* Places the high MMIO gap at max(4 GiB, ram_top) rounded up to 1 GiB, sized
  * mmio_high_mb MiB or, if 0, from the requests of the channels allocated so
@@ -30,14 +34,13 @@ void vmbus_mmio_framebuffer(uint64_t low_base);
 /* The gap (size 0 before vmbus_mmio_configure). */
 void vmbus_mmio_gap(uint64_t *base, uint64_t *size);
 
-/* Hands queued host->guest messages to the SynIC until it pushes back, and
- * goes on with guest-to-host ring drains the per-signal budget cut short.
- * Call after every exit (it returns at once when nothing waits); a drain left
- * pending also arms a host timer (lib/timer.h), so the glue's timers_run
- * finishes it when no exit comes. */
+/* The one place host-to-guest work leaves: hands queued messages (replies,
+ * offers, rescinds) to the SynIC until it pushes back, and goes on with
+ * guest-to-host ring drains the per-signal budget cut short. Call after every
+ * exit, after the host timers ran (it returns at once when nothing waits); a
+ * drain left pending also arms a host timer (lib/timer.h), so it finishes
+ * when no exit comes. */
 void vmbus_poll(void);
-/* Messages waiting in the server's own queue (behind the SynIC's). */
-unsigned vmbus_queued(void);
 
 /* " vmbus_msgs=.. vmbus_rejected=.. ..." for the summary line (leading space,
  * no newline), then what the devices' summary function adds; returns the

@@ -4,7 +4,7 @@
  * reused slot), the state rules of every Init* call, allocation limits,
  * enable validation with nothing left behind on failure, the granted window,
  * an optional-only channel through the allocator, disable/cleanup, and the
- * GUID helpers. */
+ * GUID helpers. Over a fake port: no hv/hyperv file is linked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,11 +13,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hyperv/hyperv.h"
 #include "vmbus/kmcl.h"
-#include "vmbus/server.h"
+#include "vmbus/state.h"
 #include "vmbus/vmbus.h"
 
+#include "fake_port.h"
 #include "fixture.h"
 
 #define RAM_SIZE (256u * 1024)
@@ -35,15 +35,28 @@ static const GUID inst_d = {
     0x11111111, 0x2222, 0x3333, {0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x58}};
 static const GUID nil;
 
+static struct fake_port port;
+static uint8_t ram[RAM_SIZE];
+
+/* A fresh server over the fake port. */
+static void restart(void)
+{
+    const struct vmbus_port p = fake_port_init(&port, ram, sizeof(ram));
+    vmbus_init_port(&p);
+}
+
 static int setup(void **state)
 {
-    struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0}};
-    assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
-    assert_int_equal(vmbus_init(&f->p), 0);
+    restart();
     vmbus_mmio_configure(RAM_SIZE, 64);
     log_reset();
-    *state = f;
+    *state = NULL;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
     return 0;
 }
 
@@ -163,12 +176,7 @@ static void allocate_rules(void **state)
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(ch, 1, 0), STATUS_SUCCESS);
     assert_null(VmbChannelGetPointer(ch));
     /* a handle from before vmbus_init is stale too */
-    struct hv_partition p2;
-    struct guest_mem gm = {NULL, 0};
-    struct hv_platform plat = {fake_tsc, fake_raise, NULL, 2500000000ull, 0, 0, {0}};
-    assert_int_equal(hyperv_init(&p2, &gm, &plat), 0);
-    assert_int_equal(vmbus_init(&p2), 0);
-    assert_int_equal(vmbus_init(&p2), -1); /* its ids are taken now */
+    restart();
     VMBCHANNEL fresh = alloc();
     assert_true(fresh != all[0]);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(all[0], 1, 0),
@@ -372,7 +380,7 @@ static void granted_window_and_prepare_offer(void **state)
  * callback, disable frees it, and the automatic gap size counts it. */
 static void optional_only_channel_gets_a_window(void **state)
 {
-    struct fake *f = *state;
+    (void)state;
     VMBCHANNEL a = configured(&inst_a);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(a, 16, 0), STATUS_SUCCESS);
     assert_int_equal(VmbChannelEnable(a), STATUS_SUCCESS);
@@ -425,9 +433,7 @@ static void optional_only_channel_gets_a_window(void **state)
     assert_int_equal(size, 4u << 20);
 
     /* an automatically sized gap counts an optional-only request */
-    hyperv_unregister_message(&f->p, 1);
-    hyperv_unregister_message(&f->p, 4);
-    assert_int_equal(vmbus_init(&f->p), 0);
+    restart();
     VMBCHANNEL e = configured(&inst_a);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(e, 0, 100), STATUS_SUCCESS);
     log_reset();
@@ -473,11 +479,8 @@ static void bad_handles_are_detected(void **state)
 
 static void auto_sized_gap_from_configured_channels(void **state)
 {
-    struct fake *f = *state;
-    assert_int_equal(vmbus_init(&f->p), -1); /* already registered on this partition */
-    hyperv_unregister_message(&f->p, 1);
-    hyperv_unregister_message(&f->p, 4);
-    assert_int_equal(vmbus_init(&f->p), 0);
+    (void)state;
+    restart();
     VMBCHANNEL a = configured(&inst_a), b = configured(&inst_b);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(a, 1, 0), STATUS_SUCCESS);
     assert_int_equal(VmbServerChannelInitSetMmioMegabytes(b, 33, 30), STATUS_SUCCESS);
@@ -506,10 +509,8 @@ static void auto_sized_gap_from_configured_channels(void **state)
  * automatic size alone. */
 static void framebuffer_region(void **state)
 {
-    struct fake *f = *state;
-    hyperv_unregister_message(&f->p, 1);
-    hyperv_unregister_message(&f->p, 4);
-    assert_int_equal(vmbus_init(&f->p), 0);
+    (void)state;
+    restart();
     VMBCHANNEL fb = configured(&inst_a), other = configured(&inst_b), none = alloc();
     assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(forged()), STATUS_INVALID_PARAMETER_1);
     assert_int_equal(VmbServerChannelInitSetMmioFramebuffer(fb), STATUS_SUCCESS);
@@ -594,18 +595,17 @@ static void guid_helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(seed_status_codes_and_order, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(server_only_methods_table, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(allocate_rules, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(init_calls_only_while_initializing, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(init_parameter_checks, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(enable_failures_leave_nothing, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(optional_only_channel_gets_a_window, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(framebuffer_region, setup, fake_teardown),
-        cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup,
-                                        fake_teardown),
+        cmocka_unit_test_setup_teardown(seed_status_codes_and_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(server_only_methods_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(allocate_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_calls_only_while_initializing, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_parameter_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(enable_failures_leave_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(granted_window_and_prepare_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(optional_only_channel_gets_a_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_handles_are_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(framebuffer_region, setup, teardown),
+        cmocka_unit_test_setup_teardown(auto_sized_gap_from_configured_channels, setup, teardown),
         cmocka_unit_test(guid_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

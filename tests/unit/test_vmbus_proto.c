@@ -22,7 +22,9 @@
 #include "vmbus/fault.h"
 #include "vmbus/kmcl.h"
 #include "vmbus/ring.h"
-#include "vmbus/server.h"
+#include "vmbus/channel.h"
+#include "vmbus/gpadl.h"
+#include "vmbus/state.h"
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
@@ -133,7 +135,9 @@ static uint16_t post(struct fake *f, uint32_t conn, const void *msg, uint32_t si
     in->message_type = VMBUS_MESSAGE_TYPE;
     in->payload_size = size;
     memcpy(in->payload, msg, size);
-    return (uint16_t)hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    uint16_t st = (uint16_t)hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    vmbus_poll(); /* the end of the exit */
+    return st;
 }
 
 static uint16_t post_ok(struct fake *f, const void *msg, uint32_t size)
@@ -147,9 +151,12 @@ struct msg {
     uint8_t data[240];
 };
 
-/* Linux's consumer of SINT2 (contract §4.5), then the glue's vmbus_poll. */
+/* Linux's consumer of SINT2 (contract §4.5), then the glue's vmbus_poll;
+ * what the host did since the last exit (a device's enable or disable, a
+ * timer) reached the SynIC at the exit before. */
 static bool take(struct fake *f, struct msg *m, unsigned sint)
 {
+    vmbus_poll();
     struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + sint;
     if (!slot->header.message_type)
         return false;
@@ -183,7 +190,7 @@ static void nothing(struct fake *f)
 {
     struct msg m;
     assert_false(take(f, &m, 2));
-    assert_int_equal(vmbus_queued(), 0);
+    assert_int_equal(vmbus.outq.count, 0);
 }
 
 static struct vmbus_initiate_contact contact_msg(uint32_t version)
@@ -635,7 +642,7 @@ static void many_offers_wait_for_the_guest(void **state)
     connect(f);
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
     /* the SynIC holds 1 + 16; the rest wait in our queue */
-    assert_int_equal(vmbus_queued(), VMBUS_MAX_CHANNELS + 1 - 17);
+    assert_int_equal(vmbus.outq.count, VMBUS_MAX_CHANNELS + 1 - 17);
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++)
         expect_offer(f, i + 1);
     expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
@@ -695,10 +702,10 @@ static void withdrawn_before_the_guest_saw_it(void **state)
     connect(f);
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
     /* offers 18..20 and ALLOFFERS wait in our queue: withdraw 19 there */
-    assert_int_equal(vmbus_queued(), 4);
+    assert_int_equal(vmbus.outq.count, 4);
     VMBCHANNEL h19 = chan_handle(&vmbus.chan[18]);
     VmbChannelCleanup(h19);
-    assert_int_equal(vmbus_queued(), 3);
+    assert_int_equal(vmbus.outq.count, 3);
     assert_int_equal(vmbus.chan[18].state, CHAN_FREE); /* no rescind needed */
     for (unsigned i = 0; i < 20; i++) {
         if (i != 18)
@@ -1091,7 +1098,7 @@ static void guest_gets_backpressure_and_nothing_is_lost(void **state)
     /* the host can still rescind and offer: room is kept for that */
     VmbChannelDisable(chan_handle(&vmbus.chan[1]));
     enabled("late", 9, 0, 0);
-    assert_int_equal(vmbus_queued(), VMBUS_OUTQ_LEN - VMBUS_MAX_CHANNELS + 2);
+    assert_int_equal(vmbus.outq.count, VMBUS_OUTQ_LEN - VMBUS_MAX_CHANNELS + 2);
     for (unsigned i = 0; i < accepted; i++) {
         struct msg r = expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
         uint32_t st;
@@ -1481,7 +1488,7 @@ static void repeated_lines_are_rate_limited(void **state)
     assert_non_null(strstr(logbuf, "hv: vmbus: GPADL 0x13f of relid 1 created: 8 pages in 1 range "
                                    "(further such lines not reported)\n"));
     assert_null(strstr(logbuf, "GPADL 0x140 "));
-    assert_true(vmbus.n.log_dropped == 4 * 36);
+    assert_true(vmbus_log_dropped() == 4 * 36);
     log_reset();
     struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
     for (unsigned i = 0; i < rounds; i++) {
@@ -1504,7 +1511,7 @@ static void repeated_lines_are_rate_limited(void **state)
     assert_int_equal(log_count("hv: vmbus: offer relid 1 "), VMBUS_LOG_BUDGET - 1);
     assert_int_equal(log_count(" (further such lines not reported)\n"), 6);
     /* dropped: 4 x 36 above; here 3 x 36, 2 x 100 + 1 - 64 connected, 2 x 37 */
-    assert_true(vmbus.n.log_dropped == 144 + 108 + 137 + 74);
+    assert_true(vmbus_log_dropped() == 144 + 108 + 137 + 74);
     char line[512];
     vmbus_summary(line, sizeof(line));
     assert_non_null(strstr(line, " vmbus_packets=0 vmbus_log_dropped=463"));
@@ -1566,8 +1573,9 @@ static void traced_session_decodes_every_message(void **state)
     const char *at[] = {
         traced("hv: trace: vmbus: guest->host INITIATE_CONTACT version=5.3 vp=0 sint=2 vtl=0 "
                "monitor1=0x5000 monitor2=0x6000"),
-        traced("hv: trace: vmbus: host->guest VERSION_RESPONSE supported=1 state=0 conn=4"),
+        /* the reply leaves at the end of the exit (vmbus_poll), after the call */
         traced("hv: trace: hypercall: HvPostMessage conn=4 type=1 size=40 -> HV_STATUS_SUCCESS"),
+        traced("hv: trace: vmbus: host->guest VERSION_RESPONSE supported=1 state=0 conn=4"),
         traced("hv: trace: vmbus: guest->host REQUESTOFFERS"),
         traced("hv: trace: vmbus: host->guest OFFERCHANNEL relid=1 "
                "class=2c7e5ef2-4a09-4c4b-9b5f-6e2d170c1101 "
@@ -1759,7 +1767,7 @@ static void fault_delay_holds_the_queue(void **state)
     assert_int_equal(gpadl(f, 2, 0x200, RING_PFN + 1, 1), 0);
     struct msg m;
     assert_false(take(f, &m, 2));
-    assert_int_equal(vmbus_queued(), 2);
+    assert_int_equal(vmbus.outq.count, 2);
     assert_non_null(strstr(logbuf, "hv: fault: line 7: GPADL_CREATED held for 50 ms\n"));
     advance_ms(f, 49);
     assert_false(take(f, &m, 2));
@@ -1937,7 +1945,8 @@ static void fault_rescind_at_a_time(void **state)
     advance_ms(f, 1);
     struct msg m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
     assert_int_equal(m.data[8], 2);
-    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_ptr_equal(chan_visible(1), &vmbus.chan[0]);
+    assert_int_equal(vmbus.chan[0].offer, OFFER_MADE);
     assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 2), 0);
     advance_ms(f, 10);
     expect_offer(f, 2);
@@ -2268,7 +2277,8 @@ static void fault_unsolicited_messages(void **state)
     struct msg m = expect(f, VMBUS_MSG_OPENCHANNEL_RESULT, 20);
     assert_int_equal(m.data[8], 1);
     nothing(f); /* not the rescind of relid 1 */
-    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_ptr_equal(chan_visible(1), &vmbus.chan[0]);
+    assert_int_equal(vmbus.chan[0].offer, OFFER_MADE);
     assert_non_null(strstr(logbuf, "hv: fault: line 2: unsolicited OPENCHANNEL_RESULT relid 1 sent "
                                    "at 10 ms\n"));
     assert_non_null(strstr(logbuf, "hv: fault: line 3: unsolicited RESCIND_CHANNELOFFER at 10 ms: "
@@ -2276,7 +2286,8 @@ static void fault_unsolicited_messages(void **state)
     advance_ms(f, 10);
     m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
     assert_int_equal(m.data[8], 77);
-    assert_int_equal(vmbus.chan[0].offer, OFFER_SENT);
+    assert_ptr_equal(chan_visible(1), &vmbus.chan[0]);
+    assert_int_equal(vmbus.chan[0].offer, OFFER_MADE);
     assert_int_equal(fault_fired(), 4);
     faults_off();
 }
@@ -2329,7 +2340,7 @@ static void fault_random_delays_and_stalls(void **state)
         r.ms = run == 2 ? 43 : 42;
         faults(f, &r, 1);
         for (unsigned i = 0; i < 16; i++)
-            held[run][i] = fault_host_message(VMBUS_MSG_GPADL_CREATED) - clock_ns();
+            held[run][i] = vmbus.faults->host_message(VMBUS_MSG_GPADL_CREATED) - clock_ns();
     }
     assert_memory_equal(held[0], held[1], sizeof(held[0]));
     assert_memory_not_equal(held[0], held[2], sizeof(held[0]));

@@ -505,14 +505,14 @@ static void completion(void **state)
     bool sig, gsig;
     struct gpkt gp;
     uint32_t status = 0;
-    assert_int_equal(ring_send_completion(&F->out, 77, &status, 4, &sig), RING_OK);
+    assert_int_equal(ring_write_packet(&F->out, VMBUS_PKT_COMP, 0, 77, &status, 4, &sig), RING_OK);
     assert_true(guest_read(&F->gout, F->buf, &gp, &gsig));
     assert_int_equal(gp.type, VMBUS_PKT_COMP);
     assert_int_equal(gp.flags, 0);
     assert_int_equal(gp.tid, 77);
     assert_int_equal(gp.len8, 3);
     /* and one without a body */
-    assert_int_equal(ring_send_completion(&F->out, 78, NULL, 0, &sig), RING_OK);
+    assert_int_equal(ring_write_packet(&F->out, VMBUS_PKT_COMP, 0, 78, NULL, 0, &sig), RING_OK);
     assert_true(guest_read(&F->gout, F->buf, &gp, &gsig));
     assert_int_equal(gp.len8, 2);
 }

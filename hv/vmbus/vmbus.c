@@ -1,14 +1,13 @@
-/* The one VMBus server: start-up on the partition, the high MMIO gap, and
- * the counters for the summary line. */
-#include "vmbus/server.h"
+/* The top of the VMBus host: start-up on a port, the one place host-to-guest
+ * work leaves (vmbus_poll), the high MMIO gap, the summary's counters. */
+#include "vmbus/vmbus.h"
 
-#include "hyperv/hyperv.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
-#include "lib/mem.h"
+#include "vmbus/channel.h"
 #include "vmbus/fault.h"
-
-struct vmbus_server vmbus;
+#include "vmbus/outq.h"
+#include "vmbus/state.h"
 
 static void drain_timer_fired(struct hv_timer *t, uint64_t now)
 {
@@ -17,22 +16,17 @@ static void drain_timer_fired(struct hv_timer *t, uint64_t now)
     chan_drain_pending();
 }
 
-int vmbus_init(struct hv_partition *p)
+void vmbus_init_port(const struct vmbus_port *port)
 {
-    uint32_t gen = vmbus.next_gen;    /* handles from before stay invalid */
-    timer_cancel(&vmbus.drain_timer); /* it must not stay linked while zeroed */
-    memset(&vmbus, 0, sizeof(vmbus));
-    vmbus.next_gen = gen;
+    state_reset(port);
     timer_setup(&vmbus.drain_timer, drain_timer_fired, NULL);
-    vmbus.part = p;
     fault_init(NULL, 0);
-    if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID, vmbus_on_message, NULL))
-        return -1;
-    if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID_4, vmbus_on_message, NULL)) {
-        hyperv_unregister_message(p, VMBUS_MESSAGE_CONNECTION_ID);
-        return -1;
-    }
-    return 0;
+}
+
+void vmbus_poll(void)
+{
+    outq_flush();
+    chan_drain_pending();
 }
 
 void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
@@ -80,7 +74,7 @@ size_t vmbus_summary(char *buf, size_t cap)
                            (unsigned long long)n->refused, (unsigned long long)n->busy,
                            (unsigned long long)n->sent, (unsigned long long)n->offers,
                            (unsigned long long)n->opens, (unsigned long long)n->signals,
-                           (unsigned long long)n->packets, (unsigned long long)n->log_dropped,
+                           (unsigned long long)n->packets, (unsigned long long)vmbus_log_dropped(),
                            (unsigned long long)fault_fired());
     size_t total = len < 0 ? 0 : (size_t)len;
     if (vmbus.device_summary && total < cap)
@@ -95,5 +89,5 @@ void vmbus_set_device_summary(size_t (*fn)(char *buf, size_t cap))
 
 uint64_t vmbus_reference_time(void)
 {
-    return vmbus.part ? hyperv_time_ref_count(vmbus.part) : 0;
+    return vmbus.port.ref_time ? vmbus.port.ref_time(vmbus.port.ctx) : 0;
 }
