@@ -16,6 +16,7 @@
 #include "lib/timer.h"
 #include "lib/trace.h"
 #include "lib/ptable.h"
+#include "lib/summary.h"
 #include "verdict.h"
 #include "video_host.h"
 #include "vm/acpi.h"
@@ -59,15 +60,68 @@ static void host_work(void)
     host_timer_arm(timers_next());
 }
 
-/* The summary's keys after the hypervisor's own: VMBus and its devices, then the trace's. */
-static size_t summary_more(char *buf, size_t cap)
+static size_t summary_exits(char *buf, size_t cap)
 {
-    size_t n = vmbus_summary(buf, cap);
-    if (n < cap)
-        n += video_host_summary(buf + n, cap - n);
-    if (n < cap)
-        n += trace_summary(buf + n, cap - n);
-    return n;
+    return vcpu_summary_exits(&vcpu, buf, cap);
+}
+
+static size_t summary_hyperv(char *buf, size_t cap)
+{
+    return hyperv_summary(&partition, buf, cap);
+}
+
+static size_t summary_host(char *buf, size_t cap)
+{
+    return vcpu_summary_host(&vcpu, buf, cap);
+}
+
+/* The summary line's parts, in the order of its keys (README, "Log lines"):
+ * the exits, the Hyper-V view, VMBus and its devices, the screen, the trace,
+ * then the IOAPIC, the host's interrupts and the time. */
+static void summary_init(void)
+{
+    summary_add(summary_exits);
+    summary_add(summary_hyperv);
+    summary_add(vmbus_summary);
+    summary_add(video_host_summary);
+    summary_add(trace_summary);
+    summary_add(summary_host);
+}
+
+/* The run's end once the guest has run: why, the Hyper-V counters, the
+ * summary line, then the verdict out of the machine. */
+static __attribute__((noreturn)) void run_end(int verdict, const char *why)
+{
+    hv_log("guest", "%s", why);
+    hyperv_log_stats(&partition);
+    summary_write(verdict);
+    arch_stop(verdict);
+}
+
+/* The vCPU's first state: the Linux 64-bit entry. */
+static struct vcpu_entry vcpu_entry_of(const struct linux_entry *e)
+{
+#define SEG(s) ((struct vmcb_seg){(s).selector, (s).attrib, (s).limit, (s).base})
+    struct vcpu_entry v = {
+        .rip = e->rip,
+        .rsp = e->rsp,
+        .rsi = e->rsi,
+        .rflags = e->rflags,
+        .cr0 = e->cr0,
+        .cr3 = e->cr3,
+        .cr4 = e->cr4,
+        .efer = e->efer,
+        .gdtr_base = e->gdtr_base,
+        .idtr_base = e->idtr_base,
+        .gdtr_limit = e->gdtr_limit,
+        .idtr_limit = e->idtr_limit,
+        .cs = SEG(e->cs),
+        .ds = SEG(e->ds),
+        .tr = SEG(e->tr),
+        .ldtr = SEG(e->ldtr),
+    };
+#undef SEG
+    return v;
 }
 
 static __attribute__((noreturn)) void refuse(const char *what, const char *why)
@@ -193,12 +247,14 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
                             .debug_exit = (uint16_t)bi->config.debug_exit_port,
                             .host_uart = LOG_UART_PORT,
                             .host_debugcon = LOG_DEBUGCON_PORT};
-    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &lb.entry, &io, &why))
+    struct vcpu_entry entry = vcpu_entry_of(&lb.entry);
+    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &entry, &io, &why))
         refuse("the vCPU", why);
     vcpu.tsc_hz = tsc_hz;
     vcpu.hv = &partition;
     vcpu.after_exit = host_work;
-    vcpu.summary_more = summary_more;
+    vcpu.end = run_end;
+    summary_init();
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
     vcpu_run(&vcpu);

@@ -1,5 +1,6 @@
 /* The hypervisor's start: check the handoff, take over the CPU, report what we
- * have, and (from the next milestone on) build and run the guest. */
+ * have, enable SVM, measure the clocks, then build and run the guest
+ * (guest.c), which never returns. */
 #include "arch/x86/arch.h"
 #include "boot_info.h"
 #include "guest.h"

@@ -20,17 +20,19 @@ typedef uint16_t (*hv_event_handler)(void *ctx, uint32_t conn_id, uint16_t flag)
 #define HV_MAX_MESSAGE_CONNS 8
 #define HV_MAX_EVENT_CONNS   64
 
+/* One registered connection id; 0: a free slot (0 is never a valid id). */
+struct hv_conn {
+    uint32_t id;
+    union {
+        hv_message_handler msg;
+        hv_event_handler evt;
+    } fn;
+    void *ctx;
+};
+
 struct hv_conn_table {
-    struct {
-        uint32_t id; /* 0: free slot (0 is never a valid connection id) */
-        hv_message_handler fn;
-        void *ctx;
-    } msg[HV_MAX_MESSAGE_CONNS];
-    struct {
-        uint32_t id;
-        hv_event_handler fn;
-        void *ctx;
-    } evt[HV_MAX_EVENT_CONNS];
+    struct hv_conn msg[HV_MAX_MESSAGE_CONNS];
+    struct hv_conn evt[HV_MAX_EVENT_CONNS];
 };
 
 /* 0, or -1: id 0 or above 24 bits, NULL handler, id already taken, table full. */

@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_PAGE_SIZE  4096u
-#define HV_PAGE_SHIFT 12
+#include "page.h"
+
+/* hv/vmbus's names for them, until it says PAGE_SIZE and PAGE_SHIFT */
+#define HV_PAGE_SIZE  PAGE_SIZE
+#define HV_PAGE_SHIFT PAGE_SHIFT
 
 /* --- CPUID ------------------------------------------------------------------ */
 #define HV_CPUID_VENDOR    0x40000000u /* max leaf + "Microsoft Hv" */
@@ -65,7 +68,7 @@
 /* Page-address MSRs (HYPERCALL, REFERENCE_TSC, VP_ASSIST, SIEFP, SIMP):
  * bit 0 enable, bits 11:1 reserved, bits 63:12 guest page number. */
 #define HV_MSR_ENABLE       (1ull << 0)
-#define HV_MSR_PAGE_MASK    (~(uint64_t)(HV_PAGE_SIZE - 1))
+#define HV_MSR_PAGE_MASK    (~(uint64_t)(PAGE_SIZE - 1))
 #define HV_HYPERCALL_LOCKED (1ull << 1)
 
 #define HV_SCONTROL_ENABLE (1ull << 0)
@@ -171,7 +174,7 @@ struct hv_ref_tsc_page {
     uint32_t reserved;
     uint64_t scale; /* floor(2^64 * 10^7 / TSC Hz) */
     int64_t offset; /* ((tsc * scale) >> 64) + offset = reference time */
-    uint8_t reserved2[HV_PAGE_SIZE - 24];
+    uint8_t reserved2[PAGE_SIZE - 24];
 };
 
 /* What the hypercall page holds: ENDBR64 (a NOP without CET; IBT kernels check
@@ -188,9 +191,9 @@ _Static_assert(offsetof(struct hv_message_header, reserved) == 6, "header reserv
 _Static_assert(offsetof(struct hv_message_header, sender) == 8, "sender");
 _Static_assert(sizeof(struct hv_message) == HV_MESSAGE_SIZE, "message");
 _Static_assert(offsetof(struct hv_message, payload) == 16, "message payload");
-_Static_assert(sizeof(struct hv_message_page) == HV_PAGE_SIZE, "message page");
+_Static_assert(sizeof(struct hv_message_page) == PAGE_SIZE, "message page");
 _Static_assert(sizeof(struct hv_event_flags) == 256, "event flags");
-_Static_assert(sizeof(struct hv_event_flags_page) == HV_PAGE_SIZE, "event flags page");
+_Static_assert(sizeof(struct hv_event_flags_page) == PAGE_SIZE, "event flags page");
 _Static_assert(sizeof(struct hv_post_message_input) == HV_MESSAGE_SIZE, "post message input");
 _Static_assert(offsetof(struct hv_post_message_input, connection_id) == 0, "pm connection_id");
 _Static_assert(offsetof(struct hv_post_message_input, reserved) == 4, "pm reserved");
@@ -200,7 +203,7 @@ _Static_assert(offsetof(struct hv_post_message_input, payload) == 16, "pm payloa
 _Static_assert(sizeof(struct hv_signal_event_input) == 8, "signal event input");
 _Static_assert(offsetof(struct hv_signal_event_input, flag_number) == 4, "se flag_number");
 _Static_assert(offsetof(struct hv_signal_event_input, reserved) == 6, "se reserved");
-_Static_assert(sizeof(struct hv_ref_tsc_page) == HV_PAGE_SIZE, "reference TSC page");
+_Static_assert(sizeof(struct hv_ref_tsc_page) == PAGE_SIZE, "reference TSC page");
 _Static_assert(offsetof(struct hv_ref_tsc_page, sequence) == 0, "tsc sequence");
 _Static_assert(offsetof(struct hv_ref_tsc_page, reserved) == 4, "tsc reserved");
 _Static_assert(offsetof(struct hv_ref_tsc_page, scale) == 8, "tsc scale");

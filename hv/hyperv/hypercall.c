@@ -128,7 +128,7 @@ bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_
  * answer for an unreadable block: INVALID_HYPERCALL_INPUT). */
 static uint16_t block(struct hv_partition *p, uint64_t gpa, uint32_t len, const void **ptr)
 {
-    if ((gpa & 7) || (gpa & (HV_PAGE_SIZE - 1)) + len > HV_PAGE_SIZE)
+    if ((gpa & 7) || (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
         return HV_STATUS_INVALID_ALIGNMENT;
     *ptr = gmem_ptr(p->gm, gpa, len);
     return *ptr ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_HYPERCALL_INPUT;

@@ -12,6 +12,7 @@
 #include "guest_mem.h"
 #include "hyperv/conn.h"
 #include "hyperv/synic.h"
+#include "lib/log_once.h"
 
 #define HV_HOST_VECTORS_MAX 4
 
@@ -71,7 +72,7 @@ struct hv_counters {
     uint64_t irqs_refused;  /* due on a vector the guest may not have: never raised */
 };
 
-#define HV_LOG_ONCE_MAX 16
+#define HV_REFUSALS_LOGGED 16 /* refused MSR accesses logged, distinct ones */
 
 struct hv_partition {
     const struct guest_mem *gm;
@@ -83,17 +84,12 @@ struct hv_partition {
     uint64_t tsc_scale;
     int64_t tsc_offset;
     uint32_t tsc_sequence; /* last sequence written into a TSC page */
-    bool warned_autoeoi, warned_hypercall_ignored;
-    uint64_t time_last; /* keeps TIME_REF_COUNT monotonic */
+    struct log_budget warned_autoeoi, warned_hypercall_ignored; /* one line each */
+    uint64_t time_last;                                         /* keeps TIME_REF_COUNT monotonic */
     struct hv_synic synic;
     struct hv_conn_table conn;
     struct hv_counters n;
-    struct { /* refused MSR accesses already logged */
-        uint32_t msr[HV_LOG_ONCE_MAX];
-        bool write[HV_LOG_ONCE_MAX];
-        const char *why[HV_LOG_ONCE_MAX];
-        unsigned count;
-    } logged;
+    struct log_once refusals; /* one line per MSR, direction and reason: the first few */
 };
 
 /* 0, or -1 (nothing usable: no guest memory, no callbacks, TSC <= 10 MHz); on

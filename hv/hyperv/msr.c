@@ -121,7 +121,7 @@ static void *page_msr(struct hv_partition *p, uint64_t val, uint64_t rsvd, const
     }
     if (!(val & HV_MSR_ENABLE))
         return NULL;
-    void *page = gmem_ptr(p->gm, val & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+    void *page = gmem_ptr(p->gm, val & HV_MSR_PAGE_MASK, PAGE_SIZE);
     if (!page)
         *why = "page outside guest RAM";
     return page;
@@ -157,10 +157,8 @@ static int write_hypercall(struct hv_partition *p, uint64_t val)
     if ((val & HV_MSR_ENABLE) && !p->guest_os_id) {
         /* TLFS (and KVM): no hypercall page before the guest said who it is. */
         p->n.hypercall_ignored++;
-        if (!p->warned_hypercall_ignored) {
-            p->warned_hypercall_ignored = true;
+        if (log_budget_take(&p->warned_hypercall_ignored))
             hv_log("hyperv", "hypercall page enable ignored: guest OS id not set");
-        }
         return HV_MSR_OK;
     }
     uint8_t *page = page_msr(p, val, HYPERCALL_RSVD, &why);
@@ -191,13 +189,11 @@ static int write_sint(struct hv_partition *p, uint32_t msr, uint64_t val)
         hyperv_refuse(p, msr, true, val, why);
         return HV_MSR_GP;
     }
-    if ((val & HV_SINT_AUTO_EOI) && !p->warned_autoeoi) {
-        /* Stored as the TLFS defines it, but delivery is a self-IPI the guest
-         * must EOI (CPUID hint 9 says so); a guest relying on it will hang. */
-        p->warned_autoeoi = true;
+    /* Stored as the TLFS defines it, but delivery is a self-IPI the guest
+     * must EOI (CPUID hint 9 says so); a guest relying on it will hang. */
+    if ((val & HV_SINT_AUTO_EOI) && log_budget_take(&p->warned_autoeoi))
         hv_log("hyperv", "SINT%u AutoEOI requested: not emulated, the guest must EOI",
                msr - HV_MSR_SINT0);
-    }
     synic_set_sint(p, msr - HV_MSR_SINT0, val);
     return HV_MSR_OK;
 }

@@ -21,6 +21,9 @@ int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct
     p->tsc_scale = scale;
     p->tsc_offset = reftime_offset(scale, plat->tsc_at_start);
     synic_reset(&p->synic);
+    p->warned_autoeoi = (struct log_budget)LOG_BUDGET(1, "");
+    p->warned_hypercall_ignored = (struct log_budget)LOG_BUDGET(1, "");
+    p->refusals = (struct log_once)LOG_ONCE_N(HV_REFUSALS_LOGGED, " (further MSRs not reported)");
     return 0;
 }
 
@@ -38,23 +41,15 @@ uint64_t hyperv_time_ref_count(struct hv_partition *p)
 void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why)
 {
     p->n.msr_gp++;
-    for (unsigned i = 0; i < p->logged.count; i++) {
-        if (p->logged.msr[i] == msr && p->logged.write[i] == write && p->logged.why[i] == why)
-            return;
-    }
-    if (p->logged.count >= HV_LOG_ONCE_MAX)
+    /* why is a string constant: its address names the reason */
+    const char *tail = log_once_take(&p->refusals, (uint64_t)msr << 1 | write, (uintptr_t)why);
+    if (!tail)
         return;
-    p->logged.msr[p->logged.count] = msr;
-    p->logged.write[p->logged.count] = write;
-    p->logged.why[p->logged.count] = why;
-    p->logged.count++;
     if (write)
         hv_log("hyperv", "wrmsr 0x%x value 0x%llx refused with #GP: %s%s", msr,
-               (unsigned long long)val, why,
-               p->logged.count == HV_LOG_ONCE_MAX ? " (further MSRs not reported)" : "");
+               (unsigned long long)val, why, tail);
     else
-        hv_log("hyperv", "rdmsr 0x%x refused with #GP: %s%s", msr, why,
-               p->logged.count == HV_LOG_ONCE_MAX ? " (further MSRs not reported)" : "");
+        hv_log("hyperv", "rdmsr 0x%x refused with #GP: %s%s", msr, why, tail);
 }
 
 const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector)

@@ -51,7 +51,7 @@ static void *enabled_page(const struct hv_partition *p, uint64_t msr_val)
 {
     if (!(msr_val & HV_MSR_ENABLE))
         return NULL;
-    return gmem_ptr(p->gm, msr_val & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+    return gmem_ptr(p->gm, msr_val & HV_MSR_PAGE_MASK, PAGE_SIZE);
 }
 
 static struct hv_message *slot(const struct hv_partition *p, unsigned sint)
@@ -200,11 +200,6 @@ int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
     return HV_STATUS_SUCCESS;
 }
 
-unsigned synic_queued(const struct hv_partition *p, unsigned sint)
-{
-    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
-}
-
 unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type)
 {
     if (sint >= HV_SINT_COUNT)
@@ -240,7 +235,7 @@ static void clear_if_new(struct hv_partition *p, uint64_t old, uint64_t v)
 {
     void *page = enabled_page(p, v);
     if (page && (!(old & HV_MSR_ENABLE) || (old & HV_MSR_PAGE_MASK) != (v & HV_MSR_PAGE_MASK)))
-        memset(page, 0, HV_PAGE_SIZE);
+        memset(page, 0, PAGE_SIZE);
 }
 
 void synic_set_simp(struct hv_partition *p, uint64_t v)

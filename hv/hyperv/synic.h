@@ -43,8 +43,6 @@ int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, con
 /* Sets flag (< 2048) in SINT sint's area of the SIEFP page and raises the SINT
  * if the bit was newly set. HV_STATUS_SUCCESS or HV_STATUS_INVALID_PARAMETER. */
 int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag);
-/* Messages queued (not yet in the slot) for sint. */
-unsigned synic_queued(const struct hv_partition *p, unsigned sint);
 /* Forgets the messages of message_type still queued for sint, keeping the
  * others in order; returns how many went. The one in the slot is the guest's
  * already and stays. For a poster starting over (VMBus on UNLOAD). */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 4096u
+#include "page.h"
 
 struct heap {
     uint64_t base; /* physical == virtual in the hypervisor's identity map */

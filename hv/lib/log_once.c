@@ -17,13 +17,14 @@ const char *log_once_take(struct log_once *s, uint64_t a, uint64_t b)
         if (s->a[i] == a && s->b[i] == b)
             return NULL;
     }
-    if (s->count == LOG_ONCE_MAX) {
+    unsigned limit = s->limit && s->limit < LOG_ONCE_MAX ? s->limit : LOG_ONCE_MAX;
+    if (s->count >= limit) {
         s->dropped++;
         return NULL;
     }
     s->a[s->count] = a;
     s->b[s->count] = b;
-    return ++s->count == LOG_ONCE_MAX ? s->last : "";
+    return ++s->count == limit ? s->last : "";
 }
 
 void log_budget_reset(struct log_budget *b)

@@ -25,10 +25,11 @@ const char *log_budget_take(struct log_budget *b);
 
 #define LOG_ONCE_MAX 64u
 /* One line per distinct pair of keys (a message type and a reason, an MSR
- * and a direction), for the first LOG_ONCE_MAX pairs; the line that fills
- * the set ends with `last`. */
+ * and a direction), for the first `limit` pairs (LOG_ONCE_N; at most and by
+ * default LOG_ONCE_MAX); the line that fills the set ends with `last`. */
 struct log_once {
     const char *last;
+    unsigned limit; /* 0: LOG_ONCE_MAX */
     unsigned count;
     uint64_t dropped;
     uint64_t a[LOG_ONCE_MAX], b[LOG_ONCE_MAX];
@@ -36,6 +37,10 @@ struct log_once {
 #define LOG_ONCE(last_)                                                                            \
     {                                                                                              \
         .last = (last_)                                                                            \
+    }
+#define LOG_ONCE_N(limit_, last_)                                                                  \
+    {                                                                                              \
+        .last = (last_), .limit = (limit_)                                                         \
     }
 
 /* NULL: already logged, or the set is full (counted in dropped). Else the

@@ -17,6 +17,9 @@ typedef size_t (*summary_part)(char *buf, size_t cap);
 int summary_add(summary_part fn);
 /* Every part's text, one after the other; returns the whole length. */
 size_t summary_text(char *buf, size_t cap);
+/* Writes the line to the console: "hv: summary", every part's text, then
+ * " verdict=<verdict>" and a newline (the one line without an area). */
+void summary_write(int verdict);
 /* No parts (tests; a new run). */
 void summary_reset(void);
 

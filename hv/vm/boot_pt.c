@@ -18,21 +18,21 @@ int boot_pt_build(const struct guest_mem *gm, uint64_t map_size, uint64_t *cr3, 
         return -1;
     }
     unsigned pds = (unsigned)((map_size + LAYOUT_GiB - 1) / LAYOUT_GiB);
-    uint8_t *pml4 = gmem_ptr(gm, LAYOUT_PML4, LAYOUT_PAGE);
-    uint8_t *pdpt = gmem_ptr(gm, LAYOUT_PDPT, LAYOUT_PAGE);
-    uint8_t *pd = gmem_ptr(gm, LAYOUT_PD, (uint64_t)pds * LAYOUT_PAGE);
+    uint8_t *pml4 = gmem_ptr(gm, LAYOUT_PML4, PAGE_SIZE);
+    uint8_t *pdpt = gmem_ptr(gm, LAYOUT_PDPT, PAGE_SIZE);
+    uint8_t *pd = gmem_ptr(gm, LAYOUT_PD, (uint64_t)pds * PAGE_SIZE);
     if (!pml4 || !pdpt || !pd) {
         *why = "boot page tables outside guest RAM";
         return -1;
     }
-    memset(pml4, 0, LAYOUT_PAGE);
-    memset(pdpt, 0, LAYOUT_PAGE);
-    memset(pd, 0, (size_t)pds * LAYOUT_PAGE);
+    memset(pml4, 0, PAGE_SIZE);
+    memset(pdpt, 0, PAGE_SIZE);
+    memset(pd, 0, (size_t)pds * PAGE_SIZE);
 
     /* Accessed bits preset so the first walk has nothing to write back. */
     put_pte(pml4, 0, LAYOUT_PDPT | PTE_P | PTE_RW | PTE_A);
     for (unsigned i = 0; i < pds; i++)
-        put_pte(pdpt, i, (LAYOUT_PD + i * LAYOUT_PAGE) | PTE_P | PTE_RW | PTE_A);
+        put_pte(pdpt, i, (LAYOUT_PD + i * PAGE_SIZE) | PTE_P | PTE_RW | PTE_A);
     for (uint64_t pa = 0; pa < map_size; pa += PAGE_2M)
         put_pte(pd, (unsigned)(pa / PAGE_2M), pa | PTE_P | PTE_RW | PTE_A | PTE_PS);
     *cr3 = LAYOUT_PML4;

@@ -63,7 +63,7 @@ static void put(struct map_builder *m, uint64_t start, uint64_t end, uint32_t ty
     d->type = type;
     d->phys_addr = start;
     d->virt_addr = 0;
-    d->num_pages = (end - start) / EFI_PAGE;
+    d->num_pages = (end - start) / PAGE_SIZE;
     d->attribute = attribute;
     m->n++;
     m->end = end;
@@ -78,7 +78,7 @@ static void set_crc(struct efi_table_hdr *h)
 int efi_build(uint8_t *region, uint64_t gpa, const struct boot_e820_entry *e820, unsigned n,
               uint32_t fw_revision, struct efi_info *info, const char **why)
 {
-    if (gpa % EFI_PAGE)
+    if (gpa % PAGE_SIZE)
         return fail(why, "EFI region not page aligned");
     if (gpa + EFI_REGION_SIZE > (1ull << 32))
         return fail(why, "EFI region above 4 GiB");
@@ -132,8 +132,10 @@ int efi_build(uint8_t *region, uint64_t gpa, const struct boot_e820_entry *e820,
     for (unsigned i = 0; i < n; i++) {
         uint64_t a = e820[i].addr, b = e820[i].addr + e820[i].size;
         bool ram = e820[i].type == E820_RAM;
-        uint64_t s = ram ? (a + EFI_PAGE - 1) & ~(EFI_PAGE - 1) : a & ~(EFI_PAGE - 1);
-        uint64_t e = ram ? b & ~(EFI_PAGE - 1) : (b + EFI_PAGE - 1) & ~(EFI_PAGE - 1);
+        uint64_t s =
+            ram ? (a + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1) : a & ~(uint64_t)(PAGE_SIZE - 1);
+        uint64_t e =
+            ram ? b & ~(uint64_t)(PAGE_SIZE - 1) : (b + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
         uint32_t type = efi_type_of_e820(e820[i].type);
         uint64_t attr = EFI_MEMORY_CACHING;
         if (a < region_end && b > gpa) {

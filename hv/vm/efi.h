@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "page.h"
 #include "vm/bootparam.h"
 
 #define EFI_SYSTEM_TABLE_SIGNATURE     0x5453595320494249ull /* "IBI SYST" */
@@ -18,7 +19,6 @@
 #define EFI_REVISION_2_70              ((2u << 16) | 70u)
 #define EFI_LOADER_SIGNATURE_64        0x34364c45u /* "EL64" */
 #define EFI_UNSUPPORTED                0x8000000000000003ull
-#define EFI_PAGE                       4096ull
 
 /* Memory types (UEFI 2.x, EFI_MEMORY_TYPE) */
 #define EFI_RESERVED_TYPE         0u
@@ -44,8 +44,8 @@
 /* The handoff region: one code page (the stubs: EfiRuntimeServicesCode), then
  * one data page (EfiRuntimeServicesData): system table, runtime services
  * table, firmware vendor string, memory map. */
-#define EFI_REGION_SIZE (2 * EFI_PAGE)
-#define EFI_DATA_OFF    EFI_PAGE
+#define EFI_REGION_SIZE (2 * PAGE_SIZE)
+#define EFI_DATA_OFF    PAGE_SIZE
 #define EFI_SYSTAB_OFF  (EFI_DATA_OFF + 0x000)
 #define EFI_RUNTIME_OFF (EFI_DATA_OFF + 0x080)
 #define EFI_VENDOR_OFF  (EFI_DATA_OFF + 0x110)

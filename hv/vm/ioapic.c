@@ -29,7 +29,12 @@ void ioapic_guest_init(struct ioapic_guest *g, const struct ioapic_hw *hw,
                        const uint8_t *host_vectors, unsigned n_host_vectors, unsigned pins)
 {
     *g = (struct ioapic_guest){
-        .hw = hw, .host_vectors = host_vectors, .n_host_vectors = n_host_vectors, .pins = pins};
+        .hw = hw,
+        .host_vectors = host_vectors,
+        .n_host_vectors = n_host_vectors,
+        .pins = pins,
+        .logged = LOG_ONCE_N(IOAPIC_LOGGED_MAX, ""),
+    };
 }
 
 int ioapic_guest_reserve(struct ioapic_guest *g, unsigned pin)
@@ -73,13 +78,8 @@ static void refuse(struct ioapic_guest *g, const char *why, const char *fmt, ...
 static void refuse(struct ioapic_guest *g, const char *why, const char *fmt, ...)
 {
     g->refused++;
-    for (unsigned i = 0; i < g->nlogged; i++) {
-        if (g->logged[i] == why)
-            return;
-    }
-    if (g->nlogged == IOAPIC_LOGGED_MAX)
+    if (!log_once_take(&g->logged, (uintptr_t)why, 0)) /* why: a string constant */
         return;
-    g->logged[g->nlogged++] = why;
     char what[96];
     va_list ap;
     va_start(ap, fmt);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/log_once.h"
+
 /* The registers' byte offsets in the page (82093AA; EOI from version 0x20). */
 #define IOAPIC_REGSEL 0x00u
 #define IOAPIC_WINDOW 0x10u
@@ -51,8 +53,7 @@ struct ioapic_guest {
     uint32_t window;                        /* IOWIN as prefilled for the current step */
     uint64_t emulated;                      /* guest instructions run on the shadow */
     uint64_t refused;                       /* writes that did not reach the hardware */
-    const char *logged[IOAPIC_LOGGED_MAX];
-    unsigned nlogged;
+    struct log_once logged;                 /* one line per refusal reason */
 };
 
 /* pins: redirection entries the hardware has (0: none answered). The guest's

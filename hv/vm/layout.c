@@ -22,7 +22,7 @@ static uint64_t place_high(uint64_t bottom, uint64_t top, uint64_t size)
 {
     if (top < bottom || top - bottom < size)
         return 0;
-    uint64_t at = align_down(top - size, LAYOUT_PAGE);
+    uint64_t at = align_down(top - size, PAGE_SIZE);
     return at >= bottom ? at : 0;
 }
 
@@ -33,7 +33,7 @@ int layout_plan(uint64_t ram_size, const struct bzimage *k, uint64_t initrd_size
         return fail(why, "guest RAM smaller than 64 MiB");
     if (ram_size > LAYOUT_MAX_RAM)
         return fail(why, "guest RAM larger than 64 GiB (the boot page tables map at most that)");
-    if (ram_size % LAYOUT_PAGE)
+    if (ram_size % PAGE_SIZE)
         return fail(why, "guest RAM size is not a multiple of 4 KiB");
 
     struct guest_layout l = {0};

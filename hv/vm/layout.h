@@ -8,12 +8,11 @@
 
 #include <stdint.h>
 
+#include "page.h"
 #include "vm/bzimage.h"
 
 #define LAYOUT_MiB (1ull << 20)
 #define LAYOUT_GiB (1ull << 30)
-
-#define LAYOUT_PAGE 4096ull
 
 /* --- guest RAM size limits --- */
 #define LAYOUT_MIN_RAM (64 * LAYOUT_MiB)

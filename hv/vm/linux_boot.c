@@ -111,8 +111,8 @@ int linux_boot_setup(const struct guest_mem *gm, const struct linux_boot_input *
 
     /* The IVT/BDA page too: the kernel's decompressor reads the EBDA pointer
      * and base memory size there to place its trampoline; zero means defaults. */
-    uint8_t *bda = zeroed(gm, LAYOUT_BDA, LAYOUT_PAGE);
-    uint8_t *gdt = zeroed(gm, LAYOUT_GDT, LAYOUT_PAGE);
+    uint8_t *bda = zeroed(gm, LAYOUT_BDA, PAGE_SIZE);
+    uint8_t *gdt = zeroed(gm, LAYOUT_GDT, PAGE_SIZE);
     uint8_t *stack = zeroed(gm, LAYOUT_STACK_BASE, LAYOUT_STACK_TOP - LAYOUT_STACK_BASE);
     struct boot_params *bp = (struct boot_params *)zeroed(gm, LAYOUT_BOOT_PARAMS, BP_SIZE);
     uint8_t *cmd = zeroed(gm, LAYOUT_CMDLINE, LAYOUT_CMDLINE_MAX);

@@ -61,7 +61,7 @@ static void check_accepted(const struct linux_boot *lb, uint64_t ram_size, size_
     if (lb->entry.rip != l->kernel + BZ_ENTRY64_OFFSET || lb->entry.rsi != LAYOUT_BOOT_PARAMS)
         abort();
     if (initrd_size) {
-        if (l->initrd < LAYOUT_HIGH_RAM || l->initrd % LAYOUT_PAGE ||
+        if (l->initrd < LAYOUT_HIGH_RAM || l->initrd % PAGE_SIZE ||
             l->initrd + initrd_size > l->low_ram_end ||
             l->initrd + initrd_size > (uint64_t)lb->image.initrd_addr_max + 1)
             abort();

@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unsigned s = (unsigned)fuzz_take(&in, 1) % HV_SINT_COUNT;
             uint64_t simp = 0;
             hyperv_msr_read(p, HV_MSR_SIMP, &simp);
-            struct hv_message_page *pg = gmem_ptr(&f->gm, simp & HV_MSR_PAGE_MASK, HV_PAGE_SIZE);
+            struct hv_message_page *pg = gmem_ptr(&f->gm, simp & HV_MSR_PAGE_MASK, PAGE_SIZE);
             if (pg && pg->slot[s].header.message_type) {
                 uint8_t flags = pg->slot[s].header.message_flags;
                 pg->slot[s].header.message_type = 0;

@@ -117,16 +117,3 @@ uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, ui
     fake_arch.hv_hypercalls++;
     return fake_arch.hv_hypercall_result;
 }
-
-size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap)
-{
-    (void)p;
-    if (cap)
-        buf[0] = 0;
-    return 0;
-}
-
-void hyperv_log_stats(const struct hv_partition *p)
-{
-    (void)p;
-}

@@ -51,7 +51,7 @@ unsigned log_count(const char *needle)
 struct fake *fake_new(size_t ram_size, uint8_t fill)
 {
     struct fake *f = calloc(1, sizeof(*f));
-    f->gm.host = aligned_alloc(HV_PAGE_SIZE, ram_size);
+    f->gm.host = aligned_alloc(PAGE_SIZE, ram_size);
     memset(f->gm.host, fill, ram_size);
     f->gm.size = ram_size;
     return f;
@@ -80,6 +80,11 @@ void fake_raise(void *ctx, uint8_t vector)
     if (f->nraised < sizeof(f->raised))
         f->raised[f->nraised] = vector;
     f->nraised++;
+}
+
+unsigned synic_queued(const struct hv_partition *p, unsigned sint)
+{
+    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
 }
 
 void *read_file(const char *path, size_t *size)

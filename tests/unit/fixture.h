@@ -46,6 +46,8 @@ int fake_teardown(void **state); /* a cmocka teardown: fake_free(*state) */
 
 uint64_t fake_tsc(void *ctx);
 void fake_raise(void *ctx, uint8_t vector);
+/* Messages queued (not yet in the slot) for sint: hv/hyperv's own queue, read. */
+unsigned synic_queued(const struct hv_partition *p, unsigned sint);
 
 /* --- files ------------------------------------------------------------------- */
 

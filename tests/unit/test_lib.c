@@ -165,6 +165,12 @@ static void budgets(void **state)
     assert_int_equal(s.dropped, 1);
     log_once_reset(&s);
     assert_string_equal(log_once_take(&s, 1, 2), "");
+
+    struct log_once few = LOG_ONCE_N(2, " (further ports not reported)");
+    assert_string_equal(log_once_take(&few, 1, 0), "");
+    assert_string_equal(log_once_take(&few, 2, 0), " (further ports not reported)");
+    assert_null(log_once_take(&few, 3, 0));
+    assert_int_equal(few.dropped, 1);
 }
 
 static size_t part_a(char *buf, size_t cap)
@@ -192,6 +198,31 @@ static void summary_parts(void **state)
     assert_int_equal(summary_text(buf, 6), 10); /* cut, whole length still told */
     assert_string_equal(buf, " a=1 ");
     assert_int_equal(summary_text(NULL, 0), 10);
+    logged_len = 0;
+    summary_write(2);
+    assert_string_equal(logged, "hv: summary a=1 bb=22 verdict=2\n");
+    summary_reset();
+}
+
+static size_t part_long(char *buf, size_t cap)
+{
+    char big[1100];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    return (size_t)fmt_snprintf(buf, cap, " long=%s", big);
+}
+
+/* A line too long for the buffer is cut, still one line. */
+static void summary_cut(void **state)
+{
+    (void)state;
+    summary_reset();
+    assert_int_equal(summary_add(part_long), 0);
+    logged_len = 0;
+    summary_write(0);
+    assert_int_equal(logged_len, 1023);
+    assert_int_equal(logged[1022], '\n');
+    assert_null(strstr(logged, "verdict="));
     summary_reset();
 }
 
@@ -200,7 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formats), cmocka_unit_test(truncation),    cmocka_unit_test(strings),
         cmocka_unit_test(crc),     cmocka_unit_test(heap_pages),    cmocka_unit_test(log_lines),
-        cmocka_unit_test(budgets), cmocka_unit_test(summary_parts),
+        cmocka_unit_test(budgets), cmocka_unit_test(summary_parts), cmocka_unit_test(summary_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

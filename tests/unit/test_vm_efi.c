@@ -142,9 +142,9 @@ static void check_map(uint64_t ram)
     bool code = false, data = false;
     for (unsigned i = 0; i < nd; i++) {
         const struct efi_memory_desc *d = desc(&b, i);
-        uint64_t s = d->phys_addr, e = s + d->num_pages * EFI_PAGE;
+        uint64_t s = d->phys_addr, e = s + d->num_pages * PAGE_SIZE;
         assert_true(d->num_pages > 0);
-        assert_int_equal(s % EFI_PAGE, 0);
+        assert_int_equal(s % PAGE_SIZE, 0);
         assert_true(s >= prev_end);
         assert_int_equal(d->virt_addr, 0);
         assert_true(d->attribute & EFI_MEMORY_WB);
@@ -166,13 +166,13 @@ static void check_map(uint64_t ram)
             assert_false(d->attribute & EFI_MEMORY_RUNTIME);
         }
         /* every page takes its type from the e820 entries covering it */
-        for (uint64_t p = s; p < e; p += EFI_PAGE) {
+        for (uint64_t p = s; p < e; p += PAGE_SIZE) {
             bool is_ram = false, any = false;
             for (unsigned k = 0; k < b.n; k++) {
                 uint64_t a = b.e820[k].addr, z = a + b.e820[k].size;
-                if (a < p + EFI_PAGE && z > p) {
+                if (a < p + PAGE_SIZE && z > p) {
                     any = true;
-                    if (b.e820[k].type == E820_RAM && a <= p && z >= p + EFI_PAGE)
+                    if (b.e820[k].type == E820_RAM && a <= p && z >= p + PAGE_SIZE)
                         is_ram = true;
                     if (!in_region && b.e820[k].type != E820_RAM)
                         assert_int_equal(d->type, efi_type_of_e820(b.e820[k].type));
@@ -197,9 +197,9 @@ static void check_map(uint64_t ram)
     /* conventional pages = the whole pages e820 calls RAM */
     for (unsigned k = 0; k < b.n; k++)
         if (b.e820[k].type == E820_RAM) {
-            uint64_t a = (b.e820[k].addr + EFI_PAGE - 1) & ~(EFI_PAGE - 1);
-            uint64_t z = (b.e820[k].addr + b.e820[k].size) & ~(EFI_PAGE - 1);
-            ram_pages += (z - a) / EFI_PAGE;
+            uint64_t a = (b.e820[k].addr + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            uint64_t z = (b.e820[k].addr + b.e820[k].size) & ~(uint64_t)(PAGE_SIZE - 1);
+            ram_pages += (z - a) / PAGE_SIZE;
         }
     assert_int_equal(conv, ram_pages);
     /* the map covers all RAM up to its end */

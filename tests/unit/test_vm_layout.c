@@ -39,14 +39,14 @@ static void fixed_regions_disjoint(void **state)
 {
     (void)state;
     const struct range r[] = {
-        {"BDA", LAYOUT_BDA, LAYOUT_BDA + LAYOUT_PAGE},
-        {"GDT", LAYOUT_GDT, LAYOUT_GDT + LAYOUT_PAGE},
+        {"BDA", LAYOUT_BDA, LAYOUT_BDA + PAGE_SIZE},
+        {"GDT", LAYOUT_GDT, LAYOUT_GDT + PAGE_SIZE},
         {"stack", LAYOUT_STACK_BASE, LAYOUT_STACK_TOP},
-        {"boot_params", LAYOUT_BOOT_PARAMS, LAYOUT_BOOT_PARAMS + LAYOUT_PAGE},
+        {"boot_params", LAYOUT_BOOT_PARAMS, LAYOUT_BOOT_PARAMS + PAGE_SIZE},
         {"cmdline", LAYOUT_CMDLINE, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX},
-        {"PML4", LAYOUT_PML4, LAYOUT_PML4 + LAYOUT_PAGE},
-        {"PDPT", LAYOUT_PDPT, LAYOUT_PDPT + LAYOUT_PAGE},
-        {"PD", LAYOUT_PD, LAYOUT_PD + LAYOUT_PD_MAX * LAYOUT_PAGE},
+        {"PML4", LAYOUT_PML4, LAYOUT_PML4 + PAGE_SIZE},
+        {"PDPT", LAYOUT_PDPT, LAYOUT_PDPT + PAGE_SIZE},
+        {"PD", LAYOUT_PD, LAYOUT_PD + LAYOUT_PD_MAX * PAGE_SIZE},
         {"ACPI", LAYOUT_ACPI_BASE, LAYOUT_ACPI_BASE + LAYOUT_ACPI_SIZE},
         {"EFI", LAYOUT_EFI_BASE, LAYOUT_EFI_BASE + LAYOUT_EFI_SIZE},
         {"EBDA+hole", LAYOUT_EBDA, LAYOUT_HIGH_RAM},
@@ -56,14 +56,14 @@ static void fixed_regions_disjoint(void **state)
         assert_true(r[i].start < r[i].end);
         assert_true(r[i].end <= LAYOUT_HIGH_RAM);
         if (r[i].start != LAYOUT_EBDA)
-            assert_int_equal(r[i].start % LAYOUT_PAGE, 0);
+            assert_int_equal(r[i].start % PAGE_SIZE, 0);
         for (size_t j = i + 1; j < n; j++)
             if (r[i].start < r[j].end && r[j].start < r[i].end)
                 fail_msg("%s overlaps %s", r[i].name, r[j].name);
     }
     /* The kernel decompressor puts its trampoline just below 0x9F000 (it saves
      * and restores the bytes); the page tables must not be there. */
-    assert_true(LAYOUT_PD + LAYOUT_PD_MAX * LAYOUT_PAGE <= 0x9D000);
+    assert_true(LAYOUT_PD + LAYOUT_PD_MAX * PAGE_SIZE <= 0x9D000);
     assert_true(LAYOUT_MMIO32_BASE == 0xFEC00000 && LAYOUT_LAPIC == 0xFEE00000);
 }
 
@@ -81,10 +81,10 @@ static void debian_in_512m(void **state)
     assert_int_equal(l.map_size, 512 * MiB);
     assert_int_equal(l.pd_pages, 1);
     /* Initrd at the top of RAM, page aligned, clear of the kernel. */
-    assert_int_equal(l.initrd % LAYOUT_PAGE, 0);
+    assert_int_equal(l.initrd % PAGE_SIZE, 0);
     assert_int_equal(l.initrd_size, initrd);
     assert_true(l.initrd + initrd <= 512 * MiB);
-    assert_true(512 * MiB - (l.initrd + initrd) < LAYOUT_PAGE);
+    assert_true(512 * MiB - (l.initrd + initrd) < PAGE_SIZE);
     assert_true(l.initrd >= l.kernel_end);
 }
 
@@ -117,7 +117,7 @@ static void ram_size_limits(void **state)
     struct bzimage k = debian();
     struct guest_layout l;
     const char *why = NULL;
-    assert_int_equal(layout_plan(64 * MiB - LAYOUT_PAGE, &k, 0, &l, &why), -1);
+    assert_int_equal(layout_plan(64 * MiB - PAGE_SIZE, &k, 0, &l, &why), -1);
     expect_error(why, "smaller than 64 MiB");
     assert_int_equal(layout_plan(64 * GiB + 2 * MiB, &k, 0, &l, &why), -1);
     expect_error(why, "larger than 64 GiB");
@@ -135,7 +135,7 @@ static void initrd_below_kernel_when_top_is_full(void **state)
     assert_int_equal(layout_plan(128 * MiB, &k, 12 * MiB + 1, &l, &why), 0);
     assert_true(l.initrd + l.initrd_size <= l.kernel);
     assert_true(l.initrd >= LAYOUT_HIGH_RAM);
-    assert_int_equal(l.initrd % LAYOUT_PAGE, 0);
+    assert_int_equal(l.initrd % PAGE_SIZE, 0);
     /* Neither above (12 MiB free) nor below (15 MiB free) holds 16 MiB. */
     const char *why2 = NULL;
     assert_int_equal(layout_plan(128 * MiB, &k, 16 * MiB, &l, &why2), -1);

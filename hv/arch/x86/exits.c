@@ -9,10 +9,12 @@
 #include "arch/x86/vcpu.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
-#include "verdict.h"
+#include "lib/log_once.h"
 #include "lib/ptable.h"
 #include "lib/trace.h"
+#include "verdict.h"
 #include "vm/cpuid.h"
+#include "vm/judge.h"
 #include "vm/layout.h"
 
 #define EFER_LMA     (1ull << 10)
@@ -21,7 +23,6 @@
 #define IOIO_STR     (1ull << 2)
 #define IOIO_REP     (1ull << 3)
 #define NPF_WRITE    (1ull << 1)
-#define REPORT_LIMIT 16
 #define VA_COVERED   (1ull << GUEST_PHYS_BITS_MAX)
 
 enum reason {
@@ -103,31 +104,28 @@ void vcpu_report(struct vcpu *v)
 
 void vcpu_finish(struct vcpu *v, int verdict, const char *why)
 {
+    v->end(verdict, why);
+}
+
+size_t vcpu_summary_exits(const struct vcpu *v, char *buf, size_t cap)
+{
+    size_t n = (size_t)fmt_snprintf(buf, cap, " exits=%llu", (unsigned long long)v->exits);
+    for (unsigned r = 0; r < R_COUNT; r++)
+        n += (size_t)fmt_snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, " %s=%llu",
+                                  reason_names[r], (unsigned long long)v->count[r]);
+    return n;
+}
+
+size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap)
+{
     uint64_t ticks = tsc_read() - v->tsc_start;
     uint64_t ms = v->tsc_hz ? ticks / (v->tsc_hz / 1000) : 0;
-    hv_log("guest", "%s", why);
-    hyperv_log_stats(v->hv);
-    /* "hv: summary k=v ...": the one line without an area, as the design names it */
-    char line[1024]; /* about 550 bytes today */
-    size_t n = (size_t)fmt_snprintf(line, sizeof(line), "hv: summary exits=%llu",
-                                    (unsigned long long)v->exits);
-    for (unsigned r = 0; r < R_COUNT && n < sizeof(line); r++)
-        n += (size_t)fmt_snprintf(line + n, sizeof(line) - n, " %s=%llu", reason_names[r],
-                                  (unsigned long long)v->count[r]);
-    if (n < sizeof(line))
-        n += hyperv_summary(v->hv, line + n, sizeof(line) - n);
-    if (n < sizeof(line) && v->summary_more)
-        n += v->summary_more(line + n, sizeof(line) - n);
-    if (n < sizeof(line))
-        n += ioapic_summary(line + n, sizeof(line) - n);
-    if (n < sizeof(line))
-        n += (size_t)fmt_snprintf(line + n, sizeof(line) - n,
-                                  " host_timer=%llu bad_vectors=%llu guest_ms=%llu verdict=%d\n",
-                                  (unsigned long long)irq_host_timer_count(),
-                                  (unsigned long long)irq_reserved_count(), (unsigned long long)ms,
-                                  verdict);
-    console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
-    arch_stop(verdict);
+    size_t n = ioapic_summary(buf, cap);
+    return n + (size_t)fmt_snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0,
+                                    " host_timer=%llu bad_vectors=%llu guest_ms=%llu",
+                                    (unsigned long long)irq_host_timer_count(),
+                                    (unsigned long long)irq_reserved_count(),
+                                    (unsigned long long)ms);
 }
 
 static void handle_cpuid(struct vcpu *v)
@@ -145,29 +143,6 @@ static void handle_cpuid(struct vcpu *v)
     v->regs.rcx = r.ecx;
     v->regs.rdx = r.edx;
     advance(v, 2);
-}
-
-/* True the first time key is seen, for up to REPORT_LIMIT distinct keys per
- * table: guest-triggered log lines stay bounded. */
-static bool first_time(uint64_t *seen, unsigned *n, uint64_t key)
-{
-    for (unsigned i = 0; i < *n; i++) {
-        if (seen[i] == key)
-            return false;
-    }
-    if (*n == REPORT_LIMIT)
-        return false;
-    seen[(*n)++] = key;
-    return true;
-}
-
-static void msr_refused(uint32_t msr, bool write)
-{
-    static uint64_t seen[REPORT_LIMIT];
-    static unsigned n;
-    if (first_time(seen, &n, (uint64_t)msr << 1 | write))
-        hv_log("msr", "%s of MSR 0x%x refused with #GP%s", write ? "write" : "read", msr,
-               n == REPORT_LIMIT ? " (further MSRs not reported)" : "");
 }
 
 /* Every MSR the table does not pass through (hv/vm/msrs.c). */
@@ -193,7 +168,7 @@ static void handle_msr(struct vcpu *v)
     if (st == MSR_GP || rc != HV_MSR_OK) {
         /* refused synthetic MSRs were logged by hv/hyperv already */
         if (st == MSR_GP || rc == HV_MSR_UNHANDLED)
-            msr_refused(msr, write);
+            judge_msr_refused(msr, write);
         vcpu_inject_gp(v);
         return;
     }
@@ -214,15 +189,6 @@ static void hw_out8(uint16_t port, uint8_t value)
     outb(port, value);
 }
 
-static void port_refused(struct vcpu *v, uint16_t port, const char *what)
-{
-    static uint64_t seen[REPORT_LIMIT];
-    static unsigned n;
-    if (first_time(seen, &n, port))
-        hv_log("io", "guest %s port 0x%x refused: %s%s", what, port, io_lookup(&v->io, port)->why,
-               n == REPORT_LIMIT ? " (further ports not reported)" : "");
-}
-
 /* Every access to a port the guest does not own, whole or in part
  * (hv/vm/ioports.c decides, range by range). */
 static void handle_ioio(struct vcpu *v)
@@ -235,7 +201,7 @@ static void handle_ioio(struct vcpu *v)
     bool in = info & IOIO_IN;
     if (info & (IOIO_STR | IOIO_REP)) {
         /* no string I/O emulation: as a port that cannot take it */
-        port_refused(v, port, "string I/O on");
+        judge_string_io(&v->io, port);
         vcpu_inject_gp(v);
         return;
     }
@@ -246,34 +212,11 @@ static void handle_ioio(struct vcpu *v)
         uint64_t mask = size == 4 ? ~0ull : (1ull << (size * 8)) - 1;
         c->rax = (c->rax & ~mask) | (val & mask);
     }
-    if (r.refused)
-        port_refused(v, r.refused_port, in ? "read of" : "write to");
-    if (r.cmos_write) {
-        static bool said;
-        if (!said) {
-            said = true;
-            hv_log("io", "guest writes to the CMOS are dropped (further ones not reported)");
-        }
-    }
     c->rip = c->exitinfo2;
-    switch (r.event) {
-    case IO_EV_POWEROFF:
-        vcpu_finish(v, HV_VERDICT_PASS, "power-off (ACPI S5)");
-    case IO_EV_RESET: {
-        char why[128];
-        fmt_snprintf(why, sizeof(why), "reset through %s (a reboot, or a panic with panic=-1)",
-                     r.what);
-        vcpu_finish(v, HV_VERDICT_GUEST_FAIL, why);
-    }
-    case IO_EV_SLEEP: {
-        static unsigned said;
-        if (said++ < REPORT_LIMIT)
-            hv_log("guest", "sleep state SLP_TYP=%u requested: not supported, ignored", r.slp_typ);
-        break;
-    }
-    case IO_EV_NONE:
-        break;
-    }
+    char why[128];
+    int verdict = judge_io(&v->io, &r, in, why, sizeof(why));
+    if (verdict != JUDGE_RUNS)
+        vcpu_finish(v, verdict, why);
 }
 
 /* One guest instruction single-stepped (RFLAGS.TF and the #DB intercept)
@@ -314,7 +257,7 @@ static void step_end(struct vcpu *v, bool ran)
  * (or unmapped): its faults go to the IOAPIC's shadow (ioapic.c). */
 static void handle_npf(struct vcpu *v)
 {
-    static unsigned reported;
+    static struct log_budget unmapped = LOG_BUDGET(16, " (further faults not reported)");
     uint64_t gpa = v->vmcb->exitinfo2;
     if (gpa < v->ram_size) {
         hv_log("npt", "fault inside guest RAM at 0x%llx (error 0x%llx)", (unsigned long long)gpa,
@@ -332,13 +275,11 @@ static void handle_npf(struct vcpu *v)
         step_begin(v, VCPU_STEP_IOAPIC);
         return;
     }
-    if (reported < REPORT_LIMIT) {
-        reported++;
+    const char *tail = log_budget_take(&unmapped);
+    if (tail)
         hv_log("npt", "guest %s of unmapped 0x%llx at rip 0x%llx: an empty bus%s",
                (v->vmcb->exitinfo1 & NPF_WRITE) ? "write" : "read", (unsigned long long)gpa,
-               (unsigned long long)v->vmcb->rip,
-               reported == REPORT_LIMIT ? " (further faults not reported)" : "");
-    }
+               (unsigned long long)v->vmcb->rip, tail);
     uint64_t pa, flags, size;
     bool in_void = !ptable_lookup(v->npt, gpa, &pa, &flags, &size) &&
                    (pa & ~(uint64_t)(PAGE_SIZE - 1)) == v->npt->void_page;
@@ -376,11 +317,9 @@ static void handle_db(struct vcpu *v)
  * among them: write them back instead, as Hyper-V does. */
 static void handle_invd(struct vcpu *v)
 {
-    static bool said;
-    if (!said) {
-        said = true;
+    static struct log_budget once = LOG_BUDGET(1, "");
+    if (log_budget_take(&once))
         hv_log("cpu", "guest INVD executed as WBINVD");
-    }
     wbinvd();
     advance(v, 2);
 }

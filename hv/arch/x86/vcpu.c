@@ -52,13 +52,8 @@ static struct cpuid_result guest_cpuid(uint32_t leaf)
     return r;
 }
 
-static struct vmcb_seg seg(const struct vm_seg *s)
-{
-    return (struct vmcb_seg){s->selector, s->attrib, s->limit, s->base};
-}
-
 int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ram_size,
-              const struct linux_entry *e, const struct io_machine *io, const char **why)
+              const struct vcpu_entry *e, const struct io_machine *io, const char **why)
 {
     memset(v, 0, sizeof(*v));
     if (io_space_init(&v->io, io, why))
@@ -102,10 +97,10 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
     /* V_INTR_MASKING stays 0: the guest's RFLAGS.IF gates physical interrupts,
      * so an INTR exit always finds the guest ready to take one (exits.c). */
 
-    c->cs = seg(&e->cs);
-    c->ds = c->es = c->ss = c->fs = c->gs = seg(&e->ds);
-    c->tr = seg(&e->tr);
-    c->ldtr = seg(&e->ldtr);
+    c->cs = e->cs;
+    c->ds = c->es = c->ss = c->fs = c->gs = e->ds;
+    c->tr = e->tr;
+    c->ldtr = e->ldtr;
     c->gdtr.base = e->gdtr_base;
     c->gdtr.limit = e->gdtr_limit;
     c->idtr.base = e->idtr_base;

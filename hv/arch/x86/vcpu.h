@@ -1,8 +1,12 @@
-/* The one virtual CPU: VMCB, permission maps, nested page tables, run loop. */
+/* The one virtual CPU under SVM: its VMCB and permission maps and the VMRUN
+ * loop (vcpu.c), the exit handlers (exits.c). What the guest machine is (its
+ * ports, MSRs, nested page tables, entry state) comes from hv/guest.c and
+ * hv/vm; how the run ends, from the end hook. */
 #ifndef HV_ARCH_X86_VCPU_H
 #define HV_ARCH_X86_VCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86/vmcb.h"
@@ -10,13 +14,22 @@
 #include "lib/heap.h"
 #include "lib/ptable.h"
 #include "vm/ioports.h"
-#include "vm/linux_boot.h"
 #include "vm/msrs.h"
 
 #define EXIT_RING 16
 /* What handle_npf mapped for one single-stepped guest instruction. */
 #define VCPU_STEP_SINK   (1u << 0) /* the sink, for a write into the void */
 #define VCPU_STEP_IOAPIC (1u << 1) /* the IOAPIC's shadow page */
+
+/* The state the vCPU starts in, at CPL 0; ds applies to DS, ES, SS, FS and GS
+ * alike. The other general registers start at 0. */
+struct vcpu_entry {
+    uint64_t rip, rsp, rsi, rflags;
+    uint64_t cr0, cr3, cr4, efer; /* efer without SVME: the vCPU adds it, hidden */
+    uint64_t gdtr_base, idtr_base;
+    uint16_t gdtr_limit, idtr_limit;
+    struct vmcb_seg cs, ds, tr, ldtr;
+};
 
 struct exit_record {
     uint64_t code, info1, info2, rip;
@@ -41,18 +54,19 @@ struct vcpu {
     uint8_t step;             /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
     bool step_guest_tf;       /* the guest's own RFLAGS.TF during that step */
     struct hv_partition *hv;  /* the Hyper-V view the guest gets */
-    void (*after_exit)(void); /* host-side work that waits on the guest (VMBus replies) */
-    size_t (*summary_more)(char *buf, size_t cap); /* more " key=value" for the summary */
+    void (*after_exit)(void); /* host work after every exit: VMBus replies, due timers... */
+    /* Ends the run (the guest machine's record of it, then arch_stop). */
+    void (*end)(int verdict, const char *why) __attribute__((noreturn));
 
     uint64_t exits;
-    uint64_t count[16]; /* by exit_reason() index */
+    uint64_t count[16]; /* by exits.c's enum reason */
     struct exit_record ring[EXIT_RING];
     uint64_t tsc_hz, tsc_start;
 };
 
 /* -1 (*why) if the heap is exhausted or the machine's port ranges overlap. */
 int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ram_size,
-              const struct linux_entry *entry, const struct io_machine *io, const char **why);
+              const struct vcpu_entry *entry, const struct io_machine *io, const char **why);
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
 
 /* exits.c */
@@ -62,8 +76,13 @@ void vcpu_inject_ud(struct vcpu *v);
 /* Takes the pending physical interrupt (irq_take); a guest vector goes in
  * by EVENTINJ. Only while the guest can take one and EVENTINJ is free. */
 void vcpu_take_interrupt(struct vcpu *v);
-/* Ends the run: the summary line, then arch_stop(verdict). */
+/* Ends the run for why: v->end. */
 void vcpu_finish(struct vcpu *v, int verdict, const char *why) __attribute__((noreturn));
+/* The summary line's parts (lib/summary.h) the vCPU has: " exits=<n>" and
+ * the count of each exit reason; then the IOAPIC's, the host's interrupts
+ * and the guest's time (" ... host_timer=<n> bad_vectors=<n> guest_ms=<n>"). */
+size_t vcpu_summary_exits(const struct vcpu *v, char *buf, size_t cap);
+size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap);
 void vcpu_report(struct vcpu *v);
 /* What goes back into EVENTINJ after an exit that cut EXITINTINFO's event
  * short: the event, or 0 for INTn/INT3/INTO (their instruction runs again). */

@@ -18,8 +18,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/arch.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/vcpu.h"
+#include "lib/log.h"
+#include "lib/summary.h"
 #include "verdict.h"
 
 #include "fake_arch.h"
@@ -74,6 +77,24 @@ static struct heap heap;
 static struct ptable npt;
 static void *backing;
 
+static size_t summary_exits(char *buf, size_t cap)
+{
+    return vcpu_summary_exits(&v, buf, cap);
+}
+
+static size_t summary_host(char *buf, size_t cap)
+{
+    return vcpu_summary_host(&v, buf, cap);
+}
+
+/* As hv/guest.c's: why, the summary line, arch_stop. */
+static __attribute__((noreturn)) void run_end(int verdict, const char *why)
+{
+    hv_log("guest", "%s", why);
+    summary_write(verdict);
+    arch_stop(verdict);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -101,6 +122,10 @@ static int setup(void **state)
     v.vmcb = vmcb;
     v.npt = &npt;
     v.ram_size = RAM_SIZE;
+    v.end = run_end;
+    summary_reset();
+    summary_add(summary_exits);
+    summary_add(summary_host);
     vmcb->efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME;
     vmcb->cr0 = CR0_PE | CR0_PG;
     vmcb->g_pat = 0x0007040600070406ull;

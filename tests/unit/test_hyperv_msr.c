@@ -175,8 +175,8 @@ static void hypercall_page(void **state)
     wr_gp(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF001ull);
     assert_true(rd(f, HV_MSR_HYPERCALL) == (gpa | 1));
     /* the last page of RAM is fine; disabling keeps any address */
-    wr(f, HV_MSR_HYPERCALL, (RAM_SIZE - HV_PAGE_SIZE) | 1);
-    assert_memory_equal(f->gm.host + RAM_SIZE - HV_PAGE_SIZE, stub, sizeof(stub));
+    wr(f, HV_MSR_HYPERCALL, (RAM_SIZE - PAGE_SIZE) | 1);
+    assert_memory_equal(f->gm.host + RAM_SIZE - PAGE_SIZE, stub, sizeof(stub));
     wr(f, HV_MSR_HYPERCALL, 0xFFFFFFFFFFFFF000ull);
     assert_true(rd(f, HV_MSR_HYPERCALL) == 0xFFFFFFFFFFFFF000ull);
 
@@ -417,7 +417,7 @@ static void refusals_logged_once(void **state)
     /* a flood of distinct MSRs: logging stops, counting does not */
     for (uint32_t m = 0x40000100; m < 0x40000140; m++)
         wr_gp(f, m, 0);
-    assert_int_equal(log_count("hv: hyperv: "), HV_LOG_ONCE_MAX);
+    assert_int_equal(log_count("hv: hyperv: "), HV_REFUSALS_LOGGED);
     assert_int_equal(log_count("further MSRs not reported"), 1);
     assert_true(f->p.n.msr_gp == 10 + 0x40);
 }
