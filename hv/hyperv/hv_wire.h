@@ -10,10 +10,6 @@
 
 #include "page.h"
 
-/* hv/vmbus's names for them, until it says PAGE_SIZE and PAGE_SHIFT */
-#define HV_PAGE_SIZE  PAGE_SIZE
-#define HV_PAGE_SHIFT PAGE_SHIFT
-
 /* --- CPUID ------------------------------------------------------------------ */
 #define HV_CPUID_VENDOR    0x40000000u /* max leaf + "Microsoft Hv" */
 #define HV_CPUID_INTERFACE 0x40000001u /* "Hv#1" */

@@ -160,10 +160,9 @@ static NTSTATUS parse_ranges(struct vmbus_channel *c, const uint8_t *p, uint32_t
         VMB_GPA_RANGE *r = &c->ranges[i];
         r->ByteCount = le32(p + off);
         r->ByteOffset = le32(p + off + 4);
-        if (!r->ByteCount || r->ByteOffset >= VMBUS_PAGE_SIZE)
+        if (!r->ByteCount || r->ByteOffset >= PAGE_SIZE)
             return STATUS_INVALID_PARAMETER;
-        uint64_t pfns =
-            ((uint64_t)r->ByteOffset + r->ByteCount + VMBUS_PAGE_SIZE - 1) / VMBUS_PAGE_SIZE;
+        uint64_t pfns = ((uint64_t)r->ByteOffset + r->ByteCount + PAGE_SIZE - 1) / PAGE_SIZE;
         off += 8;
         if (pfns > (n - off) / 8)
             return STATUS_INVALID_PARAMETER;

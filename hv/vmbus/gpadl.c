@@ -56,19 +56,18 @@ static NTSTATUS parse(const struct vmbus_gpadl *g, uint32_t *pages, const char *
         uint32_t count = (uint32_t)g->words[w];
         uint32_t offset = (uint32_t)(g->words[w] >> 32);
         w++;
-        if (!count || offset >= VMBUS_PAGE_SIZE) {
+        if (!count || offset >= PAGE_SIZE) {
             *why = "range byte count 0 or byte offset beyond its first page";
             return STATUS_INVALID_PARAMETER;
         }
-        uint64_t need = ((uint64_t)offset + count + VMBUS_PAGE_SIZE - 1) / VMBUS_PAGE_SIZE;
+        uint64_t need = ((uint64_t)offset + count + PAGE_SIZE - 1) / PAGE_SIZE;
         if (need > g->words_total - w) {
             *why = "range covers more pages than it lists PFNs";
             return STATUS_INVALID_PARAMETER;
         }
         for (unsigned i = 0; i < need; i++) {
             uint64_t pfn = g->words[w + i];
-            if (pfn >= (1ull << (64 - HV_PAGE_SHIFT)) ||
-                !gmem_ptr(gm, pfn << HV_PAGE_SHIFT, VMBUS_PAGE_SIZE)) {
+            if (pfn >= (1ull << (64 - PAGE_SHIFT)) || !gmem_ptr(gm, pfn << PAGE_SHIFT, PAGE_SIZE)) {
                 *why = "PFN outside guest RAM";
                 return STATUS_INVALID_PARAMETER;
             }
@@ -223,7 +222,7 @@ NTSTATUS gpadl_check_ring(uint32_t relid, uint32_t handle, uint32_t downstream_p
         return STATUS_INVALID_PARAMETER;
     }
     uint32_t count = (uint32_t)g->words[0], offset = (uint32_t)(g->words[0] >> 32);
-    if (g->ranges != 1 || offset || count != (uint64_t)g->pages * VMBUS_PAGE_SIZE) {
+    if (g->ranges != 1 || offset || count != (uint64_t)g->pages * PAGE_SIZE) {
         *why = "ring GPADL is not one page-aligned range";
         return STATUS_INVALID_PARAMETER;
     }

@@ -32,7 +32,7 @@ static uint64_t rd64(const uint8_t *p, unsigned off)
 /* A whole, page-aligned guest RAM page. */
 static bool ram_page(uint64_t gpa)
 {
-    return !(gpa & (VMBUS_PAGE_SIZE - 1)) && gmem_ptr(vmbus.port.gm, gpa, VMBUS_PAGE_SIZE);
+    return !(gpa & (PAGE_SIZE - 1)) && gmem_ptr(vmbus.port.gm, gpa, PAGE_SIZE);
 }
 
 /* Linux 6.1 posts each fixed-size message at exactly its size; only

@@ -9,11 +9,8 @@
 #include "lib/mem.h"
 #include "vmbus/vmbus_wire.h"
 
-#define PAGE_SHIFT 12
-_Static_assert(VMBUS_PAGE_SIZE == 1u << PAGE_SHIFT, "page shift");
-_Static_assert(VMBUS_RING_HEADER_SIZE == VMBUS_PAGE_SIZE, "header is one page");
-_Static_assert(RING_MAX_PAGES * 2ull * VMBUS_PAGE_SIZE < (1ull << 32),
-               "index + footprint fits 32 bits");
+_Static_assert(VMBUS_RING_HEADER_SIZE == PAGE_SIZE, "header is one page");
+_Static_assert(RING_MAX_PAGES * 2ull * PAGE_SIZE < (1ull << 32), "index + footprint fits 32 bits");
 
 static const uint8_t zeros[8];
 
@@ -26,7 +23,7 @@ bool ring_init(struct vmbus_ring *ring, const struct guest_mem *gm, const uint64
     }
     for (uint32_t i = 0; i < npages; i++) {
         if (pfns[i] >= 1ull << (64 - PAGE_SHIFT) ||
-            !gmem_ptr(gm, pfns[i] << PAGE_SHIFT, VMBUS_PAGE_SIZE)) {
+            !gmem_ptr(gm, pfns[i] << PAGE_SHIFT, PAGE_SIZE)) {
             *why = "ring page outside guest RAM";
             return false;
         }
@@ -34,7 +31,7 @@ bool ring_init(struct vmbus_ring *ring, const struct guest_mem *gm, const uint64
     ring->gm = gm;
     ring->pfns = pfns;
     ring->pages = npages;
-    ring->data_size = (npages - 1) * VMBUS_PAGE_SIZE;
+    ring->data_size = (npages - 1) * PAGE_SIZE;
     ring->corrupt = NULL;
     return true;
 }
@@ -68,10 +65,10 @@ static struct vmbus_ring_header *header(const struct vmbus_ring *ring)
  * area (whole pages, so a piece never runs past it). NULL if unmapped. */
 static uint8_t *piece(const struct vmbus_ring *ring, uint32_t *off, uint32_t *len)
 {
-    uint32_t in_page = *off % VMBUS_PAGE_SIZE;
-    if (*len > VMBUS_PAGE_SIZE - in_page)
-        *len = VMBUS_PAGE_SIZE - in_page;
-    uint64_t gpa = (ring->pfns[1 + *off / VMBUS_PAGE_SIZE] << PAGE_SHIFT) + in_page;
+    uint32_t in_page = *off % PAGE_SIZE;
+    if (*len > PAGE_SIZE - in_page)
+        *len = PAGE_SIZE - in_page;
+    uint64_t gpa = (ring->pfns[1 + *off / PAGE_SIZE] << PAGE_SHIFT) + in_page;
     *off += *len;
     if (*off == ring->data_size)
         *off = 0;

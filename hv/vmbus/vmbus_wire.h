@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "page.h"
+
 /* HvPostMessage connection ids of the control channel: INITIATE_CONTACT comes
  * on 4 for versions >= 5.0 and on 1 before; later messages come on 1 (< 5.0)
  * or on the id VERSION_RESPONSE returned (>= 5.0). */
@@ -60,7 +62,6 @@ enum vmbus_msgtype {
     VMBUS_MSG_COUNT = 25
 };
 
-#define VMBUS_PAGE_SIZE                 4096u
 #define VMBUS_MAX_RELID                 2047u /* Linux's relid table has 2048 entries, 0 unused */
 #define VMBUS_OFFER_USER_DEFINED_SIZE   120u
 #define VMBUS_OPEN_USER_DATA_SIZE       120u

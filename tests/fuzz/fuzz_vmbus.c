@@ -115,7 +115,7 @@ static void device(unsigned i, uint16_t mmio, uint16_t opt)
 
 /* Pages of rings the host may write (indices, mask, echoed packets): those of
  * every channel that was open at some point of this input. */
-static bool ring_page[RAM_SIZE / HV_PAGE_SIZE];
+static bool ring_page[RAM_SIZE / PAGE_SIZE];
 
 HARNESS static void note_rings(void)
 {
@@ -134,11 +134,11 @@ HARNESS static void note_rings(void)
  * (zeros); the ring pages are zeroed for the next input. */
 HARNESS static void check_ram(void)
 {
-    static const uint8_t zero[HV_PAGE_SIZE];
-    for (uint32_t off = 0; off < RAM_SIZE; off += HV_PAGE_SIZE) {
-        if (ring_page[off / HV_PAGE_SIZE])
-            memset(ram + off, 0, HV_PAGE_SIZE);
-        else if (memcmp(ram + off, zero, HV_PAGE_SIZE))
+    static const uint8_t zero[PAGE_SIZE];
+    for (uint32_t off = 0; off < RAM_SIZE; off += PAGE_SIZE) {
+        if (ring_page[off / PAGE_SIZE])
+            memset(ram + off, 0, PAGE_SIZE);
+        else if (memcmp(ram + off, zero, PAGE_SIZE))
             abort();
     }
 }
@@ -160,7 +160,7 @@ static void guest_write(struct fuzz_input *in)
     struct vmbus_channel *c = &vmbus.chan[fuzz_take(in, 1) % VMBUS_MAX_CHANNELS];
     if (c->state != CHAN_OPENED || c->in.corrupt)
         return;
-    uint8_t *hdr = ram + (c->in.pfns[0] << HV_PAGE_SHIFT);
+    uint8_t *hdr = ram + (c->in.pfns[0] << PAGE_SHIFT);
     uint32_t sel = fuzz_take(in, 1);
     if (sel % 8 == 0) { /* hostile: one header word */
         uint32_t v = fuzz_take(in, 4);
@@ -182,7 +182,7 @@ static void guest_write(struct fuzz_input *in)
         memcpy(pkt + size, &trailer, 8);
         for (uint32_t i = 0; i < size + 8; i++) { /* wraps at the end of the data area */
             uint32_t at = (wi + i) % c->in.data_size;
-            ram[(c->in.pfns[1 + at / HV_PAGE_SIZE] << HV_PAGE_SHIFT) + at % HV_PAGE_SIZE] = pkt[i];
+            ram[(c->in.pfns[1 + at / PAGE_SIZE] << PAGE_SHIFT) + at % PAGE_SIZE] = pkt[i];
         }
         wi = (wi + size + 8) % c->in.data_size;
         memcpy(hdr, &wi, 4);

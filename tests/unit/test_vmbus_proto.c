@@ -287,7 +287,7 @@ static uint16_t gpadl(struct fake *f, uint32_t relid, uint32_t handle, uint64_t 
     uint8_t buf[240];
     struct vmbus_gpadl_header h = {
         {VMBUS_MSG_GPADL_HEADER, 0}, relid, handle, (uint16_t)(8 + 8 * pages), 1};
-    struct vmbus_gpa_range r = {pages * VMBUS_PAGE_SIZE, 0};
+    struct vmbus_gpa_range r = {pages * PAGE_SIZE, 0};
     memcpy(buf, &h, sizeof(h));
     memcpy(buf + 20, &r, sizeof(r));
     unsigned n = pages < 26 ? pages : 26, done = 0;
@@ -1235,7 +1235,7 @@ static void gpadl_of(struct fake *f, uint32_t relid, uint32_t handle, const uint
     uint8_t buf[240];
     struct vmbus_gpadl_header h = {
         {VMBUS_MSG_GPADL_HEADER, 0}, relid, handle, (uint16_t)(8 + 8 * pages), 1};
-    struct vmbus_gpa_range r = {pages * VMBUS_PAGE_SIZE, 0};
+    struct vmbus_gpa_range r = {pages * PAGE_SIZE, 0};
     memcpy(buf, &h, sizeof(h));
     memcpy(buf + 20, &r, sizeof(r));
     unsigned n = pages < 26 ? pages : 26, done = n;
