@@ -1,7 +1,9 @@
 /* The hypervisor's start: check the handoff, take over the CPU, report what we
  * have, and (from the next milestone on) build and run the guest. */
 #include "arch/x86/arch.h"
+#include "arch/x86/pci.h"
 #include "boot_info.h"
+#include "drivers/disks.h"
 #include "guest.h"
 #include "lib/crc32.h"
 #include "lib/fwacpi.h"
@@ -120,6 +122,9 @@ void hv_main(struct hv_boot_info *bi)
     }
     uint64_t tsc_hz = tsc_calibrate(fw);
     uint64_t apic_hz = lapic_timer_calibrate(fw);
+    const struct pci_host *pci = pci_host_init(fw, &heap, tsc_hz);
+    if (pci)
+        disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);
     hv_log("boot", "ready");
     guest_run(bi, &heap, fw, tsc_hz, apic_hz);
 }
