@@ -6,18 +6,24 @@
  * pointing at host memory as physical addresses. Its misbehaviours are
  * switches: no VERSION_1, FEATURES_OK refused, a status of IOERR/UNSUPP, no
  * completion at all, a used id out of range or not in flight, a used index
- * running ahead, a used length larger than the buffer. */
+ * running ahead, a used length larger than the buffer. Then the start-up
+ * probe (hv/drivers/disks.c) over the same function. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "boot_info.h"
+#include "drivers/disks.h"
 #include "drivers/pci.h"
 #include "drivers/virtio_blk.h"
+#include "fixture.h"
+#include "lib/crc32.h"
 
 #define BDF        PCI_BDF(0, 3, 0)
 #define BAR_BASE   0x80000000000ull /* above 4 GiB: a 64-bit BAR */
@@ -45,11 +51,12 @@ enum misbehave {
     HOLD, /* completes only when the test says (complete_held) */
 };
 
-static struct fake {
+static struct fakedev {
     uint32_t cfg[64]; /* config space dwords */
     uint64_t bar_size_mask;
     bool bar_sizing_lo, bar_sizing_hi;
     unsigned cfg_writes_elsewhere; /* writes to a function other than BDF */
+    unsigned cfg_writes;           /* to BDF */
     /* common configuration */
     uint32_t dfselect, gfselect;
     uint64_t offered, accepted;
@@ -111,6 +118,7 @@ static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, uint32_t v)
         f.cfg_writes_elsewhere++;
         return;
     }
+    f.cfg_writes++;
     if (off == 0x20) {
         /* sizing only with decoding off */
         if (v == ~0u)
@@ -767,6 +775,55 @@ static void out_of_order_and_busy(void **state)
     free(buf);
 }
 
+/* Start-up: the boot volume (or every disk, when the loader could not say
+ * which it is) is listed and never written, not even its config space; a
+ * disk on another function or segment is driven: serial, capacity, sector
+ * 0's CRC for a vmbhv- serial, then stopped. */
+static void disks_at_start_up(void **state)
+{
+    (void)state;
+    struct heap heap;
+    void *mem = aligned_alloc(4096, 16 * 4096);
+    heap_init(&heap, (uint64_t)(uintptr_t)mem, 16 * 4096);
+    char line[128];
+
+    device(NONE);
+    log_reset();
+    disks_probe(&pci, &io, &heap, HV_BOOT_DISK(0, BDF));
+    assert_int_equal(log_count("hv: disk: virtio-blk 00:03.0 is the boot volume: not driven\n"), 1);
+    assert_int_equal(f.cfg_writes + f.resets + f.notifies, 0);
+    device(NONE);
+    disks_probe(&pci, &io, &heap, 0);
+    assert_int_equal(
+        log_count("virtio-blk 00:03.0 not driven: the boot volume's PCI function is unknown\n"), 1);
+    assert_int_equal(f.cfg_writes + f.resets + f.notifies, 0);
+    assert_int_equal(log_count("serial="), 0);
+
+    static const uint32_t others[] = {HV_BOOT_DISK(0, PCI_BDF(0, 1, 0)), HV_BOOT_DISK(1, BDF)};
+    for (unsigned i = 0; i < 2; i++) {
+        device(NONE);
+        log_reset();
+        disks_probe(&pci, &io, &heap, others[i]);
+        assert_int_equal(
+            log_count("hv: disk: virtio-blk 00:03.0 serial=vmbhv-test capacity=64 sectors flush\n"),
+            1);
+        snprintf(line, sizeof(line), "hv: disk: vmbhv-test: sector 0 crc32=%08x\n",
+                 crc32(f.disk, 512));
+        assert_int_equal(log_count(line), 1);
+        assert_int_equal(f.status, 0); /* stopped */
+        assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    }
+
+    /* no serial: listed as such, sector 0 not read */
+    device(NONE);
+    f.serial[0] = 0;
+    log_reset();
+    disks_probe(&pci, &io, &heap, others[0]);
+    assert_int_equal(log_count("virtio-blk 00:03.0 serial=none capacity=64 sectors flush\n"), 1);
+    assert_int_equal(log_count("sector 0"), 0);
+    free(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -780,6 +837,7 @@ int main(void)
         cmocka_unit_test(hostile_used_ring),
         cmocka_unit_test(used_len_not_trusted),
         cmocka_unit_test(out_of_order_and_busy),
+        cmocka_unit_test(disks_at_start_up),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
