@@ -14,18 +14,16 @@
 #define PCI_DEV(bdf)          (((unsigned)(bdf) >> 3) & 0x1f)
 #define PCI_FN(bdf)           ((unsigned)(bdf)&7)
 
-#define PCI_VENDOR_ID  0x00
-#define PCI_DEVICE_ID  0x02
-#define PCI_COMMAND    0x04
-#define PCI_STATUS     0x06
-#define PCI_CLASS_REV  0x08
-#define PCI_HEADER     0x0e
-#define PCI_BAR0       0x10
-#define PCI_SUBSYS_ID  0x2e
-#define PCI_CAP_PTR    0x34
-#define PCI_CMD_MEM    (1u << 1)
-#define PCI_CMD_MASTER (1u << 2)
-#define PCI_STATUS_CAP (1u << 4)
+#define PCI_VENDOR_ID    0x00
+#define PCI_COMMAND      0x04
+#define PCI_STATUS       0x06
+#define PCI_HEADER       0x0e
+#define PCI_BAR0         0x10
+#define PCI_CAP_PTR      0x34
+#define PCI_CMD_MEM      (1u << 1)
+#define PCI_CMD_MASTER   (1u << 2)
+#define PCI_CMD_INTX_OFF (1u << 10)
+#define PCI_STATUS_CAP   (1u << 4)
 
 /* Dword accesses at a dword-aligned offset below 4096 (256 without ECAM:
  * then the platform answers all-ones beyond). */

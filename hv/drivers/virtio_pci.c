@@ -2,9 +2,8 @@
 
 #include "lib/mem.h"
 
-#define PCI_CMD_INTX_DISABLE (1u << 10)
-#define RESET_WAIT_NS        100000000ull /* the spec has no bound; 100 ms is generous */
-#define CFG_TRIES            4            /* config_generation changing under us */
+#define RESET_WAIT_NS 100000000ull /* the spec has no bound; 100 ms is generous */
+#define CFG_TRIES     4            /* config_generation changing under us */
 
 static uint8_t rd8(struct virtio_dev *d, uint32_t off)
 {
@@ -127,7 +126,7 @@ int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_
         return -1;
     }
     uint16_t cmd = pci_read16(pci, bdf, PCI_COMMAND);
-    pci_write_command(pci, bdf, cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_DISABLE);
+    pci_write_command(pci, bdf, cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
     if (!reset(d))
         return refuse(d, why, "the device does not finish its reset");
     set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);

@@ -20,7 +20,6 @@
 #define VIRTIO_STATUS_DRIVER      2u
 #define VIRTIO_STATUS_DRIVER_OK   4u
 #define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_FAILED      128u
 #define VIRTIO_F_VERSION_1        (1ull << 32)
 
 /* Common configuration (4.1.4.3) offsets. */
