@@ -12,8 +12,8 @@
 #                             running vmbhv_attack.cases=CASES (comma list)
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
-#   disk PATH SERIAL          attach a raw image as a virtio-blk disk with that
-#                             serial (qemu.sh --disk)
+#   disk PATH [SERIAL]        attach a raw image as a virtio-blk disk with that
+#                             serial, or none (qemu.sh --disk)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -39,7 +39,7 @@ CFG=$WORK/hv.cfg
 config() { cat > "$CFG"; }
 esp_add() { ESP_EXTRA+=("$1=$2"); }
 esp_del() { ESP_DELETE+=("$1"); }
-disk() { DISKS+=(--disk "$1,serial=$2"); }
+disk() { DISKS+=(--disk "$1${2:+,serial=$2}"); }
 with_guest() {
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add build/guest/initrd.cpio.gz hv/initrd
