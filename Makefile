@@ -28,7 +28,7 @@ HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z max-page-size
 HV_LIB_SRC  := $(filter-out hv/lib/config.c hv/lib/config_fault.c,$(wildcard hv/lib/*.c))
 HV_ARCH_SRC := $(filter-out hv/arch/x86/asm-offsets.c,$(wildcard hv/arch/x86/*.c))
 HV_ASM_SRC  := $(wildcard hv/arch/x86/*.asm)
-HV_CORE_SRC := $(wildcard hv/*.c hv/vm/*.c hv/hyperv/*.c hv/vmbus/*.c hv/devices/*.c)
+HV_CORE_SRC := $(wildcard hv/*.c hv/vm/*.c hv/hyperv/*.c hv/vmbus/*.c hv/devices/*.c hv/drivers/*.c)
 HV_SRC      := $(HV_CORE_SRC) $(HV_ARCH_SRC) $(HV_LIB_SRC)
 HV_OBJ      := $(HV_SRC:%.c=$(B)/%.o) $(HV_ASM_SRC:%.asm=$(B)/%.asm.o)
 

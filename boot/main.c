@@ -198,6 +198,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         display_record(&bi->display, HV_VIDEO_DEFAULT_WIDTH, HV_VIDEO_DEFAULT_HEIGHT);
     }
     bi->rsdp = find_rsdp();
+    bi->boot_disk = volume_pci_function();
     say("boot: guest RAM %u MiB at 0x%llx, heap %u MiB at 0x%llx, RSDP at 0x%llx",
         bi->config.memory_mb, (unsigned long long)bi->guest_ram.base, bi->config.heap_mb,
         (unsigned long long)heap, (unsigned long long)bi->rsdp);

@@ -6,6 +6,7 @@
 #include "lib/str.h"
 
 static EFI_FILE_HANDLE root;
+static EFI_HANDLE device;
 
 const char *efi_status_name(EFI_STATUS s)
 {
@@ -43,8 +44,25 @@ EFI_STATUS volume_open(EFI_HANDLE image)
     EFI_STATUS s = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
     if (EFI_ERROR(s))
         return s;
-    root = LibOpenRoot(li->DeviceHandle);
+    device = li->DeviceHandle;
+    root = LibOpenRoot(device);
     return root ? EFI_SUCCESS : EFI_NOT_FOUND;
+}
+
+/* The PCI function nearest the volume on its device path (the disk's
+ * controller: for virtio-blk the disk itself), through its PciIo. */
+UINT32 volume_pci_function(void)
+{
+    EFI_DEVICE_PATH *dp = DevicePathFromHandle(device);
+    EFI_HANDLE h;
+    EFI_PCI_IO *pci;
+    UINTN seg, bus, dev, fn;
+    if (!dp || EFI_ERROR(BS->LocateDevicePath(&PciIoProtocol, &dp, &h)) ||
+        EFI_ERROR(BS->HandleProtocol(h, &PciIoProtocol, (void **)&pci)) ||
+        EFI_ERROR(pci->GetLocation(pci, &seg, &bus, &dev, &fn)) || seg > 0x7fff || bus > 255 ||
+        dev > 31 || fn > 7)
+        return 0;
+    return HV_BOOT_DISK(seg, (bus << 8 | dev << 3 | fn));
 }
 
 EFI_STATUS volume_read(const char *path, UINT64 *base, UINT64 *size)

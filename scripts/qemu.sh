@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
-#         [--screen none|window] [--monitor M] [-- extra qemu args]
+#         [--screen none|window] [--monitor M] [--disk PATH[,serial=S]]...
+#         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
 # (and to the terminal unless --quiet or --pipe), in the order written; the
@@ -16,6 +17,9 @@
 # framebuffer) and its PS/2 keyboard a screen: none (headless: screendump
 # still works), window (a GTK window where a window system is, else VNC on
 # 127.0.0.1:5900, said on stderr). Without it the machine has no display.
+# --disk PATH[,serial=S]: a raw image as one more virtio-blk disk (modern
+# PCI), with virtio serial S: the hypervisor's own disks (docs/storage.md,
+# "The backend driver"); the boot volume has no serial. Repeatable.
 # --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
 # the caller; M.out must be drained): sendkey, screendump, info ...
 # Exit status:
@@ -28,7 +32,7 @@
 # ACCEL=tcg|kvm overrides the accelerator choice; QEMU_MEM the host RAM (MiB).
 set -uo pipefail
 
-esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=()
+esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=()
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -39,6 +43,7 @@ while (($#)); do
     --pipe) pipe=$2; shift 2 ;;
     --screen) screen=$2; shift 2 ;;
     --monitor) monitor=$2; shift 2 ;;
+    --disk) disks+=("$2"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -98,10 +103,20 @@ window)
 esac
 [ -z "$monitor" ] || display+=(-chardev "pipe,id=mon,path=$monitor" -mon chardev=mon,mode=readline)
 
+disk_args=()
+for i in "${!disks[@]}"; do
+    dpath=${disks[$i]%%,serial=*} dserial=
+    [[ ${disks[$i]} == *,serial=* ]] && dserial=${disks[$i]#*,serial=}
+    [ -r "$dpath" ] || { echo "qemu.sh: --disk $dpath: no such file" >&2; exit 125; }
+    disk_args+=(-drive "if=none,id=d$i,format=raw,file=$dpath"
+        -device "virtio-blk-pci,drive=d$i${dserial:+,serial=$dserial}")
+done
+
 cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
     -bios "$firmware" -nodefaults "${display[@]}" -no-reboot
     "${serial[@]}"
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device virtio-blk-pci,drive=esp
+    "${disk_args[@]}"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -global hpet.msi=on
     "${extra[@]}")

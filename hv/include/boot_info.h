@@ -195,6 +195,13 @@ struct hv_display {
 };
 _Static_assert(sizeof(struct hv_display) == 48, "hv_display layout");
 
+/* hv_boot_info.boot_disk: the PCI function the firmware booted the loader
+ * from, so the hypervisor never drives that disk (hv/drivers/disks.c). */
+#define HV_BOOT_DISK_VALID      (1u << 31)
+#define HV_BOOT_DISK_SEGMENT(v) (((v) >> 16) & 0x7fff)
+#define HV_BOOT_DISK_BDF(v)     ((v)&0xffff)
+#define HV_BOOT_DISK(seg, bdf)  (HV_BOOT_DISK_VALID | (uint32_t)(seg) << 16 | (bdf))
+
 struct hv_boot_info {
     uint64_t magic;
     uint32_t version;
@@ -210,7 +217,7 @@ struct hv_boot_info {
     struct hv_image initrd;
     struct hv_config config;
     uint32_t mmap_count;
-    uint32_t reserved;
+    uint32_t boot_disk; /* the boot volume's PCI function (HV_BOOT_DISK_*), 0: unknown */
     struct hv_mmap_entry mmap[HV_BOOT_MMAP_MAX];
 };
 _Static_assert(sizeof(struct hv_boot_info) ==

@@ -125,6 +125,26 @@ static int find_s5(const uint8_t *dsdt, uint32_t len, uint8_t *a, uint8_t *b)
     return -1;
 }
 
+/* MCFG: 8 reserved bytes after the header, then 16-byte allocations (base,
+ * segment, start bus, end bus). Only segment 0's: the hypervisor scans no other.
+ * The window's base is taken as the address of bus 0, as the MCFG defines it. */
+static void find_ecam(uint64_t rsdp, struct fw_acpi *out, const char **why)
+{
+    const uint8_t *mcfg = find_table(rsdp, "MCFG", 44 + 16, why);
+    if (!mcfg)
+        return;
+    uint32_t len = rd32(mcfg + 4);
+    for (uint32_t off = 44; off + 16 <= len; off += 16) {
+        const uint8_t *a = mcfg + off;
+        if (a[8] | a[9] || a[10] > a[11] || !rd64(a) || rd64(a) % (1u << 20))
+            continue;
+        out->ecam = rd64(a);
+        out->ecam_bus_start = a[10];
+        out->ecam_bus_end = a[11];
+        return;
+    }
+}
+
 int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
 {
     *why = "no valid FADT";
@@ -174,5 +194,6 @@ int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
     const uint8_t *hpet = find_table(rsdp, "HPET", 56, why);
     if (hpet && hpet[40] == ACPI_SPACE_MEMORY)
         out->hpet = rd64(hpet + 44);
+    find_ecam(rsdp, out, why);
     return 0;
 }

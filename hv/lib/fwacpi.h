@@ -2,8 +2,9 @@
  * machine: the PM1 control blocks (or a hardware-reduced FADT's sleep control
  * register) and the \_S5 sleep type, to power off; the PM timer, to calibrate
  * the TSC; the HPET, for the host's own timer; the PM1 event block and SCI, which the guest's FADT
- * passes through. Physical addresses are used as pointers: the hypervisor identity-maps all memory
- * (tests pass host pointers). */
+ * passes through; the MCFG's ECAM window of PCI segment 0, to find the machine's disks. Physical
+ * addresses are used as pointers: the hypervisor identity-maps all memory (tests pass host
+ * pointers). */
 #ifndef HV_LIB_FWACPI_H
 #define HV_LIB_FWACPI_H
 
@@ -29,6 +30,8 @@ struct fw_acpi {
     bool pm_tmr_32bit;                  /* FADT flag TMR_VAL_EXT */
     uint16_t sci_int;
     uint64_t hpet; /* the HPET's register block (ACPI HPET table), 0 if none */
+    uint64_t ecam; /* segment 0's PCI ECAM window (ACPI MCFG) for bus 0, 0 if none */
+    uint8_t ecam_bus_start, ecam_bus_end; /* the buses it decodes */
 };
 
 /* The byte sum of an ACPI structure: 0 when its checksum is right. */

@@ -12,6 +12,8 @@
 #                             running vmbhv_attack.cases=CASES (comma list)
 #   esp_add SRC DEST          an extra file on the boot volume (replaces one)
 #   esp_del PATH              remove a file from the boot volume
+#   disk PATH [SERIAL]        attach a raw image as a virtio-blk disk with that
+#                             serial, or none (qemu.sh --disk)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -31,11 +33,13 @@
 SCENARIO_FAILED=0
 ESP_EXTRA=()
 ESP_DELETE=()
+DISKS=()
 CFG=$WORK/hv.cfg
 
 config() { cat > "$CFG"; }
 esp_add() { ESP_EXTRA+=("$1=$2"); }
 esp_del() { ESP_DELETE+=("$1"); }
+disk() { DISKS+=(--disk "$1${2:+,serial=$2}"); }
 with_guest() {
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add build/guest/initrd.cpio.gz hv/initrd
@@ -86,7 +90,7 @@ boot() {
         operator=$(operate_monitor "$timeout")
     fi
     scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" "${console[@]}" \
-        "${extra[@]}" 2> "$WORK/qemu.err"
+        "${DISKS[@]}" "${extra[@]}" 2> "$WORK/qemu.err"
     STATUS=$?
     [ -n "$typist" ] && kill "$typist" 2> /dev/null
     [ -n "$operator" ] && kill "$operator" 2> /dev/null

@@ -19,6 +19,8 @@ static uint8_t *mem;
 #define DSDT_OFF  1024
 #define HPET_OFF  2048
 #define HPET_BASE 0xfed00000ull
+#define MCFG_OFF  3072
+#define ECAM_BASE 0xb0000000ull
 
 static uint64_t pa(size_t off)
 {
@@ -59,15 +61,24 @@ static void build(int xsdt, int hw_reduced)
     mem[RSDP_OFF + 15] = xsdt ? 2 : 0;
     if (xsdt) {
         put64(RSDP_OFF + 24, pa(XSDT_OFF));
-        header(XSDT_OFF, "XSDT", 36 + 24);
+        header(XSDT_OFF, "XSDT", 36 + 32);
         put64(XSDT_OFF + 36, pa(DSDT_OFF)); /* not a FADT: must be skipped */
         put64(XSDT_OFF + 44, pa(FADT_OFF));
         put64(XSDT_OFF + 52, pa(HPET_OFF));
-        fix_checksum(XSDT_OFF, 60, 9);
+        put64(XSDT_OFF + 60, pa(MCFG_OFF));
+        fix_checksum(XSDT_OFF, 68, 9);
         header(HPET_OFF, "HPET", 56);
         mem[HPET_OFF + 40] = 0; /* system memory */
         put64(HPET_OFF + 44, HPET_BASE);
         fix_checksum(HPET_OFF, 56, 9);
+        /* two allocations: segment 1's first, which is not ours */
+        header(MCFG_OFF, "MCFG", 44 + 32);
+        put64(MCFG_OFF + 44, 0xc0000000ull);
+        mem[MCFG_OFF + 44 + 8] = 1;
+        mem[MCFG_OFF + 44 + 11] = 0xff;
+        put64(MCFG_OFF + 60, ECAM_BASE);
+        mem[MCFG_OFF + 60 + 11] = 0x3f;
+        fix_checksum(MCFG_OFF, 44 + 32, 9);
     } else {
         put32(RSDP_OFF + 16, (uint32_t)pa(XSDT_OFF));
         header(XSDT_OFF, "RSDT", 36 + 4);
@@ -115,6 +126,30 @@ static void classic_fadt_via_xsdt(void **state)
     assert_true(s5.pm_tmr_32bit);
     assert_int_equal(s5.sci_int, 9);
     assert_int_equal(s5.hpet, HPET_BASE);
+    assert_int_equal(s5.ecam, ECAM_BASE);
+    assert_int_equal(s5.ecam_bus_start, 0);
+    assert_int_equal(s5.ecam_bus_end, 0x3f);
+}
+
+/* No MCFG (the RSDT machine), a corrupt one, or one whose only window has a
+ * bus range upside down: no ECAM, and the FADT still reads. */
+static void mcfg_checked(void **state)
+{
+    (void)state;
+    struct fw_acpi fw;
+    const char *why = NULL;
+    build(0, 0);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    assert_int_equal(fw.ecam, 0);
+    build(1, 0);
+    mem[MCFG_OFF + 20]++;
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    assert_int_equal(fw.ecam, 0);
+    build(1, 0);
+    mem[MCFG_OFF + 60 + 10] = 0x40;
+    fix_checksum(MCFG_OFF, 44 + 32, 9);
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    assert_int_equal(fw.ecam, 0);
 }
 
 /* A corrupt or I/O-space HPET table is no HPET: the host runs without its timer. */
@@ -197,9 +232,8 @@ int main(void)
     if (mem == MAP_FAILED)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(classic_fadt_via_xsdt),
-        cmocka_unit_test(rsdt_and_hw_reduced),
-        cmocka_unit_test(hpet_table_checked),
+        cmocka_unit_test(classic_fadt_via_xsdt), cmocka_unit_test(rsdt_and_hw_reduced),
+        cmocka_unit_test(hpet_table_checked),    cmocka_unit_test(mcfg_checked),
         cmocka_unit_test(broken_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,95 @@
+#include "drivers/disks.h"
+
+#include "boot_info.h"
+#include "drivers/virtio_blk.h"
+#include "lib/crc32.h"
+#include "lib/log.h"
+#include "lib/fmt.h"
+#include "lib/mem.h"
+#include "lib/str.h"
+
+#define DISKS_MAX   16
+#define BENCH_READS 16 /* 4 KiB polled reads timed on a vmbhv- disk */
+
+struct found {
+    uint16_t bdf[DISKS_MAX];
+    unsigned n;
+};
+
+static bool collect(void *ctx, uint16_t bdf, uint16_t vendor, uint16_t device)
+{
+    struct found *f = ctx;
+    if (vendor == VIRTIO_VENDOR &&
+        (device == VIRTIO_DEV_BLK_MODERN || device == VIRTIO_DEV_BLK_TRANS) && f->n < DISKS_MAX)
+        f->bdf[f->n++] = bdf;
+    return true;
+}
+
+/* Sector 0's CRC, then the mean time of BENCH_READS 4 KiB reads (polled). */
+static void read_sector0(struct virtio_blk *b, const char *serial, uint8_t *page)
+{
+    struct virtio_blk_seg seg = {(uint64_t)(uintptr_t)page, VIRTIO_BLK_SECTOR};
+    int r = virtio_blk_sync(b, VIRTIO_BLK_T_IN, 0, &seg, 1);
+    if (r) {
+        hv_log("disk", "%s: sector 0 not read: error %d", serial, r);
+        return;
+    }
+    hv_log("disk", "%s: sector 0 crc32=%08x", serial, crc32(page, VIRTIO_BLK_SECTOR));
+    if (b->capacity < 8 * BENCH_READS)
+        return;
+    seg.len = PAGE_SIZE;
+    const struct virtio_mmio_ops *io = b->dev.io;
+    uint64_t t0 = io->now_ns(io->ctx);
+    for (unsigned i = 0; i < BENCH_READS; i++)
+        if ((r = virtio_blk_sync(b, VIRTIO_BLK_T_IN, 8 * i, &seg, 1)))
+            return;
+    hv_log("disk", "%s: %u polled 4 KiB reads, mean %llu us", serial, BENCH_READS,
+           (unsigned long long)((io->now_ns(io->ctx) - t0) / BENCH_READS / 1000));
+}
+
+static void drive(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io,
+                  struct heap *heap, uint16_t bdf, const char *name)
+{
+    static struct virtio_blk blk; /* stopped before the next one */
+    static uint8_t *pages;        /* queue, headers, a data page: reused */
+    const char *why;
+    if (!pages && !(pages = heap_alloc_pages(heap, 3))) {
+        hv_log("disk", "virtio-blk %s: out of heap", name);
+        return;
+    }
+    if (virtio_blk_init(&blk, pci, bdf, io, pages, pages + PAGE_SIZE, &why)) {
+        hv_log("disk", "virtio-blk %s not usable: %s", name, why);
+        return;
+    }
+    char serial[VIRTIO_BLK_ID_BYTES + 1];
+    int r = virtio_blk_serial(&blk, serial);
+    if (r)
+        hv_log("disk", "virtio-blk %s: GET_ID failed: error %d", name, r);
+    hv_log("disk", "virtio-blk %s serial=%s capacity=%llu sectors%s%s", name,
+           !r && serial[0] ? serial : "none", (unsigned long long)blk.capacity,
+           blk.read_only ? " read-only" : "", blk.flush ? " flush" : "");
+    if (!r && str_nlen(serial, 6) == 6 && !memcmp(serial, "vmbhv-", 6))
+        read_sector0(&blk, serial, pages + 2 * PAGE_SIZE);
+    virtio_blk_stop(&blk);
+}
+
+void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io, struct heap *heap,
+                 uint32_t boot_disk)
+{
+    struct found f = {.n = 0};
+    pci_enumerate(pci, collect, &f);
+    for (unsigned i = 0; i < f.n; i++) {
+        uint16_t bdf = f.bdf[i];
+        char name[8];
+        fmt_snprintf(name, sizeof(name), "%02x:%02x.%u", PCI_BUS(bdf), PCI_DEV(bdf), PCI_FN(bdf));
+        if (!(boot_disk & HV_BOOT_DISK_VALID))
+            hv_log("disk", "virtio-blk %s not driven: the boot volume's PCI function is unknown",
+                   name);
+        else if (HV_BOOT_DISK_SEGMENT(boot_disk) == 0 && HV_BOOT_DISK_BDF(boot_disk) == bdf)
+            hv_log("disk", "virtio-blk %s is the boot volume: not driven", name);
+        else
+            drive(pci, io, heap, bdf, name);
+    }
+    if (!f.n)
+        hv_log("disk", "no virtio-blk function");
+}

@@ -1,0 +1,20 @@
+/* The machine's disks at start-up: finds every virtio-blk PCI function and
+ * logs it; drives those that are not the boot volume just long enough to
+ * read their serial (GET_ID: virtio-blk has no serial in its configuration
+ * space) and, for a "vmbhv-" serial, sector 0; then stops them (reset, bus
+ * mastering off) until a disk device takes one (docs/storage.md, "The
+ * backend driver"). Read-only. */
+#ifndef HV_DRIVERS_DISKS_H
+#define HV_DRIVERS_DISKS_H
+
+#include <stdint.h>
+
+#include "drivers/virtio_pci.h"
+#include "lib/heap.h"
+
+/* boot_disk: hv_boot_info.boot_disk (HV_BOOT_DISK_*): without it no disk is
+ * driven, since the boot volume could be any of them. */
+void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io, struct heap *heap,
+                 uint32_t boot_disk);
+
+#endif
