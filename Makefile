@@ -40,7 +40,7 @@ EFI_CFLAGS := -std=c11 -O2 -g -fpic -fshort-wchar -mno-red-zone -ffreestanding \
 	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ihv/include -Ihv -Iboot \
 	$(WARN) -Wno-strict-prototypes $(VERSION_DEFINE)
 # Shared, hardware-free pieces of hv/lib the loader links (not mem.c: libefi has memcpy).
-BOOT_LIB_SRC := hv/lib/config.c hv/lib/config_fault.c hv/lib/fmt.c hv/lib/str.c hv/lib/memcmp.c
+BOOT_LIB_SRC := hv/lib/config.c hv/lib/config_fault.c hv/lib/config_words.c hv/lib/fmt.c hv/lib/str.c hv/lib/memcmp.c
 BOOT_SRC := $(wildcard boot/*.c)
 BOOT_OBJ := $(BOOT_SRC:%.c=$(B)/efi/%.o) $(BOOT_LIB_SRC:%.c=$(B)/efi/%.o)
 

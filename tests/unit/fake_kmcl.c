@@ -95,6 +95,23 @@ NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL ch)
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbServerChannelInitSetPrepareOfferCallback(VMBCHANNEL ch,
+                                                     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER cb)
+{
+    fake_channel(ch)->prepare = cb;
+    return STATUS_SUCCESS;
+}
+
+/* As the VMBus layer: the prepare-offer callback fills the offer's bytes. */
+NTSTATUS VmbChannelEnable(VMBCHANNEL ch)
+{
+    struct fake_channel *c = fake_channel(ch);
+    c->enabled = true;
+    if (c->prepare)
+        c->prepare(ch, c->user_defined);
+    return STATUS_SUCCESS;
+}
+
 VOID VmbChannelGetMmioSpace(VMBCHANNEL ch, UINT64 *base, UINT64 *size)
 {
     const struct fake_channel *c = fake_channel(ch);

@@ -32,9 +32,12 @@ struct fake_channel {
     NTSTATUS send_status;                /* not 0: what VmbChannelSendPacket answers instead */
     UINT16 mmio_mb, mmio_optional_mb;    /* the last VmbServerChannelInitSetMmioMegabytes */
     bool mmio_fb;                        /* VmbServerChannelInitSetMmioFramebuffer */
-    UINT64 mmio_base, mmio_size;         /* set by the test: what VmbChannelGetMmioSpace says */
-    UINT32 fault_version;                /* set by the test: what VmbChannelFaultVersion says */
-    unsigned nsent;                      /* packets sent so far */
+    PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER prepare; /* called by VmbChannelEnable */
+    bool enabled;                                 /* VmbChannelEnable */
+    UINT8 user_defined[VMBUS_USER_DEFINED_SIZE];  /* what prepare wrote */
+    UINT64 mmio_base, mmio_size; /* set by the test: what VmbChannelGetMmioSpace says */
+    UINT32 fault_version;        /* set by the test: what VmbChannelFaultVersion says */
+    unsigned nsent;              /* packets sent so far */
     struct fake_sent sent[FAKE_SENT];
 };
 
