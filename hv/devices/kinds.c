@@ -10,6 +10,7 @@
     X(timesync_kind)                                                                               \
     X(video_kind)                                                                                  \
     X(keyboard_kind)                                                                               \
+    X(checksum_kind)                                                                               \
     /* one line per kind, above this one */
 
 #define DECLARE(kind) extern const struct device_kind kind;
