@@ -79,6 +79,7 @@ static void every_kind(void **state)
     assert_false(devices_need_efi());
     assert_int_equal(devices_create(&env), 0);
     assert_string_equal(fake_channels[1].name, "sd");
+    assert_int_equal(parse("device = checksum\ndevice = checksum name=c2\n"), 0); /* not single */
 
     fake_kmcl_reset();
     assert_int_equal(parse("device = video name=fb mmio_mb=64\n"), 0);
@@ -115,6 +116,7 @@ static void rules(void **state)
                    "hv.cfg line 1: device: unknown key 'mmio_mb'\n");
     expect_refused("device = timesync mmio_optional_mb=2\n", "unknown key 'mmio_optional_mb'");
     expect_refused("device = keyboard name=k color=red\n", "unknown key 'color'");
+    expect_refused("device = checksum mmio_mb=1\n", "unknown key 'mmio_mb'");
     expect_refused("device = shutdown\ndevice = test\ndevice = shutdown name=other\n",
                    "hv.cfg line 3: device: only one device of kind 'shutdown'\n");
     expect_refused("device = video\ndevice = video name=second\n",
