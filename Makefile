@@ -24,7 +24,8 @@ HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-builtin \
 HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z max-page-size=4096 \
 	-z norelro --hash-style=sysv -T linker/hv.ld
 
-# config.c and config_fault.c are the loader's (it hands the hypervisor parsed values).
+# config.c and config_fault.c are the loader's (it hands the hypervisor parsed values);
+# config_words.c is both's (the hypervisor parses the device lines' own words).
 HV_LIB_SRC  := $(filter-out hv/lib/config.c hv/lib/config_fault.c,$(wildcard hv/lib/*.c))
 HV_ARCH_SRC := $(filter-out hv/arch/x86/asm-offsets.c,$(wildcard hv/arch/x86/*.c))
 HV_ASM_SRC  := $(wildcard hv/arch/x86/*.asm)
