@@ -363,9 +363,10 @@ static void checksum_check(struct test_state *st)
 		len = get_unaligned_le32(st->rx);
 		crc = get_unaligned_le32(st->rx + 4);
 		if (st->len != 8 || st->id != 0x6300 + i || len != sizes[i] || crc != want) {
-			pr_info("FAIL relid=%u checksum of %u bytes: answer of %u bytes, id 0x%llx, "
-				"length %u crc32 0x%08x, want %u 0x%08x\n",
-				relid, sizes[i], st->len, st->id, len, crc, sizes[i], want);
+			pr_info(
+			    "FAIL relid=%u checksum of %u bytes: answer of %u bytes, id 0x%llx, "
+			    "length %u crc32 0x%08x, want %u 0x%08x\n",
+			    relid, sizes[i], st->len, st->id, len, crc, sizes[i], want);
 			goto out;
 		}
 	}
