@@ -45,7 +45,8 @@ struct device_kind {
     const char *name;   /* the line's first word */
     bool single;        /* at most one device of this kind (one guest driver state, one screen) */
     bool needs_efi;     /* the guest must boot through the EFI handoff */
-    size_t params_size; /* <= DEVICE_PARAMS_SIZE; the registry zeroes them first */
+    size_t params_size; /* <= DEVICE_PARAMS_SIZE (else every line of it is refused);
+                           the registry zeroes them first */
     /* One key=value word of the line (not name= or instance=, which every kind
      * has) into params; the word is key[0..klen + 1 + vlen), for messages.
      * 0, or -1 with e filled (device_refuse). NULL: the kind takes no words. */

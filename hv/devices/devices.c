@@ -34,6 +34,9 @@ static int parse_line(unsigned i, struct device_error *e)
     const struct device_kind *k = find_kind(c->kind);
     if (!k)
         return device_refuse(e, "unknown kind", c->kind, str_len(c->kind));
+    if (k->params_size > sizeof(devices[i].params)) /* the kind's bug, not the line's */
+        return device_refuse(e, "parameters larger than DEVICE_PARAMS_SIZE for kind", k->name,
+                             str_len(k->name));
     for (unsigned j = 0; j < i; j++) {
         /* the guest driver keeps one state per kind (hv_utils per service,
          * hyperv_fb one screen): a second channel would share it */

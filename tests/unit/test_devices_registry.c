@@ -102,7 +102,14 @@ static const struct device_kind screen_kind = {
     .create = screen_create,
 };
 
-const struct device_kind *const device_kinds[] = {&blinker_kind, &screen_kind, NULL};
+/* A kind whose parameters do not fit the registry's room: refused, not overrun. */
+static const struct device_kind huge_kind = {
+    .name = "huge",
+    .params_size = DEVICE_PARAMS_SIZE + 1,
+    .create = screen_create,
+};
+
+const struct device_kind *const device_kinds[] = {&blinker_kind, &screen_kind, &huge_kind, NULL};
 
 static struct hv_config cfg;
 
@@ -174,6 +181,8 @@ static void errors_name_the_line(void **state)
     expect_refused("device = screen\n\ndevice = screen name=two\n",
                    "hv.cfg line 3: device: only one device of kind 'screen'\n");
     expect_refused("device = screen mode=big\n", "hv.cfg line 1: device: unknown key 'mode'\n");
+    expect_refused("device = huge\n",
+                   "device: parameters larger than DEVICE_PARAMS_SIZE for kind 'huge'\n");
 }
 
 static void properties(void **state)
