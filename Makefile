@@ -24,7 +24,8 @@ HV_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-stack-protector -fno-builtin \
 HV_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z noexecstack -z max-page-size=4096 \
 	-z norelro --hash-style=sysv -T linker/hv.ld
 
-# config.c and config_fault.c are the loader's (it hands the hypervisor parsed values).
+# config.c and config_fault.c are the loader's (it hands the hypervisor parsed values);
+# config_words.c is both's (the hypervisor parses the device lines' own words).
 HV_LIB_SRC  := $(filter-out hv/lib/config.c hv/lib/config_fault.c,$(wildcard hv/lib/*.c))
 HV_ARCH_SRC := $(filter-out hv/arch/x86/asm-offsets.c,$(wildcard hv/arch/x86/*.c))
 HV_ASM_SRC  := $(wildcard hv/arch/x86/*.asm)
@@ -40,7 +41,7 @@ EFI_CFLAGS := -std=c11 -O2 -g -fpic -fshort-wchar -mno-red-zone -ffreestanding \
 	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 -Ihv/include -Ihv -Iboot \
 	$(WARN) -Wno-strict-prototypes $(VERSION_DEFINE)
 # Shared, hardware-free pieces of hv/lib the loader links (not mem.c: libefi has memcpy).
-BOOT_LIB_SRC := hv/lib/config.c hv/lib/config_fault.c hv/lib/fmt.c hv/lib/str.c hv/lib/memcmp.c
+BOOT_LIB_SRC := hv/lib/config.c hv/lib/config_fault.c hv/lib/config_words.c hv/lib/fmt.c hv/lib/str.c hv/lib/memcmp.c
 BOOT_SRC := $(wildcard boot/*.c)
 BOOT_OBJ := $(BOOT_SRC:%.c=$(B)/efi/%.o) $(BOOT_LIB_SRC:%.c=$(B)/efi/%.o)
 

@@ -10,6 +10,7 @@
 #include "elf_load.h"
 #include "handoff.h"
 #include "lib/config.h"
+#include "lib/str.h"
 #include "volume.h"
 
 #define CONFIG_PATH "hv/hv.cfg"
@@ -120,13 +121,15 @@ static EFI_STATUS alloc_guest_ram(struct hv_boot_info *bi)
     return EFI_SUCCESS;
 }
 
-/* A video device's VRAM (its mmio_mb), which the hypervisor maps where the
- * guest puts it; 2 MiB aligned for large NPT pages. 0 MiB: no video device. */
-static UINT32 video_mb(const struct hv_config *cfg)
+/* HV_VRAM_MB for a video device's VRAM (boot_info.h: the loader knows no
+ * kind's words, so the most any mmio_mb takes), which the hypervisor maps
+ * where the guest puts it; 2 MiB aligned for large NPT pages. 0 MiB: no
+ * video device. */
+static UINT32 vram_mb(const struct hv_config *cfg)
 {
     for (UINT32 i = 0; i < cfg->device_count; i++)
-        if (cfg->devices[i].kind == HV_DEVICE_VIDEO)
-            return cfg->devices[i].mmio_mb;
+        if (str_eq(cfg->devices[i].kind, HV_VRAM_KIND))
+            return HV_VRAM_MB;
     return 0;
 }
 
@@ -190,11 +193,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     bi->heap.size = (UINT64)bi->config.heap_mb * MIB;
     if (EFI_ERROR((s = alloc_guest_ram(bi))))
         return fail(s);
-    UINT32 vram_mb = video_mb(&bi->config);
-    if (vram_mb) {
-        if (EFI_ERROR((s = alloc_vram(bi, vram_mb))))
+    UINT32 vram = vram_mb(&bi->config);
+    if (vram) {
+        if (EFI_ERROR((s = alloc_vram(bi, vram))))
             return fail(s);
-        say("boot: VRAM %u MiB at 0x%llx", vram_mb, (unsigned long long)bi->vram.base);
+        say("boot: VRAM %u MiB at 0x%llx", vram, (unsigned long long)bi->vram.base);
         display_record(&bi->display, HV_VIDEO_DEFAULT_WIDTH, HV_VIDEO_DEFAULT_HEIGHT);
     }
     bi->rsdp = find_rsdp();

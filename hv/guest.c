@@ -24,6 +24,7 @@
 #include "vm/efi.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
+#include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
 #define S5_SLP_TYP 5 /* any value: only the hypervisor sees the guest's write */
@@ -83,6 +84,7 @@ static void summary_init(void)
     summary_add(summary_exits);
     summary_add(summary_hyperv);
     summary_add(vmbus_summary);
+    summary_add(devices_summary);
     summary_add(video_host_summary);
     summary_add(trace_summary);
     summary_add(summary_host);
@@ -124,6 +126,12 @@ static struct vcpu_entry vcpu_entry_of(const struct linux_entry *e)
     return v;
 }
 
+/* The devices' clock (timesync): the partition's reference time. */
+static uint64_t reference_time(void *ctx)
+{
+    return hyperv_time_ref_count(ctx);
+}
+
 static __attribute__((noreturn)) void refuse(const char *what, const char *why)
 {
     hv_log("guest", "cannot boot %s: %s", what, why);
@@ -152,6 +160,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
                uint64_t tsc_hz, uint64_t apic_hz)
 {
     const char *why;
+    if (devices_parse(&bi->config)) /* a bad device line ends the run, guest or not */
+        arch_stop(HV_VERDICT_HV_ERROR);
     if (!bi->kernel.size) {
         hv_log("guest", "no kernel configured: nothing to run");
         arch_stop(HV_VERDICT_PASS);
@@ -177,10 +187,17 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     }
     /* Devices first, so the high MMIO gap can be sized from their requests;
      * the DSDT then describes the gap they were carved from. */
-    devices_set_video_platform(video_host_init(bi, &npt, &vcpu.flush_tlb));
+    static struct device_env env;
+    env = (struct device_env){
+        .video = video_host_init(bi, &npt, &vcpu.flush_tlb),
+        .reference_time = reference_time,
+        .reference_ctx = &partition,
+        .shutdown_after = bi->config.shutdown_after,
+    };
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);
-    if (devices_create(&bi->config))
+    if (devices_create(&env))
         arch_stop(HV_VERDICT_HV_ERROR);
+    fault_init(bi->config.faults, bi->config.fault_count); /* armed once the channels are named */
     vmbus_mmio_configure(bi->guest_ram.size, bi->config.mmio_high_mb);
     devices_enable();
     struct acpi_mmio_window windows[2] = {{LOW_MMIO_BASE, LOW_MMIO_SIZE}, {0, 0}};
@@ -204,9 +221,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
 
     /* A video device needs EFI_BOOT in the guest (hyperv_fb's MMIO path):
      * only then the EFI handoff, docs/video.md "The EFI_BOOT gate". */
-    bool efi = false;
-    for (uint32_t i = 0; i < bi->config.device_count; i++)
-        efi |= bi->config.devices[i].kind == HV_DEVICE_VIDEO;
+    bool efi = devices_need_efi();
     struct linux_boot_input in = {
         .ram_size = bi->guest_ram.size,
         .kernel = (const uint8_t *)(uintptr_t)bi->kernel.base,

@@ -13,13 +13,17 @@
  * bytes, then asks the guest's own vmbus_allocate_mmio() for the required
  * megabytes inside that window, opens the channel and checks the host's echo
  * byte for byte. With bench=1 it then measures echo throughput on the first
- * test channel and the guest's own memcpy ("vmbhv-bench:" lines). See
- * README.md for every line it prints.
+ * test channel and the guest's own memcpy ("vmbhv-bench:" lines).
+ *
+ * It also binds to vmbhv's "checksum" device class: it opens each checksum
+ * channel and checks the host's answer (length and CRC-32) to a few packets.
+ * See README.md for every line it prints.
  */
 #define pr_fmt(fmt) "vmbhv-probe: " fmt
 
 #include <linux/atomic.h>
 #include <asm/apic.h>
+#include <asm/unaligned.h>
 #include <linux/bottom_half.h>
 #include <linux/hyperv.h>
 #include <linux/ioport.h>
@@ -28,6 +32,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/completion.h>
+#include <linux/crc32.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -37,6 +42,11 @@
 /* Class GUID of vmbhv's "test" device kind: eec1e1e7-2dea-409d-97ec-019117e67f6f */
 #define VMBHV_TEST_GUID                                                                            \
 	GUID_INIT(0xeec1e1e7, 0x2dea, 0x409d, 0x97, 0xec, 0x01, 0x91, 0x17, 0xe6, 0x7f, 0x6f)
+
+/* Class GUID of vmbhv's "checksum" device kind: 8b149fc5-b8fb-40e9-986a-060931dc4a20 */
+#define VMBHV_CHECKSUM_GUID                                                                        \
+	GUID_INIT(0x8b149fc5, 0xb8fb, 0x40e9, 0x98, 0x6a, 0x06, 0x09, 0x31, 0xdc, 0x4a, 0x20)
+static const guid_t checksum_guid = VMBHV_CHECKSUM_GUID;
 
 /*
  * Start of the test device's user-defined bytes (offer.u.std.user_def, 120
@@ -198,6 +208,7 @@ struct test_state {
 	struct resource *res;
 	u32 relid;
 	bool open;
+	bool checksum;		/* a checksum device, not a test device */
 	bool stream;		/* false: one packet awaited (done, len, id) */
 	struct completion done; /* the awaited packet arrived */
 	u32 len;
@@ -321,6 +332,45 @@ static void echo_check(struct test_state *st)
 		}
 	}
 	pr_info("echo ok relid=%u sizes=8,256,%u\n", relid, VMBHV_ECHO_MAX);
+out:
+	kfree(out);
+}
+
+/* The checksum device answers every in-band packet with its length and the
+ * CRC-32 of its bytes (8 bytes, little endian): send a few sizes, check both. */
+static void checksum_check(struct test_state *st)
+{
+	static const u32 sizes[] = { 8, 256, VMBHV_ECHO_MAX };
+	u8 *out = kmalloc(VMBHV_ECHO_MAX, GFP_KERNEL);
+	u32 relid = st->relid, want, len, crc;
+	unsigned int i, j;
+	int err;
+
+	if (!out)
+		return;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < sizes[i]; j++)
+			out[j] = (u8)(j * 13 + sizes[i] + relid);
+		want = crc32_le(~0U, out, sizes[i]) ^ ~0U;
+		reinit_completion(&st->done);
+		err = vmbus_sendpacket(st->hdev->channel, out, sizes[i], 0x6300 + i,
+				       VM_PKT_DATA_INBAND, 0);
+		if (err || !wait_for_completion_timeout(&st->done, 2 * HZ)) {
+			pr_info("FAIL relid=%u checksum of %u bytes: %s err=%d\n", relid, sizes[i],
+				err ? "send failed" : "no answer", err);
+			goto out;
+		}
+		len = get_unaligned_le32(st->rx);
+		crc = get_unaligned_le32(st->rx + 4);
+		if (st->len != 8 || st->id != 0x6300 + i || len != sizes[i] || crc != want) {
+			pr_info(
+			    "FAIL relid=%u checksum of %u bytes: answer of %u bytes, id 0x%llx, "
+			    "length %u crc32 0x%08x, want %u 0x%08x\n",
+			    relid, sizes[i], st->len, st->id, len, crc, sizes[i], want);
+			goto out;
+		}
+	}
+	pr_info("checksum ok relid=%u sizes=8,256,%u crc32=0x%08x\n", relid, VMBHV_ECHO_MAX, want);
 out:
 	kfree(out);
 }
@@ -486,7 +536,8 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	st->relid = hdev->channel->offermsg.child_relid;
 	init_completion(&st->done);
 	init_waitqueue_head(&st->wq);
-	st->res = check_window(hdev);
+	st->checksum = guid_equal(&hdev->dev_type, &checksum_guid);
+	st->res = st->checksum ? NULL : check_window(hdev);
 	/* Opening runs the host's GPADL and OPENCHANNEL paths against the real
 	 * guest driver; remove closes it again (CLOSECHANNEL, GPADL teardown). */
 	err = vmbus_open(hdev->channel, ring, ring, NULL, 0, test_channel_cb, st);
@@ -495,9 +546,13 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 		pr_info("vmbus_open failed err=%d relid=%u\n", err, st->relid);
 	} else {
 		pr_info("vmbus_open ok relid=%u\n", st->relid);
-		echo_check(st);
-		if (bench && !atomic_xchg(&bench_claimed, 1))
-			bench_run(st);
+		if (st->checksum) {
+			checksum_check(st);
+		} else {
+			echo_check(st);
+			if (bench && !atomic_xchg(&bench_claimed, 1))
+				bench_run(st);
+		}
 	}
 	hv_set_drvdata(hdev, st);
 	return 0;
@@ -526,6 +581,7 @@ static int test_remove(struct hv_device *hdev)
 
 static const struct hv_vmbus_device_id id_table[] = {
 	{ .guid = VMBHV_TEST_GUID },
+	{ .guid = VMBHV_CHECKSUM_GUID },
 	{},
 };
 MODULE_DEVICE_TABLE(vmbus, id_table);

@@ -1,108 +1,133 @@
+/* The device registry: each hv.cfg device line matched to its kind, its
+ * words parsed by the kind, the kinds' properties enforced (docs/devices.md). */
 #include "devices/devices.h"
 
-#include "devices/heartbeat.h"
-#include "devices/ic_channel.h"
-#include "devices/keyboard.h"
-#include "devices/shutdown.h"
-#include "devices/test.h"
-#include "devices/timesync.h"
-#include "devices/video.h"
+#include "lib/config_words.h"
 #include "lib/log.h"
-#include "vmbus/fault.h"
-#include "vmbus/vmbus.h"
+#include "lib/mem.h"
+#include "lib/str.h"
 
 static struct {
-    VMBCHANNEL channel;
+    const struct device_kind *kind;
     const struct hv_device_config *cfg;
+    VMBCHANNEL channel;
+    union {
+        uint64_t align;
+        uint8_t bytes[DEVICE_PARAMS_SIZE];
+    } params;
 } devices[HV_DEVICES_MAX];
 static unsigned count;
-static const struct video_platform *video_platform;
 
-static const char *const kind_names[] = {
-    [HV_DEVICE_TEST] = "test",         [HV_DEVICE_HEARTBEAT] = "heartbeat",
-    [HV_DEVICE_SHUTDOWN] = "shutdown", [HV_DEVICE_TIMESYNC] = "timesync",
-    [HV_DEVICE_VIDEO] = "video",       [HV_DEVICE_KEYBOARD] = "keyboard",
-};
-
-static NTSTATUS create(const struct hv_config *cfg, const struct hv_device_config *d,
-                       VMBCHANNEL *ch)
+static const struct device_kind *find_kind(const char *name)
 {
-    switch (d->kind) {
-    case HV_DEVICE_TEST:
-        return test_device_create(d, ch);
-    case HV_DEVICE_HEARTBEAT:
-        return heartbeat_create(d, ch);
-    case HV_DEVICE_SHUTDOWN:
-        return shutdown_create(d, cfg->shutdown_after, ch);
-    case HV_DEVICE_TIMESYNC:
-        return timesync_create(d, ch);
-    case HV_DEVICE_VIDEO:
-        return video_create(d, video_platform, ch);
-    case HV_DEVICE_KEYBOARD:
-        return keyboard_create(d, ch);
+    for (unsigned i = 0; device_kinds[i]; i++) {
+        if (str_eq(device_kinds[i]->name, name))
+            return device_kinds[i];
     }
-    *ch = NULL;
-    return STATUS_INVALID_PARAMETER;
+    return NULL;
 }
 
-void devices_set_video_platform(const struct video_platform *p)
+/* devices[i] from its line, or -1 with e filled. */
+static int parse_line(unsigned i, struct device_error *e)
 {
-    video_platform = p;
+    const struct hv_device_config *c = devices[i].cfg;
+    const struct device_kind *k = find_kind(c->kind);
+    if (!k)
+        return device_refuse(e, "unknown kind", c->kind, str_len(c->kind));
+    if (k->params_size > sizeof(devices[i].params)) /* the kind's bug, not the line's */
+        return device_refuse(e, "parameters larger than DEVICE_PARAMS_SIZE for kind", k->name,
+                             str_len(k->name));
+    for (unsigned j = 0; j < i; j++) {
+        /* the guest driver keeps one state per kind (hv_utils per service,
+         * hyperv_fb one screen): a second channel would share it */
+        if (k->single && devices[j].kind == k)
+            return device_refuse(e, "only one device of kind", k->name, str_len(k->name));
+    }
+    devices[i].kind = k;
+    void *params = devices[i].params.bytes;
+    memset(params, 0, sizeof(devices[i].params));
+    size_t pos = 0, len = str_len(c->params), wn;
+    const char *w;
+    while ((w = config_word(c->params, len, &pos, &wn)), wn) {
+        size_t eq = config_key_len(w, wn);
+        if (eq == wn)
+            return device_refuse(e, "expected key=value, got", w, wn);
+        if (!k->param)
+            return device_refuse(e, "unknown key", w, eq);
+        if (k->param(params, w, eq, w + eq + 1, wn - eq - 1, e))
+            return -1;
+    }
+    return k->check ? k->check(params, e) : 0;
 }
 
-/* The devices' keys of the summary line: the ICs' always, video and keyboard
- * once configured. */
-static size_t summary(char *buf, size_t cap)
+int devices_parse(const struct hv_config *cfg)
 {
-    size_t n = ic_summary(buf, cap);
-    if (n < cap)
-        n += video_summary(buf + n, cap - n);
-    if (n < cap)
-        n += keyboard_summary(buf + n, cap - n);
+    count = 0;
+    for (uint32_t i = 0; i < cfg->device_count && i < HV_DEVICES_MAX; i++) {
+        struct device_error e;
+        devices[i].cfg = &cfg->devices[i];
+        devices[i].kind = NULL;
+        devices[i].channel = NULL;
+        if (parse_line(i, &e)) {
+            hv_log("devices", "hv.cfg line %u: device: %s", cfg->devices[i].line, e.msg);
+            return -1;
+        }
+        count++;
+    }
+    return 0;
+}
+
+bool devices_need_efi(void)
+{
+    for (unsigned i = 0; i < count; i++) {
+        if (devices[i].kind->needs_efi)
+            return true;
+    }
+    return false;
+}
+
+size_t devices_summary(char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (unsigned k = 0; device_kinds[k]; k++) {
+        if (device_kinds[k]->summary)
+            n += device_kinds[k]->summary(n < cap ? buf + n : NULL, n < cap ? cap - n : 0);
+    }
     return n;
 }
 
-int devices_create(const struct hv_config *cfg)
+int devices_create(const struct device_env *env)
 {
-    bool shutdown = false;
-    count = 0;
-    vmbus_set_device_summary(summary);
-    for (uint32_t i = 0; i < cfg->device_count; i++) {
-        const struct hv_device_config *d = &cfg->devices[i];
-        VMBCHANNEL ch;
-        NTSTATUS s = create(cfg, d, &ch);
+    for (unsigned i = 0; i < count; i++) {
+        const struct device d = {devices[i].cfg, devices[i].params.bytes, env};
+        NTSTATUS s = devices[i].kind->create(&d, &devices[i].channel);
         if (!NT_SUCCESS(s)) {
-            hv_log("devices", "%s: cannot create the channel: status 0x%08x", d->name, (UINT32)s);
+            hv_log("devices", "%s: cannot create the channel: status 0x%08x", d.cfg->name,
+                   (UINT32)s);
             return -1;
         }
-        shutdown |= d->kind == HV_DEVICE_SHUTDOWN;
-        devices[count].channel = ch;
-        devices[count].cfg = d;
-        count++;
     }
-    /* The faults the channels will suffer: armed once their names exist. */
-    fault_init(cfg->faults, cfg->fault_count);
-    if (cfg->shutdown_after && !shutdown)
-        hv_log("devices", "shutdown_after=%u set, but no shutdown device is configured: ignored",
-               cfg->shutdown_after);
+    for (unsigned k = 0; device_kinds[k]; k++) {
+        unsigned n = 0;
+        for (unsigned i = 0; i < count; i++)
+            n += devices[i].kind == device_kinds[k];
+        if (device_kinds[k]->created)
+            device_kinds[k]->created(env, n);
+    }
     return 0;
 }
 
 void devices_enable(void)
 {
     for (unsigned i = 0; i < count; i++) {
-        const struct hv_device_config *d = devices[i].cfg;
+        const struct hv_device_config *c = devices[i].cfg;
         NTSTATUS s = VmbChannelEnable(devices[i].channel);
-        if (NT_SUCCESS(s) && d->kind == HV_DEVICE_TEST) {
-            hv_log("devices", "%s: test device enabled (mmio_mb=%u mmio_optional_mb=%u)", d->name,
-                   d->mmio_mb, d->mmio_optional_mb);
-            continue;
-        }
         if (NT_SUCCESS(s)) {
-            hv_log("devices", "%s: %s device enabled", d->name, kind_names[d->kind]);
+            hv_log("devices", "%s: %s device enabled%s%s%s", c->name, c->kind,
+                   c->params[0] ? " (" : "", c->params, c->params[0] ? ")" : "");
             continue;
         }
-        hv_log("devices", "%s: enable failed with status 0x%08x: not offered", d->name, (UINT32)s);
+        hv_log("devices", "%s: enable failed with status 0x%08x: not offered", c->name, (UINT32)s);
         VmbChannelCleanup(devices[i].channel);
         devices[i].channel = NULL;
     }

@@ -1,20 +1,27 @@
-/* The channel servers the configuration asks for ("device = ..." lines). */
+/* The channel servers the configuration asks for ("device = ..." lines),
+ * each served by its kind (device.h, kinds.c). */
 #ifndef HV_DEVICES_DEVICES_H
 #define HV_DEVICES_DEVICES_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "boot_info.h"
+#include "devices/device.h"
 
-struct video_platform;
+/* Matches every device line to its kind and parses the kind's words, so a bad
+ * line ends the run before anything else happens: 0, or -1 after
+ * "hv: devices: hv.cfg line <n>: device: <why>". cfg must outlive the devices. */
+int devices_parse(const struct hv_config *cfg);
+/* Whether a parsed device's kind needs the guest's EFI handoff. */
+bool devices_need_efi(void);
 
-/* What a video device uses to back its VRAM and show its dirt (video.h);
- * before devices_create, by the arch glue. Without it the video device refuses
- * every VRAM location (the guest's hyperv_fb probe then times out). */
-void devices_set_video_platform(const struct video_platform *p);
-
-/* Allocates and configures every configured device's channel (not enabled:
- * the MMIO gap is sized from their requests first) and arms the configured
- * faults (vmbus/fault.h). 0, or -1 (logged). */
-int devices_create(const struct hv_config *cfg);
+/* Allocates and configures each parsed device's channel in hv.cfg's order (not enabled: the MMIO
+ * gap is sized from their requests first). env must outlive the devices. 0, or -1 (logged). */
+int devices_create(const struct device_env *env);
+/* The summary line's device keys: every kind's part (configured or not), in
+ * kinds.c's order (a summary_part). */
+size_t devices_summary(char *buf, size_t cap);
 /* Enables them in configuration order; one that cannot be enabled is logged
  * with its status, cleaned up and not offered, and the others go on. */
 void devices_enable(void);

@@ -5,6 +5,7 @@
  * 100, ... so a long run stays quiet; the summary line has the totals. */
 #include "devices/heartbeat.h"
 
+#include "devices/device.h"
 #include "devices/ic_channel.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -17,9 +18,8 @@ const GUID heartbeat_class = {
 
 static const struct ic_version versions[] = {{3, 0}, {1, 0}};
 
+static struct ic_channel ic;
 static struct {
-    struct ic_channel ic;
-    struct hv_timer tick;
     uint64_t sequence; /* of the last request */
     uint64_t answered, missed;
     bool send_failed_logged;
@@ -38,61 +38,52 @@ static void beat(void)
     struct ic_heartbeat body;
     memset(&body, 0, sizeof(body));
     body.sequence = hb.sequence + 1;
-    NTSTATUS s = ic_request(&hb.ic, &body, sizeof(body));
+    NTSTATUS s = ic_request(&ic, &body, sizeof(body));
     if (NT_SUCCESS(s)) {
         hb.sequence = body.sequence;
     } else if (!hb.send_failed_logged) {
         hb.send_failed_logged = true;
-        hv_log("ic", "%s: heartbeat not sent: status 0x%08x", hb.ic.name, (UINT32)s);
+        hv_log("ic", "%s: heartbeat not sent: status 0x%08x", ic.name, (UINT32)s);
     }
 }
 
-static void tick(struct hv_timer *t, uint64_t now)
+/* A period ended: the next request, or a miss if the last is unanswered. */
+static void tick(struct ic_channel *c)
 {
-    if (hb.ic.state != IC_READY)
-        return; /* ready() starts the beat again */
-    timer_arm(t, now + HEARTBEAT_PERIOD_NS);
-    if (!hb.ic.busy) {
+    if (!c->busy) {
         beat();
         return;
     }
     hb.missed++;
     ic_stats.heartbeats_missed++;
     if (decade(hb.missed))
-        hv_log("ic", "%s: heartbeat: missed %llu, answered %llu", hb.ic.name,
+        hv_log("ic", "%s: heartbeat: missed %llu, answered %llu", c->name,
                (unsigned long long)hb.missed, (unsigned long long)hb.answered);
 }
 
-static void ready(struct ic_channel *ic)
+static void ready(struct ic_channel *c)
 {
-    (void)ic;
+    (void)c;
     beat();
-    timer_arm(&hb.tick, clock_ns() + HEARTBEAT_PERIOD_NS);
 }
 
-static void answer(struct ic_channel *ic, const struct ic_msg *m)
+static void answer(struct ic_channel *c, const struct ic_msg *m)
 {
     uint64_t sequence;
     if (m->body_len < sizeof(sequence)) {
-        ic_reject(ic, "heartbeat answer", "shorter than its sequence number");
+        ic_reject(c, "heartbeat answer", "shorter than its sequence number");
         return;
     }
     memcpy(&sequence, m->body, sizeof(sequence));
     if (sequence != hb.sequence + 1) {
-        ic_reject(ic, "heartbeat answer", "sequence number is not the request's + 1");
+        ic_reject(c, "heartbeat answer", "sequence number is not the request's + 1");
         return;
     }
     hb.answered++;
     ic_stats.heartbeats++;
     if (decade(hb.answered))
-        hv_log("ic", "%s: heartbeat: answered %llu, missed %llu", ic->name,
+        hv_log("ic", "%s: heartbeat: answered %llu, missed %llu", c->name,
                (unsigned long long)hb.answered, (unsigned long long)hb.missed);
-}
-
-static void closed(struct ic_channel *ic)
-{
-    (void)ic;
-    timer_cancel(&hb.tick);
 }
 
 static const struct ic_service service = {
@@ -102,16 +93,25 @@ static const struct ic_service service = {
     .versions = versions,
     .nversions = sizeof(versions) / sizeof(versions[0]),
     .ready = ready,
+    .period_ns = HEARTBEAT_PERIOD_NS,
+    .tick = tick,
     .answer = answer,
-    .closed = closed,
 };
 
 NTSTATUS heartbeat_create(const struct hv_device_config *d, VMBCHANNEL *out)
 {
-    timer_cancel(&hb.tick); /* a previous run's (tests create again) */
     memset(&hb, 0, sizeof(hb));
-    timer_setup(&hb.tick, tick, NULL);
-    NTSTATUS s = ic_channel_create(&hb.ic, &service, d);
-    *out = hb.ic.channel;
-    return s;
+    return ic_channel_create(&ic, &service, d, out);
 }
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    return heartbeat_create(d->cfg, out);
+}
+
+const struct device_kind heartbeat_kind = {
+    .name = "heartbeat",
+    .single = true,
+    .create = create,
+    .summary = ic_summary,
+};

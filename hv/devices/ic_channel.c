@@ -80,6 +80,15 @@ static void start_negotiation(struct hv_timer *t, uint64_t now)
     }
 }
 
+static void period_tick(struct hv_timer *t, uint64_t now)
+{
+    struct ic_channel *ic = t->ctx;
+    if (ic->state != IC_READY)
+        return; /* the next ready arms it again */
+    timer_arm(t, now + ic->svc->period_ns);
+    ic->svc->tick(ic);
+}
+
 static NTSTATUS opened(VMBCHANNEL channel)
 {
     struct ic_channel *ic = VmbChannelGetPointer(channel);
@@ -93,9 +102,11 @@ static void closed(VMBCHANNEL channel)
 {
     struct ic_channel *ic = VmbChannelGetPointer(channel);
     timer_cancel(&ic->start);
+    timer_cancel(&ic->period);
     ic->state = IC_CLOSED;
     ic->busy = false;
-    ic->svc->closed(ic);
+    if (ic->svc->closed)
+        ic->svc->closed(ic);
 }
 
 /* "framework 3.0 1.0, heartbeat 3.0 1.0" */
@@ -122,6 +133,8 @@ static void negotiated(struct ic_channel *ic, const struct ic_msg *m)
         hv_log("ic", "%s: negotiated framework %u.%u, %s %u.%u", ic->name, ic->framework.major,
                ic->framework.minor, ic->svc->name, ic->version.major, ic->version.minor);
         ic->svc->ready(ic);
+        if (ic->svc->period_ns)
+            timer_arm(&ic->period, clock_ns() + ic->svc->period_ns);
         return;
     case IC_NO_COMMON_VERSION:
         ic->state = IC_FAILED;
@@ -170,23 +183,27 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
 }
 
 NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
-                           const struct hv_device_config *d)
+                           const struct hv_device_config *d, VMBCHANNEL *out)
 {
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, closed};
-    timer_cancel(&ic->start); /* ic is zeroed or a previous channel's */
+    timer_cancel(&ic->start); /* ic is zeroed or a previous channel's (tests create again) */
+    timer_cancel(&ic->period);
     memset(ic, 0, sizeof(*ic));
     ic->svc = svc;
     memcpy(ic->name, d->name, sizeof(ic->name));
     ic->name[sizeof(ic->name) - 1] = '\0';
     ic->next_id = 1;
     timer_setup(&ic->start, start_negotiation, ic);
+    timer_setup(&ic->period, period_tick, ic);
 
     GUID instance;
     guid_for_device(&instance, d->instance, svc->class_id, d->name);
 
     NTSTATUS s = VmbChannelAllocate(ic, TRUE, &ic->channel);
-    if (!NT_SUCCESS(s))
+    if (!NT_SUCCESS(s)) {
+        *out = NULL;
         return s;
+    }
     s = VmbChannelInitSetFriendlyName(ic->channel, d->name);
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetTargetInterfaceId(ic->channel, svc->class_id, &instance);
@@ -200,6 +217,7 @@ NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
         VmbChannelCleanup(ic->channel);
         ic->channel = NULL;
     }
+    *out = ic->channel;
     return s;
 }
 

@@ -2,7 +2,8 @@
  * version negotiation after each open, one request at a time, and the
  * validation of every answer before a service sees it (docs/ics.md). A
  * service (heartbeat.c, shutdown.c, timesync.c) supplies a struct ic_service
- * and sends requests with ic_request once it is ready. */
+ * and sends requests with ic_request once it is ready; its periodic request,
+ * its channel's life cycle and its device kind's create are shared here. */
 #ifndef HV_DEVICES_IC_CHANNEL_H
 #define HV_DEVICES_IC_CHANNEL_H
 
@@ -25,10 +26,15 @@ struct ic_service {
     unsigned nversions;
     /* Versions negotiated: requests may go. */
     void (*ready)(struct ic_channel *ic);
+    /* Every period_ns while ready, counted from ready (0: never): the
+     * service's periodic request; ic->busy says the last is unanswered. */
+    uint64_t period_ns;
+    void (*tick)(struct ic_channel *ic);
     /* The guest's answer to the request that was out (type, RESPONSE flag and
      * transaction checked; the body's length is the service's to check). */
     void (*answer)(struct ic_channel *ic, const struct ic_msg *m);
-    /* The channel closed (the guest's CLOSECHANNEL or UNLOAD); it may reopen. */
+    /* The channel closed (the guest's CLOSECHANNEL or UNLOAD); it may reopen.
+     * May be NULL. */
     void (*closed)(struct ic_channel *ic);
 };
 
@@ -52,8 +58,9 @@ struct ic_channel {
     uint16_t busy_type;
     uint64_t busy_id; /* its VMBus transaction id */
     uint64_t next_id;
-    struct hv_timer start; /* sends the negotiate request once the open is done */
-    unsigned logged;       /* rejections logged (bounded) */
+    struct hv_timer start;  /* sends the negotiate request once the open is done */
+    struct hv_timer period; /* svc->tick */
+    unsigned logged;        /* rejections logged (bounded) */
 };
 
 /* Counters for the summary line, across all IC devices. */
@@ -67,9 +74,10 @@ struct ic_stats {
 extern struct ic_stats ic_stats;
 
 /* Allocates the channel of device d (its name; its instance GUID, or one
- * derived from the name) and configures it for svc; not enabled. */
+ * derived from the name) and configures it for svc; not enabled: a service
+ * kind's create, after resetting its own state. *out: the channel, or NULL. */
 NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
-                           const struct hv_device_config *d);
+                           const struct hv_device_config *d, VMBCHANNEL *out);
 
 /* Whether a request may go now: negotiated and nothing outstanding. */
 bool ic_can_send(const struct ic_channel *ic);

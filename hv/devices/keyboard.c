@@ -305,3 +305,15 @@ size_t keyboard_summary(char *buf, size_t cap)
                          (unsigned long long)keyboard_stats.rejected);
     return n < 0 ? 0 : (size_t)n;
 }
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    return keyboard_create(d->cfg, out);
+}
+
+const struct device_kind keyboard_kind = {
+    .name = "keyboard",
+    .single = true,
+    .create = create,
+    .summary = keyboard_summary,
+};

@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 #include "boot_info.h"
+#include "devices/device.h"
 #include "lib/byteq.h"
 #include "vmbus/kmcl.h"
 
 extern const GUID keyboard_class;
+extern const struct device_kind keyboard_kind;
 
 struct keyboard;
 

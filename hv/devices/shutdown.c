@@ -6,6 +6,7 @@
  * waits. */
 #include "devices/shutdown.h"
 
+#include "devices/device.h"
 #include "devices/ic_channel.h"
 #include "lib/log.h"
 #include "lib/mem.h"
@@ -21,8 +22,8 @@ const GUID shutdown_class = {
 /* Linux 6.1 knows all four; their message is the same. */
 static const struct ic_version versions[] = {{3, 2}, {3, 1}, {3, 0}, {1, 0}};
 
+static struct ic_channel ic;
 static struct {
-    struct ic_channel ic;
     struct hv_timer due;
     uint32_t after_s;
     bool requested; /* the deadline passed */
@@ -35,15 +36,14 @@ static void ask(void)
     static struct ic_shutdown body;
     memset(&body, 0, sizeof(body));
     body.flags = POWER_OFF_FLAG;
-    NTSTATUS s = ic_request(&sd.ic, &body, sizeof(body));
+    NTSTATUS s = ic_request(&ic, &body, sizeof(body));
     if (NT_SUCCESS(s)) {
         sd.sent = true;
         ic_stats.shutdowns++;
-        hv_log("ic", "%s: asking the guest to power off (shutdown_after=%us)", sd.ic.name,
-               sd.after_s);
+        hv_log("ic", "%s: asking the guest to power off (shutdown_after=%us)", ic.name, sd.after_s);
         return;
     }
-    hv_log("ic", "%s: shutdown request not sent: status 0x%08x", sd.ic.name, (UINT32)s);
+    hv_log("ic", "%s: shutdown request not sent: status 0x%08x", ic.name, (UINT32)s);
     if (s == STATUS_INSUFFICIENT_RESOURCES)
         timer_arm(&sd.due, clock_ns() + RETRY_NS);
 }
@@ -64,34 +64,33 @@ static void due(struct hv_timer *t, uint64_t now)
         [IC_FAILED] = ", but the guest shares no shutdown version with us: it cannot be asked "
                       "to power off",
     };
-    if (sd.ic.state == IC_READY)
+    if (ic.state == IC_READY)
         ask();
     else if (first)
-        hv_log("ic", "%s: shutdown_after=%us reached%s", sd.ic.name, sd.after_s,
-               waiting[sd.ic.state]);
+        hv_log("ic", "%s: shutdown_after=%us reached%s", ic.name, sd.after_s, waiting[ic.state]);
 }
 
-static void ready(struct ic_channel *ic)
+static void ready(struct ic_channel *c)
 {
-    (void)ic;
+    (void)c;
     if (sd.requested && !sd.sent)
         ask();
 }
 
-static void answer(struct ic_channel *ic, const struct ic_msg *m)
+static void answer(struct ic_channel *c, const struct ic_msg *m)
 {
     sd.answered = true;
     if (m->status == IC_S_OK)
-        hv_log("ic", "%s: the guest accepted the shutdown request", ic->name);
+        hv_log("ic", "%s: the guest accepted the shutdown request", c->name);
     else
-        hv_log("ic", "%s: the guest refused the shutdown request: status 0x%08x", ic->name,
+        hv_log("ic", "%s: the guest refused the shutdown request: status 0x%08x", c->name,
                m->status);
 }
 
 /* A request the guest never answered is asked again when it reopens. */
-static void closed(struct ic_channel *ic)
+static void closed(struct ic_channel *c)
 {
-    (void)ic;
+    (void)c;
     if (sd.sent && !sd.answered)
         sd.sent = false;
 }
@@ -113,9 +112,29 @@ NTSTATUS shutdown_create(const struct hv_device_config *d, uint32_t after_s, VMB
     memset(&sd, 0, sizeof(sd));
     sd.after_s = after_s;
     timer_setup(&sd.due, due, NULL);
-    NTSTATUS s = ic_channel_create(&sd.ic, &service, d);
-    *out = sd.ic.channel;
+    NTSTATUS s = ic_channel_create(&ic, &service, d, out);
     if (NT_SUCCESS(s) && after_s)
         timer_arm(&sd.due, clock_ns() + (uint64_t)after_s * NS_PER_S);
     return s;
 }
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    return shutdown_create(d->cfg, d->env->shutdown_after, out);
+}
+
+/* hv.cfg's shutdown_after is this kind's alone: said when nothing uses it. */
+static void created(const struct device_env *env, unsigned n)
+{
+    if (env->shutdown_after && !n)
+        hv_log("devices", "shutdown_after=%u set, but no shutdown device is configured: ignored",
+               env->shutdown_after);
+}
+
+const struct device_kind shutdown_kind = {
+    .name = "shutdown",
+    .single = true,
+    .create = create,
+    .created = created,
+    .summary = ic_summary,
+};

@@ -5,9 +5,11 @@
 #include <stdint.h>
 
 #include "boot_info.h"
+#include "devices/device.h"
 #include "vmbus/kmcl.h"
 
 extern const GUID shutdown_class;
+extern const struct device_kind shutdown_kind;
 
 /* Allocates and configures the one shutdown channel (not enabled). With
  * after_s > 0 the guest is asked to power off after_s seconds from now

@@ -4,8 +4,10 @@
  * every in-band packet the guest sends back to it. */
 #include "devices/test.h"
 
+#include "lib/config_words.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/str.h"
 
 /* Shared with guest/kmod/vmbhv_probe.c: class eec1e1e7-2dea-409d-97ec-019117e67f6f. */
 const GUID test_device_class = {
@@ -25,12 +27,17 @@ struct test_user_def {
 _Static_assert(sizeof(struct test_user_def) == 32, "test device user-defined layout");
 _Static_assert(sizeof(struct test_user_def) <= VMBUS_USER_DEFINED_SIZE, "fits the offer");
 
+/* "mmio_mb=<n> mmio_optional_mb=<n>": what the channel asks of the allocator. */
+struct test_params {
+    uint16_t mmio_mb, mmio_optional_mb;
+};
+
 static void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
 {
-    const struct hv_device_config *d = VmbChannelGetPointer(channel);
+    const struct test_params *p = VmbChannelGetPointer(channel);
     UINT64 base = 0, total = 0;
     VmbChannelGetMmioSpace(channel, &base, &total);
-    UINT64 required = d ? (UINT64)d->mmio_mb << 20 : 0;
+    UINT64 required = p ? (UINT64)p->mmio_mb << 20 : 0;
     struct test_user_def ud = {
         .magic = TEST_UD_MAGIC,
         .version = TEST_UD_VERSION,
@@ -52,20 +59,38 @@ static void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, U
         hv_log("devices", "echo of %u bytes not sent: status 0x%08x", length, (UINT32)s);
 }
 
-NTSTATUS test_device_create(const struct hv_device_config *d, VMBCHANNEL *out)
+static int param(void *params, const char *key, size_t klen, const char *val, size_t vlen,
+                 struct device_error *e)
 {
+    struct test_params *p = params;
+    uint64_t x;
+    uint16_t *field = str_eq_n(key, klen, "mmio_mb")            ? &p->mmio_mb
+                      : str_eq_n(key, klen, "mmio_optional_mb") ? &p->mmio_optional_mb
+                                                                : NULL;
+    if (!field)
+        return device_refuse(e, "unknown key", key, klen);
+    if (!config_parse_uint(val, vlen, &x) || x > 0xffff)
+        return device_refuse(e, "bad megabytes (0-65535)", key, klen + 1 + vlen);
+    *field = (uint16_t)x;
+    return 0;
+}
+
+/* The parameters live in the registry for the whole run: the channel's pointer. */
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    const struct test_params *p = d->params;
     GUID instance;
-    guid_for_device(&instance, d->instance, &test_device_class, d->name);
+    guid_for_device(&instance, d->cfg->instance, &test_device_class, d->cfg->name);
 
     VMBCHANNEL ch;
-    NTSTATUS s = VmbChannelAllocate((PDEVICE_OBJECT)d, TRUE, &ch);
+    NTSTATUS s = VmbChannelAllocate((PDEVICE_OBJECT)p, TRUE, &ch);
     if (!NT_SUCCESS(s))
         return s;
-    s = VmbChannelInitSetFriendlyName(ch, d->name);
+    s = VmbChannelInitSetFriendlyName(ch, d->cfg->name);
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetTargetInterfaceId(ch, &test_device_class, &instance);
-    if (NT_SUCCESS(s) && (d->mmio_mb || d->mmio_optional_mb))
-        s = VmbServerChannelInitSetMmioMegabytes(ch, d->mmio_mb, d->mmio_optional_mb);
+    if (NT_SUCCESS(s) && (p->mmio_mb || p->mmio_optional_mb))
+        s = VmbServerChannelInitSetMmioMegabytes(ch, p->mmio_mb, p->mmio_optional_mb);
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetPrepareOfferCallback(ch, test_device_prepare_offer);
     if (NT_SUCCESS(s))
@@ -77,3 +102,10 @@ NTSTATUS test_device_create(const struct hv_device_config *d, VMBCHANNEL *out)
     *out = ch;
     return s;
 }
+
+const struct device_kind test_device_kind = {
+    .name = "test",
+    .params_size = sizeof(struct test_params),
+    .param = param,
+    .create = create,
+};

@@ -3,14 +3,14 @@
  * keeps it for its PTP clock, and calls a sample older than 600 s stale).
  * The time is the host's wall clock (the RTC read at start-up plus the TSC,
  * lib/timer.h) as Windows FILETIME; message version 4.0 adds the guest's
- * reference counter at the same instant, so the guest corrects for the time
- * the message took to reach it. */
+ * reference counter at the same instant (the clock given at creation), so
+ * the guest corrects for the time the message took to reach it. */
 #include "devices/timesync.h"
 
+#include "devices/device.h"
 #include "devices/ic_channel.h"
 #include "lib/log.h"
 #include "lib/mem.h"
-#include "vmbus/vmbus.h"
 
 #define SAMPLE_PERIOD_NS 5000000000ull
 
@@ -20,9 +20,10 @@ const GUID timesync_class = {
 
 static const struct ic_version versions[] = {{4, 0}, {3, 0}, {1, 0}};
 
+static struct ic_channel ic;
 static struct {
-    struct ic_channel ic;
-    struct hv_timer tick;
+    uint64_t (*reference_time)(void *ctx);
+    void *reference_ctx;
     bool synced; /* this open's SYNC went out */
     bool no_clock_logged;
 } ts;
@@ -30,19 +31,19 @@ static struct {
 static NTSTATUS send_time(uint64_t unix_ns, uint8_t flags)
 {
     uint64_t filetime = unix_ns / 100 + IC_FILETIME_UNIX_EPOCH;
-    if (ts.ic.version.major >= IC_TIMESYNC_REF_MIN_MAJOR) {
+    if (ic.version.major >= IC_TIMESYNC_REF_MIN_MAJOR) {
         struct ic_timesync_ref body;
         memset(&body, 0, sizeof(body));
         body.parent_time = filetime;
-        body.vm_reference_time = vmbus_reference_time();
+        body.vm_reference_time = ts.reference_time(ts.reference_ctx);
         body.flags = flags;
-        return ic_request(&ts.ic, &body, sizeof(body));
+        return ic_request(&ic, &body, sizeof(body));
     }
     struct ic_timesync body;
     memset(&body, 0, sizeof(body));
     body.parent_time = filetime;
     body.flags = flags;
-    return ic_request(&ts.ic, &body, sizeof(body));
+    return ic_request(&ic, &body, sizeof(body));
 }
 
 static void send_sample(void)
@@ -51,7 +52,7 @@ static void send_sample(void)
     if (!unix_ns) {
         if (!ts.no_clock_logged)
             hv_log("ic", "%s: no host wall clock (the RTC could not be read): no time sent",
-                   ts.ic.name);
+                   ic.name);
         ts.no_clock_logged = true;
         return;
     }
@@ -62,39 +63,29 @@ static void send_sample(void)
     ic_stats.timesyncs++;
     if (!ts.synced)
         hv_log("ic", "%s: timesync: sent SYNC %llu.%03llu (unix time), message version %u.%u",
-               ts.ic.name, (unsigned long long)(unix_ns / 1000000000ull),
-               (unsigned long long)(unix_ns / 1000000ull % 1000), ts.ic.version.major,
-               ts.ic.version.minor);
+               ic.name, (unsigned long long)(unix_ns / 1000000000ull),
+               (unsigned long long)(unix_ns / 1000000ull % 1000), ic.version.major,
+               ic.version.minor);
     ts.synced = true;
 }
 
-static void tick(struct hv_timer *t, uint64_t now)
+static void tick(struct ic_channel *c)
 {
-    if (ts.ic.state != IC_READY)
-        return; /* ready() starts again */
-    timer_arm(t, now + SAMPLE_PERIOD_NS);
-    if (!ts.ic.busy)
+    if (!c->busy)
         send_sample(); /* else the guest still has the last one: skip this period */
 }
 
-static void ready(struct ic_channel *ic)
+static void ready(struct ic_channel *c)
 {
-    (void)ic;
+    (void)c;
     ts.synced = false;
     send_sample();
-    timer_arm(&ts.tick, clock_ns() + SAMPLE_PERIOD_NS);
 }
 
-static void answer(struct ic_channel *ic, const struct ic_msg *m)
+static void answer(struct ic_channel *c, const struct ic_msg *m)
 {
     if (m->status != IC_S_OK)
-        ic_reject(ic, "timesync answer", "the guest reports a failure status");
-}
-
-static void closed(struct ic_channel *ic)
-{
-    (void)ic;
-    timer_cancel(&ts.tick);
+        ic_reject(c, "timesync answer", "the guest reports a failure status");
 }
 
 static const struct ic_service service = {
@@ -104,16 +95,28 @@ static const struct ic_service service = {
     .versions = versions,
     .nversions = sizeof(versions) / sizeof(versions[0]),
     .ready = ready,
+    .period_ns = SAMPLE_PERIOD_NS,
+    .tick = tick,
     .answer = answer,
-    .closed = closed,
 };
 
-NTSTATUS timesync_create(const struct hv_device_config *d, VMBCHANNEL *out)
+NTSTATUS timesync_create(const struct hv_device_config *d, uint64_t (*reference_time)(void *ctx),
+                         void *reference_ctx, VMBCHANNEL *out)
 {
-    timer_cancel(&ts.tick); /* a previous run's (tests create again) */
     memset(&ts, 0, sizeof(ts));
-    timer_setup(&ts.tick, tick, NULL);
-    NTSTATUS s = ic_channel_create(&ts.ic, &service, d);
-    *out = ts.ic.channel;
-    return s;
+    ts.reference_time = reference_time;
+    ts.reference_ctx = reference_ctx;
+    return ic_channel_create(&ic, &service, d, out);
 }
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    return timesync_create(d->cfg, d->env->reference_time, d->env->reference_ctx, out);
+}
+
+const struct device_kind timesync_kind = {
+    .name = "timesync",
+    .single = true,
+    .create = create,
+    .summary = ic_summary,
+};

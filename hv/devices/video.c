@@ -11,9 +11,11 @@
 
 #include <stdarg.h>
 
+#include "lib/config_words.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/str.h"
 
 /* da0a7802-e377-4aac-8e77-0558eb1073f8 */
 const GUID video_class = {
@@ -669,18 +671,18 @@ size_t video_trace_decode(const void *pkt, size_t len, char *out, size_t cap)
     return o.len;
 }
 
-NTSTATUS video_create(const struct hv_device_config *d, const struct video_platform *platform,
-                      VMBCHANNEL *out)
+NTSTATUS video_create(const struct hv_device_config *d, uint16_t mmio_mb,
+                      const struct video_platform *platform, VMBCHANNEL *out)
 {
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, closed};
     *out = NULL;
-    if (d->mmio_mb < VIDEO_MMIO_MB_MIN || d->mmio_mb > VIDEO_MMIO_MB_MAX)
+    if (mmio_mb < VIDEO_MMIO_MB_MIN || mmio_mb > VIDEO_MMIO_MB_MAX)
         return STATUS_INVALID_PARAMETER;
     memset(&v, 0, sizeof(v));
     memset(&video_stats, 0, sizeof(video_stats));
     v.created = true;
     v.platform = platform;
-    v.vram_size = (uint64_t)d->mmio_mb << 20;
+    v.vram_size = (uint64_t)mmio_mb << 20;
     memcpy(v.name, d->name, sizeof(v.name));
     v.name[sizeof(v.name) - 1] = '\0';
 
@@ -693,7 +695,7 @@ NTSTATUS video_create(const struct hv_device_config *d, const struct video_platf
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetTargetInterfaceId(v.channel, &video_class, &instance);
     if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetMmioMegabytes(v.channel, d->mmio_mb, 0);
+        s = VmbServerChannelInitSetMmioMegabytes(v.channel, mmio_mb, 0);
     if (NT_SUCCESS(s))
         s = VmbServerChannelInitSetMmioFramebuffer(v.channel);
     if (NT_SUCCESS(s))
@@ -724,3 +726,53 @@ size_t video_summary(char *buf, size_t cap)
                      (unsigned long long)video_stats.rejected);
     return n < 0 ? 0 : (size_t)n;
 }
+
+/* "mmio_mb=<n>": the VRAM in MiB. */
+struct video_params {
+    uint16_t mmio_mb;
+};
+_Static_assert(VIDEO_MMIO_MB_MAX == HV_VRAM_MB, "the loader reserves the most mmio_mb takes");
+_Static_assert(VIDEO_MMIO_MB_MIN == 4 && VIDEO_MMIO_MB_MAX == 64, "the messages");
+
+static int param(void *params, const char *key, size_t klen, const char *val, size_t vlen,
+                 struct device_error *e)
+{
+    struct video_params *p = params;
+    uint64_t x;
+    if (!str_eq_n(key, klen, "mmio_mb"))
+        return device_refuse(e, "unknown key", key, klen);
+    if (!config_parse_uint(val, vlen, &x) || x < VIDEO_MMIO_MB_MIN)
+        return device_refuse(e, "video needs mmio_mb >= 4 (1152x864 at 32 bpp), not", key,
+                             klen + 1 + vlen);
+    if (x > VIDEO_MMIO_MB_MAX)
+        return device_refuse(e, "video takes mmio_mb <= 64 (the frame-buffer region), not", key,
+                             klen + 1 + vlen);
+    p->mmio_mb = (uint16_t)x;
+    return 0;
+}
+
+static int check(void *params, struct device_error *e)
+{
+    struct video_params *p = params;
+    (void)e;
+    if (!p->mmio_mb)
+        p->mmio_mb = VIDEO_MMIO_MB_DEFAULT;
+    return 0;
+}
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    const struct video_params *p = d->params;
+    return video_create(d->cfg, p->mmio_mb, d->env->video, out);
+}
+
+const struct device_kind video_kind = {
+    .name = "video",
+    .single = true,
+    .needs_efi = true, /* hyperv_fb's MMIO path: docs/video.md, "The EFI_BOOT gate" */
+    .params_size = sizeof(struct video_params),
+    .param = param,
+    .check = check,
+    .create = create,
+    .summary = video_summary,
+};

@@ -9,19 +9,23 @@
 #include <stdint.h>
 
 #include "boot_info.h"
+#include "devices/device.h"
 #include "devices/synthvid_wire.h"
 #include "vmbus/kmcl.h"
 
 extern const GUID video_class;
 
-/* The VRAM a video device offers (hv.cfg's mmio_mb): its default, and the
+/* The VRAM a video device offers (its line's mmio_mb): its default, and the
  * bounds. The minimum holds 1152x864 at 32 bpp, the mode Linux uses without
- * asking (version 3.2) or when the resolution list fails; the maximum keeps
- * Linux's int arithmetic (mmio_megabytes * 1 MiB) from overflowing. The
- * config parser checks them (boot_info.h). */
-#define VIDEO_MMIO_MB_DEFAULT HV_VIDEO_MMIO_MB_DEFAULT
-#define VIDEO_MMIO_MB_MIN     HV_VIDEO_MMIO_MB_MIN
-#define VIDEO_MMIO_MB_MAX     HV_VIDEO_MMIO_MB_MAX
+ * asking (version 3.2) or when the resolution list fails; the maximum is the
+ * frame-buffer region the guest's hv_vmbus reserves and places the VRAM in
+ * (docs/video.md, "Where the guest puts its VRAM"), and what the loader
+ * reserves (HV_VRAM_MB). */
+#define VIDEO_MMIO_MB_DEFAULT 8u
+#define VIDEO_MMIO_MB_MIN     4u
+#define VIDEO_MMIO_MB_MAX     64u
+
+extern const struct device_kind video_kind;
 
 /* A mode the guest announced (SITUATION_UPDATE), already checked against the
  * VRAM: vram_offset + pitch * (height - 1) + width * 4 <= the VRAM size. */
@@ -62,12 +66,12 @@ struct video_platform {
 };
 
 /* Allocates and configures the one video channel for d (not enabled): it
- * requests d->mmio_mb MiB of MMIO (the guest sizes its VRAM from the offer),
+ * requests mmio_mb MiB of MMIO (the guest sizes its VRAM from the offer),
  * and the VRAM the guest picks must lie inside what the allocator granted.
  * platform may be NULL (no VRAM can be backed). STATUS_INVALID_PARAMETER for
  * mmio_mb outside VIDEO_MMIO_MB_MIN..VIDEO_MMIO_MB_MAX. */
-NTSTATUS video_create(const struct hv_device_config *d, const struct video_platform *platform,
-                      VMBCHANNEL *out);
+NTSTATUS video_create(const struct hv_device_config *d, uint16_t mmio_mb,
+                      const struct video_platform *platform, VMBCHANNEL *out);
 
 /* The resolutions offered for a VRAM of vram_bytes: how many (at most cap
  * written to out, smallest first) and the default's index. Those that do not

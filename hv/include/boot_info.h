@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 6u
+#define HV_BOOT_VERSION 7u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -19,39 +19,34 @@ enum hv_selftest {
     HV_SELFTEST_EXCEPTION = 1, /* take a #UD inside the hypervisor after the banner */
 };
 
-#define HV_DEVICES_MAX 16
-#define HV_DEVNAME_MAX 16
+#define HV_DEVICES_MAX       16
+#define HV_DEVNAME_MAX       16
+#define HV_DEVICE_PARAMS_MAX 96
 
-enum hv_device_kind {
-    HV_DEVICE_TEST = 1,      /* a VMBus channel that offers its MMIO window to the guest */
-    HV_DEVICE_HEARTBEAT = 2, /* the Hyper-V integration components (hv_utils) */
-    HV_DEVICE_SHUTDOWN = 3,
-    HV_DEVICE_TIMESYNC = 4,
-    HV_DEVICE_VIDEO = 5,    /* Synthetic Video for hyperv_fb (docs/video.md) */
-    HV_DEVICE_KEYBOARD = 6, /* Synthetic Keyboard for hyperv-keyboard */
+/* One "device = <kind> [name=<n>] [instance=<guid>|auto] key=value ..." line
+ * of hv.cfg. The loader parses only what every kind has (the kind's word,
+ * name, instance) and passes the kind's own words through as text: the
+ * hypervisor's device registry (hv/devices/kinds.c) knows the kinds, parses
+ * the rest and names the line in its errors. */
+struct hv_device_config {
+    uint32_t line; /* in hv.cfg */
+    uint32_t reserved;
+    uint8_t instance[16]; /* GUID as on the wire; all zero: derived from the name */
+    char kind[HV_DEVNAME_MAX];
+    char name[HV_DEVNAME_MAX];         /* given, or <kind><index> */
+    char params[HV_DEVICE_PARAMS_MAX]; /* the other words, one blank apart */
 };
+_Static_assert(sizeof(struct hv_device_config) == 24 + 2 * HV_DEVNAME_MAX + HV_DEVICE_PARAMS_MAX,
+               "hv_device_config");
 
-/* A video device's mmio_mb (its VRAM): absent means the default; the minimum
- * holds 1152x864 at 32 bpp (the mode Linux uses when it asks for no list),
- * the maximum is the frame-buffer region the guest's hv_vmbus reserves and
- * places the VRAM in (docs/video.md, "Where the guest puts its VRAM"). */
-#define HV_VIDEO_MMIO_MB_DEFAULT 8u
-#define HV_VIDEO_MMIO_MB_MIN     4u
-#define HV_VIDEO_MMIO_MB_MAX     64u
-/* The mode a Linux guest takes by default (the video device's default
- * resolution): the loader asks the GOP for it, so the screen shows it 1:1. */
+/* The one kind whose line gets host memory from the loader: a video device's
+ * VRAM must be allocated before the firmware exits. The loader reserves the
+ * most a video device can take (its mmio_mb, hv/devices/video.h) and records
+ * the screen at the video device's default resolution. */
+#define HV_VRAM_KIND            "video"
+#define HV_VRAM_MB              64u
 #define HV_VIDEO_DEFAULT_WIDTH  1024u
 #define HV_VIDEO_DEFAULT_HEIGHT 768u
-
-/* One "device = <kind> key=value ..." line of hv.cfg. */
-struct hv_device_config {
-    uint32_t kind; /* enum hv_device_kind */
-    uint16_t mmio_mb;
-    uint16_t mmio_optional_mb;
-    uint8_t instance[16]; /* GUID as on the wire; all zero: derived from the name */
-    char name[HV_DEVNAME_MAX];
-};
-_Static_assert(sizeof(struct hv_device_config) == 24 + HV_DEVNAME_MAX, "hv_device_config");
 
 /* "trace = <class>,..." of hv.cfg: which event classes the hypervisor
  * decodes onto its log ("hv: trace: <class>: ..."; README, docs/vmbus.md).
@@ -111,7 +106,8 @@ struct hv_fault_config {
 };
 _Static_assert(sizeof(struct hv_fault_config) == 24 + HV_DEVNAME_MAX, "hv_fault_config");
 
-/* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c). */
+/* Values from hv.cfg, parsed and validated by the loader (hv/lib/config.c);
+ * the device lines' own words by the hypervisor (hv/devices/devices.c). */
 struct hv_config {
     uint32_t memory_mb;       /* guest RAM, MiB */
     uint32_t heap_mb;         /* hypervisor heap, MiB */
@@ -209,7 +205,7 @@ struct hv_boot_info {
     struct hv_region hv_image;  /* where the loader placed hv.elf's segments */
     struct hv_region heap;      /* hypervisor heap (page tables, VMCB, ...) */
     struct hv_region guest_ram; /* 2 MiB aligned, config.memory_mb */
-    struct hv_region vram;      /* a video device's mmio_mb, 2 MiB aligned; size 0 without one */
+    struct hv_region vram;      /* HV_VRAM_MB, 2 MiB aligned, with a video device; else size 0 */
     struct hv_display display;
     uint64_t rsdp;          /* firmware ACPI RSDP, 0 if none */
     uint64_t entry;         /* physical address jumped to */

@@ -59,59 +59,6 @@ static int fail(struct config_error *err, unsigned line, const char *fmt, const 
     return -1;
 }
 
-bool config_parse_uint(const char *s, size_t n, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned base = 10;
-    size_t i = 0;
-    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        i = 2;
-    }
-    if (i == n)
-        return false;
-    for (; i < n; i++) {
-        unsigned d;
-        char c = s[i];
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (base == 16 && c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (base == 16 && c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return false;
-        if (v > (UINT64_MAX - d) / base)
-            return false;
-        v = v * base + d;
-    }
-    *out = v;
-    return true;
-}
-
-const char *config_word(const char *v, size_t vlen, size_t *pos, size_t *n)
-{
-    while (*pos < vlen && str_is_space(v[*pos]))
-        (*pos)++;
-    size_t start = *pos;
-    while (*pos < vlen && !str_is_space(v[*pos]))
-        (*pos)++;
-    *n = *pos - start;
-    return v + start;
-}
-
-size_t config_key_len(const char *w, size_t n)
-{
-    size_t eq = 0;
-    while (eq < n && w[eq] != '=')
-        eq++;
-    return eq;
-}
-
-/* index = enum hv_device_kind */
-static const char *const device_kinds[] = {NULL,       "test",  "heartbeat", "shutdown",
-                                           "timesync", "video", "keyboard",  NULL};
-
 static bool hex_digit(char c, unsigned *v)
 {
     if (c >= '0' && c <= '9')
@@ -171,8 +118,9 @@ static int device_error(struct config_error *err, unsigned line, const char *wha
     return -1;
 }
 
-/* "<kind> [name=<n>] [instance=<guid>|auto] [mmio_mb=<n>] [mmio_optional_mb=<n>]"; MMIO for
- * kind test, and mmio_mb (the VRAM, HV_VIDEO_MMIO_MB_* bounds and default) for kind video. */
+/* "<kind> [name=<n>] [instance=<guid>|auto] [<key>=<value> ...]": the kind
+ * and the keys every kind has; the kind's own words go through as text, for
+ * the hypervisor's device registry to parse (hv/devices/devices.c). */
 static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsigned line,
                         struct config_error *err)
 {
@@ -182,31 +130,18 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         return -1;
     }
     struct hv_device_config *d = &cfg->devices[cfg->device_count];
-    size_t pos = 0;
-    bool first = true, mmio_given = false;
-    const char *mmio_word = "";
-    size_t mmio_word_len = 0;
-    while (pos < vlen) {
-        size_t wn;
-        const char *w = config_word(v, vlen, &pos, &wn);
-        if (wn == 0)
-            break;
-        if (first) {
-            first = false;
-            for (uint32_t k = 1; device_kinds[k]; k++) {
-                if (str_eq_n(w, wn, device_kinds[k]))
-                    d->kind = k;
-            }
-            if (!d->kind)
-                return device_error(err, line, "unknown kind", w, wn);
-            continue;
-        }
+    d->line = line;
+    size_t pos = 0, wn, plen = 0;
+    const char *w = config_word(v, vlen, &pos, &wn);
+    if (!name_ok(w, wn))
+        return device_error(err, line, "bad kind (1-15 of a-z 0-9 _ -)", w, wn);
+    str_copy_n(d->kind, sizeof(d->kind), w, wn);
+    while ((w = config_word(v, vlen, &pos, &wn)), wn) {
         size_t eq = config_key_len(w, wn);
         if (eq == wn)
             return device_error(err, line, "expected key=value, got", w, wn);
         const char *val = w + eq + 1;
         size_t n = wn - eq - 1;
-        uint64_t x;
         if (str_eq_n(w, eq, "name")) {
             if (!name_ok(val, n))
                 return device_error(err, line, "bad name (1-15 of a-z 0-9 _ -)", val, n);
@@ -214,51 +149,20 @@ static int parse_device(struct hv_config *cfg, const char *v, size_t vlen, unsig
         } else if (str_eq_n(w, eq, "instance")) {
             if (!str_eq_n(val, n, "auto") && !parse_guid(val, n, d->instance))
                 return device_error(err, line, "bad instance GUID", val, n);
-        } else if (str_eq_n(w, eq, "mmio_mb") || str_eq_n(w, eq, "mmio_optional_mb")) {
-            if (!config_parse_uint(val, n, &x) || x > 0xffff)
-                return device_error(err, line, "bad megabytes (0-65535)", w, wn);
-            if (w[5] == 'm') {
-                d->mmio_mb = (uint16_t)x;
-                mmio_given = true;
-                mmio_word = w;
-                mmio_word_len = wn;
-            } else {
-                d->mmio_optional_mb = (uint16_t)x;
-            }
         } else {
-            return device_error(err, line, "unknown key", w, eq);
+            if (plen + (plen > 0) + wn >= sizeof(d->params))
+                return device_error(err, line, "too many parameters, from", w, wn);
+            if (plen)
+                d->params[plen++] = ' ';
+            memcpy(d->params + plen, w, wn);
+            plen += wn;
         }
     }
-    if (!d->kind)
-        return device_error(err, line, "missing kind", "", 0);
     if (!d->name[0])
-        fmt_snprintf(d->name, sizeof(d->name), "%s%u", device_kinds[d->kind], cfg->device_count);
-    _Static_assert(HV_VIDEO_MMIO_MB_MIN == 4 && HV_VIDEO_MMIO_MB_MAX == 64, "the messages");
-    bool single = d->kind != HV_DEVICE_TEST;
-    if (d->kind == HV_DEVICE_VIDEO) {
-        if (d->mmio_optional_mb)
-            return device_error(err, line, "mmio_optional_mb is not for kind", "video", 5);
-        if (!mmio_given)
-            d->mmio_mb = HV_VIDEO_MMIO_MB_DEFAULT;
-        else if (d->mmio_mb < HV_VIDEO_MMIO_MB_MIN)
-            return device_error(err, line, "video needs mmio_mb >= 4 (1152x864 at 32 bpp), not",
-                                mmio_word, mmio_word_len);
-        else if (d->mmio_mb > HV_VIDEO_MMIO_MB_MAX)
-            return device_error(err, line,
-                                "video takes mmio_mb <= 64 (the frame-buffer region), not",
-                                mmio_word, mmio_word_len);
-    } else if (single && (d->mmio_mb || d->mmio_optional_mb)) {
-        return device_error(err, line, "MMIO is only for kinds test and video, not",
-                            device_kinds[d->kind], str_len(device_kinds[d->kind]));
-    }
+        fmt_snprintf(d->name, sizeof(d->name), "%s%u", d->kind, cfg->device_count);
     static const uint8_t zero[16];
     for (uint32_t i = 0; i < cfg->device_count; i++) {
         const struct hv_device_config *o = &cfg->devices[i];
-        /* hv_utils keeps one state per service, hyperv_fb one screen: a second
-         * channel would share it; the video and keyboard devices are single too */
-        if (single && o->kind == d->kind)
-            return device_error(err, line, "only one device of kind", device_kinds[d->kind],
-                                str_len(device_kinds[d->kind]));
         if (str_eq(o->name, d->name))
             return device_error(err, line, "duplicate name", d->name, str_len(d->name));
         if (memcmp(d->instance, zero, 16) && !memcmp(o->instance, d->instance, 16))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "boot_info.h"
+#include "lib/config_words.h"
 
 struct config_error {
     unsigned line; /* 1-based; 0 when the error is not tied to a line */
@@ -19,13 +20,6 @@ void config_defaults(struct hv_config *cfg);
 int config_parse(const char *text, size_t len, struct hv_config *cfg, struct config_error *err);
 
 /* --- shared by the parsers of config.c and config_fault.c -------------------- */
-/* Decimal or 0x-hex, no sign, no overflow. */
-bool config_parse_uint(const char *s, size_t n, uint64_t *out);
-/* The next blank-separated word of v[0..vlen) from *pos on (moved past it):
- * its start, with its length in *n (0: no more words). */
-const char *config_word(const char *v, size_t vlen, size_t *pos, size_t *n);
-/* Where '=' is in the word w[0..n) (n if nowhere): the key's length. */
-size_t config_key_len(const char *w, size_t n);
 /* A "fault = <when> <what> [key=value...]" line into cfg->faults. */
 int config_parse_fault(struct hv_config *cfg, const char *v, size_t vlen, unsigned line,
                        struct config_error *err);

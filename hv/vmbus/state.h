@@ -161,7 +161,6 @@ struct vmbus_server {
     struct mmio_gap gap;
     struct mmio_fb fb;
     struct vmbus_counters n;
-    size_t (*device_summary)(char *buf, size_t cap);
     bool drain_pending;          /* some channel's drain_pending is set */
     struct hv_timer drain_timer; /* runs pending drains if no exit comes first */
     struct log_budget log[VMBUS_LOG_KINDS];

@@ -76,18 +76,5 @@ size_t vmbus_summary(char *buf, size_t cap)
                            (unsigned long long)n->opens, (unsigned long long)n->signals,
                            (unsigned long long)n->packets, (unsigned long long)vmbus_log_dropped(),
                            (unsigned long long)fault_fired());
-    size_t total = len < 0 ? 0 : (size_t)len;
-    if (vmbus.device_summary && total < cap)
-        total += vmbus.device_summary(buf + total, cap - total);
-    return total;
-}
-
-void vmbus_set_device_summary(size_t (*fn)(char *buf, size_t cap))
-{
-    vmbus.device_summary = fn;
-}
-
-uint64_t vmbus_reference_time(void)
-{
-    return vmbus.port.ref_time ? vmbus.port.ref_time(vmbus.port.ctx) : 0;
+    return len < 0 ? 0 : (size_t)len;
 }

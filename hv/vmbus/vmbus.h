@@ -42,16 +42,8 @@ void vmbus_mmio_gap(uint64_t *base, uint64_t *size);
  * when no exit comes. */
 void vmbus_poll(void);
 
-/* " vmbus_msgs=.. vmbus_rejected=.. ..." for the summary line (leading space,
- * no newline), then what the devices' summary function adds; returns the
- * length the full text would have. */
+/* " vmbus_version=.. vmbus_msgs=.. ..." for the summary line (a summary_part:
+ * leading space, no newline); returns the length the full text would have. */
 size_t vmbus_summary(char *buf, size_t cap);
-/* The devices' part of the summary, in the same form (NULL: none); kept
- * until the next vmbus_init. */
-void vmbus_set_device_summary(size_t (*fn)(char *buf, size_t cap));
-
-/* The guest's TIME_REF_COUNT now (100 ns units since the partition started),
- * for devices that stamp messages with it; 0 before vmbus_init. */
-uint64_t vmbus_reference_time(void);
 
 #endif

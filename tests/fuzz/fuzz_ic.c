@@ -88,6 +88,13 @@ static void trace_decode(const struct fake_channel *c, const uint8_t *pkt, uint3
     free(copy);
 }
 
+/* timesync's clock: any value will do */
+static uint64_t reference_clock(void *ctx)
+{
+    (void)ctx;
+    return ticks / 100;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_input in = {data, size};
@@ -107,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_init(counter, 1000000000ull, fuzz_take(&in, 1) ? 1700000000ull : 0);
     if (!NT_SUCCESS(heartbeat_create(&cfg[0], &dev[0].ch)) ||
         !NT_SUCCESS(shutdown_create(&cfg[1], (uint32_t)fuzz_take(&in, 1), &dev[1].ch)) ||
-        !NT_SUCCESS(timesync_create(&cfg[2], &dev[2].ch)))
+        !NT_SUCCESS(timesync_create(&cfg[2], reference_clock, NULL, &dev[2].ch)))
         abort();
 
     for (unsigned step = 0; step < 256 && in.left; step++) {

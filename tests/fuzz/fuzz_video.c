@@ -181,9 +181,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_kmcl_reset();
     log_reset();
     memset(&P, 0, sizeof(P));
-    vcfg.mmio_mb = (uint16_t)(4 + fuzz_take(&in, 1) % 61);
-    P.vram = (uint64_t)vcfg.mmio_mb << 20;
-    if (!NT_SUCCESS(video_create(&vcfg, &platform, &vch)) ||
+    uint16_t mmio_mb = (uint16_t)(4 + fuzz_take(&in, 1) % 61);
+    P.vram = (uint64_t)mmio_mb << 20;
+    if (!NT_SUCCESS(video_create(&vcfg, mmio_mb, &platform, &vch)) ||
         !NT_SUCCESS(keyboard_create(&kcfg, &kch)))
         abort();
     struct keyboard *k = keyboard_get();

@@ -7,12 +7,10 @@
 #include "vmbus/vmbus.h"
 
 struct fake_channel fake_channels[FAKE_CHANNELS];
-uint64_t fake_reference_time;
 
 void fake_kmcl_reset(void)
 {
     memset(fake_channels, 0, sizeof(fake_channels));
-    fake_reference_time = 0;
 }
 
 struct fake_channel *fake_channel(VMBCHANNEL ch)
@@ -95,6 +93,23 @@ NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL ch)
     return STATUS_SUCCESS;
 }
 
+NTSTATUS VmbServerChannelInitSetPrepareOfferCallback(VMBCHANNEL ch,
+                                                     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER cb)
+{
+    fake_channel(ch)->prepare = cb;
+    return STATUS_SUCCESS;
+}
+
+/* As the VMBus layer: the prepare-offer callback fills the offer's bytes. */
+NTSTATUS VmbChannelEnable(VMBCHANNEL ch)
+{
+    struct fake_channel *c = fake_channel(ch);
+    c->enabled = true;
+    if (c->prepare)
+        c->prepare(ch, c->user_defined);
+    return STATUS_SUCCESS;
+}
+
 VOID VmbChannelGetMmioSpace(VMBCHANNEL ch, UINT64 *base, UINT64 *size)
 {
     const struct fake_channel *c = fake_channel(ch);
@@ -133,11 +148,6 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64
     s->len = len;
     s->id = id;
     return STATUS_SUCCESS;
-}
-
-uint64_t vmbus_reference_time(void)
-{
-    return fake_reference_time;
 }
 
 const char *fake_decode_checked(PFN_VMB_CHANNEL_TRACE_DECODE fn, const void *pkt, size_t len,

@@ -2,8 +2,7 @@
  * VMBus: channels are slots (handle = slot + 1) that remember their
  * configuration and every packet the device sent; the test plays the guest
  * by calling the callbacks. Plain libc (aborts on a bad handle), so unit tests
- * and fuzz targets can link it: list tests/unit/fake_kmcl.c in the .deps. It
- * also provides vmbus_reference_time. */
+ * and fuzz targets can link it: list tests/unit/fake_kmcl.c in the .deps. */
 #ifndef TESTS_UNIT_FAKE_KMCL_H
 #define TESTS_UNIT_FAKE_KMCL_H
 
@@ -32,14 +31,16 @@ struct fake_channel {
     NTSTATUS send_status;                /* not 0: what VmbChannelSendPacket answers instead */
     UINT16 mmio_mb, mmio_optional_mb;    /* the last VmbServerChannelInitSetMmioMegabytes */
     bool mmio_fb;                        /* VmbServerChannelInitSetMmioFramebuffer */
-    UINT64 mmio_base, mmio_size;         /* set by the test: what VmbChannelGetMmioSpace says */
-    UINT32 fault_version;                /* set by the test: what VmbChannelFaultVersion says */
-    unsigned nsent;                      /* packets sent so far */
+    PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER prepare; /* called by VmbChannelEnable */
+    bool enabled;                                 /* VmbChannelEnable */
+    UINT8 user_defined[VMBUS_USER_DEFINED_SIZE];  /* what prepare wrote */
+    UINT64 mmio_base, mmio_size; /* set by the test: what VmbChannelGetMmioSpace says */
+    UINT32 fault_version;        /* set by the test: what VmbChannelFaultVersion says */
+    unsigned nsent;              /* packets sent so far */
     struct fake_sent sent[FAKE_SENT];
 };
 
 extern struct fake_channel fake_channels[FAKE_CHANNELS];
-extern uint64_t fake_reference_time; /* what vmbus_reference_time returns */
 
 void fake_kmcl_reset(void);
 struct fake_channel *fake_channel(VMBCHANNEL ch);

@@ -84,8 +84,8 @@ static struct fake_channel *F(void)
 
 static void create(uint16_t mmio_mb, const struct video_platform *p)
 {
-    struct hv_device_config d = {.kind = 0, .mmio_mb = mmio_mb, .name = "video0"};
-    assert_int_equal(video_create(&d, p, &ch), STATUS_SUCCESS);
+    struct hv_device_config d = {.kind = "video", .name = "video0"};
+    assert_int_equal(video_create(&d, mmio_mb, p, &ch), STATUS_SUCCESS);
     assert_int_equal(F()->mmio_mb, mmio_mb);
     assert_int_equal(F()->mmio_optional_mb, 0);
     assert_true(F()->mmio_fb); /* the guest places its VRAM in the frame-buffer region */
@@ -671,13 +671,11 @@ static void resolutions(void **state)
 static void smallest_vram(void **state)
 {
     (void)state;
-    struct hv_device_config d = {.mmio_mb = 3, .name = "v"};
+    struct hv_device_config d = {.name = "v"};
     VMBCHANNEL c;
-    assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);
-    d.mmio_mb = 65;
-    assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);
-    d.mmio_mb = 0;
-    assert_int_equal(video_create(&d, &platform, &c), STATUS_INVALID_PARAMETER);
+    assert_int_equal(video_create(&d, 3, &platform, &c), STATUS_INVALID_PARAMETER);
+    assert_int_equal(video_create(&d, 65, &platform, &c), STATUS_INVALID_PARAMETER);
+    assert_int_equal(video_create(&d, 0, &platform, &c), STATUS_INVALID_PARAMETER);
     fake_kmcl_reset();
     create(4, &platform);
     open_channel();

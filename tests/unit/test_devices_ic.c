@@ -173,13 +173,21 @@ static void guest_closes(VMBCHANNEL ch)
     F(ch)->cb.EvtChannelClosed(ch);
 }
 
-static struct hv_device_config dev(uint32_t kind, const char *name)
+static struct hv_device_config dev(const char *kind, const char *name)
 {
     struct hv_device_config d;
     memset(&d, 0, sizeof(d));
-    d.kind = kind;
+    strncpy(d.kind, kind, sizeof(d.kind) - 1);
     strncpy(d.name, name, sizeof(d.name) - 1);
     return d;
+}
+
+/* The partition's reference time timesync sends (guest.c: hyperv's). */
+static uint64_t reference_time;
+static uint64_t reference_clock(void *ctx)
+{
+    assert_ptr_equal(ctx, &reference_time);
+    return reference_time;
 }
 
 static struct hv_device_config hb_cfg, sd_cfg, ts_cfg;
@@ -191,9 +199,9 @@ static int setup(void **state)
     memset(&ic_stats, 0, sizeof(ic_stats));
     ticks = 5 * NS_PER_S;
     clock_init(counter, NS_PER_S, 1700000000ull);
-    hb_cfg = dev(HV_DEVICE_HEARTBEAT, "hb");
-    sd_cfg = dev(HV_DEVICE_SHUTDOWN, "sd");
-    ts_cfg = dev(HV_DEVICE_TIMESYNC, "ts");
+    hb_cfg = dev("heartbeat", "hb");
+    sd_cfg = dev("shutdown", "sd");
+    ts_cfg = dev("timesync", "ts");
     log_reset();
     return 0;
 }
@@ -682,11 +690,12 @@ static void timesync_v4(void **state)
 {
     (void)state;
     VMBCHANNEL ch;
-    assert_int_equal(timesync_create(&ts_cfg, &ch), STATUS_SUCCESS);
+    assert_int_equal(timesync_create(&ts_cfg, reference_clock, &reference_time, &ch),
+                     STATUS_SUCCESS);
     assert_true(guid_equal(&F(ch)->type, &timesync_class));
     ticks += 123456789; /* 0.123456789 s after the start */
     guest_opens(ch);
-    fake_reference_time = 987654321;
+    reference_time = 987654321;
     answer_last(ch, &hv_utils_ts);
     expect_log("hv: ic: ts: negotiated framework 3.0, timesync 4.0\n");
     expect_log("hv: ic: ts: timesync: sent SYNC 1700000000.123 (unix time), message version 4.0\n");
@@ -737,7 +746,8 @@ static void timesync_v3(void **state)
     static const struct ic_version older[] = {{3, 0}, {1, 0}};
     const struct guest g = {linux_fw, older, 2, 2};
     VMBCHANNEL ch;
-    assert_int_equal(timesync_create(&ts_cfg, &ch), STATUS_SUCCESS);
+    assert_int_equal(timesync_create(&ts_cfg, reference_clock, &reference_time, &ch),
+                     STATUS_SUCCESS);
     guest_opens(ch);
     answer_last(ch, &g);
     expect_log("hv: ic: ts: negotiated framework 3.0, timesync 3.0\n");
@@ -757,7 +767,8 @@ static void timesync_without_wall_clock(void **state)
     (void)state;
     clock_init(counter, NS_PER_S, 0); /* the RTC was unreadable */
     VMBCHANNEL ch;
-    assert_int_equal(timesync_create(&ts_cfg, &ch), STATUS_SUCCESS);
+    assert_int_equal(timesync_create(&ts_cfg, reference_clock, &reference_time, &ch),
+                     STATUS_SUCCESS);
     guest_opens(ch);
     answer_last(ch, &hv_utils_ts);
     advance(20 * NS_PER_S);
@@ -858,11 +869,12 @@ static void trace_decoder(void **state)
                         "reason=0x80020003 timeout=30");
 
     VMBCHANNEL ts;
-    assert_int_equal(timesync_create(&ts_cfg, &ts), STATUS_SUCCESS);
+    assert_int_equal(timesync_create(&ts_cfg, reference_clock, &reference_time, &ts),
+                     STATUS_SUCCESS);
     assert_ptr_equal(F(ts)->decode, ic_trace_decode);
     ticks += 123456789;
     guest_opens(ts);
-    fake_reference_time = 987654321;
+    reference_time = 987654321;
     answer_last(ts, &hv_utils_ts);
     r = last(ts);
     assert_string_equal(decoded(r->data, r->len),

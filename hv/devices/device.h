@@ -1,0 +1,74 @@
+/* A device kind: what one file in hv/devices/ registers, in the one list of
+ * kinds (kinds.c), so that adding a kind touches nothing else
+ * (docs/devices.md, "Write your own channel server"). The registry
+ * (devices.c) matches each "device = <kind> ..." line of hv.cfg to its kind,
+ * hands the kind its own key=value words, enforces the kind's properties and
+ * calls its create. */
+#ifndef HV_DEVICES_DEVICE_H
+#define HV_DEVICES_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_info.h"
+#include "lib/summary.h"
+#include "vmbus/kmcl.h"
+
+struct video_platform;
+
+/* What the machine gives its devices (hv/guest.c fills it in). */
+struct device_env {
+    const struct video_platform *video; /* backs a video device's VRAM; NULL: nothing can be */
+    /* The partition's reference time: 100 ns units since the guest started. */
+    uint64_t (*reference_time)(void *ctx);
+    void *reference_ctx;
+    uint32_t shutdown_after; /* hv.cfg's, in seconds; 0: never */
+};
+
+/* Room for a kind's parsed parameters (struct device_kind.params_size). */
+#define DEVICE_PARAMS_SIZE 64u
+
+/* One configured device, as its kind's create sees it. */
+struct device {
+    const struct hv_device_config *cfg; /* name, instance GUID, hv.cfg line */
+    const void *params;                 /* the kind's struct, filled by param and check */
+    const struct device_env *env;
+};
+
+/* Why a line's words were refused: "<what> '<word>'", after "hv.cfg line N: device: ". */
+struct device_error {
+    char msg[160];
+};
+
+struct device_kind {
+    const char *name;   /* the line's first word */
+    bool single;        /* at most one device of this kind (one guest driver state, one screen) */
+    bool needs_efi;     /* the guest must boot through the EFI handoff */
+    size_t params_size; /* <= DEVICE_PARAMS_SIZE (else every line of it is refused);
+                           the registry zeroes them first */
+    /* One key=value word of the line (not name= or instance=, which every kind
+     * has) into params; the word is key[0..klen + 1 + vlen), for messages.
+     * 0, or -1 with e filled (device_refuse). NULL: the kind takes no words. */
+    int (*param)(void *params, const char *key, size_t klen, const char *val, size_t vlen,
+                 struct device_error *e);
+    /* After the last word: defaults and rules across words. May be NULL. */
+    int (*check)(void *params, struct device_error *e);
+    /* Allocates and configures the channel (not enabled); runs once per line,
+     * in hv.cfg's order, before the MMIO gap is sized and before any offer. */
+    NTSTATUS (*create)(const struct device *d, VMBCHANNEL *out);
+    /* Once all lines are created, with how many devices of this kind there
+     * are (0 too): for rules about the whole configuration. May be NULL. */
+    void (*created)(const struct device_env *env, unsigned n);
+    /* The kind's keys of the run's summary line (lib/summary.h); NULL: none.
+     * Registered for every kind, configured or not. */
+    summary_part summary;
+};
+
+/* The kinds, NULL-terminated: kinds.c's; a test links its own list. */
+extern const struct device_kind *const device_kinds[];
+
+/* Fills e with "<what> '<v[0..n)>'" and returns -1. */
+int device_refuse(struct device_error *e, const char *what, const char *v, size_t n);
+
+#endif

@@ -1,0 +1,142 @@
+/* The device kinds of kinds.c through the registry (hv/devices/devices.c):
+ * each kind's words, defaults and rules, as hv.cfg lines, with the errors
+ * that name the line. The kinds' protocols have their own tests
+ * (test_devices_<kind>.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "devices/devices.h"
+#include "lib/config.h"
+#include "lib/timer.h"
+
+#include "fake_kmcl.h"
+#include "fixture.h"
+
+static struct hv_config cfg;
+
+static int parse(const char *text)
+{
+    struct config_error err;
+    config_defaults(&cfg);
+    assert_int_equal(config_parse(text, strlen(text), &cfg, &err), 0);
+    return devices_parse(&cfg);
+}
+
+static void expect_refused(const char *text, const char *line)
+{
+    log_reset();
+    assert_int_equal(parse(text), -1);
+    if (!strstr(logbuf, line))
+        fail_msg("log '%s' lacks '%s'", logbuf, line);
+}
+
+static uint64_t no_clock(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static uint64_t ticks;
+static uint64_t counter(void)
+{
+    return ticks;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fake_kmcl_reset();
+    log_reset();
+    clock_init(counter, 1000000000ull, 0);
+    return 0;
+}
+
+static void every_kind(void **state)
+{
+    (void)state;
+    static const struct device_env env = {.reference_time = no_clock};
+    assert_int_equal(parse("device = test name=t mmio_mb=2 mmio_optional_mb=0x10\n"
+                           "device = video\n"
+                           "device = keyboard name=kbd\n"),
+                     0);
+    assert_true(devices_need_efi()); /* the video device's */
+    assert_int_equal(devices_create(&env), 0);
+    assert_int_equal(fake_channels[0].mmio_mb, 2);
+    assert_int_equal(fake_channels[0].mmio_optional_mb, 16);
+    assert_int_equal(fake_channels[1].mmio_mb, 8); /* video's default VRAM */
+    assert_true(fake_channels[1].mmio_fb);
+    assert_string_equal(fake_channels[2].name, "kbd");
+
+    fake_kmcl_reset();
+    assert_int_equal(parse("device = heartbeat\ndevice = shutdown name=sd\ndevice = timesync\n"),
+                     0);
+    assert_false(devices_need_efi());
+    assert_int_equal(devices_create(&env), 0);
+    assert_string_equal(fake_channels[1].name, "sd");
+    assert_int_equal(parse("device = checksum\ndevice = checksum name=c2\n"), 0); /* not single */
+
+    fake_kmcl_reset();
+    assert_int_equal(parse("device = video name=fb mmio_mb=64\n"), 0);
+    assert_int_equal(devices_create(&env), 0);
+    assert_int_equal(fake_channels[0].mmio_mb, 64);
+    char line[512];
+    devices_summary(line, sizeof(line));
+    assert_non_null(strstr(line, " ic_heartbeats=0 ")); /* every kind's part, configured or not */
+    assert_non_null(strstr(line, " video_dirt=0 "));
+}
+
+/* shutdown_after without a shutdown device: said, and ignored. */
+static void shutdown_after_unused(void **state)
+{
+    (void)state;
+    static const struct device_env env = {.shutdown_after = 30};
+    assert_int_equal(parse("device = heartbeat\n"), 0);
+    assert_int_equal(devices_create(&env), 0);
+    assert_int_equal(log_count("hv: devices: shutdown_after=30 set, but no shutdown device is "
+                               "configured: ignored"),
+                     1);
+}
+
+static void rules(void **state)
+{
+    (void)state;
+    expect_refused("device = test name=t0 mmio_mb=8\ndevice = floppy\n",
+                   "hv: devices: hv.cfg line 2: device: unknown kind 'floppy'\n");
+    expect_refused("device = test color=red\n", "hv.cfg line 1: device: unknown key 'color'\n");
+    expect_refused("device = test mmio_mb=65536\n",
+                   "device: bad megabytes (0-65535) 'mmio_mb=65536'\n");
+    expect_refused("device = test mmio_optional_mb=-1\n", "bad megabytes");
+    expect_refused("device = heartbeat mmio_mb=1\n",
+                   "hv.cfg line 1: device: unknown key 'mmio_mb'\n");
+    expect_refused("device = timesync mmio_optional_mb=2\n", "unknown key 'mmio_optional_mb'");
+    expect_refused("device = keyboard name=k color=red\n", "unknown key 'color'");
+    expect_refused("device = checksum mmio_mb=1\n", "unknown key 'mmio_mb'");
+    expect_refused("device = shutdown\ndevice = test\ndevice = shutdown name=other\n",
+                   "hv.cfg line 3: device: only one device of kind 'shutdown'\n");
+    expect_refused("device = video\ndevice = video name=second\n",
+                   "only one device of kind 'video'");
+    expect_refused("device = keyboard\ndevice = keyboard name=k2\n",
+                   "only one device of kind 'keyboard'");
+    /* too small for 1152x864 at 32 bpp (and so for what it advertises), named by line */
+    expect_refused("memory_mb = 512\ndevice = video mmio_mb=3\n",
+                   "hv: devices: hv.cfg line 2: device: video needs mmio_mb >= 4 (1152x864 at 32 "
+                   "bpp), not 'mmio_mb=3'\n");
+    expect_refused("device = video mmio_mb=0\n", "not 'mmio_mb=0'");
+    expect_refused("device = video mmio_mb=65\n",
+                   "device: video takes mmio_mb <= 64 (the frame-buffer region), not 'mmio_mb=65'");
+    expect_refused("device = video mmio_optional_mb=8\n", "unknown key 'mmio_optional_mb'");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(every_kind, setup),
+        cmocka_unit_test_setup(shutdown_after_unused, setup),
+        cmocka_unit_test_setup(rules, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
