@@ -189,6 +189,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
      * the DSDT then describes the gap they were carved from. */
     static struct device_env env;
     env = (struct device_env){
+        .gm = &gm,
+        .heap = heap,
         .video = video_host_init(bi, &npt, &vcpu.flush_tlb),
         .reference_time = reference_time,
         .reference_ctx = &partition,

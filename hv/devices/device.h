@@ -15,10 +15,14 @@
 #include "lib/summary.h"
 #include "vmbus/kmcl.h"
 
+struct guest_mem;
+struct heap;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
 struct device_env {
+    const struct guest_mem *gm; /* the guest's RAM: every page a guest names is checked here */
+    struct heap *heap;          /* hypervisor memory, for what a device keeps (a RAM disk) */
     const struct video_platform *video; /* backs a video device's VRAM; NULL: nothing can be */
     /* The partition's reference time: 100 ns units since the guest started. */
     uint64_t (*reference_time)(void *ctx);

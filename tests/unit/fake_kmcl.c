@@ -147,6 +147,30 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64
     memcpy(s->data, buf, len);
     s->len = len;
     s->id = id;
+    s->completion = false;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelSendCompletion(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT64 id)
+{
+    struct fake_channel *c = fake_channel(ch);
+    NTSTATUS s = VmbChannelSendPacket(ch, buf, len, id);
+    if (NT_SUCCESS(s))
+        c->sent[(c->nsent - 1) % FAKE_SENT].completion = true;
+    return s;
+}
+
+NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL ch, VMB_GPA_RANGE *ranges, UINT32 max,
+                                      UINT32 *count)
+{
+    struct fake_channel *c = fake_channel(ch);
+    if (!c->nranges)
+        return STATUS_INVALID_DEVICE_STATE;
+    if (count)
+        *count = c->nranges;
+    if (c->nranges > max || !ranges)
+        return STATUS_BUFFER_TOO_SMALL;
+    memcpy(ranges, c->ranges, c->nranges * sizeof(*ranges));
     return STATUS_SUCCESS;
 }
 

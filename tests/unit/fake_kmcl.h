@@ -18,6 +18,7 @@ struct fake_sent {
     uint8_t data[VMBUS_MAX_PACKET_SIZE];
     uint32_t len;
     uint64_t id;
+    bool completion; /* VmbChannelSendCompletion's */
 };
 
 struct fake_channel {
@@ -37,6 +38,8 @@ struct fake_channel {
     UINT64 mmio_base, mmio_size; /* set by the test: what VmbChannelGetMmioSpace says */
     UINT32 fault_version;        /* set by the test: what VmbChannelFaultVersion says */
     unsigned nsent;              /* packets sent so far */
+    UINT32 nranges;              /* set by the test: the GPA-direct packet's ranges */
+    VMB_GPA_RANGE ranges[4];     /* VmbChannelPacketGetGpaRanges gives, during process */
     struct fake_sent sent[FAKE_SENT];
 };
 

@@ -115,6 +115,12 @@ static void rules(void **state)
     expect_refused("device = timesync mmio_optional_mb=2\n", "unknown key 'mmio_optional_mb'");
     expect_refused("device = keyboard name=k color=red\n", "unknown key 'color'");
     expect_refused("device = checksum mmio_mb=1\n", "unknown key 'mmio_mb'");
+    expect_refused("device = disk\n", "hv.cfg line 1: device: disk needs 'backing='\n");
+    expect_refused("device = disk backing=ram:0\n", "bad backing size (1-4096 MiB) 'ram:0'");
+    expect_refused("device = disk backing=ram:4097\n", "bad backing size");
+    expect_refused("device = disk backing=ram:1x\n", "bad backing size");
+    expect_refused("device = disk backing=tape:1\n", "backing is ram:<MiB>, not 'tape:1'");
+    expect_refused("device = disk backing=ram:1 cache=on\n", "unknown key 'cache'");
     expect_refused("device = shutdown\ndevice = test\ndevice = shutdown name=other\n",
                    "hv.cfg line 3: device: only one device of kind 'shutdown'\n");
     expect_refused("device = video\ndevice = video name=second\n",

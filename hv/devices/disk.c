@@ -1,0 +1,203 @@
+/* The `disk` device kind: a SCSI disk for the guest's stock hv_storvsc
+ * (docs/storage.md). The channel carries VSTOR (storvsc_proto.c), whose SCSI
+ * target (scsi.c) reads and writes a block backend:
+ *
+ *   device = disk name=scratch backing=ram:64     64 MiB of the hypervisor's
+ *                                                 heap, gone at power-off
+ *
+ * Data moves between the backend and the guest's pages directly: each
+ * GPA-direct request's pages are checked against guest RAM page by page,
+ * then handed to the target as host segments. */
+#include "devices/device.h"
+#include "devices/storvsc_proto.h"
+#include "guest_mem.h"
+#include "lib/fmt.h"
+#include "lib/heap.h"
+#include "lib/log.h"
+#include "lib/mem.h"
+#include "page.h"
+
+#define DISK_MAX        4u
+#define DISK_BLOCK      512u
+#define DISK_RAM_MAX_MB 4096u
+
+static const GUID scsi_class = VSTOR_SCSI_GUID;
+
+struct disk_params {
+    uint32_t ram_mb; /* backing=ram:<MiB> */
+};
+
+struct disk {
+    char name[HV_DEVNAME_MAX];
+    const struct guest_mem *gm;
+    uint8_t *ram; /* the ram backing */
+    struct scsi_backend backend;
+    struct scsi_lun lun;
+    const struct scsi_lun *luns[1];
+    struct scsi_target target;
+    struct storvsc_ops ops;
+    struct storvsc vsc;
+    uint64_t reads, writes, refused;
+};
+
+static struct disk disks[DISK_MAX];
+static unsigned ndisks;
+
+/* --- the ram backing: blocks in hypervisor memory, completed at once ----------------- */
+
+static void ram_move(void *ctx, struct blk_io *io)
+{
+    struct disk *k = ctx;
+    uint8_t *at = k->ram + io->lba * DISK_BLOCK;
+    uint32_t len = io->blocks * DISK_BLOCK;
+    uint32_t done = io->op == BLK_READ ? scsi_seg_write(io->seg, io->nseg, 0, at, len)
+                                       : scsi_seg_read(io->seg, io->nseg, 0, at, len);
+    io->op == BLK_READ ? k->reads++ : k->writes++;
+    blk_io_done(io, done == len ? 0 : -1);
+}
+
+/* --- the channel ---------------------------------------------------------------------- */
+
+static void send(void *ctx, void *chan, const void *buf, uint32_t len, uint64_t trans_id)
+{
+    struct disk *k = ctx;
+    NTSTATUS s = VmbChannelSendCompletion((VMBCHANNEL)chan, buf, len, trans_id);
+    if (!NT_SUCCESS(s) && k->refused++ < 4)
+        hv_log("disk", "%s: completion 0x%llx not sent: status 0x%08x", k->name,
+               (unsigned long long)trans_id, (UINT32)s);
+}
+
+static uint8_t *gpa_to_host(void *ctx, uint64_t pfn)
+{
+    struct disk *k = ctx;
+    if (pfn >= (1ull << (64 - PAGE_SHIFT)))
+        return NULL;
+    return gmem_ptr(k->gm, pfn << PAGE_SHIFT, PAGE_SIZE);
+}
+
+static NTSTATUS opened(VMBCHANNEL ch)
+{
+    struct disk *k = VmbChannelGetPointer(ch);
+    storvsc_init(&k->vsc, &k->ops, &k->target);
+    return STATUS_SUCCESS;
+}
+
+/* Runs inside the exit of the guest's signal, once per packet: a VSTOR
+ * request, in-band or (EXECUTE_SRB with data) GPA-direct. */
+static void process(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UINT64 trans_id)
+{
+    struct disk *k = VmbChannelGetPointer(ch);
+    VMB_GPA_RANGE r;
+    UINT32 n = 0;
+    struct storvsc_gpa_range range = {0}; /* byte_count 0: refused as malformed */
+    const struct storvsc_gpa_range *rp = NULL;
+    if (type == VMB_PACKET_TYPE_DATA_GPA_DIRECT) {
+        if (NT_SUCCESS(VmbChannelPacketGetGpaRanges(ch, &r, 1, &n)) && n == 1)
+            range = (struct storvsc_gpa_range){r.ByteCount, r.ByteOffset, r.PfnCount, r.Pfns};
+        rp = &range;
+    } else if (type != VMB_PACKET_TYPE_DATA_INBAND) {
+        return; /* the guest's completions: nothing to answer */
+    }
+    storvsc_receive(&k->vsc, ch, buf, len, trans_id, rp);
+}
+
+static int param(void *params, const char *key, size_t klen, const char *val, size_t vlen,
+                 struct device_error *e)
+{
+    struct disk_params *p = params;
+    if (klen != 7 || memcmp(key, "backing", 7))
+        return device_refuse(e, "unknown key", key, klen);
+    uint32_t mb = 0;
+    if (vlen < 5 || memcmp(val, "ram:", 4))
+        return device_refuse(e, "backing is ram:<MiB>, not", val, vlen);
+    for (size_t i = 4; i < vlen; i++) {
+        if (val[i] < '0' || val[i] > '9' || mb > DISK_RAM_MAX_MB)
+            return device_refuse(e, "bad backing size (1-4096 MiB)", val, vlen);
+        mb = mb * 10 + (uint32_t)(val[i] - '0');
+    }
+    if (!mb || mb > DISK_RAM_MAX_MB)
+        return device_refuse(e, "bad backing size (1-4096 MiB)", val, vlen);
+    p->ram_mb = mb;
+    return 0;
+}
+
+static int check(void *params, struct device_error *e)
+{
+    const struct disk_params *p = params;
+    return p->ram_mb ? 0 : device_refuse(e, "disk needs", "backing=", 8);
+}
+
+static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
+{
+    const struct disk_params *p = d->params;
+    *out = NULL;
+    if (ndisks == DISK_MAX)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    struct disk *k = &disks[ndisks];
+    memset(k, 0, sizeof(*k));
+    fmt_snprintf(k->name, sizeof(k->name), "%s", d->cfg->name);
+    k->gm = d->env->gm;
+    k->ram = heap_alloc_pages(d->env->heap, (size_t)p->ram_mb * (1024 * 1024 / PAGE_SIZE));
+    if (!k->ram) {
+        hv_log("disk", "%s: backing=ram:%u does not fit the hypervisor heap (heap_mb)", k->name,
+               p->ram_mb);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    memset(k->ram, 0, (size_t)p->ram_mb << 20);
+    k->backend = (struct scsi_backend){.blocks = (uint64_t)p->ram_mb * (1024 * 1024 / DISK_BLOCK),
+                                       .block_size = DISK_BLOCK,
+                                       .ctx = k,
+                                       .read = ram_move,
+                                       .write = ram_move};
+    k->lun = (struct scsi_lun){&k->backend, k->name};
+    k->luns[0] = &k->lun;
+    k->target = (struct scsi_target){k->luns, 1};
+    k->ops = (struct storvsc_ops){.ctx = k, .send = send, .gpa_to_host = gpa_to_host};
+
+    GUID instance;
+    guid_for_device(&instance, d->cfg->instance, &scsi_class, d->cfg->name);
+    VMBCHANNEL ch;
+    NTSTATUS s = VmbChannelAllocate(k, TRUE, &ch);
+    if (!NT_SUCCESS(s))
+        return s;
+    const VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {opened, NULL};
+    s = VmbChannelInitSetFriendlyName(ch, d->cfg->name);
+    if (NT_SUCCESS(s))
+        s = VmbServerChannelInitSetTargetInterfaceId(ch, &scsi_class, &instance);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetStateChangeCallbacks(ch, &cb);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetProcessPacketCallback(ch, process);
+    if (!NT_SUCCESS(s)) {
+        VmbChannelCleanup(ch);
+        return s;
+    }
+    hv_log("disk", "%s: %u MiB in hypervisor memory (%llu sectors of %u bytes)", k->name, p->ram_mb,
+           (unsigned long long)k->backend.blocks, DISK_BLOCK);
+    ndisks++;
+    *out = ch;
+    return STATUS_SUCCESS;
+}
+
+/* " disk_reads=.. disk_writes=..", once a disk exists. */
+static size_t summary(char *buf, size_t cap)
+{
+    uint64_t r = 0, w = 0;
+    for (unsigned i = 0; i < ndisks; i++) {
+        r += disks[i].reads;
+        w += disks[i].writes;
+    }
+    int n = ndisks ? fmt_snprintf(buf, cap, " disk_reads=%llu disk_writes=%llu",
+                                  (unsigned long long)r, (unsigned long long)w)
+                   : fmt_snprintf(buf, cap, "%s", "");
+    return n < 0 ? 0 : (size_t)n;
+}
+
+const struct device_kind disk_kind = {
+    .name = "disk",
+    .params_size = sizeof(struct disk_params),
+    .param = param,
+    .check = check,
+    .create = create,
+    .summary = summary,
+};
