@@ -3,14 +3,20 @@
 # appears with the size the host gave it (vmbhv.disk_sectors=N), a pattern
 # written through the block device reads back the same after the page cache
 # is dropped, and an ext2 filesystem made on it (busybox mke2fs; the ext4 module mounts it) keeps a file across an
-# unmount and a mount. Only in initramfs images built with EXTRA_CHECKS
-# naming this file (and with hv_storvsc, sd_mod, ext4).
+# unmount and a mount. vmbhv.disk_verify=<md5>: a later boot of the same
+# disk instead mounts the filesystem an earlier one made and checks its file
+# has that md5. Only in initramfs images built with EXTRA_CHECKS naming this
+# file (and with hv_storvsc, sd_mod).
 #   GUEST-CHECK disk PASS|FAIL dev=<sdX> sectors=<n> want=<n>
 #   GUEST-CHECK disk-data PASS|FAIL <bytes> bytes md5=<sum>
 #   GUEST-CHECK disk-fs PASS|FAIL <what>
-want=
+#   GUEST-CHECK disk-persist PASS|FAIL md5=<sum> want=<md5>
+want= verify=
 for arg in $(cat /proc/cmdline); do
-	case $arg in vmbhv.disk_sectors=*) want=${arg#*=} ;; esac
+	case $arg in
+	vmbhv.disk_sectors=*) want=${arg#*=} ;;
+	vmbhv.disk_verify=*) verify=${arg#*=} ;;
+	esac
 done
 dev= i=0
 while [ -z "$dev" ] && [ $i -lt 100 ]; do # the SCSI scan runs after the probe
@@ -23,6 +29,17 @@ result=FAIL
 [ -n "$dev" ] && [ -b /dev/$dev ] && [ "$sectors" = "$want" ] && result=PASS
 guest-check disk $result "dev=${dev:-none} sectors=${sectors:-0} want=${want:-?}"
 [ $result = PASS ] || exit 0
+
+if [ -n "$verify" ]; then
+	mkdir -p /mnt/disk
+	sum=none
+	mount -t ext2 /dev/$dev /mnt/disk && sum=$(md5sum < /mnt/disk/pattern | cut -d' ' -f1)
+	umount /mnt/disk 2>/dev/null
+	result=FAIL
+	[ "$sum" = "$verify" ] && result=PASS
+	guest-check disk-persist $result "md5=$sum want=$verify"
+	exit 0
+fi
 
 # 1 MiB of random bytes at 64 KiB in, read back past the page cache
 dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 2>/dev/null

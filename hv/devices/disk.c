@@ -4,12 +4,17 @@
  *
  *   device = disk name=scratch backing=ram:64     64 MiB of the hypervisor's
  *                                                 heap, gone at power-off
+ *   device = disk name=root backing=serial:vmbhv-root
+ *                                                 the machine's virtio-blk disk
+ *                                                 with that serial (make run
+ *                                                 DISK=path.img attaches one)
  *
  * Data moves between the backend and the guest's pages directly: each
  * GPA-direct request's pages are checked against guest RAM page by page,
  * then handed to the target as host segments. */
 #include "devices/device.h"
 #include "devices/storvsc_proto.h"
+#include "drivers/disks.h"
 #include "guest_mem.h"
 #include "lib/fmt.h"
 #include "lib/heap.h"
@@ -23,14 +28,34 @@
 
 static const GUID scsi_class = VSTOR_SCSI_GUID;
 
+#define DISK_SERIAL_MAX 20u /* virtio-blk's GET_ID */
+
 struct disk_params {
-    uint32_t ram_mb; /* backing=ram:<MiB> */
+    uint32_t ram_mb;                  /* backing=ram:<MiB> */
+    char serial[DISK_SERIAL_MAX + 1]; /* backing=serial:<s> */
 };
+
+/* A backend request on its way to the virtio-blk disk in parts (a part is
+ * what one virtio request carries: at most seg_max segments, whole sectors),
+ * then, for FUA, a flush. */
+struct disk;
+struct vio_io {
+    struct disk *k;
+    struct blk_io *io; /* NULL: free */
+    unsigned next_seg; /* the first segment not yet submitted */
+    uint64_t next_sector;
+    unsigned outstanding; /* parts submitted, not completed */
+    bool flush_after, err;
+};
+#define VIO_IOS (STORVSC_SLOTS + 1)
 
 struct disk {
     char name[HV_DEVNAME_MAX];
     const struct guest_mem *gm;
-    uint8_t *ram; /* the ram backing */
+    uint8_t *ram;           /* the ram backing */
+    struct virtio_blk *vio; /* or the serial backing */
+    struct vio_io vios[VIO_IOS];
+    unsigned queue[VIO_IOS], queued; /* vios waiting to submit, in order */
     struct scsi_backend backend;
     struct scsi_lun lun;
     const struct scsi_lun *luns[1];
@@ -54,6 +79,105 @@ static void ram_move(void *ctx, struct blk_io *io)
                                        : scsi_seg_read(io->seg, io->nseg, 0, at, len);
     io->op == BLK_READ ? k->reads++ : k->writes++;
     blk_io_done(io, done == len ? 0 : -1);
+}
+
+/* --- the serial backing: a virtio-blk disk, request by request --------------------- */
+
+static void vio_pump(struct disk *k);
+
+static void vio_finish(struct disk *k, struct vio_io *v)
+{
+    struct blk_io *io = v->io;
+    v->io = NULL;
+    k->reads += io->op == BLK_READ;
+    k->writes += io->op == BLK_WRITE;
+    blk_io_done(io, v->err ? -1 : 0);
+}
+
+static void vio_part_done(void *ctx, int result, uint32_t written)
+{
+    struct vio_io *v = ctx;
+    struct disk *k = v->k;
+    (void)written; /* a short read is an error the device reports in its status */
+    v->err |= result != VBLK_OK;
+    v->outstanding--;
+    bool submitted = v->next_seg >= v->io->nseg;
+    if (submitted && !v->outstanding && !v->flush_after)
+        vio_finish(k, v);
+    vio_pump(k);
+}
+
+/* The next part of v: 0 submitted (or v has no more), VBLK_BUSY to retry
+ * later, another VBLK_* failed it. */
+static int vio_submit_part(struct disk *k, struct vio_io *v)
+{
+    const struct blk_io *io = v->io;
+    if (io->op == BLK_FLUSH || (v->next_seg >= io->nseg && v->flush_after)) {
+        int r = virtio_blk_submit(k->vio, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, vio_part_done, v);
+        if (!r) {
+            v->outstanding++;
+            v->flush_after = false;
+            v->next_seg = io->nseg;
+        }
+        return r;
+    }
+    struct virtio_blk_seg segs[VIRTIO_BLK_SEGS_MAX];
+    unsigned n = 0;
+    uint32_t bytes = 0;
+    while (v->next_seg + n < io->nseg && n < k->vio->seg_max && n < VIRTIO_BLK_SEGS_MAX) {
+        const struct scsi_seg *sg = &io->seg[v->next_seg + n];
+        if (sg->len % DISK_BLOCK)
+            return VBLK_INVAL; /* a piece that is not whole sectors: not for a disk */
+        segs[n++] = (struct virtio_blk_seg){(uint64_t)(uintptr_t)sg->p, sg->len};
+        bytes += sg->len;
+    }
+    int r = virtio_blk_submit(k->vio, io->op == BLK_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT,
+                              v->next_sector, segs, n, vio_part_done, v);
+    if (!r) {
+        v->outstanding++;
+        v->next_seg += n;
+        v->next_sector += bytes / DISK_BLOCK;
+    }
+    return r;
+}
+
+/* Submits what waits, in order, until the disk is busy. */
+static void vio_pump(struct disk *k)
+{
+    while (k->queued) {
+        struct vio_io *v = &k->vios[k->queue[0]];
+        int r = vio_submit_part(k, v);
+        if (r == VBLK_BUSY)
+            return; /* a completion comes back here */
+        bool more = v->next_seg < v->io->nseg || v->flush_after;
+        if (r) {
+            v->err = true;
+            more = false;
+        }
+        if (!more) {
+            memmove(k->queue, k->queue + 1, --k->queued * sizeof(k->queue[0]));
+            if (!v->outstanding)
+                vio_finish(k, v);
+        }
+    }
+}
+
+static void vio_start(void *ctx, struct blk_io *io)
+{
+    struct disk *k = ctx;
+    unsigned i = 0;
+    while (i < VIO_IOS && k->vios[i].io)
+        i++;
+    if (i == VIO_IOS) { /* the target holds at most STORVSC_SLOTS: cannot happen */
+        blk_io_done(io, -1);
+        return;
+    }
+    k->vios[i] = (struct vio_io){.k = k,
+                                 .io = io,
+                                 .next_sector = io->lba * (k->backend.block_size / DISK_BLOCK),
+                                 .flush_after = io->op == BLK_WRITE && io->fua};
+    k->queue[k->queued++] = i;
+    vio_pump(k);
 }
 
 /* --- the channel ---------------------------------------------------------------------- */
@@ -108,8 +232,15 @@ static int param(void *params, const char *key, size_t klen, const char *val, si
     if (klen != 7 || memcmp(key, "backing", 7))
         return device_refuse(e, "unknown key", key, klen);
     uint32_t mb = 0;
+    if (vlen > 7 && !memcmp(val, "serial:", 7)) {
+        if (vlen - 7 > DISK_SERIAL_MAX)
+            return device_refuse(e, "serial longer than 20 characters", val, vlen);
+        memcpy(p->serial, val + 7, vlen - 7);
+        p->serial[vlen - 7] = '\0';
+        return 0;
+    }
     if (vlen < 5 || memcmp(val, "ram:", 4))
-        return device_refuse(e, "backing is ram:<MiB>, not", val, vlen);
+        return device_refuse(e, "backing is ram:<MiB> or serial:<s>, not", val, vlen);
     for (size_t i = 4; i < vlen; i++) {
         if (val[i] < '0' || val[i] > '9' || mb > DISK_RAM_MAX_MB)
             return device_refuse(e, "bad backing size (1-4096 MiB)", val, vlen);
@@ -124,7 +255,7 @@ static int param(void *params, const char *key, size_t klen, const char *val, si
 static int check(void *params, struct device_error *e)
 {
     const struct disk_params *p = params;
-    return p->ram_mb ? 0 : device_refuse(e, "disk needs", "backing=", 8);
+    return p->ram_mb || p->serial[0] ? 0 : device_refuse(e, "disk needs", "backing=", 8);
 }
 
 static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
@@ -137,18 +268,42 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     memset(k, 0, sizeof(*k));
     fmt_snprintf(k->name, sizeof(k->name), "%s", d->cfg->name);
     k->gm = d->env->gm;
-    k->ram = heap_alloc_pages(d->env->heap, (size_t)p->ram_mb * (1024 * 1024 / PAGE_SIZE));
-    if (!k->ram) {
-        hv_log("disk", "%s: backing=ram:%u does not fit the hypervisor heap (heap_mb)", k->name,
-               p->ram_mb);
-        return STATUS_INSUFFICIENT_RESOURCES;
+    if (p->serial[0]) {
+        const char *why;
+        if (!(k->vio = disks_open(p->serial, &why))) {
+            hv_log("disk", "hv.cfg line %u: %s: backing=serial:%s: %s", d->cfg->line, k->name,
+                   p->serial, why);
+            return STATUS_INVALID_DEVICE_STATE;
+        }
+        k->backend = (struct scsi_backend){.blocks = k->vio->capacity,
+                                           .block_size = DISK_BLOCK,
+                                           .ctx = k,
+                                           .read = vio_start,
+                                           .write = vio_start,
+                                           .flush = k->vio->flush ? vio_start : NULL};
+        hv_log("disk", "%s: virtio-blk serial=%s, %llu sectors of %u bytes%s%s", k->name, p->serial,
+               (unsigned long long)k->backend.blocks, DISK_BLOCK,
+               k->vio->flush ? ", write-back cache flushed on request" : "",
+               k->vio->read_only ? ", read-only" : "");
+    } else {
+        k->ram = heap_alloc_pages(d->env->heap, (size_t)p->ram_mb * (1024 * 1024 / PAGE_SIZE));
+        if (!k->ram) {
+            hv_log("disk",
+                   "hv.cfg line %u: %s: backing=ram:%u does not fit the hypervisor heap: "
+                   "raise heap_mb",
+                   d->cfg->line, k->name, p->ram_mb);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        memset(k->ram, 0, (size_t)p->ram_mb << 20);
+        k->backend =
+            (struct scsi_backend){.blocks = (uint64_t)p->ram_mb * (1024 * 1024 / DISK_BLOCK),
+                                  .block_size = DISK_BLOCK,
+                                  .ctx = k,
+                                  .read = ram_move,
+                                  .write = ram_move};
+        hv_log("disk", "%s: %u MiB in hypervisor memory (%llu sectors of %u bytes)", k->name,
+               p->ram_mb, (unsigned long long)k->backend.blocks, DISK_BLOCK);
     }
-    memset(k->ram, 0, (size_t)p->ram_mb << 20);
-    k->backend = (struct scsi_backend){.blocks = (uint64_t)p->ram_mb * (1024 * 1024 / DISK_BLOCK),
-                                       .block_size = DISK_BLOCK,
-                                       .ctx = k,
-                                       .read = ram_move,
-                                       .write = ram_move};
     k->lun = (struct scsi_lun){&k->backend, k->name};
     k->luns[0] = &k->lun;
     k->target = (struct scsi_target){k->luns, 1};
@@ -172,8 +327,6 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
         VmbChannelCleanup(ch);
         return s;
     }
-    hv_log("disk", "%s: %u MiB in hypervisor memory (%llu sectors of %u bytes)", k->name, p->ram_mb,
-           (unsigned long long)k->backend.blocks, DISK_BLOCK);
     ndisks++;
     *out = ch;
     return STATUS_SUCCESS;

@@ -10,6 +10,22 @@
 
 #define DISKS_MAX   16
 #define BENCH_READS 16 /* 4 KiB polled reads timed on a vmbhv- disk */
+#define OPEN_MAX    4  /* disks a disk device may drive */
+
+/* What the probe found and may drive again: every virtio-blk function but
+ * the boot volume, by serial. */
+static struct {
+    const struct pci_cfg_ops *pci;
+    const struct virtio_mmio_ops *io;
+    struct heap *heap;
+    unsigned n;
+    struct {
+        uint16_t bdf;
+        char serial[VIRTIO_BLK_ID_BYTES + 1];
+    } disk[DISKS_MAX];
+    unsigned nopen;
+    struct virtio_blk open[OPEN_MAX];
+} known;
 
 struct found {
     uint16_t bdf[DISKS_MAX];
@@ -71,12 +87,20 @@ static void drive(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *i
     if (!r && str_nlen(serial, 6) == 6 && !memcmp(serial, "vmbhv-", 6))
         read_sector0(&blk, serial, pages + 2 * PAGE_SIZE);
     virtio_blk_stop(&blk);
+    if (!r && serial[0] && known.n < DISKS_MAX) {
+        known.disk[known.n].bdf = bdf;
+        memcpy(known.disk[known.n].serial, serial, sizeof(serial));
+        known.n++;
+    }
 }
 
 void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io, struct heap *heap,
                  uint32_t boot_disk)
 {
     struct found f = {.n = 0};
+    known.pci = pci;
+    known.io = io;
+    known.heap = heap;
     pci_enumerate(pci, collect, &f);
     for (unsigned i = 0; i < f.n; i++) {
         uint16_t bdf = f.bdf[i];
@@ -92,4 +116,37 @@ void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io
     }
     if (!f.n)
         hv_log("disk", "no virtio-blk function");
+}
+
+struct virtio_blk *disks_open(const char *serial, const char **why)
+{
+    for (unsigned i = 0; i < known.n; i++) {
+        if (!str_eq(known.disk[i].serial, serial))
+            continue;
+        for (unsigned k = 0; k < known.nopen; k++) {
+            if (known.open[k].dev.bdf == known.disk[i].bdf) {
+                *why = "already backs another disk device";
+                return NULL;
+            }
+        }
+        uint8_t *pages;
+        if (known.nopen == OPEN_MAX || !(pages = heap_alloc_pages(known.heap, 2))) {
+            *why = "no room for another driven disk";
+            return NULL;
+        }
+        struct virtio_blk *b = &known.open[known.nopen];
+        if (virtio_blk_init(b, known.pci, known.disk[i].bdf, known.io, pages, pages + PAGE_SIZE,
+                            why))
+            return NULL;
+        known.nopen++;
+        return b;
+    }
+    *why = "no such disk (a virtio-blk function with that serial, not the boot volume)";
+    return NULL;
+}
+
+void disks_poll(void)
+{
+    for (unsigned k = 0; k < known.nopen; k++)
+        virtio_blk_poll(&known.open[k]);
 }

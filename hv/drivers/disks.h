@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "drivers/virtio_blk.h"
 #include "drivers/virtio_pci.h"
 #include "lib/heap.h"
 
@@ -16,5 +17,12 @@
  * driven, since the boot volume could be any of them. */
 void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io, struct heap *heap,
                  uint32_t boot_disk);
+
+/* Drives again the probed disk whose serial is serial, for a disk device
+ * (hv/devices/disk.c): its queue and headers from the heap. NULL with *why
+ * when there is no such disk, it is driven already, or it fails to start. */
+struct virtio_blk *disks_open(const char *serial, const char **why);
+/* Completes what the driven disks finished (after every exit). */
+void disks_poll(void);
 
 #endif

@@ -119,7 +119,10 @@ static void rules(void **state)
     expect_refused("device = disk backing=ram:0\n", "bad backing size (1-4096 MiB) 'ram:0'");
     expect_refused("device = disk backing=ram:4097\n", "bad backing size");
     expect_refused("device = disk backing=ram:1x\n", "bad backing size");
-    expect_refused("device = disk backing=tape:1\n", "backing is ram:<MiB>, not 'tape:1'");
+    expect_refused("device = disk backing=tape:1\n",
+                   "backing is ram:<MiB> or serial:<s>, not 'tape:1'");
+    expect_refused("device = disk backing=serial:123456789012345678901\n",
+                   "serial longer than 20 characters");
     expect_refused("device = disk backing=ram:1 cache=on\n", "unknown key 'cache'");
     expect_refused("device = shutdown\ndevice = test\ndevice = shutdown name=other\n",
                    "hv.cfg line 3: device: only one device of kind 'shutdown'\n");
