@@ -38,7 +38,7 @@
 static struct ptable npt;
 static struct vcpu vcpu;
 static struct guest_mem gm;
-static struct hv_partition partition;
+static struct hyperv_partition partition;
 
 static uint64_t platform_tsc(void *ctx)
 {
@@ -175,7 +175,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
-    struct hv_platform plat = {
+    struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
         .tsc_hz = tsc_hz,

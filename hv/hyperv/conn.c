@@ -13,7 +13,7 @@ static int valid_id(uint32_t id)
 }
 
 /* The slot holding id (not 0), or NULL. */
-static struct hv_conn *find(struct hv_conn *t, unsigned n, uint32_t id)
+static struct hyperv_conn *find(struct hyperv_conn *t, unsigned n, uint32_t id)
 {
     for (unsigned i = 0; id && i < n; i++) {
         if (t[i].id == id)
@@ -22,7 +22,7 @@ static struct hv_conn *find(struct hv_conn *t, unsigned n, uint32_t id)
     return NULL;
 }
 
-static int add(struct hv_conn *t, unsigned n, struct hv_conn c)
+static int add(struct hyperv_conn *t, unsigned n, struct hyperv_conn c)
 {
     if (!valid_id(c.id) || find(t, n, c.id))
         return -1;
@@ -35,53 +35,54 @@ static int add(struct hv_conn *t, unsigned n, struct hv_conn c)
     return -1;
 }
 
-static int drop(struct hv_conn *t, unsigned n, uint32_t id)
+static int drop(struct hyperv_conn *t, unsigned n, uint32_t id)
 {
-    struct hv_conn *c = find(t, n, id);
+    struct hyperv_conn *c = find(t, n, id);
     if (!c)
         return -1;
-    *c = (struct hv_conn){0};
+    *c = (struct hyperv_conn){0};
     return 0;
 }
 
-int hyperv_register_message(struct hv_partition *p, uint32_t conn_id, hv_message_handler fn,
+int hyperv_register_message(struct hyperv_partition *p, uint32_t conn_id, hyperv_message_handler fn,
                             void *ctx)
 {
     if (!fn)
         return -1;
     return add(p->conn.msg, HV_MAX_MESSAGE_CONNS,
-               (struct hv_conn){.id = conn_id, .fn.msg = fn, .ctx = ctx});
+               (struct hyperv_conn){.id = conn_id, .fn.msg = fn, .ctx = ctx});
 }
 
-int hyperv_register_event(struct hv_partition *p, uint32_t conn_id, hv_event_handler fn, void *ctx)
+int hyperv_register_event(struct hyperv_partition *p, uint32_t conn_id, hyperv_event_handler fn,
+                          void *ctx)
 {
     if (!fn)
         return -1;
     return add(p->conn.evt, HV_MAX_EVENT_CONNS,
-               (struct hv_conn){.id = conn_id, .fn.evt = fn, .ctx = ctx});
+               (struct hyperv_conn){.id = conn_id, .fn.evt = fn, .ctx = ctx});
 }
 
-int hyperv_unregister_message(struct hv_partition *p, uint32_t conn_id)
+int hyperv_unregister_message(struct hyperv_partition *p, uint32_t conn_id)
 {
     return drop(p->conn.msg, HV_MAX_MESSAGE_CONNS, conn_id);
 }
 
-int hyperv_unregister_event(struct hv_partition *p, uint32_t conn_id)
+int hyperv_unregister_event(struct hyperv_partition *p, uint32_t conn_id)
 {
     return drop(p->conn.evt, HV_MAX_EVENT_CONNS, conn_id);
 }
 
 /* The guest's id is compared whole: reserved bits 31:24 set match nothing. */
-uint16_t conn_deliver_message(struct hv_partition *p, uint32_t conn_id, uint32_t message_type,
+uint16_t conn_deliver_message(struct hyperv_partition *p, uint32_t conn_id, uint32_t message_type,
                               const uint8_t *payload, uint32_t size)
 {
-    struct hv_conn *c = find(p->conn.msg, HV_MAX_MESSAGE_CONNS, conn_id);
+    struct hyperv_conn *c = find(p->conn.msg, HV_MAX_MESSAGE_CONNS, conn_id);
     return c ? c->fn.msg(c->ctx, conn_id, message_type, payload, size)
              : HV_STATUS_INVALID_CONNECTION_ID;
 }
 
-uint16_t conn_deliver_event(struct hv_partition *p, uint32_t conn_id, uint16_t flag)
+uint16_t conn_deliver_event(struct hyperv_partition *p, uint32_t conn_id, uint16_t flag)
 {
-    struct hv_conn *c = find(p->conn.evt, HV_MAX_EVENT_CONNS, conn_id);
+    struct hyperv_conn *c = find(p->conn.evt, HV_MAX_EVENT_CONNS, conn_id);
     return c ? c->fn.evt(c->ctx, conn_id, flag) : HV_STATUS_INVALID_CONNECTION_ID;
 }

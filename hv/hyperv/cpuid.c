@@ -16,16 +16,17 @@
 #define HV_MAX_LPS       1u
 #define HV_SPIN_NEVER    0xFFFFFFFFu /* hint EBX: never notify long spin waits */
 
-bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r)
+bool hyperv_cpuid(const struct hyperv_partition *p, uint32_t leaf, struct hyperv_cpuid_regs *r)
 {
     /* Without a known LAPIC timer clock the frequency MSRs would make Linux
      * program a zero timer period: then neither is offered. */
     bool freq = p->plat.apic_hz != 0;
-    struct hv_cpuid_regs v = {0, 0, 0, 0};
+    struct hyperv_cpuid_regs v = {0, 0, 0, 0};
 
     switch (leaf) {
     case HV_CPUID_VENDOR:
-        v = (struct hv_cpuid_regs){HV_CPUID_MAX_LEAF, HV_VENDOR_EBX, HV_VENDOR_ECX, HV_VENDOR_EDX};
+        v = (struct hyperv_cpuid_regs){HV_CPUID_MAX_LEAF, HV_VENDOR_EBX, HV_VENDOR_ECX,
+                                       HV_VENDOR_EDX};
         break;
     case HV_CPUID_INTERFACE:
         v.eax = HV_INTERFACE_HV1;

@@ -109,7 +109,7 @@ static void trace_call(const struct hc *c, uint64_t rcx, uint16_t st)
     trace_emit(TRACE_HYPERCALL, "%s %s -> %s", name, in, status);
 }
 
-bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_mode_64)
+bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool long_mode_64)
 {
     /* TLFS: #UD from CPL > 0 or real mode, and while the hypercall page is off.
      * Only the 64-bit register convention is implemented. */
@@ -126,7 +126,7 @@ bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_
 /* An input or output block of len bytes at gpa: 8-byte aligned and inside one
  * page (TLFS: HV_STATUS_INVALID_ALIGNMENT otherwise), inside guest RAM (KVM's
  * answer for an unreadable block: INVALID_HYPERCALL_INPUT). */
-static uint16_t block(struct hv_partition *p, uint64_t gpa, uint32_t len, const void **ptr)
+static uint16_t block(struct hyperv_partition *p, uint64_t gpa, uint32_t len, const void **ptr)
 {
     if ((gpa & 7) || (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
         return HV_STATUS_INVALID_ALIGNMENT;
@@ -140,7 +140,7 @@ static bool simple(const struct hc *c)
     return !c->rep_cnt && !c->rep_idx && !c->varhead;
 }
 
-static uint16_t post_message(struct hv_partition *p, struct hc *c)
+static uint16_t post_message(struct hyperv_partition *p, struct hc *c)
 {
     const struct hv_post_message_input *g;
     struct hv_post_message_input in; /* read once: the guest cannot change it under us */
@@ -167,7 +167,7 @@ static uint16_t post_message(struct hv_partition *p, struct hc *c)
     return conn_deliver_message(p, in.connection_id, in.message_type, in.payload, in.payload_size);
 }
 
-static uint16_t signal_event(struct hv_partition *p, struct hc *c)
+static uint16_t signal_event(struct hyperv_partition *p, struct hc *c)
 {
     uint64_t v;
     if (!simple(c))
@@ -192,7 +192,7 @@ static uint16_t signal_event(struct hv_partition *p, struct hc *c)
     return conn_deliver_event(p, (uint32_t)v, flag);
 }
 
-uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
+uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
 {
     struct hc c = {
         .code = (uint16_t)(rcx & HV_HC_CODE_MASK),

@@ -16,7 +16,7 @@
 
 #define HV_HOST_VECTORS_MAX 4
 
-struct hv_platform {
+struct hyperv_platform {
     uint64_t (*tsc)(void *ctx);               /* host TSC: the guest's TSC is the same */
     void (*raise)(void *ctx, uint8_t vector); /* fixed interrupt to the VP (self-IPI) */
     void *ctx;
@@ -28,7 +28,7 @@ struct hv_platform {
     uint8_t host_vectors[HV_HOST_VECTORS_MAX];
 };
 
-struct hv_cpuid_regs {
+struct hyperv_cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };
 
@@ -55,7 +55,7 @@ enum hv_msr_kind {
 enum hv_hc_kind { HV_HCK_POST_MESSAGE, HV_HCK_SIGNAL_EVENT, HV_HCK_OTHER, HV_HCK_COUNT };
 #define HV_STATUS_COUNTED 20 /* statuses 0..19 counted one by one, the rest together */
 
-struct hv_counters {
+struct hyperv_counters {
     uint64_t msr_read[HV_MSRK_COUNT], msr_write[HV_MSRK_COUNT];
     uint64_t msr_gp;            /* accesses refused with #GP */
     uint64_t hypercall_ignored; /* HYPERCALL enabling writes while GUEST_OS_ID == 0 */
@@ -74,9 +74,9 @@ struct hv_counters {
 
 #define HV_REFUSALS_LOGGED 16 /* refused MSR accesses logged, distinct ones */
 
-struct hv_partition {
+struct hyperv_partition {
     const struct guest_mem *gm;
-    struct hv_platform plat;
+    struct hyperv_platform plat;
     uint64_t guest_os_id;
     uint64_t hypercall;
     uint64_t ref_tsc;
@@ -86,30 +86,31 @@ struct hv_partition {
     uint32_t tsc_sequence; /* last sequence written into a TSC page */
     struct log_budget warned_autoeoi, warned_hypercall_ignored; /* one line each */
     uint64_t time_last;                                         /* keeps TIME_REF_COUNT monotonic */
-    struct hv_synic synic;
-    struct hv_conn_table conn;
-    struct hv_counters n;
+    struct hyperv_synic synic;
+    struct hyperv_conn_table conn;
+    struct hyperv_counters n;
     struct log_once refusals; /* one line per MSR, direction and reason: the first few */
 };
 
 /* 0, or -1 (nothing usable: no guest memory, no callbacks, TSC <= 10 MHz); on
  * -1 the glue must not offer Hyper-V at all. */
-int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct hv_platform *plat);
+int hyperv_init(struct hyperv_partition *p, const struct guest_mem *gm,
+                const struct hyperv_platform *plat);
 
 /* Leaves 0x40000000-0x4000000A: fills r and returns true. Other leaves: false,
  * r untouched (the caller's policy zeroes the rest of the hypervisor range). */
-bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r);
+bool hyperv_cpuid(const struct hyperv_partition *p, uint32_t leaf, struct hyperv_cpuid_regs *r);
 
 /* HV_MSR_OK, HV_MSR_GP or HV_MSR_UNHANDLED (MSR outside 0x40000000-0x400001FF). */
-int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val);
-int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val);
+int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val);
+int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val);
 
 /* Whether a VMMCALL may be a hypercall: CPL 0, 64-bit mode, HYPERCALL MSR
  * enabled. False: the glue injects #UD (and the call is counted as hc_ud). */
-bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_mode_64);
+bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool long_mode_64);
 /* RCX control, RDX input (GPA or fast value), R8 output GPA or second fast
  * value; returns the value for RAX. Never fails otherwise. */
-uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8);
+uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8);
 
 /* TLFS names for the trace: "HvPostMessage", ...; "HV_STATUS_SUCCESS", ...
  * (NULL when unnamed). */
@@ -117,20 +118,21 @@ const char *hyperv_hypercall_name(uint16_t code);
 const char *hyperv_status_name(uint16_t status);
 
 /* TIME_REF_COUNT now: 100 ns units since partition start. */
-uint64_t hyperv_time_ref_count(struct hv_partition *p);
+uint64_t hyperv_time_ref_count(struct hyperv_partition *p);
 
 /* " hv_msr=.. hypercalls=.. ..." key=value pairs for the summary line (leading
  * space, no newline); returns the length the full text would have. */
-size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap);
+size_t hyperv_summary(const struct hyperv_partition *p, char *buf, size_t cap);
 /* "hv: hyperv: ..." lines with the per-MSR, per-hypercall and per-status counts. */
-void hyperv_log_stats(const struct hv_partition *p);
+void hyperv_log_stats(const struct hyperv_partition *p);
 
 /* --- internal, shared by the files of hv/hyperv -------------------------------- */
 /* Logs a refused MSR access once per (MSR, direction, reason: a string
  * constant); counts every refusal. */
-void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why);
+void hyperv_refuse(struct hyperv_partition *p, uint32_t msr, bool write, uint64_t val,
+                   const char *why);
 /* NULL if the guest may have interrupts on vector, else why not: 0-15 (TLFS),
  * 16-31 (exceptions) and the platform's host_vectors are refused. */
-const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector);
+const char *hyperv_vector_refused(const struct hyperv_partition *p, uint8_t vector);
 
 #endif

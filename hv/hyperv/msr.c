@@ -47,17 +47,17 @@ static bool in_range(uint32_t msr)
     return msr >= HV_MSR_RANGE_FIRST && msr <= HV_MSR_RANGE_LAST;
 }
 
-static bool freq_msrs(const struct hv_partition *p)
+static bool freq_msrs(const struct hyperv_partition *p)
 {
     return p->plat.apic_hz != 0; /* the CPUID bits follow the same rule */
 }
 
-int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val)
+int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
 {
     if (!in_range(msr))
         return HV_MSR_UNHANDLED;
     p->n.msr_read[kind_of(msr)]++;
-    const struct hv_synic *s = &p->synic;
+    const struct hyperv_synic *s = &p->synic;
     switch (msr) {
     case HV_MSR_GUEST_OS_ID:
         *val = p->guest_os_id;
@@ -112,7 +112,7 @@ int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val)
 /* A page MSR's value: reserved bits clear, and when enabled, a page inside
  * guest RAM. Returns the host pointer of the page (NULL if disabled) or sets
  * *why. */
-static void *page_msr(struct hv_partition *p, uint64_t val, uint64_t rsvd, const char **why)
+static void *page_msr(struct hyperv_partition *p, uint64_t val, uint64_t rsvd, const char **why)
 {
     *why = NULL;
     if (val & rsvd) {
@@ -129,7 +129,7 @@ static void *page_msr(struct hv_partition *p, uint64_t val, uint64_t rsvd, const
 
 /* Publishes scale and offset (fixed for the run: the TSC frequency never
  * changes) under a new nonzero sequence, invalid while being written. */
-static void write_tsc_page(struct hv_partition *p, struct hv_ref_tsc_page *pg)
+static void write_tsc_page(struct hyperv_partition *p, struct hv_ref_tsc_page *pg)
 {
     uint32_t seq = p->tsc_sequence + 1;
     if (seq == 0 || seq == 0xFFFFFFFFu) /* 0: invalid; ~0: invalid to older guests */
@@ -143,7 +143,7 @@ static void write_tsc_page(struct hv_partition *p, struct hv_ref_tsc_page *pg)
     p->tsc_sequence = seq;
 }
 
-static int write_hypercall(struct hv_partition *p, uint64_t val)
+static int write_hypercall(struct hyperv_partition *p, uint64_t val)
 {
     const char *why;
     if ((p->hypercall & HV_HYPERCALL_LOCKED) && val != p->hypercall) {
@@ -174,7 +174,7 @@ static int write_hypercall(struct hv_partition *p, uint64_t val)
     return HV_MSR_OK;
 }
 
-static int write_sint(struct hv_partition *p, uint32_t msr, uint64_t val)
+static int write_sint(struct hyperv_partition *p, uint32_t msr, uint64_t val)
 {
     if (val & ~HV_SINT_WRITABLE) {
         hyperv_refuse(p, msr, true, val, "reserved bits set");
@@ -198,7 +198,7 @@ static int write_sint(struct hv_partition *p, uint32_t msr, uint64_t val)
     return HV_MSR_OK;
 }
 
-int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val)
+int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
 {
     if (!in_range(msr))
         return HV_MSR_UNHANDLED;

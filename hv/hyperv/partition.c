@@ -8,7 +8,8 @@
 #include "lib/mem.h"
 #include "lib/vectors.h"
 
-int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct hv_platform *plat)
+int hyperv_init(struct hyperv_partition *p, const struct guest_mem *gm,
+                const struct hyperv_platform *plat)
 {
     memset(p, 0, sizeof(*p));
     if (!gm || !plat || !plat->tsc || !plat->raise)
@@ -27,7 +28,7 @@ int hyperv_init(struct hv_partition *p, const struct guest_mem *gm, const struct
     return 0;
 }
 
-uint64_t hyperv_time_ref_count(struct hv_partition *p)
+uint64_t hyperv_time_ref_count(struct hyperv_partition *p)
 {
     uint64_t tsc = p->plat.tsc(p->plat.ctx);
     uint64_t t = tsc < p->plat.tsc_at_start ? 0 : reftime_at(tsc, p->tsc_scale, p->tsc_offset);
@@ -38,7 +39,8 @@ uint64_t hyperv_time_ref_count(struct hv_partition *p)
     return t;
 }
 
-void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t val, const char *why)
+void hyperv_refuse(struct hyperv_partition *p, uint32_t msr, bool write, uint64_t val,
+                   const char *why)
 {
     p->n.msr_gp++;
     /* why is a string constant: its address names the reason */
@@ -52,7 +54,7 @@ void hyperv_refuse(struct hv_partition *p, uint32_t msr, bool write, uint64_t va
         hv_log("hyperv", "rdmsr 0x%x refused with #GP: %s%s", msr, why, tail);
 }
 
-const char *hyperv_vector_refused(const struct hv_partition *p, uint8_t vector)
+const char *hyperv_vector_refused(const struct hyperv_partition *p, uint8_t vector)
 {
     return vector_refused(vector, p->plat.host_vectors, HV_HOST_VECTORS_MAX);
 }
@@ -65,9 +67,9 @@ static uint64_t sum(const uint64_t *v, unsigned n)
     return s;
 }
 
-size_t hyperv_summary(const struct hv_partition *p, char *buf, size_t cap)
+size_t hyperv_summary(const struct hyperv_partition *p, char *buf, size_t cap)
 {
-    const struct hv_counters *n = &p->n;
+    const struct hyperv_counters *n = &p->n;
     uint64_t hypercalls = sum(n->hc_code, HV_HCK_COUNT);
     uint64_t hc_ok = n->hc_status[HV_STATUS_SUCCESS];
     int len = fmt_snprintf(
@@ -89,9 +91,9 @@ static const char *const msr_kind_names[HV_MSRK_COUNT] = {
     "vp_assist",   "synic",     "eom",      "sint",           "unknown",
 };
 
-void hyperv_log_stats(const struct hv_partition *p)
+void hyperv_log_stats(const struct hyperv_partition *p)
 {
-    const struct hv_counters *n = &p->n;
+    const struct hyperv_counters *n = &p->n;
     char line[160]; /* hv_log lines are at most 256 bytes */
     size_t len = 0;
     for (unsigned k = 0; k < HV_MSRK_COUNT; k++) {

@@ -7,20 +7,20 @@
 #include "lib/mem.h"
 #include "lib/trace.h"
 
-static bool enabled(const struct hv_synic *s)
+static bool enabled(const struct hyperv_synic *s)
 {
     return s->scontrol & HV_SCONTROL_ENABLE;
 }
 
-static bool masked(const struct hv_synic *s, unsigned sint)
+static bool masked(const struct hyperv_synic *s, unsigned sint)
 {
     return s->sint[sint] & HV_SINT_MASKED;
 }
 
 /* The SINT's interrupt is due: raised now if it can be, else owed. */
-static void sint_irq(struct hv_partition *p, unsigned sint)
+static void sint_irq(struct hyperv_partition *p, unsigned sint)
 {
-    struct hv_synic *s = &p->synic;
+    struct hyperv_synic *s = &p->synic;
     if (enabled(s) && !masked(s, sint)) {
         uint8_t vector = (uint8_t)(s->sint[sint] & HV_SINT_VECTOR_MASK);
         s->irq_owed[sint] = false;
@@ -47,20 +47,20 @@ static void sint_irq(struct hv_partition *p, unsigned sint)
 }
 
 /* Host pointer of a guest page an MSR enabled; msr.c checked it was in RAM. */
-static void *enabled_page(const struct hv_partition *p, uint64_t msr_val)
+static void *enabled_page(const struct hyperv_partition *p, uint64_t msr_val)
 {
     if (!(msr_val & HV_MSR_ENABLE))
         return NULL;
     return gmem_ptr(p->gm, msr_val & HV_MSR_PAGE_MASK, PAGE_SIZE);
 }
 
-static struct hv_message *slot(const struct hv_partition *p, unsigned sint)
+static struct hv_message *slot(const struct hyperv_partition *p, unsigned sint)
 {
     struct hv_message_page *page = enabled_page(p, p->synic.simp);
     return page ? &page->slot[sint] : NULL;
 }
 
-static uint8_t *event_area(const struct hv_partition *p, unsigned sint)
+static uint8_t *event_area(const struct hyperv_partition *p, unsigned sint)
 {
     struct hv_event_flags_page *page = enabled_page(p, p->synic.siefp);
     return page && enabled(&p->synic) ? page->sint[sint].flags : NULL;
@@ -75,10 +75,10 @@ static bool set_flag(uint8_t *flags, unsigned flag)
 
 /* Moves the queue head into the slot if the slot is free; if it is busy, sets
  * its message-pending flag so the guest writes EOM when it frees it. */
-static bool deliver(struct hv_partition *p, unsigned sint)
+static bool deliver(struct hyperv_partition *p, unsigned sint)
 {
-    struct hv_synic *s = &p->synic;
-    struct hv_synic_queue *q = &s->q[sint];
+    struct hyperv_synic *s = &p->synic;
+    struct hyperv_synic_queue *q = &s->q[sint];
     if (!q->count || !enabled(s) || masked(s, sint))
         return false;
     struct hv_message *m = slot(p, sint);
@@ -111,9 +111,9 @@ static bool deliver(struct hv_partition *p, unsigned sint)
 
 /* Makes whatever progress the SINT's state allows: latched events into the
  * SIEFP page, the next message into its slot, an owed interrupt. */
-static void kick(struct hv_partition *p, unsigned sint)
+static void kick(struct hyperv_partition *p, unsigned sint)
 {
-    struct hv_synic *s = &p->synic;
+    struct hyperv_synic *s = &p->synic;
     bool due = false;
     if (!enabled(s))
         return;
@@ -133,26 +133,26 @@ static void kick(struct hv_partition *p, unsigned sint)
         sint_irq(p, sint);
 }
 
-static void kick_all(struct hv_partition *p)
+static void kick_all(struct hyperv_partition *p)
 {
     for (unsigned i = 0; i < HV_SINT_COUNT; i++)
         kick(p, i);
 }
 
-void synic_reset(struct hv_synic *s)
+void synic_reset(struct hyperv_synic *s)
 {
     memset(s, 0, sizeof(*s));
     for (unsigned i = 0; i < HV_SINT_COUNT; i++)
         s->sint[i] = HV_SINT_RESET;
 }
 
-int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, const void *payload,
-               uint8_t size)
+int synic_post(struct hyperv_partition *p, unsigned sint, uint32_t message_type,
+               const void *payload, uint8_t size)
 {
     if (sint >= HV_SINT_COUNT || message_type == HV_MESSAGE_TYPE_NONE ||
         size > HV_MESSAGE_PAYLOAD_SIZE || (size && !payload))
         return HV_STATUS_INVALID_PARAMETER;
-    struct hv_synic_queue *q = &p->synic.q[sint];
+    struct hyperv_synic_queue *q = &p->synic.q[sint];
     kick(p, sint); /* the guest may have freed the slot without an EOM */
     if (q->count == HV_SYNIC_QUEUE_LEN) {
         p->n.msg_full++;
@@ -177,9 +177,9 @@ int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, con
     return HV_STATUS_SUCCESS;
 }
 
-int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
+int synic_signal_event(struct hyperv_partition *p, unsigned sint, unsigned flag)
 {
-    struct hv_synic *s = &p->synic;
+    struct hyperv_synic *s = &p->synic;
     if (sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT)
         return HV_STATUS_INVALID_PARAMETER;
     p->n.events++;
@@ -200,11 +200,11 @@ int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag)
     return HV_STATUS_SUCCESS;
 }
 
-unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type)
+unsigned synic_purge(struct hyperv_partition *p, unsigned sint, uint32_t message_type)
 {
     if (sint >= HV_SINT_COUNT)
         return 0;
-    struct hv_synic_queue *q = &p->synic.q[sint];
+    struct hyperv_synic_queue *q = &p->synic.q[sint];
     unsigned kept = 0, n = q->count;
     for (unsigned i = 0; i < n; i++) {
         const struct hv_message *m = &q->msg[(q->head + i) % HV_SYNIC_QUEUE_LEN];
@@ -221,7 +221,7 @@ unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_typ
     return n - kept;
 }
 
-void synic_set_scontrol(struct hv_partition *p, uint64_t v)
+void synic_set_scontrol(struct hyperv_partition *p, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC, "SCONTROL=0x%llx", (unsigned long long)v);
@@ -231,14 +231,14 @@ void synic_set_scontrol(struct hv_partition *p, uint64_t v)
 
 /* A newly enabled (or moved) page starts clean, as KVM does: every message
  * slot free, no stale flags. */
-static void clear_if_new(struct hv_partition *p, uint64_t old, uint64_t v)
+static void clear_if_new(struct hyperv_partition *p, uint64_t old, uint64_t v)
 {
     void *page = enabled_page(p, v);
     if (page && (!(old & HV_MSR_ENABLE) || (old & HV_MSR_PAGE_MASK) != (v & HV_MSR_PAGE_MASK)))
         memset(page, 0, PAGE_SIZE);
 }
 
-void synic_set_simp(struct hv_partition *p, uint64_t v)
+void synic_set_simp(struct hyperv_partition *p, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC, "SIMP=0x%llx", (unsigned long long)v);
@@ -247,7 +247,7 @@ void synic_set_simp(struct hv_partition *p, uint64_t v)
     kick_all(p);
 }
 
-void synic_set_siefp(struct hv_partition *p, uint64_t v)
+void synic_set_siefp(struct hyperv_partition *p, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC, "SIEFP=0x%llx", (unsigned long long)v);
@@ -256,7 +256,7 @@ void synic_set_siefp(struct hv_partition *p, uint64_t v)
     kick_all(p);
 }
 
-void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v)
+void synic_set_sint(struct hyperv_partition *p, unsigned sint, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC, "SINT%u=0x%llx (vector 0x%x%s)", sint, (unsigned long long)v,
@@ -265,7 +265,7 @@ void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v)
     kick(p, sint);
 }
 
-void synic_eom(struct hv_partition *p)
+void synic_eom(struct hyperv_partition *p)
 {
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC, "EOM");

@@ -10,17 +10,17 @@
 
 #include "hyperv/hv_wire.h"
 
-struct hv_partition;
+struct hyperv_partition;
 
 /* Messages waiting per SINT (TLFS/QEMU: 16 buffers per port). */
 #define HV_SYNIC_QUEUE_LEN 16u
 
-struct hv_synic_queue {
+struct hyperv_synic_queue {
     uint8_t head, count;
     struct hv_message msg[HV_SYNIC_QUEUE_LEN];
 };
 
-struct hv_synic {
+struct hyperv_synic {
     uint64_t scontrol, siefp, simp;
     uint64_t sint[HV_SINT_COUNT];
     /* An interrupt was due while the SINT was masked or SCONTROL off: raise it
@@ -30,7 +30,7 @@ struct hv_synic {
      * SIEFP page when both are on. */
     bool latched_any[HV_SINT_COUNT];
     uint8_t latched[HV_SINT_COUNT][HV_EVENT_FLAGS_BYTES];
-    struct hv_synic_queue q[HV_SINT_COUNT];
+    struct hyperv_synic_queue q[HV_SINT_COUNT];
 };
 
 /* Host -> guest message on SINT sint. Written into the slot now if the SynIC
@@ -38,23 +38,23 @@ struct hv_synic {
  * queued), HV_STATUS_INSUFFICIENT_BUFFERS when the SINT's queue is full (the
  * message was not taken: retry after the guest's EOM), or
  * HV_STATUS_INVALID_PARAMETER (sint >= 16, type 0, size > 240). */
-int synic_post(struct hv_partition *p, unsigned sint, uint32_t message_type, const void *payload,
-               uint8_t size);
+int synic_post(struct hyperv_partition *p, unsigned sint, uint32_t message_type,
+               const void *payload, uint8_t size);
 /* Sets flag (< 2048) in SINT sint's area of the SIEFP page and raises the SINT
  * if the bit was newly set. HV_STATUS_SUCCESS or HV_STATUS_INVALID_PARAMETER. */
-int synic_signal_event(struct hv_partition *p, unsigned sint, unsigned flag);
+int synic_signal_event(struct hyperv_partition *p, unsigned sint, unsigned flag);
 /* Forgets the messages of message_type still queued for sint, keeping the
  * others in order; returns how many went. The one in the slot is the guest's
  * already and stays. For a poster starting over (VMBus on UNLOAD). */
-unsigned synic_purge(struct hv_partition *p, unsigned sint, uint32_t message_type);
+unsigned synic_purge(struct hyperv_partition *p, unsigned sint, uint32_t message_type);
 
 /* --- for msr.c: side effects of validated MSR writes ------------------------------ */
-void synic_reset(struct hv_synic *s);
-void synic_set_scontrol(struct hv_partition *p, uint64_t v);
-void synic_set_simp(struct hv_partition *p, uint64_t v);
-void synic_set_siefp(struct hv_partition *p, uint64_t v);
-void synic_set_sint(struct hv_partition *p, unsigned sint, uint64_t v);
+void synic_reset(struct hyperv_synic *s);
+void synic_set_scontrol(struct hyperv_partition *p, uint64_t v);
+void synic_set_simp(struct hyperv_partition *p, uint64_t v);
+void synic_set_siefp(struct hyperv_partition *p, uint64_t v);
+void synic_set_sint(struct hyperv_partition *p, unsigned sint, uint64_t v);
 /* EOM: retry every SINT's queue head. */
-void synic_eom(struct hv_partition *p);
+void synic_eom(struct hyperv_partition *p);
 
 #endif

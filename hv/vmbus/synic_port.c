@@ -39,7 +39,7 @@ static uint64_t ref_time(void *ctx)
     return hyperv_time_ref_count(ctx);
 }
 
-int vmbus_init(struct hv_partition *p)
+int vmbus_init(struct hyperv_partition *p)
 {
     const struct vmbus_port port = {p, p->gm, post, purge, signal, listen, unlisten, ref_time};
     vmbus_init_port(&port);

@@ -8,14 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct hv_partition;
+struct hyperv_partition;
 struct vmbus_port;
 
 /* Resets the server (no channels, disconnected, empty 0-byte gap) over
  * Hyper-V partition p (synic_port.c): registers the message handler for
  * connection ids 1 and 4 in p, which must outlive it. Call before any device
  * allocates a channel. 0, or -1 if p already has handlers on those ids. */
-int vmbus_init(struct hv_partition *p);
+int vmbus_init(struct hyperv_partition *p);
 /* The same over any port (copied), for host-side tests: the guest's
  * messages then go to vmbus_on_message (message.h) directly. */
 void vmbus_init_port(const struct vmbus_port *port);

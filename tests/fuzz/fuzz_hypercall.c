@@ -58,7 +58,7 @@ static const uint32_t msrs[] = {
     HV_MSR_EOM,           HV_MSR_SINT0 + 2,     HV_MSR_SINT0 + 5,      0x400000B0,
 };
 
-static void check(const struct hv_partition *p)
+static void check(const struct hyperv_partition *p)
 {
     for (unsigned s = 0; s < HV_SINT_COUNT; s++)
         if (synic_queued(p, s) > HV_SYNIC_QUEUE_LEN)
@@ -70,13 +70,13 @@ static void check(const struct hv_partition *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_partition *p = &f->p;
+    struct hyperv_partition *p = &f->p;
     uint8_t *ram = f->gm.host;
-    struct hv_platform plat = {.tsc = fuzz_tsc,
-                               .raise = fuzz_raise,
-                               .tsc_hz = 2445000000ull,
-                               .apic_hz = 1000000000,
-                               .host_vectors = {0xF5, 0xFF}}; /* the arch's timer, spurious */
+    struct hyperv_platform plat = {.tsc = fuzz_tsc,
+                                   .raise = fuzz_raise,
+                                   .tsc_hz = 2445000000ull,
+                                   .apic_hz = 1000000000,
+                                   .host_vectors = {0xF5, 0xFF}}; /* the arch's timer, spurious */
     if (hyperv_init(p, &f->gm, &plat))
         abort();
     hyperv_register_message(p, 1, echo_message, p);

@@ -72,7 +72,7 @@ size_t ioapic_summary(char *buf, size_t cap)
 
 /* --- hyperv.h ----------------------------------------------------------------------- */
 
-bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_regs *r)
+bool hyperv_cpuid(const struct hyperv_partition *p, uint32_t leaf, struct hyperv_cpuid_regs *r)
 {
     (void)p;
     (void)leaf;
@@ -81,7 +81,7 @@ bool hyperv_cpuid(const struct hv_partition *p, uint32_t leaf, struct hv_cpuid_r
     return fake_arch.hv_cpuid;
 }
 
-int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val)
+int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
 {
     (void)p;
     fake_arch.hv_msr = msr;
@@ -91,7 +91,7 @@ int hyperv_msr_read(struct hv_partition *p, uint32_t msr, uint64_t *val)
     return fake_arch.hv_msr_rc;
 }
 
-int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val)
+int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
 {
     (void)p;
     fake_arch.hv_msr = msr;
@@ -100,7 +100,7 @@ int hyperv_msr_write(struct hv_partition *p, uint32_t msr, uint64_t val)
     return fake_arch.hv_msr_rc;
 }
 
-bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_mode_64)
+bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool long_mode_64)
 {
     (void)p;
     fake_arch.hv_cpl = cpl;
@@ -108,7 +108,7 @@ bool hyperv_hypercall_permitted(struct hv_partition *p, unsigned cpl, bool long_
     return fake_arch.hv_permitted;
 }
 
-uint64_t hyperv_hypercall(struct hv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
+uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
 {
     (void)p;
     fake_arch.hv_rcx = rcx;

@@ -58,7 +58,7 @@ struct fake_arch {
     unsigned ioapic_cancelled; /* ioapic_access_done(false) calls */
     /* hyperv.h */
     bool hv_cpuid; /* hyperv_cpuid answers (with hv_regs) */
-    struct hv_cpuid_regs hv_regs;
+    struct hyperv_cpuid_regs hv_regs;
     int hv_msr_rc;         /* hyperv_msr_read/write's result */
     uint64_t hv_msr_value; /* what hyperv_msr_read reads; what a write wrote */
     uint32_t hv_msr;       /* the last MSR asked */

@@ -82,7 +82,7 @@ void fake_raise(void *ctx, uint8_t vector)
     f->nraised++;
 }
 
-unsigned synic_queued(const struct hv_partition *p, unsigned sint)
+unsigned synic_queued(const struct hyperv_partition *p, unsigned sint)
 {
     return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
 }

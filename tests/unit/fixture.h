@@ -33,7 +33,7 @@ unsigned log_count(const char *needle); /* occurrences in logbuf */
  * too, so it must not call into hv/hyperv. */
 struct fake {
     struct guest_mem gm; /* heap RAM, page-aligned, exactly sized: ASan sees overruns */
-    struct hv_partition p;
+    struct hyperv_partition p;
     uint64_t tsc;         /* what fake_tsc() reads */
     unsigned nraised;     /* fake_raise() calls */
     uint8_t raised[4096]; /* the vectors of the first 4096 */
@@ -47,7 +47,7 @@ int fake_teardown(void **state); /* a cmocka teardown: fake_free(*state) */
 uint64_t fake_tsc(void *ctx);
 void fake_raise(void *ctx, uint8_t vector);
 /* Messages queued (not yet in the slot) for sint: hv/hyperv's own queue, read. */
-unsigned synic_queued(const struct hv_partition *p, unsigned sint);
+unsigned synic_queued(const struct hyperv_partition *p, unsigned sint);
 
 /* --- files ------------------------------------------------------------------- */
 

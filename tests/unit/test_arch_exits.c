@@ -306,7 +306,7 @@ static void cpuid_policy_and_advance(void **state)
 
     /* a Hyper-V leaf: hv/hyperv answers */
     fake_arch.hv_cpuid = true;
-    fake_arch.hv_regs = (struct hv_cpuid_regs){0x4000000a, 0x7263694d, 0x666f736f, 0x76482074};
+    fake_arch.hv_regs = (struct hyperv_cpuid_regs){0x4000000a, 0x7263694d, 0x666f736f, 0x76482074};
     vmcb->rax = 0x40000000;
     assert_int_equal(run_exit(VMEXIT_CPUID, 0, 0), NO_STOP);
     assert_int_equal(vmcb->rip, RIP + 4);

@@ -57,7 +57,7 @@ static uint16_t on_event(void *ctx, uint32_t conn, uint16_t flag)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000, {0}};
+    struct hyperv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000, {0}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     memset(&seen, 0, sizeof(seen));
     assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), 0);
@@ -321,7 +321,7 @@ static uint16_t echo(void *ctx, uint32_t conn, uint32_t type, const uint8_t *pay
 static void handler_answers_through_synic(void **state)
 {
     struct fake *f = *state;
-    struct hv_partition *p = &f->p;
+    struct hyperv_partition *p = &f->p;
     assert_int_equal(hyperv_register_message(p, 9, echo, p), 0);
     assert_int_equal(hyperv_msr_write(p, HV_MSR_SIMP, 0x8001), HV_MSR_OK);
     assert_int_equal(hyperv_msr_write(p, HV_MSR_SINT0 + 2, 0xF3), HV_MSR_OK);
@@ -344,7 +344,7 @@ static void counters_and_summary(void **state)
     hc(f, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x2001, 0);
     hc(f, 0x46, 0, 0);
     hc(f, 0x46, 0, 0);
-    const struct hv_counters *n = &f->p.n;
+    const struct hyperv_counters *n = &f->p.n;
     assert_true(n->hc_code[HV_HCK_POST_MESSAGE] == 2);
     assert_true(n->hc_code[HV_HCK_SIGNAL_EVENT] == 1);
     assert_true(n->hc_code[HV_HCK_OTHER] == 2);

@@ -24,7 +24,7 @@ static struct fake *make(uint64_t apic_hz)
 {
     struct fake *f = fake_new(RAM_SIZE, 0xA5);
     f->tsc = START;
-    struct hv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz, {0xF5, 0xFF}};
+    struct hyperv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz, {0xF5, 0xFF}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     log_reset();
     return f;
@@ -62,9 +62,9 @@ static void rd_gp(struct fake *f, uint32_t msr)
 
 /* --- CPUID ------------------------------------------------------------------ */
 
-static struct hv_cpuid_regs leaf(struct fake *f, uint32_t l)
+static struct hyperv_cpuid_regs leaf(struct fake *f, uint32_t l)
 {
-    struct hv_cpuid_regs r = {~0u, ~0u, ~0u, ~0u};
+    struct hyperv_cpuid_regs r = {~0u, ~0u, ~0u, ~0u};
     assert_true(hyperv_cpuid(&f->p, l, &r));
     return r;
 }
@@ -72,7 +72,7 @@ static struct hv_cpuid_regs leaf(struct fake *f, uint32_t l)
 static void cpuid_identity(void **state)
 {
     struct fake *f = *state;
-    struct hv_cpuid_regs r = leaf(f, 0x40000000);
+    struct hyperv_cpuid_regs r = leaf(f, 0x40000000);
     assert_int_equal(r.eax, 0x4000000A);
     char vendor[13] = {0};
     memcpy(vendor, &r.ebx, 4);
@@ -92,7 +92,7 @@ static void cpuid_identity(void **state)
 static void cpuid_features_exact(void **state)
 {
     struct fake *f = *state;
-    struct hv_cpuid_regs r = leaf(f, 0x40000003);
+    struct hyperv_cpuid_regs r = leaf(f, 0x40000003);
     /* bits 1,2,5,6,9,11: time ref, SynIC, hypercall, VP index, TSC page, freq */
     assert_int_equal(r.eax, 0xA66);
     assert_int_equal(r.ebx, 0x30); /* PostMessages, SignalEvents */
@@ -113,7 +113,7 @@ static void cpuid_without_apic_clock(void **state)
 {
     (void)state;
     struct fake *f = make(0);
-    struct hv_cpuid_regs r = leaf(f, 0x40000003);
+    struct hyperv_cpuid_regs r = leaf(f, 0x40000003);
     assert_int_equal(r.eax, 0x266);
     assert_int_equal(r.edx, 0);
     rd_gp(f, HV_MSR_TSC_FREQUENCY);
@@ -127,12 +127,12 @@ static void cpuid_range(void **state)
 {
     struct fake *f = *state;
     for (uint32_t l = 0x40000006; l <= 0x4000000A; l++) {
-        struct hv_cpuid_regs r = leaf(f, l);
+        struct hyperv_cpuid_regs r = leaf(f, l);
         assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
     }
     const uint32_t not_ours[] = {0x3FFFFFFF, 0x4000000B, 0x40000081, 0x40000100, 0x4FFFFFFF, 0, 1};
     for (unsigned i = 0; i < sizeof(not_ours) / sizeof(not_ours[0]); i++) {
-        struct hv_cpuid_regs r = {1, 2, 3, 4};
+        struct hyperv_cpuid_regs r = {1, 2, 3, 4};
         assert_false(hyperv_cpuid(&f->p, not_ours[i], &r));
         assert_int_equal(r.eax, 1);
         assert_int_equal(r.edx, 4);
@@ -468,10 +468,10 @@ static void linux_boot_sequence(void **state)
 static void init_refuses_unusable_platform(void **state)
 {
     (void)state;
-    struct hv_partition *p = malloc(sizeof(*p));
+    struct hyperv_partition *p = malloc(sizeof(*p));
     struct guest_mem gm = {NULL, 0};
-    struct hv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ, {0}};
-    struct hv_platform slow = ok, notsc = ok, noraise = ok;
+    struct hyperv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ, {0}};
+    struct hyperv_platform slow = ok, notsc = ok, noraise = ok;
     slow.tsc_hz = 10000000;
     notsc.tsc = NULL;
     noraise.raise = NULL;

@@ -29,7 +29,8 @@ static void wr(struct fake *f, uint32_t msr, uint64_t v)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0x5A);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0xF5, 0xFF}};
+    struct hyperv_platform plat = {fake_tsc, fake_raise, f,           2500000000ull,
+                                   0,        1000000000, {0xF5, 0xFF}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     *state = f;
     return 0;

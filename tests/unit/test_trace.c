@@ -556,7 +556,7 @@ static void traced_messages_and_packets(void **state)
 static struct fake *partition(void)
 {
     struct fake *f = fake_new(64 * 1024, 0);
-    struct hv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0}};
+    struct hyperv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     return f;
 }

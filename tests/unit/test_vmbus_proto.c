@@ -104,7 +104,7 @@ static void wr(struct fake *f, uint32_t msr, uint64_t v)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hv_platform plat = {fake_tsc, raise_vec, f, 2500000000ull, 0, 1000000000, {0}};
+    struct hyperv_platform plat = {fake_tsc, raise_vec, f, 2500000000ull, 0, 1000000000, {0}};
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 256);

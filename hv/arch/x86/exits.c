@@ -133,7 +133,7 @@ static void handle_cpuid(struct vcpu *v)
     uint32_t leaf = (uint32_t)v->vmcb->rax, sub = (uint32_t)v->regs.rcx;
     struct cpuid_regs h = cpuid(leaf, sub);
     struct cpuid_result r = {h.eax, h.ebx, h.ecx, h.edx};
-    struct hv_cpuid_regs hr;
+    struct hyperv_cpuid_regs hr;
     if (hyperv_cpuid(v->hv, leaf, &hr))
         r = (struct cpuid_result){hr.eax, hr.ebx, hr.ecx, hr.edx};
     else

@@ -45,16 +45,16 @@ struct vcpu {
     struct ptable *npt;
     uint64_t ram_size;
     bool flush_tlb;
-    bool nrip_save;           /* next_rip is valid on instruction intercepts (not under TCG) */
-    struct io_space io;       /* the guest's ports: passed through, emulated or empty */
-    struct msr_guest msr;     /* the emulated MSRs' shadows */
-    bool nmi_masked;          /* an injected NMI's handler has not reached IRET yet */
-    bool nmi_pending;         /* an NMI for the guest waits for that IRET */
-    bool nmi_iret;            /* that IRET exited: it has run by the next exit */
-    uint8_t step;             /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
-    bool step_guest_tf;       /* the guest's own RFLAGS.TF during that step */
-    struct hv_partition *hv;  /* the Hyper-V view the guest gets */
-    void (*after_exit)(void); /* host work after every exit: VMBus replies, due timers... */
+    bool nrip_save;              /* next_rip is valid on instruction intercepts (not under TCG) */
+    struct io_space io;          /* the guest's ports: passed through, emulated or empty */
+    struct msr_guest msr;        /* the emulated MSRs' shadows */
+    bool nmi_masked;             /* an injected NMI's handler has not reached IRET yet */
+    bool nmi_pending;            /* an NMI for the guest waits for that IRET */
+    bool nmi_iret;               /* that IRET exited: it has run by the next exit */
+    uint8_t step;                /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
+    bool step_guest_tf;          /* the guest's own RFLAGS.TF during that step */
+    struct hyperv_partition *hv; /* the Hyper-V view the guest gets */
+    void (*after_exit)(void);    /* host work after every exit: VMBus replies, due timers... */
     /* Ends the run (the guest machine's record of it, then arch_stop). */
     void (*end)(int verdict, const char *why) __attribute__((noreturn));
 
