@@ -14,6 +14,7 @@
 #include "lib/crc32.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 
 /* 8b149fc5-b8fb-40e9-986a-060931dc4a20, shared with guest/kmod/vmbhv_probe.c */
 static const GUID checksum_class = {
@@ -26,8 +27,8 @@ struct checksum_reply {
 
 static struct {
     bool created;
-    uint64_t packets, bytes; /* answered */
-    unsigned refused;        /* answers not sent, logged up to 4 */
+    uint64_t packets, bytes;   /* answered */
+    struct log_budget refused; /* answers not sent: the first few logged */
 } cs;
 
 /* Runs inside the exit of the guest's signal, once per packet, in ring order:
@@ -42,7 +43,7 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
     if (NT_SUCCESS(s)) {
         cs.packets++;
         cs.bytes += length;
-    } else if (cs.refused++ < 4) {
+    } else if (log_budget_take(&cs.refused)) {
         hv_log("checksum", "answer for %u bytes not sent: status 0x%08x", length, (UINT32)s);
     }
 }
@@ -52,6 +53,7 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     GUID instance;
     guid_for_device(&instance, d->cfg->instance, &checksum_class, d->cfg->name);
     cs.created = true;
+    cs.refused = (struct log_budget)LOG_BUDGET(4, "");
 
     VMBCHANNEL ch;
     NTSTATUS s = VmbChannelAllocate(NULL, TRUE, &ch);

@@ -19,6 +19,7 @@
 #include "lib/fmt.h"
 #include "lib/heap.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 #include "page.h"
 
@@ -62,7 +63,8 @@ struct disk {
     struct scsi_target target;
     struct storvsc_ops ops;
     struct storvsc vsc;
-    uint64_t reads, writes, refused;
+    uint64_t reads, writes;
+    struct log_budget refused; /* completions not sent: the first few logged */
 };
 
 static struct disk disks[DISK_MAX];
@@ -186,7 +188,7 @@ static void send(void *ctx, void *chan, const void *buf, uint32_t len, uint64_t 
 {
     struct disk *k = ctx;
     NTSTATUS s = VmbChannelSendCompletion((VMBCHANNEL)chan, buf, len, trans_id);
-    if (!NT_SUCCESS(s) && k->refused++ < 4)
+    if (!NT_SUCCESS(s) && log_budget_take(&k->refused))
         hv_log("disk", "%s: completion 0x%llx not sent: status 0x%08x", k->name,
                (unsigned long long)trans_id, (UINT32)s);
 }
@@ -266,6 +268,7 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
         return STATUS_INSUFFICIENT_RESOURCES;
     struct disk *k = &disks[ndisks];
     memset(k, 0, sizeof(*k));
+    k->refused = (struct log_budget)LOG_BUDGET(4, "");
     fmt_snprintf(k->name, sizeof(k->name), "%s", d->cfg->name);
     k->gm = d->env->gm;
     if (p->serial[0]) {

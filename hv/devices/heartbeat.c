@@ -8,6 +8,7 @@
 #include "devices/device.h"
 #include "devices/ic_channel.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 
 #define HEARTBEAT_PERIOD_NS 1000000000ull
@@ -22,7 +23,7 @@ static struct ic_channel ic;
 static struct {
     uint64_t sequence; /* of the last request */
     uint64_t answered, missed;
-    bool send_failed_logged;
+    struct log_budget send_failed;
 } hb;
 
 /* 1, 10, 100, ...: the counts worth a log line. */
@@ -41,8 +42,7 @@ static void beat(void)
     NTSTATUS s = ic_request(&ic, &body, sizeof(body));
     if (NT_SUCCESS(s)) {
         hb.sequence = body.sequence;
-    } else if (!hb.send_failed_logged) {
-        hb.send_failed_logged = true;
+    } else if (log_budget_take(&hb.send_failed)) {
         hv_log("ic", "%s: heartbeat not sent: status 0x%08x", ic.name, (UINT32)s);
     }
 }
@@ -101,6 +101,7 @@ static const struct ic_service service = {
 NTSTATUS heartbeat_create(const struct hv_device_config *d, VMBCHANNEL *out)
 {
     memset(&hb, 0, sizeof(hb));
+    hb.send_failed = (struct log_budget)LOG_BUDGET(1, "");
     return ic_channel_create(&ic, &service, d, out);
 }
 

@@ -8,6 +8,7 @@
 
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 
 #define IC_REJECTS_LOGGED 4u
@@ -19,10 +20,8 @@ struct ic_stats ic_stats;
 void ic_reject(struct ic_channel *ic, const char *what, const char *why)
 {
     ic_stats.rejected++;
-    if (ic->logged < IC_REJECTS_LOGGED) {
-        ic->logged++;
+    if (log_budget_take(&ic->rejects))
         hv_log("ic", "%s: rejected %s: %s", ic->name, what, why);
-    }
 }
 
 bool ic_can_send(const struct ic_channel *ic)
@@ -189,6 +188,7 @@ NTSTATUS ic_channel_create(struct ic_channel *ic, const struct ic_service *svc,
     timer_cancel(&ic->start); /* ic is zeroed or a previous channel's (tests create again) */
     timer_cancel(&ic->period);
     memset(ic, 0, sizeof(*ic));
+    ic->rejects = (struct log_budget)LOG_BUDGET(IC_REJECTS_LOGGED, "");
     ic->svc = svc;
     memcpy(ic->name, d->name, sizeof(ic->name));
     ic->name[sizeof(ic->name) - 1] = '\0';

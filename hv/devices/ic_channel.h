@@ -14,6 +14,7 @@
 #include "boot_info.h"
 #include "devices/ic.h"
 #include "lib/timer.h"
+#include "lib/log_once.h"
 #include "vmbus/kmcl.h"
 
 struct ic_channel;
@@ -58,9 +59,9 @@ struct ic_channel {
     uint16_t busy_type;
     uint64_t busy_id; /* its VMBus transaction id */
     uint64_t next_id;
-    struct hv_timer start;  /* sends the negotiate request once the open is done */
-    struct hv_timer period; /* svc->tick */
-    unsigned logged;        /* rejections logged (bounded) */
+    struct hv_timer start;     /* sends the negotiate request once the open is done */
+    struct hv_timer period;    /* svc->tick */
+    struct log_budget rejects; /* rejections logged (the first few) */
 };
 
 /* Counters for the summary line, across all IC devices. */

@@ -10,6 +10,7 @@
 #include "devices/synthkbd_wire.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 
 /* f912ad6d-2b17-48ea-bd65-f927a61c7684 */
@@ -34,7 +35,7 @@ struct keyboard {
     enum keyboard_state state;
     uint32_t prefix; /* SYNTHKBD_INFO_E0 / _E1 pending from keyboard_send_byte */
     uint16_t leds;   /* the guest's last LED_INDICATORS */
-    unsigned logged, send_failures;
+    struct log_budget rejects, send_failures;
 };
 
 static struct keyboard kbd;
@@ -44,9 +45,8 @@ static void reject(const char *what, const char *fmt, ...) __attribute__((format
 static void reject(const char *what, const char *fmt, ...)
 {
     keyboard_stats.rejected++;
-    if (kbd.logged >= REJECTS_LOGGED)
+    if (!log_budget_take(&kbd.rejects))
         return;
-    kbd.logged++;
     char why[128];
     va_list ap;
     va_start(ap, fmt);
@@ -73,7 +73,7 @@ static void protocol_request(const uint8_t *p)
                req.version & 0xffffu);
     NTSTATUS s = VmbChannelSendPacket(kbd.channel, &resp, sizeof(resp), 0);
     if (!NT_SUCCESS(s)) {
-        if (kbd.send_failures++ < REJECTS_LOGGED)
+        if (log_budget_take(&kbd.send_failures))
             hv_log("keyboard", "%s: PROTOCOL_RESPONSE not sent: status 0x%08x", kbd.name,
                    (UINT32)s);
         return;
@@ -195,6 +195,8 @@ NTSTATUS keyboard_create(const struct hv_device_config *d, VMBCHANNEL *out)
     *out = NULL;
     memset(&kbd, 0, sizeof(kbd));
     memset(&keyboard_stats, 0, sizeof(keyboard_stats));
+    kbd.rejects = (struct log_budget)LOG_BUDGET(REJECTS_LOGGED, "");
+    kbd.send_failures = (struct log_budget)LOG_BUDGET(REJECTS_LOGGED, "");
     kbd.created = true;
     memcpy(kbd.name, d->name, sizeof(kbd.name));
     kbd.name[sizeof(kbd.name) - 1] = '\0';
@@ -248,7 +250,7 @@ static NTSTATUS send_event(struct keyboard *k, uint8_t code, uint32_t info)
         keyboard_stats.keys++;
     } else {
         keyboard_stats.lost++;
-        if (k->send_failures++ < REJECTS_LOGGED)
+        if (log_budget_take(&k->send_failures))
             hv_log("keyboard", "%s: key 0x%02x not sent: status 0x%08x", k->name, code, (UINT32)s);
     }
     return s;

@@ -6,6 +6,7 @@
 
 #include "lib/config_words.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 #include "lib/str.h"
 
@@ -51,11 +52,11 @@ static void test_device_prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
 static void test_device_process_packet(VMBCHANNEL channel, const VOID *buffer, UINT32 length,
                                        UINT16 type, UINT64 transaction_id)
 {
-    static unsigned refused;
+    static struct log_budget refused = LOG_BUDGET(4, "");
     if (type != VMB_PACKET_TYPE_DATA_INBAND)
         return; /* completions and the like: nothing to echo */
     NTSTATUS s = VmbChannelSendPacket(channel, buffer, length, transaction_id);
-    if (!NT_SUCCESS(s) && refused++ < 4)
+    if (!NT_SUCCESS(s) && log_budget_take(&refused))
         hv_log("devices", "echo of %u bytes not sent: status 0x%08x", length, (UINT32)s);
 }
 

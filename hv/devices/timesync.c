@@ -10,6 +10,7 @@
 #include "devices/device.h"
 #include "devices/ic_channel.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 
 #define SAMPLE_PERIOD_NS 5000000000ull
@@ -25,7 +26,7 @@ static struct {
     uint64_t (*reference_time)(void *ctx);
     void *reference_ctx;
     bool synced; /* this open's SYNC went out */
-    bool no_clock_logged;
+    struct log_budget no_clock;
 } ts;
 
 static NTSTATUS send_time(uint64_t unix_ns, uint8_t flags)
@@ -50,10 +51,9 @@ static void send_sample(void)
 {
     uint64_t unix_ns = clock_unix_ns();
     if (!unix_ns) {
-        if (!ts.no_clock_logged)
+        if (log_budget_take(&ts.no_clock))
             hv_log("ic", "%s: no host wall clock (the RTC could not be read): no time sent",
                    ic.name);
-        ts.no_clock_logged = true;
         return;
     }
     uint8_t flags = ts.synced ? IC_TIMESYNC_FLAG_SAMPLE : IC_TIMESYNC_FLAG_SYNC;
@@ -104,6 +104,7 @@ NTSTATUS timesync_create(const struct hv_device_config *d, uint64_t (*reference_
                          void *reference_ctx, VMBCHANNEL *out)
 {
     memset(&ts, 0, sizeof(ts));
+    ts.no_clock = (struct log_budget)LOG_BUDGET(1, "");
     ts.reference_time = reference_time;
     ts.reference_ctx = reference_ctx;
     return ic_channel_create(&ic, &service, d, out);

@@ -14,6 +14,7 @@
 #include "lib/config_words.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 #include "lib/str.h"
 
@@ -60,7 +61,7 @@ static struct {
     bool have_mode;
     struct video_mode mode;
     bool feature_sent; /* FEATURE_CHANGE asked for dirt since the VRAM was placed */
-    unsigned logged, modes_logged, send_failures;
+    struct log_budget rejects, modes, send_failures;
 } v;
 
 struct video_stats video_stats;
@@ -69,9 +70,8 @@ static void reject(const char *what, const char *fmt, ...) __attribute__((format
 static void reject(const char *what, const char *fmt, ...)
 {
     video_stats.rejected++;
-    if (v.logged >= REJECTS_LOGGED)
+    if (!log_budget_take(&v.rejects))
         return;
-    v.logged++;
     char why[160];
     va_list ap;
     va_start(ap, fmt);
@@ -174,7 +174,7 @@ static NTSTATUS send(uint32_t type, const void *body, uint32_t len)
     memcpy(pkt + sizeof(pipe), &h, sizeof(h));
     memcpy(pkt + SYNTHVID_HDRS_SIZE, body, len);
     NTSTATUS s = VmbChannelSendPacket(v.channel, pkt, (UINT32)SYNTHVID_HDRS_SIZE + len, 0);
-    if (!NT_SUCCESS(s) && v.send_failures++ < REJECTS_LOGGED)
+    if (!NT_SUCCESS(s) && log_budget_take(&v.send_failures))
         hv_log("video", "%s: %s not sent: status 0x%08x", v.name, type_name(type), (UINT32)s);
     return s;
 }
@@ -336,8 +336,7 @@ static void situation_update(const uint8_t *body)
     bool changed = !v.have_mode || memcmp(&m, &v.mode, sizeof(m)) != 0;
     v.mode = m;
     v.have_mode = true;
-    if (changed && v.modes_logged < MODES_LOGGED) {
-        v.modes_logged++;
+    if (changed && log_budget_take(&v.modes)) {
         if (m.active)
             hv_log("video", "%s: mode %ux%u, pitch %u, 32 bpp", v.name, m.width, m.height, m.pitch);
         else
@@ -680,6 +679,9 @@ NTSTATUS video_create(const struct hv_device_config *d, uint16_t mmio_mb,
         return STATUS_INVALID_PARAMETER;
     memset(&v, 0, sizeof(v));
     memset(&video_stats, 0, sizeof(video_stats));
+    v.rejects = (struct log_budget)LOG_BUDGET(REJECTS_LOGGED, "");
+    v.modes = (struct log_budget)LOG_BUDGET(MODES_LOGGED, "");
+    v.send_failures = (struct log_budget)LOG_BUDGET(REJECTS_LOGGED, "");
     v.created = true;
     v.platform = platform;
     v.vram_size = (uint64_t)mmio_mb << 20;
