@@ -68,6 +68,14 @@ GUEST_MODULES ?= hv_vmbus hv_utils vmbhv_probe
 ifneq ($(SCREEN),)
 GUEST_MODULES += hyperv_fb hyperv_keyboard
 endif
+# DISK=path.img: that image (created at DISK_MB MiB on first use) as a disk
+# of the machine, served to the guest's stock hv_storvsc by a disk device
+# (docs/storage.md); /init mounts its filesystem at /mnt/disk.
+DISK_MB ?= 1024
+comma := ,
+ifneq ($(DISK),)
+GUEST_MODULES += hv_storvsc sd_mod
+endif
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else
@@ -135,11 +143,12 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(R
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 # The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1,
-# "trace = $(TRACE)" for TRACE=<classes>, and a video device and a keyboard
-# for SCREEN=1.
+# "trace = $(TRACE)" for TRACE=<classes>, a video device and a keyboard
+# for SCREEN=1, a disk device for DISK=.
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
-	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) > $@.tmp
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" "$(if $(SCREEN),screen)" \
+		"$(if $(DISK),disk)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
@@ -160,8 +169,10 @@ esp: $(B)/esp.img
 	@scripts/esp-manifest.sh --show $(B)/esp.manifest
 
 run: check-deps esp
+	@if [ -n "$(DISK)" ] && [ ! -e "$(DISK)" ]; then \
+		truncate -s $(DISK_MB)M "$(DISK)" && echo "run: created $(DISK) ($(DISK_MB) MiB, empty)"; fi
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
-		$(if $(SCREEN),--screen $(if $(CHECK),none,window))
+		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) $(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk")
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE [screen]] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen [disk]]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
 # trace line, or adds one: "trace = TRACE" (the loader checks the classes).
 # screen (make run SCREEN=1) adds "device = video" and "device = keyboard"
-# lines where CONFIG has none of that kind.
+# lines where CONFIG has none of that kind; disk (make run DISK=...) adds
+# "device = disk name=disk backing=serial:vmbhv-disk" (the serial make run
+# gives the image) where CONFIG has no disk device.
 set -euo pipefail
-cfg=$1 mode=$2 trace=${3:-} screen=${4:-}
+cfg=$1 mode=$2 trace=${3:-} screen=${4:-} disk=${5:-}
 [ -r "$cfg" ] || { echo "mkcfg: cannot read $cfg" >&2; exit 1; }
 trace_re='^[[:space:]]*trace[[:space:]]*='
 emit() {
@@ -16,6 +18,10 @@ emit() {
         echo "trace = $trace"
     else
         cat "$cfg"
+    fi
+    if [ "$disk" = disk ] &&
+        ! grep -Eq "^[[:space:]]*device[[:space:]]*=[[:space:]]*disk([[:space:]]|\$)" "$cfg"; then
+        echo "device = disk name=disk backing=serial:vmbhv-disk"
     fi
     if [ "$screen" = screen ]; then
         local kind

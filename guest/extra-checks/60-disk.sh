@@ -24,6 +24,7 @@ while [ -z "$dev" ] && [ $i -lt 100 ]; do # the SCSI scan runs after the probe
 	[ -z "$dev" ] && usleep 100000
 	i=$((i + 1))
 done
+umount /mnt/disk 2>/dev/null # what /init mounted there: this check takes the disk
 sectors=$(cat /sys/block/$dev/size 2>/dev/null)
 result=FAIL
 [ -n "$dev" ] && [ -b /dev/$dev ] && [ "$sectors" = "$want" ] && result=PASS

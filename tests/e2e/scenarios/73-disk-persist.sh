@@ -33,6 +33,7 @@ expect_not 'hv: disk: data: .* in hypervisor memory'
 expect 'Synchronizing SCSI cache' # sd's shutdown: the write-back cache flushed
 expect 'sd [0-9:]+: \[sd[a-z]\] 65536 512-byte logical blocks'
 expect '^GUEST-CHECK disk PASS dev=sd[a-z] sectors=65536 want=65536$'
+expect "^vmbhv-init: /dev/sda: no filesystem to mount \('mke2fs /dev/sda' makes one\)$"
 expect '^GUEST-CHECK disk-data PASS 1048576 bytes md5=[0-9a-f]{32}$'
 expect '^GUEST-CHECK disk-fs PASS ok$'
 expect_not 'GUEST-CHECK .* FAIL'
@@ -46,5 +47,6 @@ md5=$(sed -n 's/^GUEST-CHECK disk-data PASS 1048576 bytes md5=\([0-9a-f]*\)$/\1/
 disk_config "vmbhv.disk_verify=$md5"
 boot --timeout 180
 expect_status 0
+expect '^vmbhv-init: /dev/sda: filesystem mounted at /mnt/disk$' # what /init does with a disk
 expect "^GUEST-CHECK disk-persist PASS md5=$md5 want=$md5\$"
 expect_not 'GUEST-CHECK .* FAIL'
