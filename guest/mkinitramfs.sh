@@ -2,7 +2,8 @@
 # mkinitramfs.sh OUT.cpio.gz [MODULE ...] - build the guest initramfs.
 #
 # Contents: static busybox and its applet symlinks, /init (guest/init),
-# /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check, /bin/fbpattern, /etc/vmbhv/modules (the modules to insmod, dependencies
+# /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check,
+# /bin/fbpattern, /bin/diskbench, /etc/vmbhv/modules (the modules to insmod, dependencies
 # first), the module files under /lib/modules/<release>/ (decompressed), and
 # guest/checks/*.sh in /etc/vmbhv/checks/.
 #
@@ -58,10 +59,13 @@ cp "$busybox" "$stage/bin/busybox"
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0755 "$here/guest-check" "$stage/bin/guest-check"
-# a static program without a C library (fbpattern.c says why it is not a script)
-gcc -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 \
-	-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror \
-	-o "$stage/bin/fbpattern" "$here/fbpattern.c" || die "cannot build fbpattern"
+# static programs without a C library (nolibc.h; fbpattern.c says why they are
+# not scripts)
+for prog in fbpattern diskbench; do
+	gcc -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 \
+		-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I"$here" \
+		-o "$stage/bin/$prog" "$here/$prog.c" || die "cannot build $prog"
+done
 # power-off without asking PID 1 (guest/poweroff says why)
 for applet in poweroff reboot halt; do
 	rm -f "$stage/sbin/$applet"

@@ -86,11 +86,21 @@ bool devices_need_efi(void)
     return false;
 }
 
+/* Whether an earlier kind has the same summary part (the ICs share one). */
+static bool summary_seen(unsigned k)
+{
+    for (unsigned j = 0; j < k; j++) {
+        if (device_kinds[j]->summary == device_kinds[k]->summary)
+            return true;
+    }
+    return false;
+}
+
 size_t devices_summary(char *buf, size_t cap)
 {
     size_t n = 0;
     for (unsigned k = 0; device_kinds[k]; k++) {
-        if (device_kinds[k]->summary)
+        if (device_kinds[k]->summary && !summary_seen(k))
             n += device_kinds[k]->summary(n < cap ? buf + n : NULL, n < cap ? cap - n : 0);
     }
     return n;

@@ -86,6 +86,7 @@ static void every_kind(void **state)
     char line[512];
     devices_summary(line, sizeof(line));
     assert_non_null(strstr(line, " ic_heartbeats=0 ")); /* every kind's part, configured or not */
+    assert_null(strstr(strstr(line, " ic_heartbeats=0 ") + 1, " ic_heartbeats=")); /* once */
     assert_non_null(strstr(line, " video_dirt=0 "));
 }
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make bench, part 4: the guest's disk through vmbhv against the same disk
+# given to the same kernel directly, side by side in one run, on the same
+# image file: the guest's stock hv_storvsc on a disk device backed by the
+# image as the machine's virtio-blk disk (vmbhv), and the guest's own
+# virtio_blk on the image (QEMU boots the kernel directly). In each, diskbench
+# (guest/diskbench.c, O_DIRECT) runs sequential 1 MiB writes, sequential 1 MiB
+# reads and random 4 KiB reads for BENCH_DISK_S seconds (default 5) each.
+# Prints each figure, the ratios vmbhv/direct, and vmbhv's exits per MiB
+# moved. Numbers are measurements to compare, never assertions; the script
+# fails only when a run does not produce them.
+#
+# Environment: BENCH_DISK_S, BENCH_DISK_MB (image size, default 256), ACCEL.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${BENCH_DISK_S:-5} mb=${BENCH_DISK_MB:-256}
+out=build/bench/disk
+mkdir -p "$out"
+for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
+    [ -f "$f" ] || { echo "disk bench: $f missing: run make first" >&2; exit 1; }
+done
+accel=tcg cpu=(-accel tcg -cpu max,+svm)
+if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+
+# One initramfs for both: either driver finds its disk, the bench runs on it.
+EXTRA_CHECKS=guest/extra-checks/70-diskbench.sh guest/mkinitramfs.sh "$out/initrd.cpio.gz" \
+    hv_vmbus hv_storvsc sd_mod virtio_pci virtio_blk > /dev/null
+append="console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.diskbench=$secs"
+img=$out/disk.img
+
+fresh() { rm -f "$img" && truncate -s "${mb}M" "$img"; }
+
+fresh
+timeout $((secs * 3 + 300)) qemu-system-x86_64 -machine q35 "${cpu[@]}" -m 2048 -smp 1 -nodefaults \
+    -display none -no-reboot -serial stdio -kernel build/guest/vmlinuz \
+    -initrd "$out/initrd.cpio.gz" -append "$append" \
+    -drive "if=none,id=d0,format=raw,file=$img" -device virtio-blk-pci,drive=d0 \
+    < /dev/null 2> /dev/null | sed -e 's/\r$//' > "$out/direct.log" || true
+
+fresh
+cat > "$out/hv.cfg" << CFG
+memory_mb = 512
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = $append
+device = disk name=bench backing=serial:vmbhv-bench
+CFG
+scripts/mkesp.sh "$out/esp.img" build/BOOTX64.EFI build/hv.elf "$out/hv.cfg" \
+    build/guest/vmlinuz=hv/vmlinuz "$out/initrd.cpio.gz=hv/initrd" > /dev/null
+ACCEL=$accel scripts/qemu.sh --esp "$out/esp.img" --log "$out/vmbhv.raw" --quiet \
+    --timeout $((secs * 3 + 300)) --disk "$img,serial=vmbhv-bench" < /dev/null 2> /dev/null || true
+sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$out/vmbhv.raw" > "$out/vmbhv.log"
+
+field() { grep -o "\(^\| \)$1=[^ ]*" <<< "$2" | head -n1 | cut -d= -f2 || true; }
+line() { grep -m1 '^GUEST-CHECK diskbench PASS' "$out/$1.log" || true; }
+d=$(line direct) v=$(line vmbhv)
+echo "disk benchmark: accel=$accel, $(cat build/guest/kernel-release), a ${mb} MiB raw image," \
+    "${secs} s per phase, O_DIRECT"
+status=0
+for k in direct vmbhv; do
+    [ -n "$(line $k)" ] || { echo "  no diskbench result from the $k run ($out/$k.log)"; status=1; }
+done
+printf '%-24s %12s %12s %8s\n' "" direct vmbhv ratio
+row() {
+    local a b
+    a=$(field "$2" "$d") b=$(field "$2" "$v")
+    printf '%-24s %12s %12s %8s\n' "$1" "${a:--}" "${b:--}" \
+        "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0 && b != "") printf "%.2f", b / a; else print "-" }')"
+}
+row "seq 1 MiB write kB/s" seqwrite_kBps
+row "seq 1 MiB read kB/s" seqread_kBps
+row "random 4 KiB read IOPS" randread_iops
+s=$(grep -m1 '^hv: summary ' "$out/vmbhv.log" || true)
+bytes=$(field bytes "$v")
+if [ -n "$s" ] && [ -n "$bytes" ]; then
+    echo "vmbhv: $(field exits "$s") exits in the run, $(awk -v e="$(field exits "$s")" -v b="$bytes" \
+        'BEGIN { printf "%.1f", e / (b / 1048576) }') per MiB moved (boot included);" \
+        "disk_reads=$(field disk_reads "$s") disk_writes=$(field disk_writes "$s")"
+fi
+exit $status
