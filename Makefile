@@ -204,6 +204,7 @@ bench: check-deps all
 	tests/bench/boot.sh
 	tests/bench/echo.sh
 	tests/bench/video.sh
+	tests/bench/disk.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
