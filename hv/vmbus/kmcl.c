@@ -112,8 +112,9 @@ UINT32 VmbChannelFaultVersion(VMBCHANNEL Channel)
     return c && fault_on() ? vmbus.faults->device_version(c) : 0;
 }
 
-NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
-                              UINT64 TransactionId)
+/* An in-band or completion packet: the checks both sends make, then the ring. */
+static NTSTATUS send(VMBCHANNEL Channel, uint16_t type, const VOID *Buffer, UINT32 Length,
+                     UINT64 TransactionId)
 {
     struct vmbus_channel *c = chan_lookup(Channel);
     if (!c || c->state != CHAN_OPENED)
@@ -122,22 +123,20 @@ NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Len
         return STATUS_INVALID_PARAMETER_2;
     if (Length > VMBUS_MAX_PAYLOAD)
         return STATUS_INVALID_PARAMETER_3;
-    const struct chan_packet p = {VMBUS_PKT_DATA_INBAND, 0, 0, TransactionId};
+    const struct chan_packet p = {type, 0, 0, TransactionId};
     return chan_send(c, &p, Buffer, Length);
+}
+
+NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
+                              UINT64 TransactionId)
+{
+    return send(Channel, VMBUS_PKT_DATA_INBAND, Buffer, Length, TransactionId);
 }
 
 NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                                   UINT64 TransactionId)
 {
-    struct vmbus_channel *c = chan_lookup(Channel);
-    if (!c || c->state != CHAN_OPENED)
-        return STATUS_INVALID_PARAMETER_1;
-    if (!Buffer && Length)
-        return STATUS_INVALID_PARAMETER_2;
-    if (Length > VMBUS_MAX_PAYLOAD)
-        return STATUS_INVALID_PARAMETER_3;
-    const struct chan_packet p = {VMBUS_PKT_COMP, 0, 0, TransactionId};
-    return chan_send(c, &p, Buffer, Length);
+    return send(Channel, VMBUS_PKT_COMP, Buffer, Length, TransactionId);
 }
 
 NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
