@@ -124,21 +124,26 @@ static void store(uint32_t *p, uint32_t v)
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-/* Both indices, checked (a bad one breaks the ring: false). */
-static bool indices(struct vmbus_ring *ring, const struct vmbus_ring_header *h, uint32_t *write,
-                    uint32_t *read)
+/* The header and both indices, checked: NULL when the ring is broken (a
+ * header page gone, an index out of range: the ring says why). */
+static struct vmbus_ring_header *indices(struct vmbus_ring *ring, uint32_t *write, uint32_t *read)
 {
+    struct vmbus_ring_header *h = header(ring);
+    if (!h) {
+        broken(ring, "header page unmapped");
+        return NULL;
+    }
     *write = load(&h->write_index);
     *read = load(&h->read_index);
     if (!index_ok(ring, *write)) {
         broken(ring, "write_index out of range or not 8-byte aligned");
-        return false;
+        return NULL;
     }
     if (!index_ok(ring, *read)) {
         broken(ring, "read_index out of range or not 8-byte aligned");
-        return false;
+        return NULL;
     }
-    return true;
+    return h;
 }
 
 /* hv_pkt_iter_close's rule, host side: after consuming `consumed` bytes,
@@ -168,11 +173,9 @@ enum ring_status ring_read_packet(struct vmbus_ring *ring, void *buf, size_t cap
 {
     if (ring->corrupt)
         return RING_CORRUPT;
-    struct vmbus_ring_header *h = header(ring);
-    if (!h)
-        return broken(ring, "header page unmapped");
     uint32_t write, read;
-    if (!indices(ring, h, &write, &read))
+    struct vmbus_ring_header *h = indices(ring, &write, &read);
+    if (!h)
         return RING_CORRUPT;
     uint32_t avail = used(ring, write, read);
     if (!avail)
@@ -266,11 +269,9 @@ enum ring_status ring_write_headed(struct vmbus_ring *ring, uint16_t type, uint1
      * data_size: a bigger packet would wait forever. */
     if (footprint >= ring->data_size)
         return RING_TOO_BIG;
-    struct vmbus_ring_header *h = header(ring);
-    if (!h)
-        return broken(ring, "header page unmapped");
     uint32_t write, read;
-    if (!indices(ring, h, &write, &read))
+    struct vmbus_ring_header *h = indices(ring, &write, &read);
+    if (!h)
         return RING_CORRUPT;
 
     /* Never fill the ring completely: equal indices would read as empty. */
