@@ -9,6 +9,7 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
+#include "devices/nic.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
@@ -58,6 +59,7 @@ static void host_work(void)
     keyboard_feed(keyboard_get(), &i8042_bytes);
     timers_run(clock_ns());
     vmbus_poll();
+    nic_poll();
     host_timer_arm(timers_next());
 }
 
@@ -193,6 +195,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .reference_time = reference_time,
         .reference_ctx = &partition,
         .shutdown_after = bi->config.shutdown_after,
+        .mem = &gm,
     };
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);
     if (devices_create(&env))

@@ -15,6 +15,7 @@
 #include "lib/summary.h"
 #include "vmbus/kmcl.h"
 
+struct guest_mem;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -23,7 +24,8 @@ struct device_env {
     /* The partition's reference time: 100 ns units since the guest started. */
     uint64_t (*reference_time)(void *ctx);
     void *reference_ctx;
-    uint32_t shutdown_after; /* hv.cfg's, in seconds; 0: never */
+    uint32_t shutdown_after;     /* hv.cfg's, in seconds; 0: never */
+    const struct guest_mem *mem; /* guest RAM, for devices that read or write guest pages */
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

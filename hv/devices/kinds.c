@@ -11,6 +11,7 @@
     X(video_kind)                                                                                  \
     X(keyboard_kind)                                                                               \
     X(checksum_kind)                                                                               \
+    X(nic_kind)                                                                                    \
     /* one line per kind, above this one */
 
 #define DECLARE(kind) extern const struct device_kind kind;
