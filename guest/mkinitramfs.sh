@@ -2,7 +2,7 @@
 # mkinitramfs.sh OUT.cpio.gz [MODULE ...] - build the guest initramfs.
 #
 # Contents: static busybox and its applet symlinks, /init (guest/init),
-# /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check, /bin/fbpattern, /etc/vmbhv/modules (the modules to insmod, dependencies
+# /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check, /bin/fbpattern, /etc/vmbhv/udhcpc.sh (guest/udhcpc.sh), /etc/vmbhv/modules (the modules to insmod, dependencies
 # first), the module files under /lib/modules/<release>/ (decompressed), and
 # guest/checks/*.sh in /etc/vmbhv/checks/.
 #
@@ -58,6 +58,7 @@ cp "$busybox" "$stage/bin/busybox"
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0755 "$here/guest-check" "$stage/bin/guest-check"
+install -m 0755 "$here/udhcpc.sh" "$stage/etc/vmbhv/udhcpc.sh"
 # a static program without a C library (fbpattern.c says why it is not a script)
 gcc -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 \
 	-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror \

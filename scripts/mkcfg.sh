@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE [screen]] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen] [nic]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
 # trace line, or adds one: "trace = TRACE" (the loader checks the classes).
 # screen (make run SCREEN=1) adds "device = video" and "device = keyboard"
-# lines where CONFIG has none of that kind.
+# lines where CONFIG has none of that kind; nic (make run NET=1) adds
+# "device = nic name=eth backing=virtio" where CONFIG has no nic.
 set -euo pipefail
-cfg=$1 mode=$2 trace=${3:-} screen=${4:-}
+cfg=$1 mode=$2 trace=${3:-}
+screen= nic=
+for word in "${@:4}"; do
+    case $word in
+    screen) screen=screen ;;
+    nic) nic=nic ;;
+    *) echo "mkcfg: unknown word '$word'" >&2; exit 1 ;;
+    esac
+done
 [ -r "$cfg" ] || { echo "mkcfg: cannot read $cfg" >&2; exit 1; }
 trace_re='^[[:space:]]*trace[[:space:]]*='
 emit() {
@@ -23,6 +32,9 @@ emit() {
             grep -Eq "^[[:space:]]*device[[:space:]]*=[[:space:]]*$kind([[:space:]]|\$)" "$cfg" ||
                 echo "device = $kind"
         done
+    fi
+    if [ "$nic" = nic ] && ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*nic([[:space:]]|$)' "$cfg"; then
+        echo "device = nic name=eth backing=virtio"
     fi
 }
 if [ "$mode" = check ]; then

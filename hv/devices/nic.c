@@ -217,7 +217,7 @@ static int check(void *params, struct device_error *e)
 {
     const struct nic_params *p = params;
     if (!p->backing)
-        return device_refuse(e, "nic needs backing=virtio:", "no backing= word", 16);
+        return device_refuse(e, "nic needs the word", "backing=virtio", 14);
     return 0;
 }
 
