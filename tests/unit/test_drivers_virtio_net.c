@@ -1,7 +1,7 @@
 /* The virtio-net driver (hv/drivers/virtio_net.c over virtio_pci.c and
- * pci.c) against a fake modern virtio-net PCI function implemented here: the
- * vendor capabilities over a 64-bit BAR, two queues whose notifications are
- * decoded by address, a device that takes every transmitted frame (or holds
+ * pci.c) against a fake modern virtio-net PCI function (fake_virtio.c: the
+ * config space, the BAR and its registers) whose device, here, has two
+ * queues notified at their own offsets, takes every transmitted frame (or holds
  * them) and receives the frames a test injects into the buffers the driver
  * made available, with the MAC and the link status in its configuration.
  * Misbehaviours: no VERSION_1, a used id out of range, a used length beyond
@@ -19,18 +19,12 @@
 #include "drivers/nics.h"
 #include "drivers/pci.h"
 #include "drivers/virtio_net.h"
+#include "fake_virtio.h"
 #include "fixture.h"
 
-#define BDF        PCI_BDF(0, 2, 0)
-#define BAR_BASE   0x80000000000ull
-#define BAR_SIZE   0x4000ull
-#define COMMON     0x0000
-#define ISR        0x1000
-#define DEVCFG     0x2000
-#define NOTIFY     0x3000
-#define NOTIFY_MUL 4
-#define QMAX       256u
-#define NQ         2
+#define BDF  PCI_BDF(0, 2, 0)
+#define QMAX 256u
+#define NQ   2
 
 static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
@@ -41,8 +35,6 @@ struct fq {
 };
 
 static struct fakedev {
-    uint32_t cfg[64];
-    bool bar_sizing_lo, bar_sizing_hi;
     uint32_t dfselect, gfselect;
     uint64_t offered, accepted;
     uint8_t status;
@@ -55,62 +47,7 @@ static struct fakedev {
     uint8_t sent[128][2048];
     uint32_t sent_len[128];
     unsigned nsent;
-    uint64_t now;
 } f;
-
-/* --- config space ------------------------------------------------------------------ */
-static void put8(unsigned off, uint8_t v)
-{
-    ((uint8_t *)f.cfg)[off] = v;
-}
-static void put32(unsigned off, uint32_t v)
-{
-    memcpy((uint8_t *)f.cfg + off, &v, 4);
-}
-
-static void cap(unsigned at, unsigned next, uint8_t type, uint32_t off, uint32_t len, uint8_t clen)
-{
-    put8(at, 0x09);
-    put8(at + 1, (uint8_t)next);
-    put8(at + 2, clen);
-    put8(at + 3, type);
-    put8(at + 4, 4);
-    put32(at + 8, off);
-    put32(at + 12, len);
-}
-
-static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off)
-{
-    (void)ctx;
-    if (bdf != BDF)
-        return ~0u;
-    if (off == 0x20 && f.bar_sizing_lo)
-        return (uint32_t) ~(BAR_SIZE - 1) | 4;
-    if (off == 0x24 && f.bar_sizing_hi)
-        return ~0u;
-    return off < 256 ? f.cfg[off / 4] : 0;
-}
-
-static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, uint32_t v)
-{
-    (void)ctx;
-    assert_int_equal(bdf, BDF);
-    if (off == 0x20) {
-        f.bar_sizing_lo = v == ~0u;
-        if (v != ~0u)
-            f.cfg[8] = v;
-    } else if (off == 0x24) {
-        f.bar_sizing_hi = v == ~0u;
-        if (v != ~0u)
-            f.cfg[9] = v;
-    } else if (off == PCI_COMMAND) {
-        f.cfg[1] = (f.cfg[1] & 0xffff0000u) | (v & 0xffff);
-    } else {
-        fail_msg("config write at 0x%x", off);
-    }
-}
-
-static const struct pci_cfg_ops pci = {NULL, cfg_read, cfg_write, 0, 0};
 
 /* --- the device ---------------------------------------------------------------------- */
 static void *ptr(uint64_t pa)
@@ -185,8 +122,9 @@ static void reset_device(void)
         f.q[i] = (struct fq){.size = QMAX};
 }
 
-static uint32_t common_read(unsigned off)
+static uint32_t common_read(unsigned off, unsigned size)
 {
+    (void)size;
     struct fq *q = &f.q[f.qsel < NQ ? f.qsel : 0];
     switch (off) {
     case VIRTIO_COMMON_DF:
@@ -267,85 +205,30 @@ static void common_write(unsigned off, uint32_t v)
     }
 }
 
-static uint32_t mmio_read(uint64_t addr, unsigned size)
+static uint32_t device_read(unsigned off)
 {
-    assert_true(addr >= BAR_BASE && addr + size <= BAR_BASE + BAR_SIZE);
-    assert_true(f.cfg[1] & PCI_CMD_MEM);
-    unsigned off = (unsigned)(addr - BAR_BASE);
-    if (off < ISR)
-        return common_read(off);
-    if (off >= DEVCFG && off < DEVCFG + 0x20) {
-        assert_int_equal(size, 4);
-        uint8_t c[32] = {0};
-        memcpy(c, MAC, 6);
-        memcpy(c + 6, &f.net_status, 2);
-        uint32_t v;
-        memcpy(&v, c + (off - DEVCFG), 4);
-        return v;
-    }
-    fail_msg("read at BAR offset 0x%x", off);
-    return 0;
+    uint8_t c[32] = {0};
+    memcpy(c, MAC, 6);
+    memcpy(c + 6, &f.net_status, 2);
+    uint32_t v;
+    memcpy(&v, c + off, 4);
+    return v;
 }
 
-static void mmio_write(uint64_t addr, unsigned size, uint32_t v)
+/* The queues' notify offsets are their indexes. */
+static void notify(unsigned slot, uint32_t v)
 {
-    assert_true(addr >= BAR_BASE && addr + size <= BAR_BASE + BAR_SIZE);
-    unsigned off = (unsigned)(addr - BAR_BASE);
-    if (off < ISR)
-        return common_write(off, v);
-    assert_int_equal(size, 2);
-    unsigned qi = (off - NOTIFY) / NOTIFY_MUL;
-    assert_true(off >= NOTIFY && qi < NQ && off == NOTIFY + qi * NOTIFY_MUL);
-    assert_int_equal(v, qi); /* the queue's index (no NOTIFICATION_DATA) */
+    assert_true(slot < NQ);
+    assert_int_equal(v, slot); /* the queue's index (no NOTIFICATION_DATA) */
     assert_true(f.status & VIRTIO_STATUS_DRIVER_OK);
-    f.notifies[qi]++;
-    if (qi == VIRTIO_NET_TXQ)
+    f.notifies[slot]++;
+    if (slot == VIRTIO_NET_TXQ)
         run_tx();
 }
 
-static uint8_t rd8(void *c, uint64_t a)
-{
-    (void)c;
-    return (uint8_t)mmio_read(a, 1);
-}
-static uint16_t rd16(void *c, uint64_t a)
-{
-    (void)c;
-    return (uint16_t)mmio_read(a, 2);
-}
-static uint32_t rd32(void *c, uint64_t a)
-{
-    (void)c;
-    return mmio_read(a, 4);
-}
-static void wr8(void *c, uint64_t a, uint8_t v)
-{
-    (void)c;
-    mmio_write(a, 1, v);
-}
-static void wr16(void *c, uint64_t a, uint16_t v)
-{
-    (void)c;
-    mmio_write(a, 2, v);
-}
-static void wr32(void *c, uint64_t a, uint32_t v)
-{
-    (void)c;
-    mmio_write(a, 4, v);
-}
-static uint64_t map(void *c, uint64_t pa, uint64_t len)
-{
-    (void)c;
-    assert_true(pa >= BAR_BASE && pa + len <= BAR_BASE + BAR_SIZE);
-    return pa;
-}
-static uint64_t now(void *c)
-{
-    (void)c;
-    return f.now += 1000000; /* 1 ms a look */
-}
-
-static const struct virtio_mmio_ops io = {NULL, rd8, rd16, rd32, wr8, wr16, wr32, map, now};
+static const struct fake_virtio_hooks hooks = {common_read, common_write, device_read, notify};
+static const struct pci_cfg_ops *const pci = &fake_virtio_pci;
+static const struct virtio_mmio_ops *const io = &fake_virtio_io;
 
 /* --- fixture --------------------------------------------------------------------------- */
 static void *mem;
@@ -354,17 +237,7 @@ static struct virtio_net net;
 static void device(void)
 {
     memset(&f, 0, sizeof(f));
-    f.cfg[0] = 0x1041u << 16 | 0x1af4;
-    f.cfg[1] = (uint32_t)PCI_STATUS_CAP << 16;
-    f.cfg[2] = 0x02000000; /* network controller, Ethernet */
-    f.cfg[8] = (uint32_t)BAR_BASE | 4;
-    f.cfg[9] = (uint32_t)(BAR_BASE >> 32);
-    put8(PCI_CAP_PTR, 0x40);
-    cap(0x40, 0x50, 1, COMMON, 0x38, 16);
-    cap(0x50, 0x68, 2, NOTIFY, 0x1000, 20);
-    put32(0x60, NOTIFY_MUL);
-    cap(0x68, 0x78, 3, ISR, 1, 16);
-    cap(0x78, 0, 4, DEVCFG, 0x20, 16);
+    fake_virtio_init(BDF, VIRTIO_DEV_NET_MODERN, 0x02000000 /* Ethernet */, 0x20, &hooks);
     /* What QEMU offers, offloads and all; only three may be taken. */
     f.offered = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | 1ull << 0 /* CSUM */ |
                 1ull << 1 /* GUEST_CSUM */ | 1ull << 7 /* GUEST_TSO4 */ |
@@ -392,7 +265,7 @@ static int teardown(void **state)
 static void init_ok(void)
 {
     const char *why = NULL;
-    assert_int_equal(virtio_net_init(&net, &pci, BDF, &io, mem, &why), 0);
+    assert_int_equal(virtio_net_init(&net, pci, BDF, io, mem, &why), 0);
 }
 
 static struct rx_rec {
@@ -440,21 +313,21 @@ static void init_negotiates(void **state)
     assert_memory_equal(net.mac, MAC, 6);
     assert_true(net.link_up);
     assert_true(net.has_status);
-    assert_true(f.cfg[1] & PCI_CMD_INTX_OFF);
+    assert_true(fv.cfg[1] & PCI_CMD_INTX_OFF);
 
     /* No VERSION_1: refused, stopped. */
     device();
     f.offered &= ~VIRTIO_F_VERSION_1;
     const char *why = NULL;
-    assert_int_equal(virtio_net_init(&net, &pci, BDF, &io, mem, &why), -1);
+    assert_int_equal(virtio_net_init(&net, pci, BDF, io, mem, &why), -1);
     assert_non_null(strstr(why, "VERSION_1"));
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     /* No transmit queue. */
     device();
     f.no_txq = true;
-    assert_int_equal(virtio_net_init(&net, &pci, BDF, &io, mem, &why), -1);
+    assert_int_equal(virtio_net_init(&net, pci, BDF, io, mem, &why), -1);
     assert_non_null(strstr(why, "a queue is absent"));
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
 }
 
 /* A frame goes out behind a zero header, byte for byte; its buffer comes
@@ -544,7 +417,7 @@ static void hostile_device(void **state)
     assert_true(net.broken);
     assert_false(net.link_up);
     assert_int_equal(f.resets, resets + 1);
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_int_equal(virtio_net_tx(&net, fr, 64), -1);
     assert_int_equal(virtio_net_poll(&net, on_rx, &rx), 0);
     assert_int_equal(rx.calls, 1);
@@ -627,10 +500,10 @@ static void probe_and_start(void **state)
     heap_init(&heap, (uint64_t)(uintptr_t)hm, bytes);
     device();
     log_reset();
-    nics_probe(&pci, &io, &heap);
+    nics_probe(pci, io, &heap);
     assert_int_equal(log_count("hv: nic: virtio-net 00:02.0 mac=52:54:00:12:34:56\n"), 1);
     assert_int_equal(f.status, 0);
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_int_equal(f.notifies[0] + f.notifies[1], 0);
 
     struct virtio_net *n = nics_start();
