@@ -49,6 +49,8 @@ void fake_virtio_init(uint16_t bdf, uint16_t device_id, uint32_t class_rev, uint
     fake_virtio_put32(FV_CAP_NOTIFY + 16, FV_NOTIFY_MUL);
     cap(FV_CAP_ISR, FV_CAP_DEVICE, 3, FV_ISR, 1, 16);
     cap(FV_CAP_DEVICE, 0, 4, FV_DEVCFG, devcfg_len, 16);
+    for (unsigned i = 0; i < FV_QUEUES; i++)
+        fv.q[i] = (struct fv_queue){.max = 256, .noff = (uint16_t)i, .size = 256};
 }
 
 /* --- config space ------------------------------------------------------------------ */
@@ -93,6 +95,124 @@ static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, uint32_t v)
 
 const struct pci_cfg_ops fake_virtio_pci = {NULL, cfg_read, cfg_write, 0, 0};
 
+/* --- the common configuration ---------------------------------------------------------- */
+static void reset(void)
+{
+    fv.resets++;
+    fv.status = 0;
+    fv.accepted = 0;
+    for (unsigned i = 0; i < FV_QUEUES; i++) {
+        struct fv_queue *q = &fv.q[i];
+        *q = (struct fv_queue){.max = q->max, .noff = q->noff, .size = q->max};
+    }
+    hooks->reset();
+}
+
+/* The selected queue; NULL if the device has no such queue. */
+static struct fv_queue *selected(void)
+{
+    return fv.qsel < FV_QUEUES && fv.q[fv.qsel].max ? &fv.q[fv.qsel] : NULL;
+}
+
+static uint32_t common_read(unsigned off)
+{
+    struct fv_queue *q = selected();
+    switch (off) {
+    case VIRTIO_COMMON_DF:
+        return (uint32_t)(fv.offered >> (32 * fv.dfselect));
+    case VIRTIO_COMMON_NUMQ:
+        return FV_QUEUES;
+    case VIRTIO_COMMON_STATUS:
+        return fv.status;
+    case VIRTIO_COMMON_CFGGEN:
+        return fv.generation;
+    case VIRTIO_COMMON_Q_SIZE:
+        return q ? q->size : 0;
+    case VIRTIO_COMMON_Q_ENABLE:
+        return q ? q->enable : 0;
+    case VIRTIO_COMMON_Q_NOFF:
+        return q ? q->noff : 0;
+    default:
+        fail_msg("common read at 0x%x", off);
+    }
+    return 0;
+}
+
+static void set64(uint64_t *p, unsigned half, uint32_t v)
+{
+    *p = half ? (*p & 0xffffffffull) | (uint64_t)v << 32 : (*p & ~0xffffffffull) | v;
+}
+
+static void queue_write(struct fv_queue *q, unsigned off, uint32_t v)
+{
+    switch (off) {
+    case VIRTIO_COMMON_Q_SIZE:
+        assert_true(v && v <= q->max && !(v & (v - 1)));
+        q->size = (uint16_t)v;
+        break;
+    case VIRTIO_COMMON_Q_MSIX:
+        q->msix = (uint16_t)v;
+        break;
+    case VIRTIO_COMMON_Q_ENABLE:
+        /* the rings' alignment (2.4) */
+        assert_int_equal(q->desc % 16, 0);
+        assert_int_equal(q->avail % 2, 0);
+        assert_int_equal(q->used % 4, 0);
+        q->enable = (uint16_t)v;
+        break;
+    case VIRTIO_COMMON_Q_DESCLO:
+    case VIRTIO_COMMON_Q_DESCHI:
+        set64(&q->desc, off == VIRTIO_COMMON_Q_DESCHI, v);
+        break;
+    case VIRTIO_COMMON_Q_AVAILLO:
+    case VIRTIO_COMMON_Q_AVAILHI:
+        set64(&q->avail, off == VIRTIO_COMMON_Q_AVAILHI, v);
+        break;
+    case VIRTIO_COMMON_Q_USEDLO:
+    case VIRTIO_COMMON_Q_USEDHI:
+        set64(&q->used, off == VIRTIO_COMMON_Q_USEDHI, v);
+        break;
+    default:
+        fail_msg("common write at 0x%x", off);
+    }
+}
+
+static void common_write(unsigned off, uint32_t v)
+{
+    switch (off) {
+    case VIRTIO_COMMON_DFSELECT:
+        fv.dfselect = v;
+        break;
+    case VIRTIO_COMMON_GFSELECT:
+        fv.gfselect = v;
+        break;
+    case VIRTIO_COMMON_GF:
+        set64(&fv.accepted, fv.gfselect, v);
+        break;
+    case VIRTIO_COMMON_MSIX:
+        fv.msix = (uint16_t)v;
+        break;
+    case VIRTIO_COMMON_STATUS:
+        if (!v) {
+            reset();
+            break;
+        }
+        if ((v & VIRTIO_STATUS_FEATURES_OK) && !(fv.status & VIRTIO_STATUS_FEATURES_OK) &&
+            (fv.refuse_features || (fv.accepted & ~fv.offered)))
+            v &= ~VIRTIO_STATUS_FEATURES_OK;
+        fv.status = (uint8_t)v;
+        break;
+    case VIRTIO_COMMON_Q_SELECT:
+        fv.qsel = (uint16_t)v;
+        break;
+    default: {
+        struct fv_queue *q = selected();
+        assert_non_null(q);
+        queue_write(q, off, v);
+    }
+    }
+}
+
 /* --- registers ------------------------------------------------------------------------ */
 static unsigned bar_offset(uint64_t addr, unsigned size)
 {
@@ -105,7 +225,7 @@ static uint32_t mmio_read(uint64_t addr, unsigned size)
     unsigned off = bar_offset(addr, size);
     assert_true(fv.cfg[1] & PCI_CMD_MEM);
     if (off < FV_ISR)
-        return hooks->common_read(off, size);
+        return common_read(off);
     if (off >= FV_DEVCFG && off < FV_DEVCFG + fv.devcfg_len) {
         assert_int_equal(size, 4);
         return hooks->device_read(off - FV_DEVCFG);
@@ -118,7 +238,7 @@ static void mmio_write(uint64_t addr, unsigned size, uint32_t v)
 {
     unsigned off = bar_offset(addr, size);
     if (off < FV_ISR)
-        return hooks->common_write(off, v);
+        return common_write(off, v);
     assert_true(off >= FV_NOTIFY && (off - FV_NOTIFY) % FV_NOTIFY_MUL == 0);
     assert_int_equal(size, 2);
     hooks->notify((off - FV_NOTIFY) / FV_NOTIFY_MUL, v);

@@ -1,9 +1,11 @@
 /* A modern virtio PCI function for the driver tests (test_drivers_virtio_*):
  * configuration space with the vendor capabilities over a 64-bit BAR4 the
  * driver sizes (common 0x0000, ISR 0x1000, device 0x2000, notify 0x3000 with
- * a multiplier of 4), and register accesses, checked against the BAR and
- * memory decoding, handed to the test's device through hooks. The clock
- * moves 1 ms a look. cmocka asserts: list tests/unit/fake_virtio.c in .deps. */
+ * a multiplier of 4), register accesses checked against the BAR and memory
+ * decoding, the common configuration (features, status, FV_QUEUES queues)
+ * kept here, and the device configuration, notifications and resets handed
+ * to the test's device through hooks. The clock moves 1 ms a look. cmocka
+ * asserts: list tests/unit/fake_virtio.c in .deps. */
 #ifndef TESTS_UNIT_FAKE_VIRTIO_H
 #define TESTS_UNIT_FAKE_VIRTIO_H
 
@@ -24,12 +26,20 @@
 #define FV_CAP_ISR    0x68
 #define FV_CAP_DEVICE 0x78
 
+#define FV_QUEUES 2
+
 struct fake_virtio_hooks {
-    uint32_t (*common_read)(unsigned off, unsigned size);
-    void (*common_write)(unsigned off, uint32_t v);
     uint32_t (*device_read)(unsigned off); /* a dword of the device configuration */
-    /* A 16-bit write at notify offset slot (the queue's queue_notify_off). */
+    /* A 16-bit write at notify offset slot (a queue's noff). */
     void (*notify)(unsigned slot, uint32_t v);
+    void (*reset)(void); /* after the common configuration's reset */
+};
+
+struct fv_queue {
+    uint16_t max;  /* what the device offers: 0, no such queue */
+    uint16_t noff; /* its notify offset (default: its index) */
+    uint16_t size, enable, msix;
+    uint64_t desc, avail, used;
 };
 
 struct fake_virtio {
@@ -40,6 +50,14 @@ struct fake_virtio {
     unsigned cfg_writes_elsewhere; /* to any other function */
     uint32_t devcfg_len;
     uint64_t now;
+    /* the common configuration */
+    uint32_t dfselect, gfselect;
+    uint64_t offered, accepted;
+    bool refuse_features; /* FEATURES_OK never sticks */
+    uint8_t status, generation;
+    uint16_t msix, qsel;
+    unsigned resets;
+    struct fv_queue q[FV_QUEUES];
 };
 
 extern struct fake_virtio fv;
@@ -48,7 +66,7 @@ extern const struct virtio_mmio_ops fake_virtio_io;
 
 /* A fresh function at bdf: vendor 0x1af4, device_id, the class dword
  * class_rev, BAR4 assigned, the capabilities, devcfg_len bytes of device
- * configuration; register accesses go to hooks. */
+ * configuration, FV_QUEUES queues of max 256; the device's part in hooks. */
 void fake_virtio_init(uint16_t bdf, uint16_t device_id, uint32_t class_rev, uint32_t devcfg_len,
                       const struct fake_virtio_hooks *hooks);
 /* Config space bytes, for tests that break the capabilities. */

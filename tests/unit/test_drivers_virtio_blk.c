@@ -27,7 +27,6 @@
 
 #define BDF     PCI_BDF(0, 3, 0)
 #define SECTORS 64u
-#define QMAX    256u
 
 enum misbehave {
     NONE,
@@ -45,15 +44,8 @@ enum misbehave {
 };
 
 static struct fakedev {
-    /* common configuration */
-    uint32_t dfselect, gfselect;
-    uint64_t offered, accepted;
-    uint8_t status;
-    uint8_t generation;
-    uint16_t qsize, qenable, qmsix, msix;
-    uint64_t qdesc, qavail, qused;
-    unsigned resets, notifies;
-    uint16_t last_avail, used_idx;
+    unsigned notifies;
+    uint16_t last_avail, used_idx; /* the device's side of queue 0 */
     enum misbehave mis;
     char serial[21];
     uint8_t disk[SECTORS * 512];
@@ -76,8 +68,8 @@ static void *ptr(uint64_t pa)
 
 static void push_used(uint32_t id, uint32_t len)
 {
-    struct virtq_used *used = ptr(f.qused);
-    used->ring[f.used_idx % f.qsize] = (struct virtq_used_elem){id, len};
+    struct virtq_used *used = ptr(fv.q[0].used);
+    used->ring[f.used_idx % fv.q[0].size] = (struct virtq_used_elem){id, len};
     f.used_idx++;
     used->idx = f.used_idx;
 }
@@ -85,7 +77,7 @@ static void push_used(uint32_t id, uint32_t len)
 /* Runs the chain at head against the disk; the bytes it wrote. */
 static uint32_t run(uint16_t head)
 {
-    struct virtq_desc *desc = ptr(f.qdesc);
+    struct virtq_desc *desc = ptr(fv.q[0].desc);
     struct virtq_desc *d = &desc[head];
     assert_false(d->flags & VIRTQ_DESC_F_WRITE);
     assert_int_equal(d->len, 16);
@@ -97,7 +89,7 @@ static uint32_t run(uint16_t head)
     uint8_t status = 0;
     unsigned guard = 0;
     while (d->flags & VIRTQ_DESC_F_NEXT) {
-        assert_true(++guard < f.qsize);
+        assert_true(++guard < fv.q[0].size);
         d = &desc[d->next];
         if (!(d->flags & VIRTQ_DESC_F_NEXT)) { /* the status byte */
             assert_true(d->flags & VIRTQ_DESC_F_WRITE);
@@ -141,12 +133,12 @@ static uint32_t run(uint16_t head)
 static void run_avail(void)
 {
     f.notifies++;
-    assert_true(f.status & VIRTIO_STATUS_DRIVER_OK);
-    struct virtq_avail *avail = ptr(f.qavail);
+    assert_true(fv.status & VIRTIO_STATUS_DRIVER_OK);
+    struct virtq_avail *avail = ptr(fv.q[0].avail);
     assert_true(avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
     while (f.last_avail != avail->idx) {
-        uint16_t head = avail->ring[f.last_avail++ % f.qsize];
-        assert_true(head < f.qsize);
+        uint16_t head = avail->ring[f.last_avail++ % fv.q[0].size];
+        assert_true(head < fv.q[0].size);
         if (f.mis == NEVER_COMPLETE)
             continue;
         if (f.mis == HOLD) {
@@ -156,15 +148,15 @@ static void run_avail(void)
         uint32_t len = run(head);
         switch (f.mis) {
         case BAD_ID:
-            push_used(f.qsize + 3, len);
+            push_used(fv.q[0].size + 3, len);
             break;
         case ID_NOT_IN_FLIGHT:
-            push_used((head + 1) % f.qsize, len);
+            push_used((head + 1) % fv.q[0].size, len);
             break;
         case USED_IDX_AHEAD:
             push_used(head, len);
             f.used_idx += 5;
-            ((struct virtq_used *)ptr(f.qused))->idx = f.used_idx;
+            ((struct virtq_used *)ptr(fv.q[0].used))->idx = f.used_idx;
             break;
         case HUGE_LEN:
             push_used(head, 1u << 30);
@@ -182,98 +174,7 @@ static void complete_held(unsigned i)
 
 static void reset_device(void)
 {
-    f.resets++;
-    f.status = 0;
-    f.accepted = 0;
-    f.qenable = 0;
     f.last_avail = f.used_idx = 0;
-}
-
-static uint32_t common_read(unsigned off, unsigned size)
-{
-    switch (off) {
-    case VIRTIO_COMMON_DF:
-        return (uint32_t)(f.offered >> (32 * f.dfselect));
-    case VIRTIO_COMMON_NUMQ:
-        return 1;
-    case VIRTIO_COMMON_STATUS:
-        return f.status;
-    case VIRTIO_COMMON_CFGGEN:
-        return f.generation;
-    case VIRTIO_COMMON_Q_SIZE:
-        return f.qsize;
-    case VIRTIO_COMMON_Q_ENABLE:
-        return f.qenable;
-    case VIRTIO_COMMON_Q_NOFF:
-        return 2;
-    default:
-        fail_msg("common read at 0x%x size %u", off, size);
-    }
-    return 0;
-}
-
-static void set64(uint64_t *p, unsigned half, uint32_t v)
-{
-    *p = half ? (*p & 0xffffffffull) | (uint64_t)v << 32 : (*p & ~0xffffffffull) | v;
-}
-
-static void common_write(unsigned off, uint32_t v)
-{
-    switch (off) {
-    case VIRTIO_COMMON_DFSELECT:
-        f.dfselect = v;
-        break;
-    case VIRTIO_COMMON_GFSELECT:
-        f.gfselect = v;
-        break;
-    case VIRTIO_COMMON_GF:
-        set64(&f.accepted, f.gfselect, v);
-        break;
-    case VIRTIO_COMMON_MSIX:
-        f.msix = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_STATUS:
-        if (!v) {
-            reset_device();
-            break;
-        }
-        if ((v & VIRTIO_STATUS_FEATURES_OK) && !(f.status & VIRTIO_STATUS_FEATURES_OK) &&
-            (f.mis == REFUSE_FEATURES || (f.accepted & ~f.offered)))
-            v &= ~VIRTIO_STATUS_FEATURES_OK;
-        f.status = (uint8_t)v;
-        break;
-    case VIRTIO_COMMON_Q_SELECT:
-        assert_int_equal(v, 0);
-        break;
-    case VIRTIO_COMMON_Q_SIZE:
-        assert_true(v && v <= QMAX && !(v & (v - 1)));
-        f.qsize = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_MSIX:
-        f.qmsix = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_ENABLE:
-        /* the rings' alignment (2.4) */
-        assert_int_equal(f.qdesc % 16, 0);
-        assert_int_equal(f.qavail % 2, 0);
-        assert_int_equal(f.qused % 4, 0);
-        f.qenable = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_DESCLO:
-    case VIRTIO_COMMON_Q_DESCHI:
-        set64(&f.qdesc, off == VIRTIO_COMMON_Q_DESCHI, v);
-        break;
-    case VIRTIO_COMMON_Q_AVAILLO:
-    case VIRTIO_COMMON_Q_AVAILHI:
-        set64(&f.qavail, off == VIRTIO_COMMON_Q_AVAILHI, v);
-        break;
-    case VIRTIO_COMMON_Q_USEDLO:
-    case VIRTIO_COMMON_Q_USEDHI:
-        set64(&f.qused, off == VIRTIO_COMMON_Q_USEDHI, v);
-        break;
-    default:
-        fail_msg("common write at 0x%x", off);
-    }
 }
 
 static uint32_t device_read(unsigned off)
@@ -290,7 +191,7 @@ static void notify(unsigned slot, uint32_t v)
     run_avail();
 }
 
-static const struct fake_virtio_hooks hooks = {common_read, common_write, device_read, notify};
+static const struct fake_virtio_hooks hooks = {device_read, notify, reset_device};
 static const struct pci_cfg_ops *const pci = &fake_virtio_pci;
 static const struct virtio_mmio_ops *const io = &fake_virtio_io;
 
@@ -304,12 +205,14 @@ static void device(enum misbehave mis)
     f.mis = mis;
     fake_virtio_init(BDF, VIRTIO_DEV_BLK_MODERN, 0x01000000 /* mass storage, SCSI: as QEMU */,
                      0x100, &hooks);
-    f.offered = VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-                VIRTIO_BLK_F_FLUSH | 1ull << 29 /* EVENT_IDX */ | 1ull << 33 /* ACCESS_PLATFORM */ |
-                1ull << 34 /* RING_PACKED */;
+    fv.q[0].noff = 2;
+    fv.q[1].max = 0; /* one queue */
+    fv.refuse_features = mis == REFUSE_FEATURES;
+    fv.offered = VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+                 VIRTIO_BLK_F_FLUSH | 1ull << 29 /* EVENT_IDX */ |
+                 1ull << 33 /* ACCESS_PLATFORM */ | 1ull << 34 /* RING_PACKED */;
     if (mis == NO_VERSION_1)
-        f.offered &= ~VIRTIO_F_VERSION_1;
-    f.qsize = QMAX;
+        fv.offered &= ~VIRTIO_F_VERSION_1;
     strcpy(f.serial, "vmbhv-test");
     for (unsigned i = 0; i < sizeof(f.disk); i++)
         f.disk[i] = (uint8_t)(i * 7 + i / 512);
@@ -366,16 +269,16 @@ static void init_negotiates(void **state)
 {
     (void)state;
     init_ok(NONE);
-    assert_int_equal(f.accepted, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-                                     VIRTIO_BLK_F_FLUSH);
-    assert_int_equal(f.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                                   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-    assert_true(f.resets >= 1);
-    assert_int_equal(f.qsize, VIRTQ_SIZE_MAX);
-    assert_int_equal(f.qenable, 1);
-    assert_int_equal(f.qdesc, (uint64_t)(uintptr_t)qmem);
-    assert_int_equal(f.qmsix, VIRTIO_MSI_NO_VECTOR);
-    assert_int_equal(f.msix, VIRTIO_MSI_NO_VECTOR);
+    assert_int_equal(fv.accepted, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX |
+                                      VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH);
+    assert_int_equal(fv.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                                    VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+    assert_true(fv.resets >= 1);
+    assert_int_equal(fv.q[0].size, VIRTQ_SIZE_MAX);
+    assert_int_equal(fv.q[0].enable, 1);
+    assert_int_equal(fv.q[0].desc, (uint64_t)(uintptr_t)qmem);
+    assert_int_equal(fv.q[0].msix, VIRTIO_MSI_NO_VECTOR);
+    assert_int_equal(fv.msix, VIRTIO_MSI_NO_VECTOR);
     assert_int_equal(fv.cfg[8], (uint32_t)FV_BAR_BASE | 4);
     assert_int_equal(fv.cfg[9], (uint32_t)(FV_BAR_BASE >> 32));
     uint16_t cmd = (uint16_t)fv.cfg[1];
@@ -398,30 +301,30 @@ static void init_refusals(void **state)
     device(NO_VERSION_1);
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "VERSION_1"));
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
 
     device(REFUSE_FEATURES);
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "FEATURES_OK"));
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
 
     device(NONE);
-    f.qsize = 0;
+    fv.q[0].max = 0;
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "a queue is absent"));
 
     device(NONE);
-    f.qsize = 8; /* smaller than the driver's: taken as it is */
+    fv.q[0].max = 8; /* smaller than the driver's: taken as it is */
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
-    assert_int_equal(f.qsize, 8);
+    assert_int_equal(fv.q[0].size, 8);
 
     device(NONE);
     fake_virtio_put8(FV_CAP_DEVICE + 1, 0); /* the list ends before the device configuration */
     fake_virtio_put8(FV_CAP_ISR + 1, 0);
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "capabilities"));
-    assert_int_equal(f.resets, 0); /* not a device this driver drives: untouched */
+    assert_int_equal(fv.resets, 0); /* not a device this driver drives: untouched */
 
     device(NONE);
     fake_virtio_put32(FV_CAP_DEVICE + 8, FV_BAR_SIZE - 8); /* the device range runs past the BAR */
@@ -509,8 +412,8 @@ static void requests_checked(void **state)
 
     /* without the features: no flush, no writes */
     device(NONE);
-    f.offered &= ~VIRTIO_BLK_F_FLUSH;
-    f.offered |= VIRTIO_BLK_F_RO;
+    fv.offered &= ~VIRTIO_BLK_F_FLUSH;
+    fv.offered |= VIRTIO_BLK_F_RO;
     const char *why;
     assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
     assert_true(blk.read_only);
@@ -544,12 +447,12 @@ static void timeout(void **state)
     uint8_t buf[512];
     struct virtio_blk_seg s = seg(buf, 512);
     init_ok(NEVER_COMPLETE);
-    unsigned resets = f.resets;
+    unsigned resets = fv.resets;
     uint64_t t0 = fv.now;
     assert_int_equal(virtio_blk_sync(&blk, VIRTIO_BLK_T_IN, 0, &s, 1), VBLK_TIMEOUT);
     assert_true(fv.now - t0 >= VIRTIO_BLK_TIMEOUT_NS);
     assert_true(fv.now - t0 < VIRTIO_BLK_TIMEOUT_NS + 10000000);
-    assert_int_equal(f.resets, resets + 1);
+    assert_int_equal(fv.resets, resets + 1);
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_true(blk.broken);
     struct done_rec r = {0};
@@ -579,7 +482,7 @@ static void hostile_used_ring(void **state)
         assert_int_equal(r2.calls, 1);
         assert_int_equal(r1.result, VBLK_BROKEN);
         assert_true(blk.broken);
-        assert_int_equal(f.status, 0);
+        assert_int_equal(fv.status, 0);
         assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     }
 }
@@ -627,7 +530,7 @@ static void out_of_order_and_busy(void **state)
     assert_int_equal(r[0].calls, 1);
     assert_int_equal(r[0].result, VBLK_BROKEN);
     assert_int_equal(r[8].result, VBLK_BROKEN);
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
     free(buf);
 }
 
@@ -647,12 +550,12 @@ static void disks_at_start_up(void **state)
     log_reset();
     disks_probe(pci, io, &heap, HV_BOOT_DISK(0, BDF));
     assert_int_equal(log_count("hv: disk: virtio-blk 00:03.0 is the boot volume: not driven\n"), 1);
-    assert_int_equal(fv.cfg_writes + f.resets + f.notifies, 0);
+    assert_int_equal(fv.cfg_writes + fv.resets + f.notifies, 0);
     device(NONE);
     disks_probe(pci, io, &heap, 0);
     assert_int_equal(
         log_count("virtio-blk 00:03.0 not driven: the boot volume's PCI function is unknown\n"), 1);
-    assert_int_equal(fv.cfg_writes + f.resets + f.notifies, 0);
+    assert_int_equal(fv.cfg_writes + fv.resets + f.notifies, 0);
     assert_int_equal(log_count("serial="), 0);
 
     static const uint32_t others[] = {HV_BOOT_DISK(0, PCI_BDF(0, 1, 0)), HV_BOOT_DISK(1, BDF)};
@@ -666,7 +569,7 @@ static void disks_at_start_up(void **state)
         snprintf(line, sizeof(line), "hv: disk: vmbhv-test: sector 0 crc32=%08x\n",
                  crc32(f.disk, 512));
         assert_int_equal(log_count(line), 1);
-        assert_int_equal(f.status, 0); /* stopped */
+        assert_int_equal(fv.status, 0); /* stopped */
         assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     }
 

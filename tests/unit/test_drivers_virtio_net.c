@@ -22,28 +22,21 @@
 #include "fake_virtio.h"
 #include "fixture.h"
 
-#define BDF  PCI_BDF(0, 2, 0)
-#define QMAX 256u
-#define NQ   2
+#define BDF PCI_BDF(0, 2, 0)
+#define NQ  2
 
 static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
-struct fq {
-    uint16_t size, enable;
-    uint64_t desc, avail, used;
+/* The device's side of a queue. */
+struct ring {
     uint16_t last_avail, used_idx;
 };
 
 static struct fakedev {
-    uint32_t dfselect, gfselect;
-    uint64_t offered, accepted;
-    uint8_t status;
-    uint16_t qsel, msix;
     uint16_t net_status;
-    struct fq q[NQ];
-    unsigned resets, notifies[NQ];
+    struct ring ring[NQ];
+    unsigned notifies[NQ];
     bool hold_tx;
-    bool no_txq; /* only a receive queue */
     uint8_t sent[128][2048];
     uint32_t sent_len[128];
     unsigned nsent;
@@ -57,22 +50,24 @@ static void *ptr(uint64_t pa)
 
 static void push_used(unsigned qi, uint32_t id, uint32_t len)
 {
-    struct fq *q = &f.q[qi];
+    struct fv_queue *q = &fv.q[qi];
+    struct ring *r = &f.ring[qi];
     struct virtq_used *used = ptr(q->used);
-    used->ring[q->used_idx % q->size] = (struct virtq_used_elem){id, len};
-    used->idx = ++q->used_idx;
+    used->ring[r->used_idx % q->size] = (struct virtq_used_elem){id, len};
+    used->idx = ++r->used_idx;
 }
 
 /* Takes every frame made available on the transmit queue. */
 static void run_tx(void)
 {
-    struct fq *q = &f.q[VIRTIO_NET_TXQ];
+    struct fv_queue *q = &fv.q[VIRTIO_NET_TXQ];
+    struct ring *r = &f.ring[VIRTIO_NET_TXQ];
     struct virtq_avail *avail = ptr(q->avail);
     struct virtq_desc *desc = ptr(q->desc);
     if (f.hold_tx)
         return;
-    while (q->last_avail != avail->idx) {
-        uint16_t head = avail->ring[q->last_avail++ % q->size];
+    while (r->last_avail != avail->idx) {
+        uint16_t head = avail->ring[r->last_avail++ % q->size];
         struct virtq_desc *d = &desc[head];
         assert_false(d->flags & (VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT));
         assert_true(d->len > VIRTIO_NET_HDR_BYTES && d->len <= 2048);
@@ -91,12 +86,13 @@ static void run_tx(void)
  * buffer was available. */
 static int inject_as(const uint8_t *frame, uint32_t len, uint32_t used_len, int64_t id)
 {
-    struct fq *q = &f.q[VIRTIO_NET_RXQ];
+    struct fv_queue *q = &fv.q[VIRTIO_NET_RXQ];
+    struct ring *r = &f.ring[VIRTIO_NET_RXQ];
     struct virtq_avail *avail = ptr(q->avail);
     struct virtq_desc *desc = ptr(q->desc);
-    if (q->last_avail == avail->idx)
+    if (r->last_avail == avail->idx)
         return 0;
-    uint16_t head = avail->ring[q->last_avail++ % q->size];
+    uint16_t head = avail->ring[r->last_avail++ % q->size];
     struct virtq_desc *d = &desc[head];
     assert_true(d->flags & VIRTQ_DESC_F_WRITE);
     assert_false(d->flags & VIRTQ_DESC_F_NEXT);
@@ -115,94 +111,7 @@ static int inject(const uint8_t *frame, uint32_t len)
 
 static void reset_device(void)
 {
-    f.resets++;
-    f.status = 0;
-    f.accepted = 0;
-    for (unsigned i = 0; i < NQ; i++)
-        f.q[i] = (struct fq){.size = QMAX};
-}
-
-static uint32_t common_read(unsigned off, unsigned size)
-{
-    (void)size;
-    struct fq *q = &f.q[f.qsel < NQ ? f.qsel : 0];
-    switch (off) {
-    case VIRTIO_COMMON_DF:
-        return (uint32_t)(f.offered >> (32 * f.dfselect));
-    case VIRTIO_COMMON_STATUS:
-        return f.status;
-    case VIRTIO_COMMON_CFGGEN:
-        return 0;
-    case VIRTIO_COMMON_Q_SIZE:
-        return f.qsel < NQ && !(f.no_txq && f.qsel == VIRTIO_NET_TXQ) ? q->size : 0;
-    case VIRTIO_COMMON_Q_ENABLE:
-        return q->enable;
-    case VIRTIO_COMMON_Q_NOFF:
-        return f.qsel;
-    default:
-        fail_msg("common read at 0x%x", off);
-    }
-    return 0;
-}
-
-static void set64(uint64_t *p, unsigned half, uint32_t v)
-{
-    *p = half ? (*p & 0xffffffffull) | (uint64_t)v << 32 : (*p & ~0xffffffffull) | v;
-}
-
-static void common_write(unsigned off, uint32_t v)
-{
-    struct fq *q = &f.q[f.qsel < NQ ? f.qsel : 0];
-    switch (off) {
-    case VIRTIO_COMMON_DFSELECT:
-        f.dfselect = v;
-        break;
-    case VIRTIO_COMMON_GFSELECT:
-        f.gfselect = v;
-        break;
-    case VIRTIO_COMMON_GF:
-        set64(&f.accepted, f.gfselect, v);
-        break;
-    case VIRTIO_COMMON_MSIX:
-        f.msix = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_STATUS:
-        if (!v) {
-            reset_device();
-            break;
-        }
-        if ((v & VIRTIO_STATUS_FEATURES_OK) && (f.accepted & ~f.offered))
-            v &= ~VIRTIO_STATUS_FEATURES_OK;
-        f.status = (uint8_t)v;
-        break;
-    case VIRTIO_COMMON_Q_SELECT:
-        f.qsel = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_SIZE:
-        assert_true(v && v <= QMAX && !(v & (v - 1)));
-        q->size = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_MSIX:
-        assert_int_equal(v, VIRTIO_MSI_NO_VECTOR);
-        break;
-    case VIRTIO_COMMON_Q_ENABLE:
-        q->enable = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_DESCLO:
-    case VIRTIO_COMMON_Q_DESCHI:
-        set64(&q->desc, off == VIRTIO_COMMON_Q_DESCHI, v);
-        break;
-    case VIRTIO_COMMON_Q_AVAILLO:
-    case VIRTIO_COMMON_Q_AVAILHI:
-        set64(&q->avail, off == VIRTIO_COMMON_Q_AVAILHI, v);
-        break;
-    case VIRTIO_COMMON_Q_USEDLO:
-    case VIRTIO_COMMON_Q_USEDHI:
-        set64(&q->used, off == VIRTIO_COMMON_Q_USEDHI, v);
-        break;
-    default:
-        fail_msg("common write at 0x%x", off);
-    }
+    memset(f.ring, 0, sizeof(f.ring));
 }
 
 static uint32_t device_read(unsigned off)
@@ -220,13 +129,13 @@ static void notify(unsigned slot, uint32_t v)
 {
     assert_true(slot < NQ);
     assert_int_equal(v, slot); /* the queue's index (no NOTIFICATION_DATA) */
-    assert_true(f.status & VIRTIO_STATUS_DRIVER_OK);
+    assert_true(fv.status & VIRTIO_STATUS_DRIVER_OK);
     f.notifies[slot]++;
     if (slot == VIRTIO_NET_TXQ)
         run_tx();
 }
 
-static const struct fake_virtio_hooks hooks = {common_read, common_write, device_read, notify};
+static const struct fake_virtio_hooks hooks = {device_read, notify, reset_device};
 static const struct pci_cfg_ops *const pci = &fake_virtio_pci;
 static const struct virtio_mmio_ops *const io = &fake_virtio_io;
 
@@ -239,13 +148,11 @@ static void device(void)
     memset(&f, 0, sizeof(f));
     fake_virtio_init(BDF, VIRTIO_DEV_NET_MODERN, 0x02000000 /* Ethernet */, 0x20, &hooks);
     /* What QEMU offers, offloads and all; only three may be taken. */
-    f.offered = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | 1ull << 0 /* CSUM */ |
-                1ull << 1 /* GUEST_CSUM */ | 1ull << 7 /* GUEST_TSO4 */ |
-                1ull << 15 /* MRG_RXBUF */ | 1ull << 17 /* CTRL_VQ */ | 1ull << 29 /* EVENT_IDX */ |
-                1ull << 34 /* RING_PACKED */;
+    fv.offered = VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS |
+                 1ull << 0 /* CSUM */ | 1ull << 1 /* GUEST_CSUM */ | 1ull << 7 /* GUEST_TSO4 */ |
+                 1ull << 15 /* MRG_RXBUF */ | 1ull << 17 /* CTRL_VQ */ |
+                 1ull << 29 /* EVENT_IDX */ | 1ull << 34 /* RING_PACKED */;
     f.net_status = VIRTIO_NET_S_LINK_UP;
-    for (unsigned i = 0; i < NQ; i++)
-        f.q[i].size = QMAX;
 }
 
 static int setup(void **state)
@@ -299,17 +206,17 @@ static void init_negotiates(void **state)
     (void)state;
     device();
     init_ok();
-    assert_int_equal(f.accepted, VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS);
-    assert_int_equal(f.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                                   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+    assert_int_equal(fv.accepted, VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS);
+    assert_int_equal(fv.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                                    VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
     for (unsigned i = 0; i < NQ; i++) {
-        assert_int_equal(f.q[i].size, VIRTQ_SIZE_MAX);
-        assert_int_equal(f.q[i].enable, 1);
+        assert_int_equal(fv.q[i].size, VIRTQ_SIZE_MAX);
+        assert_int_equal(fv.q[i].enable, 1);
     }
-    assert_int_equal(f.q[0].desc, (uint64_t)(uintptr_t)mem);
-    assert_int_equal(f.q[1].desc, (uint64_t)(uintptr_t)mem + VIRTQ_MEM_BYTES);
-    assert_int_equal(((struct virtq_avail *)ptr(f.q[0].avail))->idx, VIRTQ_SIZE_MAX);
-    assert_int_equal(((struct virtq_avail *)ptr(f.q[1].avail))->idx, 0);
+    assert_int_equal(fv.q[0].desc, (uint64_t)(uintptr_t)mem);
+    assert_int_equal(fv.q[1].desc, (uint64_t)(uintptr_t)mem + VIRTQ_MEM_BYTES);
+    assert_int_equal(((struct virtq_avail *)ptr(fv.q[0].avail))->idx, VIRTQ_SIZE_MAX);
+    assert_int_equal(((struct virtq_avail *)ptr(fv.q[1].avail))->idx, 0);
     assert_memory_equal(net.mac, MAC, 6);
     assert_true(net.link_up);
     assert_true(net.has_status);
@@ -317,14 +224,14 @@ static void init_negotiates(void **state)
 
     /* No VERSION_1: refused, stopped. */
     device();
-    f.offered &= ~VIRTIO_F_VERSION_1;
+    fv.offered &= ~VIRTIO_F_VERSION_1;
     const char *why = NULL;
     assert_int_equal(virtio_net_init(&net, pci, BDF, io, mem, &why), -1);
     assert_non_null(strstr(why, "VERSION_1"));
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     /* No transmit queue. */
     device();
-    f.no_txq = true;
+    fv.q[VIRTIO_NET_TXQ].max = 0;
     assert_int_equal(virtio_net_init(&net, pci, BDF, io, mem, &why), -1);
     assert_non_null(strstr(why, "a queue is absent"));
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
@@ -375,8 +282,8 @@ static void rx_and_refill(void **state)
     }
     assert_int_equal(rx.calls, 500);
     /* The ring stays full: 64 buffers ahead of the device. */
-    struct virtq_avail *avail = ptr(f.q[0].avail);
-    assert_int_equal((uint16_t)(avail->idx - f.q[0].last_avail), VIRTQ_SIZE_MAX);
+    struct virtq_avail *avail = ptr(fv.q[0].avail);
+    assert_int_equal((uint16_t)(avail->idx - f.ring[0].last_avail), VIRTQ_SIZE_MAX);
 
     /* A burst: 40 waiting, 16 per poll. */
     for (unsigned i = 0; i < 40; i++)
@@ -408,15 +315,15 @@ static void hostile_device(void **state)
     assert_int_equal(rx.calls, 1);
     assert_int_equal(rx.last_len, 64);
     assert_int_equal(net.stats.rx_errors, 3);
-    struct virtq_avail *avail = ptr(f.q[0].avail);
-    assert_int_equal((uint16_t)(avail->idx - f.q[0].last_avail), VIRTQ_SIZE_MAX);
+    struct virtq_avail *avail = ptr(fv.q[0].avail);
+    assert_int_equal((uint16_t)(avail->idx - f.ring[0].last_avail), VIRTQ_SIZE_MAX);
 
-    unsigned resets = f.resets;
+    unsigned resets = fv.resets;
     assert_int_equal(inject_as(fr, 64, 0, VIRTQ_SIZE_MAX + 5), 1);
     assert_int_equal(virtio_net_poll(&net, on_rx, &rx), 0);
     assert_true(net.broken);
     assert_false(net.link_up);
-    assert_int_equal(f.resets, resets + 1);
+    assert_int_equal(fv.resets, resets + 1);
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_int_equal(virtio_net_tx(&net, fr, 64), -1);
     assert_int_equal(virtio_net_poll(&net, on_rx, &rx), 0);
@@ -480,7 +387,7 @@ static void link_status(void **state)
     assert_true(net.link_up);
 
     device();
-    f.offered &= ~VIRTIO_NET_F_STATUS;
+    fv.offered &= ~VIRTIO_NET_F_STATUS;
     f.net_status = 0;
     init_ok();
     assert_false(net.has_status);
@@ -502,13 +409,13 @@ static void probe_and_start(void **state)
     log_reset();
     nics_probe(pci, io, &heap);
     assert_int_equal(log_count("hv: nic: virtio-net 00:02.0 mac=52:54:00:12:34:56\n"), 1);
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
     assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_int_equal(f.notifies[0] + f.notifies[1], 0);
 
     struct virtio_net *n = nics_start();
     assert_non_null(n);
-    assert_true(f.status & VIRTIO_STATUS_DRIVER_OK);
+    assert_true(fv.status & VIRTIO_STATUS_DRIVER_OK);
     assert_int_equal(log_count("hv: nic: virtio-net 00:02.0 driven: 64 receive and 64 transmit "
                                "buffers, link up\n"),
                      1);
