@@ -27,20 +27,20 @@ static void read_mac(struct virtio_dev *d, uint8_t mac[6])
 
 static bool read_link(struct virtio_net *n)
 {
-    /* The status word shares the dword after the MAC's first four bytes. */
-    uint32_t v = virtio_cfg_read32(&n->dev, VIRTIO_NET_CFG_MAC + 4);
+    /* Configuration reads are dword-wide: the status word is the upper half
+     * of the dword that holds the MAC's last two bytes. */
+    uint32_t v = virtio_cfg_read32(&n->dev, VIRTIO_NET_CFG_STATUS - 2);
     return (v >> 16) & VIRTIO_NET_S_LINK_UP;
 }
 
-/* Gives receive buffer b to the device (one device-writable descriptor). */
-static int rx_post(struct virtio_net *n, unsigned b)
+/* Gives receive buffer b to the device (one device-writable descriptor).
+ * There is a descriptor per buffer, so a free one is always there. */
+static void rx_post(struct virtio_net *n, unsigned b)
 {
     struct virtq_buf buf = {(uint64_t)(uintptr_t)rx_buf(n, b), VIRTIO_NET_BUF_BYTES, true};
     uint16_t head;
-    if (virtq_submit(&n->dev, &n->rxq, &buf, 1, &head))
-        return -1;
-    n->rx_buf_of[head] = (uint8_t)b;
-    return 0;
+    if (!virtq_submit(&n->dev, &n->rxq, &buf, 1, &head))
+        n->rx_buf_of[head] = (uint8_t)b;
 }
 
 int virtio_net_init(struct virtio_net *n, const struct pci_cfg_ops *pci, uint16_t bdf,
@@ -126,7 +126,7 @@ unsigned virtio_net_poll(struct virtio_net *n, virtio_net_rx_fn rx, void *ctx)
             got++;
             rx(ctx, rx_buf(n, b) + VIRTIO_NET_HDR_BYTES, len - VIRTIO_NET_HDR_BYTES);
         }
-        rx_post(n, b); /* its descriptor was just freed */
+        rx_post(n, b);
     }
     if (r < 0) {
         stop(n);
