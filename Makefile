@@ -76,6 +76,13 @@ comma := ,
 ifneq ($(DISK),)
 GUEST_MODULES += hv_storvsc sd_mod
 endif
+# NET=1: the machine gets a virtio-net card on QEMU's user network (host
+# 127.0.0.1:$(NET_PORT) forwarded to the guest's port 80), the guest a nic
+# device with the stock hv_netvsc, which /init brings up with DHCP.
+NET_PORT ?= 8080
+ifneq ($(NET),)
+GUEST_MODULES += hv_netvsc
+endif
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else
@@ -136,7 +143,7 @@ $(PROBE_KO): guest/kmod/vmbhv_probe.c guest/kmod/Kbuild guest/kmod/build.sh \
 
 # "vmbhv_probe" in GUEST_MODULES means the probe above, with its check script.
 INITRD_MODULES := $(patsubst vmbhv_probe,$(PROBE_KO),$(GUEST_MODULES))
-$(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(RUN_KERNEL) \
+$(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/udhcpc.sh guest/mkinitramfs.sh $(RUN_KERNEL) \
 		$(filter $(PROBE_KO),$(INITRD_MODULES)) FORCE
 	EXTRA_CHECKS="$(if $(filter vmbhv_probe,$(GUEST_MODULES)),guest/kmod/check-probe.sh)" \
 		guest/mkinitramfs.sh $@.new $(INITRD_MODULES)
@@ -144,11 +151,11 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/mkinitramfs.sh $(R
 
 # The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1,
 # "trace = $(TRACE)" for TRACE=<classes>, a video device and a keyboard
-# for SCREEN=1, a disk device for DISK=.
+# for SCREEN=1, a disk device for DISK=, and a nic device for NET=1.
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
-	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" "$(if $(SCREEN),screen)" \
-		"$(if $(DISK),disk)" > $@.tmp
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) \
+		$(if $(DISK),disk) $(if $(NET),nic) > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
@@ -172,7 +179,8 @@ run: check-deps esp
 	@if [ -n "$(DISK)" ] && [ ! -e "$(DISK)" ]; then \
 		truncate -s $(DISK_MB)M "$(DISK)" && echo "run: created $(DISK) ($(DISK_MB) MiB, empty)"; fi
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
-		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) $(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk")
+		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) \
+		$(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk") $(if $(NET),--nic $(NET_PORT))
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

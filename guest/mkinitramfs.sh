@@ -3,7 +3,8 @@
 #
 # Contents: static busybox and its applet symlinks, /init (guest/init),
 # /sbin/poweroff, reboot and halt (guest/poweroff), /bin/guest-check,
-# /bin/fbpattern, /bin/diskbench, /etc/vmbhv/modules (the modules to insmod, dependencies
+# /bin/fbpattern, /bin/diskbench, /etc/vmbhv/udhcpc.sh (guest/udhcpc.sh),
+# /etc/vmbhv/modules (the modules to insmod, dependencies
 # first), the module files under /lib/modules/<release>/ (decompressed), and
 # guest/checks/*.sh in /etc/vmbhv/checks/.
 #
@@ -59,6 +60,7 @@ cp "$busybox" "$stage/bin/busybox"
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0755 "$here/guest-check" "$stage/bin/guest-check"
+install -m 0755 "$here/udhcpc.sh" "$stage/etc/vmbhv/udhcpc.sh"
 # static programs without a C library (nolibc.h; fbpattern.c says why they are
 # not scripts)
 for prog in fbpattern diskbench; do

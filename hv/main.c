@@ -5,6 +5,7 @@
 #include "arch/x86/pci.h"
 #include "boot_info.h"
 #include "drivers/disks.h"
+#include "drivers/nics.h"
 #include "guest.h"
 #include "lib/crc32.h"
 #include "lib/fwacpi.h"
@@ -124,8 +125,10 @@ void hv_main(struct hv_boot_info *bi)
     uint64_t tsc_hz = tsc_calibrate(fw);
     uint64_t apic_hz = lapic_timer_calibrate(fw);
     const struct pci_host *pci = pci_host_init(fw, &heap, tsc_hz);
-    if (pci)
+    if (pci) {
         disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);
+        nics_probe(&pci->cfg, &pci->io, &heap);
+    }
     hv_log("boot", "ready");
     guest_run(bi, &heap, fw, tsc_hz, apic_hz);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE [screen [disk]]] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen] [disk] [nic]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
@@ -7,9 +7,19 @@
 # screen (make run SCREEN=1) adds "device = video" and "device = keyboard"
 # lines where CONFIG has none of that kind; disk (make run DISK=...) adds
 # "device = disk name=disk backing=serial:vmbhv-disk" (the serial make run
-# gives the image) where CONFIG has no disk device.
+# gives the image) where CONFIG has no disk device; nic (make run NET=1) adds
+# "device = nic name=eth backing=virtio" where CONFIG has no nic.
 set -euo pipefail
-cfg=$1 mode=$2 trace=${3:-} screen=${4:-} disk=${5:-}
+cfg=$1 mode=$2 trace=${3:-}
+screen= disk= nic=
+for word in "${@:4}"; do
+    case $word in
+    screen) screen=screen ;;
+    disk) disk=disk ;;
+    nic) nic=nic ;;
+    *) echo "mkcfg: unknown word '$word'" >&2; exit 1 ;;
+    esac
+done
 [ -r "$cfg" ] || { echo "mkcfg: cannot read $cfg" >&2; exit 1; }
 trace_re='^[[:space:]]*trace[[:space:]]*='
 emit() {
@@ -29,6 +39,9 @@ emit() {
             grep -Eq "^[[:space:]]*device[[:space:]]*=[[:space:]]*$kind([[:space:]]|\$)" "$cfg" ||
                 echo "device = $kind"
         done
+    fi
+    if [ "$nic" = nic ] && ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*nic([[:space:]]|$)' "$cfg"; then
+        echo "device = nic name=eth backing=virtio"
     fi
 }
 if [ "$mode" = check ]; then

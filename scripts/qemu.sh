@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
 #         [--screen none|window] [--monitor M] [--disk PATH[,serial=S]]...
+#         [--nic PORT]
 #         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
@@ -20,6 +21,10 @@
 # --disk PATH[,serial=S]: a raw image as one more virtio-blk disk (modern
 # PCI), with virtio serial S: the hypervisor's own disks (docs/storage.md,
 # "The backend driver"); the boot volume has no serial. Repeatable.
+# --nic PORT: a virtio-net card (modern PCI, no option ROM) on QEMU's user
+# network (the guest side 10.0.2.0/24, DHCP, the gateway 10.0.2.2), with the
+# host's 127.0.0.1:PORT forwarded to the guest's TCP port 80: the hypervisor's
+# network card (docs/network.md). Loopback only: nothing else reaches it.
 # --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
 # the caller; M.out must be drained): sendkey, screendump, info ...
 # Exit status:
@@ -32,7 +37,7 @@
 # ACCEL=tcg|kvm overrides the accelerator choice; QEMU_MEM the host RAM (MiB).
 set -uo pipefail
 
-esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=()
+esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=() nic_port=
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -44,6 +49,7 @@ while (($#)); do
     --screen) screen=$2; shift 2 ;;
     --monitor) monitor=$2; shift 2 ;;
     --disk) disks+=("$2"); shift 2 ;;
+    --nic) nic_port=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -112,11 +118,20 @@ for i in "${!disks[@]}"; do
         -device "virtio-blk-pci,drive=d$i${dserial:+,serial=$dserial}")
 done
 
+nic_args=()
+if [ -n "$nic_port" ]; then
+    [[ $nic_port =~ ^[0-9]+$ ]] && ((nic_port > 0 && nic_port < 65536)) ||
+        { echo "qemu.sh: --nic takes a TCP port, not '$nic_port'" >&2; exit 125; }
+    nic_args=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$nic_port-:80"
+        -device "virtio-net-pci,netdev=n0,romfile=")
+fi
+
 cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
     -bios "$firmware" -nodefaults "${display[@]}" -no-reboot
     "${serial[@]}"
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device virtio-blk-pci,drive=esp
     "${disk_args[@]}"
+    "${nic_args[@]}"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -global hpet.msi=on
     "${extra[@]}")

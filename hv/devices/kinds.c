@@ -12,6 +12,7 @@
     X(keyboard_kind)                                                                               \
     X(checksum_kind)                                                                               \
     X(disk_kind)                                                                                   \
+    X(nic_kind)                                                                                    \
     /* one line per kind, above this one */
 
 #define DECLARE(kind) extern const struct device_kind kind;

@@ -31,7 +31,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct pci_cfg_ops *pci, uint16_
     b->timeout_ns = VIRTIO_BLK_TIMEOUT_NS;
     struct virtio_dev *d = &b->dev;
     if (virtio_pci_open(d, pci, bdf, io, why) || virtio_pci_negotiate(d, WANTED, why) ||
-        virtio_pci_queue(d, queue_mem, why))
+        virtio_pci_queue(d, 0, &b->vq, queue_mem, why))
         return -1;
     b->capacity = virtio_cfg_read64(d, VIRTIO_BLK_CFG_CAPACITY);
     b->blk_size = VIRTIO_BLK_SECTOR;
@@ -112,7 +112,7 @@ int virtio_blk_submit(struct virtio_blk *b, unsigned type, uint64_t sector,
     }
     bufs[n++] = (struct virtq_buf){(uint64_t)(uintptr_t)&b->dma->status[s], 1, true};
     struct virtio_blk_slot *slot = &b->slots[s];
-    if (virtq_submit(&b->dev, bufs, n, &slot->head))
+    if (virtq_submit(&b->dev, &b->vq, bufs, n, &slot->head))
         return VBLK_BUSY;
     slot->busy = true;
     slot->asked = asked;
@@ -151,7 +151,7 @@ unsigned virtio_blk_poll(struct virtio_blk *b)
     uint16_t head;
     uint32_t len;
     int r;
-    while ((r = virtq_next_used(&b->dev.vq, &head, &len)) > 0) {
+    while ((r = virtq_next_used(&b->vq, &head, &len)) > 0) {
         unsigned s = 0;
         while (s < VIRTIO_BLK_SLOTS && !(b->slots[s].busy && b->slots[s].head == head))
             s++;

@@ -71,6 +71,7 @@ struct virtio_blk_slot {
 
 struct virtio_blk {
     struct virtio_dev dev;
+    struct virtq vq;   /* queue 0, the requests */
     uint64_t capacity; /* 512-byte sectors */
     uint32_t blk_size; /* bytes, a power of two >= 512 */
     uint32_t seg_max;

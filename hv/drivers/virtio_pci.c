@@ -153,23 +153,24 @@ int virtio_pci_negotiate(struct virtio_dev *d, uint64_t wanted, const char **why
     return 0;
 }
 
-int virtio_pci_queue(struct virtio_dev *d, void *mem, const char **why)
+int virtio_pci_queue(struct virtio_dev *d, uint16_t index, struct virtq *q, void *mem,
+                     const char **why)
 {
-    wr16(d, VIRTIO_COMMON_Q_SELECT, 0);
+    wr16(d, VIRTIO_COMMON_Q_SELECT, index);
     uint16_t max = rd16(d, VIRTIO_COMMON_Q_SIZE);
     if (!max || rd16(d, VIRTIO_COMMON_Q_ENABLE))
-        return refuse(d, why, "queue 0 is absent or already enabled");
+        return refuse(d, why, "a queue is absent or already enabled");
     uint16_t size = VIRTQ_SIZE_MAX;
     while (size > max) /* the largest power of two the device takes */
         size >>= 1;
     uint32_t noff = rd16(d, VIRTIO_COMMON_Q_NOFF);
     uint64_t at = (uint64_t)noff * d->notify_mul;
     if (at > d->notify_len || d->notify_len - at < 2)
-        return refuse(d, why, "queue 0's notify offset is outside the notify range");
+        return refuse(d, why, "a queue's notify offset is outside the notify range");
 
-    struct virtq *q = &d->vq;
     uint8_t *m = mem;
     memset(q, 0, sizeof(*q));
+    q->index = index;
     q->size = size;
     q->desc = (struct virtq_desc *)m;
     q->avail = (struct virtq_avail *)(m + VIRTQ_AVAIL_OFF);
@@ -221,9 +222,9 @@ uint64_t virtio_cfg_read64(struct virtio_dev *d, uint32_t off)
     return cfg_read(d, off, true);
 }
 
-int virtq_submit(struct virtio_dev *d, const struct virtq_buf *bufs, unsigned n, uint16_t *head)
+int virtq_submit(struct virtio_dev *d, struct virtq *q, const struct virtq_buf *bufs, unsigned n,
+                 uint16_t *head)
 {
-    struct virtq *q = &d->vq;
     if (!n || n > q->num_free)
         return -1;
     uint16_t h = q->free_head, i = h;
@@ -244,7 +245,7 @@ int virtq_submit(struct virtio_dev *d, const struct virtq_buf *bufs, unsigned n,
     /* The ring entry before the index, the index before the notification. */
     __atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    d->io->write16(d->io->ctx, q->notify, 0);
+    d->io->write16(d->io->ctx, q->notify, q->index);
     *head = h;
     return 0;
 }

@@ -104,7 +104,8 @@ struct virtq_buf {
 };
 
 struct virtq {
-    uint16_t size; /* a power of two, <= VIRTQ_SIZE_MAX */
+    uint16_t index; /* the device's queue number, also what a notify writes */
+    uint16_t size;  /* a power of two, <= VIRTQ_SIZE_MAX */
     struct virtq_desc *desc;
     struct virtq_avail *avail;
     struct virtq_used *used;
@@ -123,7 +124,6 @@ struct virtio_dev {
     uint64_t common, notify, device; /* mapped addresses (no ISR: nothing is interrupt-driven) */
     uint32_t notify_len, notify_mul, device_len;
     uint64_t features; /* negotiated */
-    struct virtq vq;   /* queue 0: the only one the drivers use */
 };
 
 /* Finds the capabilities, maps their BAR ranges, turns memory decoding and
@@ -137,9 +137,10 @@ int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_
  * required) and sets FEATURES_OK; -1 with *why if the device lacks VERSION_1
  * or refuses the set. */
 int virtio_pci_negotiate(struct virtio_dev *d, uint64_t wanted, const char **why);
-/* Sets up queue 0 in mem (VIRTQ_MEM_BYTES, page-aligned, zeroed) with at
- * most VIRTQ_SIZE_MAX entries; -1 with *why. */
-int virtio_pci_queue(struct virtio_dev *d, void *mem, const char **why);
+/* Sets up queue index as q in mem (VIRTQ_MEM_BYTES, page-aligned, zeroed)
+ * with at most VIRTQ_SIZE_MAX entries; -1 with *why. */
+int virtio_pci_queue(struct virtio_dev *d, uint16_t index, struct virtq *q, void *mem,
+                     const char **why);
 void virtio_pci_driver_ok(struct virtio_dev *d);
 /* Resets the device (bounded wait for it to say so) and turns bus mastering
  * off, so it writes no memory after this, whatever it was doing. */
@@ -152,7 +153,8 @@ uint64_t virtio_cfg_read64(struct virtio_dev *d, uint32_t off);
 
 /* Adds a chain of n buffers (readable ones first) and notifies the device;
  * its head in *head. -1 if fewer than n descriptors are free. */
-int virtq_submit(struct virtio_dev *d, const struct virtq_buf *bufs, unsigned n, uint16_t *head);
+int virtq_submit(struct virtio_dev *d, struct virtq *q, const struct virtq_buf *bufs, unsigned n,
+                 uint16_t *head);
 /* The next used element: 1 with its head and length, 0 if none, -1 if the
  * device broke the ring (an index ahead of what was made available, a head
  * that is not in flight). The chain is free again when 1 is returned. */

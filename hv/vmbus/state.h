@@ -26,7 +26,7 @@
 #define VMBUS_CHANNEL_CONN_BASE 0x10u
 #define VMBUS_MAX_GPADLS        32u
 #define VMBUS_GPADL_MAX_RANGES  8u
-#define VMBUS_GPADL_MAX_PAGES   512u /* 2 MiB per GPADL: rings of IC and test devices fit */
+#define VMBUS_GPADL_MAX_PAGES   4608u /* 18 MiB: hv_netvsc's 16 MiB receive buffer fits */
 #define VMBUS_GPADL_MAX_WORDS   (VMBUS_GPADL_MAX_PAGES + VMBUS_GPADL_MAX_RANGES)
 /* Up to one offer or rescind per channel, plus at most VMBUS_OUTQ_LEN -
  * VMBUS_MAX_CHANNELS other messages (message.c admits a guest message only

@@ -14,6 +14,9 @@
 #   esp_del PATH              remove a file from the boot volume
 #   disk PATH [SERIAL]        attach a raw image as a virtio-blk disk with that
 #                             serial, or none (qemu.sh --disk)
+#   nic PORT                  attach a virtio-net card on QEMU's user network,
+#                             127.0.0.1:PORT forwarded to the guest's port 80
+#                             (qemu.sh --nic)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -34,12 +37,14 @@ SCENARIO_FAILED=0
 ESP_EXTRA=()
 ESP_DELETE=()
 DISKS=()
+NICS=()
 CFG=$WORK/hv.cfg
 
 config() { cat > "$CFG"; }
 esp_add() { ESP_EXTRA+=("$1=$2"); }
 esp_del() { ESP_DELETE+=("$1"); }
 disk() { DISKS+=(--disk "$1${2:+,serial=$2}"); }
+nic() { NICS+=(--nic "$1"); }
 with_guest() {
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add build/guest/initrd.cpio.gz hv/initrd
@@ -90,7 +95,7 @@ boot() {
         operator=$(operate_monitor "$timeout")
     fi
     scripts/qemu.sh --esp "$WORK/esp.img" --log "$LOG" --timeout "$timeout" "${console[@]}" \
-        "${DISKS[@]}" "${extra[@]}" 2> "$WORK/qemu.err"
+        "${DISKS[@]}" "${NICS[@]}" "${extra[@]}" 2> "$WORK/qemu.err"
     STATUS=$?
     [ -n "$typist" ] && kill "$typist" 2> /dev/null
     [ -n "$operator" ] && kill "$operator" 2> /dev/null

@@ -199,3 +199,22 @@ const char *fake_decode_checked(PFN_VMB_CHANNEL_TRACE_DECODE fn, const void *pkt
     *why = bad;
     return bad ? NULL : full;
 }
+
+/* The other vmbhv extensions: transfer-page packets are recorded as sent
+ * packets; the fake has no GPADLs. */
+NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL ch, UINT16 pageset, const VMB_TRANSFER_RANGE *r,
+                                     UINT32 count, const VOID *buf, UINT32 len, UINT64 id)
+{
+    (void)pageset;
+    (void)r;
+    (void)count;
+    return VmbChannelSendPacket(ch, buf, len, id);
+}
+
+NTSTATUS VmbChannelGetGpadl(VMBCHANNEL ch, UINT32 handle, VMB_GPA_RANGE *range)
+{
+    (void)fake_channel(ch);
+    (void)handle;
+    (void)range;
+    return STATUS_INVALID_PARAMETER_2;
+}

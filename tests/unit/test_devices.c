@@ -141,12 +141,41 @@ static void rules(void **state)
     expect_refused("device = video mmio_optional_mb=8\n", "unknown key 'mmio_optional_mb'");
 }
 
+/* The nic kind's words: backing required, mac= unicast; without a card its
+ * creation fails, naming the device. */
+static void nic_words(void **state)
+{
+    (void)state;
+    expect_refused("memory_mb = 512\ndevice = nic name=eth\n",
+                   "hv: devices: hv.cfg line 2: device: nic needs the word 'backing=virtio'\n");
+    expect_refused("device = nic backing=e1000\n",
+                   "device: nic takes backing=virtio (the first virtio-net card), not "
+                   "'backing=e1000'\n");
+    expect_refused("device = nic backing=virtio mac=01:00:5e:00:00:01\n",
+                   "device: nic needs a unicast mac=xx:xx:xx:xx:xx:xx, not "
+                   "'mac=01:00:5e:00:00:01'\n");
+    expect_refused("device = nic backing=virtio mac=02:00:00:00:00\n", "not 'mac=02:00:00:00:00'");
+    expect_refused("device = nic backing=virtio mac=02-00-00-00-00-01\n", "not 'mac=02-00-");
+    expect_refused("device = nic backing=virtio speed=10\n", "unknown key 'speed'");
+    expect_refused("device = nic backing=virtio\ndevice = nic name=n2 backing=virtio\n",
+                   "only one device of kind 'nic'");
+
+    static const struct device_env env = {0};
+    assert_int_equal(parse("device = nic name=eth backing=virtio mac=02:0a:0B:0c:0d:0e\n"), 0);
+    log_reset();
+    assert_int_equal(devices_create(&env), -1);
+    assert_int_equal(log_count("hv: nic: no virtio-net card\n"), 1);
+    assert_int_equal(log_count("hv: devices: eth: cannot create the channel: status 0xc0000184"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(every_kind, setup),
         cmocka_unit_test_setup(shutdown_after_unused, setup),
         cmocka_unit_test_setup(rules, setup),
+        cmocka_unit_test_setup(nic_words, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

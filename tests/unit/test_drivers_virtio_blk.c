@@ -1,7 +1,6 @@
 /* The virtio-blk driver (hv/drivers/virtio_blk.c over virtio_pci.c and
- * pci.c) against a fake modern virtio-blk PCI function implemented here: a
- * config space with the vendor capabilities and a 64-bit BAR (sized by the
- * driver), registers decoded from the BAR, and a device that runs the
+ * pci.c) against a fake modern virtio-blk PCI function (fake_virtio.c: the
+ * config space, the BAR and its registers) whose device, here, runs the
  * requests a notify makes available against a RAM disk, with descriptors
  * pointing at host memory as physical addresses. Its misbehaviours are
  * switches: no VERSION_1, FEATURES_OK refused, a status of IOERR/UNSUPP, no
@@ -22,19 +21,12 @@
 #include "drivers/disks.h"
 #include "drivers/pci.h"
 #include "drivers/virtio_blk.h"
+#include "fake_virtio.h"
 #include "fixture.h"
 #include "lib/crc32.h"
 
-#define BDF        PCI_BDF(0, 3, 0)
-#define BAR_BASE   0x80000000000ull /* above 4 GiB: a 64-bit BAR */
-#define BAR_SIZE   0x4000ull
-#define COMMON     0x0000
-#define ISR        0x1000
-#define DEVCFG     0x2000
-#define NOTIFY     0x3000
-#define NOTIFY_MUL 4
-#define SECTORS    64u
-#define QMAX       256u
+#define BDF     PCI_BDF(0, 3, 0)
+#define SECTORS 64u
 
 enum misbehave {
     NONE,
@@ -52,97 +44,16 @@ enum misbehave {
 };
 
 static struct fakedev {
-    uint32_t cfg[64]; /* config space dwords */
-    uint64_t bar_size_mask;
-    bool bar_sizing_lo, bar_sizing_hi;
-    unsigned cfg_writes_elsewhere; /* writes to a function other than BDF */
-    unsigned cfg_writes;           /* to BDF */
-    /* common configuration */
-    uint32_t dfselect, gfselect;
-    uint64_t offered, accepted;
-    uint8_t status;
-    uint8_t generation;
-    uint16_t qsize, qenable, qmsix, msix;
-    uint64_t qdesc, qavail, qused;
-    unsigned resets, notifies;
-    uint16_t last_avail, used_idx;
+    unsigned notifies;
+    uint16_t last_avail, used_idx; /* the device's side of queue 0 */
     enum misbehave mis;
     char serial[21];
     uint8_t disk[SECTORS * 512];
     unsigned flushes;
     uint32_t last_type;
-    uint64_t now;
     uint16_t held[16];
     unsigned nheld;
 } f;
-
-/* --- config space ------------------------------------------------------------------ */
-static void put8(unsigned off, uint8_t v)
-{
-    uint8_t *b = (uint8_t *)f.cfg;
-    b[off] = v;
-}
-static void put32(unsigned off, uint32_t v)
-{
-    memcpy((uint8_t *)f.cfg + off, &v, 4);
-}
-
-static void cap(unsigned at, unsigned next, uint8_t type, uint32_t off, uint32_t len, uint8_t clen)
-{
-    put8(at, 0x09);
-    put8(at + 1, (uint8_t)next);
-    put8(at + 2, clen);
-    put8(at + 3, type);
-    put8(at + 4, 4); /* BAR4 */
-    put32(at + 8, off);
-    put32(at + 12, len);
-}
-
-static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off)
-{
-    (void)ctx;
-    assert_int_equal(off % 4, 0);
-    if (bdf != BDF)
-        return ~0u;
-    if (off == 0x20 && f.bar_sizing_lo)
-        return (uint32_t) ~(BAR_SIZE - 1) | 4; /* 64-bit memory */
-    if (off == 0x24 && f.bar_sizing_hi)
-        return ~0u;
-    return off < 256 ? f.cfg[off / 4] : 0;
-}
-
-static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, uint32_t v)
-{
-    (void)ctx;
-    if (bdf != BDF) {
-        f.cfg_writes_elsewhere++;
-        return;
-    }
-    f.cfg_writes++;
-    if (off == 0x20) {
-        /* sizing only with decoding off */
-        if (v == ~0u)
-            assert_false(f.cfg[1] & PCI_CMD_MEM);
-        f.bar_sizing_lo = v == ~0u;
-        if (v != ~0u)
-            f.cfg[8] = v;
-        return;
-    }
-    if (off == 0x24) {
-        f.bar_sizing_hi = v == ~0u;
-        if (v != ~0u)
-            f.cfg[9] = v;
-        return;
-    }
-    if (off == PCI_COMMAND) {
-        assert_int_equal(v >> 16, 0); /* the status register is write-1-to-clear */
-        f.cfg[1] = (f.cfg[1] & 0xffff0000u) | (v & 0xffff);
-        return;
-    }
-    fail_msg("config write at 0x%x", off);
-}
-
-static const struct pci_cfg_ops pci = {NULL, cfg_read, cfg_write, 0, 0};
 
 /* --- the device ---------------------------------------------------------------------- */
 struct hdr {
@@ -157,8 +68,8 @@ static void *ptr(uint64_t pa)
 
 static void push_used(uint32_t id, uint32_t len)
 {
-    struct virtq_used *used = ptr(f.qused);
-    used->ring[f.used_idx % f.qsize] = (struct virtq_used_elem){id, len};
+    struct virtq_used *used = ptr(fv.q[0].used);
+    used->ring[f.used_idx % fv.q[0].size] = (struct virtq_used_elem){id, len};
     f.used_idx++;
     used->idx = f.used_idx;
 }
@@ -166,7 +77,7 @@ static void push_used(uint32_t id, uint32_t len)
 /* Runs the chain at head against the disk; the bytes it wrote. */
 static uint32_t run(uint16_t head)
 {
-    struct virtq_desc *desc = ptr(f.qdesc);
+    struct virtq_desc *desc = ptr(fv.q[0].desc);
     struct virtq_desc *d = &desc[head];
     assert_false(d->flags & VIRTQ_DESC_F_WRITE);
     assert_int_equal(d->len, 16);
@@ -178,7 +89,7 @@ static uint32_t run(uint16_t head)
     uint8_t status = 0;
     unsigned guard = 0;
     while (d->flags & VIRTQ_DESC_F_NEXT) {
-        assert_true(++guard < f.qsize);
+        assert_true(++guard < fv.q[0].size);
         d = &desc[d->next];
         if (!(d->flags & VIRTQ_DESC_F_NEXT)) { /* the status byte */
             assert_true(d->flags & VIRTQ_DESC_F_WRITE);
@@ -219,15 +130,15 @@ static uint32_t run(uint16_t head)
     return written + 1;
 }
 
-static void notify(void)
+static void run_avail(void)
 {
     f.notifies++;
-    assert_true(f.status & VIRTIO_STATUS_DRIVER_OK);
-    struct virtq_avail *avail = ptr(f.qavail);
+    assert_true(fv.status & VIRTIO_STATUS_DRIVER_OK);
+    struct virtq_avail *avail = ptr(fv.q[0].avail);
     assert_true(avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
     while (f.last_avail != avail->idx) {
-        uint16_t head = avail->ring[f.last_avail++ % f.qsize];
-        assert_true(head < f.qsize);
+        uint16_t head = avail->ring[f.last_avail++ % fv.q[0].size];
+        assert_true(head < fv.q[0].size);
         if (f.mis == NEVER_COMPLETE)
             continue;
         if (f.mis == HOLD) {
@@ -237,15 +148,15 @@ static void notify(void)
         uint32_t len = run(head);
         switch (f.mis) {
         case BAD_ID:
-            push_used(f.qsize + 3, len);
+            push_used(fv.q[0].size + 3, len);
             break;
         case ID_NOT_IN_FLIGHT:
-            push_used((head + 1) % f.qsize, len);
+            push_used((head + 1) % fv.q[0].size, len);
             break;
         case USED_IDX_AHEAD:
             push_used(head, len);
             f.used_idx += 5;
-            ((struct virtq_used *)ptr(f.qused))->idx = f.used_idx;
+            ((struct virtq_used *)ptr(fv.q[0].used))->idx = f.used_idx;
             break;
         case HUGE_LEN:
             push_used(head, 1u << 30);
@@ -263,171 +174,26 @@ static void complete_held(unsigned i)
 
 static void reset_device(void)
 {
-    f.resets++;
-    f.status = 0;
-    f.accepted = 0;
-    f.qenable = 0;
     f.last_avail = f.used_idx = 0;
 }
 
-static uint32_t common_read(unsigned off, unsigned size)
+static uint32_t device_read(unsigned off)
 {
-    switch (off) {
-    case VIRTIO_COMMON_DF:
-        return (uint32_t)(f.offered >> (32 * f.dfselect));
-    case VIRTIO_COMMON_NUMQ:
-        return 1;
-    case VIRTIO_COMMON_STATUS:
-        return f.status;
-    case VIRTIO_COMMON_CFGGEN:
-        return f.generation;
-    case VIRTIO_COMMON_Q_SIZE:
-        return f.qsize;
-    case VIRTIO_COMMON_Q_ENABLE:
-        return f.qenable;
-    case VIRTIO_COMMON_Q_NOFF:
-        return 2;
-    default:
-        fail_msg("common read at 0x%x size %u", off, size);
-    }
-    return 0;
+    uint32_t cfg[64] = {SECTORS, 0, 0, 7 /* seg_max */, 0, 512};
+    return cfg[off / 4];
 }
 
-static void set64(uint64_t *p, unsigned half, uint32_t v)
+/* Queue 0's notify offset is 2. */
+static void notify(unsigned slot, uint32_t v)
 {
-    *p = half ? (*p & 0xffffffffull) | (uint64_t)v << 32 : (*p & ~0xffffffffull) | v;
-}
-
-static void common_write(unsigned off, uint32_t v)
-{
-    switch (off) {
-    case VIRTIO_COMMON_DFSELECT:
-        f.dfselect = v;
-        break;
-    case VIRTIO_COMMON_GFSELECT:
-        f.gfselect = v;
-        break;
-    case VIRTIO_COMMON_GF:
-        set64(&f.accepted, f.gfselect, v);
-        break;
-    case VIRTIO_COMMON_MSIX:
-        f.msix = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_STATUS:
-        if (!v) {
-            reset_device();
-            break;
-        }
-        if ((v & VIRTIO_STATUS_FEATURES_OK) && !(f.status & VIRTIO_STATUS_FEATURES_OK) &&
-            (f.mis == REFUSE_FEATURES || (f.accepted & ~f.offered)))
-            v &= ~VIRTIO_STATUS_FEATURES_OK;
-        f.status = (uint8_t)v;
-        break;
-    case VIRTIO_COMMON_Q_SELECT:
-        assert_int_equal(v, 0);
-        break;
-    case VIRTIO_COMMON_Q_SIZE:
-        assert_true(v && v <= QMAX && !(v & (v - 1)));
-        f.qsize = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_MSIX:
-        f.qmsix = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_ENABLE:
-        /* the rings' alignment (2.4) */
-        assert_int_equal(f.qdesc % 16, 0);
-        assert_int_equal(f.qavail % 2, 0);
-        assert_int_equal(f.qused % 4, 0);
-        f.qenable = (uint16_t)v;
-        break;
-    case VIRTIO_COMMON_Q_DESCLO:
-    case VIRTIO_COMMON_Q_DESCHI:
-        set64(&f.qdesc, off == VIRTIO_COMMON_Q_DESCHI, v);
-        break;
-    case VIRTIO_COMMON_Q_AVAILLO:
-    case VIRTIO_COMMON_Q_AVAILHI:
-        set64(&f.qavail, off == VIRTIO_COMMON_Q_AVAILHI, v);
-        break;
-    case VIRTIO_COMMON_Q_USEDLO:
-    case VIRTIO_COMMON_Q_USEDHI:
-        set64(&f.qused, off == VIRTIO_COMMON_Q_USEDHI, v);
-        break;
-    default:
-        fail_msg("common write at 0x%x", off);
-    }
-}
-
-static uint32_t mmio_read(uint64_t addr, unsigned size)
-{
-    assert_true(addr >= BAR_BASE && addr + size <= BAR_BASE + BAR_SIZE);
-    assert_true(f.cfg[1] & PCI_CMD_MEM);
-    unsigned off = (unsigned)(addr - BAR_BASE);
-    if (off < ISR)
-        return common_read(off, size);
-    if (off >= DEVCFG && off < DEVCFG + 0x100) {
-        assert_int_equal(size, 4);
-        uint32_t cfg[8] = {SECTORS, 0, 0, 7 /* seg_max */, 0, 512};
-        return cfg[(off - DEVCFG) / 4];
-    }
-    fail_msg("read at BAR offset 0x%x", off);
-    return 0;
-}
-
-static void mmio_write(uint64_t addr, unsigned size, uint32_t v)
-{
-    assert_true(addr >= BAR_BASE && addr + size <= BAR_BASE + BAR_SIZE);
-    unsigned off = (unsigned)(addr - BAR_BASE);
-    if (off < ISR)
-        return common_write(off, v);
-    assert_int_equal(off, NOTIFY + 2 * NOTIFY_MUL);
-    assert_int_equal(size, 2);
+    assert_int_equal(slot, 2);
     assert_int_equal(v, 0);
-    notify();
+    run_avail();
 }
 
-static uint8_t rd8(void *c, uint64_t a)
-{
-    (void)c;
-    return (uint8_t)mmio_read(a, 1);
-}
-static uint16_t rd16(void *c, uint64_t a)
-{
-    (void)c;
-    return (uint16_t)mmio_read(a, 2);
-}
-static uint32_t rd32(void *c, uint64_t a)
-{
-    (void)c;
-    return mmio_read(a, 4);
-}
-static void wr8(void *c, uint64_t a, uint8_t v)
-{
-    (void)c;
-    mmio_write(a, 1, v);
-}
-static void wr16(void *c, uint64_t a, uint16_t v)
-{
-    (void)c;
-    mmio_write(a, 2, v);
-}
-static void wr32(void *c, uint64_t a, uint32_t v)
-{
-    (void)c;
-    mmio_write(a, 4, v);
-}
-static uint64_t map(void *c, uint64_t pa, uint64_t len)
-{
-    (void)c;
-    assert_true(pa >= BAR_BASE && pa + len <= BAR_BASE + BAR_SIZE);
-    return pa;
-}
-static uint64_t now(void *c)
-{
-    (void)c;
-    return f.now += 1000000; /* 1 ms a look */
-}
-
-static const struct virtio_mmio_ops io = {NULL, rd8, rd16, rd32, wr8, wr16, wr32, map, now};
+static const struct fake_virtio_hooks hooks = {device_read, notify, reset_device};
+static const struct pci_cfg_ops *const pci = &fake_virtio_pci;
+static const struct virtio_mmio_ops *const io = &fake_virtio_io;
 
 /* --- fixture --------------------------------------------------------------------------- */
 static void *qmem, *dmamem;
@@ -437,23 +203,16 @@ static void device(enum misbehave mis)
 {
     memset(&f, 0, sizeof(f));
     f.mis = mis;
-    f.cfg[0] = 0x1042u << 16 | 0x1af4;
-    f.cfg[1] = (uint32_t)PCI_STATUS_CAP << 16;
-    f.cfg[2] = 0x01000000; /* mass storage, SCSI: what QEMU says */
-    f.cfg[8] = (uint32_t)BAR_BASE | 4;
-    f.cfg[9] = (uint32_t)(BAR_BASE >> 32);
-    put8(PCI_CAP_PTR, 0x40);
-    cap(0x40, 0x50, 1, COMMON, 0x38, 16);
-    cap(0x50, 0x68, 2, NOTIFY, 0x1000, 20);
-    put32(0x60, NOTIFY_MUL);
-    cap(0x68, 0x78, 3, ISR, 1, 16);
-    cap(0x78, 0, 4, DEVCFG, 0x100, 16);
-    f.offered = VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-                VIRTIO_BLK_F_FLUSH | 1ull << 29 /* EVENT_IDX */ | 1ull << 33 /* ACCESS_PLATFORM */ |
-                1ull << 34 /* RING_PACKED */;
+    fake_virtio_init(BDF, VIRTIO_DEV_BLK_MODERN, 0x01000000 /* mass storage, SCSI: as QEMU */,
+                     0x100, &hooks);
+    fv.q[0].noff = 2;
+    fv.q[1].max = 0; /* one queue */
+    fv.refuse_features = mis == REFUSE_FEATURES;
+    fv.offered = VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+                 VIRTIO_BLK_F_FLUSH | 1ull << 29 /* EVENT_IDX */ |
+                 1ull << 33 /* ACCESS_PLATFORM */ | 1ull << 34 /* RING_PACKED */;
     if (mis == NO_VERSION_1)
-        f.offered &= ~VIRTIO_F_VERSION_1;
-    f.qsize = QMAX;
+        fv.offered &= ~VIRTIO_F_VERSION_1;
     strcpy(f.serial, "vmbhv-test");
     for (unsigned i = 0; i < sizeof(f.disk); i++)
         f.disk[i] = (uint8_t)(i * 7 + i / 512);
@@ -479,7 +238,7 @@ static void init_ok(enum misbehave mis)
 {
     const char *why = NULL;
     device(mis);
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), 0);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
 }
 
 struct done_rec {
@@ -510,26 +269,26 @@ static void init_negotiates(void **state)
 {
     (void)state;
     init_ok(NONE);
-    assert_int_equal(f.accepted, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-                                     VIRTIO_BLK_F_FLUSH);
-    assert_int_equal(f.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                                   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-    assert_true(f.resets >= 1);
-    assert_int_equal(f.qsize, VIRTQ_SIZE_MAX);
-    assert_int_equal(f.qenable, 1);
-    assert_int_equal(f.qdesc, (uint64_t)(uintptr_t)qmem);
-    assert_int_equal(f.qmsix, VIRTIO_MSI_NO_VECTOR);
-    assert_int_equal(f.msix, VIRTIO_MSI_NO_VECTOR);
-    assert_int_equal(f.cfg[8], (uint32_t)BAR_BASE | 4);
-    assert_int_equal(f.cfg[9], (uint32_t)(BAR_BASE >> 32));
-    uint16_t cmd = (uint16_t)f.cfg[1];
+    assert_int_equal(fv.accepted, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX |
+                                      VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH);
+    assert_int_equal(fv.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                                    VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+    assert_true(fv.resets >= 1);
+    assert_int_equal(fv.q[0].size, VIRTQ_SIZE_MAX);
+    assert_int_equal(fv.q[0].enable, 1);
+    assert_int_equal(fv.q[0].desc, (uint64_t)(uintptr_t)qmem);
+    assert_int_equal(fv.q[0].msix, VIRTIO_MSI_NO_VECTOR);
+    assert_int_equal(fv.msix, VIRTIO_MSI_NO_VECTOR);
+    assert_int_equal(fv.cfg[8], (uint32_t)FV_BAR_BASE | 4);
+    assert_int_equal(fv.cfg[9], (uint32_t)(FV_BAR_BASE >> 32));
+    uint16_t cmd = (uint16_t)fv.cfg[1];
     assert_true(cmd & PCI_CMD_MEM && cmd & PCI_CMD_MASTER && cmd & PCI_CMD_INTX_OFF);
     assert_int_equal(blk.capacity, SECTORS);
     assert_int_equal(blk.blk_size, 512);
     assert_int_equal(blk.seg_max, 7);
     assert_true(blk.flush);
     assert_false(blk.read_only);
-    assert_int_equal(f.cfg_writes_elsewhere, 0);
+    assert_int_equal(fv.cfg_writes_elsewhere, 0);
 }
 
 /* No VERSION_1 (a legacy-only device), FEATURES_OK not kept, a small or
@@ -540,40 +299,40 @@ static void init_refusals(void **state)
     (void)state;
     const char *why = NULL;
     device(NO_VERSION_1);
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "VERSION_1"));
-    assert_int_equal(f.status, 0);
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_int_equal(fv.status, 0);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
 
     device(REFUSE_FEATURES);
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "FEATURES_OK"));
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
 
     device(NONE);
-    f.qsize = 0;
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
-    assert_non_null(strstr(why, "queue 0"));
+    fv.q[0].max = 0;
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
+    assert_non_null(strstr(why, "a queue is absent"));
 
     device(NONE);
-    f.qsize = 8; /* smaller than the driver's: taken as it is */
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), 0);
-    assert_int_equal(f.qsize, 8);
+    fv.q[0].max = 8; /* smaller than the driver's: taken as it is */
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    assert_int_equal(fv.q[0].size, 8);
 
     device(NONE);
-    put8(0x78 + 1, 0); /* the list ends before the device configuration */
-    put8(0x68 + 1, 0);
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
+    fake_virtio_put8(FV_CAP_DEVICE + 1, 0); /* the list ends before the device configuration */
+    fake_virtio_put8(FV_CAP_ISR + 1, 0);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
     assert_non_null(strstr(why, "capabilities"));
-    assert_int_equal(f.resets, 0); /* not a device this driver drives: untouched */
+    assert_int_equal(fv.resets, 0); /* not a device this driver drives: untouched */
 
     device(NONE);
-    put32(0x78 + 8, BAR_SIZE - 8); /* the device range runs past the BAR */
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
+    fake_virtio_put32(FV_CAP_DEVICE + 8, FV_BAR_SIZE - 8); /* the device range runs past the BAR */
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
 
     device(NONE);
-    put8(0x41, 0x40); /* a capability list that loops */
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), -1);
+    fake_virtio_put8(FV_CAP_COMMON + 1, FV_CAP_COMMON); /* a capability list that loops */
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), -1);
 }
 
 /* The serial through GET_ID, printable, NUL-terminated at 20 bytes. */
@@ -620,7 +379,7 @@ static void read_write_flush(void **state)
     }
     assert_int_equal(r.calls, 200);
     assert_int_equal(r.written, 512);
-    assert_int_equal(blk.dev.vq.num_free, VIRTQ_SIZE_MAX);
+    assert_int_equal(blk.vq.num_free, VIRTQ_SIZE_MAX);
     free(a);
     free(b);
 }
@@ -653,10 +412,10 @@ static void requests_checked(void **state)
 
     /* without the features: no flush, no writes */
     device(NONE);
-    f.offered &= ~VIRTIO_BLK_F_FLUSH;
-    f.offered |= VIRTIO_BLK_F_RO;
+    fv.offered &= ~VIRTIO_BLK_F_FLUSH;
+    fv.offered |= VIRTIO_BLK_F_RO;
     const char *why;
-    assert_int_equal(virtio_blk_init(&blk, &pci, BDF, &io, qmem, dmamem, &why), 0);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
     assert_true(blk.read_only);
     assert_int_equal(virtio_blk_submit(&blk, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, done, &r), VBLK_INVAL);
     assert_int_equal(virtio_blk_submit(&blk, VIRTIO_BLK_T_OUT, 0, segs, 1, done, &r), VBLK_INVAL);
@@ -688,13 +447,13 @@ static void timeout(void **state)
     uint8_t buf[512];
     struct virtio_blk_seg s = seg(buf, 512);
     init_ok(NEVER_COMPLETE);
-    unsigned resets = f.resets;
-    uint64_t t0 = f.now;
+    unsigned resets = fv.resets;
+    uint64_t t0 = fv.now;
     assert_int_equal(virtio_blk_sync(&blk, VIRTIO_BLK_T_IN, 0, &s, 1), VBLK_TIMEOUT);
-    assert_true(f.now - t0 >= VIRTIO_BLK_TIMEOUT_NS);
-    assert_true(f.now - t0 < VIRTIO_BLK_TIMEOUT_NS + 10000000);
-    assert_int_equal(f.resets, resets + 1);
-    assert_false(f.cfg[1] & PCI_CMD_MASTER);
+    assert_true(fv.now - t0 >= VIRTIO_BLK_TIMEOUT_NS);
+    assert_true(fv.now - t0 < VIRTIO_BLK_TIMEOUT_NS + 10000000);
+    assert_int_equal(fv.resets, resets + 1);
+    assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     assert_true(blk.broken);
     struct done_rec r = {0};
     assert_int_equal(virtio_blk_submit(&blk, VIRTIO_BLK_T_IN, 0, &s, 1, done, &r), VBLK_BROKEN);
@@ -723,8 +482,8 @@ static void hostile_used_ring(void **state)
         assert_int_equal(r2.calls, 1);
         assert_int_equal(r1.result, VBLK_BROKEN);
         assert_true(blk.broken);
-        assert_int_equal(f.status, 0);
-        assert_false(f.cfg[1] & PCI_CMD_MASTER);
+        assert_int_equal(fv.status, 0);
+        assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     }
 }
 
@@ -771,7 +530,7 @@ static void out_of_order_and_busy(void **state)
     assert_int_equal(r[0].calls, 1);
     assert_int_equal(r[0].result, VBLK_BROKEN);
     assert_int_equal(r[8].result, VBLK_BROKEN);
-    assert_int_equal(f.status, 0);
+    assert_int_equal(fv.status, 0);
     free(buf);
 }
 
@@ -789,36 +548,36 @@ static void disks_at_start_up(void **state)
 
     device(NONE);
     log_reset();
-    disks_probe(&pci, &io, &heap, HV_BOOT_DISK(0, BDF));
+    disks_probe(pci, io, &heap, HV_BOOT_DISK(0, BDF));
     assert_int_equal(log_count("hv: disk: virtio-blk 00:03.0 is the boot volume: not driven\n"), 1);
-    assert_int_equal(f.cfg_writes + f.resets + f.notifies, 0);
+    assert_int_equal(fv.cfg_writes + fv.resets + f.notifies, 0);
     device(NONE);
-    disks_probe(&pci, &io, &heap, 0);
+    disks_probe(pci, io, &heap, 0);
     assert_int_equal(
         log_count("virtio-blk 00:03.0 not driven: the boot volume's PCI function is unknown\n"), 1);
-    assert_int_equal(f.cfg_writes + f.resets + f.notifies, 0);
+    assert_int_equal(fv.cfg_writes + fv.resets + f.notifies, 0);
     assert_int_equal(log_count("serial="), 0);
 
     static const uint32_t others[] = {HV_BOOT_DISK(0, PCI_BDF(0, 1, 0)), HV_BOOT_DISK(1, BDF)};
     for (unsigned i = 0; i < 2; i++) {
         device(NONE);
         log_reset();
-        disks_probe(&pci, &io, &heap, others[i]);
+        disks_probe(pci, io, &heap, others[i]);
         assert_int_equal(
             log_count("hv: disk: virtio-blk 00:03.0 serial=vmbhv-test capacity=64 sectors flush\n"),
             1);
         snprintf(line, sizeof(line), "hv: disk: vmbhv-test: sector 0 crc32=%08x\n",
                  crc32(f.disk, 512));
         assert_int_equal(log_count(line), 1);
-        assert_int_equal(f.status, 0); /* stopped */
-        assert_false(f.cfg[1] & PCI_CMD_MASTER);
+        assert_int_equal(fv.status, 0); /* stopped */
+        assert_false(fv.cfg[1] & PCI_CMD_MASTER);
     }
 
     /* no serial: listed as such, sector 0 not read */
     device(NONE);
     f.serial[0] = 0;
     log_reset();
-    disks_probe(&pci, &io, &heap, others[0]);
+    disks_probe(pci, io, &heap, others[0]);
     assert_int_equal(log_count("virtio-blk 00:03.0 serial=none capacity=64 sectors flush\n"), 1);
     assert_int_equal(log_count("sector 0"), 0);
     free(mem);
