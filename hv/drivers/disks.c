@@ -7,10 +7,15 @@
 #include "lib/fmt.h"
 #include "lib/mem.h"
 #include "lib/str.h"
+#include "lib/timer.h"
 
 #define DISKS_MAX   16
 #define BENCH_READS 16 /* 4 KiB polled reads timed on a vmbhv- disk */
 #define OPEN_MAX    4  /* disks a disk device may drive */
+/* While a driven disk has requests in flight it is polled this often even
+ * when no exit comes: the guest waiting for its I/O is often idle, and its
+ * next exit may be milliseconds away (docs/storage.md, "Polling"). */
+#define POLL_NS 50000ull
 
 /* What the probe found and may drive again: every virtio-blk function but
  * the boot volume, by serial. */
@@ -25,6 +30,7 @@ static struct {
     } disk[DISKS_MAX];
     unsigned nopen;
     struct virtio_blk open[OPEN_MAX];
+    struct hv_timer poll; /* armed while a request is in flight */
 } known;
 
 struct found {
@@ -145,8 +151,25 @@ struct virtio_blk *disks_open(const char *serial, const char **why)
     return NULL;
 }
 
+/* Nothing to do when it fires: the host work after the exit polls. */
+static void poll_due(struct hv_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+}
+
 void disks_poll(void)
 {
-    for (unsigned k = 0; k < known.nopen; k++)
-        virtio_blk_poll(&known.open[k]);
+    bool busy = false;
+    for (unsigned k = 0; k < known.nopen; k++) {
+        struct virtio_blk *b = &known.open[k];
+        virtio_blk_poll(b);
+        for (unsigned i = 0; i < VIRTIO_BLK_SLOTS; i++)
+            busy |= b->slots[i].busy;
+    }
+    if (busy && !timer_armed(&known.poll)) {
+        if (!known.poll.fn)
+            timer_setup(&known.poll, poll_due, NULL);
+        timer_arm(&known.poll, clock_ns() + POLL_NS);
+    }
 }
