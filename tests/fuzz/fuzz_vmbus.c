@@ -427,7 +427,12 @@ static void start(void)
         ready = true;
     }
     timer_cancel(&vmbus.drain_timer); /* not left linked into the timer list */
-    vmbus = built;
+    /* All of it but the GPADLs' page lists (megabytes; the copy has no GPADL) */
+    const size_t g = offsetof(struct vmbus_server, gpadl), after = g + sizeof(vmbus.gpadl);
+    memcpy(&vmbus, &built, g);
+    memcpy((uint8_t *)&vmbus + after, (const uint8_t *)&built + after, sizeof(vmbus) - after);
+    for (unsigned i = 0; i < VMBUS_MAX_GPADLS; i++)
+        vmbus.gpadl[i].used = false;
     memcpy(dev, built_dev, sizeof(dev));
     port.full = false;
     port.nmsgs = 0;
