@@ -50,26 +50,9 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
 
 static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
 {
-    GUID instance;
-    guid_for_device(&instance, d->cfg->instance, &checksum_class, d->cfg->name);
     cs.created = true;
     cs.refused = (struct log_budget)LOG_BUDGET(4, "");
-
-    VMBCHANNEL ch;
-    NTSTATUS s = VmbChannelAllocate(NULL, TRUE, &ch);
-    if (!NT_SUCCESS(s))
-        return s;
-    s = VmbChannelInitSetFriendlyName(ch, d->cfg->name);
-    if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetTargetInterfaceId(ch, &checksum_class, &instance);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetProcessPacketCallback(ch, process);
-    if (!NT_SUCCESS(s)) {
-        VmbChannelCleanup(ch);
-        ch = NULL;
-    }
-    *out = ch;
-    return s;
+    return device_channel(d, &checksum_class, NULL, NULL, process, out);
 }
 
 /* " checksum_packets=.. checksum_bytes=..", once a checksum device exists. */

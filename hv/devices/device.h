@@ -75,4 +75,14 @@ extern const struct device_kind *const device_kinds[];
 /* Fills e with "<what> '<v[0..n)>'" and returns -1. */
 int device_refuse(struct device_error *e, const char *what, const char *v, size_t n);
 
+/* The channel every kind starts with: allocated (VmbChannelGetPointer gives
+ * ctx back), named after the device (log lines), of class class_id and the
+ * configured instance (or one derived from the name: guid_for_device), with
+ * the state callbacks (NULL: none) and the packet callback. Not enabled: the
+ * kind adds what else it needs (MMIO, user data) and the registry enables
+ * it. On failure nothing is left allocated. */
+NTSTATUS device_channel(const struct device *d, const GUID *class_id, PVOID ctx,
+                        const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *callbacks,
+                        PFN_VMB_CHANNEL_PROCESS_PACKET process, VMBCHANNEL *out);
+
 #endif

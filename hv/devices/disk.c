@@ -63,8 +63,9 @@ struct disk {
     struct scsi_target target;
     struct storvsc_ops ops;
     struct storvsc vsc;
-    uint64_t reads, writes;
+    uint64_t reads, writes, errors;
     struct log_budget refused; /* completions not sent: the first few logged */
+    struct log_budget failed;  /* backing I/O errors: the first logged */
 };
 
 static struct disk disks[DISK_MAX];
@@ -93,6 +94,14 @@ static void vio_finish(struct disk *k, struct vio_io *v)
     v->io = NULL;
     k->reads += io->op == BLK_READ;
     k->writes += io->op == BLK_WRITE;
+    if (v->err) {
+        k->errors++;
+        if (log_budget_take(&k->failed))
+            hv_log("disk",
+                   "%s: I/O error on the backing at sector %llu: the guest gets a SCSI "
+                   "error (further ones counted in disk_errors=)",
+                   k->name, (unsigned long long)io->lba);
+    }
     blk_io_done(io, v->err ? -1 : 0);
 }
 
@@ -269,6 +278,7 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     struct disk *k = &disks[ndisks];
     memset(k, 0, sizeof(*k));
     k->refused = (struct log_budget)LOG_BUDGET(4, "");
+    k->failed = (struct log_budget)LOG_BUDGET(1, "");
     fmt_snprintf(k->name, sizeof(k->name), "%s", d->cfg->name);
     k->gm = d->env->gm;
     if (p->serial[0]) {
@@ -312,40 +322,26 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     k->target = (struct scsi_target){k->luns, 1};
     k->ops = (struct storvsc_ops){.ctx = k, .send = send, .gpa_to_host = gpa_to_host};
 
-    GUID instance;
-    guid_for_device(&instance, d->cfg->instance, &scsi_class, d->cfg->name);
-    VMBCHANNEL ch;
-    NTSTATUS s = VmbChannelAllocate(k, TRUE, &ch);
-    if (!NT_SUCCESS(s))
-        return s;
-    const VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {opened, NULL};
-    s = VmbChannelInitSetFriendlyName(ch, d->cfg->name);
+    static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, NULL};
+    NTSTATUS s = device_channel(d, &scsi_class, k, &callbacks, process, out);
     if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetTargetInterfaceId(ch, &scsi_class, &instance);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetStateChangeCallbacks(ch, &cb);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetProcessPacketCallback(ch, process);
-    if (!NT_SUCCESS(s)) {
-        VmbChannelCleanup(ch);
-        return s;
-    }
-    ndisks++;
-    *out = ch;
-    return STATUS_SUCCESS;
+        ndisks++;
+    return s;
 }
 
-/* " disk_reads=.. disk_writes=..", once a disk exists. */
+/* " disk_reads=.. disk_writes=.. disk_errors=..", once a disk exists. */
 static size_t summary(char *buf, size_t cap)
 {
-    uint64_t r = 0, w = 0;
+    uint64_t r = 0, w = 0, e = 0;
     for (unsigned i = 0; i < ndisks; i++) {
         r += disks[i].reads;
         w += disks[i].writes;
+        e += disks[i].errors;
     }
-    int n = ndisks ? fmt_snprintf(buf, cap, " disk_reads=%llu disk_writes=%llu",
-                                  (unsigned long long)r, (unsigned long long)w)
-                   : fmt_snprintf(buf, cap, "%s", "");
+    int n = ndisks
+                ? fmt_snprintf(buf, cap, " disk_reads=%llu disk_writes=%llu disk_errors=%llu",
+                               (unsigned long long)r, (unsigned long long)w, (unsigned long long)e)
+                : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }
 

@@ -243,25 +243,9 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     hv_log("nic", "%s: mac=%02x:%02x:%02x:%02x:%02x:%02x", d->cfg->name, m[0], m[1], m[2], m[3],
            m[4], m[5]);
 
-    GUID instance;
-    guid_for_device(&instance, d->cfg->instance, &nic_class, d->cfg->name);
-    VMBCHANNEL ch;
-    NTSTATUS s = VmbChannelAllocate(NULL, TRUE, &ch);
-    if (!NT_SUCCESS(s))
-        return s;
-    s = VmbChannelInitSetFriendlyName(ch, d->cfg->name);
-    if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetTargetInterfaceId(ch, &nic_class, &instance);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetStateChangeCallbacks(ch, &callbacks);
-    if (NT_SUCCESS(s))
-        s = VmbChannelInitSetProcessPacketCallback(ch, process);
-    if (!NT_SUCCESS(s)) {
-        VmbChannelCleanup(ch);
-        return s;
-    }
-    nic.channel = *out = ch;
-    return STATUS_SUCCESS;
+    NTSTATUS s = device_channel(d, &nic_class, NULL, &callbacks, process, out);
+    nic.channel = *out;
+    return s;
 }
 
 /* " nic_tx=.. nic_tx_dropped=.. nic_rx=.. nic_rx_dropped=.. nic_bad=..", once a nic exists. */

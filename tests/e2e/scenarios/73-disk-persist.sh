@@ -37,12 +37,13 @@ expect "^vmbhv-init: /dev/sda: no filesystem to mount \('mke2fs /dev/sda' makes 
 expect '^GUEST-CHECK disk-data PASS 1048576 bytes md5=[0-9a-f]{32}$'
 expect '^GUEST-CHECK disk-fs PASS ok$'
 expect_not 'GUEST-CHECK .* FAIL'
-expect '^hv: summary .* disk_reads=[1-9][0-9]* disk_writes=[1-9][0-9]* '
+expect '^hv: summary .* disk_reads=[1-9][0-9]* disk_writes=[1-9][0-9]* disk_errors=0 '
 md5=$(sed -n 's/^GUEST-CHECK disk-data PASS 1048576 bytes md5=\([0-9a-f]*\)$/\1/p' "$LOG.txt")
 [ -n "$md5" ] || fail "no md5 from the first boot"
 # what the guest wrote is on the machine's disk: an ext2 superblock magic at 1080
 [ "$(od -An -tx2 -j1080 -N2 "$img" | tr -d ' ')" = ef53 ] || fail "no ext2 superblock in the image"
 [ "$(od -An -tx1 -N1048576 "$other" | tr -d ' \n*' | tr -d 0)" = "" ] || fail "the unnamed disk was written"
+e2fsck -fn "$img" > "$WORK/fsck.txt" 2>&1 || fail "e2fsck finds the image not clean: $(tail -n 3 "$WORK/fsck.txt")"
 
 disk_config "vmbhv.disk_verify=$md5"
 boot --timeout 180
