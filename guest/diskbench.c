@@ -7,12 +7,12 @@
  * (mkinitramfs.sh). */
 #include "nolibc.h"
 
-#define O_RDWR        2
-#define O_DIRECT      040000
-#define BLKGETSIZE64  0x80081272
-#define BIG           (1u << 20)
-#define SMALL         4096u
-#define USAGE         "diskbench: usage: diskbench DEVICE [SECONDS]\n"
+#define O_RDWR       2
+#define O_DIRECT     040000
+#define BLKGETSIZE64 0x80081272
+#define BIG          (1u << 20)
+#define SMALL        4096u
+#define USAGE        "diskbench: usage: diskbench DEVICE [SECONDS]\n"
 
 static _Alignas(4096) uint8_t buf[BIG];
 
