@@ -100,6 +100,13 @@ static void drive(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *i
     }
 }
 
+/* Nothing to do when it fires: the host work after the exit polls. */
+static void poll_due(struct hv_timer *t, uint64_t now)
+{
+    (void)t;
+    (void)now;
+}
+
 void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io, struct heap *heap,
                  uint32_t boot_disk)
 {
@@ -107,6 +114,7 @@ void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io
     known.pci = pci;
     known.io = io;
     known.heap = heap;
+    timer_setup(&known.poll, poll_due, NULL);
     pci_enumerate(pci, collect, &f);
     for (unsigned i = 0; i < f.n; i++) {
         uint16_t bdf = f.bdf[i];
@@ -151,13 +159,6 @@ struct virtio_blk *disks_open(const char *serial, const char **why)
     return NULL;
 }
 
-/* Nothing to do when it fires: the host work after the exit polls. */
-static void poll_due(struct hv_timer *t, uint64_t now)
-{
-    (void)t;
-    (void)now;
-}
-
 void disks_poll(void)
 {
     bool busy = false;
@@ -167,9 +168,6 @@ void disks_poll(void)
         for (unsigned i = 0; i < VIRTIO_BLK_SLOTS; i++)
             busy |= b->slots[i].busy;
     }
-    if (busy && !timer_armed(&known.poll)) {
-        if (!known.poll.fn)
-            timer_setup(&known.poll, poll_due, NULL);
+    if (busy && !timer_armed(&known.poll))
         timer_arm(&known.poll, clock_ns() + POLL_NS);
-    }
 }
