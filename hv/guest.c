@@ -9,8 +9,6 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
-#include "drivers/disks.h"
-#include "devices/nic.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
@@ -59,8 +57,7 @@ static void host_work(void)
 {
     keyboard_feed(keyboard_get(), &i8042_bytes);
     timers_run(clock_ns());
-    disks_poll();
-    nic_poll();
+    devices_poll();
     vmbus_poll();
     host_timer_arm(timers_next());
 }

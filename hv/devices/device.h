@@ -64,6 +64,10 @@ struct device_kind {
     /* Once all lines are created, with how many devices of this kind there
      * are (0 too): for rules about the whole configuration. May be NULL. */
     void (*created)(const struct device_env *env, unsigned n);
+    /* After every exit, when a device of the kind is configured: its backend's
+     * work (completions, received frames), bounded and cheap when nothing
+     * waits. May be NULL. */
+    void (*poll)(void);
     /* The kind's keys of the run's summary line (lib/summary.h); NULL: none.
      * Registered for every kind, configured or not. */
     summary_part summary;

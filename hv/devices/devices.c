@@ -106,8 +106,19 @@ size_t devices_summary(char *buf, size_t cap)
     return n;
 }
 
+/* The kinds with a device and a poll, once each (devices_create). */
+static void (*polls[HV_DEVICES_MAX])(void);
+static unsigned npolls;
+
+void devices_poll(void)
+{
+    for (unsigned i = 0; i < npolls; i++)
+        polls[i]();
+}
+
 int devices_create(const struct device_env *env)
 {
+    npolls = 0;
     for (unsigned i = 0; i < count; i++) {
         const struct device d = {devices[i].cfg, devices[i].params.bytes, env};
         NTSTATUS s = devices[i].kind->create(&d, &devices[i].channel);
@@ -123,6 +134,8 @@ int devices_create(const struct device_env *env)
             n += devices[i].kind == device_kinds[k];
         if (device_kinds[k]->created)
             device_kinds[k]->created(env, n);
+        if (n && device_kinds[k]->poll)
+            polls[npolls++] = device_kinds[k]->poll;
     }
     return 0;
 }

@@ -19,6 +19,8 @@ bool devices_need_efi(void);
 /* Allocates and configures each parsed device's channel in hv.cfg's order (not enabled: the MMIO
  * gap is sized from their requests first). env must outlive the devices. 0, or -1 (logged). */
 int devices_create(const struct device_env *env);
+/* After every exit: each configured kind's poll (its backend's work). */
+void devices_poll(void);
 /* The summary line's device keys: every kind's part (configured or not), in
  * kinds.c's order (a summary_part). */
 size_t devices_summary(char *buf, size_t cap);

@@ -351,5 +351,6 @@ const struct device_kind disk_kind = {
     .param = param,
     .check = check,
     .create = create,
+    .poll = disks_poll,
     .summary = summary,
 };

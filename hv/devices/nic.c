@@ -10,7 +10,6 @@
  * (docs/network.md, "The nic device"). */
 #include "devices/device.h"
 #include "devices/netvsp.h"
-#include "devices/nic.h"
 #include "drivers/nics.h"
 #include "guest_mem.h"
 #include "lib/config_words.h"
@@ -147,7 +146,10 @@ static void deliver(void *ctx, const uint8_t *frame, uint32_t len)
         netvsp_deliver(&nic.s, frame, len);
 }
 
-void nic_poll(void)
+/* Sent frames reclaimed, received ones handed to the guest (a bounded
+ * number), the link state followed, answers the guest's full ring held back
+ * retried: the kind's poll, after every exit. */
+static void service(void)
 {
     if (!nic.card)
         return;
@@ -272,5 +274,6 @@ const struct device_kind nic_kind = {
     .param = param,
     .check = check,
     .create = create,
+    .poll = service,
     .summary = summary,
 };

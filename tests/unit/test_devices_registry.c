@@ -75,7 +75,19 @@ static size_t blinker_summary(char *buf, size_t cap)
     return (size_t)snprintf(buf, cap, " blinks=%u", 7u);
 }
 
+/* The kinds' polls: counted, to see which run. */
+static unsigned blinker_polls, screen_polls;
+static void blinker_poll(void)
+{
+    blinker_polls++;
+}
+static void screen_poll(void)
+{
+    screen_polls++;
+}
+
 static const struct device_kind blinker_kind = {
+    .poll = blinker_poll,
     .name = "blinker",
     .params_size = sizeof(struct blinker_params),
     .param = blinker_param,
@@ -99,6 +111,7 @@ static const struct device_kind screen_kind = {
     .single = true,
     .needs_efi = true,
     .create = screen_create,
+    .poll = screen_poll,
 };
 
 /* A kind whose parameters do not fit the registry's room: refused, not overrun. */
@@ -161,6 +174,13 @@ static void words_defaults_and_create(void **state)
     devices_enable();
     assert_int_equal(log_count("hv: devices: slow: blinker device enabled (period=2000)\n"), 1);
     assert_int_equal(log_count("hv: devices: blinker1: blinker device enabled\n"), 1);
+
+    /* the configured kind's poll runs, once per call; a kind without devices' does not */
+    blinker_polls = screen_polls = 0;
+    devices_poll();
+    devices_poll();
+    assert_int_equal(blinker_polls, 2);
+    assert_int_equal(screen_polls, 0);
 
     char line[64];
     assert_int_equal(devices_summary(line, sizeof(line)), 9);
