@@ -17,6 +17,7 @@
 
 struct guest_mem;
 struct heap;
+struct mmio_trap_ops; /* hv/vm/mmio_trap.h */
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -28,6 +29,9 @@ struct device_env {
     uint64_t (*reference_time)(void *ctx);
     void *reference_ctx;
     uint32_t shutdown_after; /* hv.cfg's, in seconds; 0: never */
+    /* Emulate guest-physical [gpa, gpa + len) with ops from now on: 0, or -1 */
+    int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
+    void (*mmio_untrap)(uint64_t gpa, uint64_t len);
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

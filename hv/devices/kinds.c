@@ -13,6 +13,7 @@
     X(checksum_kind)                                                                               \
     X(disk_kind)                                                                                   \
     X(nic_kind)                                                                                    \
+    X(vpci_kind)                                                                                   \
     /* one line per kind, above this one */
 
 #define DECLARE(kind) extern const struct device_kind kind;
