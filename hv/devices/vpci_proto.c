@@ -320,12 +320,13 @@ static void parse_interrupt(uint32_t type, const void *buf, struct irq_request *
     }
 }
 
-static void delete_interrupt(struct vpci_proto *p, const struct vpci_delete_interrupt *m)
+static void delete_interrupt(struct vpci_proto *p, const struct vpci_delete_interrupt *m,
+                             uint64_t id)
 {
     uint32_t i = m->desc.data - VPCI_MSI_DATA_BASE;
     if (m->desc.address != VPCI_MSI_ADDRESS || i >= VPCI_MAX_INTERRUPTS || !p->irq[i].used ||
         p->irq[i].wslot != m->wslot) {
-        refuse(p, m->type, 0, 0, "not an interrupt this bus created");
+        refuse(p, m->type, id, VPCI_STATUS_INVALID_PARAMETER, "not an interrupt this bus created");
         return;
     }
     p->irq[i].used = false;
@@ -349,22 +350,24 @@ static void assigned(struct vpci_proto *p, uint32_t type, uint32_t wslot, uint32
     }
 }
 
-static void released(struct vpci_proto *p, uint32_t wslot)
+static void released(struct vpci_proto *p, uint32_t wslot, uint64_t id)
 {
     int f = func_at(p, wslot);
     if (f < 0) {
-        refuse(p, VPCI_RESOURCES_RELEASED, 0, 0, "no function at that wslot");
+        refuse(p, VPCI_RESOURCES_RELEASED, id, VPCI_STATUS_INVALID_PARAMETER,
+               "no function at that wslot");
         return;
     }
     p->assigned &= ~(1u << f);
     drop_interrupts(p, wslot);
 }
 
-static void ejected(struct vpci_proto *p, uint32_t wslot)
+static void ejected(struct vpci_proto *p, uint32_t wslot, uint64_t id)
 {
     int f = func_at(p, wslot);
     if (f < 0 || !(p->eject_pending & 1u << f)) {
-        refuse(p, VPCI_EJECTION_COMPLETE, 0, 0, "no ejection asked for that wslot");
+        refuse(p, VPCI_EJECTION_COMPLETE, id, VPCI_STATUS_INVALID_DEVICE_STATE,
+               "no ejection asked for that wslot");
         return;
     }
     p->eject_pending &= ~(1u << f);
@@ -492,7 +495,7 @@ void vpci_proto_packet(struct vpci_proto *p, const void *buf, uint32_t len, uint
         assigned(p, type, u.assigned2.wslot, u.assigned2.msi_descriptor_count, id);
         break;
     case VPCI_RESOURCES_RELEASED:
-        released(p, u.child.wslot);
+        released(p, u.child.wslot, id);
         break;
     case VPCI_CREATE_INTERRUPT:
     case VPCI_CREATE_INTERRUPT2:
@@ -501,10 +504,10 @@ void vpci_proto_packet(struct vpci_proto *p, const void *buf, uint32_t len, uint
         create_interrupt(p, type, &irq, id);
         break;
     case VPCI_DELETE_INTERRUPT:
-        delete_interrupt(p, &u.del);
+        delete_interrupt(p, &u.del, id);
         break;
     case VPCI_EJECTION_COMPLETE:
-        ejected(p, u.ejected.wslot);
+        ejected(p, u.ejected.wslot, id);
         break;
     case VPCI_POWER_STATE_CHANGE:
         power(p, &u.power, id);
