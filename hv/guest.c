@@ -205,6 +205,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     devices_enable();
     struct acpi_mmio_window windows[2] = {{LOW_MMIO_BASE, LOW_MMIO_SIZE}, {0, 0}};
     vmbus_mmio_gap(&windows[1].base, &windows[1].size);
+    env.mmio[0] = (struct device_mmio_range){windows[0].base, windows[0].size};
+    env.mmio[1] = (struct device_mmio_range){windows[1].base, windows[1].size};
     struct acpi_vmbus vmbus = {windows, windows[1].size ? 2 : 1};
 
     struct acpi_params ap = {

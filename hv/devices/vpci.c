@@ -23,8 +23,9 @@
 static const GUID vpci_class = VPCI_CLASS_GUID;
 
 #define VPCI_DEVICES 4u
-/* The channel's MMIO: the config window's page, then the BAR at its own
- * alignment (pci-hyperv takes both from the gap, lowest address first). */
+/* The channel's MMIO: room in the high gap for the BAR at its own alignment
+ * and the config window (pci-hyperv takes the window from the lowest MMIO
+ * range with room, usually the low window, and the 64-bit BAR from the gap). */
 #define VPCI_MMIO_MB ((VPCI_FUNC_BAR_SIZE >> 20) + 1u)
 /* The partition has one VP (hv/hyperv/hyperv.h): the only interrupt target. */
 #define VPCI_VPS 1u
@@ -102,17 +103,6 @@ static void closed(VMBCHANNEL channel)
         vpci_proto_reset(&d->proto);
 }
 
-/* The granted MMIO window is where the guest's D0 config window may lie. */
-static void prepare_offer(VMBCHANNEL channel, UINT8 *user_defined)
-{
-    (void)user_defined;
-    struct vpci_dev *d = VmbChannelGetPointer(channel);
-    UINT64 base = 0, size = 0;
-    VmbChannelGetMmioSpace(channel, &base, &size);
-    if (d)
-        vpci_proto_set_range(&d->proto, base, size);
-}
-
 static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {NULL, closed};
 
 static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
@@ -154,15 +144,14 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     if (!NT_SUCCESS(s))
         return s;
     s = VmbServerChannelInitSetMmioMegabytes(d->ch, VPCI_MMIO_MB, 0);
-    if (NT_SUCCESS(s))
-        s = VmbServerChannelInitSetPrepareOfferCallback(d->ch, prepare_offer);
     if (!NT_SUCCESS(s)) {
         VmbChannelCleanup(d->ch);
         return s;
     }
     vpci_func_init(&d->func, VPCI_WSLOT(0, 0), vs.n + 1);
     const struct vpci_host host = {d, host_send, host_window_map, host_window_unmap};
-    vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, 0, 0, VPCI_VPS);
+    vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio, DEVICE_MMIO_RANGES,
+                    VPCI_VPS);
     hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, BAR0 %u KiB 64-bit memory", c->name,
            instance.Data2, VPCI_FUNC_VENDOR, VPCI_FUNC_DEVICE, VPCI_FUNC_BAR_SIZE >> 10);
     vs.n++;

@@ -12,23 +12,18 @@
 #include "lib/log.h"
 
 void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_host *host,
-                     struct vpci_func *funcs, unsigned n, uint64_t lo, uint64_t size, unsigned vps)
+                     struct vpci_func *funcs, unsigned n, const struct device_mmio_range *ranges,
+                     unsigned nranges, unsigned vps)
 {
     memset(p, 0, sizeof(*p));
     p->host = *host;
     p->name = name;
     p->window.funcs = funcs;
     p->window.n = n > 32 ? 32 : n;
-    p->window_lo = lo;
-    p->window_size = size;
+    p->ranges = ranges;
+    p->nranges = nranges;
     p->vps = vps;
     p->bad = (struct log_budget)LOG_BUDGET(8, " (further refusals only counted)");
-}
-
-void vpci_proto_set_range(struct vpci_proto *p, uint64_t lo, uint64_t size)
-{
-    p->window_lo = lo;
-    p->window_size = size;
 }
 
 static const char *type_name(uint32_t type)
@@ -180,6 +175,18 @@ static void relations(struct vpci_proto *p)
     send(p, buf, len, 0, false);
 }
 
+/* Whether the whole window at gpa lies inside one of the guest's MMIO ranges. */
+static bool in_mmio(const struct vpci_proto *p, uint64_t gpa)
+{
+    for (unsigned i = 0; i < p->nranges; i++) {
+        const struct device_mmio_range *r = &p->ranges[i];
+        if (r->size >= VPCI_WINDOW_SIZE && gpa >= r->base &&
+            gpa - r->base <= r->size - VPCI_WINDOW_SIZE)
+            return true;
+    }
+    return false;
+}
+
 static void d0_entry(struct vpci_proto *p, const struct vpci_d0_entry *m, uint64_t id)
 {
     uint64_t gpa = m->mmio_base;
@@ -187,10 +194,9 @@ static void d0_entry(struct vpci_proto *p, const struct vpci_d0_entry *m, uint64
         refuse(p, m->type, id, VPCI_STATUS_INVALID_DEVICE_STATE, "already in D0");
     } else if (gpa & 0xfff) {
         refuse(p, m->type, id, VPCI_STATUS_INVALID_PARAMETER, "config window not page-aligned");
-    } else if (p->window_size < VPCI_WINDOW_SIZE || gpa < p->window_lo ||
-               gpa - p->window_lo > p->window_size - VPCI_WINDOW_SIZE) {
+    } else if (!in_mmio(p, gpa)) {
         refuse(p, m->type, id, VPCI_STATUS_INVALID_PARAMETER,
-               "config window outside the channel's MMIO");
+               "config window outside the guest's MMIO ranges");
     } else if (p->host.window_map(p->host.ctx, gpa) != 0) {
         refuse(p, m->type, id, VPCI_STATUS_INVALID_DEVICE_STATE, "config window not trapped");
     } else {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/device.h"
 #include "devices/vpci_func.h"
 #include "devices/vpci_wire.h"
 #include "lib/log_once.h"
@@ -47,8 +48,9 @@ struct vpci_proto {
     const char *name; /* the device's, for log lines */
     /* The bus: its functions and its config window (window.funcs). */
     struct vpci_window window;
-    uint64_t window_lo, window_size; /* where a D0 window may lie (the channel's MMIO) */
-    unsigned vps;                    /* VP indexes below this are valid interrupt targets */
+    const struct device_mmio_range *ranges; /* where a D0 window may lie: the guest's MMIO */
+    unsigned nranges;
+    unsigned vps; /* VP indexes below this are valid interrupt targets */
 
     uint32_t version;    /* negotiated; 0: not yet */
     bool relations_sent; /* the guest has heard of the functions */
@@ -62,12 +64,12 @@ struct vpci_proto {
     struct log_budget bad;
 };
 
-/* A bus over funcs[0..n) (n <= 32), its D0 windows inside [lo, lo + size),
+/* A bus over funcs[0..n) (n <= 32), its D0 windows inside one of
+ * ranges[0..nranges) (read at each D0 entry: they may be set late),
  * interrupts on VPs below vps. */
 void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_host *host,
-                     struct vpci_func *funcs, unsigned n, uint64_t lo, uint64_t size, unsigned vps);
-/* The window range may change until D0 entry (the channel's MMIO is granted late). */
-void vpci_proto_set_range(struct vpci_proto *p, uint64_t lo, uint64_t size);
+                     struct vpci_func *funcs, unsigned n, const struct device_mmio_range *ranges,
+                     unsigned nranges, unsigned vps);
 /* One in-band packet the guest sent (payload, length, transaction id). */
 void vpci_proto_packet(struct vpci_proto *p, const void *buf, uint32_t len, uint64_t id);
 /* The channel closed: back to before negotiation, the window unmapped. */

@@ -49,7 +49,10 @@ static int send(void *ctx, const void *buf, uint32_t len, uint64_t id, bool comp
 static int map(void *ctx, uint64_t gpa)
 {
     (void)ctx;
-    if (F.mapped || (gpa & 0xfff) || gpa < LO || gpa + VPCI_WINDOW_SIZE > LO + SIZE)
+    uint64_t off = gpa - LO; /* inside one of the two ranges below */
+    if (off >= 1ull << 30)
+        off -= 1ull << 30;
+    if (F.mapped || (gpa & 0xfff) || gpa < LO || off + VPCI_WINDOW_SIZE > SIZE)
         abort();
     F.mapped = true;
     F.gpa = gpa;
@@ -127,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     log_reset();
     vpci_func_init(&f, (uint32_t)fuzz_take(&in, 1) & 1 ? 0 : VPCI_WSLOT(1, 0), 1);
     const struct vpci_host host = {NULL, send, map, unmap};
-    vpci_proto_init(&p, "fuzz", &host, &f, 1, LO, SIZE, 1);
+    static const struct device_mmio_range ranges[] = {{LO, SIZE}, {LO + (1ull << 30), SIZE}};
+    vpci_proto_init(&p, "fuzz", &host, &f, 1, ranges, 2, 1);
     unsigned depth = (unsigned)fuzz_take(&in, 1) % 3;
     if (depth) {
         struct vpci_version_request v = {VPCI_QUERY_PROTOCOL_VERSION,

@@ -23,8 +23,11 @@
 
 extern const struct device_kind vpci_kind;
 
-#define GAP_BASE 0x100000000ull /* the channel's granted MMIO: 2 MiB at the gap's start */
-#define GAP_SIZE (2ull << 20)
+/* The guest's MMIO ranges, as hv/guest.c gives them: the low window, the high gap. */
+#define LOW_BASE 0xf8000000ull
+#define LOW_SIZE 0x06c00000ull
+#define GAP_BASE 0x100000000ull
+#define GAP_SIZE (64ull << 20)
 
 /* The fake trap: records the range and lets the test play the guest's loads and stores. */
 static struct {
@@ -57,7 +60,7 @@ static void fake_untrap(uint64_t gpa, uint64_t len)
     trap.untraps++;
 }
 
-static const struct device_env env = {.mmio_trap = fake_trap, .mmio_untrap = fake_untrap};
+static struct device_env env = {.mmio_trap = fake_trap, .mmio_untrap = fake_untrap};
 static VMBCHANNEL ch;
 static struct hv_device_config cfg;
 
@@ -67,15 +70,14 @@ static int setup(void **state)
     fake_kmcl_reset();
     log_reset();
     memset(&trap, 0, sizeof(trap));
+    memset(env.mmio, 0, sizeof(env.mmio)); /* hv/guest.c sets them after every create */
     cfg = (struct hv_device_config){.line = 5, .kind = "vpci", .name = "pci"};
     const struct device d = {&cfg, NULL, &env};
     assert_int_equal(vpci_kind.create(&d, &ch), STATUS_SUCCESS);
     vpci_kind.created(&env, 1);
-    struct fake_channel *c = fake_channel(ch);
-    c->mmio_base = GAP_BASE;
-    c->mmio_size = GAP_SIZE;
-    assert_int_equal(VmbChannelEnable(ch), STATUS_SUCCESS); /* the prepare-offer callback */
-    c->open = true;
+    env.mmio[0] = (struct device_mmio_range){LOW_BASE, LOW_SIZE};
+    env.mmio[1] = (struct device_mmio_range){GAP_BASE, GAP_SIZE};
+    fake_channel(ch)->open = true;
     return 0;
 }
 
@@ -238,19 +240,19 @@ static void linux_sequence(void **state)
     for (unsigned i = 2; i < VPCI_BARS; i++)
         assert_int_equal(res.probed_bar[i], 0);
 
-    /* hv_pci_enter_d0: the window the guest allocated at the gap's start */
+    /* hv_pci_enter_d0: the window at the lowest free MMIO, the low window's start */
     assert_false(trap.on);
-    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_SUCCESS);
+    assert_int_equal(d0_entry(LOW_BASE), VPCI_STATUS_SUCCESS);
     assert_true(trap.on);
-    assert_int_equal(trap.gpa, GAP_BASE);
+    assert_int_equal(trap.gpa, LOW_BASE);
     assert_int_equal(trap.len, VPCI_WINDOW_SIZE);
-    assert_int_equal(log_count("hv: vpci: pci: D0 entry: config window at 0x100000000"), 1);
+    assert_int_equal(log_count("hv: vpci: pci: D0 entry: config window at 0xf8000000"), 1);
 
     /* hv_send_resources_allocated (1.2 and later) */
     assert_int_equal(assigned2(0), VPCI_STATUS_SUCCESS);
     assert_int_equal(log_count("hv: vpci: pci: wslot 0: resources assigned"), 1);
 
-    /* prepopulate_bars: clear MEMORY, place the BAR after the window */
+    /* prepopulate_bars: clear MEMORY, place the BAR in the gap */
     uint32_t cmd = cfg_read(VPCI_CFG_COMMAND, 2);
     cfg_write(VPCI_CFG_COMMAND, 2, cmd & ~VPCI_CMD_MEMORY);
     uint64_t bar = GAP_BASE + (1u << 20);
@@ -356,7 +358,7 @@ static void hostile_messages(void **state)
     /* before version negotiation */
     struct vpci_child_message rr = {VPCI_QUERY_RESOURCE_REQUIREMENTS, 0};
     assert_int_equal(request(&rr, sizeof(rr), 2), VPCI_STATUS_INVALID_DEVICE_STATE);
-    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_INVALID_DEVICE_STATE);
+    assert_int_equal(d0_entry(LOW_BASE), VPCI_STATUS_INVALID_DEVICE_STATE);
     struct vpci_message q = {VPCI_QUERY_BUS_RELATIONS};
     assert_int_equal(guest(&q, sizeof(q), 0), 0);
     struct vpci_version_request v = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_4};
@@ -378,18 +380,22 @@ static void hostile_messages(void **state)
     rr.wslot = 0x100; /* reserved bits */
     assert_int_equal(request(&rr, sizeof(rr), 2), VPCI_STATUS_INVALID_PARAMETER);
 
-    /* D0 windows: unaligned, below, straddling the end, wrapping, not trapped */
-    assert_int_equal(d0_entry(GAP_BASE + 0x800), VPCI_STATUS_INVALID_PARAMETER);
-    assert_int_equal(d0_entry(GAP_BASE - 0x1000), VPCI_STATUS_INVALID_PARAMETER);
+    /* D0 windows: unaligned, below, straddling a range's end, between the
+     * ranges, wrapping, not trapped; then the last page pair of the gap */
+    assert_int_equal(d0_entry(LOW_BASE + 0x800), VPCI_STATUS_INVALID_PARAMETER);
+    assert_int_equal(d0_entry(LOW_BASE - 0x1000), VPCI_STATUS_INVALID_PARAMETER);
+    assert_int_equal(d0_entry(LOW_BASE + LOW_SIZE - 0x1000), VPCI_STATUS_INVALID_PARAMETER);
+    assert_int_equal(d0_entry(0xfee00000ull), VPCI_STATUS_INVALID_PARAMETER); /* the LAPIC */
+    assert_int_equal(d0_entry(GAP_BASE - 0x2000), VPCI_STATUS_INVALID_PARAMETER);
     assert_int_equal(d0_entry(GAP_BASE + GAP_SIZE - 0x1000), VPCI_STATUS_INVALID_PARAMETER);
     assert_int_equal(d0_entry(0xfffffffffffff000ull), VPCI_STATUS_INVALID_PARAMETER);
-    assert_int_equal(d0_entry(0xfee00000ull), VPCI_STATUS_INVALID_PARAMETER);
+    assert_int_equal(d0_entry(0), VPCI_STATUS_INVALID_PARAMETER); /* RAM */
     trap.refuse = 1;
     assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_INVALID_DEVICE_STATE);
     assert_false(trap.on);
     trap.refuse = 0;
     assert_int_equal(d0_entry(GAP_BASE + GAP_SIZE - VPCI_WINDOW_SIZE), VPCI_STATUS_SUCCESS);
-    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_INVALID_DEVICE_STATE); /* twice */
+    assert_int_equal(d0_entry(LOW_BASE), VPCI_STATUS_INVALID_DEVICE_STATE); /* twice */
     assert_int_equal(trap.gpa, GAP_BASE + GAP_SIZE - VPCI_WINDOW_SIZE);
 
     /* interrupts before the function's resources, then bogus ones */
@@ -462,14 +468,14 @@ static void hostile_messages(void **state)
     assert_int_equal(log_count("(further refusals only counted)"), 1);
     char line[128];
     vpci_kind.summary(line, sizeof(line));
-    assert_non_null(strstr(line, " vpci_refused=40"));
+    assert_non_null(strstr(line, " vpci_refused=43"));
 
     /* and the bus still works */
     struct vpci_message x = {VPCI_BUS_D0EXIT};
     assert_int_equal(request(&x, sizeof(x), 7), VPCI_STATUS_SUCCESS);
     assert_int_equal(request(&x, sizeof(x), 7), VPCI_STATUS_SUCCESS); /* idempotent */
     assert_int_equal(trap.untraps, 1);
-    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_SUCCESS);
+    assert_int_equal(d0_entry(LOW_BASE + LOW_SIZE - VPCI_WINDOW_SIZE), VPCI_STATUS_SUCCESS);
 }
 
 /* A full guest ring: the answer is lost, said once, nothing breaks. */
@@ -488,7 +494,7 @@ static void close_in_d0(void **state)
 {
     (void)state;
     assert_int_equal(version(VPCI_VERSION_1_4), VPCI_STATUS_SUCCESS);
-    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_SUCCESS);
+    assert_int_equal(d0_entry(LOW_BASE), VPCI_STATUS_SUCCESS);
     fake_channel(ch)->cb.EvtChannelClosed(ch);
     assert_false(trap.on);
     assert_int_equal(trap.untraps, 1);
@@ -646,7 +652,7 @@ static void eject(void **state)
     static struct vpci_proto p;
     vpci_func_init(&f, VPCI_WSLOT(2, 0), 7);
     const struct vpci_host host = {NULL, host_send, host_map, host_unmap};
-    vpci_proto_init(&p, "bus", &host, &f, 1, GAP_BASE, GAP_SIZE, 1);
+    vpci_proto_init(&p, "bus", &host, &f, 1, env.mmio, DEVICE_MMIO_RANGES, 1);
     log_reset();
     assert_int_equal(vpci_proto_eject(&p, 0), -1); /* not negotiated */
     struct vpci_version_request v = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_1};
