@@ -20,17 +20,18 @@ struct heap;
 struct mmio_trap_ops;
 struct video_platform;
 
-/* A guest-physical MMIO range: [base, base + size). */
-struct device_mmio_range {
-    uint64_t base, size;
-};
-#define DEVICE_MMIO_RANGES 2u
-
 /* What the machine gives its devices (hv/guest.c fills it in). */
 struct device_env {
     const struct guest_mem *gm; /* the guest's RAM: every page a guest names is checked here */
     struct heap *heap;          /* hypervisor memory, for what a device keeps (a RAM disk) */
     const struct video_platform *video; /* backs a video device's VRAM; NULL: nothing can be */
+    /* The guest's MMIO ranges, as the VMBus device's _CRS gives them (the low
+     * window, the high gap; size 0: none): where the guest places what it
+     * allocates with vmbus_allocate_mmio. Set once the gap is sized, after
+     * every create: read them when the guest names an address. */
+    struct device_mmio_range {
+        uint64_t base, size;
+    } mmio[2];
     /* The partition's reference time: 100 ns units since the guest started. */
     uint64_t (*reference_time)(void *ctx);
     void *reference_ctx;
@@ -40,11 +41,6 @@ struct device_env {
      * -1 if refused. Untrap takes exactly a range trap was given. */
     int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
     void (*mmio_untrap)(uint64_t gpa, uint64_t len);
-    /* The guest's MMIO ranges, as the VMBus device's _CRS gives them (the low
-     * window, the high gap; size 0: none): where the guest places what it
-     * allocates with vmbus_allocate_mmio. Set once the gap is sized, after
-     * every create: read them when the guest names an address. */
-    struct device_mmio_range mmio[DEVICE_MMIO_RANGES];
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

@@ -150,8 +150,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     }
     vpci_func_init(&d->func, VPCI_WSLOT(0, 0), vs.n + 1);
     const struct vpci_host host = {d, host_send, host_window_map, host_window_unmap};
-    vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio, DEVICE_MMIO_RANGES,
-                    VPCI_VPS);
+    vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio,
+                    sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]), VPCI_VPS);
     hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, BAR0 %u KiB 64-bit memory", c->name,
            instance.Data2, VPCI_FUNC_VENDOR, VPCI_FUNC_DEVICE, VPCI_FUNC_BAR_SIZE >> 10);
     vs.n++;

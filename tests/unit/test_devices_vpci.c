@@ -652,7 +652,7 @@ static void eject(void **state)
     static struct vpci_proto p;
     vpci_func_init(&f, VPCI_WSLOT(2, 0), 7);
     const struct vpci_host host = {NULL, host_send, host_map, host_unmap};
-    vpci_proto_init(&p, "bus", &host, &f, 1, env.mmio, DEVICE_MMIO_RANGES, 1);
+    vpci_proto_init(&p, "bus", &host, &f, 1, env.mmio, 2, 1);
     log_reset();
     assert_int_equal(vpci_proto_eject(&p, 0), -1); /* not negotiated */
     struct vpci_version_request v = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_1};
