@@ -144,6 +144,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     if (!NT_SUCCESS(s))
         return s;
     s = VmbServerChannelInitSetMmioMegabytes(d->ch, VPCI_MMIO_MB, 0);
+    if (NT_SUCCESS(s))
+        s = VmbChannelInitSetTraceDecoder(d->ch, vpci_trace_decode);
     if (!NT_SUCCESS(s)) {
         VmbChannelCleanup(d->ch);
         return s;

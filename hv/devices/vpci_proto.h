@@ -77,4 +77,9 @@ void vpci_proto_reset(struct vpci_proto *p);
 /* Asks the guest to eject funcs[i] (PCI_EJECT); -1 if it cannot be sent now. */
 int vpci_proto_eject(struct vpci_proto *p, unsigned i);
 
+/* The channel's trace decoder (vpci_trace.c; kmcl_types.h's contract): a
+ * packet of either direction as "vpci <MESSAGE> <fields>" or "vpci
+ * completion status=0x<s> ...". */
+size_t vpci_trace_decode(const void *pkt, size_t len, char *out, size_t cap);
+
 #endif

@@ -31,10 +31,19 @@ static struct {
     uint64_t gpa;
 } F;
 
+/* The trace decoder on exactly these bytes: a NUL-terminated line it says the length of. */
+static void decode(const void *buf, size_t len)
+{
+    char line[96];
+    size_t n = vpci_trace_decode(buf, len, line, sizeof(line));
+    if (n >= sizeof(line) || line[n] != '\0' || strlen(line) != n)
+        abort();
+}
+
 static int send(void *ctx, const void *buf, uint32_t len, uint64_t id, bool completion)
 {
     (void)ctx;
-    (void)buf;
+    decode(buf, len);
     if (len > 4080 || 16 + len <= 20) /* VMBUS_MAX_PAYLOAD; the guest drops <= 20 bytes */
         abort();
     if (completion) {
@@ -113,6 +122,10 @@ static void packet(struct vpci_proto *p, struct fuzz_input *in)
     }
     uint64_t id = fuzz_take(in, 1) & 1 ? 0 : fuzz_take(in, 8);
     unsigned before = F.completions;
+    uint8_t *exact = malloc(len ? len : 1); /* exact size: ASan sees the decoder over-read */
+    memcpy(exact, buf, len > sizeof(buf) ? sizeof(buf) : len);
+    decode(exact, len > sizeof(buf) ? sizeof(buf) : len);
+    free(exact);
     vpci_proto_packet(p, buf, len > sizeof(buf) ? sizeof(buf) : len, id);
     uint32_t got = len >= 4 ? type : 0;
     if (F.completions - before != (answered(got, id) ? 1u : 0u))

@@ -500,6 +500,51 @@ static void close_in_d0(void **state)
     assert_int_equal(trap.untraps, 1);
 }
 
+/* What the decoder makes of exactly len bytes (fake_decode_checked: every
+ * capacity, no read past len), failing the test when the contract breaks. */
+static const char *decoded(const void *pkt, size_t len)
+{
+    const char *why, *line = fake_decode_checked(vpci_trace_decode, pkt, len, &why);
+    if (!line)
+        fail_msg("decoder: %s", why);
+    return line;
+}
+
+static void trace_decoder(void **state)
+{
+    (void)state;
+    assert_ptr_equal(fake_channel(ch)->decode, vpci_trace_decode);
+    struct vpci_version_request v = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_4};
+    assert_string_equal(decoded(&v, sizeof(v)), "vpci QUERY_PROTOCOL_VERSION version=1.4");
+    struct vpci_d0_entry d0 = {VPCI_BUS_D0ENTRY, 0, LOW_BASE};
+    assert_string_equal(decoded(&d0, sizeof(d0)), "vpci BUS_D0ENTRY mmio_base=0xf8000000");
+    assert_string_equal(decoded(&d0, 8), "vpci BUS_D0ENTRY malformed: 8 bytes, its layout has 16");
+    struct vpci_create_interrupt3 ci = {
+        .type = VPCI_CREATE_INTERRUPT3,
+        .desc = {.vector = 0x41, .vector_count = 1, .processor_count = 1}};
+    assert_string_equal(decoded(&ci, sizeof(ci)),
+                        "vpci CREATE_INTERRUPT3 wslot=0x0 vector=0x41 mode=0 count=1 vps=1");
+    struct vpci_resources_assigned2 ra = {.type = VPCI_RESOURCES_ASSIGNED2, .wslot = 0x20};
+    assert_string_equal(decoded(&ra, sizeof(ra)), "vpci RESOURCES_ASSIGNED2 wslot=0x20 msis=0");
+    uint32_t unknown = 0x424900ff, status = VPCI_STATUS_REVISION_MISMATCH;
+    assert_string_equal(decoded(&unknown, 4), "vpci type=0x424900ff (4 bytes)");
+    assert_string_equal(decoded(&status, 4), "vpci completion status=0xc0000059 (4 bytes)");
+    assert_string_equal(decoded("ab", 2), "vpci malformed: 2 bytes, shorter than a type or status");
+
+    /* what the host sends, decoded as the trace shows it */
+    assert_int_equal(version(VPCI_VERSION_1_4), VPCI_STATUS_SUCCESS);
+    assert_string_equal(decoded(fake_last_sent(ch)->data, fake_last_sent(ch)->len),
+                        "vpci completion status=0x0 (8 bytes)");
+    struct vpci_message q = {VPCI_QUERY_BUS_RELATIONS};
+    guest(&q, sizeof(q), 0);
+    assert_string_equal(decoded(fake_last_sent(ch)->data, fake_last_sent(ch)->len),
+                        "vpci BUS_RELATIONS2 devices=1 first=1b36:0005 class=ff0000 wslot=0x0");
+    struct vpci_child_message rr = {VPCI_QUERY_RESOURCE_REQUIREMENTS, 0};
+    request(&rr, sizeof(rr), 2);
+    assert_string_equal(decoded(fake_last_sent(ch)->data, fake_last_sent(ch)->len),
+                        "vpci completion status=0x0 bars=0xfff00004,0xffffffff,0x0,0x0,0x0,0x0");
+}
+
 /* --- the function's config space, on its own --------------------------------------------- */
 
 static void config_space(void **state)
@@ -705,6 +750,7 @@ int main(void)
         cmocka_unit_test_setup(hostile_messages, setup),
         cmocka_unit_test_setup(ring_full, setup),
         cmocka_unit_test_setup(close_in_d0, setup),
+        cmocka_unit_test_setup(trace_decoder, setup),
         cmocka_unit_test(config_space),
         cmocka_unit_test(config_window),
         cmocka_unit_test(eject),
