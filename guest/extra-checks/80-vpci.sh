@@ -8,6 +8,7 @@
 #   GUEST-CHECK vpci PASS|FAIL dev=<dddd:00:00.0> id=<vendor>:<device> class=<class>
 #   GUEST-CHECK vpci-bar PASS|FAIL bar=<start>-<end> window=<lo>-<hi>
 #   GUEST-CHECK vpci-config PASS|FAIL bar=<bytes 0x10-0x17> want=<bytes>
+#   GUEST-CHECK vpci-rebind PASS|FAIL gone=<yes|no> back=<yes|no>
 domain= window=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -42,3 +43,24 @@ want=$(printf '%02x%02x%02x%02x%02x%02x%02x%02x' $((start & 0xff | 4)) $((start 
 result=FAIL
 [ "$bar" = "$want" ] && result=PASS
 guest-check vpci-config $result "bar=$bar want=$want"
+
+# pci-hyperv unbound (resources released, D0 exit: the host gives the window
+# up, the channel closes) and bound again (a new negotiation and D0 entry):
+# the function goes and comes back.
+vmdev=
+for c in /sys/bus/vmbus/devices/*/class_id; do
+	[ "$(cat $c)" = "{44c4f61d-4444-4400-9d52-802e27ede19f}" ] && vmdev=$(basename ${c%/class_id})
+done
+drv=/sys/bus/vmbus/drivers/hv_pci gone=no back=no
+echo $vmdev > $drv/unbind 2>/dev/null
+[ -e $d ] || gone=yes
+echo $vmdev > $drv/bind 2>/dev/null
+i=0
+while [ ! -e $d/vendor ] && [ $i -lt 100 ]; do
+	usleep 100000
+	i=$((i + 1))
+done
+[ "$(cat $d/vendor 2>/dev/null)" = 0x1b36 ] && back=yes
+result=FAIL
+[ $gone = yes ] && [ $back = yes ] && result=PASS
+guest-check vpci-rebind $result "gone=$gone back=$back"
