@@ -180,7 +180,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
-        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, SPURIOUS_VECTOR},
+        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");

@@ -122,8 +122,10 @@ size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap)
     uint64_t ms = v->tsc_hz ? ticks / (v->tsc_hz / 1000) : 0;
     size_t n = ioapic_summary(buf, cap);
     return n + (size_t)fmt_snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0,
-                                    " host_timer=%llu bad_vectors=%llu guest_ms=%llu",
+                                    " host_timer=%llu host_dev_irqs=%llu bad_vectors=%llu"
+                                    " guest_ms=%llu",
                                     (unsigned long long)irq_host_timer_count(),
+                                    (unsigned long long)irq_host_dev_count(),
                                     (unsigned long long)irq_reserved_count(),
                                     (unsigned long long)ms);
 }
