@@ -197,6 +197,16 @@ static void holes_in_the_nested_tables(void **state)
     assert_int_equal(mmio_trap_add(far, 4096, &ops, &dev), 0);
     assert_true(hole(far));
     assert_true(void_at(far + 4096) && void_at(far + (2ull << 20)) && void_at(far + 0x3ffff000));
+    /* out of heap half-way (the first page's table exists, the second's
+     * does not): refused, the first page back to the void */
+    while (heap_alloc_pages(&heap, 1))
+        ;
+    const uint64_t edge = far + (2ull << 20) - 4096;
+    assert_int_equal(mmio_trap_add(edge, 8192, &ops, &dev), -1);
+    assert_true(void_at(edge) && void_at(edge + 4096));
+    assert_int_equal(mmio_trap_fault(edge, NPF_READ, &cpu, &(const char *){NULL}),
+                     MMIO_NOT_TRAPPED);
+    mmio_trap_remove(far, 4096);
     /* removed: the void again; added again: a hole again, no new tables */
     flush = false;
     uint64_t used = heap.used;
