@@ -26,7 +26,7 @@ expect() { # <offset> <width> <want>
 expect 0 32 0x54424d56
 expect 0 64 0x0050415254424d56
 expect 4 16 0x4152
-expect 6 8 0
+expect 6 8 0x50
 expect 0x10 8 0xff
 expect 0x800 32 0xffffffff
 wr 0x100 32 0x12345678

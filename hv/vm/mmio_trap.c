@@ -84,7 +84,7 @@ void mmio_trap_remove(uint64_t gpa, uint64_t len)
     }
     const char *tail = log_budget_take(&misuse);
     if (tail)
-        hv_log("mmio", "no trapped range 0x%llx+0x%llx to remove%s", (unsigned long long)gpa,
+        hv_log("npt", "no trapped range 0x%llx+0x%llx to remove%s", (unsigned long long)gpa,
                (unsigned long long)len, tail);
 }
 
@@ -184,7 +184,7 @@ enum mmio_trap_result mmio_trap_fault(uint64_t gpa, uint64_t npf_error, struct m
         return MMIO_EMULATED;
     const char *tail = log_budget_take(&refused);
     if (tail)
-        hv_log("mmio", "guest %s of trapped 0x%llx at rip 0x%llx refused: %s%s",
+        hv_log("npt", "guest %s of trapped 0x%llx at rip 0x%llx refused: %s%s",
                (npf_error & NPF_WRITE) ? "write" : "read", (unsigned long long)gpa,
                (unsigned long long)*cpu->rip, reason, tail);
     *why = REFUSED_WHY;

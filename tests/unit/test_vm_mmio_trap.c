@@ -228,7 +228,7 @@ static void holes_in_the_nested_tables(void **state)
     /* removing what was not added: logged, nothing changes */
     assert_int_equal(mmio_trap_add(TRAP, 8192, &ops, &dev), 0);
     mmio_trap_remove(TRAP, 4096);
-    assert_int_equal(log_count("hv: mmio: no trapped range 0xfe002000+0x1000 to remove"), 1);
+    assert_int_equal(log_count("hv: npt: no trapped range 0xfe002000+0x1000 to remove"), 1);
     assert_true(hole(TRAP));
     dev.ret = 7;
     regs[RDI] = MMIO_VA;
@@ -408,7 +408,7 @@ static void refusals(void **state)
     memcpy(before, regs, sizeof(regs));
     /* readq at the last 4 bytes: crosses the end */
     assert_int_equal(RUN(TRAP + 0x1ffc, NPF_READ, 0x48, 0x8b, 0x07), MMIO_REFUSED);
-    assert_int_equal(log_count("hv: mmio: guest read of trapped 0xfe003ffc at rip "
+    assert_int_equal(log_count("hv: npt: guest read of trapped 0xfe003ffc at rip "
                                "0xffffffff81000000 refused: the access crosses the trapped "
                                "range's end"),
                      1);
@@ -457,7 +457,7 @@ static void log_budget(void **state)
     assert_int_equal(mmio_trap_add(TRAP, 8192, &ops, &dev), 0);
     for (unsigned i = 0; i < 10; i++)
         assert_int_equal(RUN(TRAP, NPF_READ, 0xf0, 0x8b, 0x07), MMIO_REFUSED);
-    assert_int_equal(log_count("hv: mmio: guest read"), 4);
+    assert_int_equal(log_count("hv: npt: guest read"), 4);
     assert_int_equal(log_count("(further ones not reported)"), 1);
 }
 
