@@ -129,7 +129,7 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     GUID instance;
     guid_for_device(&instance, d->cfg->instance, &test_device_class, d->cfg->name);
     if (p->mmio_trap) {
-        if (d->env->mmio_trap(p->mmio_trap, PAGE_SIZE, &trap_ops, NULL)) {
+        if (!d->env->mmio_trap || d->env->mmio_trap(p->mmio_trap, PAGE_SIZE, &trap_ops, NULL)) {
             hv_log("devices", "%s: cannot trap 0x%llx", d->cfg->name,
                    (unsigned long long)p->mmio_trap);
             return STATUS_INVALID_PARAMETER;
