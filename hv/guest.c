@@ -256,11 +256,12 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
                (unsigned long long)(LAYOUT_EFI_BASE + EFI_SYSTAB_OFF),
                (unsigned long long)LAYOUT_EFI_BASE, lb.efi_map_entries);
 
-    if (build_npt(heap, bi) || ioapic_init(heap, &npt, plat.host_vectors, HV_HOST_VECTORS_MAX) ||
-        mmio_trap_attach(&npt, &vcpu.flush_tlb)) {
+    if (build_npt(heap, bi) || ioapic_init(heap, &npt, plat.host_vectors, HV_HOST_VECTORS_MAX)) {
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
+    if (mmio_trap_attach(&npt, &vcpu.flush_tlb)) /* the devices' trapped ranges (logged) */
+        arch_stop(HV_VERDICT_HV_ERROR);
     if (keyboard_get())
         i8042_start();
     struct io_machine io = {.pm1a_evt = ap.pm1a_evt_blk,

@@ -40,8 +40,11 @@ int mmio_trap_attach(struct ptable *npt, bool *flush_tlb)
 {
     for (unsigned i = 0; i < MMIO_TRAPS; i++) {
         const struct trap *t = &reg.traps[i];
-        if (t->len && ptable_hole(npt, t->gpa, t->len))
+        if (t->len && ptable_hole(npt, t->gpa, t->len)) {
+            hv_log("npt", "cannot trap 0x%llx+0x%llx: a page of it is mapped, or no heap",
+                   (unsigned long long)t->gpa, (unsigned long long)t->len);
             return -1;
+        }
     }
     reg.npt = npt;
     reg.flush_tlb = flush_tlb;

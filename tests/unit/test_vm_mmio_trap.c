@@ -144,6 +144,18 @@ static bool void_at(uint64_t gpa)
            (pa & ~0xfffull) == (uint64_t)(uintptr_t)void_page;
 }
 
+/* A range added before the tables exist over what they map: refused then. */
+static void attach_refuses_a_mapped_page(void **state)
+{
+    (void)state;
+    assert_int_equal(mmio_trap_add(LAPIC, 4096, &ops, &dev), 0);
+    assert_int_equal(mmio_trap_attach(&npt, &flush), -1);
+    assert_int_equal(
+        log_count("hv: npt: cannot trap 0xfee00000+0x1000: a page of it is mapped, or no heap\n"),
+        1);
+    assert_false(hole(LAPIC));
+}
+
 static void add_refusals(void **state)
 {
     (void)state;
@@ -465,6 +477,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(add_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(attach_refuses_a_mapped_page, setup, teardown),
         cmocka_unit_test_setup_teardown(holes_in_the_nested_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(loads, setup, teardown),
         cmocka_unit_test_setup_teardown(stores, setup, teardown),
