@@ -17,6 +17,7 @@
 
 struct guest_mem;
 struct heap;
+struct mmio_trap_ops;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -28,6 +29,11 @@ struct device_env {
     uint64_t (*reference_time)(void *ctx);
     void *reference_ctx;
     uint32_t shutdown_after; /* hv.cfg's, in seconds; 0: never */
+    /* Traps guest-physical [gpa, gpa+len) (page-aligned, outside RAM): every
+     * guest load and store there becomes a call of ops (vm/mmio_trap.h);
+     * -1 if refused. Untrap takes exactly a range trap was given. */
+    int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
+    void (*mmio_untrap)(uint64_t gpa, uint64_t len);
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */
