@@ -151,11 +151,14 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/udhcpc.sh guest/mk
 
 # The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1,
 # "trace = $(TRACE)" for TRACE=<classes>, a video device and a keyboard
-# for SCREEN=1, a disk device for DISK=, and a nic device for NET=1.
+# for SCREEN=1, a disk device for DISK=, a nic device for NET=1, and
+# vmbhv.root=$(ROOT) for ROOT=<guest device> (through the environment:
+# never shell text of the recipe).
+$(B)/hv.cfg: export VMBHV_ROOT = $(ROOT)
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
 	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) \
-		$(if $(DISK),disk) $(if $(NET),nic) > $@.tmp
+		$(if $(DISK),disk) $(if $(NET),nic) $(if $(ROOT),"root=$$VMBHV_ROOT") > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,

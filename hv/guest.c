@@ -24,6 +24,7 @@
 #include "vm/efi.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
+#include "vm/mmio_trap.h"
 #include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
@@ -180,7 +181,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
-        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, SPURIOUS_VECTOR},
+        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
@@ -196,7 +197,10 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .reference_time = reference_time,
         .reference_ctx = &partition,
         .shutdown_after = bi->config.shutdown_after,
+        .mmio_trap = mmio_trap_add,
+        .mmio_untrap = mmio_trap_remove,
     };
+    mmio_trap_init(&gm);
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);
     if (devices_create(&env))
         arch_stop(HV_VERDICT_HV_ERROR);
@@ -258,6 +262,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
+    if (mmio_trap_attach(&npt, &vcpu.flush_tlb)) /* the devices' trapped ranges (logged) */
+        arch_stop(HV_VERDICT_HV_ERROR);
     if (keyboard_get())
         i8042_start();
     struct io_machine io = {.pm1a_evt = ap.pm1a_evt_blk,

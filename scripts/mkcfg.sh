@@ -8,15 +8,22 @@
 # lines where CONFIG has none of that kind; disk (make run DISK=...) adds
 # "device = disk name=disk backing=serial:vmbhv-disk" (the serial make run
 # gives the image) where CONFIG has no disk device; nic (make run NET=1) adds
-# "device = nic name=eth backing=virtio" where CONFIG has no nic.
+# "device = nic name=eth backing=virtio" where CONFIG has no nic; root=DEV
+# (make run ROOT=/dev/sda) appends "vmbhv.root=DEV" to the command line (the
+# guest's /init then switches to the root filesystem on DEV).
 set -euo pipefail
 cfg=$1 mode=$2 trace=${3:-}
-screen= disk= nic=
+screen= disk= nic= root=
 for word in "${@:4}"; do
     case $word in
     screen) screen=screen ;;
     disk) disk=disk ;;
     nic) nic=nic ;;
+    root=*)
+        root=${word#root=}
+        [[ $root =~ ^/dev/[a-z0-9]+$ ]] ||
+            { echo "mkcfg: ROOT takes a guest device such as /dev/sda or /dev/sda1, not '$root'" >&2; exit 1; }
+        ;;
     *) echo "mkcfg: unknown word '$word'" >&2; exit 1 ;;
     esac
 done
@@ -44,13 +51,14 @@ emit() {
         echo "device = nic name=eth backing=virtio"
     fi
 }
-if [ "$mode" = check ]; then
-    if grep -q '^[[:space:]]*cmdline[[:space:]]*=' "$cfg"; then
-        emit | sed -E 's/^([[:space:]]*cmdline[[:space:]]*=.*)$/\1 vmbhv.mode=check/'
-    else
-        emit
-        echo "cmdline = vmbhv.mode=check"
-    fi
+words=
+[ "$mode" = check ] && words+=" vmbhv.mode=check"
+[ -n "$root" ] && words+=" vmbhv.root=$root"
+if [ -z "$words" ]; then
+    emit
+elif grep -q '^[[:space:]]*cmdline[[:space:]]*=' "$cfg"; then
+    emit | sed -E "s|^([[:space:]]*cmdline[[:space:]]*=.*)\$|\\1$words|"
 else
     emit
+    echo "cmdline =$words"
 fi

@@ -124,7 +124,7 @@ static int vio_submit_part(struct disk *k, struct vio_io *v)
 {
     const struct blk_io *io = v->io;
     if (io->op == BLK_FLUSH || (v->next_seg >= io->nseg && v->flush_after)) {
-        int r = virtio_blk_submit(k->vio, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, vio_part_done, v);
+        int r = disks_submit(k->vio, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, vio_part_done, v);
         if (!r) {
             v->outstanding++;
             v->flush_after = false;
@@ -142,8 +142,8 @@ static int vio_submit_part(struct disk *k, struct vio_io *v)
         segs[n++] = (struct virtio_blk_seg){(uint64_t)(uintptr_t)sg->p, sg->len};
         bytes += sg->len;
     }
-    int r = virtio_blk_submit(k->vio, io->op == BLK_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT,
-                              v->next_sector, segs, n, vio_part_done, v);
+    int r = disks_submit(k->vio, io->op == BLK_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT,
+                         v->next_sector, segs, n, vio_part_done, v);
     if (!r) {
         v->outstanding++;
         v->next_seg += n;

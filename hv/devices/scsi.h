@@ -63,7 +63,7 @@ struct scsi_target {
 };
 
 /* Limits the target advertises (VPD 0xB0) and enforces. */
-#define SCSI_MAX_TRANSFER_BYTES (256u * 1024u)
+#define SCSI_MAX_TRANSFER_BYTES (1024u * 1024u)
 #define SCSI_UNMAP_MAX_DESC     16u
 #define SCSI_SENSE_LEN          18u
 

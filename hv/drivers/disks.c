@@ -12,9 +12,10 @@
 #define DISKS_MAX   16
 #define BENCH_READS 16 /* 4 KiB polled reads timed on a vmbhv- disk */
 #define OPEN_MAX    4  /* disks a disk device may drive */
-/* While a driven disk has requests in flight it is polled this often even
- * when no exit comes: the guest waiting for its I/O is often idle, and its
- * next exit may be milliseconds away (docs/storage.md, "Polling"). */
+/* While a driven disk without MSI-X has requests in flight it is polled this
+ * often even when no exit comes: the guest waiting for its I/O is often idle,
+ * and its next exit may be milliseconds away (docs/storage.md, "Completions").
+ * A disk with MSI-X makes its own exit when a request finishes. */
 #define POLL_NS 50000ull
 
 /* What the probe found and may drive again: every virtio-blk function but
@@ -30,7 +31,7 @@ static struct {
     } disk[DISKS_MAX];
     unsigned nopen;
     struct virtio_blk open[OPEN_MAX];
-    struct hv_timer poll; /* armed while a request is in flight */
+    struct hv_timer poll; /* armed while a polled disk has a request in flight */
 } known;
 
 struct found {
@@ -75,7 +76,7 @@ static void drive(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *i
     static struct virtio_blk blk; /* stopped before the next one */
     static uint8_t *pages;        /* queue, headers, a data page: reused */
     const char *why;
-    if (!pages && !(pages = heap_alloc_pages(heap, 3))) {
+    if (!pages && !(pages = heap_alloc_pages(heap, 2 + VIRTIO_BLK_DMA_PAGES))) {
         hv_log("disk", "virtio-blk %s: out of heap", name);
         return;
     }
@@ -91,7 +92,7 @@ static void drive(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *i
            !r && serial[0] ? serial : "none", (unsigned long long)blk.capacity,
            blk.read_only ? " read-only" : "", blk.flush ? " flush" : "");
     if (!r && str_nlen(serial, 6) == 6 && !memcmp(serial, "vmbhv-", 6))
-        read_sector0(&blk, serial, pages + 2 * PAGE_SIZE);
+        read_sector0(&blk, serial, pages + (1 + VIRTIO_BLK_DMA_PAGES) * PAGE_SIZE);
     virtio_blk_stop(&blk);
     if (!r && serial[0] && known.n < DISKS_MAX) {
         known.disk[known.n].bdf = bdf;
@@ -144,7 +145,8 @@ struct virtio_blk *disks_open(const char *serial, const char **why)
             }
         }
         uint8_t *pages;
-        if (known.nopen == OPEN_MAX || !(pages = heap_alloc_pages(known.heap, 2))) {
+        if (known.nopen == OPEN_MAX ||
+            !(pages = heap_alloc_pages(known.heap, 1 + VIRTIO_BLK_DMA_PAGES))) {
             *why = "no room for another driven disk";
             return NULL;
         }
@@ -159,15 +161,31 @@ struct virtio_blk *disks_open(const char *serial, const char **why)
     return NULL;
 }
 
+static void arm_poll(void)
+{
+    if (!timer_armed(&known.poll))
+        timer_arm(&known.poll, clock_ns() + POLL_NS);
+}
+
+int disks_submit(struct virtio_blk *b, unsigned type, uint64_t sector,
+                 const struct virtio_blk_seg *segs, unsigned nsegs, virtio_blk_done_fn done,
+                 void *ctx)
+{
+    int r = virtio_blk_submit(b, type, sector, segs, nsegs, done, ctx);
+    if (!r && !b->dev.msix_cap)
+        arm_poll();
+    return r;
+}
+
 void disks_poll(void)
 {
     bool busy = false;
     for (unsigned k = 0; k < known.nopen; k++) {
         struct virtio_blk *b = &known.open[k];
         virtio_blk_poll(b);
-        for (unsigned i = 0; i < VIRTIO_BLK_SLOTS; i++)
+        for (unsigned i = 0; i < VIRTIO_BLK_SLOTS && !b->dev.msix_cap; i++)
             busy |= b->slots[i].busy;
     }
-    if (busy && !timer_armed(&known.poll))
-        timer_arm(&known.poll, clock_ns() + POLL_NS);
+    if (busy)
+        arm_poll();
 }

@@ -22,6 +22,12 @@ void disks_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io
  * (hv/devices/disk.c): its queue and headers from the heap. NULL with *why
  * when there is no such disk, it is driven already, or it fails to start. */
 struct virtio_blk *disks_open(const char *serial, const char **why);
+/* virtio_blk_submit on a disk disks_open gave, and for a disk without MSI-X
+ * the poll timer armed, so its completion is seen without waiting for the
+ * guest's next exit. */
+int disks_submit(struct virtio_blk *b, unsigned type, uint64_t sector,
+                 const struct virtio_blk_seg *segs, unsigned nsegs, virtio_blk_done_fn done,
+                 void *ctx);
 /* Completes what the driven disks finished (after every exit). */
 void disks_poll(void);
 

@@ -24,6 +24,13 @@
 #define PCI_CMD_MASTER   (1u << 2)
 #define PCI_CMD_INTX_OFF (1u << 10)
 #define PCI_STATUS_CAP   (1u << 4)
+#define PCI_CAP_MSIX     0x11
+
+/* An MSI message: the write a device makes to interrupt a CPU. */
+struct pci_msi_msg {
+    uint64_t addr;
+    uint32_t data;
+};
 
 /* Dword accesses at a dword-aligned offset below 4096 (256 without ECAM:
  * then the platform answers all-ones beyond). */

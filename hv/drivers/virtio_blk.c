@@ -13,12 +13,15 @@ struct virtio_blk_dma {
     struct virtio_blk_hdr hdr[VIRTIO_BLK_SLOTS];
     uint8_t status[VIRTIO_BLK_SLOTS];
     char id[VIRTIO_BLK_ID_BYTES];
+    struct virtq_desc table[VIRTIO_BLK_SLOTS][VIRTIO_BLK_SEGS_MAX + 2] __attribute__((aligned(16)));
 };
 _Static_assert(sizeof(struct virtio_blk_hdr) == 16, "virtio_blk_hdr");
 _Static_assert(sizeof(struct virtio_blk_dma) <= VIRTIO_BLK_DMA_BYTES, "virtio_blk_dma");
 
 #define STATUS_UNWRITTEN 0xff /* a device that completes without a status: an I/O error */
-#define WANTED           (VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH)
+#define WANTED                                                                                     \
+    (VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH |         \
+     VIRTIO_F_INDIRECT_DESC)
 
 int virtio_blk_init(struct virtio_blk *b, const struct pci_cfg_ops *pci, uint16_t bdf,
                     const struct virtio_mmio_ops *io, void *queue_mem, void *dma_mem,
@@ -44,7 +47,8 @@ int virtio_blk_init(struct virtio_blk *b, const struct pci_cfg_ops *pci, uint16_
         }
         b->blk_size = bs;
     }
-    b->seg_max = VIRTIO_BLK_SEGS_MAX;
+    b->seg_max =
+        d->features & VIRTIO_F_INDIRECT_DESC ? VIRTIO_BLK_SEGS_MAX : VIRTIO_BLK_RING_SEGS_MAX;
     if (d->features & VIRTIO_BLK_F_SEG_MAX) {
         uint32_t sm = virtio_cfg_read32(d, VIRTIO_BLK_CFG_SEG_MAX);
         if (sm < b->seg_max)
@@ -101,18 +105,34 @@ int virtio_blk_submit(struct virtio_blk *b, unsigned type, uint64_t sector,
     *h = (struct virtio_blk_hdr){.type = type, .sector = type == VIRTIO_BLK_T_FLUSH ? 0 : sector};
     b->dma->status[s] = STATUS_UNWRITTEN;
     bool dev_writes = type != VIRTIO_BLK_T_OUT;
-    struct virtq_buf bufs[VIRTIO_BLK_SEGS_MAX + 2];
+    /* The chain, built in the slot's table: handed over as it is (indirect)
+     * or copied into the queue's descriptors. */
+    struct virtq_desc *t = b->dma->table[s];
     unsigned n = 0;
     uint32_t asked = 0;
-    bufs[n++] = (struct virtq_buf){(uint64_t)(uintptr_t)h, sizeof(*h), false};
+    t[n++] = (struct virtq_desc){(uint64_t)(uintptr_t)h, sizeof(*h), 0, 0};
     for (unsigned i = 0; i < nsegs; i++) {
-        bufs[n++] = (struct virtq_buf){segs[i].addr, segs[i].len, dev_writes};
+        t[n++] =
+            (struct virtq_desc){segs[i].addr, segs[i].len, dev_writes ? VIRTQ_DESC_F_WRITE : 0, 0};
         if (dev_writes)
             asked += segs[i].len;
     }
-    bufs[n++] = (struct virtq_buf){(uint64_t)(uintptr_t)&b->dma->status[s], 1, true};
+    t[n++] = (struct virtq_desc){(uint64_t)(uintptr_t)&b->dma->status[s], 1, VIRTQ_DESC_F_WRITE, 0};
     struct virtio_blk_slot *slot = &b->slots[s];
-    if (virtq_submit(&b->dev, &b->vq, bufs, n, &slot->head))
+    int r;
+    if (b->dev.features & VIRTIO_F_INDIRECT_DESC) {
+        for (unsigned i = 0; i + 1 < n; i++) {
+            t[i].flags |= VIRTQ_DESC_F_NEXT;
+            t[i].next = (uint16_t)(i + 1);
+        }
+        r = virtq_submit_indirect(&b->dev, &b->vq, t, n, &slot->head);
+    } else {
+        struct virtq_buf bufs[VIRTIO_BLK_RING_SEGS_MAX + 2];
+        for (unsigned i = 0; i < n; i++)
+            bufs[i] = (struct virtq_buf){t[i].addr, t[i].len, t[i].flags & VIRTQ_DESC_F_WRITE};
+        r = virtq_submit(&b->dev, &b->vq, bufs, n, &slot->head);
+    }
+    if (r)
         return VBLK_BUSY;
     slot->busy = true;
     slot->asked = asked;

@@ -35,11 +35,18 @@
 #define VIRTIO_BLK_CFG_SEG_MAX  12
 #define VIRTIO_BLK_CFG_BLK_SIZE 20
 
-#define VIRTIO_BLK_SECTOR     512u
-#define VIRTIO_BLK_ID_BYTES   20u
-#define VIRTIO_BLK_SEGS_MAX   16u /* + header + status: at most 18 descriptors a request */
-#define VIRTIO_BLK_SLOTS      8u
-#define VIRTIO_BLK_DMA_BYTES  4096u         /* headers, status bytes, the id buffer */
+#define VIRTIO_BLK_SECTOR   512u
+#define VIRTIO_BLK_ID_BYTES 20u
+/* Data segments a request may have: in the queue's own descriptors (with
+ * header and status, 18 of them), or in a table of its slot with
+ * VIRTIO_F_INDIRECT_DESC (256 a request: a 1 MiB request of scattered pages
+ * in one, docs/storage.md "Completions"). */
+#define VIRTIO_BLK_RING_SEGS_MAX 16u
+#define VIRTIO_BLK_SEGS_MAX      254u
+#define VIRTIO_BLK_SLOTS         8u
+/* Headers, status bytes, the id buffer; then a descriptor table per slot. */
+#define VIRTIO_BLK_DMA_PAGES  9u
+#define VIRTIO_BLK_DMA_BYTES  (VIRTIO_BLK_DMA_PAGES * 4096u)
 #define VIRTIO_BLK_TIMEOUT_NS 5000000000ull /* QEMU's TCG on a shared host can be slow */
 
 /* Results, given to the completion (and returned by submit when refused). */
@@ -83,7 +90,7 @@ struct virtio_blk {
 };
 
 /* Drives the virtio-blk function bdf: negotiates (VERSION_1, SEG_MAX, RO,
- * BLK_SIZE, FLUSH), sets up its queue in queue_mem (VIRTQ_MEM_BYTES) and its
+ * BLK_SIZE, FLUSH, INDIRECT_DESC), sets up its queue in queue_mem (VIRTQ_MEM_BYTES) and its
  * request headers in dma_mem (VIRTIO_BLK_DMA_BYTES), both page-aligned
  * hypervisor memory, and reads its configuration. -1 with *why (the device
  * left stopped). */

@@ -4,6 +4,9 @@
 
 #define RESET_WAIT_NS 100000000ull /* the spec has no bound; 100 ms is generous */
 #define CFG_TRIES     4            /* config_generation changing under us */
+#define MSIX_ENABLE   (1u << 31)   /* message control, in the capability's first dword */
+#define MSIX_MASK_ALL (1u << 30)
+#define MSIX_ENTRY    16u /* address low, high, data, vector control (bit 0: masked) */
 
 static uint8_t rd8(struct virtio_dev *d, uint32_t off)
 {
@@ -76,10 +79,44 @@ static uint64_t map_cap(struct virtio_dev *d, struct bar_cache *bars, uint8_t ca
     return d->io->map(d->io->ctx, bars->base[bar] + off, len);
 }
 
+/* MSI-X (PCI 3.0, 6.8.2) with io->msi in table entry 0, unmasked, if the
+ * function has a usable table; else it stays polled. */
+static void msix_enable(struct virtio_dev *d, struct bar_cache *bars)
+{
+    uint8_t cap = pci_find_cap(d->pci, d->bdf, PCI_CAP_MSIX, 0);
+    if (!cap || !d->io->msi.addr)
+        return;
+    uint32_t table = pci_read32(d->pci, d->bdf, cap + 4);
+    uint8_t bar = table & 7;
+    uint64_t off = table & ~7u;
+    if (bar > 5)
+        return;
+    if (!bars->state[bar])
+        bars->state[bar] =
+            pci_mem_bar(d->pci, d->bdf, bar, &bars->base[bar], &bars->size[bar]) ? 2 : 1;
+    if (bars->state[bar] != 1 || off > bars->size[bar] || bars->size[bar] - off < MSIX_ENTRY)
+        return;
+    uint64_t e = d->io->map(d->io->ctx, bars->base[bar] + off, MSIX_ENTRY);
+    if (!e)
+        return;
+    d->io->write32(d->io->ctx, e, (uint32_t)d->io->msi.addr);
+    d->io->write32(d->io->ctx, e + 4, (uint32_t)(d->io->msi.addr >> 32));
+    d->io->write32(d->io->ctx, e + 8, d->io->msi.data);
+    d->io->write32(d->io->ctx, e + 12, 0);
+    uint32_t ctl = pci_read32(d->pci, d->bdf, cap);
+    d->pci->write32(d->pci->ctx, d->bdf, cap, (ctl | MSIX_ENABLE) & ~MSIX_MASK_ALL);
+    d->msix_cap = cap;
+}
+
 void virtio_pci_stop(struct virtio_dev *d)
 {
     if (d->common)
         reset(d);
+    if (d->msix_cap) {
+        uint32_t ctl = pci_read32(d->pci, d->bdf, d->msix_cap);
+        d->pci->write32(d->pci->ctx, d->bdf, d->msix_cap, ctl & ~MSIX_ENABLE);
+        d->msix_cap = 0;
+    }
     uint16_t cmd = pci_read16(d->pci, d->bdf, PCI_COMMAND);
     pci_write_command(d->pci, d->bdf, cmd & ~PCI_CMD_MASTER);
 }
@@ -129,6 +166,7 @@ int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_
     pci_write_command(pci, bdf, cmd | PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF);
     if (!reset(d))
         return refuse(d, why, "the device does not finish its reset");
+    msix_enable(d, &bars);
     set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
     set_status(d, VIRTIO_STATUS_DRIVER);
     return 0;
@@ -176,13 +214,15 @@ int virtio_pci_queue(struct virtio_dev *d, uint16_t index, struct virtq *q, void
     q->avail = (struct virtq_avail *)(m + VIRTQ_AVAIL_OFF);
     q->used = (struct virtq_used *)(m + VIRTQ_USED_OFF);
     q->notify = d->notify + at;
-    q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
     for (uint16_t i = 0; i < size; i++)
         q->next[i] = (uint16_t)(i + 1);
     q->num_free = size;
 
     wr16(d, VIRTIO_COMMON_Q_SIZE, size);
-    wr16(d, VIRTIO_COMMON_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
+    /* A device out of vectors reads back NO_VECTOR: that queue is polled. */
+    wr16(d, VIRTIO_COMMON_Q_MSIX, d->msix_cap ? 0 : VIRTIO_MSI_NO_VECTOR);
+    if (!d->msix_cap || rd16(d, VIRTIO_COMMON_Q_MSIX) != 0)
+        q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
     wr64(d, VIRTIO_COMMON_Q_DESCLO, (uint64_t)(uintptr_t)q->desc);
     wr64(d, VIRTIO_COMMON_Q_AVAILLO, (uint64_t)(uintptr_t)q->avail);
     wr64(d, VIRTIO_COMMON_Q_USEDLO, (uint64_t)(uintptr_t)q->used);
@@ -192,7 +232,7 @@ int virtio_pci_queue(struct virtio_dev *d, uint16_t index, struct virtq *q, void
 
 void virtio_pci_driver_ok(struct virtio_dev *d)
 {
-    wr16(d, VIRTIO_COMMON_MSIX, VIRTIO_MSI_NO_VECTOR);
+    wr16(d, VIRTIO_COMMON_MSIX, d->msix_cap ? 0 : VIRTIO_MSI_NO_VECTOR);
     set_status(d, VIRTIO_STATUS_DRIVER_OK);
 }
 
@@ -222,6 +262,16 @@ uint64_t virtio_cfg_read64(struct virtio_dev *d, uint32_t off)
     return cfg_read(d, off, true);
 }
 
+/* Makes head available and notifies the device. */
+static void publish(struct virtio_dev *d, struct virtq *q, uint16_t head)
+{
+    q->avail->ring[q->avail_idx % q->size] = head;
+    /* The ring entry before the index, the index before the notification. */
+    __atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    d->io->write16(d->io->ctx, q->notify, q->index);
+}
+
 int virtq_submit(struct virtio_dev *d, struct virtq *q, const struct virtq_buf *bufs, unsigned n,
                  uint16_t *head)
 {
@@ -241,11 +291,23 @@ int virtq_submit(struct virtio_dev *d, struct virtq *q, const struct virtq_buf *
     q->free_head = q->next[i];
     q->num_free = (uint16_t)(q->num_free - n);
     q->chain_len[h] = (uint8_t)n;
-    q->avail->ring[q->avail_idx % q->size] = h;
-    /* The ring entry before the index, the index before the notification. */
-    __atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELEASE);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    d->io->write16(d->io->ctx, q->notify, q->index);
+    publish(d, q, h);
+    *head = h;
+    return 0;
+}
+
+int virtq_submit_indirect(struct virtio_dev *d, struct virtq *q, const struct virtq_desc *table,
+                          unsigned n, uint16_t *head)
+{
+    if (!n || !q->num_free)
+        return -1;
+    uint16_t h = q->free_head;
+    q->desc[h] = (struct virtq_desc){(uint64_t)(uintptr_t)table, (uint32_t)(n * sizeof(*table)),
+                                     VIRTQ_DESC_F_INDIRECT, q->next[h]};
+    q->free_head = q->next[h];
+    q->num_free--;
+    q->chain_len[h] = 1;
+    publish(d, q, h);
     *head = h;
     return 0;
 }

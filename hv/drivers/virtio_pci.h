@@ -4,8 +4,11 @@
  * (hv/arch/x86/pci.c maps BARs uncached and accesses them; tests implement a
  * fake device). Queue memory is hypervisor memory, whose physical addresses
  * are its pointers (the identity map; tests use host pointers the same way).
- * Interrupts stay off (INTx disabled, no MSI-X vector, the avail ring's
- * NO_INTERRUPT flag): completions are polled. */
+ * INTx stays off. Where the platform gives an MSI message and the function
+ * has MSI-X, every queue and configuration change fire table entry 0 with
+ * it, so a finished request makes the CPU exit the guest at once
+ * (docs/storage.md, "Completions"); otherwise the avail rings say
+ * NO_INTERRUPT and completions are polled. */
 #ifndef HV_DRIVERS_VIRTIO_PCI_H
 #define HV_DRIVERS_VIRTIO_PCI_H
 
@@ -20,6 +23,7 @@
 #define VIRTIO_STATUS_DRIVER      2u
 #define VIRTIO_STATUS_DRIVER_OK   4u
 #define VIRTIO_STATUS_FEATURES_OK 8u
+#define VIRTIO_F_INDIRECT_DESC    (1ull << 28)
 #define VIRTIO_F_VERSION_1        (1ull << 32)
 
 /* Common configuration (4.1.4.3) offsets. */
@@ -54,6 +58,7 @@
 /* Split virtqueue layout (2.4). */
 #define VIRTQ_DESC_F_NEXT          1u
 #define VIRTQ_DESC_F_WRITE         2u
+#define VIRTQ_DESC_F_INDIRECT      4u
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1u
 #define VIRTQ_SIZE_MAX             64u /* desc + avail + used fit one page (VIRTQ_MEM_BYTES) */
 #define VIRTQ_AVAIL_OFF            (16u * VIRTQ_SIZE_MAX)
@@ -94,6 +99,7 @@ struct virtio_mmio_ops {
      * to use, 0 if it cannot. */
     uint64_t (*map)(void *ctx, uint64_t pa, uint64_t len);
     uint64_t (*now_ns)(void *ctx); /* a monotonic clock, for time-outs */
+    struct pci_msi_msg msi;        /* how a device interrupts the host; addr 0: it cannot */
 };
 
 /* One buffer of a chain: physical address, length, device-writable or not. */
@@ -121,16 +127,17 @@ struct virtio_dev {
     const struct pci_cfg_ops *pci;
     uint16_t bdf;
     const struct virtio_mmio_ops *io;
-    uint64_t common, notify, device; /* mapped addresses (no ISR: nothing is interrupt-driven) */
+    uint64_t common, notify, device; /* mapped addresses (no ISR: INTx is never used) */
     uint32_t notify_len, notify_mul, device_len;
     uint64_t features; /* negotiated */
+    uint8_t msix_cap;  /* MSI-X enabled through the capability there; 0: polled */
 };
 
 /* Finds the capabilities, maps their BAR ranges, turns memory decoding and
- * bus mastering on (INTx off), resets the device and says ACKNOWLEDGE and
- * DRIVER. -1 with *why if the function is not a usable modern virtio device
- * (then left as it was if its capabilities are unusable, else reset with bus
- * mastering off). */
+ * bus mastering on (INTx off), resets the device, enables MSI-X with io->msi
+ * in entry 0 if both exist, and says ACKNOWLEDGE and DRIVER. -1 with *why if the function is not a
+ * usable modern virtio device (then left as it was if its capabilities are unusable, else reset
+ * with bus mastering off). */
 int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_t bdf,
                     const struct virtio_mmio_ops *io, const char **why);
 /* Accepts the device's features that are in wanted (VIRTIO_F_VERSION_1 is
@@ -138,12 +145,13 @@ int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_
  * or refuses the set. */
 int virtio_pci_negotiate(struct virtio_dev *d, uint64_t wanted, const char **why);
 /* Sets up queue index as q in mem (VIRTQ_MEM_BYTES, page-aligned, zeroed)
- * with at most VIRTQ_SIZE_MAX entries; -1 with *why. */
+ * with at most VIRTQ_SIZE_MAX entries, interrupting through MSI-X entry 0
+ * when the device has it enabled and takes the vector; -1 with *why. */
 int virtio_pci_queue(struct virtio_dev *d, uint16_t index, struct virtq *q, void *mem,
                      const char **why);
 void virtio_pci_driver_ok(struct virtio_dev *d);
-/* Resets the device (bounded wait for it to say so) and turns bus mastering
- * off, so it writes no memory after this, whatever it was doing. */
+/* Resets the device (bounded wait for it to say so), turns MSI-X and bus
+ * mastering off, so it writes no memory after this, whatever it was doing. */
 void virtio_pci_stop(struct virtio_dev *d);
 
 /* Device-specific configuration, read consistently (config_generation); 0
@@ -155,6 +163,12 @@ uint64_t virtio_cfg_read64(struct virtio_dev *d, uint32_t off);
  * its head in *head. -1 if fewer than n descriptors are free. */
 int virtq_submit(struct virtio_dev *d, struct virtq *q, const struct virtq_buf *bufs, unsigned n,
                  uint16_t *head);
+/* Adds one descriptor pointing at table, a chain of n descriptors the caller
+ * filled (hypervisor memory, linked by next from entry 0: 2.4.5.3, with
+ * VIRTIO_F_INDIRECT_DESC negotiated), and notifies the device; its head in
+ * *head. -1 if no descriptor is free. */
+int virtq_submit_indirect(struct virtio_dev *d, struct virtq *q, const struct virtq_desc *table,
+                          unsigned n, uint16_t *head);
 /* The next used element: 1 with its head and length, 0 if none, -1 if the
  * device broke the ring (an index ahead of what was made available, a head
  * that is not in flight). The chain is free again when 1 is returned. */

@@ -241,3 +241,58 @@ int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *
     }
     return -1;
 }
+
+/* The page table entry of va if va's path has tables of its own down to it
+ * (not the void's), else NULL. */
+static uint64_t *own_entry(const struct ptable *pt, uint64_t va)
+{
+    uint64_t *t = pt->root;
+    for (int l = 3; l > 0; l--) {
+        uint64_t e = t[INDEX(va, l)];
+        if (!(e & PT_P) || (e & PT_PS) || is_void(pt, e, l))
+            return NULL;
+        t = table_of(e);
+    }
+    return &t[INDEX(va, 0)];
+}
+
+static void fill_void(struct ptable *pt, uint64_t va, uint64_t end)
+{
+    for (; va < end; va += PAGE_SIZE)
+        *own_entry(pt, va) = pt->void_page ? pt->void_table[0][0] : 0;
+}
+
+int ptable_hole(struct ptable *pt, uint64_t va, uint64_t size)
+{
+    ptable_release_sink(pt);
+    if ((va | size) & (PAGE_SIZE - 1) || !size || va >= VA_LIMIT || size > VA_LIMIT - va)
+        return -1;
+    int level;
+    for (uint64_t at = va; at < va + size; at += PAGE_SIZE) {
+        if (ptable_leaf(pt, at, &level))
+            return -1;
+    }
+    for (uint64_t at = va; at < va + size; at += PAGE_SIZE) {
+        uint64_t *t = walk_to(pt, at, 0);
+        if (!t) {
+            fill_void(pt, va, at); /* tables allocated stay: copies of the void */
+            return -1;
+        }
+        t[INDEX(at, 0)] = 0;
+    }
+    return 0;
+}
+
+int ptable_unhole(struct ptable *pt, uint64_t va, uint64_t size)
+{
+    ptable_release_sink(pt);
+    if ((va | size) & (PAGE_SIZE - 1) || !size || va >= VA_LIMIT || size > VA_LIMIT - va)
+        return -1;
+    for (uint64_t at = va; at < va + size; at += PAGE_SIZE) {
+        uint64_t *e = own_entry(pt, at);
+        if (!e || (*e & PT_P))
+            return -1;
+    }
+    fill_void(pt, va, va + size);
+    return 0;
+}

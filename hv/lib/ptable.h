@@ -69,6 +69,16 @@ int ptable_map_sink(struct ptable *pt, uint64_t va);
 /* Puts the void back wherever the sink is (the write is done): the pages
  * read all-ones again. */
 void ptable_release_sink(struct ptable *pt);
+/* Makes every page of [va, va+size) fault (a not-present entry in a table
+ * of its own, copied from the void where the void was), for a trapped range
+ * the hypervisor emulates: ptable_map_void backs missing entries only on the
+ * path of the address faulting, so a hole stays one. -1 and nothing changed
+ * if a page is mapped, the input is unaligned or the heap is exhausted. The
+ * caller flushes the TLB. */
+int ptable_hole(struct ptable *pt, uint64_t va, uint64_t size);
+/* Gives a hole's pages back to the void; -1 and nothing changed unless every
+ * page of [va, va+size) is a hole. The caller flushes the TLB. */
+int ptable_unhole(struct ptable *pt, uint64_t va, uint64_t size);
 /* 0 and the translation of va, or -1 if unmapped. *page_size: 4 KiB or 2 MiB. */
 int ptable_lookup(const struct ptable *pt, uint64_t va, uint64_t *pa, uint64_t *flags,
                   uint64_t *page_size);

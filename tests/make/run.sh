@@ -9,7 +9,7 @@
 set -u
 . tests/lib.sh
 # Not the caller's: `make test KERNEL=...` would hand KERNEL to every sub-make.
-unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK TRACE GUEST_MODULES KERNEL_PKG B
+unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK TRACE ROOT GUEST_MODULES KERNEL_PKG B
 
 if ! command -v mcopy > /dev/null 2>&1; then
     record SKIP make/esp "mcopy not found (Debian package mtools)"
@@ -141,6 +141,17 @@ check trace-replaced "$K" "$I" "$T/cfg-trace" check hypercall
 [ "$(on_volume hv/hv.cfg | grep -c '^trace')" = 1 ] || verdict trace-one-line "not exactly one trace line"
 esp
 check trace-default-again "$K" "$I" config/hv.cfg
+
+# ROOT= appends vmbhv.root= to the volume's guest command line, with
+# CHECK=1's word; a ROOT that is not a guest device name fails make.
+esp ROOT=/dev/sda1 CHECK=1
+on_volume hv/hv.cfg | grep -Eq '^cmdline = .* vmbhv\.mode=check vmbhv\.root=/dev/sda1$' ||
+    verdict root-added "no 'vmbhv.mode=check vmbhv.root=/dev/sda1' on the cmdline line"
+esp ROOT='/dev/sda;echo INJECTED'
+((rc != 0)) && grep -q "ROOT takes a guest device" "$T/out" || verdict root-refused "a bad ROOT was taken"
+! grep -q '^INJECTED' "$T/out" || verdict root-quoted "ROOT ran as shell text"
+esp
+check root-default-again "$K" "$I" config/hv.cfg
 
 # A rebuilt hv.elf that is older than the volume still goes on it.
 stand_in "$B/hv.elf" "hv.elf two" "4 days"

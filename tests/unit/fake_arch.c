@@ -43,6 +43,11 @@ uint64_t irq_host_timer_count(void)
     return 0;
 }
 
+uint64_t irq_host_dev_count(void)
+{
+    return 0;
+}
+
 uint64_t irq_reserved_count(void)
 {
     return 0;

@@ -53,6 +53,18 @@ void fake_virtio_init(uint16_t bdf, uint16_t device_id, uint32_t class_rev, uint
         fv.q[i] = (struct fv_queue){.max = 256, .noff = (uint16_t)i, .size = 256};
 }
 
+void fake_virtio_msix(unsigned entries)
+{
+    assert_true(entries && entries <= FV_MSIX_MAX);
+    fv.msix_entries = entries;
+    fake_virtio_put8(FV_CAP_DEVICE + 1, FV_CAP_MSIX);
+    fv.cfg[FV_CAP_MSIX / 4] = (entries - 1) << 16 | PCI_CAP_MSIX;
+    fv.cfg[FV_CAP_MSIX / 4 + 1] = FV_MSIX | 4; /* BAR4 */
+    fv.cfg[FV_CAP_MSIX / 4 + 2] = (FV_MSIX + 0x400) | 4;
+    for (unsigned i = 0; i < FV_MSIX_MAX; i++)
+        fv.msix_table[i][3] = 1; /* masked */
+}
+
 /* --- config space ------------------------------------------------------------------ */
 static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off)
 {
@@ -85,6 +97,9 @@ static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, uint32_t v)
         fv.bar_sizing_hi = v == ~0u;
         if (v != ~0u)
             fv.cfg[9] = v;
+    } else if (fv.msix_entries && off == FV_CAP_MSIX) {
+        /* only enable and function mask are writable */
+        fv.cfg[off / 4] = (fv.cfg[off / 4] & 0x3fffffffu) | (v & 0xc0000000u);
     } else if (off == PCI_COMMAND) {
         assert_int_equal(v >> 16, 0); /* the status register is write-1-to-clear */
         fv.cfg[1] = (fv.cfg[1] & 0xffff0000u) | (v & 0xffff);
@@ -132,6 +147,8 @@ static uint32_t common_read(unsigned off)
         return q ? q->enable : 0;
     case VIRTIO_COMMON_Q_NOFF:
         return q ? q->noff : 0;
+    case VIRTIO_COMMON_Q_MSIX:
+        return q ? q->msix : VIRTIO_MSI_NO_VECTOR;
     default:
         fail_msg("common read at 0x%x", off);
     }
@@ -150,8 +167,8 @@ static void queue_write(struct fv_queue *q, unsigned off, uint32_t v)
         assert_true(v && v <= q->max && !(v & (v - 1)));
         q->size = (uint16_t)v;
         break;
-    case VIRTIO_COMMON_Q_MSIX:
-        q->msix = (uint16_t)v;
+    case VIRTIO_COMMON_Q_MSIX: /* as QEMU: a vector the table lacks is NO_VECTOR */
+        q->msix = (uint16_t)(v < fv.msix_entries && !fv.msix_refuse ? v : VIRTIO_MSI_NO_VECTOR);
         break;
     case VIRTIO_COMMON_Q_ENABLE:
         /* the rings' alignment (2.4) */
@@ -230,6 +247,10 @@ static uint32_t mmio_read(uint64_t addr, unsigned size)
         assert_int_equal(size, 4);
         return hooks->device_read(off - FV_DEVCFG);
     }
+    if (fv.msix_entries && off >= FV_MSIX && off < FV_MSIX + 16 * fv.msix_entries) {
+        assert_int_equal(size, 4);
+        return fv.msix_table[(off - FV_MSIX) / 16][off % 16 / 4];
+    }
     fail_msg("read at BAR offset 0x%x", off);
     return 0;
 }
@@ -239,6 +260,11 @@ static void mmio_write(uint64_t addr, unsigned size, uint32_t v)
     unsigned off = bar_offset(addr, size);
     if (off < FV_ISR)
         return common_write(off, v);
+    if (fv.msix_entries && off >= FV_MSIX && off < FV_MSIX + 16 * fv.msix_entries) {
+        assert_int_equal(size, 4);
+        fv.msix_table[(off - FV_MSIX) / 16][off % 16 / 4] = v;
+        return;
+    }
     assert_true(off >= FV_NOTIFY && (off - FV_NOTIFY) % FV_NOTIFY_MUL == 0);
     assert_int_equal(size, 2);
     hooks->notify((off - FV_NOTIFY) / FV_NOTIFY_MUL, v);
@@ -286,4 +312,5 @@ static uint64_t now(void *c)
     return fv.now += 1000000;
 }
 
-const struct virtio_mmio_ops fake_virtio_io = {NULL, rd8, rd16, rd32, wr8, wr16, wr32, map, now};
+const struct virtio_mmio_ops fake_virtio_io = {NULL, rd8,  rd16, rd32, wr8,
+                                               wr16, wr32, map,  now,  {FV_MSI_ADDR, FV_MSI_DATA}};

@@ -27,6 +27,11 @@
 #define FV_CAP_DEVICE 0x78
 
 #define FV_QUEUES 2
+/* With fake_virtio_msix: the MSI-X capability after the device one, its
+ * table in BAR4 at FV_MSIX. */
+#define FV_CAP_MSIX 0x88
+#define FV_MSIX     0x1800
+#define FV_MSIX_MAX 4
 
 struct fake_virtio_hooks {
     uint32_t (*device_read)(unsigned off); /* a dword of the device configuration */
@@ -58,6 +63,11 @@ struct fake_virtio {
     uint16_t msix, qsel;
     unsigned resets;
     struct fv_queue q[FV_QUEUES];
+    /* MSI-X (fake_virtio_msix): entries, the table as written, and whether
+     * every queue vector is refused (reads back NO_VECTOR) */
+    unsigned msix_entries;
+    uint32_t msix_table[FV_MSIX_MAX][4];
+    bool msix_refuse;
 };
 
 extern struct fake_virtio fv;
@@ -69,6 +79,11 @@ extern const struct virtio_mmio_ops fake_virtio_io;
  * configuration, FV_QUEUES queues of max 256; the device's part in hooks. */
 void fake_virtio_init(uint16_t bdf, uint16_t device_id, uint32_t class_rev, uint32_t devcfg_len,
                       const struct fake_virtio_hooks *hooks);
+/* Adds an MSI-X capability with entries (<= FV_MSIX_MAX) table entries. */
+void fake_virtio_msix(unsigned entries);
+/* The MSI message fake_virtio_io gives the driver. */
+#define FV_MSI_ADDR 0xfee00000u
+#define FV_MSI_DATA 0xf2u
 /* Config space bytes, for tests that break the capabilities. */
 void fake_virtio_put8(unsigned off, uint8_t v);
 void fake_virtio_put32(unsigned off, uint32_t v);

@@ -4,7 +4,7 @@
  * CPUID, MSR (APIC_BASE, #GP, EFER's hidden SVME, the Hyper-V range), IOIO
  * (zero-extension, the empty bus, string I/O, resets, power-off), NPF (the
  * void, the single-stepped sink and IOAPIC shadow, a step called off by
- * another exit, RAM, beyond 48 bits), INVD, IRET/NMI, next_rip, the SVM
+ * another exit, RAM, beyond 48 bits, trapped MMIO), INVD, IRET/NMI, next_rip, the SVM
  * instructions and the log limits. The hardware and the rest of the
  * hypervisor are fakes (tests/unit/fake_arch.c); the run's end is
  * arch_stop's verdict, its reason the line vcpu_finish logs. */
@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/summary.h"
 #include "verdict.h"
+#include "vm/mmio_trap.h"
 
 #include "fake_arch.h"
 #include "fixture.h"
@@ -759,6 +760,61 @@ static void npf_in_ram(void **state)
     expect_finish(run_exit(VMEXIT_NPF, 0x7, RAM_SIZE - 1), HV_VERDICT_HV_ERROR, "inside guest RAM");
 }
 
+/* A trapped MMIO page (vm/mmio_trap.h) comes before the void: the
+ * instruction at RIP is fetched through the guest's tables and retired with
+ * the VMCB's RAX and RSP and the saved registers as its register file. */
+static uint64_t trap_got;
+static uint64_t trap_read(void *ctx, uint64_t off, unsigned size)
+{
+    (void)ctx;
+    return off | (uint64_t)size << 32;
+}
+static void trap_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+    (void)ctx;
+    trap_got = val ^ off ^ size;
+}
+
+static void npf_trapped_mmio_is_emulated(void **state)
+{
+    (void)state;
+    static const struct mmio_trap_ops ops = {trap_read, trap_write};
+    const uint64_t trap = 0xfe100000, va = 0xffffc90000000000ull;
+    struct guest_mem gm = {aligned_alloc(PAGE_SIZE, 16 * PAGE_SIZE), 16 * PAGE_SIZE};
+    memset(gm.host, 0, gm.size);
+    uint64_t tables[4][2] = {{0x1000 + 511 * 8, 0x2003},
+                             {0x2000 + 510 * 8, 0x3003},
+                             {0x3000 + 8 * 8, 0x4003},
+                             {0x4000, 0x5003}}; /* RIP -> 0x5000 */
+    for (unsigned i = 0; i < 4; i++)
+        memcpy(gm.host + tables[i][0], &tables[i][1], 8);
+    const uint8_t code[] = {0x8b, 0x47, 0x10,              /* mov 0x10(%rdi),%eax */
+                            0x4c, 0x89, 0x7c, 0x24, 0x08}; /* mov %r15,0x8(%rsp) */
+    memcpy(gm.host + 0x5000, code, sizeof(code));
+    vmcb->cr3 = 0x1000;
+    mmio_trap_init(&gm);
+    assert_int_equal(mmio_trap_add(trap, PAGE_SIZE, &ops, NULL), 0);
+    assert_int_equal(mmio_trap_attach(&npt, &v.flush_tlb), 0);
+    v.regs.rdi = va;
+    vmcb->rax = ~0ull;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x4, trap + 0x10), NO_STOP);
+    assert_int_equal(vmcb->rax, 0x10); /* a 32-bit load: the upper half cleared */
+    assert_int_equal(vmcb->rip, RIP + 3);
+    vmcb->rsp = va + 0x20;
+    v.regs.r15 = 0x1234567890ull;
+    assert_int_equal(run_exit(VMEXIT_NPF, 0x6, trap + 0x28), NO_STOP);
+    assert_int_equal(trap_got, 0x1234567890ull ^ 0x28 ^ 8);
+    assert_int_equal(vmcb->rip, RIP + 8);
+    assert_int_equal(log_count("empty bus"), 0);
+    /* what cannot be emulated ends the run */
+    gm.host[0x5008] = 0xf0; /* lock */
+    expect_finish(run_exit(VMEXIT_NPF, 0x6, trap + 0x28), HV_VERDICT_GUEST_FAIL,
+                  "trapped MMIO that cannot be emulated");
+    assert_int_equal(log_count("refused: LOCK"), 1);
+    mmio_trap_remove(trap, PAGE_SIZE);
+    free(gm.host);
+}
+
 /* The IOAPIC page is read-only (or unmapped): a fault there runs the
  * instruction once, single-stepped, on the shadow page ioapic.c maps; the
  * #DB after it hands the result to ioapic.c. Never logged as the void. */
@@ -1037,6 +1093,7 @@ int main(void)
         T(npf_write_across_two_void_pages),
         T(npf_beyond_48_bits),
         T(npf_in_ram),
+        T(npf_trapped_mmio_is_emulated),
         T(invd_is_wbinvd),
         T(iret_unmasks_nmis_at_the_next_exit),
         T(svm_instructions_ud),

@@ -12,6 +12,7 @@
 #include "devices/devices.h"
 #include "lib/config.h"
 #include "lib/timer.h"
+#include "vm/mmio_trap.h"
 
 #include "fake_kmcl.h"
 #include "fixture.h"
@@ -169,10 +170,53 @@ static void nic_words(void **state)
                      1);
 }
 
+/* A test device's mmio_trap=: the page goes to env's mmio_trap with a
+ * register page behind it; refused, the run stops. */
+static uint64_t trapped_gpa, trapped_len;
+static const struct mmio_trap_ops *trapped_ops;
+static int trap_answer;
+static int fake_trap(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx)
+{
+    (void)ctx;
+    trapped_gpa = gpa;
+    trapped_len = len;
+    trapped_ops = ops;
+    return trap_answer;
+}
+
+static void test_device_traps_a_page(void **state)
+{
+    (void)state;
+    expect_refused("device = test mmio_trap=0xe0000001\n",
+                   "device: bad page address 'mmio_trap=0xe0000001'\n");
+    expect_refused("device = test mmio_trap=0\n", "bad page address 'mmio_trap=0'");
+    static const struct device_env env = {.mmio_trap = fake_trap};
+    assert_int_equal(parse("device = test name=t mmio_trap=0xe0000000\n"), 0);
+    trap_answer = 0;
+    assert_int_equal(devices_create(&env), 0);
+    assert_int_equal(log_count("hv: devices: t: MMIO page trapped at 0xe0000000\n"), 1);
+    assert_int_equal(trapped_gpa, 0xe0000000);
+    assert_int_equal(trapped_len, 4096);
+    assert_int_equal(trapped_ops->read(NULL, 0, 8), 0x0050415254424d56ull); /* "VMBTRAP" */
+    assert_int_equal(trapped_ops->read(NULL, 0xfe, 4), 0x0000ffffu);        /* scratch from 0x100 */
+    trapped_ops->write(NULL, 0xff, 4, 0x11223344); /* 0xff dropped, the rest kept */
+    assert_int_equal(trapped_ops->read(NULL, 0xfe, 8), 0x112233ffffull);
+    trapped_ops->write(NULL, 0x1fe, 4, 0xaabbccdd); /* 0x200 on: dropped */
+    assert_int_equal(trapped_ops->read(NULL, 0x1fe, 4), 0xffffccddu);
+
+    fake_kmcl_reset();
+    log_reset();
+    assert_int_equal(parse("device = test name=t mmio_trap=0xe0000000\n"), 0);
+    trap_answer = -1;
+    assert_int_equal(devices_create(&env), -1);
+    assert_int_equal(log_count("hv: devices: t: cannot trap 0xe0000000\n"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(every_kind, setup),
+        cmocka_unit_test_setup(test_device_traps_a_page, setup),
         cmocka_unit_test_setup(shutdown_after_unused, setup),
         cmocka_unit_test_setup(rules, setup),
         cmocka_unit_test_setup(nic_words, setup),

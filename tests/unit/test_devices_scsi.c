@@ -345,7 +345,7 @@ static void inquiry_vpd_pages(void **state)
     RUN(0, SCSI_INQUIRY, 1, 0xB0, 0, 255, 0);
     expect_good(64);
     assert_int_equal(be_at(r.buf + 2, 2), 0x3C);
-    assert_int_equal(be_at(r.buf + 8, 4), 256 * 1024 / BS);
+    assert_int_equal(be_at(r.buf + 8, 4), SCSI_MAX_TRANSFER_BYTES / BS);
     assert_int_equal(be_at(r.buf + 20, 4), 0xFFFFFFFFu);
     assert_int_equal(be_at(r.buf + 24, 4), SCSI_UNMAP_MAX_DESC);
     RUN(2, SCSI_INQUIRY, 1, 0xB0, 0, 255, 0);

@@ -23,9 +23,9 @@
 #include "devices/storvsc_proto.h"
 #include "devices/storvsc_wire.h"
 
-#define RAM_PAGES 80u
+#define RAM_PAGES 300u
 #define RAM_PFN   0x1000u /* the first guest page */
-#define BLOCKS    1024u
+#define BLOCKS    4096u
 #define BS        512u
 #define RQST_INIT (UINT64_MAX - 2) /* Linux's VMBUS_RQST_INIT */
 
@@ -497,14 +497,14 @@ static void read_write_pages(void **state)
     const uint8_t r[16] = {SCSI_READ_16, 0, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 16, 0, 0};
     expect_srb(srb(0, r, 16, 10, 4095, len, VSTOR_DATA_IN), SRB_STATUS_SUCCESS, 0, len);
     assert_memory_equal(guest(10, 4095), guest(4, 512), len);
-    /* The largest transfer we advertise, page aligned: 64 pages... */
+    /* The largest transfer we advertise (2048 blocks), page aligned: 256 pages... */
     setup(NULL);
     ready();
-    const uint8_t big[10] = {SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0};
+    const uint8_t big[10] = {SCSI_READ_10, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0};
     expect_srb(srb(0, big, 10, 0, 0, SCSI_MAX_TRANSFER_BYTES, VSTOR_DATA_IN), SRB_STATUS_SUCCESS, 0,
                SCSI_MAX_TRANSFER_BYTES);
     assert_memory_equal(guest(0, 0), h.disk, SCSI_MAX_TRANSFER_BYTES);
-    /* ... and unaligned: 65 pages. */
+    /* ... and unaligned: 257 pages. */
     expect_srb(srb(0, big, 10, 0, 4000, SCSI_MAX_TRANSFER_BYTES, VSTOR_DATA_IN), SRB_STATUS_SUCCESS,
                0, SCSI_MAX_TRANSFER_BYTES);
     assert_memory_equal(guest(0, 4000), h.disk, SCSI_MAX_TRANSFER_BYTES);

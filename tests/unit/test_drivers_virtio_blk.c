@@ -49,6 +49,8 @@ static struct fakedev {
     enum misbehave mis;
     char serial[21];
     uint8_t disk[SECTORS * 512];
+    uint32_t seg_max;  /* what the device says */
+    unsigned indirect; /* requests that came as an indirect table */
     unsigned flushes;
     uint32_t last_type;
     uint16_t held[16];
@@ -79,6 +81,16 @@ static uint32_t run(uint16_t head)
 {
     struct virtq_desc *desc = ptr(fv.q[0].desc);
     struct virtq_desc *d = &desc[head];
+    unsigned bound = fv.q[0].size;
+    if (d->flags & VIRTQ_DESC_F_INDIRECT) { /* 2.4.5.3: a table instead of a chain */
+        assert_true(fv.accepted & VIRTIO_F_INDIRECT_DESC);
+        assert_false(d->flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE));
+        assert_int_equal(d->len % 16, 0);
+        f.indirect++;
+        bound = d->len / 16;
+        desc = ptr(d->addr);
+        d = &desc[0];
+    }
     assert_false(d->flags & VIRTQ_DESC_F_WRITE);
     assert_int_equal(d->len, 16);
     struct hdr h;
@@ -89,7 +101,7 @@ static uint32_t run(uint16_t head)
     uint8_t status = 0;
     unsigned guard = 0;
     while (d->flags & VIRTQ_DESC_F_NEXT) {
-        assert_true(++guard < fv.q[0].size);
+        assert_true(++guard < bound && d->next < bound);
         d = &desc[d->next];
         if (!(d->flags & VIRTQ_DESC_F_NEXT)) { /* the status byte */
             assert_true(d->flags & VIRTQ_DESC_F_WRITE);
@@ -179,7 +191,7 @@ static void reset_device(void)
 
 static uint32_t device_read(unsigned off)
 {
-    uint32_t cfg[64] = {SECTORS, 0, 0, 7 /* seg_max */, 0, 512};
+    uint32_t cfg[64] = {SECTORS, 0, 0, f.seg_max, 0, 512};
     return cfg[off / 4];
 }
 
@@ -203,6 +215,7 @@ static void device(enum misbehave mis)
 {
     memset(&f, 0, sizeof(f));
     f.mis = mis;
+    f.seg_max = 7;
     fake_virtio_init(BDF, VIRTIO_DEV_BLK_MODERN, 0x01000000 /* mass storage, SCSI: as QEMU */,
                      0x100, &hooks);
     fv.q[0].noff = 2;
@@ -289,6 +302,48 @@ static void init_negotiates(void **state)
     assert_true(blk.flush);
     assert_false(blk.read_only);
     assert_int_equal(fv.cfg_writes_elsewhere, 0);
+    assert_int_equal(blk.vq.avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT); /* no MSI-X: polled */
+    assert_int_equal(blk.dev.msix_cap, 0);
+}
+
+/* With MSI-X the platform's message goes into table entry 0, unmasked, the
+ * capability is enabled and unmasked, the queue and configuration changes
+ * use entry 0 and the avail ring asks for interrupts; stopping turns MSI-X
+ * off. A device that refuses the queue's vector leaves that queue polled. */
+static void init_msix(void **state)
+{
+    (void)state;
+    const char *why = NULL;
+    device(NONE);
+    fake_virtio_msix(2);
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    assert_int_equal(blk.dev.msix_cap, FV_CAP_MSIX);
+    assert_int_equal(fv.msix_table[0][0], FV_MSI_ADDR);
+    assert_int_equal(fv.msix_table[0][1], 0);
+    assert_int_equal(fv.msix_table[0][2], FV_MSI_DATA);
+    assert_int_equal(fv.msix_table[0][3], 0);
+    assert_int_equal(fv.msix_table[1][3], 1);           /* untouched */
+    assert_int_equal(fv.cfg[FV_CAP_MSIX / 4] >> 30, 2); /* enabled, not function-masked */
+    assert_int_equal(fv.q[0].msix, 0);
+    assert_int_equal(fv.msix, 0);
+    assert_int_equal(blk.vq.avail->flags, 0);
+    virtio_blk_stop(&blk);
+    assert_int_equal(fv.cfg[FV_CAP_MSIX / 4] >> 31, 0);
+    assert_int_equal(blk.dev.msix_cap, 0);
+
+    device(NONE);
+    fake_virtio_msix(1);
+    fv.msix_refuse = true;
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    assert_int_equal(fv.q[0].msix, VIRTIO_MSI_NO_VECTOR);
+    assert_int_equal(blk.vq.avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT);
+
+    device(NONE); /* a table outside its BAR: not used */
+    fake_virtio_msix(1);
+    fv.cfg[FV_CAP_MSIX / 4 + 1] = (uint32_t)FV_BAR_SIZE | 4;
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    assert_int_equal(blk.dev.msix_cap, 0);
+    assert_int_equal(blk.vq.avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
 /* No VERSION_1 (a legacy-only device), FEATURES_OK not kept, a small or
@@ -382,6 +437,46 @@ static void read_write_flush(void **state)
     assert_int_equal(blk.vq.num_free, VIRTQ_SIZE_MAX);
     free(a);
     free(b);
+}
+
+/* With VIRTIO_F_INDIRECT_DESC a request of up to seg_max segments (the
+ * device's, capped at VIRTIO_BLK_SEGS_MAX) takes one queue descriptor: as
+ * many of them in flight as slots, whatever their size. */
+static void indirect_tables(void **state)
+{
+    (void)state;
+    const char *why = NULL;
+    device(NONE);
+    f.seg_max = 1000;
+    fv.offered |= VIRTIO_F_INDIRECT_DESC;
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    assert_true(fv.accepted & VIRTIO_F_INDIRECT_DESC);
+    assert_int_equal(blk.seg_max, VIRTIO_BLK_SEGS_MAX);
+    static uint8_t buf[SECTORS * 512];
+    struct virtio_blk_seg segs[SECTORS];
+    for (unsigned i = 0; i < SECTORS; i++) /* every sector its own piece, backwards */
+        segs[i] = seg(buf + (SECTORS - 1 - i) * 512, 512);
+    assert_int_equal(virtio_blk_sync(&blk, VIRTIO_BLK_T_IN, 0, segs, SECTORS), VBLK_OK);
+    for (unsigned i = 0; i < SECTORS; i++)
+        assert_memory_equal(buf + (SECTORS - 1 - i) * 512, f.disk + i * 512, 512);
+    assert_int_equal(f.indirect, 1);
+    memset(buf, 0xa5, sizeof(buf));
+    assert_int_equal(virtio_blk_sync(&blk, VIRTIO_BLK_T_OUT, 0, segs, SECTORS), VBLK_OK);
+    assert_int_equal(f.disk[5], 0xa5);
+    assert_int_equal(f.indirect, 2);
+
+    device(HOLD);
+    f.seg_max = 1000;
+    fv.offered |= VIRTIO_F_INDIRECT_DESC;
+    assert_int_equal(virtio_blk_init(&blk, pci, BDF, io, qmem, dmamem, &why), 0);
+    struct done_rec r = {0};
+    for (unsigned i = 0; i < VIRTIO_BLK_SLOTS; i++)
+        assert_int_equal(virtio_blk_submit(&blk, VIRTIO_BLK_T_IN, 0, segs, SECTORS, done, &r), 0);
+    assert_int_equal(blk.vq.num_free, VIRTQ_SIZE_MAX - VIRTIO_BLK_SLOTS);
+    assert_int_equal(virtio_blk_submit(&blk, VIRTIO_BLK_T_IN, 0, segs, 1, done, &r), VBLK_BUSY);
+    virtio_blk_stop(&blk);
+    assert_int_equal(r.calls, VIRTIO_BLK_SLOTS);
+    assert_int_equal(r.result, VBLK_BROKEN);
 }
 
 /* Requests refused before the device sees them. */
@@ -587,6 +682,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(init_negotiates),
+        cmocka_unit_test(init_msix),
+        cmocka_unit_test(indirect_tables),
         cmocka_unit_test(init_refusals),
         cmocka_unit_test(serial),
         cmocka_unit_test(read_write_flush),

@@ -64,6 +64,8 @@ void lapic_eoi(void);
  * processor priority: the LAPIC would deliver it (or something above it) now. */
 bool lapic_raised_deliverable(void);
 uint32_t lapic_id(void);
+/* Where an MSI to a local APIC is written (destination ID in bits 19:12). */
+#define LAPIC_MSI_ADDRESS 0xfee00000u
 /* True if vector is in service in this CPU's LAPIC (awaiting an EOI). */
 bool lapic_in_service(uint8_t vector);
 

@@ -16,6 +16,7 @@
 #include "vm/cpuid.h"
 #include "vm/judge.h"
 #include "vm/layout.h"
+#include "vm/mmio_trap.h"
 
 #define EFER_LMA     (1ull << 10)
 #define SEG_ATTRIB_L (1u << 9)
@@ -122,8 +123,10 @@ size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap)
     uint64_t ms = v->tsc_hz ? ticks / (v->tsc_hz / 1000) : 0;
     size_t n = ioapic_summary(buf, cap);
     return n + (size_t)fmt_snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0,
-                                    " host_timer=%llu bad_vectors=%llu guest_ms=%llu",
+                                    " host_timer=%llu host_dev_irqs=%llu bad_vectors=%llu"
+                                    " guest_ms=%llu",
                                     (unsigned long long)irq_host_timer_count(),
+                                    (unsigned long long)irq_host_dev_count(),
                                     (unsigned long long)irq_reserved_count(),
                                     (unsigned long long)ms);
 }
@@ -249,12 +252,37 @@ static void step_end(struct vcpu *v, bool ran)
         v->vmcb->rflags &= ~RFLAGS_TF;
 }
 
+/* A trapped range's access, emulated by hv/vm/mmio_trap.c: true if gpa is in one. */
+static bool mmio_fault(struct vcpu *v, uint64_t gpa)
+{
+    struct vmcb *c = v->vmcb;
+    struct guest_regs *r = &v->regs;
+    struct mmio_cpu cpu = {
+        .gpr = {&c->rax, &r->rcx, &r->rdx, &r->rbx, &c->rsp, &r->rbp, &r->rsi, &r->rdi, &r->r8,
+                &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15},
+        .rip = &c->rip,
+        .cr0 = c->cr0,
+        .cr3 = c->cr3,
+        .cr4 = c->cr4,
+        .efer = c->efer,
+        .cs_base = c->cs.base,
+        .cs_attrib = c->cs.attrib,
+        .in_event = c->exitintinfo & EVENT_VALID,
+    };
+    const char *why;
+    enum mmio_trap_result res = mmio_trap_fault(gpa, c->exitinfo1, &cpu, &why);
+    if (res == MMIO_REFUSED)
+        vcpu_finish(v, HV_VERDICT_GUEST_FAIL, why);
+    return res == MMIO_EMULATED;
+}
+
 /* Guest-physical space that is neither RAM nor given to the guest: the
  * region is backed by the void (lib/ptable.h), one shared read-only all-ones
  * page reached through shared tables, so any amount of it costs no memory. A
  * write there goes to the sink for one single-stepped instruction: it
  * succeeds and vanishes, as on an empty bus. The IOAPIC page is read-only
- * (or unmapped): its faults go to the IOAPIC's shadow (ioapic.c). */
+ * (or unmapped): its faults go to the IOAPIC's shadow (ioapic.c). A trapped
+ * range (vm/mmio_trap.h) is a hole, its accesses emulated. */
 static void handle_npf(struct vcpu *v)
 {
     static struct log_budget unmapped = LOG_BUDGET(16, " (further faults not reported)");
@@ -270,6 +298,8 @@ static void handle_npf(struct vcpu *v)
                (unsigned long long)gpa, (unsigned long long)v->vmcb->rip, GUEST_PHYS_BITS_MAX);
         vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "guest-physical address beyond MAXPHYADDR");
     }
+    if (mmio_fault(v, gpa))
+        return;
     if ((gpa & ~(uint64_t)(PAGE_SIZE - 1)) == LAYOUT_IOAPIC && !(v->step & VCPU_STEP_IOAPIC)) {
         ioapic_access();
         step_begin(v, VCPU_STEP_IOAPIC);

@@ -26,7 +26,6 @@
 #define FS_PER_NS       1000000ull
 #define MAX_DELTA_NS    10000000000ull /* 10 s: re-armed when it fires */
 #define MIN_DELTA_NS    20000ull       /* 20 us */
-#define MSI_ADDRESS     0xfee00000u
 
 static volatile uint32_t *regs;
 static unsigned timer;
@@ -90,7 +89,7 @@ bool host_timer_init(uint64_t base)
     wr(HPET_TN_CONF(timer), conf | TN_FSB_ENABLE);
     /* Fixed delivery, edge, physical destination: this CPU's APIC ID in 19:12. */
     wr(HPET_TN_FSB(timer), HOST_TIMER_VECTOR);
-    wr(HPET_TN_FSB(timer) + 4, MSI_ADDRESS | (lapic_id() & 0xff) << 12);
+    wr(HPET_TN_FSB(timer) + 4, LAPIC_MSI_ADDRESS | (lapic_id() & 0xff) << 12);
     wr(HPET_CONF, rd(HPET_CONF) | CONF_ENABLE);
     hv_log("timer", "HPET at 0x%llx, %llu kHz: timer %u fires vector 0x%x through the FSB",
            (unsigned long long)base, 1000000000000ull / period_fs, timer, HOST_TIMER_VECTOR);

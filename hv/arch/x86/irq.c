@@ -1,7 +1,8 @@
 /* While the guest runs, every physical interrupt exits (INTR intercept) with
  * the interrupt still pending in the LAPIC. The host takes it through its own
  * IDT in a one-interrupt window; a guest vector is handed back to the guest
- * with EVENTINJ (exits.c), the host's vectors (its timer, the keyboard) are
+ * with EVENTINJ (exits.c), the host's vectors (its timer, the keyboard, its
+ * devices) are
  * EOIed and handled here.
  * Every stub returns with IF clear (isr.asm), so a window takes exactly one. */
 #include "arch/x86/irq.h"
@@ -12,7 +13,7 @@
 
 static volatile int taken;
 static volatile bool nmi;
-static volatile uint64_t host_timer_count, reserved_count;
+static volatile uint64_t host_timer_count, host_dev_count, reserved_count;
 
 void irq_entry(uint64_t vector);
 
@@ -32,6 +33,11 @@ void irq_entry(uint64_t vector)
         lapic_eoi();
         host_timer_count++;
         host_timer_fired();
+    } else if (vector == HOST_DEV_VECTOR) {
+        /* The exit it caused is the point: the host work after it polls
+         * every driven device. */
+        lapic_eoi();
+        host_dev_count++;
     } else if (vector == HOST_KBD_VECTOR) {
         lapic_eoi();
         i8042_interrupt();
@@ -68,6 +74,11 @@ bool irq_nmi_take(void)
 uint64_t irq_host_timer_count(void)
 {
     return host_timer_count;
+}
+
+uint64_t irq_host_dev_count(void)
+{
+    return host_dev_count;
 }
 
 uint64_t irq_reserved_count(void)

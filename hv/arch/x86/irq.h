@@ -14,6 +14,10 @@
  * 0xf4 only as DEFERRED_ERROR_VECTOR, programmed for AMD MCA deferred
  * errors, and CPUID hides MCA from the guest (vm/cpuid.c). */
 #define HOST_KBD_VECTOR 0xf4u
+/* The machine's PCI devices the host drives (MSI-X, drivers/virtio_pci.c):
+ * 0xf2 is Linux 6.1's POSTED_INTR_VECTOR, raised only by a KVM host's
+ * posted interrupts, and the guest sees no SVM (vm/cpuid.c). */
+#define HOST_DEV_VECTOR 0xf2u
 #define SPURIOUS_VECTOR 0xffu
 
 /* Opens a one-instruction interrupt window (GIF and IF set, `sti; nop`): takes
@@ -26,6 +30,8 @@ int irq_take(void);
 bool irq_nmi_take(void);
 /* How many times the host timer fired. */
 uint64_t irq_host_timer_count(void);
+/* How many interrupts the host's devices raised. */
+uint64_t irq_host_dev_count(void);
 /* How many vectors 0-31 (but NMI) a guest raised: dropped. */
 uint64_t irq_reserved_count(void);
 

@@ -6,6 +6,7 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq.h"
 #include "lib/fwacpi.h"
 #include "lib/log.h"
 
@@ -104,7 +105,10 @@ const struct pci_host *pci_host_init(const struct fw_acpi *fw, struct heap *heap
     }
     hz = tsc_hz;
     map_heap = heap;
-    host.io = (struct virtio_mmio_ops){NULL, rd8, rd16, rd32, wr8, wr16, wr32, map, now_ns};
+    /* Fixed delivery, edge, physical destination: this CPU's APIC ID in 19:12. */
+    struct pci_msi_msg msi = {LAPIC_MSI_ADDRESS | (uint64_t)(lapic_id() & 0xff) << 12,
+                              HOST_DEV_VECTOR};
+    host.io = (struct virtio_mmio_ops){NULL, rd8, rd16, rd32, wr8, wr16, wr32, map, now_ns, msi};
     if (fw && fw->ecam) {
         uint64_t first = fw->ecam + ((uint64_t)fw->ecam_bus_start << 20);
         uint64_t size = (uint64_t)(fw->ecam_bus_end - fw->ecam_bus_start + 1) << 20;

@@ -80,7 +80,8 @@ void vcpu_take_interrupt(struct vcpu *v);
 void vcpu_finish(struct vcpu *v, int verdict, const char *why) __attribute__((noreturn));
 /* The summary line's parts (lib/summary.h) the vCPU has: " exits=<n>" and
  * the count of each exit reason; then the IOAPIC's, the host's interrupts
- * and the guest's time (" ... host_timer=<n> bad_vectors=<n> guest_ms=<n>"). */
+ * and the guest's time (" ... host_timer=<n> host_dev_irqs=<n> bad_vectors=<n>
+ * guest_ms=<n>"). */
 size_t vcpu_summary_exits(const struct vcpu *v, char *buf, size_t cap);
 size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap);
 void vcpu_report(struct vcpu *v);
