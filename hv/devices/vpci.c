@@ -47,15 +47,31 @@ static struct {
 
 static uint64_t window_read(void *ctx, uint64_t off, unsigned size)
 {
-    return vpci_window_read(ctx, off, size);
+    const struct vpci_proto *p = ctx;
+    return vpci_window_read(&p->window, off, size);
 }
 
+/* A config write may move a BAR or turn its decoding on or off. */
 static void window_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
-    vpci_window_write(ctx, off, size, val);
+    struct vpci_proto *p = ctx;
+    vpci_window_write(&p->window, off, size, val);
+    vpci_proto_config_written(p);
 }
 
 static const struct mmio_trap_ops window_ops = {window_read, window_write};
+
+static uint64_t bar_read(void *ctx, uint64_t off, unsigned size)
+{
+    return vpci_func_bar_read(ctx, off, size);
+}
+
+static void bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+    vpci_func_bar_write(ctx, off, size, val);
+}
+
+static const struct mmio_trap_ops bar_ops = {bar_read, bar_write};
 
 static int host_send(void *ctx, const void *buf, uint32_t len, uint64_t id, bool completion)
 {
@@ -70,7 +86,7 @@ static int host_window_map(void *ctx, uint64_t gpa)
     struct vpci_dev *d = ctx;
     if (!d->env->mmio_trap)
         return -1; /* a machine without MMIO traps cannot emulate the window */
-    return d->env->mmio_trap(gpa, VPCI_WINDOW_SIZE, &window_ops, &d->proto.window);
+    return d->env->mmio_trap(gpa, VPCI_WINDOW_SIZE, &window_ops, &d->proto);
 }
 
 static void host_window_unmap(void *ctx, uint64_t gpa)
@@ -78,6 +94,22 @@ static void host_window_unmap(void *ctx, uint64_t gpa)
     struct vpci_dev *d = ctx;
     if (d->env->mmio_untrap)
         d->env->mmio_untrap(gpa, VPCI_WINDOW_SIZE);
+}
+
+static int host_bar_map(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    struct vpci_dev *d = ctx;
+    if (!d->env->mmio_trap)
+        return -1;
+    return d->env->mmio_trap(gpa, size, &bar_ops, &d->proto.window.funcs[i]);
+}
+
+static void host_bar_unmap(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    struct vpci_dev *d = ctx;
+    (void)i;
+    if (d->env->mmio_untrap)
+        d->env->mmio_untrap(gpa, size);
 }
 
 static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT16 type,
@@ -151,7 +183,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
         return s;
     }
     vpci_func_init(&d->func, VPCI_WSLOT(0, 0), vs.n + 1);
-    const struct vpci_host host = {d, host_send, host_window_map, host_window_unmap};
+    const struct vpci_host host = {
+        d, host_send, host_window_map, host_window_unmap, host_bar_map, host_bar_unmap};
     vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio,
                     sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]), VPCI_VPS);
     hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, BAR0 %u KiB 64-bit memory", c->name,

@@ -115,6 +115,35 @@ void vpci_func_write(struct vpci_func *f, unsigned off, unsigned size, uint32_t 
     }
 }
 
+/* The BAR's 16 register bytes, little endian. */
+static void bar_image(const struct vpci_func *f, uint8_t image[16])
+{
+    const uint32_t id[2] = {VPCI_FUNC_SIGNATURE, 1};
+    memcpy(image, id, sizeof(id));
+    memcpy(image + 8, &f->scratch, sizeof(f->scratch));
+}
+
+uint64_t vpci_func_bar_read(const struct vpci_func *f, uint64_t off, unsigned size)
+{
+    uint8_t image[16];
+    bar_image(f, image);
+    uint64_t r = 0;
+    for (unsigned i = 0; i < size && i < 8; i++)
+        if (off + i < sizeof(image))
+            r |= (uint64_t)image[off + i] << i * 8;
+    return r;
+}
+
+void vpci_func_bar_write(struct vpci_func *f, uint64_t off, unsigned size, uint64_t val)
+{
+    uint8_t image[16];
+    bar_image(f, image);
+    for (unsigned i = 0; i < size && i < 8; i++)
+        if (off + i < sizeof(image))
+            image[off + i] = (uint8_t)(val >> i * 8);
+    memcpy(&f->scratch, image + 8, sizeof(f->scratch)); /* only the scratch bytes are kept */
+}
+
 static struct vpci_func *selected(const struct vpci_window *w)
 {
     for (unsigned i = 0; i < w->n; i++)

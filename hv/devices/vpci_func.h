@@ -19,7 +19,8 @@
 #define VPCI_FUNC_CLASS     0xffu
 #define VPCI_FUNC_SUBVENDOR 0x1af4u
 #define VPCI_FUNC_SUBSYSTEM 0x1100u
-#define VPCI_FUNC_BAR_SIZE  0x100000u /* BAR0/1: 1 MiB, 64-bit, non-prefetchable memory */
+#define VPCI_FUNC_BAR_SIZE  0x100000u   /* BAR0/1: 1 MiB, 64-bit, non-prefetchable memory */
+#define VPCI_FUNC_SIGNATURE 0x48424d56u /* "VMBH": the BAR's first register */
 
 /* Config-space offsets and bits the emulation names. */
 #define VPCI_CFG_COMMAND      0x04u
@@ -38,6 +39,7 @@ struct vpci_func {
     uint64_t bar;               /* the address bits the guest wrote to BAR0/1 */
     uint16_t command;
     uint8_t cache_line, interrupt_line;
+    uint64_t scratch; /* the BAR's read/write register */
 };
 
 /* The synthetic function at wslot, with the slot name serial. */
@@ -48,6 +50,12 @@ void vpci_func_probed_bars(const struct vpci_func *f, uint32_t bars[VPCI_BARS]);
  * access past the 4 KiB reads all ones and writes nothing. */
 uint32_t vpci_func_read(const struct vpci_func *f, unsigned off, unsigned size);
 void vpci_func_write(struct vpci_func *f, unsigned off, unsigned size, uint32_t val);
+
+/* The BAR's registers, where the guest decodes it: 0x0 the signature and 0x4
+ * version 1 (read-only), 0x8 a 64-bit scratch register; the rest reads 0 and
+ * ignores writes. size 1, 2, 4 or 8, off below the BAR's size. */
+uint64_t vpci_func_bar_read(const struct vpci_func *f, uint64_t off, unsigned size);
+void vpci_func_bar_write(struct vpci_func *f, uint64_t off, unsigned size, uint64_t val);
 
 /* The config window of a bus of n functions. */
 struct vpci_window {

@@ -24,6 +24,7 @@ void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_h
     p->nranges = nranges;
     p->vps = vps;
     p->bad = (struct log_budget)LOG_BUDGET(8, " (further refusals only counted)");
+    p->bars = (struct log_once)LOG_ONCE_N(8, " (further such BARs not reported)");
 }
 
 static const char *type_name(uint32_t type)
@@ -175,13 +176,12 @@ static void relations(struct vpci_proto *p)
     send(p, buf, len, 0, false);
 }
 
-/* Whether the whole window at gpa lies inside one of the guest's MMIO ranges. */
-static bool in_mmio(const struct vpci_proto *p, uint64_t gpa)
+/* Whether [gpa, gpa + len) lies inside one of the guest's MMIO ranges. */
+static bool in_mmio(const struct vpci_proto *p, uint64_t gpa, uint64_t len)
 {
     for (unsigned i = 0; i < p->nranges; i++) {
         const struct device_mmio_range *r = &p->ranges[i];
-        if (r->size >= VPCI_WINDOW_SIZE && gpa >= r->base &&
-            gpa - r->base <= r->size - VPCI_WINDOW_SIZE)
+        if (r->size >= len && gpa >= r->base && gpa - r->base <= r->size - len)
             return true;
     }
     return false;
@@ -194,7 +194,7 @@ static void d0_entry(struct vpci_proto *p, const struct vpci_d0_entry *m, uint64
         refuse(p, m->type, id, VPCI_STATUS_INVALID_DEVICE_STATE, "already in D0");
     } else if (gpa & 0xfff) {
         refuse(p, m->type, id, VPCI_STATUS_INVALID_PARAMETER, "config window not page-aligned");
-    } else if (!in_mmio(p, gpa)) {
+    } else if (!in_mmio(p, gpa, VPCI_WINDOW_SIZE)) {
         refuse(p, m->type, id, VPCI_STATUS_INVALID_PARAMETER,
                "config window outside the guest's MMIO ranges");
     } else if (p->host.window_map(p->host.ctx, gpa) != 0) {
@@ -207,12 +207,50 @@ static void d0_entry(struct vpci_proto *p, const struct vpci_d0_entry *m, uint64
     }
 }
 
-/* Leaves D0: the window is no longer emulated, resources and interrupts are gone. */
+/* Where funcs[i]'s BAR is to be decoded now (0: nowhere), and why not where it points. */
+static uint64_t bar_target(const struct vpci_proto *p, unsigned i, const char **why)
+{
+    const struct vpci_func *f = &p->window.funcs[i];
+    *why = NULL;
+    if (!p->d0 || !f->present || !(f->command & VPCI_CMD_MEMORY))
+        return 0;
+    if (!in_mmio(p, f->bar, f->bar_size))
+        *why = "outside the guest's MMIO ranges";
+    else if (f->bar < p->window_gpa + VPCI_WINDOW_SIZE && p->window_gpa < f->bar + f->bar_size)
+        *why = "over the config window";
+    return *why ? 0 : f->bar;
+}
+
+void vpci_proto_config_written(struct vpci_proto *p)
+{
+    for (unsigned i = 0; i < p->window.n; i++) {
+        const struct vpci_func *f = &p->window.funcs[i];
+        const char *why;
+        uint64_t want = bar_target(p, i, &why);
+        if (want != p->bar_at[i]) {
+            if (p->bar_at[i])
+                p->host.bar_unmap(p->host.ctx, i, p->bar_at[i], f->bar_size);
+            p->bar_at[i] = 0;
+            if (want && p->host.bar_map(p->host.ctx, i, want, f->bar_size) != 0)
+                why = "not trapped";
+            else if (want)
+                p->bar_at[i] = want;
+        }
+        const char *end = why ? log_once_take(&p->bars, f->desc.wslot, f->bar) : NULL;
+        if (end)
+            hv_log("vpci", "%s: wslot %u: BAR0 at 0x%llx not decoded: %s%s", p->name, f->desc.wslot,
+                   (unsigned long long)f->bar, why, end);
+    }
+}
+
+/* Leaves D0: the window and the BARs are no longer emulated, resources and
+ * interrupts are gone. */
 static void leave_d0(struct vpci_proto *p)
 {
     if (p->d0)
         p->host.window_unmap(p->host.ctx, p->window_gpa);
     p->d0 = false;
+    vpci_proto_config_written(p); /* out of D0: every BAR is unmapped */
     p->assigned = 0;
     memset(p->irq, 0, sizeof(p->irq));
 }
@@ -380,6 +418,7 @@ static void ejected(struct vpci_proto *p, uint32_t wslot, uint64_t id)
     p->assigned &= ~(1u << f);
     p->window.funcs[f].present = false;
     drop_interrupts(p, wslot);
+    vpci_proto_config_written(p); /* its BAR goes with it */
     hv_log("vpci", "%s: wslot %u: ejected", p->name, wslot);
 }
 

@@ -33,6 +33,9 @@ struct vpci_host {
     /* D0 entry: emulate the config window at gpa from now on; 0, or -1 refused. */
     int (*window_map)(void *ctx, uint64_t gpa);
     void (*window_unmap)(void *ctx, uint64_t gpa);
+    /* funcs[i]'s BAR is decoded at [gpa, gpa + size) from now on; 0, or -1 refused. */
+    int (*bar_map)(void *ctx, unsigned i, uint64_t gpa, uint64_t size);
+    void (*bar_unmap)(void *ctx, unsigned i, uint64_t gpa, uint64_t size);
 };
 
 struct vpci_interrupt {
@@ -59,9 +62,11 @@ struct vpci_proto {
     uint32_t assigned;      /* bit i: funcs[i] has its resources */
     uint32_t eject_pending; /* bit i: funcs[i] was asked to eject */
     struct vpci_interrupt irq[VPCI_MAX_INTERRUPTS];
+    uint64_t bar_at[32]; /* where funcs[i]'s BAR is decoded; 0: nowhere */
 
     uint64_t requests, refused, lost; /* handled, answered with an error/dropped, not sent */
     struct log_budget bad;
+    struct log_once bars; /* a BAR placed where it is not decoded: once per function and place */
 };
 
 /* A bus over funcs[0..n) (n <= 32), its D0 windows inside one of
@@ -72,6 +77,10 @@ void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_h
                      unsigned nranges, unsigned vps);
 /* One in-band packet the guest sent (payload, length, transaction id). */
 void vpci_proto_packet(struct vpci_proto *p, const void *buf, uint32_t len, uint64_t id);
+/* After the guest wrote a function's config space: each BAR is decoded where
+ * it points while the bus is in D0, the function present and its MEMORY bit
+ * set, if it lies inside the guest's MMIO ranges and off the config window. */
+void vpci_proto_config_written(struct vpci_proto *p);
 /* The channel closed: back to before negotiation, the window unmapped. */
 void vpci_proto_reset(struct vpci_proto *p);
 /* Asks the guest to eject funcs[i] (PCI_EJECT); -1 if it cannot be sent now. */

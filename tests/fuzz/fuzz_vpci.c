@@ -28,7 +28,7 @@ static struct {
     unsigned completions, inband;
     uint64_t last_id;
     bool mapped;
-    uint64_t gpa;
+    uint64_t gpa, bar;
 } F;
 
 /* The trace decoder on exactly these bytes: a NUL-terminated line it says the length of. */
@@ -74,6 +74,29 @@ static void unmap(void *ctx, uint64_t gpa)
     if (!F.mapped || gpa != F.gpa)
         abort();
     F.mapped = false;
+}
+
+/* A BAR decoded: inside a range, off the window, never twice, given up as taken. */
+static int bar_map(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    uint64_t off = gpa - LO;
+    if (off >= 1ull << 30)
+        off -= 1ull << 30;
+    if (i != 0 || F.bar || gpa < LO || off + size > SIZE || !F.mapped ||
+        (gpa < F.gpa + VPCI_WINDOW_SIZE && F.gpa < gpa + size))
+        abort();
+    F.bar = gpa;
+    return 0;
+}
+
+static void bar_unmap(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    (void)size;
+    if (i != 0 || !F.bar || gpa != F.bar)
+        abort();
+    F.bar = 0;
 }
 
 static const uint32_t types[] = {
@@ -142,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&F, 0, sizeof(F));
     log_reset();
     vpci_func_init(&f, (uint32_t)fuzz_take(&in, 1) & 1 ? 0 : VPCI_WSLOT(1, 0), 1);
-    const struct vpci_host host = {NULL, send, map, unmap};
+    const struct vpci_host host = {NULL, send, map, unmap, bar_map, bar_unmap};
     static const struct device_mmio_range ranges[] = {{LO, SIZE}, {LO + (1ull << 30), SIZE}};
     vpci_proto_init(&p, "fuzz", &host, &f, 1, ranges, 2, 1);
     unsigned depth = (unsigned)fuzz_take(&in, 1) % 3;
@@ -165,18 +188,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t v = vpci_window_read(&p.window, off, sz);
             if (sz < 8 && (v >> sz * 8))
                 abort();
-        } else if (op == 5) {
+        } else if (op == 5) { /* as the kind's window trap does */
             vpci_window_write(&p.window, off, sz, fuzz_take(&in, 8));
+            vpci_proto_config_written(&p);
         } else if (op == 6) {
             vpci_proto_eject(&p, (unsigned)fuzz_take(&in, 1) % 2);
         } else {
             vpci_proto_reset(&p);
-            if (F.mapped)
+            if (F.mapped || F.bar)
                 abort();
         }
     }
     vpci_proto_reset(&p);
-    if (F.mapped)
+    if (F.mapped || F.bar)
         abort();
     return 0;
 }

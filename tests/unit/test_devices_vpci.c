@@ -29,35 +29,36 @@ extern const struct device_kind vpci_kind;
 #define GAP_BASE 0x100000000ull
 #define GAP_SIZE (64ull << 20)
 
-/* The fake trap: records the range and lets the test play the guest's loads and stores. */
-static struct {
-    int refuse; /* 1: the next mmio_trap fails */
+/* The fake traps: record the range and let the test play the guest's loads
+ * and stores; the config window's (8 KiB) in trap, the BAR's in bartrap. */
+struct fake_trap {
+    int refuse; /* 1: the next mmio_trap of this kind fails */
     bool on;
     uint64_t gpa, len;
     const struct mmio_trap_ops *ops;
     void *ctx;
-    unsigned untraps;
-} trap;
+    unsigned traps, untraps;
+};
+static struct fake_trap trap, bartrap;
 
 static int fake_trap(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx)
 {
-    if (trap.refuse)
+    struct fake_trap *t = len == VPCI_WINDOW_SIZE ? &trap : &bartrap;
+    assert_false(t->on); /* never twice */
+    if (t->refuse)
         return -1;
-    trap.on = true;
-    trap.gpa = gpa;
-    trap.len = len;
-    trap.ops = ops;
-    trap.ctx = ctx;
+    *t = (struct fake_trap){0, true, gpa, len, ops, ctx, t->traps + 1, t->untraps};
     return 0;
 }
 
 static void fake_untrap(uint64_t gpa, uint64_t len)
 {
-    assert_true(trap.on);
-    assert_int_equal(gpa, trap.gpa);
-    assert_int_equal(len, trap.len);
-    trap.on = false;
-    trap.untraps++;
+    struct fake_trap *t = len == VPCI_WINDOW_SIZE ? &trap : &bartrap;
+    assert_true(t->on);
+    assert_int_equal(gpa, t->gpa);
+    assert_int_equal(len, t->len);
+    t->on = false;
+    t->untraps++;
 }
 
 static struct device_env env = {.mmio_trap = fake_trap, .mmio_untrap = fake_untrap};
@@ -70,6 +71,7 @@ static int setup(void **state)
     fake_kmcl_reset();
     log_reset();
     memset(&trap, 0, sizeof(trap));
+    memset(&bartrap, 0, sizeof(bartrap));
     memset(env.mmio, 0, sizeof(env.mmio)); /* hv/guest.c sets them after every create */
     cfg = (struct hv_device_config){.line = 5, .kind = "vpci", .name = "pci"};
     const struct device d = {&cfg, NULL, &env};
@@ -272,8 +274,13 @@ static void linux_sequence(void **state)
     cfg_write(VPCI_CFG_BAR0 + 4, 4, hi);
     assert_int_equal(mmio_read(VPCI_CFG_OFFSET + VPCI_CFG_BAR0, 8), bar | VPCI_BAR_MEM_64);
     assert_int_equal(cfg_read(0x34, 1), 0); /* no capabilities */
+    assert_false(bartrap.on);               /* MEMORY off: not decoded */
     cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
     assert_int_equal(cfg_read(VPCI_CFG_COMMAND, 4), VPCI_CMD_MEMORY);
+    assert_true(bartrap.on); /* pci_enable_device: the BAR decodes where it points */
+    assert_int_equal(bartrap.gpa, bar);
+    assert_int_equal(bartrap.len, VPCI_FUNC_BAR_SIZE);
+    assert_int_equal(bartrap.ops->read(bartrap.ctx, 0, 4), VPCI_FUNC_SIGNATURE);
 
     /* hv_compose_msi_msg with 1.4: CREATE_INTERRUPT3, one vector on VP 0 */
     struct vpci_create_interrupt3 ci = {
@@ -306,8 +313,11 @@ static void linux_sequence(void **state)
     struct vpci_message x = {VPCI_BUS_D0EXIT};
     assert_int_equal(request(&x, sizeof(x), 7), VPCI_STATUS_SUCCESS);
     assert_false(trap.on);
+    assert_false(bartrap.on); /* out of D0 nothing decodes */
     assert_int_equal(trap.untraps, 1);
+    assert_int_equal(bartrap.untraps, 1);
     assert_int_equal(log_count("refused"), 0);
+    assert_int_equal(log_count("not decoded"), 0);
 
     char line[128];
     vpci_kind.summary(line, sizeof(line));
@@ -476,6 +486,77 @@ static void hostile_messages(void **state)
     assert_int_equal(request(&x, sizeof(x), 7), VPCI_STATUS_SUCCESS); /* idempotent */
     assert_int_equal(trap.untraps, 1);
     assert_int_equal(d0_entry(LOW_BASE + LOW_SIZE - VPCI_WINDOW_SIZE), VPCI_STATUS_SUCCESS);
+}
+
+/* Where the BAR decodes: only in D0 with MEMORY set, inside the guest's MMIO
+ * ranges and off the config window, following every move; its registers. */
+static void bar_decoding(void **state)
+{
+    (void)state;
+    assert_int_equal(version(VPCI_VERSION_1_4), VPCI_STATUS_SUCCESS);
+    assert_int_equal(d0_entry(GAP_BASE), VPCI_STATUS_SUCCESS); /* the window in the gap */
+    uint64_t bar = GAP_BASE + (4u << 20);
+    cfg_write(VPCI_CFG_BAR0, 4, (uint32_t)bar);
+    cfg_write(VPCI_CFG_BAR0 + 4, 4, (uint32_t)(bar >> 32));
+    cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
+    assert_true(bartrap.on);
+    assert_int_equal(bartrap.gpa, bar);
+
+    /* the registers: signature and version read-only, a scratch register */
+    const struct mmio_trap_ops *o = bartrap.ops;
+    void *c = bartrap.ctx;
+    assert_int_equal(o->read(c, 0, 8), 0x0000000148424d56ull);
+    assert_int_equal(o->read(c, 1, 1), 0x4d);
+    o->write(c, 0, 4, 0);
+    o->write(c, 8, 8, 0x1122334455667788ull);
+    o->write(c, 14, 2, 0xabcd);
+    assert_int_equal(o->read(c, 0, 4), VPCI_FUNC_SIGNATURE);
+    assert_int_equal(o->read(c, 8, 8), 0xabcd334455667788ull);
+    assert_int_equal(o->read(c, 12, 4), 0xabcd3344u);
+    assert_int_equal(o->read(c, 15, 2), 0xab);
+    assert_int_equal(o->read(c, 16, 8), 0);
+    assert_int_equal(o->read(c, VPCI_FUNC_BAR_SIZE - 8, 8), 0);
+
+    /* moved while decoding: the old place is given up, the new one taken */
+    cfg_write(VPCI_CFG_BAR0, 4, (uint32_t)(bar + (1u << 20)));
+    assert_true(bartrap.on);
+    assert_int_equal(bartrap.gpa, bar + (1u << 20));
+    assert_int_equal(bartrap.untraps, 1);
+    /* sizing with MEMORY on (not what Linux does): all ones is outside every range */
+    cfg_write(VPCI_CFG_BAR0, 4, 0xffffffff);
+    cfg_write(VPCI_CFG_BAR0 + 4, 4, 0xffffffff);
+    assert_false(bartrap.on);
+    assert_int_equal(log_count("hv: vpci: pci: wslot 0: BAR0 at 0xfffffffffff00000 not decoded: "
+                               "outside the guest's MMIO ranges"),
+                     1);
+    /* over the config window; straddling the gap's end; in RAM */
+    cfg_write(VPCI_CFG_BAR0, 4, (uint32_t)GAP_BASE);
+    cfg_write(VPCI_CFG_BAR0 + 4, 4, (uint32_t)(GAP_BASE >> 32));
+    assert_false(bartrap.on);
+    assert_int_equal(log_count("BAR0 at 0x100000000 not decoded: over the config window"), 1);
+    cfg_write(VPCI_CFG_BAR0 + 4, 4, 0);
+    cfg_write(VPCI_CFG_BAR0, 4, 0x00100000);
+    assert_false(bartrap.on);
+    assert_int_equal(log_count("BAR0 at 0x100000 not decoded: outside"), 1);
+    /* back inside: decoded again; a refused trap is said once */
+    cfg_write(VPCI_CFG_BAR0 + 4, 4, (uint32_t)(bar >> 32));
+    cfg_write(VPCI_CFG_BAR0, 4, (uint32_t)bar);
+    assert_true(bartrap.on);
+    cfg_write(VPCI_CFG_COMMAND, 2, 0);
+    assert_false(bartrap.on);
+    bartrap.refuse = 1;
+    cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
+    cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
+    assert_false(bartrap.on);
+    assert_int_equal(log_count("not decoded: not trapped"), 1);
+    bartrap.refuse = 0;
+    cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
+    assert_true(bartrap.on);
+
+    /* the channel closes: window and BAR given up */
+    fake_channel(ch)->cb.EvtChannelClosed(ch);
+    assert_false(trap.on);
+    assert_false(bartrap.on);
 }
 
 /* A full guest ring: the answer is lost, said once, nothing breaks. */
@@ -690,13 +771,35 @@ static void host_unmap(void *ctx, uint64_t gpa)
     (void)gpa;
 }
 
+static unsigned bars_mapped;
+
+static int host_bar_map(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    (void)i;
+    (void)gpa;
+    (void)size;
+    bars_mapped++;
+    return 0;
+}
+
+static void host_bar_unmap(void *ctx, unsigned i, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    (void)i;
+    (void)gpa;
+    (void)size;
+    bars_mapped--;
+}
+
 static void eject(void **state)
 {
     (void)state;
     static struct vpci_func f;
     static struct vpci_proto p;
     vpci_func_init(&f, VPCI_WSLOT(2, 0), 7);
-    const struct vpci_host host = {NULL, host_send, host_map, host_unmap};
+    const struct vpci_host host = {NULL,       host_send,    host_map,
+                                   host_unmap, host_bar_map, host_bar_unmap};
     vpci_proto_init(&p, "bus", &host, &f, 1, env.mmio, 2, 1);
     log_reset();
     assert_int_equal(vpci_proto_eject(&p, 0), -1); /* not negotiated */
@@ -720,8 +823,16 @@ static void eject(void **state)
     assert_int_equal(e.wslot, VPCI_WSLOT(2, 0));
 
     struct vpci_ejection_complete c = {VPCI_EJECTION_COMPLETE, VPCI_WSLOT(2, 0), 0};
+    struct vpci_d0_entry d0 = {VPCI_BUS_D0ENTRY, 0, LOW_BASE};
+    vpci_proto_packet(&p, &d0, sizeof(d0), 3);
+    f.bar = GAP_BASE;
+    f.command = VPCI_CMD_MEMORY;
+    vpci_proto_config_written(&p);
+    assert_int_equal(bars_mapped, 1);
+    n = sent.n;
     vpci_proto_packet(&p, &c, sizeof(c), 0);
-    assert_int_equal(sent.n, n + 1); /* no answer */
+    assert_int_equal(sent.n, n);      /* no answer */
+    assert_int_equal(bars_mapped, 0); /* its BAR went with it */
     assert_false(f.present);
     assert_int_equal(log_count("hv: vpci: bus: wslot 2: ejected"), 1);
     vpci_proto_packet(&p, &q, sizeof(q), 0);
@@ -748,6 +859,7 @@ int main(void)
         cmocka_unit_test_setup(linux_sequence, setup),
         cmocka_unit_test_setup(version_negotiation, setup),
         cmocka_unit_test_setup(hostile_messages, setup),
+        cmocka_unit_test_setup(bar_decoding, setup),
         cmocka_unit_test_setup(ring_full, setup),
         cmocka_unit_test_setup(close_in_d0, setup),
         cmocka_unit_test_setup(trace_decoder, setup),
