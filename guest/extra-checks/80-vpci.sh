@@ -8,6 +8,7 @@
 #   GUEST-CHECK vpci PASS|FAIL dev=<dddd:00:00.0> id=<vendor>:<device> class=<class>
 #   GUEST-CHECK vpci-bar PASS|FAIL bar=<start>-<end> window=<lo>-<hi>
 #   GUEST-CHECK vpci-config PASS|FAIL bar=<bytes 0x10-0x17> want=<bytes>
+#   GUEST-CHECK vpci-bar-regs PASS|FAIL signature=<BAR+0> scratch=<BAR+8>
 #   GUEST-CHECK vpci-rebind PASS|FAIL gone=<yes|no> back=<yes|no>
 domain= window=
 for arg in $(cat /proc/cmdline); do
@@ -43,6 +44,18 @@ want=$(printf '%02x%02x%02x%02x%02x%02x%02x%02x' $((start & 0xff | 4)) $((start 
 result=FAIL
 [ "$bar" = "$want" ] && result=PASS
 guest-check vpci-config $result "bar=$bar want=$want"
+
+# The function enabled (MEMORY set through the window): its BAR decodes, the
+# signature register reads "VMBH", the scratch register keeps what is written
+# (busybox devmem through /dev/mem: the hypervisor's BAR trap).
+echo 1 > $d/enable 2>/dev/null
+sig=$(devmem $start 32 2>/dev/null)
+devmem $((start + 8)) 32 0x5a5aa5a5 2>/dev/null
+scratch=$(devmem $((start + 8)) 32 2>/dev/null)
+result=FAIL
+[ "$sig" = 0x48424D56 ] && [ "$scratch" = 0x5A5AA5A5 ] && result=PASS
+guest-check vpci-bar-regs $result "signature=${sig:-none} scratch=${scratch:-none}"
+echo 0 > $d/enable 2>/dev/null
 
 # pci-hyperv unbound (resources released, D0 exit: the host gives the window
 # up, the channel closes) and bound again (a new negotiation and D0 entry):

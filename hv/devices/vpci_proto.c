@@ -24,7 +24,7 @@ void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_h
     p->nranges = nranges;
     p->vps = vps;
     p->bad = (struct log_budget)LOG_BUDGET(8, " (further refusals only counted)");
-    p->bars = (struct log_once)LOG_ONCE_N(8, " (further such BARs not reported)");
+    p->bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
 }
 
 static const char *type_name(uint32_t type)
@@ -235,6 +235,12 @@ void vpci_proto_config_written(struct vpci_proto *p)
                 why = "not trapped";
             else if (want)
                 p->bar_at[i] = want;
+            /* the key's low bit (a BAR is page-aligned) tells decoded from refused */
+            const char *end =
+                p->bar_at[i] ? log_once_take(&p->bars, f->desc.wslot, want | 1) : NULL;
+            if (end)
+                hv_log("vpci", "%s: wslot %u: BAR0 decoded at 0x%llx%s", p->name, f->desc.wslot,
+                       (unsigned long long)want, end);
         }
         const char *end = why ? log_once_take(&p->bars, f->desc.wslot, f->bar) : NULL;
         if (end)

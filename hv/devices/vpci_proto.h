@@ -66,7 +66,7 @@ struct vpci_proto {
 
     uint64_t requests, refused, lost; /* handled, answered with an error/dropped, not sent */
     struct log_budget bad;
-    struct log_once bars; /* a BAR placed where it is not decoded: once per function and place */
+    struct log_once bars; /* where a BAR decodes, or not: once per function and place */
 };
 
 /* A bus over funcs[0..n) (n <= 32), its D0 windows inside one of

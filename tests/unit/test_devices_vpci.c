@@ -278,6 +278,7 @@ static void linux_sequence(void **state)
     cfg_write(VPCI_CFG_COMMAND, 2, VPCI_CMD_MEMORY);
     assert_int_equal(cfg_read(VPCI_CFG_COMMAND, 4), VPCI_CMD_MEMORY);
     assert_true(bartrap.on); /* pci_enable_device: the BAR decodes where it points */
+    assert_int_equal(log_count("hv: vpci: pci: wslot 0: BAR0 decoded at 0x100100000"), 1);
     assert_int_equal(bartrap.gpa, bar);
     assert_int_equal(bartrap.len, VPCI_FUNC_BAR_SIZE);
     assert_int_equal(bartrap.ops->read(bartrap.ctx, 0, 4), VPCI_FUNC_SIGNATURE);

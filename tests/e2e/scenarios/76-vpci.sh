@@ -3,7 +3,8 @@
 # start of the low MMIO window, the lowest free) trapped and emulated,
 # resources assigned; the guest's PCI core scans the bus through
 # the window and places the 1 MiB BAR in the channel's MMIO window; sysfs
-# shows the function in the domain the instance GUID gives; unbound (D0 exit,
+# shows the function in the domain the instance GUID gives; enabled, its BAR
+# decodes (the hypervisor's registers read and written with devmem); unbound (D0 exit,
 # the window given up) and bound again, it comes back
 # (guest/extra-checks/80-vpci.sh). 512 MiB of RAM: the gap, and the
 # channel's 2 MiB window, start at 4 GiB.
@@ -32,6 +33,8 @@ expect '^GUEST-CHECK vpci PASS dev=abcd:00:00.0 id=0x1b36:0x0005 class=0xff0000$
 expect 'pci abcd:00:00.0: BAR 0 \[mem 0x100000000-0x1000fffff 64bit\]: assigned'
 expect '^GUEST-CHECK vpci-bar PASS bar=0x0*100000000-0x0*1000fffff window='
 expect '^GUEST-CHECK vpci-config PASS bar=0400000001000000 '
+expect '^hv: vpci: pci: wslot 0: BAR0 decoded at 0x100000000$'
+expect '^GUEST-CHECK vpci-bar-regs PASS signature=0x48424D56 scratch=0x5A5AA5A5$'
 expect '^GUEST-CHECK vpci-rebind PASS gone=yes back=yes$'
 expect '^hv: vpci: pci: D0 exit$'
 [ "$(grep -c '^hv: vpci: pci: D0 entry: config window at 0xf8000000$' "$LOG.txt")" = 2 ] ||
