@@ -9,8 +9,8 @@
  * The instance GUID's second group (bytes 4-5) is the guest's PCI domain,
  * which pci-hyperv never gives 0: a configured instance that would is
  * refused, a derived one is moved off 0. The protocol is vpci_proto.c; this
- * file binds it to the channel and the config window to the machine's MMIO
- * traps (struct device_env). */
+ * file binds it to the channel, and the config window and the BAR (where it
+ * decodes) to the machine's MMIO traps (struct device_env). */
 #include "devices/device.h"
 #include "devices/vpci_func.h"
 #include "devices/vpci_proto.h"
