@@ -182,6 +182,28 @@ static void instance_domain(void **state)
     vpci_kind.created(&env, 2);
 }
 
+/* Up to 4 buses in one configuration; the next line's is refused, naming it;
+ * a new configuration starts over. */
+static void bus_count(void **state)
+{
+    (void)state;
+    fake_kmcl_reset();
+    log_reset();
+    VMBCHANNEL c2;
+    for (unsigned i = 0; i < 4; i++) {
+        snprintf(cfg.name, sizeof(cfg.name), "bus%u", i);
+        const struct device d = {&cfg, NULL, &env};
+        assert_int_equal(vpci_kind.create(&d, &c2), STATUS_SUCCESS);
+    }
+    const struct device d = {&cfg, NULL, &env};
+    assert_int_equal(vpci_kind.create(&d, &c2), STATUS_INSUFFICIENT_RESOURCES);
+    assert_int_equal(log_count("hv: vpci: hv.cfg line 5: bus3: at most 4 vpci devices"), 1);
+    vpci_kind.created(&env, 4);
+    fake_kmcl_reset();
+    assert_int_equal(vpci_kind.create(&d, &c2), STATUS_SUCCESS);
+    vpci_kind.created(&env, 1);
+}
+
 /* A derived instance that would give domain 0 is moved off it. */
 static void derived_domain_zero(void **state)
 {
@@ -857,6 +879,7 @@ int main(void)
         cmocka_unit_test_setup(offer, setup),
         cmocka_unit_test_setup(instance_domain, setup),
         cmocka_unit_test_setup(derived_domain_zero, setup),
+        cmocka_unit_test_setup(bus_count, setup),
         cmocka_unit_test_setup(linux_sequence, setup),
         cmocka_unit_test_setup(version_negotiation, setup),
         cmocka_unit_test_setup(hostile_messages, setup),
