@@ -1153,6 +1153,28 @@ static void rndis_no_section(void **state)
     no_more();
 }
 
+/* One link indication as netvsc_linkstatus_callback reads it: a control
+ * message in a receive section, INDICATE_STATUS with its 12-byte body
+ * (msg_len - 8 >= 12), an empty status buffer; the section is returned. */
+static uint32_t take_indication(void)
+{
+    uint64_t tid;
+    uint32_t n = take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
+    struct rndis_header hd;
+    struct rndis_indicate_status is;
+    memcpy(&hd, resp, sizeof(hd));
+    memcpy(&is, resp + sizeof(hd), sizeof(is));
+    assert_int_equal(hd.type, RNDIS_MSG_INDICATE);
+    assert_int_equal(n, sizeof(hd) + sizeof(is));
+    assert_int_equal(is.buf_len, 0);
+    assert_int_equal(is.buf_offset, sizeof(is)); /* right after the body, empty */
+    rx_complete(tid);
+    return is.status;
+}
+
+/* The link: remembered before RNDIS, queried, indicated on each change only
+ * (Linux queues an event per indication), frames for the guest dropped while
+ * it is down and delivered again once it is up. */
 static void link_status(void **state)
 {
     (void)state;
@@ -1167,26 +1189,41 @@ static void link_status(void **state)
     uint32_t v;
     assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
     assert_int_equal(v, NDIS_MEDIA_STATE_DISCONNECTED);
+    uint32_t filter = NDIS_PACKET_TYPE_BROADCAST;
+    assert_int_equal(set(OID_GEN_CURRENT_PACKET_FILTER, &filter, 4), 0);
     uint8_t f[60] = {0};
     memset(f, 0xff, 6);
+    uint64_t dropped = eng.stats.rx_dropped;
     assert_int_equal(netvsp_deliver(&eng, f, 60), -1); /* link down */
+    assert_int_equal(eng.stats.rx_dropped, dropped + 1);
+    no_more();
+
     netvsp_link(&eng, true);
-    uint64_t tid;
-    uint32_t n = take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
-    rx_complete(tid);
-    struct rndis_header hd;
-    struct rndis_indicate_status is;
-    memcpy(&hd, resp, 8);
-    memcpy(&is, resp + 8, sizeof(is));
-    assert_int_equal(hd.type, RNDIS_MSG_INDICATE);
-    assert_true(n - 8 >= sizeof(is)); /* netvsc_linkstatus_callback */
-    assert_int_equal(is.status, RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
+    assert_int_equal(v, NDIS_MEDIA_STATE_CONNECTED);
     netvsp_link(&eng, true); /* no change: nothing said */
     no_more();
+    assert_int_equal(netvsp_deliver(&eng, f, 60), 0);
+    uint64_t tid;
+    take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_DATA);
+    rx_complete(tid);
+
     netvsp_link(&eng, false);
-    take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
-    memcpy(&is, resp + 8, sizeof(is));
-    assert_int_equal(is.status, RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
+    assert_int_equal(v, NDIS_MEDIA_STATE_DISCONNECTED);
+    netvsp_link(&eng, false);
+    no_more();
+    assert_int_equal(netvsp_deliver(&eng, f, 60), -1);
+    no_more();
+
+    netvsp_link(&eng, true); /* down and up again: both told, in order */
+    netvsp_link(&eng, false);
+    netvsp_link(&eng, true);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
     no_more();
 }
 
