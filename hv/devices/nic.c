@@ -51,12 +51,14 @@ static int send(void *ctx, void *chan, bool completion, const void *buf, uint32_
     return NT_SUCCESS(s) ? 0 : -1;
 }
 
-static int send_xfer(void *ctx, void *chan, uint16_t pageset_id, uint32_t offset, uint32_t len,
-                     const void *msg, uint32_t msg_len, uint64_t trans_id)
+static int send_xfer(void *ctx, void *chan, uint16_t pageset_id, const struct netvsp_xfer_range *r,
+                     uint32_t n, const void *msg, uint32_t msg_len, uint64_t trans_id)
 {
     (void)ctx;
-    VMB_TRANSFER_RANGE r = {len, offset};
-    NTSTATUS s = VmbChannelSendTransferPages(chan, pageset_id, &r, 1, msg, msg_len, trans_id);
+    VMB_TRANSFER_RANGE kr[NETVSP_BATCH_MAX];
+    for (uint32_t i = 0; i < n; i++)
+        kr[i] = (VMB_TRANSFER_RANGE){r[i].len, r[i].offset};
+    NTSTATUS s = VmbChannelSendTransferPages(chan, pageset_id, kr, n, msg, msg_len, trans_id);
     return NT_SUCCESS(s) ? 0 : -1;
 }
 
@@ -180,8 +182,14 @@ static void service(void)
 {
     if (!nic.card)
         return;
+    if (!nic.open) {
+        virtio_net_poll(nic.card, deliver, NULL); /* the card's frames dropped */
+        return;
+    }
+    netvsp_batch_begin(&nic.s); /* the frames of one poll, one packet for the guest */
     virtio_net_poll(nic.card, deliver, NULL);
-    if (nic.open && nic.s.pending_count)
+    netvsp_batch_end(&nic.s);
+    if (nic.s.pending_count)
         netvsp_ring_ready(&nic.s);
 }
 
