@@ -56,6 +56,9 @@ int virtio_net_init(struct virtio_net *n, const struct pci_cfg_ops *pci, uint16_
         virtio_pci_queue(d, VIRTIO_NET_RXQ, &n->rxq, m, why) ||
         virtio_pci_queue(d, VIRTIO_NET_TXQ, &n->txq, m + VIRTQ_MEM_BYTES, why))
         return -1;
+    /* A sent frame's buffer comes back at the next poll: its completion
+     * needs no exit of its own (received frames, with MSI-X, do). */
+    n->txq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
     if (d->features & VIRTIO_NET_F_MAC)
         read_mac(d, n->mac);
     n->has_status = d->features & VIRTIO_NET_F_STATUS;
