@@ -216,6 +216,7 @@ bench: check-deps all
 	tests/bench/echo.sh
 	tests/bench/video.sh
 	tests/bench/disk.sh
+	tests/bench/net.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

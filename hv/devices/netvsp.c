@@ -10,9 +10,10 @@
 #include "devices/netvsp_rndis.h"
 #include "lib/mem.h"
 
-/* Transaction ids of transfer-page packets: a tag and the section. */
+/* Transaction ids of transfer-page packets: a tag and the first section. */
 #define RX_TID_TAG  0x6e76737000000000ull
 #define RX_TID_MASK 0xffffffff00000000ull
+#define NO_NEXT     0xffffu
 
 void netvsp_init(struct netvsp *s, const struct netvsp_ops *ops)
 {
@@ -22,9 +23,17 @@ void netvsp_init(struct netvsp *s, const struct netvsp_ops *ops)
 }
 
 /* --- toward the guest's ring -------------------------------------------------------------- */
-static void free_section(struct netvsp *s, uint32_t i)
+static bool bit(const uint64_t *map, uint32_t i)
 {
-    s->recv_busy[i / 64] &= ~(1ull << (i % 64));
+    return map[i / 64] & (1ull << (i % 64));
+}
+
+/* The sections of the transfer-page packet that starts at head. */
+static void free_packet(struct netvsp *s, uint32_t head)
+{
+    s->recv_head[head / 64] &= ~(1ull << (head % 64));
+    for (uint32_t i = head, n = 0; i != NO_NEXT && n < NETVSP_BATCH_MAX; i = s->recv_next[i], n++)
+        s->recv_busy[i / 64] &= ~(1ull << (i % 64));
 }
 
 static int transmit(struct netvsp *s, const struct netvsp_pending *p)
@@ -32,19 +41,22 @@ static int transmit(struct netvsp *s, const struct netvsp_pending *p)
     const struct netvsp_ops *o = s->ops;
     if (p->section == NETVSP_NOT_XFER)
         return o->send(o->ctx, p->chan, true, &p->msg, p->len, p->trans_id);
-    return o->send_xfer(o->ctx, p->chan, s->recv.id, p->section * NETVSP_RECV_SECTION_SIZE, p->len,
-                        &p->msg, NVSP_MESSAGE_SIZE, p->trans_id);
+    struct netvsp_xfer_range r[NETVSP_BATCH_MAX];
+    uint32_t n = 0;
+    for (uint32_t i = p->section; i != NO_NEXT && n < NETVSP_BATCH_MAX; i = s->recv_next[i])
+        r[n++] = (struct netvsp_xfer_range){s->recv_len[i], i * NETVSP_RECV_SECTION_SIZE};
+    return o->send_xfer(o->ctx, p->chan, s->recv.id, r, n, &p->msg, NVSP_MESSAGE_SIZE, p->trans_id);
 }
 
 /* Sends p now if nothing waits before it, else queues it; -1 if the queue
- * is full (a transfer-page packet's section is freed again). */
+ * is full (a transfer-page packet's sections are freed again). */
 static int post(struct netvsp *s, const struct netvsp_pending *p)
 {
     if (!s->pending_count && !transmit(s, p))
         return 0;
     if (s->pending_count == NETVSP_PENDING) {
         if (p->section != NETVSP_NOT_XFER)
-            free_section(s, p->section);
+            free_packet(s, p->section);
         return -1;
     }
     s->pending[(s->pending_head + s->pending_count++) % NETVSP_PENDING] = *p;
@@ -99,12 +111,46 @@ static bool recv_write(struct netvsp *s, uint64_t off, const void *src, uint32_t
 static int alloc_section(struct netvsp *s)
 {
     for (uint32_t i = 0; i < s->recv_sections; i++) {
-        if (!(s->recv_busy[i / 64] & (1ull << (i % 64)))) {
+        if (!bit(s->recv_busy, i)) {
             s->recv_busy[i / 64] |= 1ull << (i % 64);
             return (int)i;
         }
     }
     return -1;
+}
+
+/* Announces the sections chained from head (count of them) as one
+ * transfer-page packet of channel_type; -1 if it was dropped. */
+static int announce(struct netvsp *s, uint32_t head, uint32_t channel_type)
+{
+    s->recv_head[head / 64] |= 1ull << (head % 64);
+    struct netvsp_pending p = {s->chan, RX_TID_TAG | head, head, 0, {0}};
+    p.msg.type = NVSP_MSG1_SEND_RNDIS_PKT;
+    p.msg.rndis_pkt.channel_type = channel_type;
+    p.msg.rndis_pkt.section_index = NVSP_NO_SECTION;
+    return post(s, &p);
+}
+
+/* The open batch announced; its frames counted as dropped if that fails. */
+static void flush(struct netvsp *s)
+{
+    uint32_t n = s->batch_n;
+    s->batch_n = 0;
+    if (n && announce(s, s->batch_head, NVSP_RNDIS_DATA)) {
+        s->stats.rx_frames -= n;
+        s->stats.rx_dropped += n;
+    }
+}
+
+void netvsp_batch_begin(struct netvsp *s)
+{
+    s->batching = true;
+}
+
+void netvsp_batch_end(struct netvsp *s)
+{
+    flush(s);
+    s->batching = false;
 }
 
 int netvsp_rx_put(struct netvsp *s, uint32_t channel_type, const void *hdr, uint32_t hlen,
@@ -117,28 +163,37 @@ int netvsp_rx_put(struct netvsp *s, uint32_t channel_type, const void *hdr, uint
         return -1; /* every section is the guest's: it completes them as it reads */
     uint64_t off = (uint64_t)i * NETVSP_RECV_SECTION_SIZE;
     if (!recv_write(s, off, hdr, hlen) || !recv_write(s, off + hlen, data, dlen)) {
-        free_section(s, (uint32_t)i);
+        s->recv_busy[i / 64] &= ~(1ull << (i % 64));
         return -1;
     }
-    struct netvsp_pending p = {s->chan, RX_TID_TAG | (uint32_t)i, (uint32_t)i, hlen + dlen, {0}};
-    p.msg.type = NVSP_MSG1_SEND_RNDIS_PKT;
-    p.msg.rndis_pkt.channel_type = channel_type;
-    p.msg.rndis_pkt.section_index = NVSP_NO_SECTION;
-    return post(s, &p);
+    s->recv_len[i] = (uint16_t)(hlen + dlen);
+    s->recv_next[i] = NO_NEXT;
+    if (channel_type == NVSP_RNDIS_DATA && s->batching) {
+        if (s->batch_n)
+            s->recv_next[s->batch_tail] = (uint16_t)i;
+        else
+            s->batch_head = (uint32_t)i;
+        s->batch_tail = (uint32_t)i;
+        if (++s->batch_n == NETVSP_BATCH_MAX)
+            flush(s); /* counted by the caller once this returns */
+        return 0;
+    }
+    flush(s); /* what was written before goes first */
+    return announce(s, (uint32_t)i, channel_type);
 }
 
-/* The guest returns a section: a completion of our transfer-page packet. */
+/* The guest returns sections: a completion of our transfer-page packet. */
 static void guest_completion(struct netvsp *s, const struct nvsp_message *m, uint32_t len,
                              uint64_t trans_id)
 {
     uint64_t i = trans_id & ~RX_TID_MASK;
     if (len < sizeof(m->type) + sizeof(m->rndis_pkt_complete) ||
         m->type != NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE || (trans_id & RX_TID_MASK) != RX_TID_TAG ||
-        i >= s->recv_sections || !(s->recv_busy[i / 64] & (1ull << (i % 64)))) {
+        i >= s->recv_sections || !bit(s->recv_head, (uint32_t)i)) {
         s->stats.stray_completions++;
         return;
     }
-    free_section(s, (uint32_t)i);
+    free_packet(s, (uint32_t)i);
 }
 
 /* --- the guest's buffers -----------------------------------------------------------------------
@@ -170,6 +225,7 @@ static void recv_buf(struct netvsp *s, void *chan, uint64_t trans_id, const stru
         uint64_t n = (uint64_t)s->recv.pages * NETVSP_PAGE_SIZE / NETVSP_RECV_SECTION_SIZE;
         s->recv_sections = n < NETVSP_RECV_SECTIONS_MAX ? (uint32_t)n : NETVSP_RECV_SECTIONS_MAX;
         memset(s->recv_busy, 0, sizeof(s->recv_busy));
+        memset(s->recv_head, 0, sizeof(s->recv_head));
         a.recv_buf_complete.status = NVSP_STAT_SUCCESS;
         a.recv_buf_complete.num_sections = 1;
         a.recv_buf_complete.section.sub_alloc_size = NETVSP_RECV_SECTION_SIZE;
@@ -211,6 +267,7 @@ static void revoke(struct netvsp *s, struct netvsp_buf *b, uint16_t id)
         }
         s->pending_count = kept;
         s->recv_sections = 0;
+        s->batch_n = 0;
     } else {
         s->send_sections = 0;
     }

@@ -36,6 +36,9 @@
 /* Packets waiting for room in the guest's ring: completions and transfer-
  * page packets, in order. More are dropped and counted. */
 #define NETVSP_PENDING 64u
+/* Frames for the guest announced by one transfer-page packet (one range,
+ * one section each): the guest completes the packet once, for all. */
+#define NETVSP_BATCH_MAX 16u
 /* Packets per send section Linux may batch, each 8-byte aligned. */
 #define NETVSP_MAX_PKT_PER_MSG 8u
 
@@ -48,17 +51,24 @@ struct netvsp_gpa_range {
     const uint64_t *pfns;
 };
 
+/* One range of a transfer-page packet, as VMBus lays it out
+ * (vmtransfer_page_range): len bytes at offset into the set. */
+struct netvsp_xfer_range {
+    uint32_t len;
+    uint32_t offset;
+};
+
 struct netvsp_ops {
     void *ctx;
     /* An in-band packet (completion false, trans_id 0) or a completion for
      * trans_id on chan. 0, or non-zero when the guest's ring is full. */
     int (*send)(void *ctx, void *chan, bool completion, const void *buf, uint32_t len,
                 uint64_t trans_id);
-    /* A transfer-page packet (VMBus type 7) on chan: msg in-band, and one
-     * range of len bytes at offset in the transfer-page set pageset_id (the
+    /* A transfer-page packet (VMBus type 7) on chan: msg in-band, and n
+     * (1..NETVSP_BATCH_MAX) ranges in the transfer-page set pageset_id (the
      * receive buffer), asking for a completion with trans_id. 0 or ring full. */
-    int (*send_xfer)(void *ctx, void *chan, uint16_t pageset_id, uint32_t offset, uint32_t len,
-                     const void *msg, uint32_t msg_len, uint64_t trans_id);
+    int (*send_xfer)(void *ctx, void *chan, uint16_t pageset_id, const struct netvsp_xfer_range *r,
+                     uint32_t n, const void *msg, uint32_t msg_len, uint64_t trans_id);
     /* The host mapping of guest page pfn, or NULL if it is not guest RAM. */
     uint8_t *(*gpa_to_host)(void *ctx, uint64_t pfn);
     /* The pages of the GPADL the guest created on this channel with handle:
@@ -84,8 +94,8 @@ struct netvsp_buf {
 struct netvsp_pending {
     void *chan;
     uint64_t trans_id;
-    uint32_t section; /* a transfer-page packet's, else NETVSP_NOT_XFER */
-    uint32_t len;
+    uint32_t section; /* a transfer-page packet's first, else NETVSP_NOT_XFER */
+    uint32_t len;     /* a completion's */
     struct nvsp_message msg;
 };
 #define NETVSP_NOT_XFER 0xffffffffu
@@ -109,6 +119,14 @@ struct netvsp {
     struct netvsp_buf recv, send;
     uint32_t recv_sections, send_sections;
     uint64_t recv_busy[NETVSP_RECV_SECTIONS_MAX / 64];
+    /* Sections a transfer-page packet starts with (its trans_id names it),
+     * and each section's length and the next of its packet's. */
+    uint64_t recv_head[NETVSP_RECV_SECTIONS_MAX / 64];
+    uint16_t recv_len[NETVSP_RECV_SECTIONS_MAX];
+    uint16_t recv_next[NETVSP_RECV_SECTIONS_MAX];
+    /* Frames written while a batch is open, not yet announced. */
+    bool batching;
+    uint32_t batch_head, batch_tail, batch_n;
     bool rndis_ready;
     bool link_up;
     bool subchannels_created;
@@ -131,6 +149,13 @@ void netvsp_receive(struct netvsp *s, void *chan, bool completion, const void *b
 /* An Ethernet frame for the guest. 0 if it was written to a receive section
  * (sent, or queued for ring space), -1 if dropped (counted). */
 int netvsp_deliver(struct netvsp *s, const uint8_t *frame, uint32_t len);
+
+/* Between begin and end, frames for the guest are announced together, up
+ * to NETVSP_BATCH_MAX per transfer-page packet (fewer packets for the guest
+ * to complete, each completion an exit): end announces what is left. An
+ * RNDIS answer or indication announces the open batch first (order kept). */
+void netvsp_batch_begin(struct netvsp *s);
+void netvsp_batch_end(struct netvsp *s);
 
 /* The link went up or down: the guest is told once RNDIS is initialised. */
 void netvsp_link(struct netvsp *s, bool up);

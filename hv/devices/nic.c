@@ -17,14 +17,21 @@
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/str.h"
+#include "lib/timer.h"
 
 #define PKT_COMPLETION 0xbu      /* VMBus' completion packet: the guest returning a section */
 #define LINK_SPEED     100000000 /* 10 Gbit/s, in NDIS' 100 bit/s */
+/* The card's link status is a configuration read (an exit to QEMU): read on
+ * a timer, not after every exit. Linux debounces carrier changes by 2 s. */
+#define LINK_CHECK_NS 150000000ull
 
 static const GUID nic_class = NVSP_NETWORK_GUID; /* Linux's HV_NIC_GUID */
 
 static struct {
-    bool created, open, link_up;
+    bool created, open;
+    bool link_up; /* as last logged and told to the guest */
+    const char *name;
+    struct hv_timer link_timer;
     VMBCHANNEL channel;
     struct virtio_net *card;
     const struct guest_mem *mem;
@@ -44,12 +51,14 @@ static int send(void *ctx, void *chan, bool completion, const void *buf, uint32_
     return NT_SUCCESS(s) ? 0 : -1;
 }
 
-static int send_xfer(void *ctx, void *chan, uint16_t pageset_id, uint32_t offset, uint32_t len,
-                     const void *msg, uint32_t msg_len, uint64_t trans_id)
+static int send_xfer(void *ctx, void *chan, uint16_t pageset_id, const struct netvsp_xfer_range *r,
+                     uint32_t n, const void *msg, uint32_t msg_len, uint64_t trans_id)
 {
     (void)ctx;
-    VMB_TRANSFER_RANGE r = {len, offset};
-    NTSTATUS s = VmbChannelSendTransferPages(chan, pageset_id, &r, 1, msg, msg_len, trans_id);
+    VMB_TRANSFER_RANGE kr[NETVSP_BATCH_MAX];
+    for (uint32_t i = 0; i < n; i++)
+        kr[i] = (VMB_TRANSFER_RANGE){r[i].len, r[i].offset};
+    NTSTATUS s = VmbChannelSendTransferPages(chan, pageset_id, kr, n, msg, msg_len, trans_id);
     return NT_SUCCESS(s) ? 0 : -1;
 }
 
@@ -127,7 +136,6 @@ static NTSTATUS opened(VMBCHANNEL channel)
 {
     (void)channel;
     netvsp_init(&nic.s, &nic.ops);
-    nic.link_up = nic.card->link_up;
     netvsp_link(&nic.s, nic.link_up);
     nic.open = true;
     return STATUS_SUCCESS;
@@ -146,20 +154,41 @@ static void deliver(void *ctx, const uint8_t *frame, uint32_t len)
         netvsp_deliver(&nic.s, frame, len);
 }
 
+/* The card's link status read, and a change logged and indicated to the
+ * guest (when its channel is open; an open takes the current state). The
+ * one place the link is followed: the timer calls it, and so could the
+ * card's configuration-change interrupt. */
+static void link_follow(void)
+{
+    bool up = virtio_net_link_check(nic.card);
+    if (up == nic.link_up)
+        return;
+    nic.link_up = up;
+    hv_log("nic", "%s: link %s", nic.name, up ? "up" : "down");
+    if (nic.open)
+        netvsp_link(&nic.s, up);
+}
+
+static void link_due(struct hv_timer *t, uint64_t now)
+{
+    link_follow();
+    timer_arm(t, now + LINK_CHECK_NS);
+}
+
 /* Sent frames reclaimed, received ones handed to the guest (a bounded
- * number), the link state followed, answers the guest's full ring held back
- * retried: the kind's poll, after every exit. */
+ * number), answers the guest's full ring held back retried: the kind's
+ * poll, after every exit. */
 static void service(void)
 {
     if (!nic.card)
         return;
-    virtio_net_poll(nic.card, deliver, NULL);
-    if (!nic.open)
+    if (!nic.open) {
+        virtio_net_poll(nic.card, deliver, NULL); /* the card's frames dropped */
         return;
-    if (nic.card->link_up != nic.link_up) {
-        nic.link_up = nic.card->link_up;
-        netvsp_link(&nic.s, nic.link_up);
     }
+    netvsp_batch_begin(&nic.s); /* the frames of one poll, one packet for the guest */
+    virtio_net_poll(nic.card, deliver, NULL);
+    netvsp_batch_end(&nic.s);
     if (nic.s.pending_count)
         netvsp_ring_ready(&nic.s);
 }
@@ -232,6 +261,10 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     if (!(nic.card = nics_start()))
         return STATUS_INVALID_DEVICE_STATE; /* no card to back it (logged) */
     nic.mem = d->env->gm;
+    nic.name = d->cfg->name;
+    nic.link_up = nic.card->link_up;
+    timer_setup(&nic.link_timer, link_due, NULL);
+    timer_arm(&nic.link_timer, clock_ns() + LINK_CHECK_NS);
     nic.ops = (struct netvsp_ops){
         .send = send,
         .send_xfer = send_xfer,

@@ -56,11 +56,13 @@ int virtio_net_init(struct virtio_net *n, const struct pci_cfg_ops *pci, uint16_
         virtio_pci_queue(d, VIRTIO_NET_RXQ, &n->rxq, m, why) ||
         virtio_pci_queue(d, VIRTIO_NET_TXQ, &n->txq, m + VIRTQ_MEM_BYTES, why))
         return -1;
+    /* A sent frame's buffer comes back at the next poll: its completion
+     * needs no exit of its own (received frames, with MSI-X, do). */
+    n->txq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
     if (d->features & VIRTIO_NET_F_MAC)
         read_mac(d, n->mac);
     n->has_status = d->features & VIRTIO_NET_F_STATUS;
     n->link_up = !n->has_status || read_link(n);
-    n->link_checked_ns = io->now_ns(io->ctx);
     for (unsigned b = 0; b < n->txq.size; b++)
         n->tx_free[n->tx_nfree++] = (uint8_t)b;
     virtio_pci_driver_ok(d);
@@ -128,17 +130,16 @@ unsigned virtio_net_poll(struct virtio_net *n, virtio_net_rx_fn rx, void *ctx)
         }
         rx_post(n, b);
     }
-    if (r < 0) {
+    if (r < 0)
         stop(n);
-        return got;
-    }
-    const struct virtio_mmio_ops *io = n->dev.io;
-    uint64_t now = io->now_ns(io->ctx);
-    if (n->has_status && now - n->link_checked_ns >= VIRTIO_NET_LINK_CHECK_NS) {
-        n->link_checked_ns = now;
-        n->link_up = read_link(n);
-    }
     return got;
+}
+
+bool virtio_net_link_check(struct virtio_net *n)
+{
+    if (!n->broken && n->has_status)
+        n->link_up = read_link(n);
+    return n->link_up;
 }
 
 int virtio_net_peek_mac(const struct pci_cfg_ops *pci, uint16_t bdf,

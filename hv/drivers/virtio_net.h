@@ -20,17 +20,16 @@
 #define VIRTIO_NET_F_STATUS (1ull << 16)
 
 /* Device configuration (5.1.4): the MAC, then the status word. */
-#define VIRTIO_NET_CFG_MAC       0
-#define VIRTIO_NET_CFG_STATUS    6
-#define VIRTIO_NET_S_LINK_UP     1u
-#define VIRTIO_NET_RXQ           0
-#define VIRTIO_NET_TXQ           1
-#define VIRTIO_NET_HDR_BYTES     12u /* struct virtio_net_hdr with num_buffers (VERSION_1) */
-#define VIRTIO_NET_MAX_FRAME     1518u
-#define VIRTIO_NET_BUF_BYTES     2048u /* one header and the largest frame */
-#define VIRTIO_NET_BUFS          VIRTQ_SIZE_MAX
-#define VIRTIO_NET_POLL_BUDGET   16u          /* received frames handed up per poll */
-#define VIRTIO_NET_LINK_CHECK_NS 100000000ull /* the status word is read this often */
+#define VIRTIO_NET_CFG_MAC     0
+#define VIRTIO_NET_CFG_STATUS  6
+#define VIRTIO_NET_S_LINK_UP   1u
+#define VIRTIO_NET_RXQ         0
+#define VIRTIO_NET_TXQ         1
+#define VIRTIO_NET_HDR_BYTES   12u /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define VIRTIO_NET_MAX_FRAME   1518u
+#define VIRTIO_NET_BUF_BYTES   2048u /* one header and the largest frame */
+#define VIRTIO_NET_BUFS        VIRTQ_SIZE_MAX
+#define VIRTIO_NET_POLL_BUDGET 16u /* received frames handed up per poll */
 /* Two queues, then the receive and transmit buffers. */
 #define VIRTIO_NET_MEM_BYTES (2u * VIRTQ_MEM_BYTES + 2u * VIRTIO_NET_BUFS * VIRTIO_NET_BUF_BYTES)
 
@@ -47,7 +46,6 @@ struct virtio_net {
     bool has_status; /* VIRTIO_NET_F_STATUS: else the link is always up */
     bool link_up;
     bool broken; /* stopped: it broke a ring */
-    uint64_t link_checked_ns;
     uint8_t *rx_bufs, *tx_bufs;
     /* The buffer each in-flight chain (by head) carries. */
     uint8_t rx_buf_of[VIRTQ_SIZE_MAX], tx_buf_of[VIRTQ_SIZE_MAX];
@@ -70,9 +68,13 @@ int virtio_net_tx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
 typedef void (*virtio_net_rx_fn)(void *ctx, const uint8_t *frame, uint32_t len);
 
 /* Reclaims sent buffers, hands up to VIRTIO_NET_POLL_BUDGET received frames
- * to rx and gives their buffers back to the device, and now and then reads
- * the link status. The number of frames handed up. */
+ * to rx and gives their buffers back to the device. The number handed up. */
 unsigned virtio_net_poll(struct virtio_net *n, virtio_net_rx_fn rx, void *ctx);
+
+/* Reads the link status from the device's configuration (a config access:
+ * the caller paces it, from a timer or the configuration-change interrupt)
+ * into link_up and returns it. Up without STATUS, down once stopped. */
+bool virtio_net_link_check(struct virtio_net *n);
 
 /* Reads what the device offers without driving it: the MAC (all zero if it
  * has none) through open, then a reset with bus mastering off. -1 with *why. */

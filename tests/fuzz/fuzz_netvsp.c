@@ -5,13 +5,13 @@
  * any length, SEND_RNDIS_PKTs whose RNDIS bytes sit in a send section or
  * in page ranges (PFNs inside and outside RAM, any offset and count),
  * well-framed QUERY and SET requests with fuzzer OIDs and offsets, frames
- * for the guest, the guest's receive completions (right and forged), a
- * full ring, link changes. Checked after every step: every transfer-page
- * packet names a whole section of the receive buffer not already in the
- * guest's hands and holds an RNDIS message Linux would accept the framing
- * of; completions are 40 bytes (0 for the data path switch); frames to
- * the backend are Ethernet-sized; the queue stays bounded and drains.
- * ASan sees any touch outside guest RAM. Must never crash. */
+ * for the guest (one by one or in batches), the guest's receive
+ * completions (right and forged), a full ring, link changes. Checked after
+ * every step: every range of a transfer-page packet names a whole section
+ * of the receive buffer not already in the guest's hands and holds an RNDIS message Linux would
+ * accept the framing of; completions are 40 bytes (0 for the data path switch); frames to the
+ * backend are Ethernet-sized; the queue stays bounded and drains. ASan sees any touch outside guest
+ * RAM. Must never crash. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,20 +65,13 @@ static int send(void *ctx, void *chan, bool completion, const void *buf, uint32_
     return 0;
 }
 
-/* What netvsc_receive and rndis_filter_receive check, and more. */
-static int xfer(void *ctx, void *chan, uint16_t pageset, uint32_t off, uint32_t len,
-                const void *msg, uint32_t msg_len, uint64_t tid)
+/* One range as netvsc_receive and rndis_filter_receive check it, and more:
+ * a whole section not in the guest's hands holding one RNDIS message. */
+static void check_range(uint32_t off, uint32_t len)
 {
-    (void)ctx;
-    (void)chan;
-    if (F.full)
-        return 1;
-    const struct nvsp_message *m = msg;
     uint32_t i = off / NETVSP_RECV_SECTION_SIZE;
-    if (msg_len != NVSP_MESSAGE_SIZE || m->type != NVSP_MSG1_SEND_RNDIS_PKT ||
-        pageset != eng.recv.id || off % NETVSP_RECV_SECTION_SIZE || i >= eng.recv_sections ||
-        i >= NSECT || len > NETVSP_RECV_SECTION_SIZE || len < sizeof(struct rndis_header) ||
-        F.out[i] || tid != (TID_TAG | i))
+    if (off % NETVSP_RECV_SECTION_SIZE || i >= eng.recv_sections || i >= NSECT ||
+        len > NETVSP_RECV_SECTION_SIZE || len < sizeof(struct rndis_header) || F.out[i])
         abort();
     /* Through the engine's own page list: the guest may have handed any
      * of its GPADLs over as the receive buffer. */
@@ -98,8 +91,29 @@ static int xfer(void *ctx, void *chan, uint16_t pageset, uint32_t off, uint32_t 
             p.data_len < NETVSP_ETH_HLEN)
             abort();
     }
-    F.out[i] = true;
-    F.tid[i] = tid;
+}
+
+/* A transfer-page packet: 1..NETVSP_BATCH_MAX ranges in distinct sections,
+ * its tid naming the first; each section is the guest's until that tid is
+ * completed. */
+static int xfer(void *ctx, void *chan, uint16_t pageset, const struct netvsp_xfer_range *r,
+                uint32_t n, const void *msg, uint32_t msg_len, uint64_t tid)
+{
+    (void)ctx;
+    (void)chan;
+    if (F.full)
+        return 1;
+    const struct nvsp_message *m = msg;
+    if (msg_len != NVSP_MESSAGE_SIZE || m->type != NVSP_MSG1_SEND_RNDIS_PKT ||
+        pageset != eng.recv.id || !n || n > NETVSP_BATCH_MAX ||
+        tid != (TID_TAG | r[0].offset / NETVSP_RECV_SECTION_SIZE))
+        abort();
+    for (uint32_t k = 0; k < n; k++) {
+        check_range(r[k].offset, r[k].len);
+        uint32_t i = r[k].offset / NETVSP_RECV_SECTION_SIZE;
+        F.out[i] = true; /* a second range in the same section aborts */
+        F.tid[i] = tid;
+    }
     return 0;
 }
 
@@ -330,12 +344,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     struct nvsp_message m = {0};
                     m.type = NVSP_MSG1_SEND_RNDIS_PKT_COMPLETE;
                     m.rndis_pkt_complete.status = NVSP_STAT_SUCCESS;
-                    F.out[i] = false;
-                    netvsp_receive(&eng, NULL, true, &m, sizeof(m), F.tid[i], NULL, 0);
+                    uint64_t t = F.tid[i];
+                    for (uint32_t k = 0; k < NSECT; k++) /* the packet's sections, all */
+                        F.out[k] = F.out[k] && F.tid[k] != t;
+                    netvsp_receive(&eng, NULL, true, &m, sizeof(m), t, NULL, 0);
                 }
             }
             break;
-        case 6: /* the ring fills or drains */
+        case 6: /* the ring fills or drains; a batch of frames opens or ends */
+            if (op & 16) {
+                if (op & 8)
+                    netvsp_batch_begin(&eng);
+                else
+                    netvsp_batch_end(&eng);
+                break;
+            }
             F.full = op & 8;
             if (!F.full)
                 netvsp_ring_ready(&eng);
@@ -354,6 +377,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!eng.recv.pfns)
             memset(F.out, 0, sizeof(F.out)); /* revoked: the guest's again */
     }
+    netvsp_batch_end(&eng);
     F.full = false;
     netvsp_ring_ready(&eng);
     if (eng.pending_count)

@@ -45,6 +45,7 @@ struct pkt {
     uint64_t tid;
     uint32_t len, off, xlen;
     uint16_t pageset;
+    uint32_t nr, ri; /* a transfer-page packet's range count, and this range's index */
     uint8_t data[128];
 };
 
@@ -71,21 +72,29 @@ static int host_send(void *ctx, void *chan, bool completion, const void *buf, ui
         return 1;
     assert_true(len <= sizeof(h.q[0].data) && h.nq < 600);
     struct pkt *p = &h.q[h.nq++];
-    *p = (struct pkt){completion, false, chan, tid, len, 0, 0, 0, {0}};
+    *p = (struct pkt){completion, false, chan, tid, len, 0, 0, 0, 0, 0, {0}};
     memcpy(p->data, buf, len);
     return 0;
 }
 
-static int host_xfer(void *ctx, void *chan, uint16_t pageset, uint32_t off, uint32_t len,
-                     const void *msg, uint32_t msg_len, uint64_t tid)
+/* A transfer-page packet becomes one recorded packet per range (each an
+ * RNDIS message the guest model reads), all with the packet's tid; nr is
+ * the packet's range count and i the range's index in it. */
+static int host_xfer(void *ctx, void *chan, uint16_t pageset, const struct netvsp_xfer_range *r,
+                     uint32_t n, const void *msg, uint32_t msg_len, uint64_t tid)
 {
     assert_ptr_equal(ctx, &h);
     if (h.full)
         return 1;
     assert_int_equal(msg_len, NVSP_MESSAGE_SIZE);
-    struct pkt *p = &h.q[h.nq++];
-    *p = (struct pkt){false, true, chan, tid, msg_len, off, len, pageset, {0}};
-    memcpy(p->data, msg, msg_len);
+    assert_true(n >= 1 && n <= NETVSP_BATCH_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        assert_true(h.nq < 600);
+        struct pkt *p = &h.q[h.nq++];
+        *p = (struct pkt){false,    true,    chan, tid, msg_len, r[i].offset,
+                          r[i].len, pageset, n,    i,   {0}};
+        memcpy(p->data, msg, msg_len);
+    }
     return 0;
 }
 
@@ -917,6 +926,77 @@ static void rx_deliver(void **state)
     no_more();
 }
 
+/* Batches: the frames delivered between begin and end go to the guest in
+ * transfer-page packets of at most NETVSP_BATCH_MAX ranges, one section and
+ * one RNDIS packet per range, in order; one completion returns all of a
+ * packet's sections (a second is stray); an indication announces the open
+ * batch first. */
+static void rx_batch(void **state)
+{
+    (void)state;
+    ready();
+    fill_frames();
+    memcpy(frame_a, MAC, 6);
+    const unsigned total = NETVSP_BATCH_MAX + 4;
+    assert_true(total < NSECT);
+    netvsp_batch_begin(&eng);
+    for (unsigned i = 0; i < NETVSP_BATCH_MAX - 1; i++) {
+        frame_a[20] = (uint8_t)i;
+        assert_int_equal(netvsp_deliver(&eng, frame_a, 100 + i), 0);
+    }
+    no_more(); /* nothing announced while the batch fills */
+    for (unsigned i = NETVSP_BATCH_MAX - 1; i < total; i++) {
+        frame_a[20] = (uint8_t)i;
+        assert_int_equal(netvsp_deliver(&eng, frame_a, 100 + i), 0);
+    }
+    assert_int_equal(h.nq - h.seen, NETVSP_BATCH_MAX); /* full: announced at once */
+    netvsp_batch_end(&eng);
+    assert_int_equal(h.nq - h.seen, total);
+    uint8_t got[NETVSP_MAX_FRAME];
+    uint64_t tid[2];
+    uint32_t secs = 0;
+    for (unsigned i = 0; i < total; i++) {
+        const struct pkt *p = &h.q[h.seen];
+        unsigned k = i / NETVSP_BATCH_MAX;
+        assert_int_equal(p->nr, k ? total - NETVSP_BATCH_MAX : NETVSP_BATCH_MAX);
+        assert_int_equal(p->ri, i % NETVSP_BATCH_MAX);
+        uint64_t t;
+        assert_int_equal(guest_rx(got, &t), 100 + i);
+        assert_int_equal(got[20], i);
+        if (!p->ri)
+            tid[k] = t;
+        assert_true(t == tid[k]);
+        secs++;
+    }
+    assert_true(tid[0] != tid[1]);
+    assert_int_equal(eng.stats.rx_frames, total);
+    /* Every other section fills; the first packet's completion frees 16. */
+    unsigned free_secs = NSECT - secs;
+    for (unsigned i = 0; i < free_secs; i++) {
+        assert_int_equal(netvsp_deliver(&eng, frame_a, 60), 0);
+        uint64_t t;
+        guest_rx(got, &t);
+    }
+    assert_int_equal(netvsp_deliver(&eng, frame_a, 60), -1);
+    rx_complete(tid[0]);
+    rx_complete(tid[0]);
+    assert_int_equal(eng.stats.stray_completions, 1);
+    netvsp_batch_begin(&eng);
+    for (unsigned i = 0; i < 2; i++)
+        assert_int_equal(netvsp_deliver(&eng, frame_a, 60), 0);
+    netvsp_link(&eng, false); /* the batch goes first, then the indication */
+    assert_int_equal(h.q[h.seen].nr, 2);
+    uint64_t t;
+    guest_rx(got, &t);
+    guest_rx(got, &t);
+    take_rx(resp, sizeof(resp), &t, NVSP_RNDIS_CONTROL);
+    netvsp_batch_end(&eng);
+    no_more();
+    netvsp_link(&eng, true);
+    take_rx(resp, sizeof(resp), &t, NVSP_RNDIS_CONTROL);
+    no_more();
+}
+
 static void rx_filter(void **state)
 {
     (void)state;
@@ -989,6 +1069,14 @@ static void ring_full(void **state)
     assert_int_equal(eng.stats.bad_messages, bad + 2); /* the runt, its lost answer */
     assert_int_equal(netvsp_deliver(&eng, f, 60), -1);
     assert_int_equal(eng.stats.rx_dropped, 1);
+    /* A batch the queue cannot take: its frames dropped, counted, freed. */
+    uint64_t frames = eng.stats.rx_frames;
+    netvsp_batch_begin(&eng);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(netvsp_deliver(&eng, f, 60), 0);
+    netvsp_batch_end(&eng);
+    assert_int_equal(eng.stats.rx_frames, frames);
+    assert_int_equal(eng.stats.rx_dropped, 4);
     for (unsigned i = 0; i < NETVSP_RECV_SECTIONS_MAX / 64; i++)
         assert_int_equal(eng.recv_busy[i], 0);
     h.full = false;
@@ -1153,6 +1241,28 @@ static void rndis_no_section(void **state)
     no_more();
 }
 
+/* One link indication as netvsc_linkstatus_callback reads it: a control
+ * message in a receive section, INDICATE_STATUS with its 12-byte body
+ * (msg_len - 8 >= 12), an empty status buffer; the section is returned. */
+static uint32_t take_indication(void)
+{
+    uint64_t tid;
+    uint32_t n = take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
+    struct rndis_header hd;
+    struct rndis_indicate_status is;
+    memcpy(&hd, resp, sizeof(hd));
+    memcpy(&is, resp + sizeof(hd), sizeof(is));
+    assert_int_equal(hd.type, RNDIS_MSG_INDICATE);
+    assert_int_equal(n, sizeof(hd) + sizeof(is));
+    assert_int_equal(is.buf_len, 0);
+    assert_int_equal(is.buf_offset, sizeof(is)); /* right after the body, empty */
+    rx_complete(tid);
+    return is.status;
+}
+
+/* The link: remembered before RNDIS, queried, indicated on each change only
+ * (Linux queues an event per indication), frames for the guest dropped while
+ * it is down and delivered again once it is up. */
 static void link_status(void **state)
 {
     (void)state;
@@ -1167,26 +1277,41 @@ static void link_status(void **state)
     uint32_t v;
     assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
     assert_int_equal(v, NDIS_MEDIA_STATE_DISCONNECTED);
+    uint32_t filter = NDIS_PACKET_TYPE_BROADCAST;
+    assert_int_equal(set(OID_GEN_CURRENT_PACKET_FILTER, &filter, 4), 0);
     uint8_t f[60] = {0};
     memset(f, 0xff, 6);
+    uint64_t dropped = eng.stats.rx_dropped;
     assert_int_equal(netvsp_deliver(&eng, f, 60), -1); /* link down */
+    assert_int_equal(eng.stats.rx_dropped, dropped + 1);
+    no_more();
+
     netvsp_link(&eng, true);
-    uint64_t tid;
-    uint32_t n = take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
-    rx_complete(tid);
-    struct rndis_header hd;
-    struct rndis_indicate_status is;
-    memcpy(&hd, resp, 8);
-    memcpy(&is, resp + 8, sizeof(is));
-    assert_int_equal(hd.type, RNDIS_MSG_INDICATE);
-    assert_true(n - 8 >= sizeof(is)); /* netvsc_linkstatus_callback */
-    assert_int_equal(is.status, RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
+    assert_int_equal(v, NDIS_MEDIA_STATE_CONNECTED);
     netvsp_link(&eng, true); /* no change: nothing said */
     no_more();
+    assert_int_equal(netvsp_deliver(&eng, f, 60), 0);
+    uint64_t tid;
+    take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_DATA);
+    rx_complete(tid);
+
     netvsp_link(&eng, false);
-    take_rx(resp, sizeof(resp), &tid, NVSP_RNDIS_CONTROL);
-    memcpy(&is, resp + 8, sizeof(is));
-    assert_int_equal(is.status, RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(u32_query(OID_GEN_MEDIA_CONNECT_STATUS, &v), 0);
+    assert_int_equal(v, NDIS_MEDIA_STATE_DISCONNECTED);
+    netvsp_link(&eng, false);
+    no_more();
+    assert_int_equal(netvsp_deliver(&eng, f, 60), -1);
+    no_more();
+
+    netvsp_link(&eng, true); /* down and up again: both told, in order */
+    netvsp_link(&eng, false);
+    netvsp_link(&eng, true);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_DISCONNECT);
+    assert_int_equal(take_indication(), RNDIS_STATUS_MEDIA_CONNECT);
     no_more();
 }
 
@@ -1263,6 +1388,7 @@ int main(void)
         cmocka_unit_test_setup(tx_gpa_direct, setup),
         cmocka_unit_test_setup(hostile_tx, setup),
         cmocka_unit_test_setup(rx_deliver, setup),
+        cmocka_unit_test_setup(rx_batch, setup),
         cmocka_unit_test_setup(rx_filter, setup),
         cmocka_unit_test_setup(ring_full, setup),
         cmocka_unit_test_setup(rndis_requests, setup),
