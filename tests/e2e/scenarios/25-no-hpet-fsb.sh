@@ -12,5 +12,5 @@ boot --timeout 240 -- -global hpet.msi=off
 expect '^hv: timer: HPET at 0x[0-9a-f]+ has no timer that delivers through the FSB \(QEMU: -global hpet\.msi=on\): host deadlines run only at guest exits$'
 expect_not '^hv: timer: HPET at .* fires vector'
 expect '^GUEST-CHECK done PASS'
-expect '^hv: summary .* intr=[1-9][0-9]* .* host_timer=0 bad_vectors=0 guest_ms=[0-9]+ verdict=0$'
+expect '^hv: summary .* intr=[1-9][0-9]* .* host_timer=0 host_dev_irqs=0 bad_vectors=0 guest_ms=[0-9]+ verdict=0$'
 expect_status 0
