@@ -31,4 +31,4 @@ expect 'hv: fault: line 11: unsolicited RESCIND_CHANNELOFFER relid 77 sent at 10
 expect_not 'hv_vmbus.*(rescind|77)'
 expect_not 'BUG|WARNING|Oops'
 expect 'hv: ic: sd: the guest accepted the shutdown request$'
-expect '^hv: summary .* faults_fired=5 ic_heartbeats=[2-9][0-9]* ic_heartbeats_missed=0 '
+expect '^hv: summary .* faults_fired=5 ic_heartbeats=([2-9]|[1-9][0-9]+) ic_heartbeats_missed=0 '
