@@ -5,7 +5,7 @@
 # disk and a nic device work as without it — the guest's stock hv_storvsc
 # writes, reads back and mounts, its hv_netvsc gets a lease, pings the
 # gateway, fetches a file from the host and serves one the host fetches —
-# while the boot volume and the disk no device names stay blocked (no
+# while the boot volume, which the hypervisor never drives, stays blocked (no
 # context entry); no DMA fault is logged.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
