@@ -19,7 +19,8 @@ bool iommu_present(void);
 /* Gives bdf its own DMA domain mapping guest-physical [gpa, gpa+len) to
  * host-physical hpa for each range; -1 with *why (no IOMMU, a function the
  * hypervisor drives, one a reserved region (RMRR) names, bad ranges, out of
- * heap). Assigning an assigned function replaces its domain. */
+ * heap). Assigning an assigned function replaces its domain (if that fails,
+ * the function is left blocked). */
 int iommu_assign(uint16_t bdf, const struct iommu_range *ranges, unsigned n, const char **why);
 /* bdf's DMA is blocked again (its domain freed). */
 void iommu_unassign(uint16_t bdf);

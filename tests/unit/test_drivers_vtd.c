@@ -334,6 +334,7 @@ static void expect_refused(uint16_t bdf, const struct iommu_range *r, unsigned n
 static void assign_refused(void **state)
 {
     (void)state;
+    const char *why = NULL;
     start(CAP_QEMU | VTD_CAP_CM);
     const struct iommu_range ok = {0, GUEST_B, MIB2};
     expect_refused(DISK, &ok, 1, "hypervisor drives");
@@ -349,8 +350,16 @@ static void assign_refused(void **state)
     expect_refused(DEV, twice, 2, "overlap");
     const struct iommu_range twice2[] = {{0x1000, GUEST_B, 0x1000}, {0, GUEST_B, MIB2}};
     expect_refused(DEV, twice2, 2, "overlap");
+    /* eight guest domains at most; a ninth function waits for one to go */
+    for (unsigned i = 0; i < VTD_GUESTS_MAX; i++)
+        assert_int_equal(vtd_assign(&vtd, PCI_BDF(2, i, 0), &ok, 1, &why), 0);
+    expect_refused(PCI_BDF(3, 0, 0), &ok, 1, "too many");
+    vtd_unassign(&vtd, PCI_BDF(2, 5, 0));
+    assert_int_equal(vtd_assign(&vtd, PCI_BDF(3, 0, 0), &ok, 1, &why), 0);
+    assert_int_equal(dma(PCI_BDF(3, 0, 0), 0x3000), (int64_t)(GUEST_B + 0x3000));
+    assert_int_equal(dma(PCI_BDF(2, 5, 0), 0x3000), -1);
+    assert_int_equal(dma(PCI_BDF(2, 7, 0), 0x3000), (int64_t)(GUEST_B + 0x3000));
     /* a unit that cannot do what is needed */
-    const char *why = NULL;
     reset_unit(CAP_QEMU & ~(6ull << 8), ECAP_QEMU);
     assert_int_equal(vtd_init(&vtd, &ops, &heap, host, 2, &why), -1);
     assert_non_null(strstr(why, "SAGAW"));
