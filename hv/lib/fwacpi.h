@@ -47,7 +47,7 @@ int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why);
 #define DMAR_SCOPE_BRIDGE   2
 #define DMAR_DRHD_MAX       8
 #define DMAR_RMRR_MAX       8
-#define DMAR_SCOPES_MAX     8
+#define DMAR_SCOPES_MAX     64 /* QEMU lists every function of its bus */
 #define DMAR_PATH_MAX       4
 
 struct dmar_scope {
@@ -60,7 +60,8 @@ struct dmar_scope {
 struct dmar_unit { /* DRHD */
     uint64_t base; /* register page(s) */
     uint16_t segment;
-    bool include_all; /* INCLUDE_PCI_ALL: every function not in another unit's scope */
+    bool include_all; /* INCLUDE_PCI_ALL: every function not in another unit's scope; else
+                         only those its scopes name */
     unsigned nscope;
     struct dmar_scope scope[DMAR_SCOPES_MAX];
 };

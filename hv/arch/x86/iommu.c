@@ -64,13 +64,35 @@ static struct iommu_range identity(const struct hv_region *r)
     return (struct iommu_range){a, a, end - a};
 }
 
-/* The unit this driver can use: exactly one, for all of segment 0. */
+/* The unit this driver can use: exactly one for segment 0 (the only one
+ * it scans). */
 static const char *pick_unit(const struct dmar_unit **unit)
 {
-    if (dmar.nunit != 1 || !dmar.unit[0].include_all || dmar.unit[0].segment)
-        return "only one DMA remapping unit, for every function of segment 0, is supported";
+    if (dmar.nunit != 1 || dmar.unit[0].segment)
+        return "only one DMA remapping unit, for segment 0, is supported";
     *unit = &dmar.unit[0];
     return NULL;
+}
+
+static bool scope_is(const struct dmar_scope *sc, unsigned type, uint16_t bdf)
+{
+    return sc->type == type && sc->npath == 1 &&
+           PCI_BDF(sc->bus, sc->path[0][0], sc->path[0][1]) == bdf;
+}
+
+/* Whether the unit translates bdf's DMA: all functions, or one of those
+ * its scopes name as endpoints (QEMU 7.2 lists each function of its bus so,
+ * leaving out those with bypass_iommu). Functions behind a bridge scope
+ * would need the bridge's bus numbers: they count as not behind it. */
+static bool behind_unit(uint16_t bdf)
+{
+    const struct dmar_unit *u = &dmar.unit[0];
+    if (u->include_all)
+        return true;
+    for (unsigned s = 0; s < u->nscope; s++)
+        if (scope_is(&u->scope[s], DMAR_SCOPE_ENDPOINT, bdf))
+            return true;
+    return false;
 }
 
 static bool start(const struct hv_boot_info *bi, struct heap *heap, const uint16_t *host,
@@ -134,8 +156,7 @@ static bool in_rmrr(uint16_t bdf)
                 continue;
             if (sc->type == DMAR_SCOPE_BRIDGE)
                 return true;
-            if (sc->type == DMAR_SCOPE_ENDPOINT && sc->npath == 1 &&
-                PCI_BDF(sc->bus, sc->path[0][0], sc->path[0][1]) == bdf)
+            if (scope_is(sc, DMAR_SCOPE_ENDPOINT, bdf))
                 return true;
         }
     return false;
@@ -145,6 +166,10 @@ int iommu_assign(uint16_t bdf, const struct iommu_range *ranges, unsigned n, con
 {
     if (!on) {
         *why = "the machine has no usable IOMMU: a device that can DMA anywhere breaks isolation";
+        return -1;
+    }
+    if (!behind_unit(bdf)) {
+        *why = "the function is not behind the IOMMU (no DMAR scope names it)";
         return -1;
     }
     if (in_rmrr(bdf)) {
