@@ -299,3 +299,29 @@ int fwacpi_dmar(uint64_t rsdp, struct fw_dmar *out, const char **why)
     }
     return 0;
 }
+
+static bool dmar_scope_names(const struct dmar_scope *sc, uint16_t bdf)
+{
+    return sc->type == DMAR_SCOPE_ENDPOINT && sc->npath == 1 &&
+           (uint16_t)(sc->bus << 8 | sc->path[0][0] << 3 | sc->path[0][1]) == bdf;
+}
+
+bool dmar_unit_covers(const struct dmar_unit *u, uint16_t bdf)
+{
+    if (u->include_all)
+        return true;
+    for (unsigned s = 0; s < u->nscope; s++)
+        if (dmar_scope_names(&u->scope[s], bdf))
+            return true;
+    return false;
+}
+
+bool dmar_rmrr_reserves(const struct fw_dmar *d, uint16_t bdf)
+{
+    for (unsigned i = 0; i < d->nrmrr; i++)
+        for (unsigned s = 0; s < d->rmrr[i].nscope && !d->rmrr[i].segment; s++)
+            if (d->rmrr[i].scope[s].type == DMAR_SCOPE_BRIDGE ||
+                dmar_scope_names(&d->rmrr[i].scope[s], bdf))
+                return true;
+    return false;
+}

@@ -84,5 +84,13 @@ struct fw_dmar {
 /* 0 and the machine's DMAR; -1 and *why ("no DMAR table", or what is
  * malformed: then nothing of it is to be trusted). */
 int fwacpi_dmar(uint64_t rsdp, struct fw_dmar *out, const char **why);
+/* Whether unit u translates the DMA of function bdf (bus << 8 | dev << 3 |
+ * fn, u's segment): INCLUDE_PCI_ALL, or an endpoint scope naming it. A
+ * function behind a bridge scope is not counted (the bridge's bus numbers
+ * are not resolved). */
+bool dmar_unit_covers(const struct dmar_unit *u, uint16_t bdf);
+/* Whether an RMRR of segment 0 reserves memory for bdf's DMA: one names it
+ * as an endpoint, or names a bridge (whose functions cannot be told apart). */
+bool dmar_rmrr_reserves(const struct fw_dmar *d, uint16_t bdf);
 
 #endif

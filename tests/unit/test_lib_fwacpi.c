@@ -345,6 +345,30 @@ static void dmar_hostile(void **state)
     assert_string_equal(why, "no DMAR table");
 }
 
+/* Which functions a unit translates and which an RMRR keeps: endpoint
+ * scopes name one function exactly; a bridge in an RMRR reserves them all. */
+static void dmar_policy(void **state)
+{
+    (void)state;
+    struct fw_dmar d;
+    const char *why = NULL;
+    build_dmar();
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), 0);
+    assert_true(dmar_unit_covers(&d.unit[0], 0x0100)); /* INCLUDE_PCI_ALL */
+    assert_true(dmar_unit_covers(&d.unit[1], 2 << 3)); /* 00:02.0 */
+    assert_false(dmar_unit_covers(&d.unit[1], 2 << 3 | 1));
+    assert_false(dmar_unit_covers(&d.unit[1], 0x0100 | 2 << 3));
+    assert_false(dmar_unit_covers(&d.unit[1], 0x1c << 3)); /* the bridge itself: not an endpoint */
+    assert_true(dmar_rmrr_reserves(&d, 0x1d << 3));        /* 00:1d.0 */
+    assert_false(dmar_rmrr_reserves(&d, 0x1d << 3 | 1));
+    assert_false(dmar_rmrr_reserves(&d, 2 << 3));
+    d.rmrr[0].segment = 1; /* another segment's */
+    assert_false(dmar_rmrr_reserves(&d, 0x1d << 3));
+    d.rmrr[0].segment = 0;
+    d.rmrr[0].scope[0].type = DMAR_SCOPE_BRIDGE;
+    assert_true(dmar_rmrr_reserves(&d, 2 << 3));
+}
+
 int main(void)
 {
     mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
@@ -355,7 +379,7 @@ int main(void)
         cmocka_unit_test(classic_fadt_via_xsdt), cmocka_unit_test(rsdt_and_hw_reduced),
         cmocka_unit_test(hpet_table_checked),    cmocka_unit_test(mcfg_checked),
         cmocka_unit_test(broken_tables),         cmocka_unit_test(dmar_read),
-        cmocka_unit_test(dmar_hostile),
+        cmocka_unit_test(dmar_hostile),          cmocka_unit_test(dmar_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

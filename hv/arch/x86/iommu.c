@@ -1,7 +1,7 @@
 /* The machine's VT-d unit under hv/drivers/vtd.c: the register page mapped
- * uncached, the DMAR's policy (one unit for every function of segment 0;
- * reserved regions keep their functions from the guest), the domains'
- * ranges from the boot handoff, and fault records polled once a second. */
+ * uncached, the DMAR's policy (one unit, for segment 0; only functions it
+ * covers and no reserved region names can be assigned), the domains' ranges
+ * from the boot handoff, and fault records polled once a second. */
 #include "arch/x86/iommu.h"
 
 #include "arch/x86/pci.h"
@@ -74,27 +74,6 @@ static const char *pick_unit(const struct dmar_unit **unit)
     return NULL;
 }
 
-static bool scope_is(const struct dmar_scope *sc, unsigned type, uint16_t bdf)
-{
-    return sc->type == type && sc->npath == 1 &&
-           PCI_BDF(sc->bus, sc->path[0][0], sc->path[0][1]) == bdf;
-}
-
-/* Whether the unit translates bdf's DMA: all functions, or one of those
- * its scopes name as endpoints (QEMU 7.2 lists each function of its bus so,
- * leaving out those with bypass_iommu). Functions behind a bridge scope
- * would need the bridge's bus numbers: they count as not behind it. */
-static bool behind_unit(uint16_t bdf)
-{
-    const struct dmar_unit *u = &dmar.unit[0];
-    if (u->include_all)
-        return true;
-    for (unsigned s = 0; s < u->nscope; s++)
-        if (scope_is(&u->scope[s], DMAR_SCOPE_ENDPOINT, bdf))
-            return true;
-    return false;
-}
-
 static bool start(const struct hv_boot_info *bi, struct heap *heap, const uint16_t *host,
                   unsigned n)
 {
@@ -144,35 +123,20 @@ bool iommu_present(void)
     return on;
 }
 
-/* A function a reserved region names keeps DMA-ing there for the firmware
- * (USB legacy, graphics): it cannot be confined to guest RAM. Bridge scopes
- * would need the bus numbers behind them: any makes every function refused. */
-static bool in_rmrr(uint16_t bdf)
-{
-    for (unsigned i = 0; i < dmar.nrmrr; i++)
-        for (unsigned s = 0; s < dmar.rmrr[i].nscope; s++) {
-            const struct dmar_scope *sc = &dmar.rmrr[i].scope[s];
-            if (dmar.rmrr[i].segment)
-                continue;
-            if (sc->type == DMAR_SCOPE_BRIDGE)
-                return true;
-            if (scope_is(sc, DMAR_SCOPE_ENDPOINT, bdf))
-                return true;
-        }
-    return false;
-}
-
 int iommu_assign(uint16_t bdf, const struct iommu_range *ranges, unsigned n, const char **why)
 {
     if (!on) {
         *why = "the machine has no usable IOMMU: a device that can DMA anywhere breaks isolation";
         return -1;
     }
-    if (!behind_unit(bdf)) {
+    /* QEMU 7.2's unit names each function of its bus instead of INCLUDE_PCI_ALL */
+    if (!dmar_unit_covers(&dmar.unit[0], bdf)) {
         *why = "the function is not behind the IOMMU (no DMAR scope names it)";
         return -1;
     }
-    if (in_rmrr(bdf)) {
+    /* such a function keeps DMA-ing there for the firmware (USB legacy,
+     * graphics): it cannot be confined to guest RAM */
+    if (dmar_rmrr_reserves(&dmar, bdf)) {
         *why = "the firmware reserves memory for this function's DMA (RMRR)";
         return -1;
     }
