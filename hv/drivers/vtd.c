@@ -93,14 +93,16 @@ static uint64_t *domain(struct vtd *v, const struct iommu_range *r, unsigned n, 
     flush(v, top, PAGE_SIZE);
     for (unsigned i = 0; i < n; i++) {
         const struct iommu_range *x = &r[i];
-        if (!x->len || (x->gpa | x->hpa | x->len) % PAGE_SIZE || x->gpa >= v->limit ||
-            x->len > v->limit - x->gpa || x->hpa + x->len < x->hpa) {
+        /* entries hold host addresses in bits 51:12 */
+        bool bad = !x->len || (x->gpa | x->hpa | x->len) % PAGE_SIZE || x->gpa >= v->limit ||
+                   x->len > v->limit - x->gpa || x->hpa >= VTD_HPA_LIMIT ||
+                   x->len > VTD_HPA_LIMIT - x->hpa;
+        if (bad)
             *why = "a range is empty, not page-aligned or beyond the IOMMU's address width";
-        } else if (!map(v, top, x->gpa, x->hpa, x->len, why)) {
-            continue;
+        if (bad || map(v, top, x->gpa, x->hpa, x->len, why)) {
+            tables_free(v, top, v->levels);
+            return NULL;
         }
-        tables_free(v, top, v->levels);
-        return NULL;
     }
     return top;
 }

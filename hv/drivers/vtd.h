@@ -20,7 +20,6 @@
 #include "lib/log_once.h"
 
 /* Registers (VT-d 10.4). */
-#define VTD_VER    0x00
 #define VTD_CAP    0x08
 #define VTD_ECAP   0x10
 #define VTD_GCMD   0x18
@@ -67,6 +66,7 @@
 #define VTD_SL_W       (1ull << 1)
 #define VTD_SL_PS      (1ull << 7)
 #define VTD_ADDR       0x000ffffffffff000ull
+#define VTD_HPA_LIMIT  (1ull << 52)
 
 #define VTD_HOST_DID   1 /* 0 is reserved when CAP.CM is set */
 #define VTD_GUESTS_MAX 8
