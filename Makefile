@@ -183,7 +183,8 @@ run: check-deps esp
 		truncate -s $(DISK_MB)M "$(DISK)" && echo "run: created $(DISK) ($(DISK_MB) MiB, empty)"; fi
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
 		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) \
-		$(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk") $(if $(NET),--nic $(NET_PORT))
+		$(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk") $(if $(NET),--nic $(NET_PORT)) \
+		$(if $(IOMMU),--iommu)
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

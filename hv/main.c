@@ -2,6 +2,7 @@
  * have, enable SVM, measure the clocks, then build and run the guest
  * (guest.c), which never returns. */
 #include "arch/x86/arch.h"
+#include "arch/x86/iommu.h"
 #include "arch/x86/pci.h"
 #include "boot_info.h"
 #include "drivers/disks.h"
@@ -129,6 +130,11 @@ void hv_main(struct hv_boot_info *bi)
         disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);
         nics_probe(&pci->cfg, &pci->io, &heap);
     }
+    /* DMA confined from here on: the hypervisor's own disks and NIC in the host domain. */
+    uint16_t host_fns[17];
+    unsigned nhost = disks_functions(host_fns, 16);
+    nhost += nics_function(&host_fns[nhost]);
+    iommu_init(bi, &heap, host_fns, nhost);
     hv_log("boot", "ready");
     guest_run(bi, &heap, fw, tsc_hz, apic_hz);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
 #         [--screen none|window] [--monitor M] [--disk PATH[,serial=S]]...
-#         [--nic PORT]
+#         [--nic PORT] [--iommu]
 #         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
@@ -25,6 +25,10 @@
 # network (the guest side 10.0.2.0/24, DHCP, the gateway 10.0.2.2), with the
 # host's 127.0.0.1:PORT forwarded to the guest's TCP port 80: the hypervisor's
 # network card (docs/network.md). Loopback only: nothing else reaches it.
+# --iommu: the machine gets an Intel VT-d IOMMU (intel-iommu, caching mode on,
+# no interrupt remapping), first among the devices so every PCI function is
+# behind it, and the virtio functions DMA through it (iommu_platform: modern
+# only), as the hypervisor's host domain expects (docs/iommu.md).
 # --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
 # the caller; M.out must be drained): sendkey, screendump, info ...
 # Exit status:
@@ -38,6 +42,7 @@
 set -uo pipefail
 
 esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=() nic_port=
+iommu=() viommu=
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -50,6 +55,7 @@ while (($#)); do
     --monitor) monitor=$2; shift 2 ;;
     --disk) disks+=("$2"); shift 2 ;;
     --nic) nic_port=$2; shift 2 ;;
+    --iommu) iommu=(-device intel-iommu,caching-mode=on) viommu=,iommu_platform=on,disable-legacy=on; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -115,7 +121,7 @@ for i in "${!disks[@]}"; do
     [[ ${disks[$i]} == *,serial=* ]] && dserial=${disks[$i]#*,serial=}
     [ -r "$dpath" ] || { echo "qemu.sh: --disk $dpath: no such file" >&2; exit 125; }
     disk_args+=(-drive "if=none,id=d$i,format=raw,file=$dpath"
-        -device "virtio-blk-pci,drive=d$i${dserial:+,serial=$dserial}")
+        -device "virtio-blk-pci,drive=d$i${dserial:+,serial=$dserial}$viommu")
 done
 
 nic_args=()
@@ -123,13 +129,13 @@ if [ -n "$nic_port" ]; then
     [[ $nic_port =~ ^[0-9]+$ ]] && ((nic_port > 0 && nic_port < 65536)) ||
         { echo "qemu.sh: --nic takes a TCP port, not '$nic_port'" >&2; exit 125; }
     nic_args=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$nic_port-:80"
-        -device "virtio-net-pci,netdev=n0,romfile=")
+        -device "virtio-net-pci,netdev=n0,romfile=$viommu")
 fi
 
 cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
-    -bios "$firmware" -nodefaults "${display[@]}" -no-reboot
+    -bios "$firmware" -nodefaults "${iommu[@]}" "${display[@]}" -no-reboot
     "${serial[@]}"
-    -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device virtio-blk-pci,drive=esp
+    -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device "virtio-blk-pci,drive=esp$viommu"
     "${disk_args[@]}"
     "${nic_args[@]}"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -189,3 +189,11 @@ void disks_poll(void)
     if (busy)
         arm_poll();
 }
+
+unsigned disks_functions(uint16_t *bdf, unsigned max)
+{
+    unsigned n = 0;
+    for (; n < known.n && n < max; n++)
+        bdf[n] = known.disk[n].bdf;
+    return n;
+}

@@ -31,4 +31,8 @@ int disks_submit(struct virtio_blk *b, unsigned type, uint64_t sector,
 /* Completes what the driven disks finished (after every exit). */
 void disks_poll(void);
 
+/* The functions disks_open may drive (their DMA must keep working): up to
+ * max bdfs into bdf; how many. */
+unsigned disks_functions(uint16_t *bdf, unsigned max);
+
 #endif

@@ -73,3 +73,9 @@ struct virtio_net *nics_start(void)
            net.rxq.size, net.txq.size, net.link_up ? "up" : "down");
     return &net;
 }
+
+bool nics_function(uint16_t *bdf)
+{
+    *bdf = first.bdf;
+    return first.found;
+}

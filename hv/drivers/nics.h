@@ -13,4 +13,7 @@ void nics_probe(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io,
 /* Drives the first card found (once): its driver, or NULL (logged why). */
 struct virtio_net *nics_start(void);
 
+/* The function nics_start drives (its DMA must keep working): false if none. */
+bool nics_function(uint16_t *bdf);
+
 #endif

@@ -180,7 +180,7 @@ int virtio_pci_negotiate(struct virtio_dev *d, uint64_t wanted, const char **why
     offered |= (uint64_t)rd32(d, VIRTIO_COMMON_DF) << 32;
     if (!(offered & VIRTIO_F_VERSION_1))
         return refuse(d, why, "the device does not offer VIRTIO_F_VERSION_1");
-    d->features = offered & (wanted | VIRTIO_F_VERSION_1);
+    d->features = offered & (wanted | VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM);
     wr32(d, VIRTIO_COMMON_GFSELECT, 0);
     wr32(d, VIRTIO_COMMON_GF, (uint32_t)d->features);
     wr32(d, VIRTIO_COMMON_GFSELECT, 1);

@@ -25,6 +25,7 @@
 #define VIRTIO_STATUS_FEATURES_OK 8u
 #define VIRTIO_F_INDIRECT_DESC    (1ull << 28)
 #define VIRTIO_F_VERSION_1        (1ull << 32)
+#define VIRTIO_F_ACCESS_PLATFORM  (1ull << 33) /* DMA through the IOMMU: always accepted */
 
 /* Common configuration (4.1.4.3) offsets. */
 #define VIRTIO_COMMON_DFSELECT  0x00
@@ -141,8 +142,9 @@ struct virtio_dev {
 int virtio_pci_open(struct virtio_dev *d, const struct pci_cfg_ops *pci, uint16_t bdf,
                     const struct virtio_mmio_ops *io, const char **why);
 /* Accepts the device's features that are in wanted (VIRTIO_F_VERSION_1 is
- * required) and sets FEATURES_OK; -1 with *why if the device lacks VERSION_1
- * or refuses the set. */
+ * required; VIRTIO_F_ACCESS_PLATFORM too when offered: the addresses given
+ * are the host domain's, docs/iommu.md) and sets FEATURES_OK; -1 with *why if the device lacks
+ * VERSION_1 or refuses the set. */
 int virtio_pci_negotiate(struct virtio_dev *d, uint64_t wanted, const char **why);
 /* Sets up queue index as q in mem (VIRTQ_MEM_BYTES, page-aligned, zeroed)
  * with at most VIRTQ_SIZE_MAX entries, interrupting through MSI-X entry 0

@@ -197,3 +197,131 @@ int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
     find_ecam(rsdp, out, why);
     return 0;
 }
+
+/* DMAR: the header, host address width (36), flags (37), 10 reserved bytes,
+ * then remapping structures (type, length) from 48. */
+#define DMAR_DRHD 0
+#define DMAR_RMRR 1
+
+static uint16_t dmar_rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* The device scopes in [p, end): each type, length, flags, reserved,
+ * enumeration ID, start bus, then 2-byte (device, function) path hops. */
+static const char *dmar_scopes(const uint8_t *p, const uint8_t *end, struct dmar_scope *scope,
+                               unsigned *n)
+{
+    *n = 0;
+    while (p < end) {
+        if (end - p < 8 || p[1] < 8 || p[1] % 2 || p[1] > end - p)
+            return "DMAR device scope length wrong";
+        unsigned hops = (p[1] - 6u) / 2;
+        if (*n == DMAR_SCOPES_MAX || hops > DMAR_PATH_MAX)
+            return "DMAR device scope beyond what is supported";
+        struct dmar_scope *s = &scope[(*n)++];
+        s->type = p[0];
+        s->bus = p[5];
+        s->npath = (uint8_t)hops;
+        for (unsigned i = 0; i < hops; i++) {
+            if (p[6 + 2 * i] > 31 || p[7 + 2 * i] > 7)
+                return "DMAR device scope path names no PCI function";
+            s->path[i][0] = p[6 + 2 * i];
+            s->path[i][1] = p[7 + 2 * i];
+        }
+        p += p[1];
+    }
+    return NULL;
+}
+
+static const char *dmar_drhd(const uint8_t *s, uint16_t len, struct fw_dmar *out)
+{
+    if (len < 16)
+        return "DMAR DRHD too short";
+    if (out->nunit == DMAR_DRHD_MAX)
+        return "DMAR lists more DRHD units than supported";
+    struct dmar_unit *u = &out->unit[out->nunit++];
+    u->include_all = s[4] & 1;
+    u->segment = dmar_rd16(s + 6);
+    u->base = rd64(s + 8);
+    if (!u->base || u->base % 4096)
+        return "DMAR DRHD register base not a page";
+    return dmar_scopes(s + 16, s + len, u->scope, &u->nscope);
+}
+
+static const char *dmar_rmrr(const uint8_t *s, uint16_t len, struct fw_dmar *out)
+{
+    if (len < 24)
+        return "DMAR RMRR too short";
+    if (out->nrmrr == DMAR_RMRR_MAX)
+        return "DMAR lists more RMRRs than supported";
+    struct dmar_rmrr *r = &out->rmrr[out->nrmrr++];
+    r->segment = dmar_rd16(s + 6);
+    r->base = rd64(s + 8);
+    r->limit = rd64(s + 16);
+    if (r->base % 4096 || (r->limit + 1) % 4096 || r->limit < r->base)
+        return "DMAR RMRR not a page-aligned range";
+    return dmar_scopes(s + 24, s + len, r->scope, &r->nscope);
+}
+
+int fwacpi_dmar(uint64_t rsdp, struct fw_dmar *out, const char **why)
+{
+    *why = "no DMAR table";
+    const uint8_t *t = find_table(rsdp, "DMAR", 48, why);
+    if (!t)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    out->haw = (uint8_t)(t[36] + 1);
+    out->flags = t[37];
+    uint32_t len = rd32(t + 4);
+    const char *bad = NULL;
+    for (uint32_t off = 48; off < len && !bad;) {
+        const uint8_t *s = t + off;
+        uint16_t slen = len - off >= 4 ? dmar_rd16(s + 2) : 0;
+        if (slen < 4 || slen > len - off) {
+            bad = "DMAR remapping structure length wrong";
+            break;
+        }
+        if (dmar_rd16(s) == DMAR_DRHD)
+            bad = dmar_drhd(s, slen, out);
+        else if (dmar_rd16(s) == DMAR_RMRR)
+            bad = dmar_rmrr(s, slen, out);
+        off += slen;
+    }
+    if (!bad && !out->nunit)
+        bad = "DMAR lists no DRHD unit";
+    if (!bad && (out->haw < 32 || out->haw > 64))
+        bad = "DMAR host address width out of range";
+    if (bad) {
+        *why = bad;
+        return -1;
+    }
+    return 0;
+}
+
+static bool dmar_scope_names(const struct dmar_scope *sc, uint16_t bdf)
+{
+    return sc->type == DMAR_SCOPE_ENDPOINT && sc->npath == 1 &&
+           (uint16_t)(sc->bus << 8 | sc->path[0][0] << 3 | sc->path[0][1]) == bdf;
+}
+
+bool dmar_unit_covers(const struct dmar_unit *u, uint16_t bdf)
+{
+    if (u->include_all)
+        return true;
+    for (unsigned s = 0; s < u->nscope; s++)
+        if (dmar_scope_names(&u->scope[s], bdf))
+            return true;
+    return false;
+}
+
+bool dmar_rmrr_reserves(const struct fw_dmar *d, uint16_t bdf)
+{
+    for (unsigned i = 0; i < d->nrmrr; i++)
+        for (unsigned s = 0; s < d->rmrr[i].nscope && !d->rmrr[i].segment; s++)
+            if (d->rmrr[i].scope[s].type == DMAR_SCOPE_BRIDGE ||
+                dmar_scope_names(&d->rmrr[i].scope[s], bdf))
+                return true;
+    return false;
+}

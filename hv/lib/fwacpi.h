@@ -40,4 +40,57 @@ uint8_t acpi_sum8(const void *p, size_t n);
 /* 0 on success; else -1 and *why names what is missing or corrupt. */
 int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why);
 
+/* DMAR (Intel VT-d 4.1, chapter 8): the machine's DMA remapping units and
+ * the reserved regions devices keep using. Only what the hypervisor acts on
+ * is kept; other remapping structures (ATSR, RHSA, ANDD, SATC) are skipped. */
+#define DMAR_SCOPE_ENDPOINT 1
+#define DMAR_SCOPE_BRIDGE   2
+#define DMAR_DRHD_MAX       8
+#define DMAR_RMRR_MAX       8
+#define DMAR_SCOPES_MAX     64 /* QEMU lists every function of its bus */
+#define DMAR_PATH_MAX       4
+
+struct dmar_scope {
+    uint8_t type;  /* DMAR_SCOPE_* or another the spec names (IOAPIC, HPET...) */
+    uint8_t bus;   /* start bus */
+    uint8_t npath; /* (device, function) hops from it */
+    uint8_t path[DMAR_PATH_MAX][2];
+};
+
+struct dmar_unit { /* DRHD */
+    uint64_t base; /* register page(s) */
+    uint16_t segment;
+    bool include_all; /* INCLUDE_PCI_ALL: every function not in another unit's scope; else
+                         only those its scopes name */
+    unsigned nscope;
+    struct dmar_scope scope[DMAR_SCOPES_MAX];
+};
+
+struct dmar_rmrr {
+    uint16_t segment;
+    uint64_t base, limit; /* inclusive */
+    unsigned nscope;
+    struct dmar_scope scope[DMAR_SCOPES_MAX];
+};
+
+struct fw_dmar {
+    uint8_t haw; /* host address width in bits */
+    uint8_t flags;
+    unsigned nunit, nrmrr;
+    struct dmar_unit unit[DMAR_DRHD_MAX];
+    struct dmar_rmrr rmrr[DMAR_RMRR_MAX];
+};
+
+/* 0 and the machine's DMAR; -1 and *why ("no DMAR table", or what is
+ * malformed: then nothing of it is to be trusted). */
+int fwacpi_dmar(uint64_t rsdp, struct fw_dmar *out, const char **why);
+/* Whether unit u translates the DMA of function bdf (bus << 8 | dev << 3 |
+ * fn, u's segment): INCLUDE_PCI_ALL, or an endpoint scope naming it. A
+ * function behind a bridge scope is not counted (the bridge's bus numbers
+ * are not resolved). */
+bool dmar_unit_covers(const struct dmar_unit *u, uint16_t bdf);
+/* Whether an RMRR of segment 0 reserves memory for bdf's DMA: one names it
+ * as an endpoint, or names a bridge (whose functions cannot be told apart). */
+bool dmar_rmrr_reserves(const struct fw_dmar *d, uint16_t bdf);
+
 #endif

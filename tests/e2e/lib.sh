@@ -17,6 +17,7 @@
 #   nic PORT                  attach a virtio-net card on QEMU's user network,
 #                             127.0.0.1:PORT forwarded to the guest's port 80
 #                             (qemu.sh --nic)
+#   with_iommu                the machine gets its VT-d IOMMU (qemu.sh --iommu)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -45,6 +46,7 @@ esp_add() { ESP_EXTRA+=("$1=$2"); }
 esp_del() { ESP_DELETE+=("$1"); }
 disk() { DISKS+=(--disk "$1${2:+,serial=$2}"); }
 nic() { NICS+=(--nic "$1"); }
+with_iommu() { NICS+=(--iommu); } # boot hands NICS to qemu.sh as they are
 with_guest() {
     esp_add build/guest/vmlinuz hv/vmlinuz
     esp_add build/guest/initrd.cpio.gz hv/initrd

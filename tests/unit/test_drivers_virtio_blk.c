@@ -282,8 +282,9 @@ static void init_negotiates(void **state)
 {
     (void)state;
     init_ok(NONE);
-    assert_int_equal(fv.accepted, VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SEG_MAX |
-                                      VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH);
+    assert_int_equal(fv.accepted, VIRTIO_F_VERSION_1 | VIRTIO_F_ACCESS_PLATFORM |
+                                      VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+                                      VIRTIO_BLK_F_FLUSH);
     assert_int_equal(fv.status, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
                                     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
     assert_true(fv.resets >= 1);

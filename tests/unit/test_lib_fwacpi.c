@@ -225,6 +225,150 @@ static void broken_tables(void **state)
     expect_fail("PM1a");
 }
 
+/* DMAR (VT-d): one at DMAR_OFF, listed as the XSDT's fifth table. A unit
+ * with INCLUDE_PCI_ALL, an RMRR for 00:1d.0, a unit with an endpoint and a
+ * two-hop bridge scope, and an ATSR the parser skips. */
+#define DMAR_OFF  4096
+#define DMAR_LEN  (48 + 16 + 32 + 34 + 8)
+#define DRHD1_OFF (DMAR_OFF + 48)
+#define RMRR_OFF  (DRHD1_OFF + 16)
+#define DRHD2_OFF (RMRR_OFF + 32)
+
+static void scope(size_t off, uint8_t type, uint8_t bus, uint8_t hops, const uint8_t *path)
+{
+    mem[off] = type;
+    mem[off + 1] = (uint8_t)(6 + 2 * hops);
+    mem[off + 5] = bus;
+    memcpy(mem + off + 6, path, 2u * hops);
+}
+
+static void build_dmar(void)
+{
+    build(1, 0);
+    header(XSDT_OFF, "XSDT", 36 + 40);
+    put64(XSDT_OFF + 68, pa(DMAR_OFF));
+    fix_checksum(XSDT_OFF, 76, 9);
+    memset(mem + DMAR_OFF, 0, DMAR_LEN);
+    header(DMAR_OFF, "DMAR", DMAR_LEN);
+    mem[DMAR_OFF + 36] = 38; /* 39 bits */
+    mem[DMAR_OFF + 37] = 1;
+    mem[DRHD1_OFF + 2] = 16; /* DRHD, INCLUDE_PCI_ALL */
+    mem[DRHD1_OFF + 4] = 1;
+    put64(DRHD1_OFF + 8, 0xfed90000ull);
+    mem[RMRR_OFF] = 1; /* RMRR of 00:1d.0 */
+    mem[RMRR_OFF + 2] = 32;
+    put64(RMRR_OFF + 8, 0x7e000000ull);
+    put64(RMRR_OFF + 16, 0x7e0fffffull);
+    scope(RMRR_OFF + 24, 1, 0, 1, (const uint8_t[]){0x1d, 0});
+    mem[DRHD2_OFF + 2] = 34; /* DRHD: 00:02.0 and the bridge 00:1c.0 -> 00.0 */
+    mem[DRHD2_OFF + 6] = 0;
+    put64(DRHD2_OFF + 8, 0xfed91000ull);
+    scope(DRHD2_OFF + 16, 1, 0, 1, (const uint8_t[]){2, 0});
+    scope(DRHD2_OFF + 24, 2, 0, 2, (const uint8_t[]){0x1c, 0, 0, 0});
+    mem[DRHD2_OFF + 34] = 2; /* ATSR, skipped */
+    mem[DRHD2_OFF + 34 + 2] = 8;
+    fix_checksum(DMAR_OFF, DMAR_LEN, 9);
+}
+
+static void dmar_read(void **state)
+{
+    (void)state;
+    struct fw_dmar d;
+    const char *why = NULL;
+    build_dmar();
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), 0);
+    assert_int_equal(d.haw, 39);
+    assert_int_equal(d.flags, 1);
+    assert_int_equal(d.nunit, 2);
+    assert_int_equal(d.unit[0].base, 0xfed90000ull);
+    assert_true(d.unit[0].include_all);
+    assert_int_equal(d.unit[0].nscope, 0);
+    assert_false(d.unit[1].include_all);
+    assert_int_equal(d.unit[1].base, 0xfed91000ull);
+    assert_int_equal(d.unit[1].nscope, 2);
+    assert_int_equal(d.unit[1].scope[0].type, DMAR_SCOPE_ENDPOINT);
+    assert_int_equal(d.unit[1].scope[0].path[0][0], 2);
+    assert_int_equal(d.unit[1].scope[1].type, DMAR_SCOPE_BRIDGE);
+    assert_int_equal(d.unit[1].scope[1].npath, 2);
+    assert_int_equal(d.unit[1].scope[1].path[0][0], 0x1c);
+    assert_int_equal(d.nrmrr, 1);
+    assert_int_equal(d.rmrr[0].base, 0x7e000000ull);
+    assert_int_equal(d.rmrr[0].limit, 0x7e0fffffull);
+    assert_int_equal(d.rmrr[0].nscope, 1);
+    assert_int_equal(d.rmrr[0].scope[0].path[0][0], 0x1d);
+    /* the machine without one */
+    build(1, 0);
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), -1);
+    assert_string_equal(why, "no DMAR table");
+}
+
+static void expect_dmar_fail(size_t off, uint8_t v, const char *needle)
+{
+    struct fw_dmar d;
+    const char *why = NULL;
+    build_dmar();
+    mem[off] = v;
+    fix_checksum(DMAR_OFF, DMAR_LEN, 9);
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), -1);
+    assert_non_null(why);
+    if (!strstr(why, needle))
+        fail_msg("reason '%s' lacks '%s'", why, needle);
+}
+
+/* Every malformed DMAR is refused whole, naming what is wrong; none reads
+ * beyond the table (ASan) or loops (a zero length). */
+static void dmar_hostile(void **state)
+{
+    (void)state;
+    expect_dmar_fail(DRHD1_OFF + 2, 0, "structure length");   /* would loop */
+    expect_dmar_fail(DRHD1_OFF + 2, 200, "structure length"); /* beyond the table */
+    expect_dmar_fail(DRHD1_OFF + 2, 8, "DRHD too short");
+    expect_dmar_fail(DRHD1_OFF + 9, 0x01, "register base");  /* 0xfed90100 */
+    expect_dmar_fail(RMRR_OFF + 24 + 1, 7, "scope length");  /* odd */
+    expect_dmar_fail(RMRR_OFF + 24 + 1, 40, "scope length"); /* beyond the RMRR */
+    expect_dmar_fail(RMRR_OFF + 24 + 6, 32, "path");         /* device 32 */
+    expect_dmar_fail(RMRR_OFF + 17, 0x00, "RMRR");           /* limit 0x7e00ffff: unaligned end */
+    expect_dmar_fail(RMRR_OFF + 19, 0x10, "RMRR");           /* limit below base */
+    expect_dmar_fail(DMAR_OFF + 36, 200, "address width");
+    /* both units of an unknown type: skipped, and then there is none */
+    struct fw_dmar d;
+    const char *why = NULL;
+    build_dmar();
+    mem[DRHD1_OFF] = mem[DRHD2_OFF] = 7;
+    fix_checksum(DMAR_OFF, DMAR_LEN, 9);
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), -1);
+    assert_string_equal(why, "DMAR lists no DRHD unit");
+    /* a bad checksum: no DMAR at all */
+    build_dmar();
+    mem[DRHD1_OFF + 8] ^= 1;
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), -1);
+    assert_string_equal(why, "no DMAR table");
+}
+
+/* Which functions a unit translates and which an RMRR keeps: endpoint
+ * scopes name one function exactly; a bridge in an RMRR reserves them all. */
+static void dmar_policy(void **state)
+{
+    (void)state;
+    struct fw_dmar d;
+    const char *why = NULL;
+    build_dmar();
+    assert_int_equal(fwacpi_dmar(pa(RSDP_OFF), &d, &why), 0);
+    assert_true(dmar_unit_covers(&d.unit[0], 0x0100)); /* INCLUDE_PCI_ALL */
+    assert_true(dmar_unit_covers(&d.unit[1], 2 << 3)); /* 00:02.0 */
+    assert_false(dmar_unit_covers(&d.unit[1], 2 << 3 | 1));
+    assert_false(dmar_unit_covers(&d.unit[1], 0x0100 | 2 << 3));
+    assert_false(dmar_unit_covers(&d.unit[1], 0x1c << 3)); /* the bridge itself: not an endpoint */
+    assert_true(dmar_rmrr_reserves(&d, 0x1d << 3));        /* 00:1d.0 */
+    assert_false(dmar_rmrr_reserves(&d, 0x1d << 3 | 1));
+    assert_false(dmar_rmrr_reserves(&d, 2 << 3));
+    d.rmrr[0].segment = 1; /* another segment's */
+    assert_false(dmar_rmrr_reserves(&d, 0x1d << 3));
+    d.rmrr[0].segment = 0;
+    d.rmrr[0].scope[0].type = DMAR_SCOPE_BRIDGE;
+    assert_true(dmar_rmrr_reserves(&d, 2 << 3));
+}
+
 int main(void)
 {
     mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
@@ -234,7 +378,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classic_fadt_via_xsdt), cmocka_unit_test(rsdt_and_hw_reduced),
         cmocka_unit_test(hpet_table_checked),    cmocka_unit_test(mcfg_checked),
-        cmocka_unit_test(broken_tables),
+        cmocka_unit_test(broken_tables),         cmocka_unit_test(dmar_read),
+        cmocka_unit_test(dmar_hostile),          cmocka_unit_test(dmar_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
