@@ -51,9 +51,10 @@ void smp_ap_main(struct percpu *c)
     clgi();
     hv_log("smp", "cpu %u (apic id %u) up", c->index, c->apic_id);
     atomic_store_explicit(&c->state, CPU_UP, memory_order_release);
-    /* Parked: with GIF=0 and IF=0 nothing but RESET wakes it, so it can
-     * neither end the run nor be reached by the guest. Giving it a vCPU is
-     * the next step of the SMP issue (#15). */
+    /* Parked: with GIF=0 and IF=0 nothing but RESET wakes it on hardware
+     * (QEMU's TCG lets INIT and SIPI through: the wiped trampoline is the
+     * defence there), so it never ends the run. Giving it a vCPU is the next
+     * step of the SMP issue (#15). */
     cpu_halt_forever();
 }
 
