@@ -3,9 +3,10 @@
  * trampoline (trampoline.asm); the AP takes its own GDT, TSS and stacks, turns
  * SVM on with a host save area of its own, says it is up and parks: GIF=0, so
  * INIT, NMI and SMI stay pending, interrupts off, in hlt. The guest's LAPIC is
- * passed through, so its IPIs can reach a parked AP; GIF=0 keeps them out
- * (docs/design.md, "Isolation"). Only the BSP ever ends a run: APs never
- * leave the park (see smp_ap_main). */
+ * passed through, so its IPIs can reach a parked AP: GIF=0 holds them (on
+ * hardware), and the trampoline is wiped once the APs are up, so a SIPI finds
+ * only cli; hlt there (docs/design.md, "Isolation"). Only the BSP ever ends a
+ * run: APs never leave the park (see smp_ap_main). */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
