@@ -41,17 +41,17 @@
 #define MSR_X2APIC_ISR      0x810u
 #define MSR_X2APIC_IRR      0x820u
 #define MSR_X2APIC_SELF_IPI 0x83fu
+#define MSR_X2APIC_ICR      0x830u
 
-#define APIC_ID        0x020u
-#define APIC_PPR       0x0a0u
-#define APIC_EOI       0x0b0u
-#define APIC_ISR       0x100u
-#define APIC_IRR       0x200u
-#define APIC_ICR_LOW   0x300u
-#define APIC_ICR_HI    0x310u
-#define MSR_X2APIC_ICR 0x830u
-#define ICR_SELF       (1u << 18)
-#define ICR_PENDING    (1u << 12)
+#define APIC_ID      0x020u
+#define APIC_PPR     0x0a0u
+#define APIC_EOI     0x0b0u
+#define APIC_ISR     0x100u
+#define APIC_IRR     0x200u
+#define APIC_ICR_LOW 0x300u
+#define APIC_ICR_HI  0x310u
+#define ICR_SELF     (1u << 18)
+#define ICR_PENDING  (1u << 12)
 
 /* The register page and, right after it, a second page: where APIC_BASE
  * points once lapic_init has read it (lapic.c must not follow). */
