@@ -205,13 +205,14 @@ _Static_assert(sizeof(struct hv_display) == 48, "hv_display layout");
 struct hv_boot_info {
     uint64_t magic;
     uint32_t version;
-    uint32_t size;               /* sizeof(struct hv_boot_info) as the loader built it */
-    struct hv_region hv_image;   /* where the loader placed hv.elf's segments */
-    struct hv_region heap;       /* hypervisor heap (page tables, VMCB, ...) */
-    struct hv_region guest_ram;  /* 2 MiB aligned, config.memory_mb */
-    struct hv_region vram;       /* HV_VRAM_MB, 2 MiB aligned, with a video device; else size 0 */
-    struct hv_region trampoline; /* HV_TRAMPOLINE_PAGES below 1 MiB for starting the other
-                                    CPUs (a SIPI names a page there); size 0: none */
+    uint32_t size;              /* sizeof(struct hv_boot_info) as the loader built it */
+    struct hv_region hv_image;  /* where the loader placed hv.elf's segments */
+    struct hv_region heap;      /* hypervisor heap (page tables, VMCB, ...) */
+    struct hv_region guest_ram; /* 2 MiB aligned, config.memory_mb */
+    struct hv_region vram;      /* HV_VRAM_MB, 2 MiB aligned, with a video device; else size 0 */
+    /* HV_TRAMPOLINE_PAGES below 1 MiB for starting the other CPUs (a SIPI
+     * names a page there); size 0: none */
+    struct hv_region trampoline;
     struct hv_display display;
     uint64_t rsdp;          /* firmware ACPI RSDP, 0 if none */
     uint64_t entry;         /* physical address jumped to */
@@ -226,5 +227,6 @@ _Static_assert(sizeof(struct hv_boot_info) ==
                    16 + 5 * 16 + sizeof(struct hv_display) + 16 + 2 * sizeof(struct hv_image) +
                        sizeof(struct hv_config) + 8 + HV_BOOT_MMAP_MAX * 32,
                "hv_boot_info layout");
+_Static_assert(__builtin_offsetof(struct hv_boot_info, trampoline) == 80, "hv_boot_info layout");
 
 #endif

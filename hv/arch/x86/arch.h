@@ -43,14 +43,12 @@ bool svm_enable(struct svm_features *f);
 const char *svm_unusable(void);
 
 struct fw_acpi;
+/* fw may be NULL (no usable firmware ACPI): then only the debug-exit port works. */
+void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
 /* Starts every other CPU the firmware's MADT lists and parks it (smp.c):
  * logged, never fatal; a CPU that does not come up is left out. */
 void smp_start(const struct hv_boot_info *bi, const struct fw_acpi *fw, struct heap *heap,
                uint64_t tsc_hz);
-
-struct fw_acpi;
-/* fw may be NULL (no usable firmware ACPI): then only the debug-exit port works. */
-void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
 
 /* TSC ticks per second, measured against the ACPI PM timer; 0 if there is none. */
 uint64_t tsc_calibrate(const struct fw_acpi *fw);
