@@ -112,7 +112,7 @@ $(B)/%.asm.o: %.asm $(B)/asm-offsets.inc
 	$(NASM) -f elf64 -g -I$(B)/ -MD $(@:.o=.d) $< -o $@
 
 # C struct offsets for NASM: "->NAME value" markers from the compiler's output.
-$(B)/asm-offsets.inc: hv/arch/x86/asm-offsets.c hv/arch/x86/vmcb.h
+$(B)/asm-offsets.inc: hv/arch/x86/asm-offsets.c hv/arch/x86/vmcb.h hv/arch/x86/trampoline.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -S -o - $< | sed -n 's/.*->\([A-Z0-9_]*\) \$$\?\([0-9]*\).*/%define \1 \2/p' > $@
 

@@ -144,6 +144,22 @@ static EFI_STATUS alloc_vram(struct hv_boot_info *bi, UINT32 mb)
     return EFI_SUCCESS;
 }
 
+/* Pages a SIPI can start the other CPUs in: below 1 MiB (the vector names
+ * the page), and below the EBDA/VGA hole at 640 KiB. Not fatal: without them
+ * the hypervisor runs on this CPU alone. */
+static void alloc_trampoline(struct hv_boot_info *bi)
+{
+    EFI_PHYSICAL_ADDRESS addr = 0x9ffff;
+    EFI_STATUS s = BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, HV_TRAMPOLINE_PAGES, &addr);
+    if (EFI_ERROR(s)) {
+        say("boot: no %u pages below 640 KiB for starting the other CPUs: %s", HV_TRAMPOLINE_PAGES,
+            efi_status_name(s));
+        return;
+    }
+    bi->trampoline.base = addr;
+    bi->trampoline.size = HV_TRAMPOLINE_PAGES * EFI_PAGE_SIZE;
+}
+
 static UINT64 find_rsdp(void)
 {
     UINT64 v1 = 0;
@@ -200,11 +216,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         say("boot: VRAM %u MiB at 0x%llx", vram, (unsigned long long)bi->vram.base);
         display_record(&bi->display, HV_VIDEO_DEFAULT_WIDTH, HV_VIDEO_DEFAULT_HEIGHT);
     }
+    alloc_trampoline(bi);
     bi->rsdp = find_rsdp();
     bi->boot_disk = volume_pci_function();
-    say("boot: guest RAM %u MiB at 0x%llx, heap %u MiB at 0x%llx, RSDP at 0x%llx",
+    say("boot: guest RAM %u MiB at 0x%llx, heap %u MiB at 0x%llx, RSDP at 0x%llx, AP "
+        "trampoline at 0x%llx",
         bi->config.memory_mb, (unsigned long long)bi->guest_ram.base, bi->config.heap_mb,
-        (unsigned long long)heap, (unsigned long long)bi->rsdp);
+        (unsigned long long)heap, (unsigned long long)bi->rsdp,
+        (unsigned long long)bi->trampoline.base);
 
     s = handoff(image, bi);
     say("boot: error: ExitBootServices failed: %s", efi_status_name(s));

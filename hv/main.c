@@ -125,6 +125,7 @@ void hv_main(struct hv_boot_info *bi)
     }
     uint64_t tsc_hz = tsc_calibrate(fw);
     uint64_t apic_hz = lapic_timer_calibrate(fw);
+    smp_start(bi, fw, &heap, tsc_hz);
     const struct pci_host *pci = pci_host_init(fw, &heap, tsc_hz);
     if (pci) {
         disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);

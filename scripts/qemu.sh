@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
 #         [--screen none|window] [--monitor M] [--disk PATH[,serial=S]]...
-#         [--nic PORT] [--iommu]
+#         [--nic PORT] [--iommu] [--smp N]
 #         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
@@ -29,6 +29,8 @@
 # no interrupt remapping), first among the devices so every PCI function is
 # behind it, and the virtio functions DMA through it (iommu_platform: modern
 # only), as the hypervisor's host domain expects (docs/iommu.md).
+# --smp N: the machine's CPUs (default 1, or $QEMU_SMP): the hypervisor starts
+# and parks the others (docs/design.md, "Isolation"); the guest has one VP.
 # --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
 # the caller; M.out must be drained): sendkey, screendump, info ...
 # Exit status:
@@ -43,6 +45,7 @@ set -uo pipefail
 
 esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=() nic_port=
 iommu=() viommu=
+smp=${QEMU_SMP:-1}
 while (($#)); do
     case $1 in
     --esp) esp=$2; shift 2 ;;
@@ -56,6 +59,7 @@ while (($#)); do
     --disk) disks+=("$2"); shift 2 ;;
     --nic) nic_port=$2; shift 2 ;;
     --iommu) iommu=(-device intel-iommu,caching-mode=on) viommu=,iommu_platform=on,disable-legacy=on; shift ;;
+    --smp) smp=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
@@ -124,6 +128,9 @@ for i in "${!disks[@]}"; do
         -device "virtio-blk-pci,drive=d$i${dserial:+,serial=$dserial}$viommu")
 done
 
+[[ $smp =~ ^[0-9]+$ ]] && ((smp >= 1 && smp <= 64)) ||
+    { echo "qemu.sh: --smp takes 1 to 64 CPUs, not '$smp'" >&2; exit 125; }
+
 nic_args=()
 if [ -n "$nic_port" ]; then
     [[ $nic_port =~ ^[0-9]+$ ]] && ((nic_port > 0 && nic_port < 65536)) ||
@@ -132,7 +139,7 @@ if [ -n "$nic_port" ]; then
         -device "virtio-net-pci,netdev=n0,romfile=$viommu")
 fi
 
-cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp 1
+cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp "$smp"
     -bios "$firmware" -nodefaults "${iommu[@]}" "${display[@]}" -no-reboot
     "${serial[@]}"
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device "virtio-blk-pci,drive=esp$viommu"

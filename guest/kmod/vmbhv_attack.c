@@ -720,6 +720,42 @@ static void case_spurious_0xff(struct res *r)
 	    j1 - j0, HZ, i1 - i0, sp1 - sp0, ms);
 }
 
+/* --- IPIs to the machine's other CPUs --------------------------------------------------- */
+
+/* The LAPIC is passed through, so these reach the hardware: on a machine
+ * with more CPUs than the guest has, they land on the hypervisor's parked
+ * CPUs (GIF=0). SIPI vectors: low memory, and 0x9e/0x9f, where the loader's
+ * AP trampoline usually is. The guest must go on, its time with it. */
+static void case_ipi_others(struct res *r)
+{
+	static const u32 sipi[] = { 0x01, 0x08, 0x9e, 0x9f };
+	u32 self = read_apic_id(), id, i, sent = 0;
+	unsigned long j0 = jiffies, j1;
+
+	for (id = 0; id < 8; id++) {
+		if (id == self)
+			continue;
+		apic->icr_write(APIC_DM_FIXED | 0xf2, id);
+		apic->icr_write(APIC_DM_FIXED | 0x40, id);
+		apic->icr_write(APIC_DM_NMI, id);
+		sent += 3;
+		/* INIT before each SIPI: only the first SIPI after an INIT starts a CPU */
+		for (i = 0; i < ARRAY_SIZE(sipi); i++) {
+			apic->icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, id);
+			apic->icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, id);
+			udelay(10000);
+			apic->icr_write(APIC_DM_STARTUP | sipi[i], id);
+			udelay(200);
+			sent += 3;
+		}
+	}
+	msleep(1000);
+	j1 = jiffies;
+	check(r, j1 - j0 >= msecs_to_jiffies(800));
+	say(r, "apic id %u sent %u IPIs (fixed 0xf2 and 0x40, NMI, INIT+SIPI) to ids 0-7; "
+	       "after msleep(1000): jiffies +%lu (HZ=%d)", self, sent, j1 - j0, HZ);
+}
+
 /* --- unbacked guest-physical memory ---------------------------------------------------- */
 
 #define NPF_COUNT 3000
@@ -895,6 +931,7 @@ static const struct attack attacks[] = {
 	{ "msr-host-wide", case_msr_host_wide },
 	{ "port-pm1-straddle", case_port_pm1_straddle },
 	{ "port-debug-exit", case_port_debug_exit },
+	{ "ipi-others", case_ipi_others },
 	{ "msr-tsc", case_msr_tsc },
 	{ "reset-92", case_reset_92, true },
 	{ "reset-kbc", case_reset_kbc, true },

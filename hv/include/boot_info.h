@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define HV_BOOT_MAGIC   0x4f4f42564842564dull /* "MVBHVBOO" little-endian */
-#define HV_BOOT_VERSION 7u
+#define HV_BOOT_VERSION 8u
 
 #define HV_PATH_MAX      128
 #define HV_CMDLINE_MAX   1024
@@ -198,6 +198,10 @@ _Static_assert(sizeof(struct hv_display) == 48, "hv_display layout");
 #define HV_BOOT_DISK_BDF(v)     ((v)&0xffff)
 #define HV_BOOT_DISK(seg, bdf)  (HV_BOOT_DISK_VALID | (uint32_t)(seg) << 16 | (bdf))
 
+/* The AP start-up trampoline's pages (hv/arch/x86/trampoline.asm): its code
+ * and data, then a page-table root it can load in 32-bit mode. */
+#define HV_TRAMPOLINE_PAGES 2u
+
 struct hv_boot_info {
     uint64_t magic;
     uint32_t version;
@@ -206,6 +210,9 @@ struct hv_boot_info {
     struct hv_region heap;      /* hypervisor heap (page tables, VMCB, ...) */
     struct hv_region guest_ram; /* 2 MiB aligned, config.memory_mb */
     struct hv_region vram;      /* HV_VRAM_MB, 2 MiB aligned, with a video device; else size 0 */
+    /* HV_TRAMPOLINE_PAGES below 1 MiB for starting the other CPUs (a SIPI
+     * names a page there); size 0: none */
+    struct hv_region trampoline;
     struct hv_display display;
     uint64_t rsdp;          /* firmware ACPI RSDP, 0 if none */
     uint64_t entry;         /* physical address jumped to */
@@ -217,8 +224,9 @@ struct hv_boot_info {
     struct hv_mmap_entry mmap[HV_BOOT_MMAP_MAX];
 };
 _Static_assert(sizeof(struct hv_boot_info) ==
-                   16 + 4 * 16 + sizeof(struct hv_display) + 16 + 2 * sizeof(struct hv_image) +
+                   16 + 5 * 16 + sizeof(struct hv_display) + 16 + 2 * sizeof(struct hv_image) +
                        sizeof(struct hv_config) + 8 + HV_BOOT_MMAP_MAX * 32,
                "hv_boot_info layout");
+_Static_assert(__builtin_offsetof(struct hv_boot_info, trampoline) == 80, "hv_boot_info layout");
 
 #endif

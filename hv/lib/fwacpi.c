@@ -145,6 +145,56 @@ static void find_ecam(uint64_t rsdp, struct fw_acpi *out, const char **why)
     }
 }
 
+/* One enabled processor's APIC ID: kept once, within the bound. */
+static void add_cpu(struct fw_acpi *out, uint32_t id)
+{
+    for (uint32_t i = 0; i < out->cpu_count; i++) {
+        if (out->apic_ids[i] == id) {
+            if (!out->madt_why)
+                out->madt_why = "an APIC ID listed twice (kept once)";
+            return;
+        }
+    }
+    if (out->cpu_count == FWACPI_CPUS_MAX) {
+        out->cpus_dropped++;
+        return;
+    }
+    out->apic_ids[out->cpu_count++] = id;
+}
+
+/* MADT: the 36-byte header, the local APIC address and flags, then entries of
+ * (type, length, ...). Type 0 (local APIC, 8 bytes): APIC ID at 3, flags at 4;
+ * type 9 (local x2APIC, 16 bytes): x2APIC ID at 4, flags at 8. Flags bit 0:
+ * enabled (bit 1, online-capable, names CPUs that are not there yet). An entry
+ * that does not fit its table or its type's size stops the walk: what came
+ * before it stands. */
+static void find_cpus(uint64_t rsdp, struct fw_acpi *out, const char **why)
+{
+    const uint8_t *madt = find_table(rsdp, "APIC", 44, why);
+    if (!madt) {
+        out->madt_why = "no valid MADT";
+        return;
+    }
+    uint32_t len = rd32(madt + 4);
+    for (uint32_t off = 44; off < len;) {
+        const uint8_t *e = madt + off;
+        if (len - off < 2 || e[1] < 2 || e[1] > len - off) {
+            out->madt_why = "an entry runs past the table";
+            return;
+        }
+        if ((e[0] == 0 && e[1] != 8) || (e[0] == 9 && e[1] != 16)) {
+            out->madt_why = "a processor entry of the wrong size";
+            return;
+        }
+        /* 0xff (type 0) and 0xffffffff (type 9) are broadcast, nobody's ID. */
+        if (e[0] == 0 && (rd32(e + 4) & 1) && e[3] != 0xff)
+            add_cpu(out, e[3]);
+        else if (e[0] == 9 && (rd32(e + 8) & 1) && rd32(e + 4) != 0xffffffffu)
+            add_cpu(out, rd32(e + 4));
+        off += e[1];
+    }
+}
+
 int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
 {
     *why = "no valid FADT";
@@ -195,6 +245,7 @@ int fwacpi_read(uint64_t rsdp, struct fw_acpi *out, const char **why)
     if (hpet && hpet[40] == ACPI_SPACE_MEMORY)
         out->hpet = rd64(hpet + 44);
     find_ecam(rsdp, out, why);
+    find_cpus(rsdp, out, why);
     return 0;
 }
 

@@ -2,7 +2,8 @@
  * machine: the PM1 control blocks (or a hardware-reduced FADT's sleep control
  * register) and the \_S5 sleep type, to power off; the PM timer, to calibrate
  * the TSC; the HPET, for the host's own timer; the PM1 event block and SCI, which the guest's FADT
- * passes through; the MCFG's ECAM window of PCI segment 0, to find the machine's disks. Physical
+ * passes through; the MCFG's ECAM window of PCI segment 0, to find the machine's disks; the MADT's
+ * enabled local APICs, to start the other CPUs. Physical
  * addresses are used as pointers: the hypervisor identity-maps all memory (tests pass host
  * pointers). */
 #ifndef HV_LIB_FWACPI_H
@@ -14,6 +15,8 @@
 
 #define ACPI_SPACE_MEMORY 0
 #define ACPI_SPACE_IO     1
+
+#define FWACPI_CPUS_MAX 64
 
 struct acpi_reg {
     uint8_t space; /* ACPI_SPACE_* */
@@ -32,6 +35,12 @@ struct fw_acpi {
     uint64_t hpet; /* the HPET's register block (ACPI HPET table), 0 if none */
     uint64_t ecam; /* segment 0's PCI ECAM window (ACPI MCFG) for bus 0, 0 if none */
     uint8_t ecam_bus_start, ecam_bus_end; /* the buses it decodes */
+    /* The MADT's enabled processors' APIC IDs (local APIC and x2APIC
+     * entries), each once, in table order; the first FWACPI_CPUS_MAX. */
+    uint32_t cpu_count;
+    uint32_t cpus_dropped; /* enabled ones beyond FWACPI_CPUS_MAX */
+    uint32_t apic_ids[FWACPI_CPUS_MAX];
+    const char *madt_why; /* why the MADT was not read whole, NULL if it was */
 };
 
 /* The byte sum of an ACPI structure: 0 when its checksum is right. */

@@ -41,6 +41,7 @@
 #define MSR_X2APIC_ISR      0x810u
 #define MSR_X2APIC_IRR      0x820u
 #define MSR_X2APIC_SELF_IPI 0x83fu
+#define MSR_X2APIC_ICR      0x830u
 
 #define APIC_ID      0x020u
 #define APIC_PPR     0x0a0u
@@ -48,6 +49,7 @@
 #define APIC_ISR     0x100u
 #define APIC_IRR     0x200u
 #define APIC_ICR_LOW 0x300u
+#define APIC_ICR_HI  0x310u
 #define ICR_SELF     (1u << 18)
 #define ICR_PENDING  (1u << 12)
 
@@ -445,6 +447,33 @@ static void xapic_raised_deliverable(void **state)
     assert_int_equal(fake_arch.nmsrs, 0);
 }
 
+/* An IPI to another CPU (smp.c's INIT and SIPI): the destination in ICR
+ * high bits 31:24, then the command in ICR low; sent once no longer pending.
+ * An ID xAPIC cannot name (above 0xff) writes nothing; a command that stays
+ * pending is reported. */
+static void xapic_send_ipi(void **state)
+{
+    (void)state;
+    *reg(APIC_ICR_LOW) = 0;
+    snapshot();
+    assert_true(lapic_send_ipi(3, 0xc500));
+    assert_int_equal(*reg(APIC_ICR_HI), 3u << 24);
+    assert_int_equal(*reg(APIC_ICR_LOW), 0xc500);
+    *reg(APIC_ICR_LOW) = 0;
+    assert_true(lapic_send_ipi(0xff, 0x69f));
+    assert_int_equal(*reg(APIC_ICR_HI), 0xffu << 24);
+    assert_int_equal(*reg(APIC_ICR_LOW), 0x69f);
+
+    *reg(APIC_ICR_LOW) = 0;
+    snapshot();
+    assert_false(lapic_send_ipi(0x100, 0x600));
+    pages_unchanged_except(~0u);
+
+    *reg(APIC_ICR_LOW) = ICR_PENDING;
+    assert_false(lapic_send_ipi(1, 0x600 | ICR_PENDING)); /* "hardware" never takes it */
+    assert_int_equal(fake_arch.nmsrs, 0);
+}
+
 /* --- x2APIC ----------------------------------------------------------------------------- */
 
 /* APIC_BASE is read at lapic_init only: later, whatever it reads (x2APIC
@@ -500,6 +529,16 @@ static void x2apic_eoi(void **state)
     assert_int_equal(fake_arch.msrs[0].value, 0);
 }
 
+/* One WRMSR(ICR): the 32-bit destination in the high half, the command low. */
+static void x2apic_send_ipi(void **state)
+{
+    (void)state;
+    assert_true(lapic_send_ipi(0x12345, 0xc500));
+    assert_int_equal(fake_arch.nmsrs, 1);
+    assert_op(0, true, MSR_X2APIC_ICR);
+    assert_int_equal(fake_arch.msrs[0].value, 0x12345ull << 32 | 0xc500);
+}
+
 /* The whole 32-bit x2APIC ID, not shifted. */
 static void x2apic_id(void **state)
 {
@@ -541,12 +580,14 @@ int main(void)
         X(xapic_id),
         X(xapic_in_service),
         X(xapic_raised_deliverable),
+        X(xapic_send_ipi),
         X2(x2apic_base_saved_once),
         X2(x2apic_self_ipi),
         X2(x2apic_eoi),
         X2(x2apic_id),
         X2(x2apic_in_service),
         X2(x2apic_raised_deliverable),
+        X2(x2apic_send_ipi),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -12,7 +12,7 @@
 
 /* Below 4 GiB, so RSDT's 32-bit pointers can name it too. */
 static uint8_t *mem;
-#define MEM_SIZE  8192
+#define MEM_SIZE  16384
 #define RSDP_OFF  0
 #define XSDT_OFF  64
 #define FADT_OFF  256
@@ -21,6 +21,7 @@ static uint8_t *mem;
 #define HPET_BASE 0xfed00000ull
 #define MCFG_OFF  3072
 #define ECAM_BASE 0xb0000000ull
+#define MADT_OFF  4096
 
 static uint64_t pa(size_t off)
 {
@@ -61,12 +62,13 @@ static void build(int xsdt, int hw_reduced)
     mem[RSDP_OFF + 15] = xsdt ? 2 : 0;
     if (xsdt) {
         put64(RSDP_OFF + 24, pa(XSDT_OFF));
-        header(XSDT_OFF, "XSDT", 36 + 32);
+        header(XSDT_OFF, "XSDT", 36 + 40);
         put64(XSDT_OFF + 36, pa(DSDT_OFF)); /* not a FADT: must be skipped */
         put64(XSDT_OFF + 44, pa(FADT_OFF));
         put64(XSDT_OFF + 52, pa(HPET_OFF));
         put64(XSDT_OFF + 60, pa(MCFG_OFF));
-        fix_checksum(XSDT_OFF, 68, 9);
+        put64(XSDT_OFF + 68, pa(MADT_OFF));
+        fix_checksum(XSDT_OFF, 76, 9);
         header(HPET_OFF, "HPET", 56);
         mem[HPET_OFF + 40] = 0; /* system memory */
         put64(HPET_OFF + 44, HPET_BASE);
@@ -106,6 +108,140 @@ static void build(int xsdt, int hw_reduced)
     header(DSDT_OFF, "DSDT", 36 + sizeof(s5_aml));
     memcpy(mem + DSDT_OFF + 36, s5_aml, sizeof(s5_aml));
     fix_checksum(DSDT_OFF, 36 + sizeof(s5_aml), 9);
+}
+
+/* MADT entries */
+#define LAPIC(id, flags) 0, 8, 0, (id), (flags), 0, 0, 0
+#define X2APIC(id, flags)                                                                          \
+    9, 16, 0, 0, (id)&0xff, ((id) >> 8) & 0xff, ((id) >> 16) & 0xff, (uint8_t)((id) >> 24),        \
+        (flags), 0, 0, 0, 0, 0, 0, 0
+#define IOAPIC 1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0
+
+/* A MADT with these entries after the local APIC address and flags; len 0:
+ * the entries' own size, else this table length (to cut entries short). */
+static void madt(const uint8_t *entries, size_t n, uint32_t len)
+{
+    memset(mem + MADT_OFF, 0, MEM_SIZE - MADT_OFF);
+    if (!len)
+        len = (uint32_t)(44 + n);
+    header(MADT_OFF, "APIC", len);
+    put32(MADT_OFF + 36, 0xfee00000u);
+    memcpy(mem + MADT_OFF + 44, entries, n);
+    fix_checksum(MADT_OFF, len, 9);
+}
+
+static struct fw_acpi read_ok(void)
+{
+    struct fw_acpi fw;
+    const char *why = NULL;
+    assert_int_equal(fwacpi_read(pa(RSDP_OFF), &fw, &why), 0);
+    return fw;
+}
+
+/* Enabled local APIC and x2APIC entries count, in table order; disabled,
+ * online-capable-only, broadcast IDs and other entry types do not. */
+static void madt_cpus(void **state)
+{
+    (void)state;
+    build(1, 0);
+    static const uint8_t e[] = {LAPIC(0, 1),       IOAPIC,       LAPIC(2, 1),
+                                LAPIC(3, 0),       LAPIC(4, 2),  LAPIC(0xff, 1),
+                                X2APIC(0x1234, 1), X2APIC(7, 0), X2APIC(0xffffffffu, 1)};
+    madt(e, sizeof(e), 0);
+    struct fw_acpi fw = read_ok();
+    assert_int_equal(fw.cpu_count, 3);
+    assert_int_equal(fw.apic_ids[0], 0);
+    assert_int_equal(fw.apic_ids[1], 2);
+    assert_int_equal(fw.apic_ids[2], 0x1234);
+    assert_int_equal(fw.cpus_dropped, 0);
+    assert_null(fw.madt_why);
+}
+
+/* No MADT (the RSDT machine), or a corrupt one: no CPUs known, the rest reads. */
+static void madt_missing_or_corrupt(void **state)
+{
+    (void)state;
+    build(0, 0);
+    struct fw_acpi fw = read_ok();
+    assert_int_equal(fw.cpu_count, 0);
+    assert_non_null(fw.madt_why);
+    build(1, 0);
+    static const uint8_t e[] = {LAPIC(0, 1), LAPIC(1, 1)};
+    madt(e, sizeof(e), 0);
+    mem[MADT_OFF + 45]++;
+    fw = read_ok();
+    assert_int_equal(fw.cpu_count, 0);
+    assert_non_null(fw.madt_why);
+    assert_int_equal(fw.pm1a_cnt.addr, 0x604);
+}
+
+/* Entries of length 0 (which would loop forever), past the table's end, or of
+ * the wrong size for their type stop the walk; what came before stands. */
+static void madt_hostile_entries(void **state)
+{
+    (void)state;
+    build(1, 0);
+    static const uint8_t zero_len[] = {LAPIC(1, 1), 0, 0, LAPIC(2, 1)};
+    madt(zero_len, sizeof(zero_len), 0);
+    struct fw_acpi fw = read_ok();
+    assert_int_equal(fw.cpu_count, 1);
+    assert_int_equal(fw.apic_ids[0], 1);
+    assert_non_null(fw.madt_why);
+
+    static const uint8_t past_end[] = {LAPIC(1, 1), 9, 200, 0, 0, 1, 0, 0, 0, 1};
+    madt(past_end, sizeof(past_end), 0);
+    fw = read_ok();
+    assert_int_equal(fw.cpu_count, 1);
+    assert_non_null(fw.madt_why);
+
+    /* the table ends one byte into an entry */
+    static const uint8_t cut[] = {LAPIC(1, 1), LAPIC(2, 1)};
+    madt(cut, sizeof(cut), 44 + 8 + 1);
+    fw = read_ok();
+    assert_int_equal(fw.cpu_count, 1);
+    assert_non_null(fw.madt_why);
+
+    static const uint8_t short_lapic[] = {LAPIC(1, 1), 0, 6, 0, 5, 1, 0, LAPIC(2, 1)};
+    madt(short_lapic, sizeof(short_lapic), 0);
+    fw = read_ok();
+    assert_int_equal(fw.cpu_count, 1);
+    assert_non_null(fw.madt_why);
+
+    static const uint8_t long_x2[] = {X2APIC(1, 1), 0, 0, 0, 0};
+    uint8_t bad[sizeof(long_x2)];
+    memcpy(bad, long_x2, sizeof(bad));
+    bad[1] = 20;
+    madt(bad, sizeof(bad), 0);
+    fw = read_ok();
+    assert_int_equal(fw.cpu_count, 0);
+    assert_non_null(fw.madt_why);
+}
+
+/* A CPU listed twice counts once; beyond FWACPI_CPUS_MAX they are counted as
+ * dropped, never written past the array. */
+static void madt_bounded(void **state)
+{
+    (void)state;
+    build(1, 0);
+    static uint8_t e[(FWACPI_CPUS_MAX + 10) * 16 + 8];
+    size_t n = 0;
+    const uint8_t dup[] = {LAPIC(5, 1)};
+    memcpy(e + n, dup, 8);
+    n += 8;
+    for (uint32_t id = 0; id < FWACPI_CPUS_MAX + 10; id++) {
+        const uint8_t x[] = {X2APIC(id, 1)};
+        memcpy(e + n, x, 16);
+        n += 16;
+    }
+    madt(e, n, 0);
+    struct fw_acpi fw = read_ok();
+    assert_int_equal(fw.cpu_count, FWACPI_CPUS_MAX);
+    assert_int_equal(fw.apic_ids[0], 5);
+    assert_int_equal(fw.apic_ids[1], 0);
+    assert_int_equal(fw.apic_ids[FWACPI_CPUS_MAX - 1], FWACPI_CPUS_MAX - 1);
+    /* 74 distinct IDs (5 once): 64 kept, 10 dropped */
+    assert_int_equal(fw.cpus_dropped, 10);
+    assert_non_null(fw.madt_why); /* the duplicate */
 }
 
 static void classic_fadt_via_xsdt(void **state)
@@ -376,10 +512,18 @@ int main(void)
     if (mem == MAP_FAILED)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(classic_fadt_via_xsdt), cmocka_unit_test(rsdt_and_hw_reduced),
-        cmocka_unit_test(hpet_table_checked),    cmocka_unit_test(mcfg_checked),
-        cmocka_unit_test(broken_tables),         cmocka_unit_test(dmar_read),
-        cmocka_unit_test(dmar_hostile),          cmocka_unit_test(dmar_policy),
+        cmocka_unit_test(classic_fadt_via_xsdt),
+        cmocka_unit_test(rsdt_and_hw_reduced),
+        cmocka_unit_test(hpet_table_checked),
+        cmocka_unit_test(mcfg_checked),
+        cmocka_unit_test(broken_tables),
+        cmocka_unit_test(dmar_read),
+        cmocka_unit_test(dmar_hostile),
+        cmocka_unit_test(dmar_policy),
+        cmocka_unit_test(madt_cpus),
+        cmocka_unit_test(madt_missing_or_corrupt),
+        cmocka_unit_test(madt_hostile_entries),
+        cmocka_unit_test(madt_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,10 +39,16 @@ struct svm_features {
 
 /* Checks for SVM with nested paging and sets EFER.SVME; false (logged) if absent. */
 bool svm_enable(struct svm_features *f);
+/* Why this CPU cannot run SVM with nested paging, NULL if it can (nothing logged). */
+const char *svm_unusable(void);
 
 struct fw_acpi;
 /* fw may be NULL (no usable firmware ACPI): then only the debug-exit port works. */
 void power_init(const struct fw_acpi *fw, uint32_t debug_exit_port);
+/* Starts every other CPU the firmware's MADT lists and parks it (smp.c):
+ * logged, never fatal; a CPU that does not come up is left out. */
+void smp_start(const struct hv_boot_info *bi, const struct fw_acpi *fw, struct heap *heap,
+               uint64_t tsc_hz);
 
 /* TSC ticks per second, measured against the ACPI PM timer; 0 if there is none. */
 uint64_t tsc_calibrate(const struct fw_acpi *fw);
@@ -60,6 +66,13 @@ void lapic_init(void);
 /* Raises vector on this CPU's (passed-through) local APIC, xAPIC or x2APIC. */
 void lapic_self_ipi(uint8_t vector);
 void lapic_eoi(void);
+/* Sends the IPI icr_low describes (vector, delivery mode, level) to apic_id;
+ * false if it cannot be addressed or is not accepted. */
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+#define ICR_INIT         (5u << 8)
+#define ICR_STARTUP      (6u << 8)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_LEVEL_TRIG   (1u << 15)
 /* True once after a self-IPI if that vector is still pending and above the
  * processor priority: the LAPIC would deliver it (or something above it) now. */
 bool lapic_raised_deliverable(void);

@@ -2,6 +2,7 @@
  * build/asm-offsets.inc for NASM (no struct offset is hard-coded in .asm). */
 #include <stddef.h>
 
+#include "arch/x86/trampoline.h"
 #include "arch/x86/vmcb.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"(val))
@@ -24,4 +25,10 @@ void asm_offsets(void)
     DEFINE(GR_R13, offsetof(struct guest_regs, r13));
     DEFINE(GR_R14, offsetof(struct guest_regs, r14));
     DEFINE(GR_R15, offsetof(struct guest_regs, r15));
+    DEFINE(TP_CR3, offsetof(struct tramp_params, cr3));
+    DEFINE(TP_STACK, offsetof(struct tramp_params, stack));
+    DEFINE(TP_ENTRY, offsetof(struct tramp_params, entry));
+    DEFINE(TP_ARG, offsetof(struct tramp_params, arg));
+    DEFINE(TRAMP_PARAMS_OFF, TRAMP_PARAMS_OFF);
+    DEFINE(TRAMP_PML4_OFF, TRAMP_PML4_OFF);
 }

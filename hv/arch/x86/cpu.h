@@ -104,6 +104,23 @@ static inline uint64_t read_cr4(void)
     return v;
 }
 
+static inline void write_cr0(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+
+/* Clears GIF: INTR, NMI, SMI and INIT are held pending (AMD APM vol. 2,
+ * 15.17). Needs EFER.SVME. */
+static inline void clgi(void)
+{
+    __asm__ volatile("clgi" ::: "memory");
+}
+
 static inline void write_cr3(uint64_t v)
 {
     __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");

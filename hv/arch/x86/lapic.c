@@ -1,7 +1,8 @@
 /* The local APIC, shared with the guest (passed through; the guest's
  * APIC_BASE is emulated and fixed, so the base the host saved at start-up
  * stays the LAPIC's, never one the guest chose): the host only
- * raises self-IPIs for the guest's SynIC, EOIs its own timer vector, reads
+ * raises self-IPIs for the guest's SynIC, EOIs its own timer vector, starts
+ * the other CPUs (INIT and SIPI, smp.c), reads
  * its APIC ID and the processor priority. A self-IPI sets the vector pending in the real LAPIC;
  * the host takes it at the guest's next interrupt window (irq.c) and hands it
  * to the guest, which EOIs it itself. */
@@ -23,6 +24,8 @@
 #define MSR_X2APIC_IRR      0x820u
 #define APIC_EOI            0x0b0u
 #define APIC_ICR_LOW        0x300u
+#define APIC_ICR_HIGH       0x310u
+#define MSR_X2APIC_ICR      0x830u
 #define ICR_SELF            (1u << 18) /* destination shorthand 01: self */
 #define ICR_PENDING         (1u << 12)
 
@@ -51,6 +54,25 @@ void lapic_self_ipi(uint8_t vector)
     for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
         cpu_relax();
     *icr = ICR_SELF | vector; /* fixed delivery, edge */
+}
+
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+    uint64_t base = apic_base;
+    if (base & APIC_BASE_X2APIC) {
+        wrmsr(MSR_X2APIC_ICR, (uint64_t)apic_id << 32 | icr_low);
+        return true;
+    }
+    if (apic_id > 0xff)
+        return false;
+    volatile uint32_t *icr = xapic(base, APIC_ICR_LOW);
+    for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
+        cpu_relax();
+    *xapic(base, APIC_ICR_HIGH) = apic_id << 24;
+    *icr = icr_low;
+    for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
+        cpu_relax();
+    return !(*icr & ICR_PENDING);
 }
 
 void lapic_eoi(void)

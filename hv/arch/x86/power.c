@@ -1,5 +1,9 @@
 /* Ending the run: QEMU's isa-debug-exit (its exit status carries the verdict)
- * when present, else ACPI S5 through the firmware's FADT, else halt. */
+ * when present, else ACPI S5 through the firmware's FADT, else halt. Either
+ * stops every CPU. The run ends once: the first CPU to get here ends it, any
+ * other halts (today only the BSP can: parked APs never leave the park). */
+#include <stdatomic.h>
+
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
 #include "lib/fwacpi.h"
@@ -47,8 +51,15 @@ static void acpi_s5(void)
         cpu_relax();
 }
 
+#define NOBODY 0xffffffffu /* not an APIC ID (the MADT parser refuses it) */
+static atomic_uint ender = NOBODY;
+
 void arch_stop(int verdict)
 {
+    /* The same CPU may come back here: a fault while it reports one. */
+    unsigned me = lapic_id(), first = NOBODY;
+    if (!atomic_compare_exchange_strong(&ender, &first, me) && first != me)
+        cpu_halt_forever();
     hv_log("exit", "verdict=%d", verdict);
     serial_flush();
     if (exit_port) {

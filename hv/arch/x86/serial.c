@@ -4,6 +4,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/arch.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/trace.h"
 
 #define COM1     LOG_UART_PORT
@@ -35,13 +36,25 @@ static void serial_putc(char c)
     outb(COM1 + THR, (uint8_t)c);
 }
 
+/* Every caller writes one whole line at a time (log.c, trace.c, summary.c):
+ * the lock keeps CPUs' lines from interleaving. A CPU that faults while
+ * holding it (the panic report) or one that never lets go must not silence
+ * the rest for good: after a bounded wait the line goes out anyway. */
+static struct spinlock console_lock = SPINLOCK_INIT;
+#define CONSOLE_LOCK_SPINS 50000000u
+
 void console_write(const char *s, size_t n)
 {
+    unsigned spins = 0;
+    while (!spin_trylock(&console_lock) && ++spins < CONSOLE_LOCK_SPINS)
+        cpu_relax();
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
             serial_putc('\r');
         serial_putc(s[i]);
     }
+    if (spins < CONSOLE_LOCK_SPINS)
+        spin_unlock(&console_lock);
 }
 
 void trace_record_write(const char *s, size_t n)

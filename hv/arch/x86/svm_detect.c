@@ -26,14 +26,31 @@ static const struct {
     {25, "vnmi"},
 };
 
+/* Without the SVM bit, CPUID leaf 0x8000000A is not to be trusted: checked first. */
+static const char *svm_missing(void)
+{
+    if (!(cpuid(0x80000001, 0).ecx & (1u << 2)))
+        return "not supported: CPUID 0x80000001 ECX[2] (SVM) is clear";
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+        return "disabled by firmware: VM_CR.SVMDIS is set";
+    return NULL;
+}
+
+#define NO_NP "not supported: nested paging (CPUID 0x8000000A EDX[0]) is missing"
+
+const char *svm_unusable(void)
+{
+    const char *why = svm_missing();
+    if (!why && !(cpuid(0x8000000a, 0).edx & SVM_NP))
+        why = NO_NP;
+    return why;
+}
+
 bool svm_enable(struct svm_features *f)
 {
-    if (!(cpuid(0x80000001, 0).ecx & (1u << 2))) {
-        hv_log("svm", "not supported: CPUID 0x80000001 ECX[2] (SVM) is clear");
-        return false;
-    }
-    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-        hv_log("svm", "disabled by firmware: VM_CR.SVMDIS is set");
+    const char *why = svm_missing();
+    if (why) {
+        hv_log("svm", "%s", why);
         return false;
     }
     struct cpuid_regs r = cpuid(0x8000000a, 0);
@@ -50,7 +67,7 @@ bool svm_enable(struct svm_features *f)
     }
     hv_log("svm", "revision %u, %u ASIDs, features 0x%08x:%s", f->revision, f->asids, f->edx, list);
     if (!(f->edx & SVM_NP)) {
-        hv_log("svm", "not supported: nested paging (CPUID 0x8000000A EDX[0]) is missing");
+        hv_log("svm", NO_NP);
         return false;
     }
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);

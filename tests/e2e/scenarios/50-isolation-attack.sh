@@ -4,7 +4,8 @@
 # MTRRs, PAT, unknown MSRs, EFER, the TSC, INVD, the PM1 control register's
 # high byte, CMOS writes, the SMI port, the host's log ports (COM2, debugcon),
 # isa-debug-exit, string I/O, 32-bit IN, unowned ports, bad SINT vectors, a
-# self-IPI on vector 0xff, IOAPIC entries aimed at the host and 3000
+# self-IPI on vector 0xff, IPIs (fixed, NMI, INIT, SIPI) to every other APIC
+# ID, IOAPIC entries aimed at the host and 3000
 # unbacked guest-physical pages. Each case
 # gets the architectural answer the hypervisor promises (guest/kmod/README.md);
 # afterwards the guest's own checks pass, VMBus and the heartbeat still work,
@@ -25,7 +26,7 @@ expect_status 0
 
 cases="com1-dlab msr-unknown msr-apic-base msr-pat msr-mtrr efer port-empty-bus port-in32
     port-string port-cmos port-host-log port-smi sint-vector spurious-0xff ioapic-entry invd
-    npf-many msr-host-wide port-pm1-straddle port-debug-exit msr-tsc"
+    npf-many msr-host-wide port-pm1-straddle port-debug-exit ipi-others msr-tsc"
 n=0
 for c in $cases; do
     n=$((n + 1))
