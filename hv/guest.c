@@ -9,6 +9,7 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
+#include "drivers/pci.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
@@ -199,6 +200,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .shutdown_after = bi->config.shutdown_after,
         .mmio_trap = mmio_trap_add,
         .mmio_untrap = mmio_trap_remove,
+        .pci = pci_machine(),
+        .boot_disk = bi->boot_disk,
     };
     mmio_trap_init(&gm);
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);

@@ -18,6 +18,7 @@
 struct guest_mem;
 struct heap;
 struct mmio_trap_ops;
+struct pci_cfg_ops;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -41,6 +42,11 @@ struct device_env {
      * -1 if refused. Untrap takes exactly a range trap was given. */
     int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
     void (*mmio_untrap)(uint64_t gpa, uint64_t len);
+    /* The machine's PCI configuration access (NULL: none) and the boot
+     * volume's function (hv_boot_info.boot_disk): what a vpci assign= may
+     * take (devices/vpci_assign.h). */
+    const struct pci_cfg_ops *pci;
+    uint32_t boot_disk;
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

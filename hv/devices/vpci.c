@@ -4,7 +4,7 @@
  * yet) with a 1 MiB 64-bit memory BAR, so the guest enumerates a PCI domain
  * of its own and places the BAR in the high MMIO gap (docs/vpci.md):
  *
- *   device = vpci name=pci [instance=<guid>]
+ *   device = vpci name=pci [instance=<guid>] [assign=<bus:dev.fn | vendor:device>]
  *
  * The instance GUID's second group (bytes 4-5) is the guest's PCI domain,
  * which pci-hyperv never gives 0: a configured instance that would is
@@ -12,12 +12,15 @@
  * file binds it to the channel, and the config window and the BAR (where it
  * decodes) to the machine's MMIO traps (struct device_env). */
 #include "devices/device.h"
+#include "devices/vpci_assign.h"
 #include "devices/vpci_func.h"
 #include "devices/vpci_proto.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/log_once.h"
 #include "lib/mem.h"
+#include "lib/str.h"
+#include "guest_mem.h"
 #include "vm/mmio_trap.h"
 
 static const GUID vpci_class = VPCI_CLASS_GUID;
@@ -30,12 +33,20 @@ static const GUID vpci_class = VPCI_CLASS_GUID;
 /* The partition has one VP (hv/hyperv/hyperv.h): the only interrupt target. */
 #define VPCI_VPS 1u
 
+struct vpci_params {
+    bool assign;
+    struct vpci_assign_sel sel;
+    char word[16]; /* assign='s value, for log lines */
+};
+
 struct vpci_dev {
     struct hv_device_config cfg; /* the line's, with the instance the bus offers */
     const struct device_env *env;
     VMBCHANNEL ch;
     struct vpci_func func;
     struct vpci_proto proto;
+    bool assigned;
+    uint16_t bdf; /* the machine function assign= gave, when assigned */
 };
 
 static struct {
@@ -137,12 +148,54 @@ static void closed(VMBCHANNEL channel)
 
 static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {NULL, closed};
 
+static int param(void *params, const char *key, size_t klen, const char *val, size_t vlen,
+                 struct device_error *e)
+{
+    struct vpci_params *p = params;
+    if (!str_eq_n(key, klen, "assign"))
+        return device_refuse(e, "unknown key", key, klen);
+    if (vpci_assign_parse(val, vlen, &p->sel) || !str_copy_n(p->word, sizeof(p->word), val, vlen))
+        return device_refuse(e, "vpci takes assign=<bus:dev.fn> or assign=<vendor:device>, not",
+                             key, klen + 1 + vlen);
+    p->assign = true;
+    return 0;
+}
+
+/* The machine function the line assigns, claimed for d: refused (logged,
+ * naming the line) without an IOMMU or when the hypervisor may not give it. */
+static int assign(struct vpci_dev *d, const struct vpci_params *p, const struct device_env *env)
+{
+    const struct hv_device_config *c = &d->cfg;
+    if (!iommu_present()) {
+        hv_log("vpci",
+               "hv.cfg line %u: device: vpci: assign= needs an IOMMU, and the machine has none "
+               "(a device that can DMA anywhere breaks isolation)",
+               c->line);
+        return -1;
+    }
+    /* Guest RAM as the nested page tables map it: one block at guest-physical 0. */
+    const struct iommu_range ram = {0, (uint64_t)(uintptr_t)env->gm->host, env->gm->size};
+    char why[128];
+    if (vpci_assign_claim(env->pci, env->boot_disk, &p->sel, c->name, &ram, 1, &d->bdf, why,
+                          sizeof(why))) {
+        hv_log("vpci", "hv.cfg line %u: device: vpci: assign=%s: %s", c->line, p->word, why);
+        return -1;
+    }
+    d->assigned = true;
+    uint32_t id = pci_read32(env->pci, d->bdf, PCI_VENDOR_ID);
+    hv_log("vpci", "%s: assigned %02x:%02x.%u [%04x:%04x]: its DMA reaches guest RAM only", c->name,
+           PCI_BUS(d->bdf), PCI_DEV(d->bdf), PCI_FN(d->bdf), id & 0xffff, id >> 16);
+    return 0;
+}
+
 static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
 {
     const struct hv_device_config *c = dv->cfg;
+    const struct vpci_params *p = dv->params;
     if (vs.complete) {
         vs.complete = false;
         vs.n = 0;
+        vpci_assign_release_all();
     }
     if (vs.n == 0)
         vs.odd = (struct log_budget)LOG_BUDGET(4, " (further such packets not reported)");
@@ -171,6 +224,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     d->cfg = *c;
     memcpy(d->cfg.instance, &instance, sizeof(d->cfg.instance));
     d->env = dv->env;
+    if (p && p->assign && assign(d, p, dv->env))
+        return STATUS_INVALID_PARAMETER;
     const struct device dd = {&d->cfg, dv->params, dv->env};
     NTSTATUS s = device_channel(&dd, &vpci_class, d, &callbacks, process, &d->ch);
     if (!NT_SUCCESS(s))
@@ -217,6 +272,8 @@ static size_t summary(char *buf, size_t cap)
 
 const struct device_kind vpci_kind = {
     .name = "vpci",
+    .params_size = sizeof(struct vpci_params),
+    .param = param,
     .create = create,
     .created = created,
     .summary = summary,

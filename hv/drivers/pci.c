@@ -100,3 +100,15 @@ int pci_mem_bar(const struct pci_cfg_ops *pci, uint16_t bdf, unsigned bar, uint6
     *size = sz;
     return 0;
 }
+
+static const struct pci_cfg_ops *machine;
+
+void pci_machine_set(const struct pci_cfg_ops *pci)
+{
+    machine = pci;
+}
+
+const struct pci_cfg_ops *pci_machine(void)
+{
+    return machine;
+}
