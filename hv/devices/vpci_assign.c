@@ -52,7 +52,7 @@ int vpci_assign_parse(const char *v, size_t n, struct vpci_assign_sel *out)
     if (hex_field(v, n, &i, 4, &b))
         return -1;
     if (i == n) { /* vendor:device: four digits each, as lspci -n prints them */
-        if (at != 5 || n != 10)
+        if (at != 5 || n != 9)
             return -1;
         *out =
             (struct vpci_assign_sel){.by_id = true, .vendor = (uint16_t)a, .device = (uint16_t)b};
