@@ -53,6 +53,11 @@ static void platform_raise(void *ctx, uint8_t vector)
     lapic_self_ipi(vector);
 }
 
+static void raise_vector(uint8_t vector)
+{
+    lapic_self_ipi(vector);
+}
+
 /* Host work after every exit: the host deadlines that are due, then what
  * VMBus has for the guest (docs/design.md, "Host-initiated work"). */
 static void host_work(void)
@@ -176,13 +181,15 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
+    _Static_assert(HOST_ASSIGN_VECTORS == 2, "the host_vectors list names each");
     struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
-        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR},
+        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR,
+                         HOST_ASSIGN_VECTOR, HOST_ASSIGN_VECTOR + 1},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
@@ -201,7 +208,14 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .mmio_trap = mmio_trap_add,
         .mmio_untrap = mmio_trap_remove,
         .pci = pci_machine(),
+        .pci_io = pci_machine_io(),
         .boot_disk = bi->boot_disk,
+        /* Fixed delivery, edge, physical destination: this CPU's APIC ID. */
+        .assign_msi_address = LAPIC_MSI_ADDRESS | (uint64_t)(lapic_id() & 0xff) << 12,
+        .assign_vector = HOST_ASSIGN_VECTOR,
+        .assign_vectors = HOST_ASSIGN_VECTORS,
+        .assigned_irqs = irq_assigned_take,
+        .raise = raise_vector,
     };
     mmio_trap_init(&gm);
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);

@@ -126,7 +126,7 @@ void hv_main(struct hv_boot_info *bi)
     uint64_t apic_hz = lapic_timer_calibrate(fw);
     const struct pci_host *pci = pci_host_init(fw, &heap, tsc_hz);
     if (pci) {
-        pci_machine_set(&pci->cfg);
+        pci_machine_set(&pci->cfg, &pci->io);
         disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);
         nics_probe(&pci->cfg, &pci->io, &heap);
     }

@@ -19,6 +19,7 @@ struct guest_mem;
 struct heap;
 struct mmio_trap_ops;
 struct pci_cfg_ops;
+struct virtio_mmio_ops;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -46,7 +47,16 @@ struct device_env {
      * volume's function (hv_boot_info.boot_disk): what a vpci assign= may
      * take (devices/vpci_assign.h). */
     const struct pci_cfg_ops *pci;
+    const struct virtio_mmio_ops *pci_io; /* its registers, by physical address */
     uint32_t boot_disk;
+    /* An assigned function's interrupts: its real MSI-X entries send
+     * assign_msi_address with data assign_vector + k (k < assign_vectors);
+     * assigned_irqs takes bit k of those that fired since; raise makes the
+     * guest take its vector (the SynIC's way: a self-IPI). */
+    uint64_t assign_msi_address;
+    uint8_t assign_vector, assign_vectors;
+    uint32_t (*assigned_irqs)(void);
+    void (*raise)(uint8_t vector);
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

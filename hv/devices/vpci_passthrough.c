@@ -311,92 +311,97 @@ bool vpci_pt_bar_at(const struct vpci_pt *pt, unsigned i, uint64_t *gpa, uint64_
     return true;
 }
 
-#define PAGE 0x1000ull
-
-bool vpci_pt_trapped(const struct vpci_pt *pt, unsigned i, uint64_t *off, uint64_t *len)
+static uint64_t pba_len(const struct vpci_pt *pt)
 {
-    if (!pt->msix || (i != pt->table_bar && i != pt->pba_bar))
-        return false;
-    uint64_t lo = ~0ull, hi = 0;
-    if (i == pt->table_bar) {
-        lo = pt->table_off;
-        hi = pt->table_off + (uint64_t)pt->msix_n * VPCI_PT_MSIX_ENTRY;
-    }
-    if (i == pt->pba_bar) {
-        uint64_t plo = pt->pba_off, phi = pt->pba_off + ((pt->msix_n + 63u) / 64u) * 8ull;
-        lo = plo < lo ? plo : lo;
-        hi = phi > hi ? phi : hi;
-    }
-    *off = lo & ~(PAGE - 1);
-    *len = ((hi + PAGE - 1) & ~(PAGE - 1)) - *off;
-    return true;
+    return ((pt->msix_n + 63u) / 64u) * 8ull;
 }
 
-/* The table entry dword off (from the BAR's start) names, or -1. */
-static int table_dword(const struct vpci_pt *pt, unsigned i, uint64_t off)
+/* Whether [off, off + size) of BAR i touches the table (then it is emulated). */
+static bool in_table(const struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size)
 {
-    if (!pt->msix || i != pt->table_bar || off < pt->table_off ||
-        off >= pt->table_off + (uint64_t)pt->msix_n * VPCI_PT_MSIX_ENTRY)
-        return -1;
-    return (int)((off - pt->table_off) / 4);
+    return pt->msix && i == pt->table_bar && off + size > pt->table_off &&
+           off < pt->table_off + (uint64_t)pt->msix_n * VPCI_PT_MSIX_ENTRY;
 }
 
-static uint32_t dword_read(struct vpci_pt *pt, unsigned i, uint64_t off)
+static bool in_pba(const struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size)
 {
-    int d = table_dword(pt, i, off);
-    if (d >= 0) {
-        const uint32_t *e = &pt->entry[d / 4].addr_lo;
-        return e[d % 4];
-    }
-    return pt->io.read32(pt->io.ctx, pt->bar[i].hpa + off); /* the PBA, registers beside */
+    return pt->msix && i == pt->pba_bar && off + size > pt->pba_off &&
+           off < pt->pba_off + pba_len(pt);
 }
 
-static void dword_write(struct vpci_pt *pt, unsigned i, uint64_t off, uint32_t v, uint32_t m)
+/* The table's dword at off (from the BAR's start), the guest's view. */
+static uint32_t *table_dword(struct vpci_pt *pt, uint64_t off)
 {
-    int d = table_dword(pt, i, off);
-    if (d < 0) {
-        if (i == pt->pba_bar && off >= pt->pba_off &&
-            off < pt->pba_off + ((pt->msix_n + 63u) / 64u) * 8ull)
-            return; /* the PBA is read-only */
-        pt->io.write32(pt->io.ctx, pt->bar[i].hpa + off, v);
-        return;
-    }
-    struct vpci_pt_entry *e = &pt->entry[d / 4];
-    uint32_t *w = &e->addr_lo + d % 4;
-    *w = (*w & ~m) | (v & m);
-    if (d % 4 == 3)
-        e->ctrl &= ENTRY_MASKED; /* the other control bits are reserved */
-    program_entry(pt, (unsigned)d / 4);
+    uint64_t d = (off - pt->table_off) / 4;
+    return &pt->entry[d / 4].addr_lo + d % 4;
+}
+
+static bool valid(const struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size)
+{
+    return i < VPCI_PT_BARS && pt->bar[i].size &&
+           (size == 1 || size == 2 || size == 4 || size == 8) && off < pt->bar[i].size &&
+           size <= pt->bar[i].size - off;
 }
 
 uint64_t vpci_pt_bar_read(struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size)
 {
-    if (i >= VPCI_PT_BARS || !pt->bar[i].size || off >= pt->bar[i].size || size > 8)
+    if (!valid(pt, i, off, size))
         return ~0ull;
+    uint64_t a = pt->bar[i].hpa + off;
+    if (!in_table(pt, i, off, size)) {
+        void *x = pt->io.ctx;
+        switch (size) {
+        case 1:
+            return pt->io.read8(x, a);
+        case 2:
+            return pt->io.read16(x, a);
+        case 4:
+            return pt->io.read32(x, a);
+        default:
+            return pt->io.read32(x, a) | (uint64_t)pt->io.read32(x, a + 4) << 32;
+        }
+    }
     uint64_t r = 0;
     for (unsigned k = 0; k < size; k++) {
         uint64_t at = off + k;
-        r |= (uint64_t)(dword_read(pt, i, at & ~3ull) >> (at & 3) * 8 & 0xff) << k * 8;
+        uint32_t v = in_table(pt, i, at, 1) ? *table_dword(pt, at & ~3ull) : 0;
+        r |= (uint64_t)(v >> (at & 3) * 8 & 0xff) << k * 8;
     }
     return r;
 }
 
 void vpci_pt_bar_write(struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size, uint64_t val)
 {
-    if (i >= VPCI_PT_BARS || !pt->bar[i].size || off >= pt->bar[i].size || size > 8)
+    if (!valid(pt, i, off, size) || in_pba(pt, i, off, size))
+        return; /* the PBA is the device's */
+    if (!in_table(pt, i, off, size)) {
+        uint64_t a = pt->bar[i].hpa + off;
+        void *x = pt->io.ctx;
+        if (size == 1)
+            pt->io.write8(x, a, (uint8_t)val);
+        else if (size == 2)
+            pt->io.write16(x, a, (uint16_t)val);
+        else
+            pt->io.write32(x, a, (uint32_t)val);
+        if (size == 8)
+            pt->io.write32(x, a + 4, (uint32_t)(val >> 32));
         return;
-    while (size) { /* one dword at a time */
-        unsigned sh = (unsigned)(off & 3), n = size < 4 - sh ? size : 4 - sh;
-        uint32_t m = (n == 4 ? 0xffffffffu : (1u << n * 8) - 1) << sh * 8;
-        uint32_t v = (uint32_t)(val << sh * 8) & m;
-        uint64_t dw = off & ~3ull;
-        /* Only the touched bytes: a narrow write to a real register reads it first. */
-        uint32_t old = m == 0xffffffffu ? 0 : dword_read(pt, i, dw);
-        dword_write(pt, i, dw, (old & ~m) | v, m);
-        off += n;
-        size -= n;
-        val >>= n * 8;
     }
+    for (unsigned k = 0; k < size; k++) {
+        uint64_t at = off + k;
+        if (!in_table(pt, i, at, 1))
+            continue;
+        uint32_t *w = table_dword(pt, at & ~3ull);
+        unsigned sh = (unsigned)(at & 3) * 8;
+        *w = (*w & ~(0xffu << sh)) | (uint32_t)(val >> k * 8 & 0xff) << sh;
+        if (((at - pt->table_off) & 0xf) >= 12)
+            *w &= ENTRY_MASKED; /* the other control bits are reserved */
+    }
+    /* The entries touched, programmed again (the real one never holds the guest's message). */
+    uint64_t first = (off > pt->table_off ? off - pt->table_off : 0) / VPCI_PT_MSIX_ENTRY;
+    uint64_t last = (off + size - 1 - pt->table_off) / VPCI_PT_MSIX_ENTRY;
+    for (uint64_t e = first; e <= last && e < pt->msix_n; e++)
+        program_entry(pt, (unsigned)e);
 }
 
 unsigned vpci_pt_fired(const struct vpci_pt *pt, unsigned k, uint64_t *addr, uint32_t *data,

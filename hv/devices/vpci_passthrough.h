@@ -27,11 +27,15 @@
 #define VPCI_PT_MSIX_ENABLE  0x8000u
 #define VPCI_PT_MSIX_MASKALL 0x4000u
 
-/* The real function's memory registers, by host-physical address (the
- * MSI-X table and what shares its page). */
+/* The real function's memory registers, by host-physical address, in the
+ * width the guest used. */
 struct vpci_pt_io {
     void *ctx;
+    uint8_t (*read8)(void *ctx, uint64_t hpa);
+    uint16_t (*read16)(void *ctx, uint64_t hpa);
     uint32_t (*read32)(void *ctx, uint64_t hpa);
+    void (*write8)(void *ctx, uint64_t hpa, uint8_t v);
+    void (*write16)(void *ctx, uint64_t hpa, uint16_t v);
     void (*write32)(void *ctx, uint64_t hpa, uint32_t v);
 };
 
@@ -86,13 +90,9 @@ void vpci_pt_write(struct vpci_pt *pt, unsigned off, unsigned size, uint32_t val
 /* BAR i decodes for the guest at [*gpa, *gpa + size): true when the guest
  * enabled MEMORY and BAR i is offered. */
 bool vpci_pt_bar_at(const struct vpci_pt *pt, unsigned i, uint64_t *gpa, uint64_t *size);
-/* The page-aligned part of BAR i that is trapped, not mapped (the MSI-X
- * table's and PBA's pages): [*off, *off + *len) from the BAR's start; false
- * if none. */
-bool vpci_pt_trapped(const struct vpci_pt *pt, unsigned i, uint64_t *off, uint64_t *len);
-
-/* An access of the guest inside BAR i's trapped part, off from the BAR's
- * start: the table emulated, the rest of the page the real registers. */
+/* A guest access to BAR i, off from its start, size 1, 2, 4 or 8 (the BAR
+ * is trapped where the guest placed it): the MSI-X table emulated, the PBA
+ * read-only, the rest the real registers in the same width (8: two dwords). */
 uint64_t vpci_pt_bar_read(struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size);
 void vpci_pt_bar_write(struct vpci_pt *pt, unsigned i, uint64_t off, unsigned size, uint64_t val);
 

@@ -72,10 +72,13 @@ uint8_t pci_find_cap(const struct pci_cfg_ops *pci, uint16_t bdf, uint8_t cap_id
 int pci_mem_bar(const struct pci_cfg_ops *pci, uint16_t bdf, unsigned bar, uint64_t *base,
                 uint64_t *size);
 
-/* The machine's configuration access, once hv/main.c has it (NULL before,
+/* The machine's configuration access and register access, once hv/main.c has it (NULL before,
  * and on a machine whose PCI the hypervisor leaves alone): for the vpci
  * kind's assignments, which look up functions at device creation. */
-void pci_machine_set(const struct pci_cfg_ops *pci);
+struct virtio_mmio_ops;
+void pci_machine_set(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io);
 const struct pci_cfg_ops *pci_machine(void);
+/* Its device registers (map, accesses by physical address), or NULL. */
+const struct virtio_mmio_ops *pci_machine_io(void);
 
 #endif
