@@ -16,6 +16,7 @@
 #include "lib/mem.h"
 #include "lib/timer.h"
 #include "lib/trace.h"
+#include "lib/vectors.h"
 #include "lib/ptable.h"
 #include "lib/summary.h"
 #include "verdict.h"
@@ -53,9 +54,11 @@ static void platform_raise(void *ctx, uint8_t vector)
     lapic_self_ipi(vector);
 }
 
+/* An assigned function's interrupt: the guest's vector, never a host's. */
 static void raise_vector(uint8_t vector)
 {
-    lapic_self_ipi(vector);
+    if (!vector_refused(vector, partition.plat.host_vectors, HV_HOST_VECTORS_MAX))
+        lapic_self_ipi(vector);
 }
 
 /* Host work after every exit: the host deadlines that are due, then what

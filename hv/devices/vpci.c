@@ -14,7 +14,9 @@
 #include "devices/device.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_func.h"
+#include "devices/vpci_passthrough.h"
 #include "devices/vpci_proto.h"
+#include "drivers/virtio_pci.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/log_once.h"
@@ -47,6 +49,13 @@ struct vpci_dev {
     struct vpci_proto proto;
     bool assigned;
     uint16_t bdf; /* the machine function assign= gave, when assigned */
+    struct vpci_pt pt;
+    struct vpci_bar_ctx {
+        struct vpci_dev *d;
+        unsigned i;
+    } bar_ctx[VPCI_PT_BARS];
+    uint64_t pt_at[VPCI_PT_BARS]; /* where each of its BARs is trapped; 0: nowhere */
+    struct log_once pt_bars;      /* where they decode, or not: once per BAR and place */
 };
 
 static struct {
@@ -83,6 +92,54 @@ static void bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 }
 
 static const struct mmio_trap_ops bar_ops = {bar_read, bar_write};
+
+/* An assigned function's BAR: trapped where the guest placed it, every
+ * access passed to the real registers (the MSI-X table emulated). */
+static uint64_t pt_bar_read(void *ctx, uint64_t off, unsigned size)
+{
+    struct vpci_bar_ctx *b = ctx;
+    return vpci_pt_bar_read(&b->d->pt, b->i, off, size);
+}
+
+static void pt_bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+    struct vpci_bar_ctx *b = ctx;
+    vpci_pt_bar_write(&b->d->pt, b->i, off, size, val);
+}
+
+static const struct mmio_trap_ops pt_bar_ops = {pt_bar_read, pt_bar_write};
+
+/* Where the assigned function's BARs decode: as the synthetic one's
+ * (vpci_proto_config_written), each BAR on its own. */
+static void pt_bars_changed(void *ctx)
+{
+    struct vpci_dev *d = ctx;
+    const struct vpci_proto *p = &d->proto;
+    for (unsigned i = 0; i < VPCI_PT_BARS; i++) {
+        uint64_t gpa = 0, size = 0, want = 0;
+        const char *why = NULL;
+        if (p->d0 && d->func.present && vpci_pt_bar_at(&d->pt, i, &gpa, &size)) {
+            why = vpci_proto_bar_refused(p, gpa, size);
+            want = why ? 0 : gpa;
+        }
+        if (want == d->pt_at[i])
+            continue;
+        if (d->pt_at[i])
+            d->env->mmio_untrap(d->pt_at[i], d->pt.bar[i].size);
+        d->pt_at[i] = 0;
+        if (want && d->env->mmio_trap(want, size, &pt_bar_ops, &d->bar_ctx[i]))
+            why = "not trapped";
+        else
+            d->pt_at[i] = want;
+        const char *end = log_once_take(&d->pt_bars, i, (why ? gpa : want) | (why ? 0 : 1));
+        if (end && why)
+            hv_log("vpci", "%s: wslot %u: BAR%u at 0x%llx not decoded: %s%s", d->cfg.name,
+                   d->func.desc.wslot, i, (unsigned long long)gpa, why, end);
+        else if (end && want)
+            hv_log("vpci", "%s: wslot %u: BAR%u decoded at 0x%llx%s", d->cfg.name,
+                   d->func.desc.wslot, i, (unsigned long long)want, end);
+    }
+}
 
 static int host_send(void *ctx, const void *buf, uint32_t len, uint64_t id, bool completion)
 {
@@ -181,11 +238,78 @@ static int assign(struct vpci_dev *d, const struct vpci_params *p, const struct 
         hv_log("vpci", "hv.cfg line %u: device: vpci: assign=%s: %s", c->line, p->word, why);
         return -1;
     }
+    /* The hypervisor reaches its registers (the MSI-X table) through its own mapping. */
+    const struct virtio_mmio_ops *io = env->pci_io;
+    const char *w = NULL;
+    for (unsigned i = 0; i < VPCI_PT_BARS && !w; i++) {
+        uint64_t base, size;
+        if (!pci_mem_bar(env->pci, d->bdf, i, &base, &size) && !io->map(io->ctx, base, size))
+            w = "cannot map its BARs";
+    }
+    const struct vpci_pt_io pio = {io->ctx,    io->read8,   io->read16, io->read32,
+                                   io->write8, io->write16, io->write32};
+    if (w || vpci_pt_open(&d->pt, env->pci, d->bdf, &pio, c->name, env->assign_msi_address,
+                          env->assign_vector, env->assign_vectors, &w)) {
+        hv_log("vpci", "hv.cfg line %u: device: vpci: assign=%s: %s", c->line, p->word, w);
+        return -1;
+    }
+    for (unsigned i = 0; i < VPCI_PT_BARS; i++)
+        d->bar_ctx[i] = (struct vpci_bar_ctx){d, i};
+    d->pt_bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
     d->assigned = true;
     uint32_t id = pci_read32(env->pci, d->bdf, PCI_VENDOR_ID);
     hv_log("vpci", "%s: assigned %02x:%02x.%u [%04x:%04x]: its DMA reaches guest RAM only", c->name,
            PCI_BUS(d->bdf), PCI_DEV(d->bdf), PCI_FN(d->bdf), id & 0xffff, id >> 16);
     return 0;
+}
+
+/* The channel's MMIO for an assigned function: its BARs, each at its own
+ * alignment (twice the sum is room enough), and the config window. */
+static uint32_t pt_mmio_mb(const struct vpci_pt *pt)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < VPCI_PT_BARS; i++)
+        sum += pt->bar[i].size;
+    return (uint32_t)((2 * sum + (1u << 20) - 1) >> 20) + 1u;
+}
+
+/* What BUS_RELATIONS says of an assigned function: the real one's IDs. */
+static void pt_describe(struct vpci_func *f, const struct pci_cfg_ops *pci, uint16_t bdf)
+{
+    uint32_t id = pci_read32(pci, bdf, PCI_VENDOR_ID), cr = pci_read32(pci, bdf, PCI_CLASS_REV);
+    f->desc.vendor_id = (uint16_t)id;
+    f->desc.device_id = (uint16_t)(id >> 16);
+    f->desc.revision = (uint8_t)cr;
+    f->desc.prog_if = (uint8_t)(cr >> 8);
+    f->desc.subclass = (uint8_t)(cr >> 16);
+    f->desc.base_class = (uint8_t)(cr >> 24);
+    f->desc.subsystem_id = pci_read32(pci, bdf, 0x2c);
+}
+
+/* The assigned functions' interrupts that fired: each entry on a host
+ * vector that fired, enabled and unmasked, raises the guest's vector its
+ * message names (a CREATE_INTERRUPT's answer), on VP 0. */
+static void poll(void)
+{
+    const struct device_env *env = NULL;
+    for (unsigned i = 0; i < vs.n && !env; i++)
+        env = vs.dev[i].assigned ? vs.dev[i].env : NULL;
+    uint32_t fired = env && env->assigned_irqs ? env->assigned_irqs() : 0;
+    for (unsigned k = 0; fired; k++, fired >>= 1) {
+        if (!(fired & 1))
+            continue;
+        for (unsigned i = 0; i < vs.n; i++) {
+            struct vpci_dev *d = &vs.dev[i];
+            uint64_t addr[VPCI_PT_MSIX_MAX];
+            uint32_t data[VPCI_PT_MSIX_MAX];
+            unsigned n = d->assigned ? vpci_pt_fired(&d->pt, k, addr, data, VPCI_PT_MSIX_MAX) : 0;
+            for (unsigned j = 0; j < n; j++) {
+                int v = vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j]);
+                if (v >= 0)
+                    env->raise((uint8_t)v);
+            }
+        }
+    }
 }
 
 static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
@@ -230,7 +354,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     NTSTATUS s = device_channel(&dd, &vpci_class, d, &callbacks, process, &d->ch);
     if (!NT_SUCCESS(s))
         return s;
-    s = VmbServerChannelInitSetMmioMegabytes(d->ch, VPCI_MMIO_MB, 0);
+    s = VmbServerChannelInitSetMmioMegabytes(d->ch, d->assigned ? pt_mmio_mb(&d->pt) : VPCI_MMIO_MB,
+                                             0);
     if (NT_SUCCESS(s))
         s = VmbChannelInitSetTraceDecoder(d->ch, vpci_trace_decode);
     if (!NT_SUCCESS(s)) {
@@ -238,12 +363,26 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
         return s;
     }
     vpci_func_init(&d->func, VPCI_WSLOT(0, 0), vs.n + 1);
-    const struct vpci_host host = {
-        d, host_send, host_window_map, host_window_unmap, host_bar_map, host_bar_unmap};
+    const struct vpci_host host = {d,
+                                   host_send,
+                                   host_window_map,
+                                   host_window_unmap,
+                                   host_bar_map,
+                                   host_bar_unmap,
+                                   d->assigned ? pt_bars_changed : NULL};
     vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio,
                     sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]), VPCI_VPS);
-    hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, BAR0 %u KiB 64-bit memory", c->name,
-           instance.Data2, VPCI_FUNC_VENDOR, VPCI_FUNC_DEVICE, VPCI_FUNC_BAR_SIZE >> 10);
+    if (d->assigned) {
+        pt_describe(&d->func, dv->env->pci, d->bdf);
+        d->func.pt = &d->pt;
+        hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, the machine's %02x:%02x.%u",
+               c->name, instance.Data2, d->func.desc.vendor_id, d->func.desc.device_id,
+               PCI_BUS(d->bdf), PCI_DEV(d->bdf), PCI_FN(d->bdf));
+    } else {
+        hv_log("vpci", "%s: PCI domain 0x%04x: function %04x:%04x, BAR0 %u KiB 64-bit memory",
+               c->name, instance.Data2, VPCI_FUNC_VENDOR, VPCI_FUNC_DEVICE,
+               VPCI_FUNC_BAR_SIZE >> 10);
+    }
     vs.n++;
     *out = d->ch;
     return STATUS_SUCCESS;
@@ -274,6 +413,7 @@ const struct device_kind vpci_kind = {
     .name = "vpci",
     .params_size = sizeof(struct vpci_params),
     .param = param,
+    .poll = poll,
     .create = create,
     .created = created,
     .summary = summary,

@@ -15,13 +15,20 @@
 #include "devices/device.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_passthrough.h"
+#include "devices/vpci_proto.h"
+#include "devices/vpci_wire.h"
+#include "drivers/virtio_pci.h"
 #include "guest_mem.h"
+#include "vm/mmio_trap.h"
 
 #include "fake_iommu.h"
 #include "fake_kmcl.h"
 #include "fixture.h"
 
 extern const struct device_kind vpci_kind;
+
+#define HOST_MSI 0xfee01000ull /* the host's MSI address and first vector */
+#define HOST_VEC 0xf0
 
 /* --- the fake bus: functions on bus 0, a 4 KiB config space each --- */
 
@@ -289,21 +296,230 @@ static void test_kind_no_iommu(void **state)
     assert_int_equal(log_count("hv: vpci: hv.cfg line 7: device: vpci: assign=00:02.0: 00:02.0 is "
                                "the hypervisor's: it is a virtio-blk function"),
                      1);
-    /* And a free one is assigned. */
     vpci_kind.created(&env, 1);
+}
+
+/* --- the kind with an assigned function, as pci-hyperv drives it --- */
+
+#define LOW_BASE 0xf8000000ull
+#define GAP_BASE 0x100000000ull
+#define TRAPS    4
+static struct {
+    bool on;
+    uint64_t gpa, len;
+    const struct mmio_trap_ops *ops;
+    void *ctx;
+} traps[TRAPS];
+static uint32_t irqs_fired;
+static uint8_t raised[8];
+static unsigned nraised, maps;
+
+static int k_trap(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx)
+{
+    for (unsigned i = 0; i < TRAPS; i++)
+        if (!traps[i].on) {
+            traps[i].on = true;
+            traps[i].gpa = gpa;
+            traps[i].len = len;
+            traps[i].ops = ops;
+            traps[i].ctx = ctx;
+            return 0;
+        }
+    return -1;
+}
+
+static void k_untrap(uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < TRAPS; i++)
+        if (traps[i].on && traps[i].gpa == gpa && traps[i].len == len) {
+            traps[i].on = false;
+            return;
+        }
+    fail_msg("untrap of a range never trapped");
+}
+
+static int trap_at(uint64_t gpa)
+{
+    for (int i = 0; i < TRAPS; i++)
+        if (traps[i].on && traps[i].gpa == gpa)
+            return i;
+    return -1;
+}
+
+static uint32_t k_irqs(void)
+{
+    uint32_t v = irqs_fired;
+    irqs_fired = 0;
+    return v;
+}
+
+static void k_raise(uint8_t vector)
+{
+    assert_true(nraised < sizeof(raised));
+    raised[nraised++] = vector;
+}
+
+static uint64_t k_map(void *ctx, uint64_t pa, uint64_t len)
+{
+    (void)ctx;
+    (void)len;
+    maps++;
+    return pa;
+}
+
+static const struct virtio_mmio_ops k_io = {.read8 = io_read8,
+                                            .read16 = io_read16,
+                                            .read32 = io_read32,
+                                            .write8 = io_write8,
+                                            .write16 = io_write16,
+                                            .write32 = io_write32,
+                                            .map = k_map};
+
+static VMBCHANNEL kch;
+
+static uint32_t k_request(const void *m, uint32_t len, uint64_t id)
+{
+    struct fake_channel *c = fake_channel(kch);
+    unsigned before = c->nsent;
+    c->process(kch, m, len, VMB_PACKET_TYPE_DATA_INBAND, id);
+    assert_int_equal(c->nsent, before + 1);
+    uint32_t status;
+    memcpy(&status, fake_last_sent(kch)->data, sizeof(status));
+    return status;
+}
+
+/* pci-hyperv's config accesses: slot 0 selected, then page 1. */
+static void k_cfg_write(unsigned where, unsigned size, uint32_t v)
+{
+    int w = trap_at(LOW_BASE);
+    assert_true(w >= 0);
+    traps[w].ops->write(traps[w].ctx, 0, 4, 0);
+    traps[w].ops->write(traps[w].ctx, VPCI_CFG_OFFSET + where, size, v);
+}
+
+static uint32_t k_cfg_read(unsigned where, unsigned size)
+{
+    int w = trap_at(LOW_BASE);
+    assert_true(w >= 0);
+    traps[w].ops->write(traps[w].ctx, 0, 4, 0);
+    return (uint32_t)traps[w].ops->read(traps[w].ctx, VPCI_CFG_OFFSET + where, size);
+}
+
+static void test_kind_assigned(void **state)
+{
+    (void)state;
+    fake_kmcl_reset();
+    memset(traps, 0, sizeof(traps));
+    nraised = maps = 0;
+    irqs_fired = 0;
+    uint8_t mem[64];
+    struct guest_mem gm = {mem, sizeof(mem)};
+    struct device_env env = {.gm = &gm,
+                             .pci = &pci,
+                             .pci_io = &k_io,
+                             .mmio_trap = k_trap,
+                             .mmio_untrap = k_untrap,
+                             .assign_msi_address = HOST_MSI,
+                             .assign_vector = HOST_VEC,
+                             .assign_vectors = 2,
+                             .assigned_irqs = k_irqs,
+                             .raise = k_raise};
+    struct hv_device_config cfg = {.line = 3, .kind = "vpci", .name = "pci"};
+    uint8_t params[DEVICE_PARAMS_SIZE] = {0};
+    struct device_error e;
     assert_int_equal(vpci_kind.param(params, "assign=1af4:1005", 6, "1af4:1005", 9, &e), 0);
-    assert_true(NT_SUCCESS(vpci_kind.create(&d, &ch)));
-    assert_int_equal(log_count("hv: vpci: pci: assigned 00:04.0 [1af4:1005]"), 1);
+    const struct device d = {&cfg, params, &env};
+    assert_true(NT_SUCCESS(vpci_kind.create(&d, &kch)));
+    vpci_kind.created(&env, 1);
+    env.mmio[0] = (struct device_mmio_range){LOW_BASE, 0x06c00000ull};
+    env.mmio[1] = (struct device_mmio_range){GAP_BASE, 64ull << 20};
+    assert_int_equal(log_count("hv: vpci: pci: assigned 00:04.0 [1af4:1005]: its DMA reaches "
+                               "guest RAM only"),
+                     1);
+    assert_int_equal(log_count("function 1af4:1005, the machine's 00:04.0"), 1);
     assert_true(fake_iommu.assigned);
+    assert_int_equal(fake_iommu.ranges[0].gpa, 0);
     assert_int_equal(fake_iommu.ranges[0].hpa, (uint64_t)(uintptr_t)mem);
     assert_int_equal(fake_iommu.ranges[0].len, sizeof(mem));
+    assert_int_equal(maps, 2); /* BAR1 and BAR4 reachable by the hypervisor */
+    assert_int_equal(fake_channel(kch)->mmio_mb, 2);
+    fake_channel(kch)->open = true;
+
+    /* Negotiation, the real BARs' sizes, D0 with the window, resources. */
+    struct vpci_version_request ver = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_4};
+    assert_int_equal(k_request(&ver, sizeof(ver), 1), VPCI_STATUS_SUCCESS);
+    struct vpci_child_message q = {VPCI_QUERY_RESOURCE_REQUIREMENTS, 0};
+    assert_int_equal(k_request(&q, sizeof(q), 2), VPCI_STATUS_SUCCESS);
+    struct vpci_resources_reply rr;
+    memcpy(&rr, fake_last_sent(kch)->data, sizeof(rr));
+    assert_int_equal(rr.probed_bar[1], 0xfffff000);
+    assert_int_equal(rr.probed_bar[4], 0xffffc00c);
+    assert_int_equal(rr.probed_bar[5], 0xffffffff);
+    struct vpci_d0_entry d0 = {VPCI_BUS_D0ENTRY, 0, LOW_BASE};
+    assert_int_equal(k_request(&d0, sizeof(d0), 3), VPCI_STATUS_SUCCESS);
+    struct vpci_resources_assigned2 ra = {.type = VPCI_RESOURCES_ASSIGNED2};
+    assert_int_equal(k_request(&ra, sizeof(ra), 4), VPCI_STATUS_SUCCESS);
+    assert_int_equal(k_cfg_read(0, 4), 0x10051af4);
+
+    /* The guest places BAR1 (low window) and BAR4 (the gap) and enables memory. */
+    k_cfg_write(0x14, 4, 0xf8100000);
+    k_cfg_write(0x20, 4, 0x00004000);
+    k_cfg_write(0x24, 4, 1);
+    assert_int_equal(trap_at(0xf8100000), -1); /* not before MEMORY */
+    k_cfg_write(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+    int b1 = trap_at(0xf8100000), b4 = trap_at(0x100004000ull);
+    assert_true(b1 >= 0 && b4 >= 0);
+    assert_int_equal(traps[b1].len, 0x1000);
+    assert_int_equal(traps[b4].len, 0x4000);
+    assert_int_equal(log_count("hv: vpci: pci: wslot 0: BAR4 decoded at 0x100004000"), 1);
+    assert_int_equal(fns[RNG].cfg[1] & 7, PCI_CMD_MEM | PCI_CMD_MASTER);
+    /* A BAR the guest moves outside its MMIO ranges stops decoding. */
+    k_cfg_write(0x20, 4, 0x00008000);
+    k_cfg_write(0x24, 4, 0x10);
+    assert_int_equal(trap_at(0x100004000ull), -1);
+    assert_int_equal(log_count("BAR4 at 0x1000008000 not decoded: outside the guest's MMIO"), 1);
+    k_cfg_write(0x24, 4, 1);
+    assert_true(trap_at(0x100008000ull) >= 0);
+
+    /* An interrupt: CREATE_INTERRUPT3 for vector 0x41, the guest writes the
+     * MSI it got into entry 1 through the trapped BAR1, enables MSI-X. */
+    struct vpci_create_interrupt3 ci = {
+        .type = VPCI_CREATE_INTERRUPT3,
+        .desc = {.vector = 0x41, .vector_count = 1, .processor_count = 1}};
+    assert_int_equal(k_request(&ci, sizeof(ci), 5), VPCI_STATUS_SUCCESS);
+    struct vpci_interrupt_reply ir;
+    memcpy(&ir, fake_last_sent(kch)->data, sizeof(ir));
+    const struct mmio_trap_ops *ops = traps[b1].ops;
+    ops->write(traps[b1].ctx, 0x10, 8, ir.desc.address);
+    ops->write(traps[b1].ctx, 0x18, 4, ir.desc.data);
+    ops->write(traps[b1].ctx, 0x1c, 4, 0);
+    k_cfg_write(0x6a, 2, VPCI_PT_MSIX_ENABLE);
+    assert_int_equal(bar1_mem[4], (uint32_t)HOST_MSI);
+    assert_int_equal(bar1_mem[6], HOST_VEC + 1);
+    assert_int_equal(bar1_mem[7], 0);
+    /* Host vector 1 fired: the guest's 0x41; vector 0 (entry 0 masked): nothing. */
+    irqs_fired = 2;
+    vpci_kind.poll();
+    assert_int_equal(nraised, 1);
+    assert_int_equal(raised[0], 0x41);
+    irqs_fired = 1;
+    vpci_kind.poll();
+    assert_int_equal(nraised, 1);
+    /* A message the bus never gave (the guest's own vector as data): nothing. */
+    ops->write(traps[b1].ctx, 0x18, 4, 0x31);
+    irqs_fired = 2;
+    vpci_kind.poll();
+    assert_int_equal(nraised, 1);
+
+    /* D0 exit: the window and the BARs given up. */
+    struct vpci_message d0x = {VPCI_BUS_D0EXIT};
+    assert_int_equal(k_request(&d0x, sizeof(d0x), 6), VPCI_STATUS_SUCCESS);
+    for (unsigned i = 0; i < TRAPS; i++)
+        assert_false(traps[i].on);
     vpci_kind.created(&env, 1);
 }
 
 /* --- the passthrough --- */
-
-#define HOST_MSI 0xfee01000ull
-#define HOST_VEC 0xf0
 
 static void pt_open(struct vpci_pt *pt)
 {
@@ -517,6 +733,7 @@ int main(void)
         cmocka_unit_test_setup(test_claim, setup),
         cmocka_unit_test_setup(test_refusals, setup),
         cmocka_unit_test_setup(test_kind_no_iommu, setup),
+        cmocka_unit_test_setup(test_kind_assigned, setup),
         cmocka_unit_test_setup(test_pt_bars, setup),
         cmocka_unit_test_setup(test_pt_config, setup),
         cmocka_unit_test_setup(test_pt_msix, setup),
