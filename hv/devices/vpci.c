@@ -63,6 +63,7 @@ static struct {
     unsigned n;
     struct vpci_dev dev[VPCI_DEVICES];
     struct log_budget odd; /* packets that are not in-band */
+    uint64_t irqs;         /* assigned functions' interrupts raised in the guest */
 } vs;
 
 static uint64_t window_read(void *ctx, uint64_t off, unsigned size)
@@ -305,8 +306,10 @@ static void poll(void)
             unsigned n = d->assigned ? vpci_pt_fired(&d->pt, k, addr, data, VPCI_PT_MSIX_MAX) : 0;
             for (unsigned j = 0; j < n; j++) {
                 int v = vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j]);
-                if (v >= 0)
+                if (v >= 0) {
                     env->raise((uint8_t)v);
+                    vs.irqs++;
+                }
             }
         }
     }
@@ -321,8 +324,10 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
         vs.n = 0;
         vpci_assign_release_all();
     }
-    if (vs.n == 0)
+    if (vs.n == 0) {
+        vs.irqs = 0;
         vs.odd = (struct log_budget)LOG_BUDGET(4, " (further such packets not reported)");
+    }
     if (vs.n == VPCI_DEVICES) {
         hv_log("vpci", "hv.cfg line %u: %s: at most %u vpci devices", c->line, c->name,
                VPCI_DEVICES);
@@ -395,7 +400,7 @@ static void created(const struct device_env *env, unsigned n)
     vs.complete = true;
 }
 
-/* " vpci_requests=.. vpci_refused=..", once a vpci device exists. */
+/* " vpci_requests=.. vpci_refused=.. vpci_irqs=..", once a vpci device exists. */
 static size_t summary(char *buf, size_t cap)
 {
     uint64_t requests = 0, refused = 0;
@@ -403,8 +408,9 @@ static size_t summary(char *buf, size_t cap)
         requests += vs.dev[i].proto.requests;
         refused += vs.dev[i].proto.refused;
     }
-    int n = vs.n ? fmt_snprintf(buf, cap, " vpci_requests=%llu vpci_refused=%llu",
-                                (unsigned long long)requests, (unsigned long long)refused)
+    int n = vs.n ? fmt_snprintf(buf, cap, " vpci_requests=%llu vpci_refused=%llu vpci_irqs=%llu",
+                                (unsigned long long)requests, (unsigned long long)refused,
+                                (unsigned long long)vs.irqs)
                  : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }

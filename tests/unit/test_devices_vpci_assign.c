@@ -505,6 +505,9 @@ static void test_kind_assigned(void **state)
     irqs_fired = 1;
     vpci_kind.poll();
     assert_int_equal(nraised, 1);
+    char sum[128];
+    vpci_kind.summary(sum, sizeof(sum));
+    assert_non_null(strstr(sum, " vpci_irqs=1"));
     /* A message the bus never gave (the guest's own vector as data): nothing. */
     ops->write(traps[b1].ctx, 0x18, 4, 0x31);
     irqs_fired = 2;
