@@ -30,7 +30,10 @@
 #include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
-#define S5_SLP_TYP 5 /* any value: only the hypervisor sees the guest's write */
+#define S5_SLP_TYP 5
+#define NPT_UNCACHED                                                                               \
+    (1ull << 3 |                                                                                   \
+     1ull << 4) /* PWT, PCD */ /* any value: only the hypervisor sees the guest's write */
 
 /* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
  * reaches it (memory_mb <= 3584). The high gap comes from the allocator. */
@@ -52,6 +55,36 @@ static void platform_raise(void *ctx, uint8_t vector)
 {
     (void)ctx;
     lapic_self_ipi(vector);
+}
+
+/* An assigned function's BAR pages (device_env.mmio_map): over the void
+ * only, uncached (PCD and PWT: the BAR's MTRR type decides, never WB). */
+static int map_mmio(uint64_t gpa, uint64_t hpa, uint64_t len)
+{
+    if (!len || (gpa | hpa | len) & (PAGE_SIZE - 1) || gpa < gm.size ||
+        mmio_trap_overlaps(gpa, len))
+        return -1;
+    for (uint64_t at = gpa; at < gpa + len; at += PAGE_SIZE) {
+        int level;
+        if (ptable_leaf(&npt, at, &level))
+            return -1;
+    }
+    vcpu.flush_tlb = true; /* the void may be cached for these addresses */
+    if (ptable_map(&npt, gpa, hpa, len, PT_W | PT_U | NPT_UNCACHED) == 0)
+        return 0;
+    for (uint64_t at = gpa; at < gpa + len;) { /* out of heap: undo what was mapped */
+        uint64_t pa, flags, ps = PAGE_SIZE;
+        if (!ptable_lookup(&npt, at, &pa, &flags, &ps) && pa >= hpa && pa < hpa + len)
+            ptable_unmap(&npt, at & ~(ps - 1), ps);
+        at = (at & ~(ps - 1)) + ps;
+    }
+    return -1;
+}
+
+static void unmap_mmio(uint64_t gpa, uint64_t len)
+{
+    ptable_unmap(&npt, gpa, len);
+    vcpu.flush_tlb = true;
 }
 
 /* An assigned function's interrupt: the guest's vector, never a host's. */
@@ -210,6 +243,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .shutdown_after = bi->config.shutdown_after,
         .mmio_trap = mmio_trap_add,
         .mmio_untrap = mmio_trap_remove,
+        .mmio_map = map_mmio,
+        .mmio_unmap = unmap_mmio,
         .pci = pci_machine(),
         .pci_io = pci_machine_io(),
         .boot_disk = bi->boot_disk,

@@ -43,6 +43,12 @@ struct device_env {
      * -1 if refused. Untrap takes exactly a range trap was given. */
     int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
     void (*mmio_untrap)(uint64_t gpa, uint64_t len);
+    /* Maps guest-physical [gpa, gpa+len) to machine MMIO at hpa, uncached
+     * (page-aligned; only over the void: never RAM, a trapped range or
+     * another mapping); -1 if refused. Unmap takes exactly a range map was
+     * given. NULL: BARs are only trapped. */
+    int (*mmio_map)(uint64_t gpa, uint64_t hpa, uint64_t len);
+    void (*mmio_unmap)(uint64_t gpa, uint64_t len);
     /* The machine's PCI configuration access (NULL: none) and the boot
      * volume's function (hv_boot_info.boot_disk): what a vpci assign= may
      * take (devices/vpci_assign.h). */

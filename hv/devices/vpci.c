@@ -50,9 +50,14 @@ struct vpci_dev {
     bool assigned;
     uint16_t bdf; /* the machine function assign= gave, when assigned */
     struct vpci_pt pt;
+    /* Each BAR where it decodes: its pages mapped to the real ones, but
+     * [base, base + len) trapped (the MSI-X table's pages); mapped false:
+     * the whole BAR trapped (base 0). */
     struct vpci_bar_ctx {
         struct vpci_dev *d;
         unsigned i;
+        bool mapped;
+        uint64_t base, len;
     } bar_ctx[VPCI_PT_BARS];
     uint64_t pt_at[VPCI_PT_BARS]; /* where each of its BARs is trapped; 0: nowhere */
     struct log_once pt_bars;      /* where they decode, or not: once per BAR and place */
@@ -94,21 +99,67 @@ static void bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 
 static const struct mmio_trap_ops bar_ops = {bar_read, bar_write};
 
-/* An assigned function's BAR: trapped where the guest placed it, every
- * access passed to the real registers (the MSI-X table emulated). */
+/* An assigned function's trapped BAR pages: the MSI-X table emulated, the
+ * rest passed to the real registers. */
 static uint64_t pt_bar_read(void *ctx, uint64_t off, unsigned size)
 {
     struct vpci_bar_ctx *b = ctx;
-    return vpci_pt_bar_read(&b->d->pt, b->i, off, size);
+    return vpci_pt_bar_read(&b->d->pt, b->i, b->base + off, size);
 }
 
 static void pt_bar_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
     struct vpci_bar_ctx *b = ctx;
-    vpci_pt_bar_write(&b->d->pt, b->i, off, size, val);
+    vpci_pt_bar_write(&b->d->pt, b->i, b->base + off, size, val);
 }
 
 static const struct mmio_trap_ops pt_bar_ops = {pt_bar_read, pt_bar_write};
+
+/* BAR i at gpa: its pages mapped straight to the real BAR's (the guest's
+ * accesses never exit) but for those of the MSI-X table and PBA, which are
+ * trapped; the whole BAR trapped where it cannot be mapped (no mapping, a
+ * BAR not in whole pages, a mapping refused). 0, or -1: nowhere. */
+static int pt_place(struct vpci_dev *d, unsigned i, uint64_t gpa, uint64_t size)
+{
+    const struct device_env *env = d->env;
+    struct vpci_bar_ctx *b = &d->bar_ctx[i];
+    uint64_t hpa = d->pt.bar[i].hpa, toff = size, tlen = 0;
+    if (env->mmio_map && !((hpa | size) & 0xfff)) {
+        vpci_pt_trapped(&d->pt, i, &toff, &tlen);
+        uint64_t rest = size - toff - tlen;
+        *b = (struct vpci_bar_ctx){d, i, true, toff, tlen};
+        if (toff && env->mmio_map(gpa, hpa, toff))
+            goto trap_all;
+        if (tlen && env->mmio_trap(gpa + toff, tlen, &pt_bar_ops, b))
+            goto unmap_head;
+        if (!rest || !env->mmio_map(gpa + toff + tlen, hpa + toff + tlen, rest))
+            return 0;
+        if (tlen)
+            env->mmio_untrap(gpa + toff, tlen);
+    unmap_head:
+        if (toff)
+            env->mmio_unmap(gpa, toff);
+    }
+trap_all:
+    *b = (struct vpci_bar_ctx){d, i, false, 0, size};
+    return env->mmio_trap(gpa, size, &pt_bar_ops, b);
+}
+
+static void pt_unplace(struct vpci_dev *d, unsigned i, uint64_t gpa, uint64_t size)
+{
+    const struct device_env *env = d->env;
+    const struct vpci_bar_ctx *b = &d->bar_ctx[i];
+    if (!b->mapped) {
+        env->mmio_untrap(gpa, size);
+        return;
+    }
+    if (b->base)
+        env->mmio_unmap(gpa, b->base);
+    if (b->len)
+        env->mmio_untrap(gpa + b->base, b->len);
+    if (size > b->base + b->len)
+        env->mmio_unmap(gpa + b->base + b->len, size - b->base - b->len);
+}
 
 /* Where the assigned function's BARs decode: as the synthetic one's
  * (vpci_proto_config_written), each BAR on its own. */
@@ -126,9 +177,9 @@ static void pt_bars_changed(void *ctx)
         if (want == d->pt_at[i])
             continue;
         if (d->pt_at[i])
-            d->env->mmio_untrap(d->pt_at[i], d->pt.bar[i].size);
+            pt_unplace(d, i, d->pt_at[i], d->pt.bar[i].size);
         d->pt_at[i] = 0;
-        if (want && d->env->mmio_trap(want, size, &pt_bar_ops, &d->bar_ctx[i]))
+        if (want && pt_place(d, i, want, size))
             why = "not trapped";
         else
             d->pt_at[i] = want;
@@ -254,8 +305,6 @@ static int assign(struct vpci_dev *d, const struct vpci_params *p, const struct 
         hv_log("vpci", "hv.cfg line %u: device: vpci: assign=%s: %s", c->line, p->word, w);
         return -1;
     }
-    for (unsigned i = 0; i < VPCI_PT_BARS; i++)
-        d->bar_ctx[i] = (struct vpci_bar_ctx){d, i};
     d->pt_bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
     d->assigned = true;
     uint32_t id = pci_read32(env->pci, d->bdf, PCI_VENDOR_ID);

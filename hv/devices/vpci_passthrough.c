@@ -311,9 +311,29 @@ bool vpci_pt_bar_at(const struct vpci_pt *pt, unsigned i, uint64_t *gpa, uint64_
     return true;
 }
 
+#define PAGE 0x1000ull
+
 static uint64_t pba_len(const struct vpci_pt *pt)
 {
     return ((pt->msix_n + 63u) / 64u) * 8ull;
+}
+
+bool vpci_pt_trapped(const struct vpci_pt *pt, unsigned i, uint64_t *off, uint64_t *len)
+{
+    uint64_t lo = ~0ull, hi = 0;
+    if (pt->msix && i == pt->table_bar) {
+        lo = pt->table_off;
+        hi = pt->table_off + (uint64_t)pt->msix_n * VPCI_PT_MSIX_ENTRY;
+    }
+    if (pt->msix && i == pt->pba_bar) {
+        lo = pt->pba_off < lo ? pt->pba_off : lo;
+        hi = pt->pba_off + pba_len(pt) > hi ? pt->pba_off + pba_len(pt) : hi;
+    }
+    if (!hi)
+        return false;
+    *off = lo & ~(PAGE - 1);
+    *len = ((hi + PAGE - 1) & ~(PAGE - 1)) - *off;
+    return true;
 }
 
 /* Whether [off, off + size) of BAR i touches the table (then it is emulated). */

@@ -90,6 +90,10 @@ void vpci_pt_write(struct vpci_pt *pt, unsigned off, unsigned size, uint32_t val
 /* BAR i decodes for the guest at [*gpa, *gpa + size): true when the guest
  * enabled MEMORY and BAR i is offered. */
 bool vpci_pt_bar_at(const struct vpci_pt *pt, unsigned i, uint64_t *gpa, uint64_t *size);
+/* The pages of BAR i that hold the MSI-X table or PBA, [*off, *off + *len)
+ * from its start: trapped while the rest of the BAR is mapped. False: none. */
+bool vpci_pt_trapped(const struct vpci_pt *pt, unsigned i, uint64_t *off, uint64_t *len);
+
 /* A guest access to BAR i, off from its start, size 1, 2, 4 or 8 (the BAR
  * is trapped where the guest placed it): the MSI-X table emulated, the PBA
  * read-only, the rest the real registers in the same width (8: two dwords). */

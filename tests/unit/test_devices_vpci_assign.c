@@ -346,6 +346,47 @@ static int trap_at(uint64_t gpa)
     return -1;
 }
 
+/* The fake nested page tables: what is mapped where. */
+static struct {
+    bool on;
+    uint64_t gpa, hpa, len;
+} npt[TRAPS];
+
+static bool map_refuse;
+
+static int k_map(uint64_t gpa, uint64_t hpa, uint64_t len)
+{
+    if (map_refuse)
+        return -1;
+    for (unsigned i = 0; i < TRAPS; i++)
+        if (!npt[i].on) {
+            npt[i].on = true;
+            npt[i].gpa = gpa;
+            npt[i].hpa = hpa;
+            npt[i].len = len;
+            return 0;
+        }
+    return -1;
+}
+
+static void k_unmap(uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < TRAPS; i++)
+        if (npt[i].on && npt[i].gpa == gpa && npt[i].len == len) {
+            npt[i].on = false;
+            return;
+        }
+    fail_msg("unmap of a range never mapped");
+}
+
+static int map_at(uint64_t gpa)
+{
+    for (int i = 0; i < TRAPS; i++)
+        if (npt[i].on && npt[i].gpa == gpa)
+            return i;
+    return -1;
+}
+
 static uint32_t k_irqs(void)
 {
     uint32_t v = irqs_fired;
@@ -359,7 +400,7 @@ static void k_raise(uint8_t vector)
     raised[nraised++] = vector;
 }
 
-static uint64_t k_map(void *ctx, uint64_t pa, uint64_t len)
+static uint64_t k_hvmap(void *ctx, uint64_t pa, uint64_t len)
 {
     (void)ctx;
     (void)len;
@@ -373,7 +414,7 @@ static const struct virtio_mmio_ops k_io = {.read8 = io_read8,
                                             .write8 = io_write8,
                                             .write16 = io_write16,
                                             .write32 = io_write32,
-                                            .map = k_map};
+                                            .map = k_hvmap};
 
 static VMBCHANNEL kch;
 
@@ -405,11 +446,13 @@ static uint32_t k_cfg_read(unsigned where, unsigned size)
     return (uint32_t)traps[w].ops->read(traps[w].ctx, VPCI_CFG_OFFSET + where, size);
 }
 
-static void test_kind_assigned(void **state)
+/* npt: the machine maps BAR pages (device_env.mmio_map), or only traps. */
+static void kind_assigned(bool with_npt)
 {
-    (void)state;
     fake_kmcl_reset();
     memset(traps, 0, sizeof(traps));
+    memset(npt, 0, sizeof(npt));
+    map_refuse = false;
     nraised = maps = 0;
     irqs_fired = 0;
     uint8_t mem[64];
@@ -423,7 +466,9 @@ static void test_kind_assigned(void **state)
                              .assign_vector = HOST_VEC,
                              .assign_vectors = 2,
                              .assigned_irqs = k_irqs,
-                             .raise = k_raise};
+                             .raise = k_raise,
+                             .mmio_map = with_npt ? k_map : NULL,
+                             .mmio_unmap = with_npt ? k_unmap : NULL};
     struct hv_device_config cfg = {.line = 3, .kind = "vpci", .name = "pci"};
     uint8_t params[DEVICE_PARAMS_SIZE] = {0};
     struct device_error e;
@@ -467,19 +512,30 @@ static void test_kind_assigned(void **state)
     k_cfg_write(0x24, 4, 1);
     assert_int_equal(trap_at(0xf8100000), -1); /* not before MEMORY */
     k_cfg_write(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
-    int b1 = trap_at(0xf8100000), b4 = trap_at(0x100004000ull);
-    assert_true(b1 >= 0 && b4 >= 0);
+    /* BAR1 is all MSI-X table and PBA: trapped; BAR4 mapped if it can be. */
+    int b1 = trap_at(0xf8100000), b4 = trap_at(0x100004000ull), m4 = map_at(0x100004000ull);
+    assert_true(b1 >= 0);
     assert_int_equal(traps[b1].len, 0x1000);
-    assert_int_equal(traps[b4].len, 0x4000);
+    assert_int_equal(map_at(0xf8100000), -1);
+    if (with_npt) {
+        assert_int_equal(b4, -1);
+        assert_true(m4 >= 0);
+        assert_int_equal(npt[m4].hpa, BAR4_HPA);
+        assert_int_equal(npt[m4].len, 0x4000);
+    } else {
+        assert_true(b4 >= 0 && m4 < 0);
+        assert_int_equal(traps[b4].len, 0x4000);
+    }
     assert_int_equal(log_count("hv: vpci: pci: wslot 0: BAR4 decoded at 0x100004000"), 1);
     assert_int_equal(fns[RNG].cfg[1] & 7, PCI_CMD_MEM | PCI_CMD_MASTER);
     /* A BAR the guest moves outside its MMIO ranges stops decoding. */
     k_cfg_write(0x20, 4, 0x00008000);
     k_cfg_write(0x24, 4, 0x10);
     assert_int_equal(trap_at(0x100004000ull), -1);
+    assert_int_equal(map_at(0x100004000ull), -1);
     assert_int_equal(log_count("BAR4 at 0x1000008000 not decoded: outside the guest's MMIO"), 1);
     k_cfg_write(0x24, 4, 1);
-    assert_true(trap_at(0x100008000ull) >= 0);
+    assert_true((with_npt ? map_at(0x100008000ull) : trap_at(0x100008000ull)) >= 0);
 
     /* An interrupt: CREATE_INTERRUPT3 for vector 0x41, the guest writes the
      * MSI it got into entry 1 through the trapped BAR1, enables MSI-X. */
@@ -514,12 +570,35 @@ static void test_kind_assigned(void **state)
     vpci_kind.poll();
     assert_int_equal(nraised, 1);
 
+    /* A mapping refused (a page of the range not the void): the BAR trapped instead. */
+    map_refuse = true;
+    k_cfg_write(0x20, 4, 0x0000c000);
+    assert_int_equal(map_at(0x100008000ull), -1);
+    assert_int_equal(trap_at(0x100008000ull), -1);
+    assert_true(trap_at(0x10000c000ull) >= 0);
+    assert_int_equal(map_at(0x10000c000ull), -1);
+
     /* D0 exit: the window and the BARs given up. */
     struct vpci_message d0x = {VPCI_BUS_D0EXIT};
     assert_int_equal(k_request(&d0x, sizeof(d0x), 6), VPCI_STATUS_SUCCESS);
-    for (unsigned i = 0; i < TRAPS; i++)
+    for (unsigned i = 0; i < TRAPS; i++) {
         assert_false(traps[i].on);
+        assert_false(npt[i].on);
+    }
     vpci_kind.created(&env, 1);
+}
+
+static void test_kind_assigned(void **state)
+{
+    (void)state;
+    kind_assigned(false);
+}
+
+/* The same with BAR pages mapped; a mapping refused falls back to the trap. */
+static void test_kind_assigned_npt(void **state)
+{
+    (void)state;
+    kind_assigned(true);
 }
 
 /* --- the passthrough --- */
@@ -737,6 +816,7 @@ int main(void)
         cmocka_unit_test_setup(test_refusals, setup),
         cmocka_unit_test_setup(test_kind_no_iommu, setup),
         cmocka_unit_test_setup(test_kind_assigned, setup),
+        cmocka_unit_test_setup(test_kind_assigned_npt, setup),
         cmocka_unit_test_setup(test_pt_bars, setup),
         cmocka_unit_test_setup(test_pt_config, setup),
         cmocka_unit_test_setup(test_pt_msix, setup),
