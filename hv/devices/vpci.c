@@ -1,16 +1,19 @@
 /* The `vpci` device kind: a virtual PCI bus over VMBus, as Hyper-V gives
  * PCI devices to its guests, served to Linux's stock pci-hyperv. Each bus
- * carries one synthetic function (vpci_func.h: no machine device behind it
- * yet) with a 1 MiB 64-bit memory BAR, so the guest enumerates a PCI domain
- * of its own and places the BAR in the high MMIO gap (docs/vpci.md):
+ * carries one function: a synthetic one (vpci_func.h) with a 1 MiB 64-bit
+ * memory BAR, so the guest enumerates a PCI domain of its own and places
+ * the BAR in the high MMIO gap, or with assign= a machine PCI function
+ * (vpci_assign.h, vpci_passthrough.h) whose DMA the IOMMU confines to guest
+ * RAM (docs/vpci.md):
  *
  *   device = vpci name=pci [instance=<guid>] [assign=<bus:dev.fn | vendor:device>]
  *
  * The instance GUID's second group (bytes 4-5) is the guest's PCI domain,
  * which pci-hyperv never gives 0: a configured instance that would is
  * refused, a derived one is moved off 0. The protocol is vpci_proto.c; this
- * file binds it to the channel, and the config window and the BAR (where it
- * decodes) to the machine's MMIO traps (struct device_env). */
+ * file binds it to the channel, the config window and the BARs (where they
+ * decode) to the machine's MMIO traps and nested page tables, and an
+ * assigned function's interrupts to the guest's vectors (struct device_env). */
 #include "devices/device.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_func.h"
