@@ -254,8 +254,11 @@ static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT1
 static void closed(VMBCHANNEL channel)
 {
     struct vpci_dev *d = VmbChannelGetPointer(channel);
-    if (d)
-        vpci_proto_reset(&d->proto);
+    if (!d)
+        return;
+    vpci_proto_reset(&d->proto);
+    if (d->assigned)
+        vpci_pt_quiesce(&d->pt); /* no driver left: no DMA, no interrupts */
 }
 
 static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {NULL, closed};

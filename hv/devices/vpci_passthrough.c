@@ -142,6 +142,15 @@ int vpci_pt_open(struct vpci_pt *pt, const struct pci_cfg_ops *pci, uint16_t bdf
     return 0;
 }
 
+void vpci_pt_quiesce(struct vpci_pt *pt)
+{
+    pt->command = 0;
+    pt->msix_ctrl = 0;
+    if (pt->msix)
+        program_msix(pt);
+    program_command(pt);
+}
+
 void vpci_pt_probed_bars(const struct vpci_pt *pt, uint32_t bars[VPCI_PT_BARS])
 {
     for (unsigned i = 0; i < VPCI_PT_BARS; i++) {

@@ -80,6 +80,10 @@ int vpci_pt_open(struct vpci_pt *pt, const struct pci_cfg_ops *pci, uint16_t bdf
                  const struct vpci_pt_io *io, const char *name, uint64_t host_msi_address,
                  uint8_t host_vector, uint8_t nvectors, const char **why);
 
+/* As at open: memory decoding, bus mastering and MSI-X off (the guest's
+ * driver is gone), every real entry masked. */
+void vpci_pt_quiesce(struct vpci_pt *pt);
+
 /* What QUERY_RESOURCE_REQUIREMENTS reports: each BAR's size mask and type. */
 void vpci_pt_probed_bars(const struct vpci_pt *pt, uint32_t bars[VPCI_PT_BARS]);
 

@@ -585,6 +585,13 @@ static void kind_assigned(bool with_npt)
         assert_false(traps[i].on);
         assert_false(npt[i].on);
     }
+    /* The channel closed (hv_pci gone): the device quiet, its table masked. */
+    assert_int_equal(fns[RNG].cfg[1] & 7, PCI_CMD_MEM | PCI_CMD_MASTER);
+    struct fake_channel *fc = fake_channel(kch);
+    fc->cb.EvtChannelClosed(kch);
+    assert_int_equal(fns[RNG].cfg[1] & 7, 0);
+    assert_int_equal(fns[RNG].cfg[CAP_MSIX / 4] >> 16, 1);
+    assert_int_equal(bar1_mem[7], 1);
     vpci_kind.created(&env, 1);
 }
 
