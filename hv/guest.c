@@ -9,12 +9,14 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
+#include "drivers/pci.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
 #include "lib/timer.h"
 #include "lib/trace.h"
+#include "lib/vectors.h"
 #include "lib/ptable.h"
 #include "lib/summary.h"
 #include "verdict.h"
@@ -28,7 +30,10 @@
 #include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
-#define S5_SLP_TYP 5 /* any value: only the hypervisor sees the guest's write */
+#define S5_SLP_TYP 5
+#define NPT_UNCACHED                                                                               \
+    (1ull << 3 |                                                                                   \
+     1ull << 4) /* PWT, PCD */ /* any value: only the hypervisor sees the guest's write */
 
 /* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
  * reaches it (memory_mb <= 3584). The high gap comes from the allocator. */
@@ -50,6 +55,43 @@ static void platform_raise(void *ctx, uint8_t vector)
 {
     (void)ctx;
     lapic_self_ipi(vector);
+}
+
+/* An assigned function's BAR pages (device_env.mmio_map): over the void
+ * only, uncached (PCD and PWT: the BAR's MTRR type decides, never WB). */
+static int map_mmio(uint64_t gpa, uint64_t hpa, uint64_t len)
+{
+    if (!len || (gpa | hpa | len) & (PAGE_SIZE - 1) || gpa < gm.size ||
+        mmio_trap_overlaps(gpa, len))
+        return -1;
+    for (uint64_t at = gpa; at < gpa + len; at += PAGE_SIZE) {
+        int level;
+        if (ptable_leaf(&npt, at, &level))
+            return -1;
+    }
+    vcpu.flush_tlb = true; /* the void may be cached for these addresses */
+    if (ptable_map(&npt, gpa, hpa, len, PT_W | PT_U | NPT_UNCACHED) == 0)
+        return 0;
+    for (uint64_t at = gpa; at < gpa + len;) { /* out of heap: undo what was mapped */
+        uint64_t pa, flags, ps = PAGE_SIZE;
+        if (!ptable_lookup(&npt, at, &pa, &flags, &ps) && pa >= hpa && pa < hpa + len)
+            ptable_unmap(&npt, at & ~(ps - 1), ps);
+        at = (at & ~(ps - 1)) + ps;
+    }
+    return -1;
+}
+
+static void unmap_mmio(uint64_t gpa, uint64_t len)
+{
+    ptable_unmap(&npt, gpa, len);
+    vcpu.flush_tlb = true;
+}
+
+/* An assigned function's interrupt: the guest's vector, never a host's. */
+static void raise_vector(uint8_t vector)
+{
+    if (!vector_refused(vector, partition.plat.host_vectors, HV_HOST_VECTORS_MAX))
+        lapic_self_ipi(vector);
 }
 
 /* Host work after every exit: the host deadlines that are due, then what
@@ -175,13 +217,15 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
+    _Static_assert(HOST_ASSIGN_VECTORS == 2, "the host_vectors list names each");
     struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
-        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR},
+        .host_vectors = {HOST_TIMER_VECTOR, HOST_KBD_VECTOR, HOST_DEV_VECTOR, SPURIOUS_VECTOR,
+                         HOST_ASSIGN_VECTOR, HOST_ASSIGN_VECTOR + 1},
     };
     if (hyperv_init(&partition, &gm, &plat) || vmbus_init(&partition)) {
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
@@ -199,6 +243,17 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .shutdown_after = bi->config.shutdown_after,
         .mmio_trap = mmio_trap_add,
         .mmio_untrap = mmio_trap_remove,
+        .mmio_map = map_mmio,
+        .mmio_unmap = unmap_mmio,
+        .pci = pci_machine(),
+        .pci_io = pci_machine_io(),
+        .boot_disk = bi->boot_disk,
+        /* Fixed delivery, edge, physical destination: this CPU's APIC ID. */
+        .assign_msi_address = LAPIC_MSI_ADDRESS | (uint64_t)(lapic_id() & 0xff) << 12,
+        .assign_vector = HOST_ASSIGN_VECTOR,
+        .assign_vectors = HOST_ASSIGN_VECTORS,
+        .assigned_irqs = irq_assigned_take,
+        .raise = raise_vector,
     };
     mmio_trap_init(&gm);
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);

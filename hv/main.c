@@ -128,6 +128,7 @@ void hv_main(struct hv_boot_info *bi)
     smp_start(bi, fw, &heap, tsc_hz);
     const struct pci_host *pci = pci_host_init(fw, &heap, tsc_hz);
     if (pci) {
+        pci_machine_set(&pci->cfg, &pci->io);
         disks_probe(&pci->cfg, &pci->io, &heap, bi->boot_disk);
         nics_probe(&pci->cfg, &pci->io, &heap);
     }

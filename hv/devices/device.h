@@ -18,6 +18,8 @@
 struct guest_mem;
 struct heap;
 struct mmio_trap_ops;
+struct pci_cfg_ops;
+struct virtio_mmio_ops;
 struct video_platform;
 
 /* What the machine gives its devices (hv/guest.c fills it in). */
@@ -41,6 +43,26 @@ struct device_env {
      * -1 if refused. Untrap takes exactly a range trap was given. */
     int (*mmio_trap)(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
     void (*mmio_untrap)(uint64_t gpa, uint64_t len);
+    /* Maps guest-physical [gpa, gpa+len) to machine MMIO at hpa, uncached
+     * (page-aligned; only over the void: never RAM, a trapped range or
+     * another mapping); -1 if refused. Unmap takes exactly a range map was
+     * given. NULL: BARs are only trapped. */
+    int (*mmio_map)(uint64_t gpa, uint64_t hpa, uint64_t len);
+    void (*mmio_unmap)(uint64_t gpa, uint64_t len);
+    /* The machine's PCI configuration access (NULL: none) and the boot
+     * volume's function (hv_boot_info.boot_disk): what a vpci assign= may
+     * take (devices/vpci_assign.h). */
+    const struct pci_cfg_ops *pci;
+    const struct virtio_mmio_ops *pci_io; /* its registers, by physical address */
+    uint32_t boot_disk;
+    /* An assigned function's interrupts: its real MSI-X entries send
+     * assign_msi_address with data assign_vector + k (k < assign_vectors);
+     * assigned_irqs takes bit k of those that fired since; raise makes the
+     * guest take its vector (the SynIC's way: a self-IPI). */
+    uint64_t assign_msi_address;
+    uint8_t assign_vector, assign_vectors;
+    uint32_t (*assigned_irqs)(void);
+    void (*raise)(uint8_t vector);
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

@@ -27,6 +27,10 @@ void vpci_func_init(struct vpci_func *f, uint32_t wslot, uint32_t serial)
 
 void vpci_func_probed_bars(const struct vpci_func *f, uint32_t bars[VPCI_BARS])
 {
+    if (f->pt) {
+        vpci_pt_probed_bars(f->pt, bars);
+        return;
+    }
     memset(bars, 0, VPCI_BARS * sizeof(bars[0]));
     uint64_t mask = ~(f->bar_size - 1);
     bars[0] = (uint32_t)mask | VPCI_BAR_MEM_64;
@@ -92,6 +96,8 @@ uint32_t vpci_func_read(const struct vpci_func *f, unsigned off, unsigned size)
 {
     if (size > 4 || off >= VPCI_CFG_SIZE || size > VPCI_CFG_SIZE - off)
         return 0xffffffffu;
+    if (f->pt)
+        return vpci_pt_read(f->pt, off, size);
     uint32_t r = 0;
     for (unsigned i = 0; i < size; i++) {
         unsigned at = off + i;
@@ -104,6 +110,10 @@ void vpci_func_write(struct vpci_func *f, unsigned off, unsigned size, uint32_t 
 {
     if (size > 4 || off >= VPCI_CFG_SIZE || size > VPCI_CFG_SIZE - off)
         return;
+    if (f->pt) {
+        vpci_pt_write(f->pt, off, size, val);
+        return;
+    }
     while (size) { /* one register at a time: an unaligned access may span two */
         unsigned sh = off & 3u, n = size < 4 - sh ? size : 4 - sh;
         uint32_t m = (n == 4 ? 0xffffffffu : (1u << n * 8) - 1) << sh * 8;

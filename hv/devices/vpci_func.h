@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/vpci_passthrough.h"
 #include "devices/vpci_wire.h"
 
 /* The synthetic function's identity: QEMU's PCI test device ID in Red Hat's
@@ -40,6 +41,9 @@ struct vpci_func {
     uint16_t command;
     uint8_t cache_line, interrupt_line;
     uint64_t scratch; /* the BAR's read/write register */
+    /* An assigned machine function (vpci_passthrough.h): its config space
+     * and BARs are that, not the synthetic one's; NULL: synthetic. */
+    struct vpci_pt *pt;
 };
 
 /* The synthetic function at wslot, with the slot name serial. */

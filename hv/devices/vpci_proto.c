@@ -207,6 +207,15 @@ static void d0_entry(struct vpci_proto *p, const struct vpci_d0_entry *m, uint64
     }
 }
 
+const char *vpci_proto_bar_refused(const struct vpci_proto *p, uint64_t gpa, uint64_t size)
+{
+    if (!in_mmio(p, gpa, size))
+        return "outside the guest's MMIO ranges";
+    if (gpa < p->window_gpa + VPCI_WINDOW_SIZE && p->window_gpa < gpa + size)
+        return "over the config window";
+    return NULL;
+}
+
 /* Where funcs[i]'s BAR is to be decoded now (0: nowhere), and why not where it points. */
 static uint64_t bar_target(const struct vpci_proto *p, unsigned i, const char **why)
 {
@@ -214,10 +223,7 @@ static uint64_t bar_target(const struct vpci_proto *p, unsigned i, const char **
     *why = NULL;
     if (!p->d0 || !f->present || !(f->command & VPCI_CMD_MEMORY))
         return 0;
-    if (!in_mmio(p, f->bar, f->bar_size))
-        *why = "outside the guest's MMIO ranges";
-    else if (f->bar < p->window_gpa + VPCI_WINDOW_SIZE && p->window_gpa < f->bar + f->bar_size)
-        *why = "over the config window";
+    *why = vpci_proto_bar_refused(p, f->bar, f->bar_size);
     return *why ? 0 : f->bar;
 }
 
@@ -247,6 +253,17 @@ void vpci_proto_config_written(struct vpci_proto *p)
             hv_log("vpci", "%s: wslot %u: BAR0 at 0x%llx not decoded: %s%s", p->name, f->desc.wslot,
                    (unsigned long long)f->bar, why, end);
     }
+    if (p->host.bars_changed)
+        p->host.bars_changed(p->host.ctx);
+}
+
+int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data)
+{
+    uint32_t i = data - VPCI_MSI_DATA_BASE;
+    if (addr != VPCI_MSI_ADDRESS || i >= VPCI_MAX_INTERRUPTS || !p->irq[i].used ||
+        p->irq[i].wslot != wslot)
+        return -1;
+    return (int)p->irq[i].vector;
 }
 
 /* Leaves D0: the window and the BARs are no longer emulated, resources and

@@ -36,6 +36,9 @@ struct vpci_host {
     /* funcs[i]'s BAR is decoded at [gpa, gpa + size) from now on; 0, or -1 refused. */
     int (*bar_map)(void *ctx, unsigned i, uint64_t gpa, uint64_t size);
     void (*bar_unmap)(void *ctx, unsigned i, uint64_t gpa, uint64_t size);
+    /* After every config write, D0 entry and exit, and ejection: an assigned
+     * function's BARs may have moved (NULL: no such function). */
+    void (*bars_changed)(void *ctx);
 };
 
 struct vpci_interrupt {
@@ -81,6 +84,12 @@ void vpci_proto_packet(struct vpci_proto *p, const void *buf, uint32_t len, uint
  * it points while the bus is in D0, the function present and its MEMORY bit
  * set, if it lies inside the guest's MMIO ranges and off the config window. */
 void vpci_proto_config_written(struct vpci_proto *p);
+/* Why a BAR of size bytes at gpa cannot decode (outside the guest's MMIO
+ * ranges, over the config window), or NULL. */
+const char *vpci_proto_bar_refused(const struct vpci_proto *p, uint64_t gpa, uint64_t size);
+/* The guest's vector an MSI {addr, data} of function wslot names (one this
+ * bus answered a CREATE_INTERRUPT with), or -1. */
+int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data);
 /* The channel closed: back to before negotiation, the window unmapped. */
 void vpci_proto_reset(struct vpci_proto *p);
 /* Asks the guest to eject funcs[i] (PCI_EJECT); -1 if it cannot be sent now. */

@@ -100,3 +100,22 @@ int pci_mem_bar(const struct pci_cfg_ops *pci, uint16_t bdf, unsigned bar, uint6
     *size = sz;
     return 0;
 }
+
+static const struct pci_cfg_ops *machine;
+static const struct virtio_mmio_ops *machine_io;
+
+void pci_machine_set(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io)
+{
+    machine = pci;
+    machine_io = io;
+}
+
+const struct virtio_mmio_ops *pci_machine_io(void)
+{
+    return machine_io;
+}
+
+const struct pci_cfg_ops *pci_machine(void)
+{
+    return machine;
+}

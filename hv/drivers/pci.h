@@ -16,6 +16,7 @@
 
 #define PCI_VENDOR_ID    0x00
 #define PCI_COMMAND      0x04
+#define PCI_CLASS_REV    0x08
 #define PCI_STATUS       0x06
 #define PCI_HEADER       0x0e
 #define PCI_BAR0         0x10
@@ -25,6 +26,8 @@
 #define PCI_CMD_INTX_OFF (1u << 10)
 #define PCI_STATUS_CAP   (1u << 4)
 #define PCI_CAP_MSIX     0x11
+#define PCI_CAP_MSI      0x05
+#define PCI_CAP_VENDOR   0x09
 
 /* An MSI message: the write a device makes to interrupt a CPU. */
 struct pci_msi_msg {
@@ -68,5 +71,14 @@ uint8_t pci_find_cap(const struct pci_cfg_ops *pci, uint16_t bdf, uint8_t cap_id
  * malformed one, or a 64-bit BAR's upper half. */
 int pci_mem_bar(const struct pci_cfg_ops *pci, uint16_t bdf, unsigned bar, uint64_t *base,
                 uint64_t *size);
+
+/* The machine's configuration access and register access, once hv/main.c has it (NULL before,
+ * and on a machine whose PCI the hypervisor leaves alone): for the vpci
+ * kind's assignments, which look up functions at device creation. */
+struct virtio_mmio_ops;
+void pci_machine_set(const struct pci_cfg_ops *pci, const struct virtio_mmio_ops *io);
+const struct pci_cfg_ops *pci_machine(void);
+/* Its device registers (map, accesses by physical address), or NULL. */
+const struct virtio_mmio_ops *pci_machine_io(void);
 
 #endif

@@ -14,7 +14,7 @@
 #include "hyperv/synic.h"
 #include "lib/log_once.h"
 
-#define HV_HOST_VECTORS_MAX 4
+#define HV_HOST_VECTORS_MAX 6
 
 struct hyperv_platform {
     uint64_t (*tsc)(void *ctx);               /* host TSC: the guest's TSC is the same */

@@ -74,6 +74,16 @@ int mmio_trap_add(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, v
     return 0;
 }
 
+bool mmio_trap_overlaps(uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < MMIO_TRAPS; i++) {
+        const struct trap *t = &reg.traps[i];
+        if (t->len && gpa < t->gpa + t->len && t->gpa < gpa + len)
+            return true;
+    }
+    return false;
+}
+
 void mmio_trap_remove(uint64_t gpa, uint64_t len)
 {
     for (unsigned i = 0; i < MMIO_TRAPS; i++) {

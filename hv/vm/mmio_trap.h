@@ -35,6 +35,9 @@ int mmio_trap_attach(struct ptable *npt, bool *flush_tlb);
  * guest's physical addresses, touches RAM, overlaps a trapped range or a
  * mapped page, or all MMIO_TRAPS are taken. */
 int mmio_trap_add(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, void *ctx);
+/* Whether a trapped range overlaps [gpa, gpa+len) (a mapping must not go
+ * there: the nested page tables cannot tell a hole from the void). */
+bool mmio_trap_overlaps(uint64_t gpa, uint64_t len);
 /* Ends the trap added with exactly this range (else nothing, logged): the
  * pages read as the void again. */
 void mmio_trap_remove(uint64_t gpa, uint64_t len);

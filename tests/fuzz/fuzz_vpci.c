@@ -165,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&F, 0, sizeof(F));
     log_reset();
     vpci_func_init(&f, (uint32_t)fuzz_take(&in, 1) & 1 ? 0 : VPCI_WSLOT(1, 0), 1);
-    const struct vpci_host host = {NULL, send, map, unmap, bar_map, bar_unmap};
+    const struct vpci_host host = {NULL, send, map, unmap, bar_map, bar_unmap, NULL};
     static const struct device_mmio_range ranges[] = {{LO, SIZE}, {LO + (1ull << 30), SIZE}};
     vpci_proto_init(&p, "fuzz", &host, &f, 1, ranges, 2, 1);
     unsigned depth = (unsigned)fuzz_take(&in, 1) % 3;

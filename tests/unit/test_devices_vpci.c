@@ -821,8 +821,8 @@ static void eject(void **state)
     static struct vpci_func f;
     static struct vpci_proto p;
     vpci_func_init(&f, VPCI_WSLOT(2, 0), 7);
-    const struct vpci_host host = {NULL,       host_send,    host_map,
-                                   host_unmap, host_bar_map, host_bar_unmap};
+    const struct vpci_host host = {NULL,         host_send,      host_map, host_unmap,
+                                   host_bar_map, host_bar_unmap, NULL};
     vpci_proto_init(&p, "bus", &host, &f, 1, env.mmio, 2, 1);
     log_reset();
     assert_int_equal(vpci_proto_eject(&p, 0), -1); /* not negotiated */

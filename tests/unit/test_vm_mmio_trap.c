@@ -181,6 +181,11 @@ static void add_refusals(void **state)
     assert_int_equal(mmio_trap_add(TRAP + 4096, 8192, &ops, &other), -1); /* and above */
     assert_int_equal(mmio_trap_add(TRAP - 4096, 4096, &ops, &other), 0);  /* adjacent: fine */
     assert_int_equal(mmio_trap_add(TRAP + 8192, 4096, &ops, &other), 0);
+    /* what a mapping must keep off (hv/guest.c's map_mmio) */
+    assert_true(mmio_trap_overlaps(TRAP + 4096, 1));
+    assert_true(mmio_trap_overlaps(TRAP - 8192, 8192 + 1));
+    assert_false(mmio_trap_overlaps(TRAP + 12288, 4096));
+    assert_false(mmio_trap_overlaps(TRAP - 12288, 8192));
     for (unsigned i = 3; i < MMIO_TRAPS; i++)
         assert_int_equal(mmio_trap_add(0x100000000ull + i * 4096, 4096, &ops, &other), 0);
     assert_int_equal(mmio_trap_add(0x200000000ull, 4096, &ops, &other), -1); /* no room */

@@ -14,6 +14,7 @@
 static volatile int taken;
 static volatile bool nmi;
 static volatile uint64_t host_timer_count, host_dev_count, reserved_count;
+static volatile uint32_t assigned_fired;
 
 void irq_entry(uint64_t vector);
 
@@ -38,6 +39,10 @@ void irq_entry(uint64_t vector)
          * every driven device. */
         lapic_eoi();
         host_dev_count++;
+    } else if (vector >= HOST_ASSIGN_VECTOR && vector < HOST_ASSIGN_VECTOR + HOST_ASSIGN_VECTORS) {
+        /* The guest's vector is injected by the host work after the exit. */
+        lapic_eoi();
+        assigned_fired |= 1u << (vector - HOST_ASSIGN_VECTOR);
     } else if (vector == HOST_KBD_VECTOR) {
         lapic_eoi();
         i8042_interrupt();
@@ -79,6 +84,13 @@ uint64_t irq_host_timer_count(void)
 uint64_t irq_host_dev_count(void)
 {
     return host_dev_count;
+}
+
+uint32_t irq_assigned_take(void)
+{
+    uint32_t v = assigned_fired; /* interrupts come only in irq_take's window */
+    assigned_fired = 0;
+    return v;
 }
 
 uint64_t irq_reserved_count(void)

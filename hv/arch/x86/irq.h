@@ -18,7 +18,14 @@
  * 0xf2 is Linux 6.1's POSTED_INTR_VECTOR, raised only by a KVM host's
  * posted interrupts, and the guest sees no SVM (vm/cpuid.c). */
 #define HOST_DEV_VECTOR 0xf2u
-#define SPURIOUS_VECTOR 0xffu
+/* Functions assigned to the guest (devices/vpci_passthrough.h): their real
+ * MSI-X entries fire HOST_ASSIGN_VECTOR + k, k < HOST_ASSIGN_VECTORS, and the
+ * hypervisor injects the guest's vector. 0xf0 and 0xf1 are Linux 6.1's
+ * POSTED_INTR_NESTED_VECTOR and POSTED_INTR_WAKEUP_VECTOR: a KVM host's only,
+ * like HOST_DEV_VECTOR. */
+#define HOST_ASSIGN_VECTOR  0xf0u
+#define HOST_ASSIGN_VECTORS 2u
+#define SPURIOUS_VECTOR     0xffu
 
 /* Opens a one-instruction interrupt window (GIF and IF set, `sti; nop`): takes
  * the pending interrupt if there still is one (never waits for one). Returns
@@ -32,6 +39,9 @@ bool irq_nmi_take(void);
 uint64_t irq_host_timer_count(void);
 /* How many interrupts the host's devices raised. */
 uint64_t irq_host_dev_count(void);
+/* Which assigned functions' host vectors fired since the last call: bit k
+ * for HOST_ASSIGN_VECTOR + k (cleared). */
+uint32_t irq_assigned_take(void);
 /* How many vectors 0-31 (but NMI) a guest raised: dropped. */
 uint64_t irq_reserved_count(void);
 
