@@ -83,6 +83,12 @@ NET_PORT ?= 8080
 ifneq ($(NET),)
 GUEST_MODULES += hv_netvsc
 endif
+# VPCI=rng: the machine gets a virtio-rng-pci behind its VT-d IOMMU, the guest
+# a vpci device assigning it, so the guest's stock pci-hyperv, virtio_pci and
+# virtio-rng drive it directly: /dev/hwrng (docs/vpci.md, "Assignment").
+ifneq ($(VPCI),)
+GUEST_MODULES += pci-hyperv virtio_pci virtio-rng
+endif
 ifeq ($(KERNEL),)
 RUN_KERNEL := $(B)/guest/vmlinuz
 else
@@ -152,13 +158,15 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/udhcpc.sh guest/mk
 # The run's hv.cfg: HVCFG as is, or with vmbhv.mode=check added for CHECK=1,
 # "trace = $(TRACE)" for TRACE=<classes>, a video device and a keyboard
 # for SCREEN=1, a disk device for DISK=, a nic device for NET=1, and
+# a vpci device assigning the virtio-rng for VPCI=rng, and
 # vmbhv.root=$(ROOT) for ROOT=<guest device> (through the environment:
 # never shell text of the recipe).
 $(B)/hv.cfg: export VMBHV_ROOT = $(ROOT)
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
 	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) \
-		$(if $(DISK),disk) $(if $(NET),nic) $(if $(ROOT),"root=$$VMBHV_ROOT") > $@.tmp
+		$(if $(DISK),disk) $(if $(NET),nic) $(if $(VPCI),vpci) $(if $(ROOT),"root=$$VMBHV_ROOT") \
+		> $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
@@ -178,13 +186,14 @@ $(B)/esp.img: $(B)/esp.manifest
 esp: $(B)/esp.img
 	@scripts/esp-manifest.sh --show $(B)/esp.manifest
 
+run: export VMBHV_VPCI = $(VPCI)
 run: check-deps esp
 	@if [ -n "$(DISK)" ] && [ ! -e "$(DISK)" ]; then \
 		truncate -s $(DISK_MB)M "$(DISK)" && echo "run: created $(DISK) ($(DISK_MB) MiB, empty)"; fi
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
 		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) \
 		$(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk") $(if $(NET),--nic $(NET_PORT)) \
-		$(if $(IOMMU),--iommu)
+		$(if $(IOMMU),--iommu) $(if $(VPCI),--assign "$$VMBHV_VPCI")
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

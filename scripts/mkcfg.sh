@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE [screen] [disk] [nic]] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen] [disk] [nic] [vpci] [root=DEV]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
@@ -8,17 +8,20 @@
 # lines where CONFIG has none of that kind; disk (make run DISK=...) adds
 # "device = disk name=disk backing=serial:vmbhv-disk" (the serial make run
 # gives the image) where CONFIG has no disk device; nic (make run NET=1) adds
-# "device = nic name=eth backing=virtio" where CONFIG has no nic; root=DEV
+# "device = nic name=eth backing=virtio" where CONFIG has no nic; vpci (make
+# run VPCI=rng) adds "device = vpci name=rng assign=1af4:1044" (qemu.sh
+# --assign rng's virtio-rng-pci) where CONFIG has no vpci device; root=DEV
 # (make run ROOT=/dev/sda) appends "vmbhv.root=DEV" to the command line (the
 # guest's /init then switches to the root filesystem on DEV).
 set -euo pipefail
 cfg=$1 mode=$2 trace=${3:-}
-screen= disk= nic= root=
+screen= disk= nic= vpci= root=
 for word in "${@:4}"; do
     case $word in
     screen) screen=screen ;;
     disk) disk=disk ;;
     nic) nic=nic ;;
+    vpci) vpci=vpci ;;
     root=*)
         root=${word#root=}
         [[ $root =~ ^/dev/[a-z0-9]+$ ]] ||
@@ -46,6 +49,10 @@ emit() {
             grep -Eq "^[[:space:]]*device[[:space:]]*=[[:space:]]*$kind([[:space:]]|\$)" "$cfg" ||
                 echo "device = $kind"
         done
+    fi
+    if [ "$vpci" = vpci ] &&
+        ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*vpci([[:space:]]|$)' "$cfg"; then
+        echo "device = vpci name=rng assign=1af4:1044"
     fi
     if [ "$nic" = nic ] && ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*nic([[:space:]]|$)' "$cfg"; then
         echo "device = nic name=eth backing=virtio"

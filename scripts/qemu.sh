@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh --esp IMG --log FILE [--timeout SECONDS] [--interactive|--quiet|--pipe P]
 #         [--screen none|window] [--monitor M] [--disk PATH[,serial=S]]...
-#         [--nic PORT] [--iommu] [--smp N]
+#         [--nic PORT] [--iommu] [--assign rng] [--smp N]
 #         [-- extra qemu args]
 # Boots IMG with OVMF under QEMU. The guest's console (COM1) and the
 # hypervisor's log UART (COM2) share one character device: both go to FILE
@@ -29,6 +29,9 @@
 # no interrupt remapping), first among the devices so every PCI function is
 # behind it, and the virtio functions DMA through it (iommu_platform: modern
 # only), as the hypervisor's host domain expects (docs/iommu.md).
+# --assign rng: a virtio-rng-pci function for the hypervisor to give the
+# guest through vPCI (docs/vpci.md, "Assignment"), with the IOMMU of --iommu
+# (an assigned device must DMA through it).
 # --smp N: the machine's CPUs (default 1, or $QEMU_SMP): the hypervisor starts
 # and parks the others (docs/design.md, "Isolation"); the guest has one VP.
 # --monitor M: QEMU's human monitor on the FIFO pair M.in/M.out (created by
@@ -44,7 +47,7 @@
 set -uo pipefail
 
 esp= log= timeout_s=0 interactive=0 quiet=0 pipe= screen= monitor= extra=() disks=() nic_port=
-iommu=() viommu=
+iommu=() viommu= assign=()
 smp=${QEMU_SMP:-1}
 while (($#)); do
     case $1 in
@@ -59,12 +62,16 @@ while (($#)); do
     --disk) disks+=("$2"); shift 2 ;;
     --nic) nic_port=$2; shift 2 ;;
     --iommu) iommu=(-device intel-iommu,caching-mode=on) viommu=,iommu_platform=on,disable-legacy=on; shift ;;
+    --assign)
+        [ "$2" = rng ] || { echo "qemu.sh: --assign takes rng (virtio-rng-pci), not '$2'" >&2; exit 125; }
+        assign=(-device virtio-rng-pci,disable-legacy=on,iommu_platform=on); shift 2 ;;
     --smp) smp=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "qemu.sh: unknown argument $1" >&2; exit 125 ;;
     esac
 done
 [ -n "$esp" ] && [ -n "$log" ] || { echo "qemu.sh: --esp and --log are required" >&2; exit 125; }
+((${#assign[@]})) && iommu=(-device intel-iommu,caching-mode=on) viommu=,iommu_platform=on,disable-legacy=on
 
 firmware=/usr/share/ovmf/OVMF.fd
 [ -r "$firmware" ] || { echo "qemu.sh: $firmware missing: apt-get install ovmf" >&2; exit 125; }
@@ -145,6 +152,7 @@ cmd=(qemu-system-x86_64 -machine q35 "${cpu[@]}" -m "${QEMU_MEM:-2048}" -smp "$s
     -drive "if=none,id=esp,format=raw,snapshot=on,file=$esp" -device "virtio-blk-pci,drive=esp$viommu"
     "${disk_args[@]}"
     "${nic_args[@]}"
+    "${assign[@]}"
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -global hpet.msi=on
     "${extra[@]}")

@@ -9,7 +9,7 @@
 set -u
 . tests/lib.sh
 # Not the caller's: `make test KERNEL=...` would hand KERNEL to every sub-make.
-unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK TRACE ROOT GUEST_MODULES KERNEL_PKG B
+unset MAKEFLAGS MFLAGS MAKELEVEL KERNEL INITRD HVCFG CHECK TRACE ROOT VPCI GUEST_MODULES KERNEL_PKG B
 
 if ! command -v mcopy > /dev/null 2>&1; then
     record SKIP make/esp "mcopy not found (Debian package mtools)"
@@ -152,6 +152,13 @@ esp ROOT='/dev/sda;echo INJECTED'
 ! grep -q '^INJECTED' "$T/out" || verdict root-quoted "ROOT ran as shell text"
 esp
 check root-default-again "$K" "$I" config/hv.cfg
+
+# VPCI=rng puts a vpci device assigning QEMU's virtio-rng on the volume.
+esp VPCI=rng
+on_volume hv/hv.cfg | grep -qx 'device = vpci name=rng assign=1af4:1044' ||
+    verdict vpci-added "no 'device = vpci name=rng assign=1af4:1044' line"
+esp
+check vpci-default-again "$K" "$I" config/hv.cfg
 
 # A rebuilt hv.elf that is older than the volume still goes on it.
 stand_in "$B/hv.elf" "hv.elf two" "4 days"
