@@ -18,6 +18,8 @@
 #                             127.0.0.1:PORT forwarded to the guest's port 80
 #                             (qemu.sh --nic)
 #   with_iommu                the machine gets its VT-d IOMMU (qemu.sh --iommu)
+#   smp_machine N             a whole scenario: an N-CPU machine boots the
+#                             one-VP guest (every AP up, one verdict, whole lines)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -247,4 +249,41 @@ expect_order() {
 # The value of key=value in the first line matching REGEX.
 log_field() {
     grep -Em1 -- "$1" "$LOG.txt" | grep -o "$2=[^ ]*" | head -n1 | cut -d= -f2
+}
+
+# smp_machine N: an N-CPU machine (qemu.sh --smp via QEMU_SMP) boots the
+# one-VP guest: every AP up before the boot is ready, the guest's checks
+# pass, one verdict, and every host line whole whichever CPU wrote it.
+smp_machine() {
+    export QEMU_SMP=$1
+    with_guest
+    config << 'CFG'
+memory_mb = 512
+kernel = hv/vmlinuz
+initrd = hv/initrd
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
+CFG
+    boot --timeout 300
+    for i in $(seq 1 $(($1 - 1))); do
+        expect_host "^hv: smp: cpu $i \\(apic id [0-9]+\\) up$" "AP $i up"
+    done
+    expect_host "^hv: smp: $1 cpus\$"
+    expect_order "^hv: smp: $1 cpus\$" '^hv: boot: ready$'
+    expect_not_host 'did not come up|cannot park|other CPUs not started'
+    expect '^GUEST-CHECK kernel PASS 6\.1\.' "userspace reached"
+    expect '^GUEST-CHECK done PASS'
+    expect_host '^hv: guest: power-off \(ACPI S5\)$'
+    expect_host '^hv: summary .*verdict=0$'
+    local v bad
+    v=$(grep -c 'hv: exit: verdict=' "$HOSTLOG.txt")
+    [ "$v" = 1 ] || fail "$v verdict lines in the host's log, expected one"
+    # whole lines only: every line of the host's record starts as a line
+    # should, and none has another line's start inside it
+    bad=$(grep -avc '^hv: ' "$HOSTLOG.txt")
+    [ "$bad" = 0 ] || fail "$bad lines of the host's record do not start with 'hv: '"
+    bad=$(grep -ac '.hv: [a-z]*: ' "$HOSTLOG.txt")
+    [ "$bad" = 0 ] || fail "$bad lines of the host's record have another line inside"
+    expect_not 'Kernel panic'
+    expect_not_host '^hv: panic'
+    expect_status 0
 }
