@@ -68,15 +68,13 @@ void chan_close_host(struct vmbus_channel *c)
     vmbus.closed_pending = true;
 }
 
-/* A device callback of c with the server lock released: c stays busy (its
- * slot is not reused, no other callback of c starts) until it returns. */
-static void unlocked_begin(struct vmbus_channel *c)
+void chan_callback_begin(struct vmbus_channel *c)
 {
     c->busy = true;
     spin_unlock(&vmbus.lock);
 }
 
-static void unlocked_end(struct vmbus_channel *c)
+void chan_callback_end(struct vmbus_channel *c)
 {
     spin_lock(&vmbus.lock);
     c->busy = false;
@@ -100,9 +98,9 @@ void chan_run_closed(void)
             if (!closed)
                 continue;
             VMBCHANNEL h = chan_handle(c);
-            unlocked_begin(c);
+            chan_callback_begin(c);
             closed(h);
-            unlocked_end(c);
+            chan_callback_end(c);
             ran = true;
         }
     }
@@ -264,9 +262,9 @@ static void drain(struct vmbus_channel *c)
             const uint32_t epoch = c->epoch;
             if (process) {
                 VMBCHANNEL h = chan_handle(c);
-                unlocked_begin(c);
+                chan_callback_begin(c);
                 process(h, buf + pkt.data_off, pkt.data_len, pkt.type, pkt.trans_id);
-                unlocked_end(c);
+                chan_callback_end(c);
             }
             c->in_process = false;
             c->nranges = 0;
@@ -385,9 +383,9 @@ static NTSTATUS opened(struct vmbus_channel *c)
 {
     PFN_VMB_CHANNEL_OPENED fn = c->cb.EvtChannelOpened;
     VMBCHANNEL h = chan_handle(c);
-    unlocked_begin(c);
+    chan_callback_begin(c);
     NTSTATUS st = fn(h);
-    unlocked_end(c);
+    chan_callback_end(c);
     return st;
 }
 

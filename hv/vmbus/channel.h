@@ -44,6 +44,10 @@ void chan_signal(const struct vmbus_channel *c);
 /* Host side of a close: no more signals; the device's EvtChannelClosed is
  * left pending for the door's way out (chan_run_closed). */
 void chan_close_host(struct vmbus_channel *c);
+/* Around a device callback of c: the server lock released, c busy (its slot
+ * is not reused, no other callback of c starts) until the lock is back. */
+void chan_callback_begin(struct vmbus_channel *c);
+void chan_callback_end(struct vmbus_channel *c);
 /* Runs the pending EvtChannelClosed of every channel not busy, the server
  * lock released around each (held on entry and on return). */
 void chan_run_closed(void);

@@ -307,11 +307,9 @@ static bool prepare_offer(struct vmbus_channel *c, VMBCHANNEL h)
     PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER fn = c->prepare_offer;
     /* user is written unlocked: no other door writes it while busy */
     UINT8 *user = c->user;
-    c->busy = true;
-    spin_unlock(&vmbus.lock);
+    chan_callback_begin(c);
     fn(h, user);
-    spin_lock(&vmbus.lock);
-    c->busy = false;
+    chan_callback_end(c);
     return c->state == CHAN_INITIALIZING;
 }
 

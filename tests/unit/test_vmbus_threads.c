@@ -38,9 +38,9 @@
 /* TSan runs each lock operation many times slower, and a thread preempted
  * while it waits its turn for the lock holds up the others: less work there. */
 #ifdef __SANITIZE_THREAD__
-#define ROUNDS     4u
+#define ROUNDS     2u
 #define ITERATIONS 3u
-#define PACKETS    16u
+#define PACKETS    12u
 #else
 #define ROUNDS     6u
 #define ITERATIONS 6u  /* opens per VP per round */
