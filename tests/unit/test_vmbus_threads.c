@@ -53,7 +53,7 @@
 #define HOTPLUG    2u
 #define VP0_PFN    0x40u
 #define VP1_PFN    0x60u
-#define WAIT_TRIES 2000000u
+#define WAIT_TRIES 200000u /* a session needs about PACKETS: far more is a lost packet */
 
 static _Alignas(4096) uint8_t ram[RAM_SIZE];
 static struct fake_port port;
