@@ -10,8 +10,10 @@
  * invariants: channel states against the port's listeners and the GPADL
  * table, callbacks balanced, nothing busy or pending, every packet read
  * handed once and in order, every completion of a round without reconnect
- * delivered, the message queue drained into the port exactly once. Built
- * twice: with ASan+UBSan (build/tests/unit) and with TSan (build/tests/tsan). */
+ * delivered, the message queue drained into the port exactly once. And one
+ * race step by step: a close from one VP while the device holds a packet of
+ * another VP's signal. Built twice: with ASan+UBSan (build/tests/unit) and
+ * with TSan (build/tests/tsan). */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -148,7 +150,7 @@ static void on_packet(VMBCHANNEL h, const VOID *buf, UINT32 len, UINT16 type, UI
 
 static const GUID type_g = {0xa1, 2, 3, {4, 5, 6, 7, 8, 9, 10, 11}};
 
-static VMBCHANNEL make_channel(unsigned i)
+static VMBCHANNEL make_channel(unsigned i, PFN_VMB_CHANNEL_PROCESS_PACKET process)
 {
     GUID inst = {0xb0 + i, 2, 3, {4, 5, 6, 7, 8, 9, 10, 11}};
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS cb = {.EvtChannelOpened = on_opened,
@@ -159,7 +161,7 @@ static VMBCHANNEL make_channel(unsigned i)
     atomic_store(&devs[i].ch, ch);
     if (VmbServerChannelInitSetTargetInterfaceId(ch, &type_g, &inst) != STATUS_SUCCESS ||
         VmbChannelInitSetStateChangeCallbacks(ch, &cb) != STATUS_SUCCESS ||
-        VmbChannelInitSetProcessPacketCallback(ch, on_packet) != STATUS_SUCCESS ||
+        VmbChannelInitSetProcessPacketCallback(ch, process) != STATUS_SUCCESS ||
         VmbChannelEnable(ch) != STATUS_SUCCESS)
         return NULL;
     return ch;
@@ -424,7 +426,7 @@ static void *device_thread(void *arg)
             vmbus_poll(); /* the rescind leaves */
             struct vmbus_relid_msg rr = {{VMBUS_MSG_RELID_RELEASED, 0}, relid};
             post(&rr, sizeof(rr)); /* rejected if a reconnect released it already */
-            if (!make_channel(HOTPLUG))
+            if (!make_channel(HOTPLUG, on_packet))
                 fail_thread("hot-plugged channel not offered again", n, 0);
         }
         breathe();
@@ -525,7 +527,7 @@ static void concurrent_vps_devices_and_resets(void **state)
     vmbus_init_port(&p);
     memset(devs, 0, sizeof(devs));
     for (unsigned i = 0; i < NDEV; i++)
-        assert_non_null(make_channel(i));
+        assert_non_null(make_channel(i, on_packet));
     connect();
     for (unsigned round = 0; round < ROUNDS; round++)
         run_round(round);
@@ -546,11 +548,100 @@ static void concurrent_vps_devices_and_resets(void **state)
     check_invariants();
 }
 
+/* --- one race, step by step ------------------------------------------------------- */
+
+static atomic_bool in_callback, go_on;
+static atomic_uint after_close; /* the status of a completion sent after the close */
+
+/* Holds the first packet until the test lets it go, then answers it. */
+static void on_packet_held(VMBCHANNEL h, const VOID *buf, UINT32 len, UINT16 type, UINT64 id)
+{
+    (void)buf;
+    (void)len;
+    (void)type;
+    atomic_fetch_add(&devs[0].processed, 1);
+    atomic_store(&in_callback, true);
+    while (!atomic_load(&go_on))
+        breathe();
+    atomic_store(&after_close, (unsigned)VmbChannelSendCompletion(h, &id, sizeof(id), id));
+}
+
+static void *signal_thread(void *arg)
+{
+    (void)arg;
+    fake_port_signal(&port, VMBUS_CHANNEL_CONN_BASE + 1);
+    return NULL;
+}
+
+/* The status of the last OPENCHANNEL_RESULT posted. */
+static uint32_t last_open_status(void)
+{
+    uint32_t st = 0xFFFFFFFF;
+    for (unsigned i = 0; i < port.nmsgs && i < FAKE_PORT_MSGS; i++) {
+        if (fake_port_type(&port, i) == VMBUS_MSG_OPENCHANNEL_RESULT)
+            memcpy(&st, port.msgs[i].payload + offsetof(struct vmbus_open_result, status), 4);
+    }
+    return st;
+}
+
+static void open_channel(uint32_t open_id)
+{
+    struct vmbus_open_channel oc = {
+        {VMBUS_MSG_OPENCHANNEL, 0}, 1, open_id, 0xA1, 0, RING_PAGES / 2, {0}};
+    assert_int_equal(post(&oc, sizeof(oc)), 0);
+}
+
+/* VP 1's signal hands the device a packet; while the device holds it, VP 0
+ * closes the channel and opens it again. The close stands at once for the
+ * guest, but the device hears of it (EvtChannelClosed) only after its packet
+ * callback returned; the second packet is not handed over; the open is
+ * refused while the device is busy, and accepted after. */
+static void close_waits_for_the_packet_callback(void **state)
+{
+    (void)state;
+    const struct vmbus_port p = fake_port_init(&port, ram, sizeof(ram));
+    vmbus_init_port(&p);
+    memset(devs, 0, sizeof(devs));
+    assert_non_null(make_channel(0, on_packet_held));
+    connect();
+    assert_int_equal(gpadl_create(1, 0xA1, VP0_PFN), 0);
+    open_channel(1);
+    assert_int_equal(chan_slot(1)->state, CHAN_OPENED);
+    assert_true(guest_write(VP0_PFN, 1));
+    assert_true(guest_write(VP0_PFN, 2));
+    pthread_t vp1;
+    assert_int_equal(pthread_create(&vp1, NULL, signal_thread, NULL), 0);
+    while (!atomic_load(&in_callback))
+        breathe();
+
+    struct vmbus_relid_msg cc = {{VMBUS_MSG_CLOSECHANNEL, 0}, 1};
+    assert_int_equal(post(&cc, sizeof(cc)), 0);
+    assert_int_equal(chan_slot(1)->state, CHAN_ENABLED);
+    assert_false(fake_port_listening(&port, VMBUS_CHANNEL_CONN_BASE + 1));
+    assert_int_equal(atomic_load(&devs[0].closed), 0); /* the device is still in its callback */
+    open_channel(2);
+    assert_int_equal(last_open_status(), (uint32_t)STATUS_INVALID_DEVICE_STATE);
+    assert_int_equal(chan_slot(1)->state, CHAN_ENABLED);
+
+    atomic_store(&go_on, true);
+    pthread_join(vp1, NULL);
+    assert_int_equal(atomic_load(&after_close), (uint32_t)STATUS_INVALID_PARAMETER_1);
+    assert_int_equal(atomic_load(&devs[0].closed), 1);
+    assert_int_equal(atomic_load(&devs[0].processed), 1); /* not the packet behind it */
+    assert_false(chan_slot(1)->busy);
+
+    open_channel(3);
+    assert_int_equal(last_open_status(), STATUS_SUCCESS);
+    assert_int_equal(chan_slot(1)->state, CHAN_OPENED);
+    assert_int_equal(atomic_load(&devs[0].opened), 2);
+}
+
 int main(void)
 {
     alarm(120); /* a lock left held (or lost) fails the run instead of hanging it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(concurrent_vps_devices_and_resets),
+        cmocka_unit_test(close_waits_for_the_packet_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
