@@ -53,6 +53,14 @@ TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-s
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 -fsanitize=fuzzer,address,undefined \
 	-Wall -Wextra -Werror -Ihv/include -Ihv -Iboot
 
+# Unit tests that drive code from several threads at once, built a second time
+# with ThreadSanitizer (build/tests/tsan/<t>; -Wno-tsan: the ring code's fences
+# order guest memory, which the tests serialize themselves).
+TSAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -Wno-tsan -Ihv/include -Ihv -Iboot -DVMBHV_VERSION='"test"'
+TSAN_TESTS := test_vmbus_threads
+TSAN_BINS  := $(TSAN_TESTS:%=$(B)/tests/tsan/%)
+
 # Each unit test links the units it names (besides its own source) in tests/unit/<t>.deps.
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_TESTS:%=$(B)/tests/unit/%)
@@ -203,6 +211,12 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.
 	$(HOSTCC) $(TEST_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
 	@$(HOSTCC) $(TEST_CFLAGS) -MM -MP -MT $@ $< $(shell cat tests/unit/$*.deps) > $@.d
 
+$(B)/tests/tsan/%: tests/unit/%.c tests/unit/%.deps $$(shell cat tests/unit/$$*.deps) \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(TSAN_CFLAGS) -o $@ $< $(shell cat tests/unit/$*.deps) -lcmocka
+	@$(HOSTCC) $(TSAN_CFLAGS) -MM -MP -MT $@ $< $(shell cat tests/unit/$*.deps) > $@.d
+
 # tests/fuzz/<t>.nocov, if there: sources linked without coverage feedback.
 $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.deps) \
 		$(wildcard tests/unit/*.h) $$(wildcard tests/fuzz/$$*.nocov)
@@ -211,7 +225,7 @@ $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/%.deps $$(shell cat tests/fuzz/$$*.
 		-o $@ $< $(shell cat tests/fuzz/$*.deps)
 	@$(FUZZCC) $(FUZZ_CFLAGS) -MM -MP -MT $@ $< $(shell cat tests/fuzz/$*.deps) > $@.d
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(TSAN_BINS)
 fuzz-bins: $(FUZZ_BINS)
 
 test: check-deps all unit-bins fuzz-bins

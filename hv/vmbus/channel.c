@@ -63,8 +63,47 @@ void chan_close_host(struct vmbus_channel *c)
     vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
     c->ring_gpadl = 0;
     c->drain_pending = false;
-    if (c->cb.EvtChannelClosed)
-        c->cb.EvtChannelClosed(chan_handle(c));
+    c->epoch++;
+    c->closed_pending = true;
+    vmbus.closed_pending = true;
+}
+
+void chan_callback_begin(struct vmbus_channel *c)
+{
+    c->busy = true;
+    spin_unlock(&vmbus.lock);
+}
+
+void chan_callback_end(struct vmbus_channel *c)
+{
+    spin_lock(&vmbus.lock);
+    c->busy = false;
+}
+
+void chan_run_closed(void)
+{
+    for (bool ran = true; ran && vmbus.closed_pending;) {
+        ran = false;
+        vmbus.closed_pending = false;
+        for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+            struct vmbus_channel *c = &vmbus.chan[i];
+            if (!c->closed_pending)
+                continue;
+            if (c->busy) {
+                vmbus.closed_pending = true; /* the busy callback's door runs it */
+                continue;
+            }
+            c->closed_pending = false;
+            PFN_VMB_CHANNEL_CLOSED closed = c->cb.EvtChannelClosed;
+            if (!closed)
+                continue;
+            VMBCHANNEL h = chan_handle(c);
+            chan_callback_begin(c);
+            closed(h);
+            chan_callback_end(c);
+            ran = true;
+        }
+    }
 }
 
 void chan_withdraw(struct vmbus_channel *c)
@@ -181,16 +220,14 @@ static NTSTATUS parse_ranges(struct vmbus_channel *c, const uint8_t *p, uint32_t
  * drain_later. Each packet is bounded work, so one exit is too. */
 static void drain(struct vmbus_channel *c)
 {
-    static _Alignas(8) uint8_t buf[VMBUS_MAX_PACKET_SIZE]; /* a range list's PFNs are u64 */
-    static bool draining; /* buf is in use: a nested drain waits its turn */
+    uint8_t *buf = c->drain_buf;
     struct ring_packet pkt;
-    if (draining) {
-        chan_drain_later(c);
+    if (c->busy) {
+        chan_drain_later(c); /* in a callback (maybe this drain's): after it */
         return;
     }
     if (fault_on() && vmbus.faults->ring_held(c))
         return; /* a stall fault: the engine resumes the drain */
-    draining = true;
     c->drain_pending = false;
     if (trace_on(TRACE_RING)) {
         trace_guest_side(c);
@@ -208,7 +245,7 @@ static void drain(struct vmbus_channel *c)
             chan_drain_later(c);
             break;
         }
-        int rc = ring_read_packet(&c->in, buf, sizeof(buf), &pkt);
+        int rc = ring_read_packet(&c->in, buf, sizeof(c->drain_buf), &pkt);
         if (rc == RING_OK) {
             taken++;
             vmbus.n.packets++;
@@ -221,13 +258,18 @@ static void drain(struct vmbus_channel *c)
                                    ? parse_ranges(c, buf, pkt.data_off)
                                    : STATUS_INVALID_DEVICE_STATE; /* none to give */
             c->in_process = true;
-            if (c->process)
-                c->process(chan_handle(c), buf + pkt.data_off, pkt.data_len, pkt.type,
-                           pkt.trans_id);
+            PFN_VMB_CHANNEL_PROCESS_PACKET process = c->process;
+            const uint32_t epoch = c->epoch;
+            if (process) {
+                VMBCHANNEL h = chan_handle(c);
+                chan_callback_begin(c);
+                process(h, buf + pkt.data_off, pkt.data_len, pkt.type, pkt.trans_id);
+                chan_callback_end(c);
+            }
             c->in_process = false;
             c->nranges = 0;
-            if (c->state != CHAN_OPENED)
-                break; /* the device closed it */
+            if (c->epoch != epoch || c->state != CHAN_OPENED)
+                break; /* closed meanwhile (by the device or another VP), maybe opened again */
             if (fault_on() && vmbus.faults->guest_packet(c))
                 break; /* rescinded or held by a fault */
         } else if (rc == RING_EMPTY) {
@@ -254,7 +296,6 @@ static void drain(struct vmbus_channel *c)
             break;
         }
     }
-    draining = false;
 }
 
 void chan_drain_pending(void)
@@ -276,6 +317,7 @@ void chan_drain_pending(void)
 static uint16_t on_signal(void *ctx, uint32_t conn_id, uint16_t flag)
 {
     struct vmbus_channel *c = ctx;
+    VMBUS_DOOR();
     (void)conn_id;
     (void)flag; /* Linux always sends 0; the connection id says it all */
     c->signals++;
@@ -335,6 +377,18 @@ NTSTATUS chan_send(struct vmbus_channel *c, const struct chan_packet *p, const v
     return st;
 }
 
+/* The device's EvtChannelOpened, unlocked: c is OPENED already (the device
+ * may send from it) and busy (no drain reaches the device before it returns). */
+static NTSTATUS opened(struct vmbus_channel *c)
+{
+    PFN_VMB_CHANNEL_OPENED fn = c->cb.EvtChannelOpened;
+    VMBCHANNEL h = chan_handle(c);
+    chan_callback_begin(c);
+    NTSTATUS st = fn(h);
+    chan_callback_end(c);
+    return st;
+}
+
 uint16_t chan_open(const struct vmbus_open_req *r)
 {
     struct vmbus_channel *c = chan_visible(r->relid);
@@ -355,6 +409,9 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     } else if (c->state == CHAN_OPENED) {
         st = STATUS_INVALID_DEVICE_STATE;
         why = "channel is already open";
+    } else if (c->busy || c->closed_pending) {
+        st = STATUS_INVALID_DEVICE_STATE; /* another VP's close is still reaching the device */
+        why = "the device is still in a callback of the channel";
     } else if (r->target_vp != 0) {
         st = STATUS_INVALID_PARAMETER;
         why = "target VP does not exist";
@@ -376,11 +433,24 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         c->drain_pending = false;
         c->ring_gpadl = r->gpadl;
         c->seen_mask = c->seen_pending = 0;
-        if (c->cb.EvtChannelOpened && !NT_SUCCESS(st = c->cb.EvtChannelOpened(chan_handle(c)))) {
-            why = "the device refused the open";
-            vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
-            c->state = CHAN_ENABLED;
-            c->ring_gpadl = 0;
+        if (c->cb.EvtChannelOpened) {
+            const uint32_t epoch = c->epoch, conn = vmbus.conn_epoch;
+            st = opened(c);
+            if (c->epoch != epoch) {
+                /* Closed by another VP, the device or a reset meanwhile: that
+                 * close stands (and its EvtChannelClosed answers this open). */
+                if (!NT_SUCCESS(st))
+                    c->closed_pending = false; /* nothing was opened to close */
+                if (vmbus.conn_epoch != conn)
+                    return HV_STATUS_SUCCESS; /* the guest no longer waits for an answer */
+                st = STATUS_INVALID_DEVICE_STATE;
+                why = "closed while the device was opening it";
+            } else if (!NT_SUCCESS(st)) {
+                why = "the device refused the open";
+                vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
+                c->state = CHAN_ENABLED;
+                c->ring_gpadl = 0;
+            }
         }
     }
     if (NT_SUCCESS(st)) {

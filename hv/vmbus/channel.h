@@ -41,8 +41,16 @@ NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
                     const struct fault_send *s);
 /* Interrupts the guest for c (its relid's event flag on the VMBus SINT). */
 void chan_signal(const struct vmbus_channel *c);
-/* Host side of a close: no more signals, the device's EvtChannelClosed. */
+/* Host side of a close: no more signals; the device's EvtChannelClosed is
+ * left pending for the door's way out (chan_run_closed). */
 void chan_close_host(struct vmbus_channel *c);
+/* Around a device callback of c: the server lock released, c busy (its slot
+ * is not reused, no other callback of c starts) until the lock is back. */
+void chan_callback_begin(struct vmbus_channel *c);
+void chan_callback_end(struct vmbus_channel *c);
+/* Runs the pending EvtChannelClosed of every channel not busy, the server
+ * lock released around each (held on entry and on return). */
+void chan_run_closed(void);
 /* The guest forgot c's relid (RELID_RELEASED or a reset): offer state back to
  * none, its GPADLs freed, a cleaned-up channel freed. */
 void chan_relid_free(struct vmbus_channel *c);

@@ -35,6 +35,7 @@ void connection_reset(void)
             chan_relid_free(c);
     }
     gpadl_free_relid(0);
+    vmbus.conn_epoch++;
     outq_purge(); /* and what the SynIC still holds of ours: no stale offer after this */
     vmbus.connected = false;
     vmbus.offers_requested = false;

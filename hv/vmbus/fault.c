@@ -123,6 +123,7 @@ static bool is(const struct fault *f, enum hv_fault_what what, const struct vmbu
 
 static void reoffer(struct hv_timer *t, uint64_t now)
 {
+    VMBUS_DOOR(); /* a timer: a door of its own */
     struct fault *f = t->ctx;
     struct vmbus_channel *c = f->chan;
     if (c->state != CHAN_ENABLED || !vmbus.offers_requested)
@@ -169,6 +170,7 @@ static struct vmbus_channel *channel_named(const char *name)
 
 static void stall_ends(struct hv_timer *t, uint64_t now)
 {
+    VMBUS_DOOR(); /* a timer: a door of its own */
     struct fault *f = t->ctx;
     (void)now;
     f->holding = false;
@@ -195,6 +197,7 @@ static void stall(struct fault *f, struct vmbus_channel *c, uint32_t ms, const c
 
 static void mask_poll(struct hv_timer *t, uint64_t now)
 {
+    VMBUS_DOOR(); /* a timer: a door of its own */
     struct fault *f = t->ctx;
     (void)now;
     if (f->chan->state == CHAN_OPENED)
@@ -273,6 +276,7 @@ static void fault_send_held(void)
 
 static void reorder_timeout(struct hv_timer *t, uint64_t now)
 {
+    VMBUS_DOOR(); /* a timer: a door of its own */
     (void)t;
     (void)now;
     write_held(true);
@@ -325,6 +329,7 @@ static void unsolicited(struct fault *f, const char *when)
 /* at=<ms> of a rescind, a stall, a mask or an unsolicited message: the moment itself. */
 static void at_time(struct hv_timer *t, uint64_t now)
 {
+    VMBUS_DOOR(); /* a timer: a door of its own */
     struct fault *f = t->ctx;
     (void)now;
     struct vmbus_channel *c = channel_named(f->cfg.channel);

@@ -29,14 +29,15 @@ static void bad_handle(const char *fn, VMBCHANNEL h)
 NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer,
                             VMBCHANNEL *Channel)
 {
+    VMBUS_DOOR();
     if (!IsServer)
         return STATUS_INVALID_PARAMETER_2;
     if (!Channel)
         return STATUS_INVALID_PARAMETER_3;
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
         struct vmbus_channel *c = &vmbus.chan[i];
-        if (c->state != CHAN_FREE)
-            continue;
+        if (c->state != CHAN_FREE || c->busy || c->closed_pending)
+            continue; /* a callback of the old channel may still run: not yet */
         memset(c, 0, sizeof(*c));
         c->state = CHAN_INITIALIZING;
         /* Never 0, and counting on across vmbus_init, so no old handle matches. */
@@ -61,6 +62,7 @@ static bool name_char(char ch)
 /* Names go into log lines that tests split on spaces. */
 NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL Channel, const char *Name)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -78,6 +80,7 @@ NTSTATUS VmbChannelInitSetFriendlyName(VMBCHANNEL Channel, const char *Name)
 NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL Channel,
                                                const VMB_CHANNEL_STATE_CHANGE_CALLBACKS *Callbacks)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -90,6 +93,7 @@ NTSTATUS VmbChannelInitSetStateChangeCallbacks(VMBCHANNEL Channel,
 NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL Channel,
                                                 PFN_VMB_CHANNEL_PROCESS_PACKET Callback)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -99,6 +103,7 @@ NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL Channel,
 
 NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -108,6 +113,7 @@ NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE
 
 UINT32 VmbChannelFaultVersion(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
     return c && fault_on() ? vmbus.faults->device_version(c) : 0;
 }
@@ -130,12 +136,14 @@ static NTSTATUS send(VMBCHANNEL Channel, uint16_t type, const VOID *Buffer, UINT
 NTSTATUS VmbChannelSendPacket(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                               UINT64 TransactionId)
 {
+    VMBUS_DOOR();
     return send(Channel, VMBUS_PKT_DATA_INBAND, Buffer, Length, TransactionId);
 }
 
 NTSTATUS VmbChannelSendCompletion(VMBCHANNEL Channel, const VOID *Buffer, UINT32 Length,
                                   UINT64 TransactionId)
 {
+    VMBUS_DOOR();
     return send(Channel, VMBUS_PKT_COMP, Buffer, Length, TransactionId);
 }
 
@@ -143,6 +151,7 @@ NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
                                      const VMB_TRANSFER_RANGE *Ranges, UINT32 Count,
                                      const VOID *Buffer, UINT32 Length, UINT64 TransactionId)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
     if (!c || c->state != CHAN_OPENED)
         return STATUS_INVALID_PARAMETER_1;
@@ -167,6 +176,7 @@ NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
 
 NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANGE *Range)
 {
+    VMBUS_DOOR();
     const struct vmbus_channel *c = chan_lookup(Channel);
     if (!c || c->state != CHAN_OPENED)
         return STATUS_INVALID_PARAMETER_1;
@@ -187,6 +197,7 @@ NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANG
 NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges, UINT32 MaxRanges,
                                       UINT32 *Count)
 {
+    VMBUS_DOOR();
     const struct vmbus_channel *c = chan_lookup(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -205,6 +216,7 @@ NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges,
 NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, const GUID *InterfaceType,
                                                   const GUID *InterfaceInstance)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -221,6 +233,7 @@ NTSTATUS VmbServerChannelInitSetTargetInterfaceId(VMBCHANNEL Channel, const GUID
 NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL Channel, UINT16 MmioMegabytes,
                                               UINT16 MmioMegabytesOptional)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -233,6 +246,7 @@ NTSTATUS VmbServerChannelInitSetMmioMegabytes(VMBCHANNEL Channel, UINT16 MmioMeg
 
 NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -242,6 +256,7 @@ NTSTATUS VmbServerChannelInitSetMmioFramebuffer(VMBCHANNEL Channel)
 
 NTSTATUS VmbServerChannelInitSetUserDefinedData(VMBCHANNEL Channel, const VOID *Data, UINT32 Size)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -258,6 +273,7 @@ NTSTATUS VmbServerChannelInitSetUserDefinedData(VMBCHANNEL Channel, const VOID *
 NTSTATUS VmbServerChannelInitSetPrepareOfferCallback(VMBCHANNEL Channel,
                                                      PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER Callback)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
@@ -284,10 +300,24 @@ static const struct vmbus_channel *instance_owner(const struct vmbus_channel *c)
     return NULL;
 }
 
+/* The device's prepare-offer callback, unlocked (it may ask KMCL for the
+ * window); false when the device cleaned the channel up meanwhile. */
+static bool prepare_offer(struct vmbus_channel *c, VMBCHANNEL h)
+{
+    PFN_VMB_SERVER_CHANNEL_PREPARE_OFFER fn = c->prepare_offer;
+    /* user is written unlocked: no other door writes it while busy */
+    UINT8 *user = c->user;
+    chan_callback_begin(c);
+    fn(h, user);
+    chan_callback_end(c);
+    return c->state == CHAN_INITIALIZING;
+}
+
 NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = initializing(Channel);
-    if (!c)
+    if (!c || c->busy)
         return STATUS_INVALID_PARAMETER_1;
     if (!c->ids_set)
         return enable_failed(c, "interface GUIDs not set", STATUS_INVALID_DEVICE_STATE);
@@ -308,8 +338,14 @@ NTSTATUS VmbChannelEnable(VMBCHANNEL Channel)
             return enable_failed(c, "MMIO window does not fit", STATUS_INSUFFICIENT_RESOURCES);
         c->has_mmio = true;
     }
-    if (c->prepare_offer)
-        c->prepare_offer(Channel, c->user);
+    if (c->prepare_offer && !prepare_offer(c, Channel)) {
+        if (c->has_mmio && c->mmio_fb)
+            mmio_release_fb(&vmbus.fb, c->name, &c->mmio);
+        else if (c->has_mmio)
+            mmio_release(&vmbus.gap, c->name, &c->mmio);
+        c->has_mmio = false;
+        return STATUS_INVALID_PARAMETER_1;
+    }
     c->state = CHAN_ENABLED;
     hv_log("vmbus", "%s enabled as relid %u", c->name, chan_relid(c));
     if (vmbus.offers_requested)
@@ -333,6 +369,7 @@ static void disable(struct vmbus_channel *c)
 
 VOID VmbChannelDisable(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
     if (!c) {
         bad_handle("VmbChannelDisable", Channel);
@@ -343,18 +380,23 @@ VOID VmbChannelDisable(VMBCHANNEL Channel)
 
 VOID VmbChannelCleanup(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
     if (!c) {
         bad_handle("VmbChannelCleanup", Channel);
         return;
     }
     disable(c);
+    /* EvtChannelClosed while the handle is live, unless the device is in
+     * another callback of c (then it runs when that returns, handle stale). */
+    chan_run_closed();
     /* The slot (and relid) stays taken while the guest holds the relid. */
     c->state = c->offer == OFFER_NONE ? CHAN_FREE : CHAN_RELEASING;
 }
 
 VOID VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *MmioSize)
 {
+    VMBUS_DOOR();
     const struct vmbus_channel *c = chan_lookup(Channel);
     UINT64 base = 0, size = 0;
     if (!c)
@@ -371,6 +413,7 @@ VOID VmbChannelGetMmioSpace(VMBCHANNEL Channel, UINT64 *MmioAddress, UINT64 *Mmi
 
 PVOID VmbChannelGetPointer(VMBCHANNEL Channel)
 {
+    VMBUS_DOOR();
     const struct vmbus_channel *c = chan_lookup(Channel);
     return c ? c->device : NULL;
 }

@@ -119,9 +119,11 @@ NTSTATUS VmbChannelSendTransferPages(VMBCHANNEL Channel, UINT16 PagesetId,
 /* vmbhv extension: the pages of the guest's GPADL GpadlHandle on this open
  * channel (netvsc's receive and send buffers), when it is created and one
  * range: its byte count and offset, PFNs (inside guest RAM, checked when it
- * was created). Valid until the guest's next message may tear it down: look
- * it up each time it is used. _1: bad handle or not open; _2: no such created
- * GPADL of this channel; STATUS_INVALID_PARAMETER: more than one range. */
+ * was created). Valid until the guest's next message may tear it down (with
+ * several VPs: at any time, and the slot refilled unchecked): look it up
+ * each time it is used and check each page against guest RAM where used. _1: bad handle or not
+ * open; _2: no such created GPADL of this channel; STATUS_INVALID_PARAMETER: more than one range.
+ */
 NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANGE *Range);
 /* vmbhv extension: inside EvtChannelProcessPacket for a GPA-direct packet,
  * its page ranges: up to MaxRanges into Ranges, how many it has in *Count.

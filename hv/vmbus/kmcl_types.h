@@ -127,7 +127,8 @@ typedef FN_VMB_SERVER_CHANNEL_PREPARE_OFFER *PFN_VMB_SERVER_CHANNEL_PREPARE_OFFE
  * bytes, guest-to-host with the guest's padding): writes at most Cap bytes
  * to Out, NUL-terminated, and returns the length written. It must read only
  * Buffer[0..Length) (hostile bytes decode as "malformed") and change
- * nothing: it runs only while the trace is on. */
+ * nothing: it runs only while the trace is on, under the server lock (no
+ * KMCL call from it). */
 typedef size_t FN_VMB_CHANNEL_TRACE_DECODE(const VOID *Buffer, size_t Length, char *Out,
                                            size_t Cap);
 typedef FN_VMB_CHANNEL_TRACE_DECODE *PFN_VMB_CHANNEL_TRACE_DECODE;

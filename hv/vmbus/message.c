@@ -159,6 +159,7 @@ uint16_t vmbus_on_message(void *ctx, uint32_t conn_id, uint32_t message_type,
                           const uint8_t *payload, uint32_t size)
 {
     (void)ctx;
+    VMBUS_DOOR();
     vmbus.n.messages++;
     if (trace_on(TRACE_VMBUS))
         vmbus_trace_message(false, payload, size);

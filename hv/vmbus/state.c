@@ -6,6 +6,7 @@
 
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "vmbus/channel.h"
 #include "vmbus/trace.h"
 
 #define HANDLE_TAG 0x564Bull /* "VK" in bits 63:48 */
@@ -23,6 +24,20 @@ void state_reset(const struct vmbus_port *port)
         vmbus.log[k] =
             (struct log_budget)LOG_BUDGET(VMBUS_LOG_BUDGET, " (further such lines not reported)");
     vmbus.reasons = (struct log_once)LOG_ONCE(" (further reasons not reported)");
+}
+
+struct vmbus_door vmbus_door_enter(void)
+{
+    spin_lock(&vmbus.lock);
+    return (struct vmbus_door){0};
+}
+
+void vmbus_door_exit(struct vmbus_door *d)
+{
+    (void)d;
+    if (vmbus.closed_pending)
+        chan_run_closed();
+    spin_unlock(&vmbus.lock);
 }
 
 uint32_t chan_relid(const struct vmbus_channel *c)

@@ -12,6 +12,7 @@
 
 #include "hyperv/hv_wire.h"
 #include "lib/log_once.h"
+#include "lib/spinlock.h"
 #include "lib/timer.h"
 #include "vmbus/kmcl_types.h"
 #include "vmbus/mmio.h"
@@ -95,6 +96,18 @@ struct vmbus_channel {
      * open): its interrupt mask on the host-to-guest ring, its
      * pending_send_sz on the guest-to-host ring. */
     uint32_t seen_mask, seen_pending;
+    /* Locks (docs/design.md, "Locks"): a device callback of c runs with the
+     * server lock released. busy: one does now; nothing else of c's that
+     * calls the device starts meanwhile (a drain waits for drain_later, an
+     * open is refused, EvtChannelClosed waits) and the slot is not reused.
+     * closed_pending: the host closed c, EvtChannelClosed is still to run
+     * (vmbus_door_exit). epoch: host closes so far; a callback that finds it
+     * changed after it returns knows the channel it ran for was closed. */
+    bool busy, closed_pending;
+    uint32_t epoch;
+    /* The guest-to-host packet being handed to the device: one per channel,
+     * as drains of several channels run at once on several CPUs. */
+    _Alignas(8) uint8_t drain_buf[VMBUS_MAX_PACKET_SIZE]; /* a range list's PFNs are u64 */
 };
 
 struct vmbus_gpadl {
@@ -145,11 +158,15 @@ enum vmbus_log_kind {
 };
 
 struct vmbus_server {
+    /* Everything below and the fault engine's state, under one lock taken at
+     * every door (docs/design.md, "Locks"). */
+    struct spinlock lock;
     struct vmbus_port port;
     const struct fault_hooks *faults; /* NULL unless faults are configured (fault.h) */
     /* the connection (valid while connected) */
     bool connected, offers_requested;
     uint32_t version, msg_conn_id;
+    uint32_t conn_epoch; /* connection resets so far */
     uint8_t sint;
     struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
     uint32_t next_gen;
@@ -162,6 +179,7 @@ struct vmbus_server {
     struct mmio_fb fb;
     struct vmbus_counters n;
     bool drain_pending;          /* some channel's drain_pending is set */
+    bool closed_pending;         /* some channel's closed_pending is set */
     struct hv_timer drain_timer; /* runs pending drains if no exit comes first */
     struct log_budget log[VMBUS_LOG_KINDS];
     struct log_once reasons; /* (message type, reason) of rejections and refusals logged */
@@ -174,6 +192,19 @@ static inline bool fault_on(void)
 {
     return __builtin_expect(vmbus.faults != NULL, 0);
 }
+
+/* Every door (a guest message or signal, vmbus_poll, a KMCL call, a timer)
+ * starts with VMBUS_DOOR(): the server lock, held to the end of the block.
+ * On the way out the door runs the EvtChannelClosed callbacks its work left
+ * pending, with the lock released around each. */
+struct vmbus_door {
+    char unused;
+};
+struct vmbus_door vmbus_door_enter(void);
+void vmbus_door_exit(struct vmbus_door *d);
+#define VMBUS_DOOR()                                                                               \
+    struct vmbus_door vmbus_door_ __attribute__((cleanup(vmbus_door_exit), unused)) =              \
+        vmbus_door_enter()
 
 /* --- state.c ---------------------------------------------------------------- */
 /* The server zeroed but for the handle generation, on port; log budgets full. */

@@ -13,6 +13,7 @@ static void drain_timer_fired(struct hv_timer *t, uint64_t now)
 {
     (void)t;
     (void)now;
+    VMBUS_DOOR();
     chan_drain_pending();
 }
 
@@ -25,12 +26,14 @@ void vmbus_init_port(const struct vmbus_port *port)
 
 void vmbus_poll(void)
 {
+    VMBUS_DOOR();
     outq_flush();
     chan_drain_pending();
 }
 
 void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
 {
+    VMBUS_DOOR();
     const char *how = "mmio_high_mb";
     if (!mmio_high_mb) {
         /* The channels configured so far, in the order they will be enabled. */
@@ -52,17 +55,20 @@ void vmbus_mmio_configure(uint64_t ram_top, uint32_t mmio_high_mb)
 
 void vmbus_mmio_framebuffer(uint64_t low_base)
 {
+    VMBUS_DOOR();
     mmio_fb_init(&vmbus.fb, low_base);
 }
 
 void vmbus_mmio_gap(uint64_t *base, uint64_t *size)
 {
+    VMBUS_DOOR();
     *base = vmbus.gap.base;
     *size = vmbus.gap.size;
 }
 
 size_t vmbus_summary(char *buf, size_t cap)
 {
+    VMBUS_DOOR();
     const struct vmbus_counters *n = &vmbus.n;
     int len = fmt_snprintf(buf, cap,
                            " vmbus_version=%u.%u vmbus_msgs=%llu vmbus_rejected=%llu"

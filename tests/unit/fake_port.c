@@ -7,36 +7,49 @@ static uint16_t post(void *ctx, uint8_t sint, uint32_t message_type, const void 
 {
     struct fake_port *fp = ctx;
     (void)message_type;
-    if (fp->full)
-        return 0x13; /* HV_STATUS_INSUFFICIENT_BUFFERS */
-    if (fp->nmsgs < FAKE_PORT_MSGS) {
-        struct fake_port_msg *m = &fp->msgs[fp->nmsgs];
-        m->sint = sint;
-        m->size = size;
-        memcpy(m->payload, payload, size);
+    uint32_t type;
+    memcpy(&type, payload, sizeof(type));
+    spin_lock(&fp->lock);
+    uint16_t st = 0;
+    if (fp->full) {
+        st = 0x13; /* HV_STATUS_INSUFFICIENT_BUFFERS */
+    } else {
+        if (fp->nmsgs < FAKE_PORT_MSGS) {
+            struct fake_port_msg *m = &fp->msgs[fp->nmsgs];
+            m->sint = sint;
+            m->size = size;
+            memcpy(m->payload, payload, size);
+        }
+        if (type < FAKE_PORT_TYPES)
+            fp->by_type[type]++;
+        fp->nmsgs++;
     }
-    fp->nmsgs++;
-    return 0;
+    spin_unlock(&fp->lock);
+    return st;
 }
 
 static void purge(void *ctx, uint8_t sint, uint32_t message_type)
 {
     (void)sint;
     (void)message_type;
-    ((struct fake_port *)ctx)->purges++;
+    struct fake_port *fp = ctx;
+    spin_lock(&fp->lock);
+    fp->purges++;
+    spin_unlock(&fp->lock);
 }
 
 static void signal(void *ctx, uint8_t sint, uint32_t flag)
 {
     struct fake_port *fp = ctx;
     (void)sint;
+    spin_lock(&fp->lock);
     fp->nsignals++;
     fp->last_flag = flag;
+    spin_unlock(&fp->lock);
 }
 
-static int listen(void *ctx, uint32_t conn_id, vmbus_event_fn fn, void *fn_ctx)
+static int listen_locked(struct fake_port *fp, uint32_t conn_id, vmbus_event_fn fn, void *fn_ctx)
 {
-    struct fake_port *fp = ctx;
     for (unsigned i = 0; i < FAKE_PORT_CONNS; i++) {
         if (fp->conns[i].fn && fp->conns[i].conn_id == conn_id)
             return -1;
@@ -52,13 +65,24 @@ static int listen(void *ctx, uint32_t conn_id, vmbus_event_fn fn, void *fn_ctx)
     return -1;
 }
 
+static int listen(void *ctx, uint32_t conn_id, vmbus_event_fn fn, void *fn_ctx)
+{
+    struct fake_port *fp = ctx;
+    spin_lock(&fp->lock);
+    int rc = listen_locked(fp, conn_id, fn, fn_ctx);
+    spin_unlock(&fp->lock);
+    return rc;
+}
+
 static void unlisten(void *ctx, uint32_t conn_id)
 {
     struct fake_port *fp = ctx;
+    spin_lock(&fp->lock);
     for (unsigned i = 0; i < FAKE_PORT_CONNS; i++) {
         if (fp->conns[i].fn && fp->conns[i].conn_id == conn_id)
             fp->conns[i].fn = NULL;
     }
+    spin_unlock(&fp->lock);
 }
 
 static uint64_t ref_time(void *ctx)
@@ -76,11 +100,27 @@ struct vmbus_port fake_port_init(struct fake_port *fp, uint8_t *ram, uint64_t si
 
 uint16_t fake_port_signal(struct fake_port *fp, uint32_t conn_id)
 {
+    vmbus_event_fn fn = NULL;
+    void *ctx = NULL;
+    spin_lock(&fp->lock);
     for (unsigned i = 0; i < FAKE_PORT_CONNS; i++) {
-        if (fp->conns[i].fn && fp->conns[i].conn_id == conn_id)
-            return fp->conns[i].fn(fp->conns[i].ctx, conn_id, 0);
+        if (fp->conns[i].fn && fp->conns[i].conn_id == conn_id) {
+            fn = fp->conns[i].fn;
+            ctx = fp->conns[i].ctx;
+        }
     }
-    return 0x12;
+    spin_unlock(&fp->lock);
+    return fn ? fn(ctx, conn_id, 0) : 0x12;
+}
+
+bool fake_port_listening(struct fake_port *fp, uint32_t conn_id)
+{
+    spin_lock(&fp->lock);
+    bool on = false;
+    for (unsigned i = 0; i < FAKE_PORT_CONNS; i++)
+        on = on || (fp->conns[i].fn && fp->conns[i].conn_id == conn_id);
+    spin_unlock(&fp->lock);
+    return on;
 }
 
 uint32_t fake_port_type(const struct fake_port *fp, unsigned i)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs every built unit test (cmocka, TAP output); one result per test case.
+# Runs every built unit test (cmocka, TAP output), the ThreadSanitizer builds
+# (build/tests/tsan) too; one result per test case.
 set -u
 . tests/lib.sh
-for bin in build/tests/unit/test_*; do
+for bin in build/tests/unit/test_* build/tests/tsan/test_*; do
     [ -x "$bin" ] && [[ $bin != *.d ]] || continue
     name=$(basename "$bin")
+    [[ $bin == build/tests/tsan/* ]] && name=tsan/$name
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1)
     rc=$?
     failed=0
