@@ -9,6 +9,7 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
+#include "devices/vpci.h"
 #include "drivers/pci.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
@@ -231,6 +232,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
+    hyperv_set_retarget(&partition, vpci_retarget, NULL); /* only vpci functions have MSIs */
     /* Devices first, so the high MMIO gap can be sized from their requests;
      * the DSDT then describes the gap they were carved from. */
     static struct device_env env;

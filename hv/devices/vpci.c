@@ -14,6 +14,8 @@
  * file binds it to the channel, the config window and the BARs (where they
  * decode) to the machine's MMIO traps and nested page tables, and an
  * assigned function's interrupts to the guest's vectors (struct device_env). */
+#include "devices/vpci.h"
+
 #include "devices/device.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_func.h"
@@ -368,6 +370,26 @@ static void poll(void)
             }
         }
     }
+}
+
+/* pci-hyperv's device id of function wslot on the bus of instance b. */
+static uint64_t device_id(const uint8_t *b, uint32_t wslot)
+{
+    return (uint32_t)b[5] << 24 | (uint32_t)b[4] << 16 | (uint32_t)b[7] << 8 | (b[6] & 0xf8u) |
+           (wslot >> 5 & 7u);
+}
+
+int vpci_retarget(void *ctx, uint64_t id, uint32_t msi_address, uint32_t msi_data, uint8_t vector,
+                  uint64_t vp_mask)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < vs.n; i++) {
+        struct vpci_dev *d = &vs.dev[i];
+        uint32_t wslot = d->func.desc.wslot;
+        if (device_id(d->cfg.instance, wslot) == id)
+            return vpci_proto_retarget(&d->proto, wslot, msi_address, msi_data, vector, vp_mask);
+    }
+    return -1;
 }
 
 static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)

@@ -25,6 +25,7 @@ void vpci_proto_init(struct vpci_proto *p, const char *name, const struct vpci_h
     p->vps = vps;
     p->bad = (struct log_budget)LOG_BUDGET(8, " (further refusals only counted)");
     p->bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
+    p->retarget_log = (struct log_budget)LOG_BUDGET(8, " (further retargets not reported)");
 }
 
 static const char *type_name(uint32_t type)
@@ -264,6 +265,26 @@ int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t a
         p->irq[i].wslot != wslot)
         return -1;
     return (int)p->irq[i].vector;
+}
+
+int vpci_proto_retarget(struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data,
+                        uint8_t vector, uint64_t vp_mask)
+{
+    uint64_t valid = p->vps >= 64 ? ~0ull : (1ull << p->vps) - 1;
+    if (vpci_proto_msi_vector(p, wslot, addr, data) < 0 || !(vp_mask & valid))
+        return -1;
+    struct vpci_interrupt *e = &p->irq[data - VPCI_MSI_DATA_BASE];
+    uint16_t vp = (uint16_t)__builtin_ctzll(vp_mask & valid);
+    p->retargets++;
+    if (e->vector != vector || e->vp != vp) {
+        const char *tail = log_budget_take(&p->retarget_log);
+        if (tail)
+            hv_log("vpci", "%s: interrupt 0x%x retargeted: vector 0x%x -> 0x%x, VP %u%s", p->name,
+                   (unsigned)data, (unsigned)e->vector, (unsigned)vector, vp, tail);
+    }
+    e->vector = vector;
+    e->vp = vp;
+    return 0;
 }
 
 /* Leaves D0: the window and the BARs are no longer emulated, resources and

@@ -69,7 +69,9 @@ struct vpci_proto {
 
     uint64_t requests, refused, lost; /* handled, answered with an error/dropped, not sent */
     struct log_budget bad;
-    struct log_once bars; /* where a BAR decodes, or not: once per function and place */
+    struct log_once bars;           /* where a BAR decodes, or not: once per function and place */
+    uint64_t retargets;             /* HvRetargetDeviceInterrupt calls that named an entry */
+    struct log_budget retarget_log; /* vector changes logged: the first few */
 };
 
 /* A bus over funcs[0..n) (n <= 32), its D0 windows inside one of
@@ -90,6 +92,11 @@ const char *vpci_proto_bar_refused(const struct vpci_proto *p, uint64_t gpa, uin
 /* The guest's vector an MSI {addr, data} of function wslot names (one this
  * bus answered a CREATE_INTERRUPT with), or -1. */
 int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data);
+/* HvRetargetDeviceInterrupt for function wslot's MSI {addr, data} (one this
+ * bus answered a CREATE_INTERRUPT with): its interrupts inject vector on the
+ * lowest VP of vp_mask from now on. 0, or -1 (no such entry, no such VP). */
+int vpci_proto_retarget(struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data,
+                        uint8_t vector, uint64_t vp_mask);
 /* The channel closed: back to before negotiation, the window unmapped. */
 void vpci_proto_reset(struct vpci_proto *p);
 /* Asks the guest to eject funcs[i] (PCI_EJECT); -1 if it cannot be sent now. */

@@ -78,8 +78,9 @@
 #define HV_SINT_WRITABLE    (HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI)
 
 /* --- hypercalls ------------------------------------------------------------------ */
-#define HVCALL_POST_MESSAGE 0x005Cu
-#define HVCALL_SIGNAL_EVENT 0x005Du
+#define HVCALL_POST_MESSAGE       0x005Cu
+#define HVCALL_SIGNAL_EVENT       0x005Du
+#define HVCALL_RETARGET_INTERRUPT 0x007Eu
 
 /* Control word (RCX). Bit 31 ("nested") is ours to refuse like the reserved ones. */
 #define HV_HC_CODE_MASK     0xFFFFull
@@ -164,6 +165,36 @@ struct hv_signal_event_input {
     uint16_t reserved;
 };
 
+/* HvRetargetDeviceInterrupt input (pci-hyperv's hv_arch_irq_unmask): which
+ * MSI of which device, and the vector and VPs it should now reach. The target
+ * is a 64-bit VP mask, or with TARGET_PROCESSOR_SET a VP set whose format
+ * overlays the mask: the variable header (8-byte units) is the set's bank mask
+ * and banks. */
+#define HV_PARTITION_ID_SELF                     0xFFFFFFFFFFFFFFFFull
+#define HV_INTERRUPT_SOURCE_MSI                  1u
+#define HV_DEVICE_INTERRUPT_TARGET_MULTICAST     1u
+#define HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET 2u
+#define HV_GENERIC_SET_SPARSE_4K                 0ull
+#define HV_GENERIC_SET_ALL                       1ull
+#define HV_VPSET_BANK_VPS                        64u
+
+struct hv_interrupt_entry {
+    uint32_t source; /* HV_INTERRUPT_SOURCE_MSI */
+    uint32_t reserved;
+    uint32_t msi_address; /* as CREATE_INTERRUPT answered it (low 32 bits) */
+    uint32_t msi_data;
+};
+
+struct hv_retarget_device_interrupt {
+    uint64_t partition_id;
+    uint64_t device_id;
+    struct hv_interrupt_entry entry;
+    uint64_t reserved;
+    uint32_t vector;
+    uint32_t flags;
+    uint64_t vp_mask_or_format; /* the VP mask, or the VP set's format */
+};
+
 /* Reference TSC page (MSR 0x40000021). */
 struct hv_ref_tsc_page {
     uint32_t sequence; /* 0: invalid, read TIME_REF_COUNT instead */
@@ -199,6 +230,17 @@ _Static_assert(offsetof(struct hv_post_message_input, payload) == 16, "pm payloa
 _Static_assert(sizeof(struct hv_signal_event_input) == 8, "signal event input");
 _Static_assert(offsetof(struct hv_signal_event_input, flag_number) == 4, "se flag_number");
 _Static_assert(offsetof(struct hv_signal_event_input, reserved) == 6, "se reserved");
+_Static_assert(sizeof(struct hv_interrupt_entry) == 16, "interrupt entry");
+_Static_assert(offsetof(struct hv_interrupt_entry, msi_address) == 8, "ie msi_address");
+_Static_assert(offsetof(struct hv_interrupt_entry, msi_data) == 12, "ie msi_data");
+_Static_assert(sizeof(struct hv_retarget_device_interrupt) == 56, "retarget input");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, device_id) == 8, "rt device_id");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, entry) == 16, "rt entry");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, reserved) == 32, "rt reserved");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, vector) == 40, "rt vector");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, flags) == 44, "rt flags");
+_Static_assert(offsetof(struct hv_retarget_device_interrupt, vp_mask_or_format) == 48,
+               "rt vp_mask");
 _Static_assert(sizeof(struct hv_ref_tsc_page) == PAGE_SIZE, "reference TSC page");
 _Static_assert(offsetof(struct hv_ref_tsc_page, sequence) == 0, "tsc sequence");
 _Static_assert(offsetof(struct hv_ref_tsc_page, reserved) == 4, "tsc reserved");

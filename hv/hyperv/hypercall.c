@@ -20,7 +20,7 @@ struct hc {
     uint16_t flag;
 };
 
-/* TLFS names of the calls Linux may make (only two are implemented). */
+/* TLFS names of the calls Linux may make (three are implemented). */
 static const struct {
     uint16_t code;
     const char *name;
@@ -46,7 +46,7 @@ static const struct {
     {0x0076, "HvAddLogicalProcessor"},
     {0x007c, "HvMapDeviceInterrupt"},
     {0x007d, "HvUnmapDeviceInterrupt"},
-    {0x007e, "HvRetargetDeviceInterrupt"},
+    {HVCALL_RETARGET_INTERRUPT, "HvRetargetDeviceInterrupt"},
     {0x00af, "HvFlushGuestPhysicalAddressSpace"},
     {0x00b0, "HvFlushGuestPhysicalAddressList"},
     {0x00db, "HvModifySparseGpaPageHostVisibility"},
@@ -134,7 +134,7 @@ static uint16_t block(struct hyperv_partition *p, uint64_t gpa, uint32_t len, co
     return *ptr ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_HYPERCALL_INPUT;
 }
 
-/* Both calls we implement are simple calls with a fixed-size header. */
+/* HvPostMessage and HvSignalEvent are simple calls with a fixed-size header. */
 static bool simple(const struct hc *c)
 {
     return !c->rep_cnt && !c->rep_idx && !c->varhead;
@@ -192,6 +192,79 @@ static uint16_t signal_event(struct hyperv_partition *p, struct hc *c)
     return conn_deliver_event(p, (uint32_t)v, flag);
 }
 
+/* The VPs a retarget's VP set names, as a mask: set is the variable header
+ * (bank mask, then banks) of a sparse set; varhead its 8-byte units. 0 when
+ * the set is malformed or names a VP the partition lacks. */
+static uint64_t vpset_mask(uint64_t format, const uint64_t *set, uint16_t varhead)
+{
+    if (format == HV_GENERIC_SET_ALL)
+        return varhead ? 0 : (1ull << HV_VP_COUNT) - 1;
+    if (format != HV_GENERIC_SET_SPARSE_4K || !varhead)
+        return 0;
+    uint64_t banks = set[0];
+    unsigned nbanks = 0;
+    for (uint64_t b = banks; b; b &= b - 1)
+        nbanks++;
+    if (nbanks != varhead - 1u)
+        return 0;
+    uint64_t mask = 0;
+    for (unsigned bank = 0, k = 1; bank < 64; bank++) {
+        if (!(banks >> bank & 1))
+            continue;
+        uint64_t vps = set[k++];
+        /* Linux sends the banks below the highest one even when empty. */
+        if (vps && bank * HV_VPSET_BANK_VPS >= HV_VP_COUNT)
+            return 0;
+        if (!bank)
+            mask = vps;
+    }
+    return mask;
+}
+
+static uint16_t retarget(struct hyperv_partition *p, struct hc *c)
+{
+    const void *g;
+    struct hv_retarget_device_interrupt in;
+    uint64_t set[1 + 64]; /* the VP set's bank mask and banks */
+    if (c->fast || c->rep_cnt || c->rep_idx)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    if (c->varhead > 1 + 64)
+        return HV_STATUS_INVALID_HYPERCALL_INPUT;
+    uint32_t len = (uint32_t)sizeof(in) + c->varhead * 8u;
+    uint16_t st = block(p, c->in, len, &g);
+    if (st)
+        return st;
+    memcpy(&in, g, sizeof(in)); /* read once: the guest cannot change it under us */
+    memcpy(set, (const uint8_t *)g + sizeof(in), c->varhead * 8u);
+    if (in.partition_id != HV_PARTITION_ID_SELF || in.entry.source != HV_INTERRUPT_SOURCE_MSI ||
+        in.entry.reserved || in.reserved ||
+        (in.flags &
+         ~(HV_DEVICE_INTERRUPT_TARGET_MULTICAST | HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET)))
+        return HV_STATUS_INVALID_PARAMETER;
+    uint64_t vps;
+    if (in.flags & HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET) {
+        vps = vpset_mask(in.vp_mask_or_format, set, c->varhead);
+    } else {
+        if (c->varhead)
+            return HV_STATUS_INVALID_HYPERCALL_INPUT;
+        vps = in.vp_mask_or_format;
+    }
+    if (!vps || (vps >> HV_VP_COUNT))
+        return HV_STATUS_INVALID_PARAMETER;
+    if (in.vector > 0xff || hyperv_vector_refused(p, (uint8_t)in.vector))
+        return HV_STATUS_INVALID_PARAMETER;
+    if (!p->retarget || p->retarget(p->retarget_ctx, in.device_id, in.entry.msi_address,
+                                    in.entry.msi_data, (uint8_t)in.vector, vps))
+        return HV_STATUS_INVALID_PARAMETER;
+    return HV_STATUS_SUCCESS;
+}
+
+void hyperv_set_retarget(struct hyperv_partition *p, hyperv_retarget_fn fn, void *ctx)
+{
+    p->retarget = fn;
+    p->retarget_ctx = ctx;
+}
+
 uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
 {
     struct hc c = {
@@ -201,7 +274,7 @@ uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx
         .rep_cnt = (uint16_t)((rcx >> HV_HC_REP_CNT_SHIFT) & HV_HC_REP_MASK),
         .rep_idx = (uint16_t)((rcx >> HV_HC_REP_IDX_SHIFT) & HV_HC_REP_MASK),
         .in = rdx,
-        .out = r8, /* neither implemented call has output: R8 is not looked at */
+        .out = r8, /* no implemented call has output: R8 is not looked at */
     };
     enum hv_hc_kind kind = HV_HCK_OTHER;
     uint16_t st;
@@ -209,6 +282,8 @@ uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx
         kind = HV_HCK_POST_MESSAGE;
     else if (c.code == HVCALL_SIGNAL_EVENT)
         kind = HV_HCK_SIGNAL_EVENT;
+    else if (c.code == HVCALL_RETARGET_INTERRUPT)
+        kind = HV_HCK_RETARGET;
 
     if (rcx & HV_HC_RSVD_MASK)
         st = HV_STATUS_INVALID_HYPERCALL_INPUT;
@@ -216,6 +291,8 @@ uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx
         st = post_message(p, &c);
     else if (kind == HV_HCK_SIGNAL_EVENT)
         st = signal_event(p, &c);
+    else if (kind == HV_HCK_RETARGET)
+        st = retarget(p, &c);
     else
         st = HV_STATUS_INVALID_HYPERCALL_CODE;
 

@@ -52,7 +52,20 @@ enum hv_msr_kind {
     HV_MSRK_COUNT
 };
 
-enum hv_hc_kind { HV_HCK_POST_MESSAGE, HV_HCK_SIGNAL_EVENT, HV_HCK_OTHER, HV_HCK_COUNT };
+enum hv_hc_kind {
+    HV_HCK_POST_MESSAGE,
+    HV_HCK_SIGNAL_EVENT,
+    HV_HCK_RETARGET,
+    HV_HCK_OTHER,
+    HV_HCK_COUNT
+};
+
+/* Whoever owns devices (hv/guest.c wires it): the guest asks that the MSI
+ * {msi_address, msi_data} of device_id raise vector on the VPs of vp_mask
+ * (validated: an allowed vector, existing VPs only). 0, or -1: no device owns
+ * that entry (the call answers HV_STATUS_INVALID_PARAMETER). */
+typedef int (*hyperv_retarget_fn)(void *ctx, uint64_t device_id, uint32_t msi_address,
+                                  uint32_t msi_data, uint8_t vector, uint64_t vp_mask);
 #define HV_STATUS_COUNTED 20 /* statuses 0..19 counted one by one, the rest together */
 
 struct hyperv_counters {
@@ -89,8 +102,13 @@ struct hyperv_partition {
     struct hyperv_synic synic;
     struct hyperv_conn_table conn;
     struct hyperv_counters n;
-    struct log_once refusals; /* one line per MSR, direction and reason: the first few */
+    struct log_once refusals;    /* one line per MSR, direction and reason: the first few */
+    hyperv_retarget_fn retarget; /* NULL: every retarget is refused */
+    void *retarget_ctx;
 };
+
+/* The VPs the partition has: VP indexes below this (one today). */
+#define HV_VP_COUNT 1u
 
 /* 0, or -1 (nothing usable: no guest memory, no callbacks, TSC <= 10 MHz); on
  * -1 the glue must not offer Hyper-V at all. */
@@ -111,6 +129,9 @@ bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool l
 /* RCX control, RDX input (GPA or fast value), R8 output GPA or second fast
  * value; returns the value for RAX. Never fails otherwise. */
 uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8);
+
+/* Sets the HvRetargetDeviceInterrupt hook (after hyperv_init). */
+void hyperv_set_retarget(struct hyperv_partition *p, hyperv_retarget_fn fn, void *ctx);
 
 /* TLFS names for the trace: "HvPostMessage", ...; "HV_STATUS_SUCCESS", ...
  * (NULL when unnamed). */

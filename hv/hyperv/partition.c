@@ -117,9 +117,11 @@ void hyperv_log_stats(const struct hyperv_partition *p)
                                         (unsigned long long)n->hc_status[s]);
     }
     hv_log("hyperv",
-           "hypercalls: post_message=%llu signal_event=%llu other=%llu ud=%llu; by status:%s",
+           "hypercalls: post_message=%llu signal_event=%llu retarget=%llu other=%llu ud=%llu; by "
+           "status:%s",
            (unsigned long long)n->hc_code[HV_HCK_POST_MESSAGE],
            (unsigned long long)n->hc_code[HV_HCK_SIGNAL_EVENT],
+           (unsigned long long)n->hc_code[HV_HCK_RETARGET],
            (unsigned long long)n->hc_code[HV_HCK_OTHER], (unsigned long long)n->hc_ud,
            len ? line : " none");
     hv_log("hyperv",

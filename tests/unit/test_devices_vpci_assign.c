@@ -13,6 +13,7 @@
 
 #include "boot_info.h"
 #include "devices/device.h"
+#include "devices/vpci.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_passthrough.h"
 #include "devices/vpci_proto.h"
@@ -564,11 +565,33 @@ static void kind_assigned(bool with_npt)
     char sum[128];
     vpci_kind.summary(sum, sizeof(sum));
     assert_non_null(strstr(sum, " vpci_irqs=1"));
+    /* HvRetargetDeviceInterrupt: pci-hyperv's device id (instance bytes 5,4,7
+     * and 6 without its low bits, the function) names the entry; the next
+     * interrupt injects the new vector. Anything else is refused. */
+    const uint8_t *g = (const uint8_t *)&fake_channel(kch)->instance;
+    uint64_t id =
+        (uint32_t)g[5] << 24 | (uint32_t)g[4] << 16 | (uint32_t)g[7] << 8 | (g[6] & 0xf8u);
+    uint32_t addr = (uint32_t)ir.desc.address;
+    assert_int_equal(vpci_retarget(NULL, id | 1, addr, ir.desc.data, 0x52, 1), -1); /* function 1 */
+    assert_int_equal(vpci_retarget(NULL, id ^ 0x10000, addr, ir.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data + 1, 0x52, 1), -1);
+    assert_int_equal(vpci_retarget(NULL, id, addr + 0x1000, ir.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data, 0x52, 2), -1); /* no VP 1 */
+    irqs_fired = 2;
+    vpci_kind.poll();
+    assert_int_equal(raised[1], 0x41); /* nothing refused changed the entry */
+    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data, 0x52, 1), 0);
+    assert_int_equal(
+        log_count("hv: vpci: pci: interrupt 0x4000 retargeted: vector 0x41 -> 0x52, VP 0"), 1);
+    irqs_fired = 2;
+    vpci_kind.poll();
+    assert_int_equal(nraised, 3);
+    assert_int_equal(raised[2], 0x52);
     /* A message the bus never gave (the guest's own vector as data): nothing. */
     ops->write(traps[b1].ctx, 0x18, 4, 0x31);
     irqs_fired = 2;
     vpci_kind.poll();
-    assert_int_equal(nraised, 1);
+    assert_int_equal(nraised, 3);
 
     /* A mapping refused (a page of the range not the void): the BAR trapped instead. */
     map_refuse = true;

@@ -1,7 +1,7 @@
 /* The hypercall dispatcher with hostile inputs: control-word fields and
  * reserved bits, input GPAs (unaligned, page-crossing, beyond RAM, near 2^64),
- * HvPostMessage and HvSignalEvent validation and routing, the connection
- * table, the #UD gate and the counters. */
+ * HvPostMessage, HvSignalEvent and HvRetargetDeviceInterrupt validation and
+ * routing, the connection table, the #UD gate and the counters. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,7 +104,7 @@ static void unknown_codes(void **state)
     struct fake *f = *state;
     /* every other code, including those Linux may issue when advertised */
     const uint16_t codes[] = {0x0000, 0x0002, 0x0003, 0x0008, 0x000B, 0x0013, 0x0015, 0x0046,
-                              0x005B, 0x005E, 0x007E, 0x00AF, 0x8001, 0x8003, 0xFFFF};
+                              0x005B, 0x005E, 0x007D, 0x00AF, 0x8001, 0x8003, 0xFFFF};
     for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         assert_true(hc(f, codes[i], IN_GPA, 0) == HV_STATUS_INVALID_HYPERCALL_CODE);
         assert_true(hc(f, codes[i] | HV_HC_FAST, 0, 0) == HV_STATUS_INVALID_HYPERCALL_CODE);
@@ -365,9 +365,166 @@ static void counters_and_summary(void **state)
     log_reset();
     hyperv_log_stats(&f->p);
     assert_non_null(strstr(logbuf, "hv: hyperv: hypercalls: post_message=2 signal_event=1 "
-                                   "other=2 ud=0; by status: 0=2 2=2 4=1\n"));
+                                   "retarget=0 other=2 ud=0; by status: 0=2 2=2 4=1\n"));
     assert_non_null(strstr(logbuf, "hv: hyperv: msr reads/writes: vp_index=1/1 refused=1\n"));
     assert_non_null(strstr(logbuf, "hv: hyperv: synic: posted=0"));
+}
+
+/* What the retarget hook saw last, and what it answers. */
+static struct {
+    unsigned calls;
+    uint64_t device_id, vp_mask;
+    uint32_t address, data;
+    uint8_t vector;
+    int answer;
+} rt;
+
+static int on_retarget(void *ctx, uint64_t device_id, uint32_t address, uint32_t data,
+                       uint8_t vector, uint64_t vp_mask)
+{
+    assert_ptr_equal(ctx, &rt);
+    rt.calls++;
+    rt.device_id = device_id;
+    rt.address = address;
+    rt.data = data;
+    rt.vector = vector;
+    rt.vp_mask = vp_mask;
+    return rt.answer;
+}
+
+/* Writes a retarget input the way pci-hyperv does: a VP mask (set false) or
+ * a sparse VP set with one bank (set true, variable header 2). */
+static struct hv_retarget_device_interrupt *put_retarget(struct fake *f, bool set)
+{
+    struct hv_retarget_device_interrupt *r = (void *)(f->gm.host + IN_GPA);
+    memset(r, 0, PAGE_SIZE);
+    r->partition_id = HV_PARTITION_ID_SELF;
+    r->device_id = 0x12345678;
+    r->entry.source = HV_INTERRUPT_SOURCE_MSI;
+    r->entry.msi_address = 0xfee00000;
+    r->entry.msi_data = 0x4001;
+    r->vector = 0x41;
+    if (set) {
+        r->flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+        uint64_t *v = (uint64_t *)(r + 1);
+        v[0] = 1; /* bank 0 valid */
+        v[1] = 1; /* VP 0 */
+    } else {
+        r->vp_mask_or_format = 1;
+    }
+    return r;
+}
+
+#define RT_SET (HVCALL_RETARGET_INTERRUPT | 2ull << HV_HC_VARHEAD_SHIFT)
+
+static void retarget_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct hv_retarget_device_interrupt), 56);
+    assert_int_equal(offsetof(struct hv_retarget_device_interrupt, entry.msi_data), 28);
+    assert_int_equal(offsetof(struct hv_retarget_device_interrupt, vector), 40);
+    assert_int_equal(offsetof(struct hv_retarget_device_interrupt, vp_mask_or_format), 48);
+}
+
+static void retarget_reaches_hook(void **state)
+{
+    struct fake *f = *state;
+    memset(&rt, 0, sizeof(rt));
+    put_retarget(f, false);
+    /* no hook: nobody owns the entry */
+    assert_true(hc(f, HVCALL_RETARGET_INTERRUPT, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    hyperv_set_retarget(&f->p, on_retarget, &rt);
+    assert_true(hc(f, HVCALL_RETARGET_INTERRUPT, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_int_equal(rt.calls, 1);
+    assert_true(rt.device_id == 0x12345678 && rt.address == 0xfee00000 && rt.data == 0x4001);
+    assert_int_equal(rt.vector, 0x41);
+    assert_true(rt.vp_mask == 1);
+    /* the VP-set form (protocol 1.2 and later) */
+    put_retarget(f, true)->vector = 0x52;
+    assert_true(hc(f, RT_SET, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_int_equal(rt.calls, 2);
+    assert_int_equal(rt.vector, 0x52);
+    assert_true(rt.vp_mask == 1);
+    /* HV_GENERIC_SET_ALL: no banks */
+    struct hv_retarget_device_interrupt *r = put_retarget(f, false);
+    r->flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET | HV_DEVICE_INTERRUPT_TARGET_MULTICAST;
+    r->vp_mask_or_format = HV_GENERIC_SET_ALL;
+    assert_true(hc(f, HVCALL_RETARGET_INTERRUPT, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_true(rt.vp_mask == 1);
+    /* the hook's refusal is the guest's answer */
+    rt.answer = -1;
+    put_retarget(f, false);
+    assert_true(hc(f, HVCALL_RETARGET_INTERRUPT, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(rt.calls, 4);
+    assert_true(f->p.n.hc_code[HV_HCK_RETARGET] == 5);
+    assert_true(f->p.n.hc_status[HV_STATUS_SUCCESS] == 3);
+    log_reset();
+    hyperv_log_stats(&f->p);
+    assert_non_null(strstr(logbuf, "signal_event=0 retarget=5 other=0"));
+}
+
+static void retarget_refusals(void **state)
+{
+    struct fake *f = *state;
+    memset(&rt, 0, sizeof(rt));
+    hyperv_set_retarget(&f->p, on_retarget, &rt);
+    f->p.plat.host_vectors[0] = 0xf2;
+    struct hv_retarget_device_interrupt *r;
+    const uint64_t C = HVCALL_RETARGET_INTERRUPT;
+#define REFUSED(ctl, gpa, st) assert_true(hc(f, (ctl), (gpa), 0) == (st))
+    put_retarget(f, false);
+    REFUSED(C | HV_HC_FAST, IN_GPA, HV_STATUS_INVALID_HYPERCALL_INPUT);
+    REFUSED(C | 1ull << HV_HC_REP_CNT_SHIFT, IN_GPA, HV_STATUS_INVALID_HYPERCALL_INPUT);
+    REFUSED(C | 1ull << HV_HC_VARHEAD_SHIFT, IN_GPA, HV_STATUS_INVALID_HYPERCALL_INPUT);
+    REFUSED(C, IN_GPA + 4, HV_STATUS_INVALID_ALIGNMENT);
+    REFUSED(C, IN_GPA + PAGE_SIZE - 48, HV_STATUS_INVALID_ALIGNMENT); /* crosses a page */
+    REFUSED(C, RAM_SIZE, HV_STATUS_INVALID_HYPERCALL_INPUT);
+    REFUSED(C | 300ull << HV_HC_VARHEAD_SHIFT, IN_GPA, HV_STATUS_INVALID_HYPERCALL_INPUT);
+    put_retarget(f, false)->partition_id = 1;
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->entry.source = 2;
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->entry.reserved = 1;
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->reserved = 1;
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->flags = 4;
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->vp_mask_or_format = 0; /* no VP */
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->vp_mask_or_format = 2; /* VP 1 does not exist */
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    const uint32_t vectors[] = {0x0f, 0x1f, 0xf2, 0x100, 0x80000041};
+    for (unsigned i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        put_retarget(f, false)->vector = vectors[i];
+        REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    }
+    /* VP sets: unknown format, bank count against the header, VPs that do not exist */
+    r = put_retarget(f, true);
+    r->vp_mask_or_format = 2;
+    REFUSED(RT_SET, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, true);
+    REFUSED(C, IN_GPA, HV_STATUS_INVALID_PARAMETER); /* sparse set without its bank mask */
+    REFUSED(C | 3ull << HV_HC_VARHEAD_SHIFT, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    r = put_retarget(f, true);
+    ((uint64_t *)(r + 1))[1] = 2; /* VP 1 */
+    REFUSED(RT_SET, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    r = put_retarget(f, true);
+    ((uint64_t *)(r + 1))[0] = 2; /* bank 1: VPs 64-127 */
+    REFUSED(RT_SET, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    r = put_retarget(f, true);
+    ((uint64_t *)(r + 1))[1] = 0; /* an empty set */
+    REFUSED(RT_SET, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+    r = put_retarget(f, false);
+    r->flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+    r->vp_mask_or_format = HV_GENERIC_SET_ALL;
+    REFUSED(C | 1ull << HV_HC_VARHEAD_SHIFT, IN_GPA, HV_STATUS_INVALID_PARAMETER);
+#undef REFUSED
+    assert_int_equal(rt.calls, 0);
+    /* and the same input, well-formed, goes through */
+    put_retarget(f, true);
+    assert_true(hc(f, RT_SET, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_int_equal(rt.calls, 1);
 }
 
 int main(void)
@@ -385,6 +542,9 @@ int main(void)
         T(connection_table),
         T(handler_answers_through_synic),
         T(counters_and_summary),
+        T(retarget_layout),
+        T(retarget_reaches_hook),
+        T(retarget_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
