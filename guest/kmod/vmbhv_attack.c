@@ -752,8 +752,10 @@ static void case_ipi_others(struct res *r)
 	msleep(1000);
 	j1 = jiffies;
 	check(r, j1 - j0 >= msecs_to_jiffies(800));
-	say(r, "apic id %u sent %u IPIs (fixed 0xf2 and 0x40, NMI, INIT+SIPI) to ids 0-7; "
-	       "after msleep(1000): jiffies +%lu (HZ=%d)", self, sent, j1 - j0, HZ);
+	say(r,
+	    "apic id %u sent %u IPIs (fixed 0xf2 and 0x40, NMI, INIT+SIPI) to ids 0-7; "
+	    "after msleep(1000): jiffies +%lu (HZ=%d)",
+	    self, sent, j1 - j0, HZ);
 }
 
 /* --- unbacked guest-physical memory ---------------------------------------------------- */
