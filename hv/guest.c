@@ -9,7 +9,6 @@
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
-#include "devices/vpci.h"
 #include "drivers/pci.h"
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
@@ -31,10 +30,8 @@
 #include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
-#define S5_SLP_TYP 5
-#define NPT_UNCACHED                                                                               \
-    (1ull << 3 |                                                                                   \
-     1ull << 4) /* PWT, PCD */ /* any value: only the hypervisor sees the guest's write */
+#define S5_SLP_TYP   5 /* any value: only the hypervisor sees the guest's write */
+#define NPT_UNCACHED (1ull << 3 | 1ull << 4) /* PWT, PCD */
 
 /* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
  * reaches it (memory_mb <= 3584). The high gap comes from the allocator. */
@@ -232,7 +229,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "cannot offer Hyper-V: no usable TSC frequency");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
-    hyperv_set_retarget(&partition, vpci_retarget, NULL); /* only vpci functions have MSIs */
+    hyperv_set_retarget(&partition, devices_retarget, NULL);
     /* Devices first, so the high MMIO gap can be sized from their requests;
      * the DSDT then describes the gap they were carved from. */
     static struct device_env env;

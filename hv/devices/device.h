@@ -103,6 +103,12 @@ struct device_kind {
      * work (completions, received frames), bounded and cheap when nothing
      * waits. May be NULL. */
     void (*poll)(void);
+    /* The guest's HvRetargetDeviceInterrupt, offered to each configured kind
+     * that has it: 0 if one of its devices owns the interrupt entry (device
+     * id and MSI address/data as it handed them out) and now injects vector
+     * on the lowest VP of vp_mask; -1 if none does. May be NULL. */
+    int (*retarget)(uint64_t device_id, uint32_t msi_address, uint32_t msi_data, uint8_t vector,
+                    uint64_t vp_mask);
     /* The kind's keys of the run's summary line (lib/summary.h); NULL: none.
      * Registered for every kind, configured or not. */
     summary_part summary;

@@ -106,9 +106,11 @@ size_t devices_summary(char *buf, size_t cap)
     return n;
 }
 
-/* The kinds with a device and a poll, once each (devices_create). */
+/* The kinds with a device and a poll or a retarget, once each (devices_create). */
 static void (*polls[HV_DEVICES_MAX])(void);
 static unsigned npolls;
+static const struct device_kind *retargets[HV_DEVICES_MAX];
+static unsigned nretargets;
 
 void devices_poll(void)
 {
@@ -116,9 +118,19 @@ void devices_poll(void)
         polls[i]();
 }
 
+int devices_retarget(void *ctx, uint64_t device_id, uint32_t msi_address, uint32_t msi_data,
+                     uint8_t vector, uint64_t vp_mask)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < nretargets; i++)
+        if (!retargets[i]->retarget(device_id, msi_address, msi_data, vector, vp_mask))
+            return 0;
+    return -1;
+}
+
 int devices_create(const struct device_env *env)
 {
-    npolls = 0;
+    npolls = nretargets = 0;
     for (unsigned i = 0; i < count; i++) {
         const struct device d = {devices[i].cfg, devices[i].params.bytes, env};
         NTSTATUS s = devices[i].kind->create(&d, &devices[i].channel);
@@ -136,6 +148,8 @@ int devices_create(const struct device_env *env)
             device_kinds[k]->created(env, n);
         if (n && device_kinds[k]->poll)
             polls[npolls++] = device_kinds[k]->poll;
+        if (n && device_kinds[k]->retarget)
+            retargets[nretargets++] = device_kinds[k];
     }
     return 0;
 }

@@ -21,6 +21,10 @@ bool devices_need_efi(void);
 int devices_create(const struct device_env *env);
 /* After every exit: each configured kind's poll (its backend's work). */
 void devices_poll(void);
+/* The partition's retarget hook (hyperv_retarget_fn; ctx unused): the first
+ * configured kind whose retarget owns the entry; -1 if none does. */
+int devices_retarget(void *ctx, uint64_t device_id, uint32_t msi_address, uint32_t msi_data,
+                     uint8_t vector, uint64_t vp_mask);
 /* The summary line's device keys: every kind's part (configured or not), in
  * kinds.c's order (a summary_part). */
 size_t devices_summary(char *buf, size_t cap);

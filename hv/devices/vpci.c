@@ -14,7 +14,6 @@
  * file binds it to the channel, the config window and the BARs (where they
  * decode) to the machine's MMIO traps and nested page tables, and an
  * assigned function's interrupts to the guest's vectors (struct device_env). */
-#include "devices/vpci.h"
 
 #include "devices/device.h"
 #include "devices/vpci_assign.h"
@@ -379,10 +378,13 @@ static uint64_t device_id(const uint8_t *b, uint32_t wslot)
            (wslot >> 5 & 7u);
 }
 
-int vpci_retarget(void *ctx, uint64_t id, uint32_t msi_address, uint32_t msi_data, uint8_t vector,
-                  uint64_t vp_mask)
+/* pci-hyperv names a function's interrupts by a device id made of its bus's
+ * instance GUID bytes 4-7 (bytes 5,4 the PCI domain; bits 2:0 of byte 6
+ * replaced by the function number) and the MSI {address, data} that
+ * CREATE_INTERRUPT answered. */
+static int retarget(uint64_t id, uint32_t msi_address, uint32_t msi_data, uint8_t vector,
+                    uint64_t vp_mask)
 {
-    (void)ctx;
     for (unsigned i = 0; i < vs.n; i++) {
         struct vpci_dev *d = &vs.dev[i];
         uint32_t wslot = d->func.desc.wslot;
@@ -497,6 +499,7 @@ const struct device_kind vpci_kind = {
     .params_size = sizeof(struct vpci_params),
     .param = param,
     .poll = poll,
+    .retarget = retarget,
     .create = create,
     .created = created,
     .summary = summary,

@@ -86,8 +86,25 @@ static void screen_poll(void)
     screen_polls++;
 }
 
+/* The kinds' retargets: the blinker owns device id 7 only; the screen any. */
+static unsigned screen_retargets;
+static int blinker_retarget(uint64_t id, uint32_t address, uint32_t data, uint8_t vector,
+                            uint64_t vps)
+{
+    (void)address, (void)data, (void)vector, (void)vps;
+    return id == 7 ? 0 : -1;
+}
+static int screen_retarget(uint64_t id, uint32_t address, uint32_t data, uint8_t vector,
+                           uint64_t vps)
+{
+    (void)id, (void)address, (void)data, (void)vector, (void)vps;
+    screen_retargets++;
+    return 0;
+}
+
 static const struct device_kind blinker_kind = {
     .poll = blinker_poll,
+    .retarget = blinker_retarget,
     .name = "blinker",
     .params_size = sizeof(struct blinker_params),
     .param = blinker_param,
@@ -112,6 +129,7 @@ static const struct device_kind screen_kind = {
     .needs_efi = true,
     .create = screen_create,
     .poll = screen_poll,
+    .retarget = screen_retarget,
 };
 
 /* A kind whose parameters do not fit the registry's room: refused, not overrun. */
@@ -181,6 +199,10 @@ static void words_defaults_and_create(void **state)
     devices_poll();
     assert_int_equal(blinker_polls, 2);
     assert_int_equal(screen_polls, 0);
+    /* a retarget reaches the configured kinds only: the owner says 0 */
+    assert_int_equal(devices_retarget(NULL, 7, 0xfee00000, 0x4000, 0x41, 1), 0);
+    assert_int_equal(devices_retarget(NULL, 8, 0xfee00000, 0x4000, 0x41, 1), -1);
+    assert_int_equal(screen_retargets, 0);
 
     char line[64];
     assert_int_equal(devices_summary(line, sizeof(line)), 9);

@@ -14,7 +14,6 @@
 
 #include "devices/device.h"
 #include "devices/vpci_func.h"
-#include "devices/vpci.h"
 #include "devices/vpci_proto.h"
 #include "devices/vpci_wire.h"
 #include "vm/mmio_trap.h"
@@ -329,12 +328,12 @@ static void linux_sequence(void **state)
     const uint8_t *g = (const uint8_t *)&fake_channel(ch)->instance;
     uint64_t id =
         (uint32_t)g[5] << 24 | (uint32_t)g[4] << 16 | (uint32_t)g[7] << 8 | (g[6] & 0xf8u);
-    assert_int_equal(vpci_retarget(NULL, id, VPCI_MSI_ADDRESS, ir.desc.data, 0x52, 1), 0);
+    assert_int_equal(vpci_kind.retarget(id, VPCI_MSI_ADDRESS, ir.desc.data, 0x52, 1), 0);
     assert_int_equal(guest(&del, sizeof(del), 0), 0);
     /* HvRetargetDeviceInterrupt: a deleted entry is nobody's, a live one is */
-    assert_int_equal(vpci_retarget(NULL, id, VPCI_MSI_ADDRESS, ir.desc.data, 0x52, 1), -1);
-    assert_int_equal(vpci_retarget(NULL, id, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), 0);
-    assert_int_equal(vpci_retarget(NULL, id + 8, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, VPCI_MSI_ADDRESS, ir.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), 0);
+    assert_int_equal(vpci_kind.retarget(id + 8, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), -1);
     assert_int_equal(request(&ci, sizeof(ci), 6), VPCI_STATUS_SUCCESS);
     memcpy(&ir, fake_last_sent(ch)->data, sizeof(ir));
     assert_int_equal(ir.desc.data, VPCI_MSI_DATA_BASE); /* the same entry */
@@ -348,7 +347,7 @@ static void linux_sequence(void **state)
     assert_false(bartrap.on); /* out of D0 nothing decodes */
     assert_int_equal(trap.untraps, 1);
     /* out of D0 the bus's interrupts are gone */
-    assert_int_equal(vpci_retarget(NULL, id, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, VPCI_MSI_ADDRESS, ir2.desc.data, 0x52, 1), -1);
     assert_int_equal(bartrap.untraps, 1);
     assert_int_equal(log_count("refused"), 0);
     assert_int_equal(log_count("not decoded"), 0);

@@ -13,7 +13,6 @@
 
 #include "boot_info.h"
 #include "devices/device.h"
-#include "devices/vpci.h"
 #include "devices/vpci_assign.h"
 #include "devices/vpci_passthrough.h"
 #include "devices/vpci_proto.h"
@@ -572,15 +571,15 @@ static void kind_assigned(bool with_npt)
     uint64_t id =
         (uint32_t)g[5] << 24 | (uint32_t)g[4] << 16 | (uint32_t)g[7] << 8 | (g[6] & 0xf8u);
     uint32_t addr = (uint32_t)ir.desc.address;
-    assert_int_equal(vpci_retarget(NULL, id | 1, addr, ir.desc.data, 0x52, 1), -1); /* function 1 */
-    assert_int_equal(vpci_retarget(NULL, id ^ 0x10000, addr, ir.desc.data, 0x52, 1), -1);
-    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data + 1, 0x52, 1), -1);
-    assert_int_equal(vpci_retarget(NULL, id, addr + 0x1000, ir.desc.data, 0x52, 1), -1);
-    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data, 0x52, 2), -1); /* no VP 1 */
+    assert_int_equal(vpci_kind.retarget(id | 1, addr, ir.desc.data, 0x52, 1), -1); /* function 1 */
+    assert_int_equal(vpci_kind.retarget(id ^ 0x10000, addr, ir.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, addr, ir.desc.data + 1, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, addr + 0x1000, ir.desc.data, 0x52, 1), -1);
+    assert_int_equal(vpci_kind.retarget(id, addr, ir.desc.data, 0x52, 2), -1); /* no VP 1 */
     irqs_fired = 2;
     vpci_kind.poll();
     assert_int_equal(raised[1], 0x41); /* nothing refused changed the entry */
-    assert_int_equal(vpci_retarget(NULL, id, addr, ir.desc.data, 0x52, 1), 0);
+    assert_int_equal(vpci_kind.retarget(id, addr, ir.desc.data, 0x52, 1), 0);
     assert_int_equal(
         log_count("hv: vpci: pci: interrupt 0x4000 retargeted: vector 0x41 -> 0x52, VP 0"), 1);
     irqs_fired = 2;
