@@ -18,6 +18,9 @@
 #                             127.0.0.1:PORT forwarded to the guest's port 80
 #                             (qemu.sh --nic)
 #   with_iommu                the machine gets its VT-d IOMMU (qemu.sh --iommu)
+#   net_exchange_start/_fetch/_check
+#                             files both ways over the nic, MD5s compared
+#                             (71-nic, 83-iommu; see the functions)
 #   smp_machine N             a whole scenario: an N-CPU machine boots the
 #                             one-VP guest (every AP up, one verdict, whole lines)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
@@ -286,4 +289,56 @@ CFG
     expect_not 'Kernel panic'
     expect_not_host '^hv: panic'
     expect_status 0
+}
+
+# The network both ways (71-nic, 83-iommu), in three steps around `config`
+# and `boot`: net_exchange_start BYTES serves BYTES random bytes from the
+# host's 127.0.0.1 (only) and attaches the card (nic); the guest's command
+# line then needs $NET_GET (its checks fetch that file through the gateway
+# and serve one). net_exchange_fetch, right before boot, has the host fetch
+# the guest's file through the port forward once the guest serves.
+# net_exchange_check BYTES, after boot: both copies' MD5s match the other
+# side's.
+net_exchange_start() {
+    local port
+    port=$(free_port) NET_HPORT=$(free_port)
+    mkdir -p "$WORK/srv"
+    head -c "$1" /dev/urandom > "$WORK/srv/blob"
+    NET_HOST_MD5=$(md5sum < "$WORK/srv/blob" | cut -d' ' -f1)
+    python3 -m http.server --bind 127.0.0.1 --directory "$WORK/srv" "$NET_HPORT" \
+        > "$WORK/server.log" 2>&1 &
+    NET_SERVER=$!
+    NET_GET="vmbhv.net_get=$NET_HPORT/$NET_HOST_MD5"
+    NET_FWD_PORT=$port
+    nic "$port"
+}
+net_exchange_fetch() {
+    : > "$LOG"
+    (
+        for _ in $(seq 600); do
+            grep -q '^vmbhv-net: serving' "$LOG" 2> /dev/null && break
+            sleep 0.5
+        done
+        python3 - "$NET_FWD_PORT" << 'PY'
+import hashlib, sys, urllib.request
+data = urllib.request.urlopen("http://127.0.0.1:%s/blob" % sys.argv[1], timeout=120).read()
+print(len(data), hashlib.md5(data).hexdigest())
+PY
+    ) > "$WORK/fetched" 2> "$WORK/fetch.err" &
+    NET_FETCHER=$!
+}
+net_exchange_check() {
+    kill "$NET_SERVER" 2> /dev/null
+    kill "$NET_FETCHER" 2> /dev/null && fail "the guest never served"
+    wait "$NET_FETCHER" || fail "the host's fetch failed: $(tail -n 1 "$WORK/fetch.err")"
+    expect "^GUEST-CHECK fetched PASS bytes=$1 md5=$NET_HOST_MD5 " "the guest's copy of the host's file"
+    expect '^GUEST-CHECK served PASS'
+    local guest_md5
+    guest_md5=$(sed -n 's/^vmbhv-net: serving \([0-9]*\) bytes md5=\([0-9a-f]*\)$/\1 \2/p' "$LOG.txt" | head -n 1)
+    [ -n "$guest_md5" ] && [ "$(cat "$WORK/fetched")" = "$guest_md5" ] ||
+        fail "the host fetched '$(cat "$WORK/fetched")', the guest served '$guest_md5'"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
