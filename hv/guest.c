@@ -6,6 +6,7 @@
 #include "arch/x86/i8042.h"
 #include "arch/x86/ioapic.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vcpu.h"
 #include "devices/devices.h"
 #include "devices/keyboard.h"
@@ -13,6 +14,7 @@
 #include "guest_mem.h"
 #include "hyperv/hyperv.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 #include "lib/timer.h"
 #include "lib/trace.h"
@@ -24,6 +26,7 @@
 #include "vm/acpi.h"
 #include "vm/acpi_vmbus.h"
 #include "vm/efi.h"
+#include "vm/icr.h"
 #include "vm/layout.h"
 #include "vm/linux_boot.h"
 #include "vm/mmio_trap.h"
@@ -31,6 +34,10 @@
 #include "vmbus/vmbus.h"
 
 #define S5_SLP_TYP   5 /* any value: only the hypervisor sees the guest's write */
+#define VCPUS_DEFAULT 2
+#define HV_MSR_EOI    0x40000070u
+#define HV_MSR_ICR    0x40000071u
+#define HV_MSR_TPR    0x40000072u
 #define NPT_UNCACHED (1ull << 3 | 1ull << 4) /* PWT, PCD */
 
 /* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
@@ -39,7 +46,10 @@
 #define LOW_MMIO_SIZE 0x06c00000ull
 
 static struct ptable npt;
-static struct vcpu vcpu;
+static struct vcpu vcpus[HV_VP_MAX];
+static uint32_t vp_count;
+static uint8_t vp_apic_ids[HV_VP_MAX]; /* VP n's CPU's: what the MADT lists */
+static uint64_t vp_icr[HV_VP_MAX];     /* the last HV_X64_MSR_ICR each VP wrote */
 static struct guest_mem gm;
 static struct hyperv_partition partition;
 
@@ -49,10 +59,82 @@ static uint64_t platform_tsc(void *ctx)
     return tsc_read();
 }
 
-static void platform_raise(void *ctx, uint8_t vector)
+/* VP vp runs on its own CPU: an IPI there, or a self-IPI when that is this one. */
+static void platform_raise(void *ctx, uint32_t vp, uint8_t vector)
 {
     (void)ctx;
-    lapic_self_ipi(vector);
+    if (vp >= vp_count || vcpus[vp].cpu == this_cpu())
+        lapic_self_ipi(vector);
+    else
+        lapic_send_ipi(vp_apic_ids[vp], vector); /* fixed, edge, physical */
+}
+
+/* A refused APIC MSR write: #GP, the first few logged. */
+static int apic_refuse(uint32_t msr, uint64_t value, const char *why)
+{
+    static struct log_budget budget = LOG_BUDGET(8, " (further ones not reported)");
+    const char *tail = log_budget_take(&budget);
+    if (tail)
+        hv_log("hyperv", "wrmsr 0x%x value 0x%llx refused with #GP: %s%s", msr,
+               (unsigned long long)value, why, tail);
+    return HV_MSR_GP;
+}
+
+/* An ICR write the guest made through HV_X64_MSR_ICR (vm/icr.h). */
+static int send_ipi(uint32_t vp, uint64_t value)
+{
+    struct icr_request r;
+    const char *why;
+    if (icr_decode(value, vp, vp_apic_ids, vp_count, partition.plat.host_vectors,
+                   HV_HOST_VECTORS_MAX, &r, &why)) {
+        return apic_refuse(HV_MSR_ICR, value, why);
+    }
+    vp_icr[vp] = value;
+    uint32_t low = (uint32_t)value & 0xcfffu; /* vector, mode, destination mode, level */
+    if (r.logical) {
+        lapic_send_ipi(r.dest, low);
+        return HV_MSR_OK;
+    }
+    for (uint32_t t = 0; t < vp_count; t++) {
+        if (!(r.vps >> t & 1))
+            continue;
+        if (r.kind == ICR_KIND_FIXED || r.kind == ICR_KIND_NMI)
+            lapic_send_ipi(vp_apic_ids[t], low & ~(1u << 11));
+        else if (r.kind == ICR_KIND_INIT && t != 0 && t != vp)
+            vcpu_init_ipi(&vcpus[t]); /* a BSP and the sender itself are not reset */
+        else if (r.kind == ICR_KIND_STARTUP && t != 0)
+            vcpu_sipi(&vcpus[t], r.vector);
+    }
+    return HV_MSR_OK;
+}
+
+/* HV_X64_MSR_EOI, ICR and TPR (Linux's enlightened xAPIC, hv_apic.c): the
+ * LAPIC is the guest's, so EOI and TPR go to it; the ICR is checked first. */
+static int platform_apic_msr(void *ctx, uint32_t vp, uint32_t msr, bool write, uint64_t *val)
+{
+    (void)ctx;
+    switch (msr) {
+    case HV_MSR_EOI:
+        if (write)
+            lapic_eoi();
+        else
+            *val = 0;
+        return HV_MSR_OK;
+    case HV_MSR_TPR:
+        if (write && *val > 0xff)
+            return apic_refuse(msr, *val, "reserved bits set");
+        if (write)
+            lapic_set_tpr((uint32_t)*val);
+        else
+            *val = lapic_tpr();
+        return HV_MSR_OK;
+    default:
+        if (!write) {
+            *val = vp_icr[vp]; /* delivered at once: never busy */
+            return HV_MSR_OK;
+        }
+        return send_ipi(vp, *val);
+    }
 }
 
 /* An assigned function's BAR pages (device_env.mmio_map): over the void
@@ -67,7 +149,7 @@ static int map_mmio(uint64_t gpa, uint64_t hpa, uint64_t len)
         if (ptable_leaf(&npt, at, &level))
             return -1;
     }
-    vcpu.flush_tlb = true; /* the void may be cached for these addresses */
+    vcpu_npt_changed(); /* the void may be cached for these addresses */
     if (ptable_map(&npt, gpa, hpa, len, PT_W | PT_U | NPT_UNCACHED) == 0)
         return 0;
     for (uint64_t at = gpa; at < gpa + len;) { /* out of heap: undo what was mapped */
@@ -82,7 +164,7 @@ static int map_mmio(uint64_t gpa, uint64_t hpa, uint64_t len)
 static void unmap_mmio(uint64_t gpa, uint64_t len)
 {
     ptable_unmap(&npt, gpa, len);
-    vcpu.flush_tlb = true;
+    vcpu_npt_changed();
 }
 
 /* An assigned function's interrupt: the guest's vector, never a host's. */
@@ -105,7 +187,7 @@ static void host_work(void)
 
 static size_t summary_exits(char *buf, size_t cap)
 {
-    return vcpu_summary_exits(&vcpu, buf, cap);
+    return vcpu_summary_exits(buf, cap);
 }
 
 static size_t summary_hyperv(char *buf, size_t cap)
@@ -115,7 +197,7 @@ static size_t summary_hyperv(char *buf, size_t cap)
 
 static size_t summary_host(char *buf, size_t cap)
 {
-    return vcpu_summary_host(&vcpu, buf, cap);
+    return vcpu_summary_host(&vcpus[0], buf, cap);
 }
 
 /* The summary line's parts, in the order of its keys (README, "Log lines"):
@@ -180,6 +262,32 @@ static __attribute__((noreturn)) void refuse(const char *what, const char *why)
     arch_stop(HV_VERDICT_HV_ERROR);
 }
 
+/* How many VPs: hv.cfg's vcpus, else two (one on a machine with one CPU).
+ * VP n runs on CPU n, so there must be as many CPUs up. */
+static uint32_t guest_vps(const struct hv_config *cfg)
+{
+    uint32_t cpus = smp_cpu_count(), n = cfg->vcpus;
+    if (!n)
+        n = cpus < VCPUS_DEFAULT ? cpus : VCPUS_DEFAULT;
+    if (n > cpus || n > HV_VP_MAX) {
+        hv_log("guest", "hv.cfg: vcpus = %u, but %u CPUs are up (one per VP)", n, cpus);
+        arch_stop(HV_VERDICT_HV_ERROR);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (smp_cpu(i)->apic_id > 0xfe) {
+            hv_log("guest", "cpu %u: APIC ID %u is beyond the xAPIC's", i, smp_cpu(i)->apic_id);
+            arch_stop(HV_VERDICT_HV_ERROR);
+        }
+        vp_apic_ids[i] = (uint8_t)smp_cpu(i)->apic_id;
+    }
+    return n;
+}
+
+static __attribute__((noreturn)) void ap_main(struct percpu *c)
+{
+    vcpu_run(c->arg);
+}
+
 /* Guest RAM at 0, the LAPIC passed through, the IOAPIC read-only (its writes
  * are judged, ioapic.c); not the HPET, which is the host's timer (hpet.c). The rest of
  * guest-physical space is the void, backed on first touch (exits.c). */
@@ -211,6 +319,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     if (!fw || fw->hw_reduced || fw->pm1a_cnt.space != ACPI_SPACE_IO || !fw->pm1a_evt)
         refuse(bi->kernel.path, "the machine has no classic ACPI PM1 blocks to pass through");
 
+    vp_count = guest_vps(&bi->config);
     trace_init(bi->config.trace);
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
     host_timer_init(fw->hpet);
@@ -219,6 +328,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
+        .apic_msr = platform_apic_msr,
+        .vp_count = vp_count,
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
@@ -236,7 +347,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     env = (struct device_env){
         .gm = &gm,
         .heap = heap,
-        .video = video_host_init(bi, &npt, &vcpu.flush_tlb),
+        .video = video_host_init(bi, &npt, vcpu_npt_changed),
         .reference_time = reference_time,
         .reference_ctx = &partition,
         .shutdown_after = bi->config.shutdown_after,
@@ -275,6 +386,8 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .sci_irq = (uint8_t)fw->sci_int,
         .s5_slp_typ = S5_SLP_TYP,
         .lapic_nmi = true,
+        .cpus = vp_count,
+        .apic_ids = vp_apic_ids,
         .sb_devices = acpi_vmbus_hook,
         .sb_ctx = &vmbus,
     };
@@ -316,7 +429,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         hv_log("guest", "out of heap building the nested page tables");
         arch_stop(HV_VERDICT_HV_ERROR);
     }
-    if (mmio_trap_attach(&npt, &vcpu.flush_tlb)) /* the devices' trapped ranges (logged) */
+    if (mmio_trap_attach(&npt, vcpu_npt_changed)) /* the devices' trapped ranges (logged) */
         arch_stop(HV_VERDICT_HV_ERROR);
     if (keyboard_get())
         i8042_start();
@@ -328,14 +441,20 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
                             .host_uart = LOG_UART_PORT,
                             .host_debugcon = LOG_DEBUGCON_PORT};
     struct vcpu_entry entry = vcpu_entry_of(&lb.entry);
-    if (vcpu_init(&vcpu, heap, &npt, bi->guest_ram.size, &entry, &io, &why))
+    if (vcpu_init(&vcpus[0], heap, &npt, bi->guest_ram.size, &entry, &io, &why))
         refuse("the vCPU", why);
-    vcpu.tsc_hz = tsc_hz;
-    vcpu.hv = &partition;
-    vcpu.after_exit = host_work;
-    vcpu.end = run_end;
+    vcpus[0].tsc_hz = tsc_hz;
+    vcpus[0].hv = &partition;
+    vcpus[0].after_exit = host_work;
+    vcpus[0].end = run_end;
+    for (uint32_t i = 1; i < vp_count; i++)
+        if (vcpu_init_ap(&vcpus[i], &vcpus[0], i, smp_cpu(i), heap, &why))
+            refuse("the VPs", why);
     summary_init();
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
-    vcpu_run(&vcpu);
+    hv_log("guest", "%u VPs", vp_count);
+    for (uint32_t i = 1; i < vp_count; i++)
+        smp_ap_run(smp_cpu(i), ap_main, &vcpus[i]);
+    vcpu_run(&vcpus[0]);
 }

@@ -81,6 +81,7 @@ void hv_main(struct hv_boot_info *bi)
 {
     serial_init();
     lapic_init();
+    smp_bsp_init();
     power_init(NULL, HV_DEFAULT_DEBUG_EXIT_PORT);
     hv_log("boot", "vmbhv " VMBHV_VERSION " hypervisor");
     if (!handoff_ok(bi))

@@ -8,7 +8,7 @@
 static struct {
     bool configured;
     struct ptable *npt;
-    bool *flush_tlb;
+    void (*npt_changed)(void);
     uint8_t *vram; /* the loader's block, identity-mapped */
     uint64_t vram_size;
     uint64_t gpa, size; /* what is backed now; size 0: nothing */
@@ -54,7 +54,7 @@ static int back_vram(void *ctx, uint64_t gpa, uint64_t size)
         unmap_what_is_ours(gpa, size);
         why = "out of heap for the nested page tables";
     }
-    *vh.flush_tlb = true; /* the void may be cached for these addresses */
+    vh.npt_changed(); /* the void may be cached for these addresses */
     if (why) {
         hv_log("video", "cannot back VRAM 0x%llx-0x%llx: %s", (unsigned long long)gpa,
                (unsigned long long)(gpa + size - 1), why);
@@ -74,7 +74,7 @@ static void unback_vram(void *ctx, uint64_t gpa, uint64_t size)
         return;
     screen_vram(&vh.screen, NULL, 0);
     ptable_unmap(vh.npt, gpa, size);
-    *vh.flush_tlb = true;
+    vh.npt_changed();
     vh.size = 0;
 }
 
@@ -93,11 +93,11 @@ static void dirty(void *ctx, const struct video_rect *r)
 static const struct video_platform platform = {NULL, back_vram, unback_vram, mode, dirty};
 
 const struct video_platform *video_host_init(const struct hv_boot_info *bi, struct ptable *npt,
-                                             bool *flush_tlb)
+                                             void (*npt_changed)(void))
 {
     memset(&vh, 0, sizeof(vh));
     vh.npt = npt;
-    vh.flush_tlb = flush_tlb;
+    vh.npt_changed = npt_changed;
     vh.vram = (uint8_t *)(uintptr_t)bi->vram.base;
     vh.vram_size = bi->vram.size;
     if (bi->vram.size) {

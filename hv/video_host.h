@@ -12,10 +12,10 @@
 
 struct video_platform;
 
-/* npt: the guest's nested page tables; flush_tlb: set when a mapping
+/* npt: the guest's nested page tables; npt_changed: called when a mapping
  * changed. Returns the platform for devices_set_video_platform. */
 const struct video_platform *video_host_init(const struct hv_boot_info *bi, struct ptable *npt,
-                                             bool *flush_tlb);
+                                             void (*npt_changed)(void));
 /* The screen's summary keys (screen.h), "" without a video device. */
 size_t video_host_summary(char *buf, size_t cap);
 

@@ -34,6 +34,7 @@ static const struct key keys[] = {
     {"cmdline", KEY_STRING, FIELD(cmdline), HV_CMDLINE_MAX, 0, 0, 0, NULL},
     {"mmio_high_mb", KEY_UINT, FIELD(mmio_high_mb), 0, 0, 65536, 0, NULL},
     {"shutdown_after", KEY_UINT, FIELD(shutdown_after), 0, 0, SHUTDOWN_AFTER_MAX, 0, NULL},
+    {"vcpus", KEY_UINT, FIELD(vcpus), 0, 1, 8, 0, NULL}, /* HV_VP_MAX */
     {"trace", KEY_TRACE, FIELD(trace), 0, 0, 0, 0, NULL},
     {"device", KEY_DEVICE, 0, 0, 0, 0, 0, NULL}, /* repeatable */
     {"fault", KEY_FAULT, 0, 0, 0, 0, 0, NULL},   /* repeatable */

@@ -89,6 +89,8 @@ static int check_params(const struct acpi_params *p, const char **why)
         return fail(why, "SCI on IRQ 0 or 2 (the timer's)");
     if (p->s5_slp_typ > 7)
         return fail(why, "S5 SLP_TYP above 7");
+    if (p->cpus > ACPI_CPUS_MAX || (p->cpus && !p->apic_ids))
+        return fail(why, "more processors than the MADT takes, or no APIC IDs");
     return 0;
 }
 
@@ -138,9 +140,14 @@ static void *madt_entry(uint8_t **at, uint8_t type, uint8_t len)
     return e;
 }
 
+static uint32_t madt_cpus(const struct acpi_params *p)
+{
+    return p->cpus ? p->cpus : 1;
+}
+
 static uint32_t madt_size(const struct acpi_params *p)
 {
-    return (uint32_t)(sizeof(struct acpi_madt) + sizeof(struct madt_lapic) +
+    return (uint32_t)(sizeof(struct acpi_madt) + sizeof(struct madt_lapic) * madt_cpus(p) +
                       sizeof(struct madt_ioapic) +
                       sizeof(struct madt_iso) * (p->sci_irq < 16 ? 2 : 1) +
                       (p->lapic_nmi ? sizeof(struct madt_lapic_nmi) : 0));
@@ -154,10 +161,13 @@ static void build_madt(struct acpi_madt *m, const struct acpi_params *p)
     m->flags = MADT_PCAT_COMPAT; /* the 8259s exist (passed through); Linux masks them */
     uint8_t *at = (uint8_t *)(m + 1);
 
-    struct madt_lapic *cpu = madt_entry(&at, MADT_TYPE_LAPIC, sizeof(*cpu));
-    cpu->uid = 0;
-    cpu->apic_id = 0;
-    cpu->flags = 1; /* enabled */
+    /* The VPs in order: the guest's CPU n is VP n (Linux numbers them so). */
+    for (uint32_t i = 0; i < madt_cpus(p); i++) {
+        struct madt_lapic *cpu = madt_entry(&at, MADT_TYPE_LAPIC, sizeof(*cpu));
+        cpu->uid = (uint8_t)i;
+        cpu->apic_id = p->cpus ? p->apic_ids[i] : 0;
+        cpu->flags = 1; /* enabled */
+    }
 
     struct madt_ioapic *io = madt_entry(&at, MADT_TYPE_IOAPIC, sizeof(*io));
     io->id = 0;

@@ -18,7 +18,7 @@
 static struct registry {
     const struct guest_mem *gm;
     struct ptable *npt; /* NULL until attached */
-    bool *flush_tlb;
+    void (*npt_changed)(void);
     struct trap {
         uint64_t gpa, len; /* len 0: a free slot */
         const struct mmio_trap_ops *ops;
@@ -36,7 +36,7 @@ void mmio_trap_init(const struct guest_mem *gm)
     log_budget_reset(&misuse);
 }
 
-int mmio_trap_attach(struct ptable *npt, bool *flush_tlb)
+int mmio_trap_attach(struct ptable *npt, void (*npt_changed)(void))
 {
     for (unsigned i = 0; i < MMIO_TRAPS; i++) {
         const struct trap *t = &reg.traps[i];
@@ -47,8 +47,8 @@ int mmio_trap_attach(struct ptable *npt, bool *flush_tlb)
         }
     }
     reg.npt = npt;
-    reg.flush_tlb = flush_tlb;
-    *flush_tlb = true;
+    reg.npt_changed = npt_changed;
+    npt_changed();
     return 0;
 }
 
@@ -69,8 +69,8 @@ int mmio_trap_add(uint64_t gpa, uint64_t len, const struct mmio_trap_ops *ops, v
     if (!slot || (reg.npt && ptable_hole(reg.npt, gpa, len)))
         return -1;
     *slot = (struct trap){gpa, len, ops, ctx};
-    if (reg.flush_tlb)
-        *reg.flush_tlb = true; /* the void may be cached for these pages */
+    if (reg.npt_changed)
+        reg.npt_changed(); /* the void may be cached for these pages */
     return 0;
 }
 
@@ -90,7 +90,7 @@ void mmio_trap_remove(uint64_t gpa, uint64_t len)
         struct trap *t = &reg.traps[i];
         if (t->len && t->gpa == gpa && t->len == len) {
             if (reg.npt && !ptable_unhole(reg.npt, gpa, len))
-                *reg.flush_tlb = true;
+                reg.npt_changed();
             t->len = 0;
             return;
         }

@@ -27,9 +27,9 @@ struct mmio_trap_ops {
 /* A new run: no ranges; gm's RAM is never trapped. */
 void mmio_trap_init(const struct guest_mem *gm);
 /* The nested page tables are built: the ranges added so far become holes
- * in npt, and later changes go there at once, setting *flush_tlb. -1
+ * in npt, and later changes go there at once, calling npt_changed. -1
  * (logged) if a range's page is mapped already or the heap is exhausted. */
-int mmio_trap_attach(struct ptable *npt, bool *flush_tlb);
+int mmio_trap_attach(struct ptable *npt, void (*npt_changed)(void));
 /* Traps [gpa, gpa+len) for ops (ctx passed back). -1 and nothing trapped if
  * the range is empty, unaligned, longer than MMIO_TRAP_MAX_LEN, beyond the
  * guest's physical addresses, touches RAM, overlaps a trapped range or a

@@ -209,6 +209,19 @@ static void shutdown_after(void **state)
     expect_error("shutdown_after = 5\nshutdown_after = 6\n", 2, "duplicate key");
 }
 
+static void vcpus(void **state)
+{
+    (void)state;
+    struct hv_config cfg;
+    struct config_error err;
+    assert_int_equal(parse("", &cfg, &err), 0);
+    assert_int_equal(cfg.vcpus, 0); /* the default: two where there are two CPUs */
+    assert_int_equal(parse("vcpus = 4\n", &cfg, &err), 0);
+    assert_int_equal(cfg.vcpus, 4);
+    expect_error("vcpus = 0\n", 1, "out of range");
+    expect_error("memory_mb = 512\nvcpus = 9\n", 2, "out of range");
+}
+
 static void trace_classes(void **state)
 {
     (void)state;
@@ -492,7 +505,8 @@ int main(void)
         cmocka_unit_test(empty_string_value), cmocka_unit_test(errors_name_the_line),
         cmocka_unit_test(overlong_values),    cmocka_unit_test(embedded_nul_and_no_terminator),
         cmocka_unit_test(device_lines),       cmocka_unit_test(device_errors),
-        cmocka_unit_test(shutdown_after),     cmocka_unit_test(trace_classes),
+        cmocka_unit_test(shutdown_after),     cmocka_unit_test(vcpus),
+        cmocka_unit_test(trace_classes),
         cmocka_unit_test(fault_lines),        cmocka_unit_test(fault_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -248,6 +248,32 @@ static void madt_entries(void **state)
     assert_int_equal(((const struct acpi_fadt *)at(t.fadt))->sci_int, 20);
 }
 
+/* One LAPIC entry per VP, in VP order, with the CPU's APIC ID. */
+static void madt_processors(void **state)
+{
+    (void)state;
+    static const uint8_t ids[3] = {0, 2, 5};
+    struct acpi_params p = ich9();
+    p.cpus = 3;
+    p.apic_ids = ids;
+    struct acpi_tables t = must_build(&p);
+    table(t.madt, "APIC", t.madt_len);
+    assert_int_equal(t.madt_len, 44 + 3 * 8 + 12 + 10 + 10 + 6);
+    const struct madt_lapic *cpu = (const void *)((const struct acpi_madt *)at(t.madt) + 1);
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(cpu[i].type, 0);
+        assert_int_equal(cpu[i].uid, i);
+        assert_int_equal(cpu[i].apic_id, ids[i]);
+        assert_int_equal(cpu[i].flags, 1);
+    }
+    assert_int_equal(((const uint8_t *)&cpu[3])[0], 1); /* the IOAPIC next */
+    p.cpus = ACPI_CPUS_MAX + 1;
+    struct acpi_tables bad;
+    const char *why = NULL;
+    assert_int_equal(acpi_build(&gm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE, &p, &bad, &why), -1);
+    assert_non_null(why);
+}
+
 static void dsdt_without_devices(void **state)
 {
     (void)state;
@@ -556,6 +582,7 @@ int main(void)
         cmocka_unit_test(tables_and_checksums),
         cmocka_unit_test(fadt_fields),
         cmocka_unit_test(madt_entries),
+        cmocka_unit_test(madt_processors),
         cmocka_unit_test(dsdt_without_devices),
         cmocka_unit_test(vmbus_device_matches_iasl),
         cmocka_unit_test(vmbus_windows),

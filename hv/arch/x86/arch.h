@@ -63,12 +63,17 @@ void arch_stop(int verdict) __attribute__((noreturn));
 
 /* Saves APIC_BASE: call once before anything below. */
 void lapic_init(void);
+/* The BSP's per-CPU record (percpu.h): right after lapic_init. */
+void smp_bsp_init(void);
 /* Raises vector on this CPU's (passed-through) local APIC, xAPIC or x2APIC. */
 void lapic_self_ipi(uint8_t vector);
 void lapic_eoi(void);
 /* Sends the IPI icr_low describes (vector, delivery mode, level) to apic_id;
  * false if it cannot be addressed or is not accepted. */
 bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+uint32_t lapic_tpr(void);
+void lapic_set_tpr(uint32_t tpr);
+#define ICR_NMI          (4u << 8)
 #define ICR_INIT         (5u << 8)
 #define ICR_STARTUP      (6u << 8)
 #define ICR_LEVEL_ASSERT (1u << 14)

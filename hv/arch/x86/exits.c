@@ -108,12 +108,19 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why)
     v->end(verdict, why);
 }
 
-size_t vcpu_summary_exits(const struct vcpu *v, char *buf, size_t cap)
+size_t vcpu_summary_exits(char *buf, size_t cap)
 {
-    size_t n = (size_t)fmt_snprintf(buf, cap, " exits=%llu", (unsigned long long)v->exits);
+    uint64_t exits = 0, count[R_COUNT] = {0};
+    for (uint32_t i = 0; i < vcpu_count(); i++) {
+        const struct vcpu *v = vcpu_of(i);
+        exits += v->exits;
+        for (unsigned r = 0; r < R_COUNT; r++)
+            count[r] += v->count[r];
+    }
+    size_t n = (size_t)fmt_snprintf(buf, cap, " exits=%llu", (unsigned long long)exits);
     for (unsigned r = 0; r < R_COUNT; r++)
         n += (size_t)fmt_snprintf(n < cap ? buf + n : NULL, n < cap ? cap - n : 0, " %s=%llu",
-                                  reason_names[r], (unsigned long long)v->count[r]);
+                                  reason_names[r], (unsigned long long)count[r]);
     return n;
 }
 
@@ -204,12 +211,12 @@ static void handle_ioio(struct vcpu *v)
     bool in = info & IOIO_IN;
     if (info & (IOIO_STR | IOIO_REP)) {
         /* no string I/O emulation: as a port that cannot take it */
-        judge_string_io(&v->io, port);
+        judge_string_io(v->io, port);
         vcpu_inject_gp(v);
         return;
     }
     uint32_t val = (uint32_t)c->rax;
-    struct io_result r = io_access(&v->io, &hw, port, size, in, &val);
+    struct io_result r = io_access(v->io, &hw, port, size, in, &val);
     if (in) {
         /* a 32-bit IN zero-extends into RAX, as every 32-bit register write */
         uint64_t mask = size == 4 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -217,7 +224,7 @@ static void handle_ioio(struct vcpu *v)
     }
     c->rip = c->exitinfo2;
     char why[128];
-    int verdict = judge_io(&v->io, &r, in, why, sizeof(why));
+    int verdict = judge_io(v->io, &r, in, why, sizeof(why));
     if (verdict != JUDGE_RUNS)
         vcpu_finish(v, verdict, why);
 }
@@ -305,14 +312,18 @@ static void handle_npf(struct vcpu *v)
         step_begin(v, VCPU_STEP_IOAPIC);
         return;
     }
+    uint64_t pa, flags, size;
+    bool in_void = !ptable_lookup(v->npt, gpa, &pa, &flags, &size) &&
+                   (pa & ~(uint64_t)(PAGE_SIZE - 1)) == v->npt->void_page;
+    if (in_void && !(v->vmcb->exitinfo1 & NPF_WRITE)) {
+        v->flush_tlb = true; /* another VP mapped it since this one's walk */
+        return;
+    }
     const char *tail = log_budget_take(&unmapped);
     if (tail)
         hv_log("npt", "guest %s of unmapped 0x%llx at rip 0x%llx: an empty bus%s",
                (v->vmcb->exitinfo1 & NPF_WRITE) ? "write" : "read", (unsigned long long)gpa,
                (unsigned long long)v->vmcb->rip, tail);
-    uint64_t pa, flags, size;
-    bool in_void = !ptable_lookup(v->npt, gpa, &pa, &flags, &size) &&
-                   (pa & ~(uint64_t)(PAGE_SIZE - 1)) == v->npt->void_page;
     bool sink = in_void && (v->vmcb->exitinfo1 & NPF_WRITE);
     if (sink ? ptable_map_sink(v->npt, gpa) : ptable_map_void(v->npt, gpa)) {
         hv_log("npt", "fault at mapped 0x%llx (error 0x%llx)", (unsigned long long)gpa,
@@ -422,9 +433,25 @@ static void handle_shutdown(struct vcpu *v)
     vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "triple fault (shutdown)");
 }
 
+/* A physical INIT: the guest wrote it into its LAPIC's ICR itself instead of
+ * HV_X64_MSR_ICR (hv/vm/icr.c), so its SIPI is lost to us: the VP waits for
+ * one through the MSR. Only VP 0 resets nothing, as INIT does not on a BSP. */
 static void handle_init(struct vcpu *v)
 {
-    vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "INIT signal (a reset of the one vCPU)");
+    static struct log_budget once = LOG_BUDGET(4, " (further ones not reported)");
+    const char *tail = log_budget_take(&once);
+    if (tail)
+        hv_log("vcpu", "vp %u: INIT sent through the LAPIC%s", v->vp, tail);
+    if (v->vp)
+        vcpu_init_ipi(v);
+}
+
+/* Another CPU's kick, or an NMI for the guest: taken in a window that lets
+ * only the NMI in (IF stays clear); vcpu_run tells which. */
+static void handle_nmi(struct vcpu *v)
+{
+    (void)v;
+    __asm__ volatile("stgi; nop; clgi" ::: "memory");
 }
 
 static const struct {
@@ -438,6 +465,7 @@ static const struct {
     {VMEXIT_NPF, R_NPF, handle_npf},
     {VMEXIT_VMMCALL, R_VMMCALL, handle_vmmcall},
     {VMEXIT_INTR, R_INTR, handle_intr},
+    {VMEXIT_NMI, R_INTR, handle_nmi},
     {VMEXIT_VINTR, R_INTR, handle_vintr},
     {VMEXIT_VMRUN, R_SVM_INSN, handle_svm_insn},
     {VMEXIT_VMLOAD, R_SVM_INSN, handle_svm_insn},
@@ -450,7 +478,7 @@ static const struct {
     {VMEXIT_INVD, R_INVD, handle_invd},
     {VMEXIT_IRET, R_IRET, handle_iret},
     {VMEXIT_EXCP_BASE + 1, R_NPF, handle_db},
-    {VMEXIT_INIT, R_SHUTDOWN, handle_init},
+    {VMEXIT_INIT, R_INTR, handle_init},
 };
 
 void vcpu_handle_exit(struct vcpu *v)

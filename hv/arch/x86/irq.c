@@ -9,19 +9,20 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/i8042.h"
+#include "arch/x86/percpu.h"
 #include "lib/log.h"
 
-static volatile int taken;
-static volatile bool nmi;
-static volatile uint64_t host_timer_count, host_dev_count, reserved_count;
-static volatile uint32_t assigned_fired;
+/* Counted on any CPU: atomic. What a window took is the CPU's (percpu.h). */
+static _Atomic uint64_t host_timer_count, host_dev_count, reserved_count;
+static _Atomic uint32_t assigned_fired;
 
 void irq_entry(uint64_t vector);
 
 void irq_entry(uint64_t vector)
 {
+    struct percpu *c = this_cpu();
     if (vector == 2) {
-        nmi = true;
+        c->nmi = true;
     } else if (vector < 32) {
         /* Only a guest can make the LAPIC raise these (a self-IPI or an
          * IOAPIC entry it programmed): not injectable as interrupts, so
@@ -56,23 +57,25 @@ void irq_entry(uint64_t vector)
                        (unsigned long long)vector);
         }
     } else {
-        taken = (int)vector;
+        c->irq_taken = (int)vector;
     }
 }
 
 int irq_take(void)
 {
-    taken = IRQ_NONE;
+    struct percpu *c = this_cpu();
+    c->irq_taken = IRQ_NONE;
     idt_window_open(true);
     __asm__ volatile("stgi; sti; nop; cli; clgi" ::: "memory");
     idt_window_open(false);
-    return taken;
+    return c->irq_taken;
 }
 
 bool irq_nmi_take(void)
 {
-    bool was = nmi;
-    nmi = false;
+    struct percpu *c = this_cpu();
+    bool was = c->nmi;
+    c->nmi = false;
     return was;
 }
 
@@ -88,9 +91,7 @@ uint64_t irq_host_dev_count(void)
 
 uint32_t irq_assigned_take(void)
 {
-    uint32_t v = assigned_fired; /* interrupts come only in irq_take's window */
-    assigned_fired = 0;
-    return v;
+    return atomic_exchange(&assigned_fired, 0);
 }
 
 uint64_t irq_reserved_count(void)

@@ -8,6 +8,7 @@
  * to the guest, which EOIs it itself. */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 
 #define MSR_APIC_BASE       0x1bu
 #define APIC_BASE_X2APIC    (1ull << 10)
@@ -17,6 +18,8 @@
 #define MSR_X2APIC_SELF_IPI 0x83fu
 #define MSR_X2APIC_PPR      0x80au
 #define APIC_ID             0x020u
+#define APIC_TPR            0x080u
+#define MSR_X2APIC_TPR      0x808u
 #define APIC_PPR            0x0a0u
 #define APIC_IRR            0x200u
 #define APIC_ISR            0x100u
@@ -34,7 +37,6 @@ static volatile uint32_t *xapic(uint64_t base, uint32_t reg)
     return (volatile uint32_t *)(uintptr_t)((base & APIC_BASE_ADDR) + reg);
 }
 
-static int raised = -1;    /* the last self-IPI's vector, until asked about */
 static uint64_t apic_base; /* APIC_BASE as the host found it (lapic_init) */
 
 void lapic_init(void)
@@ -44,7 +46,7 @@ void lapic_init(void)
 
 void lapic_self_ipi(uint8_t vector)
 {
-    raised = vector;
+    this_cpu()->raised = vector; /* until lapic_raised_deliverable asks */
     uint64_t base = apic_base;
     if (base & APIC_BASE_X2APIC) {
         wrmsr(MSR_X2APIC_SELF_IPI, vector);
@@ -68,11 +70,30 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
     volatile uint32_t *icr = xapic(base, APIC_ICR_LOW);
     for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
         cpu_relax();
+    /* The guest may have written ICR_HIGH and not yet ICR_LOW when it exited
+     * (an NMI exit comes between any two instructions): it gets it back. */
+    uint32_t guest_high = *xapic(base, APIC_ICR_HIGH);
     *xapic(base, APIC_ICR_HIGH) = apic_id << 24;
     *icr = icr_low;
     for (unsigned spin = 0; (*icr & ICR_PENDING) && spin < 100000; spin++)
         cpu_relax();
+    *xapic(base, APIC_ICR_HIGH) = guest_high;
     return !(*icr & ICR_PENDING);
+}
+
+uint32_t lapic_tpr(void)
+{
+    if (apic_base & APIC_BASE_X2APIC)
+        return (uint32_t)rdmsr(MSR_X2APIC_TPR);
+    return *xapic(apic_base, APIC_TPR);
+}
+
+void lapic_set_tpr(uint32_t tpr)
+{
+    if (apic_base & APIC_BASE_X2APIC)
+        wrmsr(MSR_X2APIC_TPR, tpr & 0xff);
+    else
+        *xapic(apic_base, APIC_TPR) = tpr & 0xff;
 }
 
 void lapic_eoi(void)
@@ -94,10 +115,11 @@ uint32_t lapic_id(void)
 
 bool lapic_raised_deliverable(void)
 {
-    if (raised < 0)
+    struct percpu *c = this_cpu();
+    if (c->raised < 0)
         return false;
-    uint32_t v = (uint32_t)raised;
-    raised = -1;
+    uint32_t v = (uint32_t)c->raised;
+    c->raised = -1;
     uint64_t base = apic_base;
     uint32_t ppr, irr;
     if (base & APIC_BASE_X2APIC) {

@@ -39,7 +39,7 @@ void gdt_load(struct cpu_desc *d);
 
 enum cpu_state {
     CPU_STARTING = 0, /* INIT/SIPI sent, not heard from */
-    CPU_UP = 1,       /* in the hypervisor, SVM on, parked with GIF=0 */
+    CPU_UP = 1,       /* in the hypervisor, SVM on, waiting for work */
     CPU_FAILED = 2,   /* reached the hypervisor but cannot park safely: halted */
 };
 
@@ -49,7 +49,33 @@ struct percpu {
     uint32_t apic_id;
     void *host_save;   /* VM_HSAVE_PA */
     atomic_uint state; /* enum cpu_state: written by the AP, read by the BSP */
+    /* What an AP runs once it is up (smp_ap_run); NULL: it waits. */
+    void (*_Atomic run)(struct percpu *c);
+    void *arg; /* run's: the vCPU */
+    /* Kicks (smp_kick): NMIs another CPU sent so that this one looks at
+     * its work; an NMI that finds none outstanding is the guest's. */
+    atomic_uint kicks_sent;
+    unsigned kicks_seen;
+    /* irq.c's window and lapic.c's self-IPI, this CPU's own. */
+    int irq_taken;
+    bool nmi;
+    int raised;
 };
+
+/* This CPU's (MSR_GS_BASE, set at start-up; VMLOAD restores the host's). */
+struct percpu *this_cpu(void);
+/* CPU i (0 = the BSP) of smp_cpu_count(), in start-up order. */
+struct percpu *smp_cpu(uint32_t i);
+uint32_t smp_cpu_count(void);
+/* An AP that is up runs fn(c) with c->arg = arg (never returns). */
+void smp_ap_run(struct percpu *c, void (*fn)(struct percpu *c), void *arg);
+/* Makes c leave the guest or its wait (an NMI) and look at its work. */
+void smp_kick(struct percpu *c);
+/* True if the NMI this CPU just took was a kick (or kicks merged into it). */
+bool smp_kick_taken(void);
+/* Waits with interrupts open until one arrives (a kick, a stray vector:
+ * EOIed) on a CPU that runs no guest. */
+void smp_wait(void);
 
 /* The APs to start, in MADT order: every ID of ids but the BSP's, each once,
  * at most max of them, written to aps; returns how many. Hardware-free. */

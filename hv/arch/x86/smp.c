@@ -1,12 +1,11 @@
 /* The other CPUs: the BSP starts each AP the MADT lists, one at a time, with
  * INIT, SIPI, SIPI (Intel SDM vol. 3, 9.4.4; AMD APM vol. 2, 16.5) into the
  * trampoline (trampoline.asm); the AP takes its own GDT, TSS and stacks, turns
- * SVM on with a host save area of its own, says it is up and parks: GIF=0, so
- * INIT, NMI and SMI stay pending, interrupts off, in hlt. The guest's LAPIC is
- * passed through, so its IPIs can reach a parked AP: GIF=0 holds them (on
- * hardware), and the trampoline is wiped once the APs are up, so a SIPI finds
- * only cli; hlt there (docs/design.md, "Isolation"). Only the BSP ever ends a
- * run: APs never leave the park (see smp_ap_main). */
+ * SVM on with a host save area of its own, says it is up and waits for work
+ * (smp_ap_run: a guest VP) in hlt with interrupts open only for the wait, so
+ * a kick (an NMI, smp_kick) wakes it. The guest's LAPIC is passed through, so
+ * its IPIs can reach an AP: the trampoline is wiped once the APs are up, so a
+ * SIPI finds only cli; hlt there (docs/design.md, "Isolation"). */
 #include "arch/x86/arch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
@@ -20,8 +19,77 @@
 #define SIPI_DELAY_US 200u      /* between the two SIPIs */
 #define UP_TIMEOUT_MS 2000u     /* generous: a TCG AP is slow to its first C line */
 
+#define MSR_GS_BASE 0xc0000101u
+
 /* Taken from the BSP for every AP, so all run in one configuration. */
 static uint64_t bsp_cr0, bsp_cr4, bsp_efer;
+static struct percpu bsp;
+static struct percpu *cpus[HV_CPUS_MAX] = {&bsp};
+static uint32_t cpu_count = 1;
+
+struct percpu *this_cpu(void)
+{
+    return (struct percpu *)(uintptr_t)rdmsr(MSR_GS_BASE);
+}
+
+struct percpu *smp_cpu(uint32_t i)
+{
+    return i < cpu_count ? cpus[i] : NULL;
+}
+
+uint32_t smp_cpu_count(void)
+{
+    return cpu_count;
+}
+
+static void percpu_enter(struct percpu *c)
+{
+    c->irq_taken = -1;
+    c->raised = -1;
+    wrmsr(MSR_GS_BASE, (uint64_t)(uintptr_t)c);
+}
+
+void smp_bsp_init(void)
+{
+    bsp.apic_id = lapic_id();
+    atomic_store_explicit(&bsp.state, CPU_UP, memory_order_relaxed);
+    percpu_enter(&bsp);
+}
+
+void smp_kick(struct percpu *c)
+{
+    atomic_fetch_add_explicit(&c->kicks_sent, 1, memory_order_release);
+    lapic_send_ipi(c->apic_id, ICR_NMI);
+}
+
+bool smp_kick_taken(void)
+{
+    struct percpu *c = this_cpu();
+    unsigned sent = atomic_load_explicit(&c->kicks_sent, memory_order_acquire);
+    if (sent == c->kicks_seen)
+        return false;
+    c->kicks_seen = sent; /* NMIs merge: one may stand for several kicks */
+    return true;
+}
+
+void smp_wait(void)
+{
+    idt_window_open(true);
+    __asm__ volatile("stgi; sti; hlt; cli; clgi" ::: "memory");
+    idt_window_open(false);
+    struct percpu *c = this_cpu();
+    if (c->irq_taken >= 0) /* a guest's vector for a VP not running here */
+        lapic_eoi();
+    c->irq_taken = -1;
+    c->nmi = false;
+}
+
+void smp_ap_run(struct percpu *c, void (*fn)(struct percpu *c), void *arg)
+{
+    c->arg = arg;
+    atomic_store_explicit(&c->run, fn, memory_order_release);
+    smp_kick(c);
+}
 
 static void delay_us(uint64_t tsc_hz, uint64_t us)
 {
@@ -50,12 +118,13 @@ void smp_ap_main(struct percpu *c)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)c->host_save);
     clgi();
+    percpu_enter(c);
     hv_log("smp", "cpu %u (apic id %u) up", c->index, c->apic_id);
     atomic_store_explicit(&c->state, CPU_UP, memory_order_release);
-    /* Parked: with GIF=0 and IF=0 nothing but RESET wakes it on hardware
-     * (QEMU's TCG lets INIT and SIPI through: the wiped trampoline is the
-     * defence there), so it never ends the run. Giving it a vCPU is the next
-     * step of the SMP issue (#15). */
+    void (*fn)(struct percpu *);
+    while (!(fn = atomic_load_explicit(&c->run, memory_order_acquire)))
+        smp_wait();
+    fn(c);
     cpu_halt_forever();
 }
 
@@ -145,6 +214,7 @@ void smp_start(const struct hv_boot_info *bi, const struct fw_acpi *fw, struct h
         p->arg = (uint64_t)(uintptr_t)c;
         __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the parameters before the SIPI */
         if (start_one(c, tramp, tsc_hz)) {
+            cpus[cpu_count++] = c;
             up++;
             continue;
         }

@@ -1,7 +1,8 @@
-/* The one virtual CPU under SVM: its VMCB and permission maps and the VMRUN
- * loop (vcpu.c), the exit handlers (exits.c). What the guest machine is (its
- * ports, MSRs, nested page tables, entry state) comes from hv/guest.c and
- * hv/vm; how the run ends, from the end hook. */
+/* The guest's virtual processors under SVM, VP n on CPU n: their VMCBs and
+ * permission maps and the VMRUN loop (vcpu.c), the exit handlers (exits.c).
+ * What the guest machine is (its ports, MSRs, nested page tables, entry
+ * state) comes from hv/guest.c and hv/vm; how the run ends, from the end
+ * hook. Exits are handled under one lock (vcpu.c, docs/design.md "Locks"). */
 #ifndef HV_ARCH_X86_VCPU_H
 #define HV_ARCH_X86_VCPU_H
 
@@ -31,13 +32,26 @@ struct vcpu_entry {
     struct vmcb_seg cs, ds, tr, ldtr;
 };
 
+/* A VP other than 0 starts waiting for the guest's SIPI (vcpu_sipi). */
+enum vp_state {
+    VP_RUNNING,
+    VP_WAIT_SIPI,
+};
+
+struct percpu;
+
 struct exit_record {
     uint64_t code, info1, info2, rip;
 };
 
 struct vcpu {
+    uint32_t vp;         /* the VP index: VP n runs on smp_cpu(n) */
+    struct percpu *cpu;  /* the CPU it runs on */
+    enum vp_state state; /* these three under the exit lock */
+    bool init_pending;   /* an INIT came: waits for a SIPI from the next exit on */
+    int sipi_pending;    /* a SIPI that came before that exit (-1: none) */
+    uint64_t npt_seen;   /* the NPT generation this CPU's TLB has (vcpu_npt_changed) */
     struct vmcb *vmcb;
-    void *host_save; /* VM_HSAVE_PA */
     void *host_vmcb; /* VMSAVE/VMLOAD area for the host's FS/GS/TR/... */
     uint8_t *iopm;
     uint8_t *msrpm;
@@ -46,7 +60,7 @@ struct vcpu {
     uint64_t ram_size;
     bool flush_tlb;
     bool nrip_save;              /* next_rip is valid on instruction intercepts (not under TCG) */
-    struct io_space io;          /* the guest's ports: passed through, emulated or empty */
+    struct io_space *io;         /* the guest's ports (one for all VPs) */
     struct msr_guest msr;        /* the emulated MSRs' shadows */
     bool nmi_masked;             /* an injected NMI's handler has not reached IRET yet */
     bool nmi_pending;            /* an NMI for the guest waits for that IRET */
@@ -64,10 +78,27 @@ struct vcpu {
     uint64_t tsc_hz, tsc_start;
 };
 
-/* -1 (*why) if the heap is exhausted or the machine's port ranges overlap. */
+/* VP 0, on this CPU: -1 (*why) if the heap is exhausted or the machine's
+ * port ranges overlap. */
 int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ram_size,
               const struct vcpu_entry *entry, const struct io_machine *io, const char **why);
+/* VP vp on cpu, sharing vp0's machine (ports, MSR and port maps, NPT, hooks),
+ * waiting for a SIPI: -1 (*why) if the heap is exhausted. */
+int vcpu_init_ap(struct vcpu *v, const struct vcpu *vp0, uint32_t vp, struct percpu *cpu,
+                 struct heap *heap, const char **why);
+/* Runs v on this CPU (v->cpu) until the run ends. */
 void vcpu_run(struct vcpu *v) __attribute__((noreturn));
+/* The guest's INIT and STARTUP IPIs to v, under the exit lock (the caller
+ * is another VP's exit): INIT makes v wait for a SIPI, a SIPI starts a
+ * waiting v in real mode at vector * 4 KiB (the architectural AP start). */
+void vcpu_init_ipi(struct vcpu *v);
+void vcpu_sipi(struct vcpu *v, uint8_t vector);
+/* The nested page tables changed under the guest: every VP flushes its TLB
+ * before it enters the guest again, and the running ones are kicked out. */
+void vcpu_npt_changed(void);
+/* The VPs set up so far, and VP vp (NULL if there is none). */
+uint32_t vcpu_count(void);
+struct vcpu *vcpu_of(uint32_t vp);
 
 /* exits.c */
 void vcpu_handle_exit(struct vcpu *v);
@@ -82,7 +113,7 @@ void vcpu_finish(struct vcpu *v, int verdict, const char *why) __attribute__((no
  * the count of each exit reason; then the IOAPIC's, the host's interrupts
  * and the guest's time (" ... host_timer=<n> host_dev_irqs=<n> bad_vectors=<n>
  * guest_ms=<n>"). */
-size_t vcpu_summary_exits(const struct vcpu *v, char *buf, size_t cap);
+size_t vcpu_summary_exits(char *buf, size_t cap);
 size_t vcpu_summary_host(const struct vcpu *v, char *buf, size_t cap);
 void vcpu_report(struct vcpu *v);
 /* What goes back into EVENTINJ after an exit that cut EXITINTINFO's event
