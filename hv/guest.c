@@ -49,9 +49,10 @@ static uint64_t platform_tsc(void *ctx)
     return tsc_read();
 }
 
-static void platform_raise(void *ctx, uint8_t vector)
+static void platform_raise(void *ctx, uint32_t vp, uint8_t vector)
 {
     (void)ctx;
+    (void)vp; /* one VP, on this CPU */
     lapic_self_ipi(vector);
 }
 
@@ -219,6 +220,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
+        .vp_count = 1,
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),
         .apic_hz = apic_hz,
