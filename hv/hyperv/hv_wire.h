@@ -29,6 +29,7 @@
 #define HV_FEAT_TIME_REF_COUNT (1u << 1)
 #define HV_FEAT_SYNIC          (1u << 2)
 #define HV_FEAT_HYPERCALL      (1u << 5) /* HYPERCALL + GUEST_OS_ID */
+#define HV_FEAT_APIC_MSRS      (1u << 4) /* EOI, ICR, TPR as MSRs (Linux: AccessApicRegs) */
 #define HV_FEAT_VP_INDEX       (1u << 6)
 #define HV_FEAT_REFERENCE_TSC  (1u << 9)
 #define HV_FEAT_FREQUENCY_MSRS (1u << 11)
@@ -38,6 +39,7 @@
 /* 0x40000003 EDX: misc features. */
 #define HV_MISC_FREQUENCY_MSRS (1u << 8)
 /* 0x40000004 EAX: recommendations. */
+#define HV_HINT_APIC_MSRS         (1u << 3) /* use the APIC MSRs for EOI, ICR and TPR */
 #define HV_HINT_DEPRECATE_AUTOEOI (1u << 9)
 
 /* --- synthetic MSRs ------------------------------------------------------------ */
@@ -48,6 +50,9 @@
 #define HV_MSR_REFERENCE_TSC  0x40000021u
 #define HV_MSR_TSC_FREQUENCY  0x40000022u
 #define HV_MSR_APIC_FREQUENCY 0x40000023u
+#define HV_MSR_EOI            0x40000070u
+#define HV_MSR_ICR            0x40000071u
+#define HV_MSR_TPR            0x40000072u
 #define HV_MSR_VP_ASSIST_PAGE 0x40000073u
 #define HV_MSR_SCONTROL       0x40000080u
 #define HV_MSR_SVERSION       0x40000081u

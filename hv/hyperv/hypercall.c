@@ -1,6 +1,8 @@
 /* Hypercall dispatcher (contract §3): decode the control word, validate the
  * guest's input where it enters, route by connection id, count everything.
- * The CPL/mode/#UD decision is hyperv_hypercall_permitted's, made first. */
+ * The CPL/mode/#UD decision is hyperv_hypercall_permitted's, made first. The
+ * call itself runs unlocked (its handlers and hook take their own locks); the
+ * counting takes the partition lock. */
 #include "hyperv/hyperv.h"
 
 #include "hyperv/hv_wire.h"
@@ -113,14 +115,15 @@ bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool l
 {
     /* TLFS: #UD from CPL > 0 or real mode, and while the hypercall page is off.
      * Only the 64-bit register convention is implemented. */
-    if (cpl == 0 && long_mode_64 && (p->hypercall & HV_MSR_ENABLE))
-        return true;
-    p->n.hc_ud++;
-    if (trace_on(TRACE_HYPERCALL))
+    spin_lock(&p->lock);
+    bool page = p->hypercall & HV_MSR_ENABLE, ok = cpl == 0 && long_mode_64 && page;
+    if (!ok)
+        p->n.hc_ud++;
+    spin_unlock(&p->lock);
+    if (!ok && trace_on(TRACE_HYPERCALL))
         trace_line(TRACE_HYPERCALL, "VMMCALL refused with #UD: cpl=%u 64-bit=%s hypercall page %s",
-                   cpl, long_mode_64 ? "yes" : "no",
-                   p->hypercall & HV_MSR_ENABLE ? "enabled" : "disabled");
-    return false;
+                   cpl, long_mode_64 ? "yes" : "no", page ? "enabled" : "disabled");
+    return ok;
 }
 
 /* An input or output block of len bytes at gpa: 8-byte aligned and inside one
@@ -194,11 +197,14 @@ static uint16_t signal_event(struct hyperv_partition *p, struct hc *c)
 
 /* The VPs a retarget's VP set names, as a mask: set is the variable header
  * (bank mask, then banks) of a sparse set; varhead its 8-byte units. 0 when
- * the set is malformed or names a VP the partition lacks. */
-static uint64_t vpset_mask(uint64_t format, const uint64_t *set, uint16_t varhead)
+ * the set is malformed or names a VP beyond the partition's vp_count (<= 8:
+ * bank 0 holds them all). */
+static uint64_t vpset_mask(uint64_t format, const uint64_t *set, uint16_t varhead,
+                           uint32_t vp_count)
 {
+    _Static_assert(HV_VP_MAX <= HV_VPSET_BANK_VPS, "every VP in bank 0");
     if (format == HV_GENERIC_SET_ALL)
-        return varhead ? 0 : (1ull << HV_VP_COUNT) - 1;
+        return varhead ? 0 : (1ull << vp_count) - 1;
     if (format != HV_GENERIC_SET_SPARSE_4K || !varhead)
         return 0;
     uint64_t banks = set[0];
@@ -213,7 +219,7 @@ static uint64_t vpset_mask(uint64_t format, const uint64_t *set, uint16_t varhea
             continue;
         uint64_t vps = set[k++];
         /* Linux sends the banks below the highest one even when empty. */
-        if (vps && bank * HV_VPSET_BANK_VPS >= HV_VP_COUNT)
+        if (vps && bank * HV_VPSET_BANK_VPS >= vp_count)
             return 0;
         if (!bank)
             mask = vps;
@@ -243,13 +249,13 @@ static uint16_t retarget(struct hyperv_partition *p, struct hc *c)
         return HV_STATUS_INVALID_PARAMETER;
     uint64_t vps;
     if (in.flags & HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET) {
-        vps = vpset_mask(in.vp_mask_or_format, set, c->varhead);
+        vps = vpset_mask(in.vp_mask_or_format, set, c->varhead, p->plat.vp_count);
     } else {
         if (c->varhead)
             return HV_STATUS_INVALID_HYPERCALL_INPUT;
         vps = in.vp_mask_or_format;
     }
-    if (!vps || (vps >> HV_VP_COUNT))
+    if (!vps || (vps >> p->plat.vp_count))
         return HV_STATUS_INVALID_PARAMETER;
     if (in.vector > 0xff || hyperv_vector_refused(p, (uint8_t)in.vector))
         return HV_STATUS_INVALID_PARAMETER;
@@ -265,7 +271,8 @@ void hyperv_set_retarget(struct hyperv_partition *p, hyperv_retarget_fn fn, void
     p->retarget_ctx = ctx;
 }
 
-uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
+uint64_t hyperv_hypercall(struct hyperv_partition *p, uint32_t vp, uint64_t rcx, uint64_t rdx,
+                          uint64_t r8)
 {
     struct hc c = {
         .code = (uint16_t)(rcx & HV_HC_CODE_MASK),
@@ -285,7 +292,9 @@ uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx
     else if (c.code == HVCALL_RETARGET_INTERRUPT)
         kind = HV_HCK_RETARGET;
 
-    if (rcx & HV_HC_RSVD_MASK)
+    if (vp >= p->plat.vp_count)
+        st = HV_STATUS_INVALID_PARAMETER; /* the glue's bug: no VP of ours made the call */
+    else if (rcx & HV_HC_RSVD_MASK)
         st = HV_STATUS_INVALID_HYPERCALL_INPUT;
     else if (kind == HV_HCK_POST_MESSAGE)
         st = post_message(p, &c);
@@ -296,8 +305,10 @@ uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx
     else
         st = HV_STATUS_INVALID_HYPERCALL_CODE;
 
+    spin_lock(&p->lock);
     p->n.hc_code[kind]++;
     p->n.hc_status[st < HV_STATUS_COUNTED ? st : HV_STATUS_COUNTED]++;
+    spin_unlock(&p->lock);
     if (trace_on(TRACE_HYPERCALL))
         trace_call(&c, rcx, st);
     return st; /* reps completed (bits 43:32): 0, no rep call is implemented */

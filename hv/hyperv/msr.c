@@ -1,6 +1,8 @@
 /* Synthetic MSRs (contract §2.1). Every value the guest writes is validated
  * here, once: reserved bits, read-only registers and pages outside guest RAM
- * are refused with #GP (logged once per MSR), as Hyper-V does. */
+ * are refused with #GP (logged once per MSR), as Hyper-V does. GUEST_OS_ID,
+ * HYPERCALL and REFERENCE_TSC are the partition's; VP_INDEX, VP_ASSIST_PAGE
+ * and the SynIC's are the accessing VP's; the APIC MSRs go to the glue. */
 #include "hyperv/hyperv.h"
 
 #include "hyperv/hv_wire.h"
@@ -35,6 +37,10 @@ static enum hv_msr_kind kind_of(uint32_t msr)
         return HV_MSRK_SYNIC;
     case HV_MSR_EOM:
         return HV_MSRK_EOM;
+    case HV_MSR_EOI:
+    case HV_MSR_ICR:
+    case HV_MSR_TPR:
+        return HV_MSRK_APIC;
     default:
         if (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15)
             return HV_MSRK_SINT;
@@ -52,12 +58,24 @@ static bool freq_msrs(const struct hyperv_partition *p)
     return p->plat.apic_hz != 0; /* the CPUID bits follow the same rule */
 }
 
-int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
+/* EOI, ICR, TPR: counted here, done by the glue, unlocked (an ICR write may
+ * start another VP). */
+static int apic_access(struct hyperv_partition *p, uint32_t vp, uint32_t msr, bool write,
+                       uint64_t *val)
 {
-    if (!in_range(msr))
-        return HV_MSR_UNHANDLED;
-    p->n.msr_read[kind_of(msr)]++;
-    const struct hyperv_synic *s = &p->synic;
+    const char *why = p->plat.apic_msr ? NULL : "not implemented";
+    if (why || p->plat.apic_msr(p->plat.ctx, vp, msr, write, val) != HV_MSR_OK) {
+        spin_lock(&p->lock);
+        hyperv_refuse(p, msr, write, write ? *val : 0, why ? why : "refused by the APIC glue");
+        spin_unlock(&p->lock);
+        return HV_MSR_GP;
+    }
+    return HV_MSR_OK;
+}
+
+static int msr_read(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t *val)
+{
+    const struct hyperv_synic *s = &p->vp[vp].synic;
     switch (msr) {
     case HV_MSR_GUEST_OS_ID:
         *val = p->guest_os_id;
@@ -66,7 +84,7 @@ int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
         *val = p->hypercall;
         return HV_MSR_OK;
     case HV_MSR_VP_INDEX:
-        *val = 0;
+        *val = vp;
         return HV_MSR_OK;
     case HV_MSR_TIME_REF_COUNT:
         *val = hyperv_time_ref_count(p);
@@ -81,7 +99,7 @@ int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
         *val = msr == HV_MSR_TSC_FREQUENCY ? p->plat.tsc_hz : p->plat.apic_hz;
         return HV_MSR_OK;
     case HV_MSR_VP_ASSIST_PAGE:
-        *val = p->vp_assist;
+        *val = p->vp[vp].vp_assist;
         return HV_MSR_OK;
     case HV_MSR_SCONTROL:
         *val = s->scontrol;
@@ -174,7 +192,7 @@ static int write_hypercall(struct hyperv_partition *p, uint64_t val)
     return HV_MSR_OK;
 }
 
-static int write_sint(struct hyperv_partition *p, uint32_t msr, uint64_t val)
+static int write_sint(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t val)
 {
     if (val & ~HV_SINT_WRITABLE) {
         hyperv_refuse(p, msr, true, val, "reserved bits set");
@@ -194,15 +212,12 @@ static int write_sint(struct hyperv_partition *p, uint32_t msr, uint64_t val)
     if ((val & HV_SINT_AUTO_EOI) && log_budget_take(&p->warned_autoeoi))
         hv_log("hyperv", "SINT%u AutoEOI requested: not emulated, the guest must EOI",
                msr - HV_MSR_SINT0);
-    synic_set_sint(p, msr - HV_MSR_SINT0, val);
+    synic_set_sint(p, vp, msr - HV_MSR_SINT0, val);
     return HV_MSR_OK;
 }
 
-int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
+static int msr_write(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t val)
 {
-    if (!in_range(msr))
-        return HV_MSR_UNHANDLED;
-    p->n.msr_write[kind_of(msr)]++;
     const char *why = "read-only";
     void *page;
     switch (msr) {
@@ -226,14 +241,14 @@ int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
         page_msr(p, val, PAGE_MSR_RSVD, &why);
         if (why)
             break;
-        p->vp_assist = val;
+        p->vp[vp].vp_assist = val;
         return HV_MSR_OK;
     case HV_MSR_SCONTROL:
         if (val & ~HV_SCONTROL_ENABLE) {
             why = "reserved bits set";
             break;
         }
-        synic_set_scontrol(p, val);
+        synic_set_scontrol(p, vp, val);
         return HV_MSR_OK;
     case HV_MSR_SIEFP:
     case HV_MSR_SIMP:
@@ -241,12 +256,12 @@ int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
         if (why)
             break;
         if (msr == HV_MSR_SIEFP)
-            synic_set_siefp(p, val);
+            synic_set_siefp(p, vp, val);
         else
-            synic_set_simp(p, val);
+            synic_set_simp(p, vp, val);
         return HV_MSR_OK;
     case HV_MSR_EOM:
-        synic_eom(p); /* the value carries nothing */
+        synic_eom(p, vp); /* the value carries nothing */
         return HV_MSR_OK;
     case HV_MSR_VP_INDEX:
     case HV_MSR_TIME_REF_COUNT:
@@ -259,10 +274,45 @@ int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
         break;
     default:
         if (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15)
-            return write_sint(p, msr, val);
+            return write_sint(p, vp, msr, val);
         why = "not implemented";
         break;
     }
     hyperv_refuse(p, msr, true, val, why);
     return HV_MSR_GP;
+}
+
+/* Counts the access; the APIC MSRs go to the glue, the rest are done under
+ * the lock. */
+static int msr_access(struct hyperv_partition *p, uint32_t vp, uint32_t msr, bool write,
+                      uint64_t *val)
+{
+    if (!in_range(msr))
+        return HV_MSR_UNHANDLED;
+    enum hv_msr_kind kind = kind_of(msr);
+    spin_lock(&p->lock);
+    if (write)
+        p->n.msr_write[kind]++;
+    else
+        p->n.msr_read[kind]++;
+    int rc = HV_MSR_GP;
+    bool apic = false;
+    if (vp >= p->plat.vp_count)
+        hyperv_refuse(p, msr, write, write ? *val : 0, "no such VP"); /* the glue's bug */
+    else if (kind == HV_MSRK_APIC)
+        apic = true; /* below, unlocked */
+    else
+        rc = write ? msr_write(p, vp, msr, *val) : msr_read(p, vp, msr, val);
+    spin_unlock(&p->lock);
+    return apic ? apic_access(p, vp, msr, write, val) : rc;
+}
+
+int hyperv_msr_read(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t *val)
+{
+    return msr_access(p, vp, msr, false, val);
+}
+
+int hyperv_msr_write(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t val)
+{
+    return msr_access(p, vp, msr, true, &val);
 }

@@ -12,7 +12,7 @@ int hyperv_init(struct hyperv_partition *p, const struct guest_mem *gm,
                 const struct hyperv_platform *plat)
 {
     memset(p, 0, sizeof(*p));
-    if (!gm || !plat || !plat->tsc || !plat->raise)
+    if (!gm || !plat || !plat->tsc || !plat->raise || !plat->vp_count || plat->vp_count > HV_VP_MAX)
         return -1;
     uint64_t scale = reftime_scale(plat->tsc_hz);
     if (!scale)
@@ -21,7 +21,8 @@ int hyperv_init(struct hyperv_partition *p, const struct guest_mem *gm,
     p->plat = *plat;
     p->tsc_scale = scale;
     p->tsc_offset = reftime_offset(scale, plat->tsc_at_start);
-    synic_reset(&p->synic);
+    for (unsigned i = 0; i < HV_VP_MAX; i++)
+        synic_reset(&p->vp[i].synic);
     p->warned_autoeoi = (struct log_budget)LOG_BUDGET(1, "");
     p->warned_hypercall_ignored = (struct log_budget)LOG_BUDGET(1, "");
     p->refusals = (struct log_once)LOG_ONCE_N(HV_REFUSALS_LOGGED, " (further MSRs not reported)");
@@ -32,11 +33,14 @@ uint64_t hyperv_time_ref_count(struct hyperv_partition *p)
 {
     uint64_t tsc = p->plat.tsc(p->plat.ctx);
     uint64_t t = tsc < p->plat.tsc_at_start ? 0 : reftime_at(tsc, p->tsc_scale, p->tsc_offset);
-    /* The host TSC does not go backwards, but the guest's clock must never. */
-    if (t < p->time_last)
-        t = p->time_last;
-    p->time_last = t;
-    return t;
+    /* The host TSC does not go backwards, but the guest's clock must never:
+     * not even between VPs whose TSC reads race (lock-free, so the VMBus
+     * server may ask while it holds its own lock). */
+    uint64_t last = __atomic_load_n(&p->time_last, __ATOMIC_RELAXED);
+    while (t > last && !__atomic_compare_exchange_n(&p->time_last, &last, t, true, __ATOMIC_RELAXED,
+                                                    __ATOMIC_RELAXED))
+        ;
+    return t > last ? t : last;
 }
 
 void hyperv_refuse(struct hyperv_partition *p, uint32_t msr, bool write, uint64_t val,
@@ -88,7 +92,7 @@ size_t hyperv_summary(const struct hyperv_partition *p, char *buf, size_t cap)
 
 static const char *const msr_kind_names[HV_MSRK_COUNT] = {
     "guest_os_id", "hypercall", "vp_index", "time_ref_count", "reference_tsc", "frequency",
-    "vp_assist",   "synic",     "eom",      "sint",           "unknown",
+    "vp_assist",   "synic",     "eom",      "sint",           "apic",          "unknown",
 };
 
 void hyperv_log_stats(const struct hyperv_partition *p)
@@ -131,4 +135,11 @@ void hyperv_log_stats(const struct hyperv_partition *p)
            (unsigned long long)n->msg_queued, (unsigned long long)n->msg_full,
            (unsigned long long)n->events, (unsigned long long)n->irqs,
            (unsigned long long)n->irqs_deferred);
+    if (p->plat.vp_count < 2)
+        return;
+    len = 0;
+    for (unsigned vp = 0; vp < p->plat.vp_count && len < sizeof(line); vp++)
+        len += (size_t)fmt_snprintf(line + len, sizeof(line) - len, "%s%llu", vp ? "/" : "",
+                                    (unsigned long long)n->vp_irqs[vp]);
+    hv_log("hyperv", "per vp: irqs=%s", line);
 }

@@ -1,7 +1,8 @@
-/* The synthetic interrupt controller of the one VP: host->guest messages into
- * the SIMP page (one slot per SINT, a bounded in-order queue behind it, the
- * message-pending/EOM protocol) and event flags into the SIEFP page, each
- * followed by an interrupt on the vector the guest programmed into the SINT. */
+/* The synthetic interrupt controller, one per VP: host->guest messages into
+ * the VP's SIMP page (one slot per SINT, a bounded in-order queue behind it,
+ * the message-pending/EOM protocol) and event flags into its SIEFP page, each
+ * followed by an interrupt to that VP on the vector the guest programmed into
+ * the VP's SINT. */
 #ifndef HV_HYPERV_SYNIC_H
 #define HV_HYPERV_SYNIC_H
 
@@ -33,28 +34,29 @@ struct hyperv_synic {
     struct hyperv_synic_queue q[HV_SINT_COUNT];
 };
 
-/* Host -> guest message on SINT sint. Written into the slot now if the SynIC
- * can take it, else queued in order. Returns HV_STATUS_SUCCESS (delivered or
- * queued), HV_STATUS_INSUFFICIENT_BUFFERS when the SINT's queue is full (the
- * message was not taken: retry after the guest's EOM), or
- * HV_STATUS_INVALID_PARAMETER (sint >= 16, type 0, size > 240). */
-int synic_post(struct hyperv_partition *p, unsigned sint, uint32_t message_type,
+/* Host -> guest message on SINT sint of VP vp. Written into the VP's slot now
+ * if its SynIC can take it, else queued in order. Returns HV_STATUS_SUCCESS
+ * (delivered or queued), HV_STATUS_INSUFFICIENT_BUFFERS when the SINT's queue
+ * is full (the message was not taken: retry after the guest's EOM), or
+ * HV_STATUS_INVALID_PARAMETER (vp >= vp_count, sint >= 16, type 0, size > 240). */
+int synic_post(struct hyperv_partition *p, unsigned vp, unsigned sint, uint32_t message_type,
                const void *payload, uint8_t size);
-/* Sets flag (< 2048) in SINT sint's area of the SIEFP page and raises the SINT
- * if the bit was newly set. HV_STATUS_SUCCESS or HV_STATUS_INVALID_PARAMETER. */
-int synic_signal_event(struct hyperv_partition *p, unsigned sint, unsigned flag);
-/* Forgets the messages of message_type still queued for sint, keeping the
- * others in order; returns how many went. The one in the slot is the guest's
- * already and stays. For a poster starting over (VMBus on UNLOAD). */
-unsigned synic_purge(struct hyperv_partition *p, unsigned sint, uint32_t message_type);
+/* Sets flag (< 2048) in SINT sint's area of VP vp's SIEFP page and raises the
+ * SINT if the bit was newly set. HV_STATUS_SUCCESS or
+ * HV_STATUS_INVALID_PARAMETER. */
+int synic_signal_event(struct hyperv_partition *p, unsigned vp, unsigned sint, unsigned flag);
+/* Forgets the messages of message_type still queued for sint of VP vp,
+ * keeping the others in order; returns how many went. The one in the slot is
+ * the guest's already and stays. For a poster starting over (VMBus on UNLOAD). */
+unsigned synic_purge(struct hyperv_partition *p, unsigned vp, unsigned sint, uint32_t message_type);
 
-/* --- for msr.c: side effects of validated MSR writes ------------------------------ */
+/* --- for msr.c: side effects of validated MSR writes, with the lock held ----------- */
 void synic_reset(struct hyperv_synic *s);
-void synic_set_scontrol(struct hyperv_partition *p, uint64_t v);
-void synic_set_simp(struct hyperv_partition *p, uint64_t v);
-void synic_set_siefp(struct hyperv_partition *p, uint64_t v);
-void synic_set_sint(struct hyperv_partition *p, unsigned sint, uint64_t v);
-/* EOM: retry every SINT's queue head. */
-void synic_eom(struct hyperv_partition *p);
+void synic_set_scontrol(struct hyperv_partition *p, unsigned vp, uint64_t v);
+void synic_set_simp(struct hyperv_partition *p, unsigned vp, uint64_t v);
+void synic_set_siefp(struct hyperv_partition *p, unsigned vp, uint64_t v);
+void synic_set_sint(struct hyperv_partition *p, unsigned vp, unsigned sint, uint64_t v);
+/* EOM: retry every SINT's queue head of VP vp. */
+void synic_eom(struct hyperv_partition *p, unsigned vp);
 
 #endif

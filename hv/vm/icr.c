@@ -20,7 +20,7 @@ static uint32_t all_vps(uint32_t n)
     return n >= 32 ? ~0u : (1u << n) - 1;
 }
 
-int icr_decode(uint64_t icr, uint32_t self, const uint32_t *apic_ids, uint32_t n,
+int icr_decode(uint64_t icr, uint32_t self, const uint8_t *apic_ids, uint32_t n,
                const uint8_t *host, unsigned nhost, struct icr_request *out, const char **why)
 {
     unsigned mode = (unsigned)(icr >> ICR_MODE_SHIFT) & 7;

@@ -31,7 +31,7 @@ struct icr_request {
  * host/nhost: vectors the guest may not send (lib/vectors.h). 0, or -1 and
  * *why (reserved bits, SMI/ExtINT/reserved modes, a vector below 16 or the
  * host's, a logical INIT or SIPI). */
-int icr_decode(uint64_t icr, uint32_t self, const uint32_t *apic_ids, uint32_t n,
+int icr_decode(uint64_t icr, uint32_t self, const uint8_t *apic_ids, uint32_t n,
                const uint8_t *host, unsigned nhost, struct icr_request *out, const char **why);
 
 #endif

@@ -132,7 +132,7 @@ void chan_relid_free(struct vmbus_channel *c)
 
 void chan_signal(const struct vmbus_channel *c)
 {
-    vmbus.port.signal(vmbus.port.ctx, vmbus.sint, chan_relid(c));
+    vmbus.port.signal(vmbus.port.ctx, c->target_vp, vmbus.sint, chan_relid(c));
 }
 
 /* A corrupt ring stops the channel: no more reads or writes, the guest's
@@ -412,7 +412,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
     } else if (c->busy || c->closed_pending) {
         st = STATUS_INVALID_DEVICE_STATE; /* another VP's close is still reaching the device */
         why = "the device is still in a callback of the channel";
-    } else if (r->target_vp != 0) {
+    } else if (r->target_vp >= vmbus.port.vp_count) {
         st = STATUS_INVALID_PARAMETER;
         why = "target VP does not exist";
     } else {
@@ -432,6 +432,7 @@ uint16_t chan_open(const struct vmbus_open_req *r)
         c->stalled = false;
         c->drain_pending = false;
         c->ring_gpadl = r->gpadl;
+        c->target_vp = r->target_vp;
         c->seen_mask = c->seen_pending = 0;
         if (c->cb.EvtChannelOpened) {
             const uint32_t epoch = c->epoch, conn = vmbus.conn_epoch;
@@ -499,12 +500,21 @@ uint16_t chan_relid_released(uint32_t relid)
 
 uint16_t chan_modify(uint32_t relid, uint32_t target_vp)
 {
-    if (!chan_visible(relid))
+    struct vmbus_channel *c = chan_visible(relid);
+    if (!c)
         return vmbus_reject(VMBUS_MSG_MODIFYCHANNEL, "relid was not offered");
     NTSTATUS st = STATUS_SUCCESS;
-    if (target_vp != 0) {
+    if (target_vp >= vmbus.port.vp_count) {
         st = STATUS_INVALID_PARAMETER;
         vmbus_refuse(VMBUS_MSG_MODIFYCHANNEL, "target VP does not exist", st);
+    } else if (c->state == CHAN_OPENED && !rescinded(c)) {
+        /* Linux sends it only for an open channel; for another there is
+         * nothing to move (its next OPENCHANNEL names its VP). From now on
+         * the channel's interrupts go there. */
+        if (c->target_vp != target_vp && trace_on(TRACE_RING))
+            trace_line(TRACE_RING, "relid=%u %s interrupts move from vp=%u to vp=%u", relid,
+                       c->name, (unsigned)c->target_vp, (unsigned)target_vp);
+        c->target_vp = target_vp;
     }
     /* Only 5.3 guests wait for the answer (and without a timeout). */
     if (vmbus.version >= VMBUS_VERSION_WIN10_V5_3) {

@@ -39,7 +39,8 @@ NTSTATUS chan_send(struct vmbus_channel *c, const struct chan_packet *p, const v
  * way to send a packet it held (reorder). */
 NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
                     const struct fault_send *s);
-/* Interrupts the guest for c (its relid's event flag on the VMBus SINT). */
+/* Interrupts the guest for c (its relid's event flag on the VMBus SINT of
+ * its target VP). */
 void chan_signal(const struct vmbus_channel *c);
 /* Host side of a close: no more signals; the device's EvtChannelClosed is
  * left pending for the door's way out (chan_run_closed). */

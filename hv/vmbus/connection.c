@@ -55,6 +55,7 @@ uint16_t connection_initiate(const struct vmbus_contact *c)
         connection_reset();
     }
     vmbus.sint = c->sint; /* a refusal goes where an acceptance would */
+    vmbus.vp = c->vp;
     struct vmbus_version_response r = {.header.msgtype = VMBUS_MSG_VERSION_RESPONSE};
     if (!is_supported(c->version) || (fault_on() && vmbus.faults->refuse_version(c->version))) {
         /* version_supported 0: the guest proposes its next older version */
@@ -103,7 +104,7 @@ uint16_t connection_request_offers(void)
 
 uint16_t connection_unload(void)
 {
-    connection_reset(); /* keeps vmbus.sint: the answer goes where the guest waits */
+    connection_reset(); /* keeps vmbus.sint and .vp: the answer goes where the guest waits */
     const char *more = vmbus_log_ok(VMBUS_LOG_UNLOAD);
     if (more)
         hv_log("vmbus", "UNLOAD: disconnected, channels closed, GPADLs freed%s", more);

@@ -9,7 +9,8 @@
 /* An INITIATE_CONTACT in trusted form (message.c checked its structure). */
 struct vmbus_contact {
     uint32_t version;
-    uint8_t sint; /* where replies go: the guest's from 5.0, else 2 */
+    uint8_t sint; /* where replies go: the guest's from 5.0, else 2 ... */
+    uint32_t vp;  /* ... on this VP (< vp_count) */
 };
 
 uint16_t connection_initiate(const struct vmbus_contact *c);

@@ -62,9 +62,10 @@ static uint16_t initiate_contact(const uint8_t *m, uint32_t size)
     struct vmbus_contact c = {
         .version = rd32(m, offsetof(struct vmbus_initiate_contact, version_requested)),
         .sint = VMBUS_MESSAGE_SINT,
+        .vp = rd32(m, offsetof(struct vmbus_initiate_contact, target_vcpu)),
     };
-    /* The partition has one VP; replies must reach the VP the guest named. */
-    if (rd32(m, offsetof(struct vmbus_initiate_contact, target_vcpu)) != 0)
+    /* Every host message goes to the VP the guest named (Linux: CPU 0's). */
+    if (c.vp >= vmbus.port.vp_count)
         return vmbus_reject(t, "target VP does not exist");
     if (c.version >= VMBUS_VERSION_WIN10_V5) {
         /* Bytes 17-23 (VTL, feature flags in later protocols) are 0 from

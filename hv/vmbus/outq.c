@@ -25,7 +25,7 @@ void outq_flush(void)
             return; /* a delay fault: its timer comes back */
         /* The only other failure, INVALID_PARAMETER, cannot happen: the SINT
          * was validated and sizes are ours. */
-        if (p->post(p->ctx, m->sint, VMBUS_MESSAGE_TYPE, m->payload, m->size) ==
+        if (p->post(p->ctx, m->vp, m->sint, VMBUS_MESSAGE_TYPE, m->payload, m->size) ==
             HV_STATUS_INSUFFICIENT_BUFFERS) {
             vmbus.n.pushback++;
             return;
@@ -51,6 +51,7 @@ void outq_send(const void *msg, uint8_t size, uint32_t relid)
     }
     struct vmbus_outmsg *m = at(vmbus.outq.count);
     m->sint = vmbus.sint;
+    m->vp = vmbus.vp;
     m->size = size;
     m->relid = relid;
     m->not_before = fault_on() ? vmbus.faults->host_message(msgtype) : 0;
@@ -84,7 +85,10 @@ void outq_purge(void)
     const struct vmbus_port *p = &vmbus.port;
     vmbus.outq.head = 0;
     vmbus.outq.count = 0;
-    /* Only VMBus posts this type; any SINT a reply ever went to is covered. */
-    for (uint8_t s = 0; s < HV_SINT_COUNT; s++)
-        p->purge(p->ctx, s, VMBUS_MESSAGE_TYPE);
+    /* Only VMBus posts this type; any VP and SINT a reply ever went to is
+     * covered. */
+    for (uint32_t vp = 0; vp < p->vp_count; vp++) {
+        for (uint8_t s = 0; s < HV_SINT_COUNT; s++)
+            p->purge(p->ctx, vp, s, VMBUS_MESSAGE_TYPE);
+    }
 }

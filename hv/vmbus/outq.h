@@ -10,8 +10,8 @@
 
 /* Whether a guest message that answers may be taken now (see VMBUS_OUTQ_LEN). */
 bool outq_admit(void);
-/* Queues a message for the connection's SINT. relid names the channel of an
- * offer or rescind (0 otherwise). */
+/* Queues a message for the connection's VP and SINT. relid names the channel
+ * of an offer or rescind (0 otherwise). */
 void outq_send(const void *msg, uint8_t size, uint32_t relid);
 /* Hands the queue to the SynIC until it pushes back (vmbus_poll). */
 void outq_flush(void);
@@ -21,7 +21,7 @@ bool outq_holds(uint32_t relid);
 /* Drops the queued offer or rescind for relid. */
 void outq_cancel(uint32_t relid);
 /* Forgets everything queued (the connection was reset): ours, and our
- * messages still waiting in the SynIC's per-SINT queues. */
+ * messages still waiting in the SynIC queues of every VP and SINT. */
 void outq_purge(void);
 
 #endif

@@ -84,6 +84,7 @@ struct vmbus_channel {
     bool stalled;              /* a ring was found corrupt: no more traffic */
     bool drain_pending;        /* the last drain stopped at VMBUS_DRAIN_BUDGET */
     uint64_t signals;
+    uint32_t target_vp; /* whose SynIC the channel's interrupts go to (OPEN, MODIFY) */
     /* The packet being handed to the device (process), if GPA-direct: its
      * ranges as parsed where it entered (ranges_status: STATUS_SUCCESS, or
      * INVALID_PARAMETER for a malformed list, INVALID_DEVICE_STATE for a
@@ -121,6 +122,7 @@ struct vmbus_gpadl {
 
 struct vmbus_outmsg {
     uint8_t sint, size;
+    uint32_t vp;
     uint32_t relid;      /* the channel an offer or rescind is about, else 0 */
     uint64_t not_before; /* clock_ns(): a delay fault holds it (and all behind it) till then */
     uint8_t payload[HV_MESSAGE_PAYLOAD_SIZE];
@@ -167,7 +169,8 @@ struct vmbus_server {
     bool connected, offers_requested;
     uint32_t version, msg_conn_id;
     uint32_t conn_epoch; /* connection resets so far */
-    uint8_t sint;
+    uint8_t sint;        /* host messages go to this SINT of VP vp (INITIATE_CONTACT's) */
+    uint32_t vp;
     struct vmbus_channel chan[VMBUS_MAX_CHANNELS];
     uint32_t next_gen;
     struct vmbus_gpadl gpadl[VMBUS_MAX_GPADLS];

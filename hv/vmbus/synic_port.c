@@ -8,20 +8,20 @@
 #include "vmbus/vmbus.h"
 #include "vmbus/vmbus_wire.h"
 
-static uint16_t post(void *ctx, uint8_t sint, uint32_t message_type, const void *payload,
-                     uint8_t size)
+static uint16_t post(void *ctx, uint32_t vp, uint8_t sint, uint32_t message_type,
+                     const void *payload, uint8_t size)
 {
-    return (uint16_t)synic_post(ctx, sint, message_type, payload, size);
+    return (uint16_t)synic_post(ctx, vp, sint, message_type, payload, size);
 }
 
-static void purge(void *ctx, uint8_t sint, uint32_t message_type)
+static void purge(void *ctx, uint32_t vp, uint8_t sint, uint32_t message_type)
 {
-    synic_purge(ctx, sint, message_type);
+    synic_purge(ctx, vp, sint, message_type);
 }
 
-static void signal(void *ctx, uint8_t sint, uint32_t flag)
+static void signal(void *ctx, uint32_t vp, uint8_t sint, uint32_t flag)
 {
-    synic_signal_event(ctx, sint, flag);
+    synic_signal_event(ctx, vp, sint, flag);
 }
 
 static int listen(void *ctx, uint32_t conn_id, vmbus_event_fn fn, void *fn_ctx)
@@ -41,7 +41,17 @@ static uint64_t ref_time(void *ctx)
 
 int vmbus_init(struct hyperv_partition *p)
 {
-    const struct vmbus_port port = {p, p->gm, post, purge, signal, listen, unlisten, ref_time};
+    const struct vmbus_port port = {
+        .ctx = p,
+        .gm = p->gm,
+        .vp_count = p->plat.vp_count,
+        .post = post,
+        .purge = purge,
+        .signal = signal,
+        .listen = listen,
+        .unlisten = unlisten,
+        .ref_time = ref_time,
+    };
     vmbus_init_port(&port);
     if (hyperv_register_message(p, VMBUS_MESSAGE_CONNECTION_ID, vmbus_on_message, NULL))
         return -1;

@@ -9,7 +9,7 @@
 
 #include "vm/icr.h"
 
-static const uint32_t ids[4] = {0, 1, 2, 3};
+static const uint8_t ids[4] = {0, 1, 2, 3};
 static const uint8_t host[2] = {0xf5, 0xf2};
 
 static uint64_t icr(uint32_t low, uint8_t dest)

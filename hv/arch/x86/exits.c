@@ -174,7 +174,8 @@ static void handle_msr(struct vcpu *v)
     c->tsc_offset = v->msr.tsc_offset;
     int rc = HV_MSR_OK;
     if (st == MSR_HYPERV)
-        rc = write ? hyperv_msr_write(v->hv, msr, value) : hyperv_msr_read(v->hv, msr, &value);
+        rc = write ? hyperv_msr_write(v->hv, v->vp, msr, value)
+                   : hyperv_msr_read(v->hv, v->vp, msr, &value);
     if (st == MSR_GP || rc != HV_MSR_OK) {
         /* refused synthetic MSRs were logged by hv/hyperv already */
         if (st == MSR_GP || rc == HV_MSR_UNHANDLED)
@@ -382,7 +383,7 @@ static void handle_vmmcall(struct vcpu *v)
         vcpu_inject_ud(v);
         return;
     }
-    c->rax = hyperv_hypercall(v->hv, v->regs.rcx, v->regs.rdx, v->regs.r8);
+    c->rax = hyperv_hypercall(v->hv, v->vp, v->regs.rcx, v->regs.rdx, v->regs.r8);
     advance(v, 3);
 }
 
