@@ -8,12 +8,18 @@
 #include "fake_cpu.h"
 
 struct fake_arch fake_arch;
+static struct percpu cpu0; /* the one CPU lapic.c keeps a self-IPI's vector in */
+
+struct percpu *this_cpu(void)
+{
+    return &cpu0;
+}
 
 #include "arch/x86/lapic.c"
 
 void fake_lapic_reset(void)
 {
     memset(&fake_arch, 0, sizeof(fake_arch));
-    raised = -1;
+    cpu0.raised = -1;
     apic_base = 0;
 }

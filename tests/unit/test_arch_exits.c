@@ -27,6 +27,7 @@
 #include "vm/mmio_trap.h"
 
 #include "fake_arch.h"
+#include "fake_vcpu.h"
 #include "fixture.h"
 
 #define MIB (1ull << 20)
@@ -80,7 +81,7 @@ static void *backing;
 
 static size_t summary_exits(char *buf, size_t cap)
 {
-    return vcpu_summary_exits(&v, buf, cap);
+    return vcpu_summary_exits(buf, cap);
 }
 
 static size_t summary_host(char *buf, size_t cap)
@@ -115,8 +116,11 @@ static int setup(void **state)
         ptable_map(&npt, 0xfee00000, 0xfee00000, PAGE_SIZE, PT_W | PT_U))
         return -1;
     const char *why;
-    if (io_space_init(&v.io, &machine, &why))
+    static struct io_space io;
+    if (io_space_init(&io, &machine, &why))
         return -1;
+    v.io = &io;
+    fake_vcpu = (struct fake_vcpu){.vp = &v};
     msr_guest_init(&v.msr);
     v.msr.efer_allowed = EFER_ALLOWED;
     v.msr.phys_bits = 48;
@@ -794,7 +798,7 @@ static void npf_trapped_mmio_is_emulated(void **state)
     vmcb->cr3 = 0x1000;
     mmio_trap_init(&gm);
     assert_int_equal(mmio_trap_add(trap, PAGE_SIZE, &ops, NULL), 0);
-    assert_int_equal(mmio_trap_attach(&npt, &v.flush_tlb), 0);
+    assert_int_equal(mmio_trap_attach(&npt, vcpu_npt_changed), 0);
     v.regs.rdi = va;
     vmcb->rax = ~0ull;
     assert_int_equal(run_exit(VMEXIT_NPF, 0x4, trap + 0x10), NO_STOP);
@@ -993,12 +997,25 @@ static void vmmcall(void **state)
     assert_false(fake_arch.hv_long64);
 }
 
-static void shutdown_init_and_unknown_exits_end_the_run(void **state)
+/* A physical INIT the guest sent through its LAPIC: VP 0 is not reset (a
+ * BSP is not), another VP waits for a SIPI; the run goes on either way. */
+static void init_resets_only_an_ap(void **state)
+{
+    (void)state;
+    assert_int_equal(run_exit(VMEXIT_INIT, 0, 0), NO_STOP);
+    assert_int_equal(fake_vcpu.inits, 0);
+    assert_non_null(strstr(logbuf, "vp 0: INIT sent through the LAPIC"));
+    v.vp = 1;
+    assert_int_equal(run_exit(VMEXIT_INIT, 0, 0), NO_STOP);
+    assert_int_equal(fake_vcpu.inits, 1);
+    v.vp = 0;
+}
+
+static void shutdown_and_unknown_exits_end_the_run(void **state)
 {
     (void)state;
     expect_finish(run_exit(VMEXIT_SHUTDOWN, 0, 0), HV_VERDICT_GUEST_FAIL, "triple fault");
     log_reset();
-    expect_finish(run_exit(VMEXIT_INIT, 0, 0), HV_VERDICT_GUEST_FAIL, "INIT");
     log_reset();
     expect_finish(run_exit(VMEXIT_HLT, 0, 0), HV_VERDICT_HV_ERROR, "does not handle");
     assert_non_null(strstr(logbuf, "unhandled exit 0x78"));
@@ -1098,7 +1115,8 @@ int main(void)
         T(iret_unmasks_nmis_at_the_next_exit),
         T(svm_instructions_ud),
         T(vmmcall),
-        T(shutdown_init_and_unknown_exits_end_the_run),
+        T(init_resets_only_an_ap),
+        T(shutdown_and_unknown_exits_end_the_run),
         /* last: they use up exits.c's report budget */
         T(log_limit_msrs),
         T(log_limit_ports),

@@ -447,22 +447,37 @@ static void xapic_raised_deliverable(void **state)
     assert_int_equal(fake_arch.nmsrs, 0);
 }
 
-/* An IPI to another CPU (smp.c's INIT and SIPI): the destination in ICR
- * high bits 31:24, then the command in ICR low; sent once no longer pending.
- * An ID xAPIC cannot name (above 0xff) writes nothing; a command that stays
- * pending is reported. */
+/* The ICR high word when the command is written (the hook below). */
+static uint32_t icr_hi_at_send;
+
+static void watch_icr(void)
+{
+    icr_hi_at_send = *reg(APIC_ICR_HI);
+    *reg(APIC_ICR_LOW) &= ~ICR_PENDING; /* "hardware" takes it at the first poll */
+}
+
+/* An IPI to another CPU (smp.c's INIT and SIPI, kicks): the destination in
+ * ICR high bits 31:24, then the command in ICR low; sent once no longer
+ * pending. The guest's own ICR high word (it may have exited between its two
+ * writes) is back afterwards. An ID xAPIC cannot name (above 0xff) writes
+ * nothing; a command that stays pending is reported. */
 static void xapic_send_ipi(void **state)
 {
     (void)state;
     *reg(APIC_ICR_LOW) = 0;
+    *reg(APIC_ICR_HI) = 7u << 24; /* the guest's, not sent yet */
     snapshot();
-    assert_true(lapic_send_ipi(3, 0xc500));
-    assert_int_equal(*reg(APIC_ICR_HI), 3u << 24);
+    fake_arch.relax = watch_icr;
+    assert_true(lapic_send_ipi(3, 0xc500 | ICR_PENDING));
+    assert_int_equal(icr_hi_at_send, 3u << 24);
+    assert_int_equal(*reg(APIC_ICR_HI), 7u << 24);
     assert_int_equal(*reg(APIC_ICR_LOW), 0xc500);
     *reg(APIC_ICR_LOW) = 0;
-    assert_true(lapic_send_ipi(0xff, 0x69f));
-    assert_int_equal(*reg(APIC_ICR_HI), 0xffu << 24);
+    assert_true(lapic_send_ipi(0xff, 0x69f | ICR_PENDING));
+    assert_int_equal(icr_hi_at_send, 0xffu << 24);
+    assert_int_equal(*reg(APIC_ICR_HI), 7u << 24);
     assert_int_equal(*reg(APIC_ICR_LOW), 0x69f);
+    fake_arch.relax = NULL;
 
     *reg(APIC_ICR_LOW) = 0;
     snapshot();

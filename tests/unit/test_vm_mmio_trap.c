@@ -30,6 +30,11 @@ static struct heap heap;
 static struct ptable npt;
 static uint8_t *void_page;
 static bool flush;
+
+static void npt_changed(void)
+{
+    flush = true;
+}
 static uint64_t regs[16], rip;
 static struct mmio_cpu cpu;
 
@@ -149,7 +154,7 @@ static void attach_refuses_a_mapped_page(void **state)
 {
     (void)state;
     assert_int_equal(mmio_trap_add(LAPIC, 4096, &ops, &dev), 0);
-    assert_int_equal(mmio_trap_attach(&npt, &flush), -1);
+    assert_int_equal(mmio_trap_attach(&npt, npt_changed), -1);
     assert_int_equal(
         log_count("hv: npt: cannot trap 0xfee00000+0x1000: a page of it is mapped, or no heap\n"),
         1);
@@ -198,7 +203,7 @@ static void holes_in_the_nested_tables(void **state)
     (void)state;
     /* added before the tables exist: attach makes the hole */
     assert_int_equal(mmio_trap_add(TRAP, 8192, &ops, &dev), 0);
-    assert_int_equal(mmio_trap_attach(&npt, &flush), 0);
+    assert_int_equal(mmio_trap_attach(&npt, npt_changed), 0);
     assert_true(flush);
     assert_true(hole(TRAP) && hole(TRAP + 4096));
     /* the void backs the neighbours on their first touch; the hole stays */
