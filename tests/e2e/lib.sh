@@ -21,8 +21,8 @@
 #   net_exchange_start/_fetch/_check
 #                             files both ways over the nic, MD5s compared
 #                             (71-nic, 83-iommu; see the functions)
-#   smp_machine N             a whole scenario: an N-CPU machine boots the
-#                             one-VP guest (every AP up, one verdict, whole lines)
+#   smp_machine N             a whole scenario: an N-CPU machine boots an N-VP
+#                             guest (channels per CPU, offline/online, one verdict)
 #   boot [--timeout S] [-- qemu args]   one QEMU run; sets $STATUS, $LOG
 #   type_after REGEX TEXT     during the next boot, once a console line matches
 #                             REGEX, type TEXT (and a newline) into the console
@@ -254,26 +254,49 @@ log_field() {
     grep -Em1 -- "$1" "$LOG.txt" | grep -o "$2=[^ ]*" | head -n1 | cut -d= -f2
 }
 
-# smp_machine N: an N-CPU machine (qemu.sh --smp via QEMU_SMP) boots the
-# one-VP guest: every AP up before the boot is ready, the guest's checks
-# pass, one verdict, and every host line whole whichever CPU wrote it.
+# smp_machine N: an N-CPU machine (qemu.sh --smp via QEMU_SMP) boots an
+# N-VP guest (docs/smp.md): every AP up before the boot is ready, each VP
+# started by the guest's SIPI, the guest sees N CPUs, its channels'
+# interrupts arrive on the CPU each names, moved to every CPU in turn, the
+# last CPU goes offline and online again and takes interrupts, the ICs keep
+# working, one verdict, and every host line whole whichever CPU wrote it.
 smp_machine() {
     export QEMU_SMP=$1
-    with_guest
-    config << 'CFG'
+    local last=$(($1 - 1)) c
+    EXTRA_CHECKS=guest/extra-checks/85-smp.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus \
+        hv_utils > /dev/null || fail "mkinitramfs failed"
+    esp_add build/guest/vmlinuz hv/vmlinuz
+    esp_add "$WORK/initrd" hv/initrd
+    config << CFG
 memory_mb = 512
+vcpus = $1
 kernel = hv/vmlinuz
 initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.vcpus=$1
+device = heartbeat name=hb
+device = shutdown name=sd
+device = timesync name=ts
 CFG
-    boot --timeout 300
-    for i in $(seq 1 $(($1 - 1))); do
+    boot --timeout 400
+    for i in $(seq 1 "$last"); do
         expect_host "^hv: smp: cpu $i \\(apic id [0-9]+\\) up$" "AP $i up"
+        expect_host "^hv: vcpu: vp $i started by SIPI at 0x[0-9a-f]+$" "VP $i started"
     done
     expect_host "^hv: smp: $1 cpus\$"
+    expect_host "^hv: guest: $1 VPs\$"
     expect_order "^hv: smp: $1 cpus\$" '^hv: boot: ready$'
     expect_not_host 'did not come up|cannot park|other CPUs not started'
     expect '^GUEST-CHECK kernel PASS 6\.1\.' "userspace reached"
+    expect "^GUEST-CHECK smp-cpus PASS online=$([ "$last" = 0 ] && echo 0 || echo "0-$last") want=$1\$"
+    for c in $(seq 0 "$last"); do
+        expect "^GUEST-CHECK smp-irq-cpu$c PASS channels=3 " "channel interrupts on CPU $c"
+    done
+    expect "^GUEST-CHECK smp-offline PASS cpu=$last "
+    expect "^GUEST-CHECK smp-online PASS cpu=$last "
+    expect_host "^hv: vcpu: vp $last reset by INIT: waits for a SIPI\$" "VP $last restarted"
+    [ "$(grep -c "^GUEST-CHECK smp-irq-cpu$last PASS" "$LOG.txt")" = 2 ] ||
+        fail "CPU $last took no channel interrupts after it came back"
+    expect '^GUEST-CHECK ic-heartbeat PASS'
     expect '^GUEST-CHECK done PASS'
     expect_host '^hv: guest: power-off \(ACPI S5\)$'
     expect_host '^hv: summary .*verdict=0$'

@@ -1,6 +1,7 @@
-# A 2-CPU machine: the hypervisor starts every AP the MADT lists (INIT,
-# SIPI, SIPI into its trampoline below 1 MiB), each says it is up and parks
-# with GIF=0; the one-VP guest boots beside them, passes its checks and
-# powers off, and the run ends once with its verdict. Every host line is whole
-# (the log is written one line at a time whichever CPU writes it).
+# A 2-CPU machine, a 2-VP guest: the hypervisor starts the AP the MADT lists
+# (INIT, SIPI, SIPI into its trampoline below 1 MiB), the guest's own SIPI
+# (through HV_X64_MSR_ICR) starts VP 1 on it; the guest sees both CPUs, the
+# ICs' channel interrupts arrive on the CPU each channel names, on CPU 1 and
+# then CPU 0 (MODIFYCHANNEL); CPU 1 goes offline and online again (INIT and
+# SIPI once more) and takes interrupts again; one verdict, whole lines.
 smp_machine 2
