@@ -454,7 +454,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     hv_log("guest", "nested page tables: %llu pages; heap %llu KiB used",
            (unsigned long long)npt.pages, (unsigned long long)heap->used >> 10);
     hv_log("guest", "%u VPs", vp_count);
-    for (uint32_t i = 1; i < vp_count; i++)
-        smp_ap_run(smp_cpu(i), ap_main, &vcpus[i]);
+    for (uint32_t i = 1; i < smp_cpu_count(); i++)
+        smp_ap_run(smp_cpu(i), i < vp_count ? ap_main : smp_ap_park, &vcpus[i]);
     vcpu_run(&vcpus[0]);
 }

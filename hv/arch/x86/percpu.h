@@ -69,6 +69,10 @@ struct percpu *smp_cpu(uint32_t i);
 uint32_t smp_cpu_count(void);
 /* An AP that is up runs fn(c) with c->arg = arg (never returns). */
 void smp_ap_run(struct percpu *c, void (*fn)(struct percpu *c), void *arg);
+/* For smp_ap_run: a CPU that runs no VP parks for good with GIF=0, which
+ * holds INIT, NMI and SMI (on hardware): nothing the guest sends to it
+ * through its LAPIC wakes it. */
+void smp_ap_park(struct percpu *c) __attribute__((noreturn));
 /* Makes c leave the guest or its wait (an NMI) and look at its work. */
 void smp_kick(struct percpu *c);
 /* True if the NMI this CPU just took was a kick (or kicks merged into it). */

@@ -84,6 +84,12 @@ void smp_wait(void)
     c->nmi = false;
 }
 
+void smp_ap_park(struct percpu *c)
+{
+    (void)c;
+    cpu_halt_forever(); /* cli; hlt with GIF=0 (clgi'd since smp_ap_main) */
+}
+
 void smp_ap_run(struct percpu *c, void (*fn)(struct percpu *c), void *arg)
 {
     c->arg = arg;
