@@ -80,6 +80,9 @@ endif
 # of the machine, served to the guest's stock hv_storvsc by a disk device
 # (docs/storage.md); /init mounts its filesystem at /mnt/disk.
 DISK_MB ?= 1024
+# VCPUS=N: the guest's virtual processors (1-8), each on a CPU of its own:
+# QEMU gets N CPUs and hv.cfg "vcpus = N" (docs/smp.md).
+VCPUS ?= 2
 comma := ,
 ifneq ($(DISK),)
 GUEST_MODULES += hv_storvsc sd_mod
@@ -167,14 +170,16 @@ $(B)/guest/initrd.cpio.gz: guest/init guest/guest-check guest/udhcpc.sh guest/mk
 # "trace = $(TRACE)" for TRACE=<classes>, a video device and a keyboard
 # for SCREEN=1, a disk device for DISK=, a nic device for NET=1, and
 # a vpci device assigning the virtio-rng for VPCI=rng, and
-# vmbhv.root=$(ROOT) for ROOT=<guest device> (through the environment:
-# never shell text of the recipe).
+# vmbhv.root=$(ROOT) for ROOT=<guest device>, "vcpus = $(VCPUS)" (TRACE,
+# ROOT and VCPUS through the environment: never shell text of the recipe).
 $(B)/hv.cfg: export VMBHV_ROOT = $(ROOT)
+$(B)/hv.cfg: export VMBHV_TRACE = $(TRACE)
+$(B)/hv.cfg: export VMBHV_VCPUS = $(VCPUS)
 $(B)/hv.cfg: FORCE
 	@mkdir -p $(B)
-	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$(TRACE)" $(if $(SCREEN),screen) \
+	@scripts/mkcfg.sh $(HVCFG) $(if $(CHECK),check,shell) "$$VMBHV_TRACE" $(if $(SCREEN),screen) \
 		$(if $(DISK),disk) $(if $(NET),nic) $(if $(VPCI),vpci) $(if $(ROOT),"root=$$VMBHV_ROOT") \
-		> $@.tmp
+		"vcpus=$$VMBHV_VCPUS" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 # What goes on the boot volume, as scripts/mkesp.sh takes it: BOOTX64.EFI,
@@ -195,13 +200,14 @@ esp: $(B)/esp.img
 	@scripts/esp-manifest.sh --show $(B)/esp.manifest
 
 run: export VMBHV_VPCI = $(VPCI)
+run: export VMBHV_VCPUS = $(VCPUS)
 run: check-deps esp
 	@if [ -n "$(DISK)" ] && [ ! -e "$(DISK)" ]; then \
 		truncate -s $(DISK_MB)M "$(DISK)" && echo "run: created $(DISK) ($(DISK_MB) MiB, empty)"; fi
 	scripts/qemu.sh --esp $(B)/esp.img --log $(B)/logs/run.log $(if $(CHECK),--timeout 300,--interactive) \
 		$(if $(SCREEN),--screen $(if $(CHECK),none,window)) \
 		$(if $(DISK),--disk "$(DISK)$(comma)serial=vmbhv-disk") $(if $(NET),--nic $(NET_PORT)) \
-		$(if $(IOMMU),--iommu) $(if $(VPCI),--assign "$$VMBHV_VPCI")
+		$(if $(IOMMU),--iommu) $(if $(VPCI),--assign "$$VMBHV_VPCI") --smp "$$VMBHV_VCPUS"
 
 # --- tests ------------------------------------------------------------------------
 .SECONDEXPANSION:

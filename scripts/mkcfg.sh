@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mkcfg.sh CONFIG check|shell [TRACE [screen] [disk] [nic] [vpci] [root=DEV]] — prints CONFIG for the boot volume; in
+# mkcfg.sh CONFIG check|shell [TRACE [screen] [disk] [nic] [vpci] [root=DEV] [vcpus=N]] — prints CONFIG for the boot volume; in
 # check mode "vmbhv.mode=check" is appended to its guest command line (the
 # guest's /init then runs its checks and powers off instead of starting a
 # shell). A non-empty TRACE (make run TRACE=vmbus,ring) replaces CONFIG's
@@ -12,10 +12,11 @@
 # run VPCI=rng) adds "device = vpci name=rng assign=1af4:1044" (qemu.sh
 # --assign rng's virtio-rng-pci) where CONFIG has no vpci device; root=DEV
 # (make run ROOT=/dev/sda) appends "vmbhv.root=DEV" to the command line (the
-# guest's /init then switches to the root filesystem on DEV).
+# guest's /init then switches to the root filesystem on DEV); vcpus=N (make
+# run VCPUS=N, 1-8) adds "vcpus = N" where CONFIG has no vcpus line.
 set -euo pipefail
 cfg=$1 mode=$2 trace=${3:-}
-screen= disk= nic= vpci= root=
+screen= disk= nic= vpci= root= vcpus=
 for word in "${@:4}"; do
     case $word in
     screen) screen=screen ;;
@@ -26,6 +27,11 @@ for word in "${@:4}"; do
         root=${word#root=}
         [[ $root =~ ^/dev/[a-z0-9]+$ ]] ||
             { echo "mkcfg: ROOT takes a guest device such as /dev/sda or /dev/sda1, not '$root'" >&2; exit 1; }
+        ;;
+    vcpus=*)
+        vcpus=${word#vcpus=}
+        [[ $vcpus =~ ^[1-8]$ ]] ||
+            { echo "mkcfg: VCPUS takes 1 to 8 virtual processors, not '$vcpus'" >&2; exit 1; }
         ;;
     *) echo "mkcfg: unknown word '$word'" >&2; exit 1 ;;
     esac
@@ -53,6 +59,9 @@ emit() {
     if [ "$vpci" = vpci ] &&
         ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*vpci([[:space:]]|$)' "$cfg"; then
         echo "device = vpci name=rng assign=1af4:1044"
+    fi
+    if [ -n "$vcpus" ] && ! grep -Eq '^[[:space:]]*vcpus[[:space:]]*=' "$cfg"; then
+        echo "vcpus = $vcpus"
     fi
     if [ "$nic" = nic ] && ! grep -Eq '^[[:space:]]*device[[:space:]]*=[[:space:]]*nic([[:space:]]|$)' "$cfg"; then
         echo "device = nic name=eth backing=virtio"

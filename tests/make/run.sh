@@ -52,17 +52,17 @@ on_volume() { mcopy -n -i "$B/esp.img" "::/$1" - 2> /dev/null; }
 
 size() { stat -Lc %s "$1"; }
 
-# check NAME KERNEL INITRD HVCFG [check|shell [TRACE]]: after the last esp, the
-# volume holds KERNEL, INITRD and HVCFG as mkcfg.sh makes it, and the boots
-# line names them.
+# check NAME KERNEL INITRD HVCFG [check|shell [TRACE [VCPUS]]]: after the last
+# esp, the volume holds KERNEL, INITRD and HVCFG as mkcfg.sh makes it (with
+# make's default VCPUS=2 unless given), and the boots line names them.
 check() {
-    local name=$1 kernel=$2 initrd=$3 cfg=$4 mode=${5:-shell} trace=${6:-} why=() line
+    local name=$1 kernel=$2 initrd=$3 cfg=$4 mode=${5:-shell} trace=${6:-} vcpus=${7:-2} why=() line
     if ((rc != 0)); then
         why+=("make esp failed with status $rc")
     else
         on_volume hv/vmlinuz | cmp -s - "$kernel" || why+=("hv/vmlinuz is not $kernel")
         on_volume hv/initrd | cmp -s - "$initrd" || why+=("hv/initrd is not $initrd")
-        on_volume hv/hv.cfg | cmp -s - <(scripts/mkcfg.sh "$cfg" "$mode" "$trace") ||
+        on_volume hv/hv.cfg | cmp -s - <(scripts/mkcfg.sh "$cfg" "$mode" "$trace" "vcpus=$vcpus") ||
             why+=("hv/hv.cfg is not $cfg ($mode${trace:+, trace $trace})")
         on_volume hv/hv.elf | cmp -s - "$B/hv.elf" || why+=("hv/hv.elf is not $B/hv.elf")
         line="esp: $B/esp.img boots kernel $kernel ($(size "$kernel") bytes),"
@@ -159,6 +159,19 @@ on_volume hv/hv.cfg | grep -qx 'device = vpci name=rng assign=1af4:1044' ||
     verdict vpci-added "no 'device = vpci name=rng assign=1af4:1044' line"
 esp
 check vpci-default-again "$K" "$I" config/hv.cfg
+
+# VCPUS= sets the guest's VPs on the volume (make's default: 2); a VCPUS
+# that is not 1-8 fails make, and never runs as shell text.
+esp VCPUS=4
+check vcpus-added "$K" "$I" config/hv.cfg shell "" 4
+on_volume hv/hv.cfg | grep -qx 'vcpus = 4' || verdict vcpus-line "no 'vcpus = 4' line"
+esp VCPUS='2;echo INJECTED'
+((rc != 0)) && grep -q "VCPUS takes 1 to 8" "$T/out" || verdict vcpus-refused "a bad VCPUS was taken"
+! grep -q '^INJECTED' "$T/out" || verdict vcpus-quoted "VCPUS ran as shell text"
+esp TRACE='vmbus";echo INJECTED;"'
+! grep -q '^INJECTED' "$T/out" || verdict trace-quoted "TRACE ran as shell text"
+esp
+check vcpus-default-again "$K" "$I" config/hv.cfg
 
 # A rebuilt hv.elf that is older than the volume still goes on it.
 stand_in "$B/hv.elf" "hv.elf two" "4 days"
