@@ -167,11 +167,12 @@ static void unmap_mmio(uint64_t gpa, uint64_t len)
     vcpu_npt_changed();
 }
 
-/* An assigned function's interrupt: the guest's vector, never a host's. */
-static void raise_vector(uint8_t vector)
+/* An assigned function's interrupt: the guest's vector, never a host's, on
+ * the VP the guest named for it. */
+static void raise_vector(uint32_t vp, uint8_t vector)
 {
     if (!vector_refused(vector, partition.plat.host_vectors, HV_HOST_VECTORS_MAX))
-        lapic_self_ipi(vector);
+        platform_raise(NULL, vp, vector);
 }
 
 /* Host work after every exit: the host deadlines that are due, then what
@@ -364,6 +365,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
         .assign_vectors = HOST_ASSIGN_VECTORS,
         .assigned_irqs = irq_assigned_take,
         .raise = raise_vector,
+        .vps = vp_count,
     };
     mmio_trap_init(&gm);
     vmbus_mmio_framebuffer(LOW_MMIO_BASE);

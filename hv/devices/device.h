@@ -57,12 +57,14 @@ struct device_env {
     uint32_t boot_disk;
     /* An assigned function's interrupts: its real MSI-X entries send
      * assign_msi_address with data assign_vector + k (k < assign_vectors);
-     * assigned_irqs takes bit k of those that fired since; raise makes the
-     * guest take its vector (the SynIC's way: a self-IPI). */
+     * assigned_irqs takes bit k of those that fired since; raise makes VP
+     * vp take its vector (the SynIC's way: an IPI to that VP's CPU). vps:
+     * the guest's VPs, the interrupt targets below it (0: one). */
     uint64_t assign_msi_address;
     uint8_t assign_vector, assign_vectors;
     uint32_t (*assigned_irqs)(void);
-    void (*raise)(uint8_t vector);
+    void (*raise)(uint32_t vp, uint8_t vector);
+    uint32_t vps;
 };
 
 /* Room for a kind's parsed parameters (struct device_kind.params_size). */

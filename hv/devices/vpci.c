@@ -36,8 +36,6 @@ static const GUID vpci_class = VPCI_CLASS_GUID;
  * and the config window (pci-hyperv takes the window from the lowest MMIO
  * range with room, usually the low window, and the 64-bit BAR from the gap). */
 #define VPCI_MMIO_MB ((VPCI_FUNC_BAR_SIZE >> 20) + 1u)
-/* The partition has one VP (hv/hyperv/hyperv.h): the only interrupt target. */
-#define VPCI_VPS 1u
 
 struct vpci_params {
     bool assign;
@@ -361,9 +359,11 @@ static void poll(void)
             uint32_t data[VPCI_PT_MSIX_MAX];
             unsigned n = d->assigned ? vpci_pt_fired(&d->pt, k, addr, data, VPCI_PT_MSIX_MAX) : 0;
             for (unsigned j = 0; j < n; j++) {
-                int v = vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j]);
+                uint16_t vp;
+                int v =
+                    vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j], &vp);
                 if (v >= 0) {
-                    env->raise((uint8_t)v);
+                    env->raise(vp, (uint8_t)v);
                     vs.irqs++;
                 }
             }
@@ -455,7 +455,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
                                    host_bar_unmap,
                                    d->assigned ? pt_bars_changed : NULL};
     vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio,
-                    sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]), VPCI_VPS);
+                    sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]),
+                    dv->env->vps ? dv->env->vps : 1);
     if (d->assigned) {
         pt_describe(&d->func, dv->env->pci, d->bdf);
         d->func.pt = &d->pt;

@@ -258,12 +258,15 @@ void vpci_proto_config_written(struct vpci_proto *p)
         p->host.bars_changed(p->host.ctx);
 }
 
-int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data)
+int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data,
+                          uint16_t *vp)
 {
     uint32_t i = data - VPCI_MSI_DATA_BASE;
     if (addr != VPCI_MSI_ADDRESS || i >= VPCI_MAX_INTERRUPTS || !p->irq[i].used ||
         p->irq[i].wslot != wslot)
         return -1;
+    if (vp)
+        *vp = p->irq[i].vp;
     return (int)p->irq[i].vector;
 }
 
@@ -271,7 +274,7 @@ int vpci_proto_retarget(struct vpci_proto *p, uint32_t wslot, uint64_t addr, uin
                         uint8_t vector, uint64_t vp_mask)
 {
     uint64_t valid = p->vps >= 64 ? ~0ull : (1ull << p->vps) - 1;
-    if (vpci_proto_msi_vector(p, wslot, addr, data) < 0 || !(vp_mask & valid))
+    if (vpci_proto_msi_vector(p, wslot, addr, data, NULL) < 0 || !(vp_mask & valid))
         return -1;
     struct vpci_interrupt *e = &p->irq[data - VPCI_MSI_DATA_BASE];
     uint16_t vp = (uint16_t)__builtin_ctzll(vp_mask & valid);

@@ -90,8 +90,9 @@ void vpci_proto_config_written(struct vpci_proto *p);
  * ranges, over the config window), or NULL. */
 const char *vpci_proto_bar_refused(const struct vpci_proto *p, uint64_t gpa, uint64_t size);
 /* The guest's vector an MSI {addr, data} of function wslot names (one this
- * bus answered a CREATE_INTERRUPT with), or -1. */
-int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data);
+ * bus answered a CREATE_INTERRUPT with), or -1; *vp (if vp) its target VP. */
+int vpci_proto_msi_vector(const struct vpci_proto *p, uint32_t wslot, uint64_t addr, uint32_t data,
+                          uint16_t *vp);
 /* HvRetargetDeviceInterrupt for function wslot's MSI {addr, data} (one this
  * bus answered a CREATE_INTERRUPT with): its interrupts inject vector on the
  * lowest VP of vp_mask from now on. 0, or -1 (no such entry, no such VP). */

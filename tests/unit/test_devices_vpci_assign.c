@@ -394,8 +394,9 @@ static uint32_t k_irqs(void)
     return v;
 }
 
-static void k_raise(uint8_t vector)
+static void k_raise(uint32_t vp, uint8_t vector)
 {
+    assert_int_equal(vp, 0); /* the one VP the test's CREATE_INTERRUPTs name */
     assert_true(nraised < sizeof(raised));
     raised[nraised++] = vector;
 }
