@@ -105,6 +105,8 @@ void vcpu_report(struct vcpu *v)
 
 void vcpu_finish(struct vcpu *v, int verdict, const char *why)
 {
+    if (vcpu_count() > 1)
+        hv_log("vcpu", "vp %u ends the run", v->vp);
     v->end(verdict, why);
 }
 
