@@ -90,21 +90,23 @@ static void guest_put_packet(struct fake *f, uint64_t pfn, uint64_t id)
 }
 
 /* Every interrupt is on the vector Linux programs into SINT2. */
-static void raise_vec(void *ctx, uint8_t vector)
+static void raise_vec(void *ctx, uint32_t vp, uint8_t vector)
 {
     assert_int_equal(vector, VEC);
-    fake_raise(ctx, vector);
+    fake_raise(ctx, vp, vector);
 }
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_OK);
 }
 
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hyperv_platform plat = {fake_tsc, raise_vec, f, 2500000000ull, 0, 1000000000, {0}};
+    /* Two VPs: Linux on VP 0, and a VP 1 for the target-VP rules. */
+    struct hyperv_platform plat = fake_platform(f, 2, 2500000000ull, 0, 1000000000);
+    plat.raise = raise_vec;
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 256);
@@ -135,7 +137,7 @@ static uint16_t post(struct fake *f, uint32_t conn, const void *msg, uint32_t si
     in->message_type = VMBUS_MESSAGE_TYPE;
     in->payload_size = size;
     memcpy(in->payload, msg, size);
-    uint16_t st = (uint16_t)hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    uint16_t st = (uint16_t)hyperv_hypercall(&f->p, 0, HVCALL_POST_MESSAGE, IN_GPA, 0);
     vmbus_poll(); /* the end of the exit */
     return st;
 }
@@ -365,7 +367,7 @@ static uint16_t teardown_post(struct fake *f, uint32_t relid, uint32_t handle)
 
 static uint16_t signal(struct fake *f, uint32_t conn)
 {
-    return (uint16_t)hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST, conn, 0);
+    return (uint16_t)hyperv_hypercall(&f->p, 0, HVCALL_SIGNAL_EVENT | HV_HC_FAST, conn, 0);
 }
 
 /* --- connection ----------------------------------------------------------------- */
@@ -418,7 +420,7 @@ static void initiate_contact_validation(void **state)
     struct vmbus_initiate_contact c = contact_msg(V(5, 3));
     assert_int_equal(post_ok(f, &c, 39), HV_STATUS_INVALID_PARAMETER); /* truncated */
     nothing(f);
-    c.target_vcpu = 1;
+    c.target_vcpu = 2; /* the fixture has VPs 0 and 1 */
     assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
     c = contact_msg(V(5, 3));
     c.msg_sint = 16;
@@ -953,7 +955,7 @@ static void open_close_and_signals(void **state)
     assert_int_equal(open_status(f, 1, 0xE1E10, 1, 0), bad); /* 1-page ring */
     assert_int_equal(open_status(f, 1, 0xE1E10, 7, 0), bad); /* 1-page ring */
     assert_int_equal(open_status(f, 1, 0xE1E10, 0xFFFFFFFF, 0), bad);
-    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 1), bad); /* no VP 1 */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 2), bad); /* no VP 2 */
     assert_int_equal(n_opened, 0);
     /* the device may refuse */
     open_answer = STATUS_INSUFFICIENT_RESOURCES;
@@ -1436,10 +1438,10 @@ static void reset_forgets_what_the_synic_holds(void **state)
     connect(f);
     wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC); /* the guest stops taking messages */
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 4); /* 3 offers + ALLOFFERS_DELIVERED */
+    assert_int_equal(synic_queued(&f->p, 0, 2), 4); /* 3 offers + ALLOFFERS_DELIVERED */
     struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
     assert_int_equal(post_ok(f, &u, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 1);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
     nothing(f);
@@ -1447,7 +1449,7 @@ static void reset_forgets_what_the_synic_holds(void **state)
     connect(f);
     wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC);
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 4);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 4);
     struct vmbus_initiate_contact c = contact_msg(V(5, 3));
     assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
     wr(f, HV_MSR_SINT0 + 2, VEC);
