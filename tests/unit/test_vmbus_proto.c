@@ -38,6 +38,8 @@
 #define MON1_GPA    0x5000ull
 #define MON2_GPA    0x6000ull
 #define INT_GPA     0x7000ull
+#define SIMP1_GPA   0x8000ull /* VP 1's pages */
+#define SIEFP1_GPA  0x9000ull
 #define RING_PFN    0x10ull /* rings from 64 KiB on */
 #define VEC         0xF3
 #define V(maj, min) VMBUS_VERSION(maj, min)
@@ -153,13 +155,14 @@ struct msg {
     uint8_t data[240];
 };
 
-/* Linux's consumer of SINT2 (contract §4.5), then the glue's vmbus_poll;
- * what the host did since the last exit (a device's enable or disable, a
- * timer) reached the SynIC at the exit before. */
-static bool take(struct fake *f, struct msg *m, unsigned sint)
+/* Linux's consumer of SINT2 on VP vp (contract §4.5), then the glue's
+ * vmbus_poll; what the host did since the last exit (a device's enable or
+ * disable, a timer) reached the SynIC at the exit before. */
+static bool take_vp(struct fake *f, struct msg *m, uint32_t vp, unsigned sint)
 {
     vmbus_poll();
-    struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + sint;
+    struct hv_message *slot =
+        (struct hv_message *)(f->gm.host + (vp ? SIMP1_GPA : SIMP_GPA)) + sint;
     if (!slot->header.message_type)
         return false;
     assert_int_equal(slot->header.message_type, VMBUS_MESSAGE_TYPE);
@@ -169,9 +172,14 @@ static bool take(struct fake *f, struct msg *m, unsigned sint)
     uint8_t flags = slot->header.message_flags;
     slot->header.message_type = 0;
     if (flags & HV_MESSAGE_FLAG_PENDING)
-        wr(f, HV_MSR_EOM, 0);
+        assert_int_equal(hyperv_msr_write(&f->p, vp, HV_MSR_EOM, 0), HV_MSR_OK);
     vmbus_poll();
     return true;
+}
+
+static bool take(struct fake *f, struct msg *m, unsigned sint)
+{
+    return take_vp(f, m, 0, sint);
 }
 
 static struct msg expect_on(struct fake *f, uint32_t type, uint8_t size, unsigned sint)
@@ -1070,6 +1078,90 @@ static void modifychannel(void **state)
     m.child_relid = 1;
     m.target_vp = 0;
     assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    nothing(f);
+}
+
+/* --- several VPs ------------------------------------------------------------------------------ */
+
+static struct msg expect_vp(struct fake *f, uint32_t vp, uint32_t type, uint8_t size)
+{
+    struct msg m;
+    assert_true(take_vp(f, &m, vp, 2));
+    assert_int_equal(m.type, type);
+    assert_int_equal(m.size, size);
+    return m;
+}
+
+static uint8_t event_byte0(struct fake *f, uint32_t vp)
+{
+    return f->gm.host[(vp ? SIEFP1_GPA : SIEFP_GPA) + 256 * 2];
+}
+
+/* The guest connects from VP 1 (INITIATE_CONTACT's target_vcpu): every host
+ * message goes to VP 1's SynIC; a channel's interrupts go to its OPENCHANNEL
+ * target VP, and MODIFYCHANNEL moves them. */
+static void messages_and_interrupts_follow_the_target_vps(void **state)
+{
+    struct fake *f = *state;
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SIMP, SIMP1_GPA | 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SIEFP, SIEFP1_GPA | 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SINT0 + 2, VEC), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SCONTROL, 1), HV_MSR_OK);
+    enabled("dev0", 1, 0, 0);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    c.target_vcpu = 1;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
+    nothing(f); /* VP 0's slot stays empty */
+    assert_int_equal(expect_vp(f, 1, VMBUS_MSG_VERSION_RESPONSE, 16).data[8], 1);
+    assert_int_equal(f->nraised, 1);
+    assert_int_equal(f->raised_vp[0], 1);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_OFFERCHANNEL, sizeof(struct vmbus_offer_channel));
+    expect_vp(f, 1, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(gpadl(f, 1, 0xE1E10, RING_PFN, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_GPADL_CREATED, sizeof(struct vmbus_gpadl_created));
+    /* a target VP the guest lacks is refused; VP 1 is taken */
+    struct vmbus_open_result res;
+    assert_int_equal(open_post(f, 1, 0xE1E10, 4, 2), 0);
+    memcpy(&res, expect_vp(f, 1, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(res)).data, sizeof(res));
+    assert_int_equal(res.status, (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(open_post(f, 1, 0xE1E10, 4, 1), 0);
+    memcpy(&res, expect_vp(f, 1, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(res)).data, sizeof(res));
+    assert_int_equal(res.status, 0);
+    nothing(f);
+    /* the device's packet interrupts VP 1: relid 1's flag in VP 1's SIEFP page */
+    unsigned raised = f->nraised;
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_SUCCESS);
+    assert_int_equal(event_byte0(f, 1), 0x02);
+    assert_int_equal(event_byte0(f, 0), 0);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 1);
+    /* the guest's target_cpu_store: MODIFYCHANNEL to VP 0, answered (5.3) on VP 1 */
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 1, 0};
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    assert_int_equal(expect_vp(f, 1, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16).data[12], 0);
+    assert_int_equal(vmbus.chan[0].target_vp, 0);
+    /* the guest drained its ring (read index = write index): the next packet signals VP 0 */
+    uint8_t *out = f->gm.host + (RING_PFN + 4) * 4096;
+    memcpy(out + 4, out, 4);
+    f->gm.host[SIEFP1_GPA + 256 * 2] = 0;
+    raised = f->nraised;
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_SUCCESS);
+    assert_int_equal(event_byte0(f, 0), 0x02);
+    assert_int_equal(event_byte0(f, 1), 0);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 0);
+    /* a VP the guest lacks: refused, the channel stays where it was */
+    m.target_vp = 2;
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    uint32_t st;
+    memcpy(&st, expect_vp(f, 1, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16).data + 12, 4);
+    assert_int_equal(st, (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(vmbus.chan[0].target_vp, 0);
+    /* UNLOAD is answered where the guest waits: VP 1 */
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_UNLOAD_RESPONSE, 8);
     nothing(f);
 }
 
@@ -2372,6 +2464,7 @@ int main(void)
         T(open_close_and_signals),
         T(disable_closes_an_open_channel),
         T(modifychannel),
+        T(messages_and_interrupts_follow_the_target_vps),
         T(guest_gets_backpressure_and_nothing_is_lost),
         T(synic_disabled_messages_wait),
         T(unload_resets_and_reconnects),
