@@ -58,7 +58,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 -fsanitize=fuzzer,address,undefined
 # order guest memory, which the tests serialize themselves).
 TSAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Wno-tsan -Ihv/include -Ihv -Iboot -DVMBHV_VERSION='"test"'
-TSAN_TESTS := test_vmbus_threads
+TSAN_TESTS := test_vmbus_threads test_hyperv_threads
 TSAN_BINS  := $(TSAN_TESTS:%=$(B)/tests/tsan/%)
 
 # Each unit test links the units it names (besides its own source) in tests/unit/<t>.deps.

@@ -3,8 +3,10 @@
  * RDX block in a 64 KiB fake guest RAM (exactly sized: ASan sees any overrun),
  * then an optional script of further guest/host actions (more hypercalls,
  * MSR writes and reads, RAM pokes, Linux-style slot consumption with EOM,
- * host posts and events) so SynIC queues and the EOM protocol are reached.
- * Echo handlers answer posted messages through the SynIC. Must never crash;
+ * host posts and events) so SynIC queues and the EOM protocol are reached;
+ * each scripted action's op byte also names the VP doing it (two, and one
+ * the partition lacks). Echo handlers answer posted messages through VP 0's
+ * SynIC. Must never crash;
  * queue bounds and counter invariants are checked after every step. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,11 +30,15 @@ static uint64_t fuzz_tsc(void *ctx)
     return tsc_now += 1000;
 }
 
-static void fuzz_raise(void *ctx, uint8_t vector)
+#define VPS 2 /* the script's VP 2 is one the partition lacks */
+
+static void fuzz_raise(void *ctx, uint32_t vp, uint8_t vector)
 {
     (void)ctx;
     if (vector < 32 || vector == 0xF5 || vector == 0xFF)
         abort(); /* exception and host vectors can never be unmasked */
+    if (vp >= VPS)
+        abort();
 }
 
 static uint16_t echo_message(void *ctx, uint32_t conn, uint32_t type, const uint8_t *payload,
@@ -41,14 +47,14 @@ static uint16_t echo_message(void *ctx, uint32_t conn, uint32_t type, const uint
     (void)conn;
     if (size > HV_MESSAGE_PAYLOAD_SIZE)
         abort();
-    return (uint16_t)synic_post(ctx, 2, type, payload, (uint8_t)size);
+    return (uint16_t)synic_post(ctx, 0, 2, type, payload, (uint8_t)size);
 }
 
 static uint16_t echo_event(void *ctx, uint32_t conn, uint16_t flag)
 {
     if (flag >= HV_EVENT_FLAGS_COUNT)
         abort();
-    return (uint16_t)synic_signal_event(ctx, conn & 15, flag);
+    return (uint16_t)synic_signal_event(ctx, 0, conn & 15, flag);
 }
 
 static const uint32_t msrs[] = {
@@ -60,9 +66,11 @@ static const uint32_t msrs[] = {
 
 static void check(const struct hyperv_partition *p)
 {
-    for (unsigned s = 0; s < HV_SINT_COUNT; s++)
-        if (synic_queued(p, s) > HV_SYNIC_QUEUE_LEN)
-            abort();
+    for (unsigned vp = 0; vp < HV_VP_MAX; vp++) {
+        for (unsigned s = 0; s < HV_SINT_COUNT; s++)
+            if (synic_queued(p, vp, s) > (vp < VPS ? HV_SYNIC_QUEUE_LEN : 0))
+                abort();
+    }
     if (p->n.msg_delivered > p->n.msg_posted)
         abort();
 }
@@ -74,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *ram = f->gm.host;
     struct hyperv_platform plat = {.tsc = fuzz_tsc,
                                    .raise = fuzz_raise,
+                                   .vp_count = VPS,
                                    .tsc_hz = 2445000000ull,
                                    .apic_hz = 1000000000,
                                    .host_vectors = {0xF5, 0xFF}}; /* the arch's timer, spurious */
@@ -84,40 +93,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hyperv_register_event(p, 0x10, echo_event, p);
     hyperv_register_event(p, 0x12, echo_event, p);
     /* a guest that has done what Linux does before its first hypercall */
-    hyperv_msr_write(p, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
-    hyperv_msr_write(p, HV_MSR_HYPERCALL, 0x1000 | 1);
-    hyperv_msr_write(p, HV_MSR_SIMP, SIMP_GPA | 1);
-    hyperv_msr_write(p, HV_MSR_SIEFP, SIEFP_GPA | 1);
-    hyperv_msr_write(p, HV_MSR_SINT0 + 2, 0xF3);
-    hyperv_msr_write(p, HV_MSR_SCONTROL, 1);
+    hyperv_msr_write(p, 0, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
+    hyperv_msr_write(p, 0, HV_MSR_HYPERCALL, 0x1000 | 1);
+    hyperv_msr_write(p, 0, HV_MSR_SIMP, SIMP_GPA | 1);
+    hyperv_msr_write(p, 0, HV_MSR_SIEFP, SIEFP_GPA | 1);
+    hyperv_msr_write(p, 0, HV_MSR_SINT0 + 2, 0xF3);
+    hyperv_msr_write(p, 0, HV_MSR_SCONTROL, 1);
 
     struct fuzz_input in = {data, size};
     uint64_t rcx = fuzz_take(&in, 8), rdx = fuzz_take(&in, 8), r8 = fuzz_take(&in, 8);
     uint64_t at = rdx % RAM_SIZE;
     for (unsigned i = 0; i < HV_MESSAGE_SIZE && in.left && at + i < RAM_SIZE; i++)
         ram[at + i] = (uint8_t)fuzz_take(&in, 1);
-    hyperv_hypercall(p, rcx, rdx, r8);
+    hyperv_hypercall(p, 0, rcx, rdx, r8);
     check(p);
 
     while (in.left) {
         uint64_t v;
-        switch (fuzz_take(&in, 1) % 8) {
+        uint8_t op = (uint8_t)fuzz_take(&in, 1);
+        unsigned vp = (op >> 3) % (VPS + 1); /* who does it */
+        switch (op % 8) {
         case 0:
             rcx = fuzz_take(&in, 8);
             rdx = fuzz_take(&in, 8);
             r8 = fuzz_take(&in, 8);
-            hyperv_hypercall(p, rcx, rdx, r8);
+            hyperv_hypercall(p, vp, rcx, rdx, r8);
             break;
         case 1: {
             uint8_t sel = (uint8_t)fuzz_take(&in, 1);
             uint32_t msr = sel < 128 ? msrs[sel % 16] : 0x40000000u + (sel & 0x7F) * 4;
-            hyperv_msr_write(p, msr, fuzz_take(&in, 8));
+            hyperv_msr_write(p, vp, msr, fuzz_take(&in, 8));
             break;
         }
         case 2: {
             uint8_t sel = (uint8_t)fuzz_take(&in, 1);
             uint32_t msr = sel < 128 ? msrs[sel % 16] : 0x40000000u + (sel & 0x7F) * 4;
-            hyperv_msr_read(p, msr, &v);
+            hyperv_msr_read(p, vp, msr, &v);
             break;
         }
         case 3: { /* the guest pokes its RAM (e.g. rewrites an input block) */
@@ -130,19 +141,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: { /* Linux's consumer on whatever page SIMP names, if in RAM */
             unsigned s = (unsigned)fuzz_take(&in, 1) % HV_SINT_COUNT;
             uint64_t simp = 0;
-            hyperv_msr_read(p, HV_MSR_SIMP, &simp);
+            hyperv_msr_read(p, vp, HV_MSR_SIMP, &simp);
             struct hv_message_page *pg = gmem_ptr(&f->gm, simp & HV_MSR_PAGE_MASK, PAGE_SIZE);
             if (pg && pg->slot[s].header.message_type) {
                 uint8_t flags = pg->slot[s].header.message_flags;
                 pg->slot[s].header.message_type = 0;
                 if (flags & HV_MESSAGE_FLAG_PENDING)
-                    hyperv_msr_write(p, HV_MSR_EOM, 0);
+                    hyperv_msr_write(p, vp, HV_MSR_EOM, 0);
             }
             break;
         }
         case 5: {
             unsigned s = (unsigned)fuzz_take(&in, 1);
-            synic_signal_event(p, s % 17, (unsigned)fuzz_take(&in, 2));
+            synic_signal_event(p, vp, s % 17, (unsigned)fuzz_take(&in, 2));
             break;
         }
         case 6: {
@@ -150,12 +161,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unsigned s = (unsigned)fuzz_take(&in, 1) % 17;
             uint8_t n = (uint8_t)fuzz_take(&in, 1);
             uint32_t type = (uint32_t)fuzz_take(&in, 4);
-            synic_post(p, s, type, buf, n);
+            synic_post(p, vp, s, type, buf, n);
             break;
         }
         case 7:
             tsc_now += fuzz_take(&in, 4);
-            hyperv_msr_read(p, HV_MSR_TIME_REF_COUNT, &v);
+            hyperv_msr_read(p, 0, HV_MSR_TIME_REF_COUNT, &v);
             break;
         }
         check(p);

@@ -440,15 +440,18 @@ static void start(void)
     open_answer = STATUS_SUCCESS;
 }
 
-/* Every message the host posted is a whole channel message on a valid SINT. */
+/* Every message the host posted is a whole channel message on a valid VP and
+ * SINT, and its signals went to a VP the guest has. */
 HARNESS static void check_posted(void)
 {
     unsigned n = port.nmsgs < FAKE_PORT_MSGS ? port.nmsgs : FAKE_PORT_MSGS;
     for (unsigned i = 0; i < n; i++) {
         if (port.msgs[i].size < 8 || port.msgs[i].size > HV_MESSAGE_PAYLOAD_SIZE ||
-            port.msgs[i].sint >= HV_SINT_COUNT)
+            port.msgs[i].sint >= HV_SINT_COUNT || port.msgs[i].vp >= FAKE_PORT_VPS)
             abort();
     }
+    if (port.nsignals && port.last_vp >= FAKE_PORT_VPS)
+        abort(); /* a channel's interrupts only ever go to a VP the guest has */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

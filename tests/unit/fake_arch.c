@@ -86,9 +86,10 @@ bool hyperv_cpuid(const struct hyperv_partition *p, uint32_t leaf, struct hyperv
     return fake_arch.hv_cpuid;
 }
 
-int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
+int hyperv_msr_read(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t *val)
 {
     (void)p;
+    (void)vp;
     fake_arch.hv_msr = msr;
     fake_arch.hv_msr_calls++;
     if (fake_arch.hv_msr_rc == HV_MSR_OK)
@@ -96,9 +97,10 @@ int hyperv_msr_read(struct hyperv_partition *p, uint32_t msr, uint64_t *val)
     return fake_arch.hv_msr_rc;
 }
 
-int hyperv_msr_write(struct hyperv_partition *p, uint32_t msr, uint64_t val)
+int hyperv_msr_write(struct hyperv_partition *p, uint32_t vp, uint32_t msr, uint64_t val)
 {
     (void)p;
+    (void)vp;
     fake_arch.hv_msr = msr;
     fake_arch.hv_msr_calls++;
     fake_arch.hv_msr_value = val;
@@ -113,9 +115,11 @@ bool hyperv_hypercall_permitted(struct hyperv_partition *p, unsigned cpl, bool l
     return fake_arch.hv_permitted;
 }
 
-uint64_t hyperv_hypercall(struct hyperv_partition *p, uint64_t rcx, uint64_t rdx, uint64_t r8)
+uint64_t hyperv_hypercall(struct hyperv_partition *p, uint32_t vp, uint64_t rcx, uint64_t rdx,
+                          uint64_t r8)
 {
     (void)p;
+    (void)vp;
     fake_arch.hv_rcx = rcx;
     fake_arch.hv_rdx = rdx;
     fake_arch.hv_r8 = r8;

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-static uint16_t post(void *ctx, uint8_t sint, uint32_t message_type, const void *payload,
-                     uint8_t size)
+static uint16_t post(void *ctx, uint32_t vp, uint8_t sint, uint32_t message_type,
+                     const void *payload, uint8_t size)
 {
     struct fake_port *fp = ctx;
     (void)message_type;
@@ -16,6 +16,7 @@ static uint16_t post(void *ctx, uint8_t sint, uint32_t message_type, const void 
     } else {
         if (fp->nmsgs < FAKE_PORT_MSGS) {
             struct fake_port_msg *m = &fp->msgs[fp->nmsgs];
+            m->vp = vp;
             m->sint = sint;
             m->size = size;
             memcpy(m->payload, payload, size);
@@ -28,8 +29,9 @@ static uint16_t post(void *ctx, uint8_t sint, uint32_t message_type, const void 
     return st;
 }
 
-static void purge(void *ctx, uint8_t sint, uint32_t message_type)
+static void purge(void *ctx, uint32_t vp, uint8_t sint, uint32_t message_type)
 {
+    (void)vp;
     (void)sint;
     (void)message_type;
     struct fake_port *fp = ctx;
@@ -38,13 +40,14 @@ static void purge(void *ctx, uint8_t sint, uint32_t message_type)
     spin_unlock(&fp->lock);
 }
 
-static void signal(void *ctx, uint8_t sint, uint32_t flag)
+static void signal(void *ctx, uint32_t vp, uint8_t sint, uint32_t flag)
 {
     struct fake_port *fp = ctx;
     (void)sint;
     spin_lock(&fp->lock);
     fp->nsignals++;
     fp->last_flag = flag;
+    fp->last_vp = vp;
     spin_unlock(&fp->lock);
 }
 
@@ -95,7 +98,17 @@ struct vmbus_port fake_port_init(struct fake_port *fp, uint8_t *ram, uint64_t si
     memset(fp, 0, sizeof(*fp));
     fp->gm.host = ram;
     fp->gm.size = size;
-    return (struct vmbus_port){fp, &fp->gm, post, purge, signal, listen, unlisten, ref_time};
+    return (struct vmbus_port){
+        .ctx = fp,
+        .gm = &fp->gm,
+        .vp_count = FAKE_PORT_VPS,
+        .post = post,
+        .purge = purge,
+        .signal = signal,
+        .listen = listen,
+        .unlisten = unlisten,
+        .ref_time = ref_time,
+    };
 }
 
 uint16_t fake_port_signal(struct fake_port *fp, uint32_t conn_id)

@@ -17,8 +17,10 @@
 #define FAKE_PORT_MSGS  256u
 #define FAKE_PORT_CONNS 64u
 #define FAKE_PORT_TYPES 64u
+#define FAKE_PORT_VPS   2u /* the port's vp_count: VP 1 exists, VP 2 does not */
 
 struct fake_port_msg {
+    uint32_t vp;
     uint8_t sint, size;
     uint8_t payload[240];
 };
@@ -31,7 +33,7 @@ struct fake_port {
     struct fake_port_msg msgs[FAKE_PORT_MSGS];
     unsigned by_type[FAKE_PORT_TYPES]; /* posted, by VMBus message type (all of them) */
     unsigned purges, nsignals;
-    uint32_t last_flag;
+    uint32_t last_flag, last_vp; /* of the last signal */
     uint64_t ref_time;
     struct {
         uint32_t conn_id;

@@ -74,17 +74,33 @@ uint64_t fake_tsc(void *ctx)
     return ((struct fake *)ctx)->tsc;
 }
 
-void fake_raise(void *ctx, uint8_t vector)
+void fake_raise(void *ctx, uint32_t vp, uint8_t vector)
 {
     struct fake *f = ctx;
-    if (f->nraised < sizeof(f->raised))
+    if (f->nraised < sizeof(f->raised)) {
         f->raised[f->nraised] = vector;
+        f->raised_vp[f->nraised] = (uint8_t)vp;
+    }
     f->nraised++;
 }
 
-unsigned synic_queued(const struct hyperv_partition *p, unsigned sint)
+struct hyperv_platform fake_platform(struct fake *f, uint32_t vp_count, uint64_t tsc_hz,
+                                     uint64_t tsc_at_start, uint64_t apic_hz)
 {
-    return sint < HV_SINT_COUNT ? p->synic.q[sint].count : 0;
+    return (struct hyperv_platform){
+        .tsc = fake_tsc,
+        .raise = fake_raise,
+        .ctx = f,
+        .vp_count = vp_count,
+        .tsc_hz = tsc_hz,
+        .tsc_at_start = tsc_at_start,
+        .apic_hz = apic_hz,
+    };
+}
+
+unsigned synic_queued(const struct hyperv_partition *p, unsigned vp, unsigned sint)
+{
+    return vp < HV_VP_MAX && sint < HV_SINT_COUNT ? p->vp[vp].synic.q[sint].count : 0;
 }
 
 void *read_file(const char *path, size_t *size)

@@ -34,9 +34,10 @@ unsigned log_count(const char *needle); /* occurrences in logbuf */
 struct fake {
     struct guest_mem gm; /* heap RAM, page-aligned, exactly sized: ASan sees overruns */
     struct hyperv_partition p;
-    uint64_t tsc;         /* what fake_tsc() reads */
-    unsigned nraised;     /* fake_raise() calls */
-    uint8_t raised[4096]; /* the vectors of the first 4096 */
+    uint64_t tsc;            /* what fake_tsc() reads */
+    unsigned nraised;        /* fake_raise() calls */
+    uint8_t raised[4096];    /* the vectors of the first 4096 */
+    uint8_t raised_vp[4096]; /* ... and the VPs they went to */
 };
 
 /* All zero but the ram_size bytes of RAM, which are all fill. */
@@ -45,9 +46,13 @@ void fake_free(struct fake *f);
 int fake_teardown(void **state); /* a cmocka teardown: fake_free(*state) */
 
 uint64_t fake_tsc(void *ctx);
-void fake_raise(void *ctx, uint8_t vector);
-/* Messages queued (not yet in the slot) for sint: hv/hyperv's own queue, read. */
-unsigned synic_queued(const struct hyperv_partition *p, unsigned sint);
+void fake_raise(void *ctx, uint32_t vp, uint8_t vector);
+/* The platform over f: fake_tsc, fake_raise, no APIC MSRs, vp_count VPs. */
+struct hyperv_platform fake_platform(struct fake *f, uint32_t vp_count, uint64_t tsc_hz,
+                                     uint64_t tsc_at_start, uint64_t apic_hz);
+/* Messages queued (not yet in the slot) for sint of VP vp: hv/hyperv's own
+ * queue, read. */
+unsigned synic_queued(const struct hyperv_partition *p, unsigned vp, unsigned sint);
 
 /* --- files ------------------------------------------------------------------- */
 

@@ -57,7 +57,7 @@ static uint16_t on_event(void *ctx, uint32_t conn, uint16_t flag)
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hyperv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, 0, 1000000000, {0}};
+    struct hyperv_platform plat = fake_platform(f, 1, TSC_HZ, 0, 1000000000);
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     memset(&seen, 0, sizeof(seen));
     assert_int_equal(hyperv_register_message(&f->p, 4, on_message, &seen), 0);
@@ -83,15 +83,15 @@ static void put_msg(struct fake *f, uint64_t gpa, uint32_t conn, uint32_t type, 
 
 static uint64_t hc(struct fake *f, uint64_t rcx, uint64_t rdx, uint64_t r8)
 {
-    return hyperv_hypercall(&f->p, rcx, rdx, r8);
+    return hyperv_hypercall(&f->p, 0, rcx, rdx, r8);
 }
 
 static void ud_gate(void **state)
 {
     struct fake *f = *state;
     assert_false(hyperv_hypercall_permitted(&f->p, 0, true)); /* page not enabled */
-    assert_int_equal(hyperv_msr_write(&f->p, HV_MSR_GUEST_OS_ID, 1), HV_MSR_OK);
-    assert_int_equal(hyperv_msr_write(&f->p, HV_MSR_HYPERCALL, 0x1001), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, HV_MSR_GUEST_OS_ID, 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, HV_MSR_HYPERCALL, 0x1001), HV_MSR_OK);
     assert_true(hyperv_hypercall_permitted(&f->p, 0, true));
     assert_false(hyperv_hypercall_permitted(&f->p, 3, true));
     assert_false(hyperv_hypercall_permitted(&f->p, 1, true));
@@ -315,7 +315,7 @@ static void connection_table(void **state)
 static uint16_t echo(void *ctx, uint32_t conn, uint32_t type, const uint8_t *payload, uint32_t size)
 {
     (void)conn;
-    return (uint16_t)synic_post(ctx, 2, type, payload, (uint8_t)size);
+    return (uint16_t)synic_post(ctx, 0, 2, type, payload, (uint8_t)size);
 }
 
 static void handler_answers_through_synic(void **state)
@@ -323,9 +323,9 @@ static void handler_answers_through_synic(void **state)
     struct fake *f = *state;
     struct hyperv_partition *p = &f->p;
     assert_int_equal(hyperv_register_message(p, 9, echo, p), 0);
-    assert_int_equal(hyperv_msr_write(p, HV_MSR_SIMP, 0x8001), HV_MSR_OK);
-    assert_int_equal(hyperv_msr_write(p, HV_MSR_SINT0 + 2, 0xF3), HV_MSR_OK);
-    assert_int_equal(hyperv_msr_write(p, HV_MSR_SCONTROL, 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(p, 0, HV_MSR_SIMP, 0x8001), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(p, 0, HV_MSR_SINT0 + 2, 0xF3), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(p, 0, HV_MSR_SCONTROL, 1), HV_MSR_OK);
     put_msg(f, IN_GPA, 9, 1, 33, 0x40);
     assert_true(hc(f, HVCALL_POST_MESSAGE, IN_GPA, 0) == HV_STATUS_SUCCESS);
     const struct hv_message *slot = (const void *)(f->gm.host + 0x8000 + 2 * 256);
@@ -352,8 +352,8 @@ static void counters_and_summary(void **state)
     assert_true(n->hc_status[HV_STATUS_INVALID_ALIGNMENT] == 1);
     assert_true(n->hc_status[HV_STATUS_INVALID_HYPERCALL_CODE] == 2);
     uint64_t v;
-    hyperv_msr_read(&f->p, HV_MSR_VP_INDEX, &v);
-    hyperv_msr_write(&f->p, HV_MSR_VP_INDEX, 1);
+    hyperv_msr_read(&f->p, 0, HV_MSR_VP_INDEX, &v);
+    hyperv_msr_write(&f->p, 0, HV_MSR_VP_INDEX, 1);
     char buf[256];
     size_t len = hyperv_summary(&f->p, buf, sizeof(buf));
     assert_true(len == strlen(buf));
@@ -527,6 +527,42 @@ static void retarget_refusals(void **state)
     assert_int_equal(rt.calls, 1);
 }
 
+/* With three VPs the VP mask and VP sets may name VPs 0-2, no more; any VP
+ * may make the call. */
+static void retarget_vps_against_vp_count(void **state)
+{
+    struct fake *f = *state;
+    f->p.plat.vp_count = 3; /* as if hyperv_init had been given 3 */
+    memset(&rt, 0, sizeof(rt));
+    hyperv_set_retarget(&f->p, on_retarget, &rt);
+    const uint64_t C = HVCALL_RETARGET_INTERRUPT;
+    put_retarget(f, false)->vp_mask_or_format = 5; /* VPs 0 and 2 */
+    assert_true(hyperv_hypercall(&f->p, 2, C, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_true(rt.vp_mask == 5);
+    put_retarget(f, false)->vp_mask_or_format = 8; /* VP 3 */
+    assert_true(hc(f, C, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    put_retarget(f, false)->vp_mask_or_format = 7 | 1ull << 63;
+    assert_true(hc(f, C, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    struct hv_retarget_device_interrupt *r = put_retarget(f, true);
+    ((uint64_t *)(r + 1))[1] = 6; /* VPs 1 and 2 */
+    assert_true(hc(f, RT_SET, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_true(rt.vp_mask == 6);
+    r = put_retarget(f, true);
+    ((uint64_t *)(r + 1))[1] = 0xC; /* VPs 2 and 3 */
+    assert_true(hc(f, RT_SET, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    r = put_retarget(f, false);
+    r->flags = HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET;
+    r->vp_mask_or_format = HV_GENERIC_SET_ALL;
+    assert_true(hc(f, C, IN_GPA, 0) == HV_STATUS_SUCCESS);
+    assert_true(rt.vp_mask == 7);
+    assert_int_equal(rt.calls, 3);
+    /* a call from a VP the partition lacks (the glue's bug) is refused, counted */
+    put_retarget(f, false);
+    assert_true(hyperv_hypercall(&f->p, 3, C, IN_GPA, 0) == HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(rt.calls, 3);
+    assert_true(f->p.n.hc_code[HV_HCK_RETARGET] == 7);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fake_teardown)
@@ -545,6 +581,7 @@ int main(void)
         T(retarget_layout),
         T(retarget_reaches_hook),
         T(retarget_refusals),
+        T(retarget_vps_against_vp_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

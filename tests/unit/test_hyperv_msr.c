@@ -24,7 +24,9 @@ static struct fake *make(uint64_t apic_hz)
 {
     struct fake *f = fake_new(RAM_SIZE, 0xA5);
     f->tsc = START;
-    struct hyperv_platform plat = {fake_tsc, fake_raise, f, TSC_HZ, START, apic_hz, {0xF5, 0xFF}};
+    struct hyperv_platform plat = fake_platform(f, 1, TSC_HZ, START, apic_hz);
+    plat.host_vectors[0] = 0xF5;
+    plat.host_vectors[1] = 0xFF;
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     log_reset();
     return f;
@@ -39,24 +41,24 @@ static int setup(void **state)
 static uint64_t rd(struct fake *f, uint32_t msr)
 {
     uint64_t v = 0xDEAD;
-    assert_int_equal(hyperv_msr_read(&f->p, msr, &v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_read(&f->p, 0, msr, &v), HV_MSR_OK);
     return v;
 }
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_OK);
 }
 
 static void wr_gp(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_GP);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_GP);
 }
 
 static void rd_gp(struct fake *f, uint32_t msr)
 {
     uint64_t v = 0x1234;
-    assert_int_equal(hyperv_msr_read(&f->p, msr, &v), HV_MSR_GP);
+    assert_int_equal(hyperv_msr_read(&f->p, 0, msr, &v), HV_MSR_GP);
     assert_true(v == 0x1234); /* nothing written on refusal */
 }
 
@@ -383,9 +385,8 @@ static void unknown_and_foreign(void **state)
 {
     struct fake *f = *state;
     /* synthetic MSRs we do not implement: #GP both ways */
-    const uint32_t gp[] = {0x40000003, 0x40000010, 0x40000070, 0x40000071, 0x40000072,
-                           0x40000085, 0x400000A0, 0x400000B0, 0x400000B1, 0x400000F0,
-                           0x40000100, 0x40000105, 0x40000118, 0x400001FF};
+    const uint32_t gp[] = {0x40000003, 0x40000010, 0x40000074, 0x40000085, 0x400000A0, 0x400000B0,
+                           0x400000B1, 0x400000F0, 0x40000100, 0x40000105, 0x40000118, 0x400001FF};
     for (unsigned i = 0; i < sizeof(gp) / sizeof(gp[0]); i++) {
         rd_gp(f, gp[i]);
         wr_gp(f, gp[i], 0);
@@ -396,9 +397,9 @@ static void unknown_and_foreign(void **state)
     const uint32_t foreign[] = {0x3FFFFFFF, 0x40000200, 0x4B564D00, 0xC0000080, 0x10};
     for (unsigned i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
         uint64_t v = 7;
-        assert_int_equal(hyperv_msr_read(&f->p, foreign[i], &v), HV_MSR_UNHANDLED);
+        assert_int_equal(hyperv_msr_read(&f->p, 0, foreign[i], &v), HV_MSR_UNHANDLED);
         assert_true(v == 7);
-        assert_int_equal(hyperv_msr_write(&f->p, foreign[i], 1), HV_MSR_UNHANDLED);
+        assert_int_equal(hyperv_msr_write(&f->p, 0, foreign[i], 1), HV_MSR_UNHANDLED);
     }
     assert_true(f->p.n.msr_gp == before);
 }
@@ -470,7 +471,7 @@ static void init_refuses_unusable_platform(void **state)
     (void)state;
     struct hyperv_partition *p = malloc(sizeof(*p));
     struct guest_mem gm = {NULL, 0};
-    struct hyperv_platform ok = {fake_tsc, fake_raise, NULL, TSC_HZ, 0, APIC_HZ, {0}};
+    struct hyperv_platform ok = fake_platform(NULL, 1, TSC_HZ, 0, APIC_HZ);
     struct hyperv_platform slow = ok, notsc = ok, noraise = ok;
     slow.tsc_hz = 10000000;
     notsc.tsc = NULL;
@@ -480,7 +481,149 @@ static void init_refuses_unusable_platform(void **state)
     assert_int_equal(hyperv_init(p, &gm, &notsc), -1);
     assert_int_equal(hyperv_init(p, &gm, &noraise), -1);
     assert_int_equal(hyperv_init(p, NULL, &ok), -1);
+    struct hyperv_platform vps = ok;
+    vps.vp_count = 0;
+    assert_int_equal(hyperv_init(p, &gm, &vps), -1);
+    vps.vp_count = HV_VP_MAX + 1;
+    assert_int_equal(hyperv_init(p, &gm, &vps), -1);
+    vps.vp_count = HV_VP_MAX;
+    assert_int_equal(hyperv_init(p, &gm, &vps), 0);
     free(p);
+}
+
+/* --- several VPs ---------------------------------------------------------------- */
+
+/* What the glue's APIC MSR handler saw, and what it answers. */
+static struct {
+    unsigned calls;
+    uint32_t vp, msr;
+    bool write, locked; /* locked: the partition lock was held during the call */
+    uint64_t val, answer;
+    int rc;
+} apic;
+
+static int apic_msr(void *ctx, uint32_t vp, uint32_t msr, bool write, uint64_t *val)
+{
+    struct fake *f = ctx;
+    apic.calls++;
+    apic.vp = vp;
+    apic.msr = msr;
+    apic.write = write;
+    apic.locked = !spin_trylock(&f->p.lock);
+    if (!apic.locked)
+        spin_unlock(&f->p.lock);
+    if (write)
+        apic.val = *val;
+    else if (apic.rc == HV_MSR_OK)
+        *val = apic.answer;
+    return apic.rc;
+}
+
+static struct fake *make_vps(uint32_t vp_count, bool with_apic)
+{
+    struct fake *f = fake_new(RAM_SIZE, 0xA5);
+    struct hyperv_platform plat = fake_platform(f, vp_count, TSC_HZ, 0, APIC_HZ);
+    if (with_apic)
+        plat.apic_msr = apic_msr;
+    assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
+    memset(&apic, 0, sizeof(apic));
+    log_reset();
+    return f;
+}
+
+static void cpuid_counts_vps(void **state)
+{
+    (void)state;
+    for (uint32_t n = 1; n <= HV_VP_MAX; n++) {
+        struct fake *f = make_vps(n, false);
+        struct hyperv_cpuid_regs r = leaf(f, 0x40000005);
+        assert_int_equal(r.eax, n); /* max VPs */
+        assert_int_equal(r.ebx, n); /* logical processors */
+        assert_int_equal(r.ecx | r.edx, 0);
+        fake_free(f);
+    }
+}
+
+/* VP_INDEX and VP_ASSIST_PAGE are each VP's; GUEST_OS_ID and HYPERCALL the
+ * partition's. */
+static void per_vp_msrs(void **state)
+{
+    (void)state;
+    struct fake *f = make_vps(4, false);
+    for (uint32_t vp = 0; vp < 4; vp++) {
+        uint64_t v = ~0ull;
+        assert_int_equal(hyperv_msr_read(&f->p, vp, HV_MSR_VP_INDEX, &v), HV_MSR_OK);
+        assert_true(v == vp);
+        assert_int_equal(
+            hyperv_msr_write(&f->p, vp, HV_MSR_VP_ASSIST_PAGE, (0x2000 + vp * 0x1000) | 1),
+            HV_MSR_OK);
+    }
+    for (uint32_t vp = 0; vp < 4; vp++) {
+        uint64_t v = 0;
+        assert_int_equal(hyperv_msr_read(&f->p, vp, HV_MSR_VP_ASSIST_PAGE, &v), HV_MSR_OK);
+        assert_true(v == ((0x2000 + vp * 0x1000) | 1));
+    }
+    assert_int_equal(hyperv_msr_write(&f->p, 2, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull),
+                     HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 3, HV_MSR_HYPERCALL, 0x1000 | 1), HV_MSR_OK);
+    uint64_t v = 0;
+    assert_int_equal(hyperv_msr_read(&f->p, 0, HV_MSR_HYPERCALL, &v), HV_MSR_OK);
+    assert_true(v == (0x1000 | 1));
+    assert_true(hyperv_hypercall_permitted(&f->p, 0, true));
+    /* a VP the partition lacks: #GP, nothing stored */
+    assert_int_equal(hyperv_msr_read(&f->p, 4, HV_MSR_VP_INDEX, &v), HV_MSR_GP);
+    assert_int_equal(hyperv_msr_write(&f->p, 4, HV_MSR_SCONTROL, 1), HV_MSR_GP);
+    assert_int_equal(hyperv_msr_write(&f->p, HV_VP_MAX, HV_MSR_SCONTROL, 1), HV_MSR_GP);
+    assert_int_equal(log_count("no such VP"), 2); /* per direction, once */
+    fake_free(f);
+}
+
+/* EOI, ICR, TPR go to the glue's apic_msr, unlocked, with the VP; the CPUID
+ * bits offer them only then. */
+static void apic_msrs_routed(void **state)
+{
+    (void)state;
+    struct fake *f = make_vps(2, true);
+    assert_int_equal(leaf(f, 0x40000003).eax, 0xA66 | (1u << 4));
+    assert_int_equal(leaf(f, 0x40000004).eax, 0x200 | (1u << 3));
+    /* Linux's hv_apic_icr_write: destination in 63:56, the low word below */
+    uint64_t icr = (1ull << 56) | 0x4500;
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_ICR, icr), HV_MSR_OK);
+    assert_int_equal(apic.calls, 1);
+    assert_true(apic.vp == 1 && apic.msr == HV_MSR_ICR && apic.write && apic.val == icr);
+    assert_false(apic.locked);
+    apic.answer = 0x10;
+    uint64_t v = 0;
+    assert_int_equal(hyperv_msr_read(&f->p, 0, HV_MSR_TPR, &v), HV_MSR_OK);
+    assert_true(apic.vp == 0 && apic.msr == HV_MSR_TPR && !apic.write && v == 0x10);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, HV_MSR_EOI, 0), HV_MSR_OK);
+    assert_true(apic.msr == HV_MSR_EOI && apic.write);
+    assert_true(f->p.n.msr_write[HV_MSRK_APIC] == 2 && f->p.n.msr_read[HV_MSRK_APIC] == 1);
+    /* the glue refuses: #GP, logged once */
+    apic.rc = HV_MSR_GP;
+    v = 0x77;
+    assert_int_equal(hyperv_msr_read(&f->p, 1, HV_MSR_ICR, &v), HV_MSR_GP);
+    assert_true(v == 0x77);
+    assert_int_equal(hyperv_msr_read(&f->p, 1, HV_MSR_ICR, &v), HV_MSR_GP);
+    assert_int_equal(log_count("rdmsr 0x40000071 refused with #GP: refused by the APIC glue"), 1);
+    /* never for a VP the partition lacks */
+    unsigned calls = apic.calls;
+    assert_int_equal(hyperv_msr_write(&f->p, 2, HV_MSR_EOI, 0), HV_MSR_GP);
+    assert_int_equal(apic.calls, calls);
+    assert_true(f->p.n.msr_gp == 3);
+    fake_free(f);
+
+    /* no handler: #GP both ways, and CPUID does not offer them */
+    f = make_vps(2, false);
+    assert_int_equal(leaf(f, 0x40000003).eax & (1u << 4), 0);
+    assert_int_equal(leaf(f, 0x40000004).eax & (1u << 3), 0);
+    for (uint32_t m = HV_MSR_EOI; m <= HV_MSR_TPR; m++) {
+        assert_int_equal(hyperv_msr_read(&f->p, 0, m, &v), HV_MSR_GP);
+        assert_int_equal(hyperv_msr_write(&f->p, 1, m, 0), HV_MSR_GP);
+    }
+    assert_int_equal(log_count("not implemented"), 6);
+    assert_int_equal(apic.calls, 0);
+    fake_free(f);
 }
 
 int main(void)
@@ -504,6 +647,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(linux_boot_sequence, setup, fake_teardown),
         cmocka_unit_test(init_refuses_unusable_platform),
         cmocka_unit_test_setup_teardown(sint_vectors_the_guest_may_not_have, setup, fake_teardown),
+        cmocka_unit_test(cpuid_counts_vps),
+        cmocka_unit_test(per_vp_msrs),
+        cmocka_unit_test(apic_msrs_routed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,14 +23,15 @@
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_OK);
 }
 
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0x5A);
-    struct hyperv_platform plat = {fake_tsc, fake_raise, f,           2500000000ull,
-                                   0,        1000000000, {0xF5, 0xFF}};
+    struct hyperv_platform plat = fake_platform(f, 1, 2500000000ull, 0, 1000000000);
+    plat.host_vectors[0] = 0xF5;
+    plat.host_vectors[1] = 0xFF;
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     *state = f;
     return 0;
@@ -61,7 +62,7 @@ static int post(struct fake *f, unsigned sint, uint32_t seq)
     uint8_t size = (uint8_t)(4 + seq % 200);
     memset(payload, (int)(seq & 0xFF), sizeof(payload));
     memcpy(payload, &seq, 4);
-    return synic_post(&f->p, sint, 1, payload, size);
+    return synic_post(&f->p, 0, sint, 1, payload, size);
 }
 
 /* Linux's EOM logic (§4.5): take the message, free the slot, EOM if pending.
@@ -97,7 +98,7 @@ static void delivers_into_slot(void **state)
     uint8_t payload[240];
     for (unsigned i = 0; i < 240; i++)
         payload[i] = (uint8_t)i;
-    assert_int_equal(synic_post(&f->p, 2, 1, payload, 240), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, payload, 240), HV_STATUS_SUCCESS);
     struct hv_message *m = slot(f, 2);
     assert_int_equal(m->header.message_type, 1);
     assert_int_equal(m->header.payload_size, 240);
@@ -111,7 +112,7 @@ static void delivers_into_slot(void **state)
     assert_int_equal(slot(f, 3)->header.message_type, 0);
     /* an empty payload is a message too */
     m->header.message_type = 0;
-    assert_int_equal(synic_post(&f->p, 2, 0x80000010, NULL, 0), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_post(&f->p, 0, 2, 0x80000010, NULL, 0), HV_STATUS_SUCCESS);
     assert_true(m->header.message_type == 0x80000010);
     assert_int_equal(m->header.payload_size, 0);
     assert_int_equal(f->nraised, 2);
@@ -122,10 +123,10 @@ static void bad_posts(void **state)
     struct fake *f = *state;
     linux_enables(f);
     uint8_t b[241] = {0};
-    assert_int_equal(synic_post(&f->p, 16, 1, b, 8), HV_STATUS_INVALID_PARAMETER);
-    assert_int_equal(synic_post(&f->p, 2, 0, b, 8), HV_STATUS_INVALID_PARAMETER);
-    assert_int_equal(synic_post(&f->p, 2, 1, b, 241), HV_STATUS_INVALID_PARAMETER);
-    assert_int_equal(synic_post(&f->p, 2, 1, NULL, 1), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_post(&f->p, 0, 16, 1, b, 8), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_post(&f->p, 0, 2, 0, b, 8), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, b, 241), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, NULL, 1), HV_STATUS_INVALID_PARAMETER);
     assert_int_equal(f->nraised, 0);
     assert_true(f->p.n.msg_posted == 0);
 }
@@ -136,7 +137,7 @@ static void waits_until_enabled(void **state)
     /* before hv_vmbus set the SynIC up: queued, no interrupt */
     assert_int_equal(post(f, 2, 100), HV_STATUS_SUCCESS);
     assert_int_equal(post(f, 2, 101), HV_STATUS_SUCCESS);
-    assert_int_equal(synic_queued(&f->p, 2), 2);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 2);
     wr(f, HV_MSR_SIMP, SIMP_GPA | 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     assert_int_equal(f->nraised, 0); /* SCONTROL still off */
@@ -147,7 +148,7 @@ static void waits_until_enabled(void **state)
     assert_int_equal(guest_take(f, 2, true), 100);
     assert_int_equal(f->nraised, 2);
     assert_int_equal(guest_take(f, 2, true), 101);
-    assert_int_equal(synic_queued(&f->p, 2), 0);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 0);
     assert_int_equal(guest_take(f, 2, true), -1);
     assert_int_equal(f->nraised, 2);
 }
@@ -189,7 +190,7 @@ static void busy_slot_sets_pending(void **state)
     assert_int_equal(post(f, 2, 3), HV_STATUS_SUCCESS);
     assert_int_equal(f->nraised, 1); /* one per delivered message */
     assert_int_equal(slot(f, 2)->header.message_flags, HV_MESSAGE_FLAG_PENDING);
-    assert_int_equal(synic_queued(&f->p, 2), 2);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 2);
     assert_true(f->p.n.msg_queued == 2);
     wr(f, HV_MSR_EOM, 0); /* EOM while the slot is still full: nothing happens */
     assert_int_equal(f->nraised, 1);
@@ -290,8 +291,8 @@ static void flood_with_odd_eoms(void **state)
         assert_true(step < 20 * total);
     }
     assert_true(refused > 0); /* back-pressure was exercised */
-    assert_int_equal(synic_queued(&f->p, 2), 0);
-    assert_int_equal(synic_queued(&f->p, 5), 0);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 0);
+    assert_int_equal(synic_queued(&f->p, 0, 5), 0);
     assert_true(f->p.n.msg_posted == 2 * total);
     assert_true(f->p.n.msg_delivered == 2 * total);
     assert_true(f->p.n.msg_full == refused);
@@ -305,24 +306,24 @@ static void event_flags(void **state)
 {
     struct fake *f = *state;
     linux_enables(f);
-    assert_int_equal(synic_signal_event(&f->p, 2, 7), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 7), HV_STATUS_SUCCESS);
     assert_int_equal(flags(f, 2)[0], 0x80);
     assert_int_equal(f->nraised, 1);
     assert_int_equal(f->raised[0], VEC);
     /* already set: the guest has not scanned yet, no second interrupt */
-    assert_int_equal(synic_signal_event(&f->p, 2, 7), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 7), HV_STATUS_SUCCESS);
     assert_int_equal(f->nraised, 1);
     flags(f, 2)[0] = 0; /* the guest's test-and-clear */
-    assert_int_equal(synic_signal_event(&f->p, 2, 7), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 7), HV_STATUS_SUCCESS);
     assert_int_equal(f->nraised, 2);
-    assert_int_equal(synic_signal_event(&f->p, 2, 2047), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 2047), HV_STATUS_SUCCESS);
     assert_int_equal(flags(f, 2)[255], 0x80);
-    assert_int_equal(synic_signal_event(&f->p, 2, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 8), HV_STATUS_SUCCESS);
     assert_int_equal(flags(f, 2)[1], 0x01);
     assert_int_equal(flags(f, 1)[255], 0); /* neighbours untouched */
     assert_int_equal(flags(f, 3)[0], 0);
-    assert_int_equal(synic_signal_event(&f->p, 2, 2048), HV_STATUS_INVALID_PARAMETER);
-    assert_int_equal(synic_signal_event(&f->p, 16, 1), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 2048), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_signal_event(&f->p, 0, 16, 1), HV_STATUS_INVALID_PARAMETER);
     assert_true(f->p.n.events == 5);
 }
 
@@ -330,8 +331,8 @@ static void events_wait_for_enable_and_unmask(void **state)
 {
     struct fake *f = *state;
     /* before SIEFP/SCONTROL: latched, delivered when both are on */
-    assert_int_equal(synic_signal_event(&f->p, 2, 3), HV_STATUS_SUCCESS);
-    assert_int_equal(synic_signal_event(&f->p, 2, 1000), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 3), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 1000), HV_STATUS_SUCCESS);
     assert_int_equal(f->nraised, 0);
     wr(f, HV_MSR_SIMP, SIMP_GPA | 1);
     wr(f, HV_MSR_SIEFP, SIEFP_GPA | 1);
@@ -344,7 +345,7 @@ static void events_wait_for_enable_and_unmask(void **state)
     assert_int_equal(f->nraised, 1);
     /* masked: the flag is set, the interrupt is owed until unmasked */
     wr(f, HV_MSR_SINT0 + 2, 0x10000 | VEC);
-    assert_int_equal(synic_signal_event(&f->p, 2, 4), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 4), HV_STATUS_SUCCESS);
     assert_int_equal(flags(f, 2)[0], 0x18);
     assert_int_equal(f->nraised, 1);
     assert_true(f->p.n.irqs_deferred == 1);
@@ -363,17 +364,17 @@ static void vectors_per_sint(void **state)
     linux_enables(f);
     wr(f, HV_MSR_SINT0 + 0, 0x30);
     wr(f, HV_MSR_SINT0 + 15, 0xFE);
-    assert_int_equal(synic_signal_event(&f->p, 0, 1), 0);
-    assert_int_equal(synic_signal_event(&f->p, 15, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 0, 0, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 0, 15, 1), 0);
     assert_int_equal(post(f, 2, 1), 0);
-    assert_int_equal(synic_signal_event(&f->p, 9, 1), 0); /* SINT9 masked (reset value) */
+    assert_int_equal(synic_signal_event(&f->p, 0, 9, 1), 0); /* SINT9 masked (reset value) */
     assert_int_equal(f->nraised, 3);
     assert_int_equal(f->raised[0], 0x30);
     assert_int_equal(f->raised[1], 0xFE);
     assert_int_equal(f->raised[2], VEC);
     /* SCONTROL off: nothing is raised */
     wr(f, HV_MSR_SCONTROL, 0);
-    assert_int_equal(synic_signal_event(&f->p, 0, 2), 0);
+    assert_int_equal(synic_signal_event(&f->p, 0, 0, 2), 0);
     assert_int_equal(post(f, 0, 1), 0);
     assert_int_equal(f->nraised, 3);
     wr(f, HV_MSR_SCONTROL, 1);
@@ -419,15 +420,15 @@ static void purge_forgets_one_type(void **state)
     uint32_t other = 0x80000010;
     for (uint32_t i = 0; i < HV_SYNIC_QUEUE_LEN; i++) {
         if (i % 3 == 0)
-            assert_int_equal(synic_post(&f->p, 2, other, &i, 4), HV_STATUS_SUCCESS);
+            assert_int_equal(synic_post(&f->p, 0, 2, other, &i, 4), HV_STATUS_SUCCESS);
         else
             assert_int_equal(post(f, 2, 200 + i), HV_STATUS_SUCCESS);
     }
-    assert_int_equal(synic_queued(&f->p, 2), HV_SYNIC_QUEUE_LEN);
-    assert_int_equal(synic_purge(&f->p, 3, 1), 0); /* another SINT: nothing there */
-    assert_int_equal(synic_purge(&f->p, 16, 1), 0);
-    assert_int_equal(synic_purge(&f->p, 2, 1), 10);
-    assert_int_equal(synic_queued(&f->p, 2), 6);
+    assert_int_equal(synic_queued(&f->p, 0, 2), HV_SYNIC_QUEUE_LEN);
+    assert_int_equal(synic_purge(&f->p, 0, 3, 1), 0); /* another SINT: nothing there */
+    assert_int_equal(synic_purge(&f->p, 0, 16, 1), 0);
+    assert_int_equal(synic_purge(&f->p, 0, 2, 1), 10);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 6);
     assert_int_equal(guest_take(f, 2, true), 100);
     for (uint32_t i = 0; i < HV_SYNIC_QUEUE_LEN; i += 3) {
         struct hv_message *m = slot(f, 2);
@@ -441,7 +442,7 @@ static void purge_forgets_one_type(void **state)
         if (fl & HV_MESSAGE_FLAG_PENDING)
             wr(f, HV_MSR_EOM, 0);
     }
-    assert_int_equal(synic_queued(&f->p, 2), 0);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 0);
     assert_int_equal(slot(f, 2)->header.message_type, 0);
     /* and the queue works as before */
     assert_int_equal(post(f, 2, 7), HV_STATUS_SUCCESS);
@@ -454,19 +455,144 @@ static void refused_vectors_never_raised(void **state)
 {
     struct fake *f = *state;
     linux_enables(f);
-    f->p.synic.sint[2] = 0xF5; /* behind msr.c's back */
-    f->p.synic.sint[3] = 0x1F;
-    f->p.synic.sint[4] = 0xFF;
+    f->p.vp[0].synic.sint[2] = 0xF5; /* behind msr.c's back */
+    f->p.vp[0].synic.sint[3] = 0x1F;
+    f->p.vp[0].synic.sint[4] = 0xFF;
     assert_int_equal(post(f, 2, 1), 0);
-    assert_int_equal(synic_signal_event(&f->p, 3, 1), 0);
-    assert_int_equal(synic_signal_event(&f->p, 4, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 0, 3, 1), 0);
+    assert_int_equal(synic_signal_event(&f->p, 0, 4, 1), 0);
     assert_int_equal(slot(f, 2)->header.message_type, 1); /* delivered, not raised */
     assert_int_equal(f->nraised, 0);
     assert_true(f->p.n.irqs_refused == 3);
-    f->p.synic.sint[2] = VEC;
-    assert_int_equal(synic_signal_event(&f->p, 2, 1), 0);
+    f->p.vp[0].synic.sint[2] = VEC;
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 1), 0);
     assert_int_equal(f->nraised, 1);
     assert_int_equal(f->raised[0], VEC);
+}
+
+/* --- several VPs: each has its own SynIC ---------------------------------------- */
+
+#define VPS        3 /* VP 3 is one the partition lacks */
+#define SIMP1_GPA  0xA000ull
+#define SIEFP1_GPA 0xB000ull
+#define VEC1       0xE3
+
+static int setup_vps(void **state)
+{
+    struct fake *f = fake_new(RAM_SIZE, 0x5A);
+    struct hyperv_platform plat = fake_platform(f, VPS, 2500000000ull, 0, 1000000000);
+    assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
+    *state = f;
+    return 0;
+}
+
+static void wr_vp(struct fake *f, uint32_t vp, uint32_t msr, uint64_t v)
+{
+    assert_int_equal(hyperv_msr_write(&f->p, vp, msr, v), HV_MSR_OK);
+}
+
+/* Linux's hv_synic_enable_regs on VP 1: its own pages and vector. */
+static void vp1_enables(struct fake *f)
+{
+    wr_vp(f, 1, HV_MSR_SIMP, SIMP1_GPA | 1);
+    wr_vp(f, 1, HV_MSR_SIEFP, SIEFP1_GPA | 1);
+    wr_vp(f, 1, HV_MSR_SINT0 + 2, VEC1);
+    wr_vp(f, 1, HV_MSR_SCONTROL, 1);
+}
+
+static struct hv_message *slot1(struct fake *f, unsigned sint)
+{
+    return (struct hv_message *)(f->gm.host + SIMP1_GPA) + sint;
+}
+
+static void per_vp_delivery(void **state)
+{
+    struct fake *f = *state;
+    linux_enables(f);
+    vp1_enables(f);
+    uint8_t msg[8] = {7};
+    /* a message for VP 1 lands in VP 1's SIMP page and interrupts VP 1 */
+    assert_int_equal(synic_post(&f->p, 1, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(slot1(f, 2)->header.message_type, 1);
+    assert_int_equal(slot1(f, 2)->payload[0], 7);
+    assert_int_equal(slot(f, 2)->header.message_type, 0);
+    assert_int_equal(f->nraised, 1);
+    assert_int_equal(f->raised_vp[0], 1);
+    assert_int_equal(f->raised[0], VEC1);
+    /* an event for VP 1 is a flag in VP 1's SIEFP page */
+    assert_int_equal(synic_signal_event(&f->p, 1, 2, 9), HV_STATUS_SUCCESS);
+    assert_int_equal(f->gm.host[SIEFP1_GPA + 256 * 2 + 1], 0x02);
+    assert_int_equal(flags(f, 2)[1], 0);
+    assert_int_equal(f->nraised, 2);
+    assert_int_equal(f->raised_vp[1], 1);
+    /* and VP 0's are VP 0's */
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 9), HV_STATUS_SUCCESS);
+    assert_int_equal(flags(f, 2)[1], 0x02);
+    assert_int_equal(f->raised_vp[2], 0);
+    assert_int_equal(f->raised[2], VEC);
+    assert_true(f->p.n.vp_irqs[0] == 1 && f->p.n.vp_irqs[1] == 2 && f->p.n.irqs == 3);
+    /* a VP the partition lacks gets nothing */
+    assert_int_equal(synic_post(&f->p, VPS, 2, 1, msg, 8), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_signal_event(&f->p, VPS, 2, 9), HV_STATUS_INVALID_PARAMETER);
+    assert_int_equal(synic_purge(&f->p, VPS, 2, 1), 0);
+    assert_int_equal(f->nraised, 3);
+    /* the per-VP line of the stats */
+    log_reset();
+    hyperv_log_stats(&f->p);
+    assert_non_null(strstr(logbuf, "hv: hyperv: per vp: irqs=1/2/0\n"));
+}
+
+/* SINTs, SCONTROL, queues, owed interrupts and EOM are each VP's own. */
+static void per_vp_state_independent(void **state)
+{
+    struct fake *f = *state;
+    linux_enables(f);
+    vp1_enables(f);
+    uint8_t msg[8] = {1};
+    /* VP 0 masks SINT2: its messages wait, VP 1's do not */
+    wr_vp(f, 0, HV_MSR_SINT0 + 2, VEC | HV_SINT_MASKED);
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_post(&f->p, 1, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 1);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 0);
+    assert_int_equal(slot(f, 2)->header.message_type, 0);
+    assert_int_equal(slot1(f, 2)->header.message_type, 1);
+    uint64_t v;
+    assert_int_equal(hyperv_msr_read(&f->p, 1, HV_MSR_SINT0 + 2, &v), HV_MSR_OK);
+    assert_true(v == VEC1);
+    /* VP 1's slot is busy: the next waits for VP 1's EOM, not VP 0's */
+    assert_int_equal(synic_post(&f->p, 1, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 1);
+    slot1(f, 2)->header.message_type = 0;
+    unsigned raised = f->nraised;
+    wr_vp(f, 0, HV_MSR_EOM, 0);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 1);
+    assert_int_equal(slot1(f, 2)->header.message_type, 0);
+    wr_vp(f, 1, HV_MSR_EOM, 0);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 0);
+    assert_int_equal(slot1(f, 2)->header.message_type, 1);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 1);
+    /* VP 1's SynIC off: its events latch and its interrupt is owed; VP 0's
+     * unmask delivers VP 0's message only */
+    wr_vp(f, 1, HV_MSR_SCONTROL, 0);
+    assert_int_equal(synic_signal_event(&f->p, 1, 2, 3), HV_STATUS_SUCCESS);
+    assert_int_equal(f->gm.host[SIEFP1_GPA + 256 * 2], 0);
+    raised = f->nraised;
+    wr_vp(f, 0, HV_MSR_SINT0 + 2, VEC);
+    assert_int_equal(slot(f, 2)->header.message_type, 1);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 0);
+    assert_int_equal(f->gm.host[SIEFP1_GPA + 256 * 2], 0);
+    wr_vp(f, 1, HV_MSR_SCONTROL, 1);
+    assert_int_equal(f->gm.host[SIEFP1_GPA + 256 * 2], 0x08);
+    assert_int_equal(f->nraised, raised + 2);
+    assert_int_equal(f->raised_vp[raised + 1], 1);
+    assert_int_equal(f->raised[raised + 1], VEC1);
+    /* a VP that never enabled its SynIC holds its messages */
+    assert_int_equal(synic_post(&f->p, 2, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_queued(&f->p, 2, 2), 1);
+    assert_int_equal(f->nraised, raised + 2);
 }
 
 int main(void)
@@ -486,6 +612,8 @@ int main(void)
         T(simp_moves),
         T(purge_forgets_one_type),
         T(refused_vectors_never_raised),
+        cmocka_unit_test_setup_teardown(per_vp_delivery, setup_vps, fake_teardown),
+        cmocka_unit_test_setup_teardown(per_vp_state_independent, setup_vps, fake_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

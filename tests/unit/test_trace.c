@@ -556,7 +556,7 @@ static void traced_messages_and_packets(void **state)
 static struct fake *partition(void)
 {
     struct fake *f = fake_new(64 * 1024, 0);
-    struct hyperv_platform plat = {fake_tsc, fake_raise, f, 2500000000ull, 0, 1000000000, {0}};
+    struct hyperv_platform plat = fake_platform(f, 2, 2500000000ull, 0, 1000000000);
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     return f;
 }
@@ -571,12 +571,12 @@ static void hypercalls_by_name_with_status(void **state)
     in->connection_id = 4;
     in->message_type = 1;
     in->payload_size = 8;
-    hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
-    hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA + 4, 0);
-    hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x11, 0);
-    hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x11 | (1ull << 48), 0);
-    hyperv_hypercall(&f->p, 0x0008, 0, 0);
-    hyperv_hypercall(&f->p, 0x4321, 0x99, 0);
+    hyperv_hypercall(&f->p, 0, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    hyperv_hypercall(&f->p, 0, HVCALL_POST_MESSAGE, IN_GPA + 4, 0);
+    hyperv_hypercall(&f->p, 0, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x11, 0);
+    hyperv_hypercall(&f->p, 0, HVCALL_SIGNAL_EVENT | HV_HC_FAST, 0x11 | (1ull << 48), 0);
+    hyperv_hypercall(&f->p, 0, 0x0008, 0, 0);
+    hyperv_hypercall(&f->p, 0, 0x4321, 0x99, 0);
     assert_false(hyperv_hypercall_permitted(&f->p, 3, true));
     assert_string_equal(
         logbuf, "hv: trace: hypercall: HvPostMessage conn=4 type=1 size=8 -> "
@@ -596,7 +596,7 @@ static void hypercalls_by_name_with_status(void **state)
     /* off: the same calls say nothing */
     trace_init(0);
     log_reset();
-    hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    hyperv_hypercall(&f->p, 0, HVCALL_POST_MESSAGE, IN_GPA, 0);
     hyperv_hypercall_permitted(&f->p, 3, true);
     assert_string_equal(logbuf, "");
     fake_free(f);
@@ -604,7 +604,7 @@ static void hypercalls_by_name_with_status(void **state)
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_OK);
 }
 
 static void synic_posts_deliveries_eoms_and_events(void **state)
@@ -615,36 +615,41 @@ static void synic_posts_deliveries_eoms_and_events(void **state)
     log_reset();
     uint8_t msg[8] = {1};
     /* SynIC off: the message waits, its interrupt is owed */
-    assert_int_equal(synic_post(&f->p, 2, 1, msg, 8), HV_STATUS_SUCCESS);
-    assert_int_equal(synic_signal_event(&f->p, 2, 1), HV_STATUS_SUCCESS);
-    has_line("hv: trace: synic: post sint=2 type=1 size=8: queued, 1 waiting");
-    has_line("hv: trace: synic: event sint=2 flag=1 latched (SIEFP or SynIC off)");
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    assert_int_equal(synic_signal_event(&f->p, 0, 2, 1), HV_STATUS_SUCCESS);
+    has_line("hv: trace: synic: vp=0 post sint=2 type=1 size=8: queued, 1 waiting");
+    has_line("hv: trace: synic: vp=0 event sint=2 flag=1 latched (SIEFP or SynIC off)");
     log_reset();
     wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
     wr(f, HV_MSR_SIMP, SIMP_GPA | 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     wr(f, HV_MSR_SCONTROL, 1);
-    has_line("hv: trace: synic: SIMP=0x2001");
-    has_line("hv: trace: synic: SINT2=0xf3 (vector 0xf3)");
-    has_line("hv: trace: synic: SCONTROL=0x1");
-    has_line("hv: trace: synic: deliver sint=2 type=1 size=8 into the slot, 0 still queued");
-    has_line("hv: trace: synic: irq sint=2 vector=0xf3 raised");
+    has_line("hv: trace: synic: vp=0 SIMP=0x2001");
+    has_line("hv: trace: synic: vp=0 SINT2=0xf3 (vector 0xf3)");
+    has_line("hv: trace: synic: vp=0 SCONTROL=0x1");
+    has_line("hv: trace: synic: vp=0 deliver sint=2 type=1 size=8 into the slot, 0 still queued");
+    has_line("hv: trace: synic: vp=0 irq sint=2 vector=0xf3 raised");
     /* the slot is full: the next one waits and asks for an EOM */
     log_reset();
-    assert_int_equal(synic_post(&f->p, 2, 1, msg, 8), HV_STATUS_SUCCESS);
-    has_line("hv: trace: synic: post sint=2 type=1 size=8: queued, 1 waiting");
-    has_line("hv: trace: synic: slot sint=2 busy: message-pending set, 1 queued");
+    assert_int_equal(synic_post(&f->p, 0, 2, 1, msg, 8), HV_STATUS_SUCCESS);
+    has_line("hv: trace: synic: vp=0 post sint=2 type=1 size=8: queued, 1 waiting");
+    has_line("hv: trace: synic: vp=0 slot sint=2 busy: message-pending set, 1 queued");
     log_reset();
     struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + 2;
     slot->header.message_type = 0;
     wr(f, HV_MSR_EOM, 0);
     assert_string_equal(
-        logbuf, "hv: trace: synic: EOM\n"
-                "hv: trace: synic: deliver sint=2 type=1 size=8 into the slot, 0 still queued\n"
-                "hv: trace: synic: irq sint=2 vector=0xf3 raised\n");
+        logbuf,
+        "hv: trace: synic: vp=0 EOM\n"
+        "hv: trace: synic: vp=0 deliver sint=2 type=1 size=8 into the slot, 0 still queued\n"
+        "hv: trace: synic: vp=0 irq sint=2 vector=0xf3 raised\n");
     log_reset();
-    assert_int_equal(synic_purge(&f->p, 2, 1), 0); /* nothing queued: no line */
+    assert_int_equal(synic_purge(&f->p, 0, 2, 1), 0); /* nothing queued: no line */
     assert_string_equal(logbuf, "");
+    /* every line names the VP whose SynIC it is */
+    assert_int_equal(synic_signal_event(&f->p, 1, 2, 5), HV_STATUS_SUCCESS);
+    assert_string_equal(
+        logbuf, "hv: trace: synic: vp=1 event sint=2 flag=5 latched (SIEFP or SynIC off)\n");
     fake_free(f);
 }
 

@@ -38,6 +38,8 @@
 #define MON1_GPA    0x5000ull
 #define MON2_GPA    0x6000ull
 #define INT_GPA     0x7000ull
+#define SIMP1_GPA   0x8000ull /* VP 1's pages */
+#define SIEFP1_GPA  0x9000ull
 #define RING_PFN    0x10ull /* rings from 64 KiB on */
 #define VEC         0xF3
 #define V(maj, min) VMBUS_VERSION(maj, min)
@@ -90,21 +92,23 @@ static void guest_put_packet(struct fake *f, uint64_t pfn, uint64_t id)
 }
 
 /* Every interrupt is on the vector Linux programs into SINT2. */
-static void raise_vec(void *ctx, uint8_t vector)
+static void raise_vec(void *ctx, uint32_t vp, uint8_t vector)
 {
     assert_int_equal(vector, VEC);
-    fake_raise(ctx, vector);
+    fake_raise(ctx, vp, vector);
 }
 
 static void wr(struct fake *f, uint32_t msr, uint64_t v)
 {
-    assert_int_equal(hyperv_msr_write(&f->p, msr, v), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 0, msr, v), HV_MSR_OK);
 }
 
 static int setup(void **state)
 {
     struct fake *f = fake_new(RAM_SIZE, 0);
-    struct hyperv_platform plat = {fake_tsc, raise_vec, f, 2500000000ull, 0, 1000000000, {0}};
+    /* Two VPs: Linux on VP 0, and a VP 1 for the target-VP rules. */
+    struct hyperv_platform plat = fake_platform(f, 2, 2500000000ull, 0, 1000000000);
+    plat.raise = raise_vec;
     assert_int_equal(hyperv_init(&f->p, &f->gm, &plat), 0);
     assert_int_equal(vmbus_init(&f->p), 0);
     vmbus_mmio_configure(RAM_SIZE, 256);
@@ -135,7 +139,7 @@ static uint16_t post(struct fake *f, uint32_t conn, const void *msg, uint32_t si
     in->message_type = VMBUS_MESSAGE_TYPE;
     in->payload_size = size;
     memcpy(in->payload, msg, size);
-    uint16_t st = (uint16_t)hyperv_hypercall(&f->p, HVCALL_POST_MESSAGE, IN_GPA, 0);
+    uint16_t st = (uint16_t)hyperv_hypercall(&f->p, 0, HVCALL_POST_MESSAGE, IN_GPA, 0);
     vmbus_poll(); /* the end of the exit */
     return st;
 }
@@ -151,13 +155,14 @@ struct msg {
     uint8_t data[240];
 };
 
-/* Linux's consumer of SINT2 (contract §4.5), then the glue's vmbus_poll;
- * what the host did since the last exit (a device's enable or disable, a
- * timer) reached the SynIC at the exit before. */
-static bool take(struct fake *f, struct msg *m, unsigned sint)
+/* Linux's consumer of SINT2 on VP vp (contract §4.5), then the glue's
+ * vmbus_poll; what the host did since the last exit (a device's enable or
+ * disable, a timer) reached the SynIC at the exit before. */
+static bool take_vp(struct fake *f, struct msg *m, uint32_t vp, unsigned sint)
 {
     vmbus_poll();
-    struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + sint;
+    struct hv_message *slot =
+        (struct hv_message *)(f->gm.host + (vp ? SIMP1_GPA : SIMP_GPA)) + sint;
     if (!slot->header.message_type)
         return false;
     assert_int_equal(slot->header.message_type, VMBUS_MESSAGE_TYPE);
@@ -167,9 +172,14 @@ static bool take(struct fake *f, struct msg *m, unsigned sint)
     uint8_t flags = slot->header.message_flags;
     slot->header.message_type = 0;
     if (flags & HV_MESSAGE_FLAG_PENDING)
-        wr(f, HV_MSR_EOM, 0);
+        assert_int_equal(hyperv_msr_write(&f->p, vp, HV_MSR_EOM, 0), HV_MSR_OK);
     vmbus_poll();
     return true;
+}
+
+static bool take(struct fake *f, struct msg *m, unsigned sint)
+{
+    return take_vp(f, m, 0, sint);
 }
 
 static struct msg expect_on(struct fake *f, uint32_t type, uint8_t size, unsigned sint)
@@ -365,7 +375,7 @@ static uint16_t teardown_post(struct fake *f, uint32_t relid, uint32_t handle)
 
 static uint16_t signal(struct fake *f, uint32_t conn)
 {
-    return (uint16_t)hyperv_hypercall(&f->p, HVCALL_SIGNAL_EVENT | HV_HC_FAST, conn, 0);
+    return (uint16_t)hyperv_hypercall(&f->p, 0, HVCALL_SIGNAL_EVENT | HV_HC_FAST, conn, 0);
 }
 
 /* --- connection ----------------------------------------------------------------- */
@@ -418,7 +428,7 @@ static void initiate_contact_validation(void **state)
     struct vmbus_initiate_contact c = contact_msg(V(5, 3));
     assert_int_equal(post_ok(f, &c, 39), HV_STATUS_INVALID_PARAMETER); /* truncated */
     nothing(f);
-    c.target_vcpu = 1;
+    c.target_vcpu = 2; /* the fixture has VPs 0 and 1 */
     assert_int_equal(post_ok(f, &c, sizeof(c)), HV_STATUS_INVALID_PARAMETER);
     c = contact_msg(V(5, 3));
     c.msg_sint = 16;
@@ -953,7 +963,7 @@ static void open_close_and_signals(void **state)
     assert_int_equal(open_status(f, 1, 0xE1E10, 1, 0), bad); /* 1-page ring */
     assert_int_equal(open_status(f, 1, 0xE1E10, 7, 0), bad); /* 1-page ring */
     assert_int_equal(open_status(f, 1, 0xE1E10, 0xFFFFFFFF, 0), bad);
-    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 1), bad); /* no VP 1 */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 2), bad); /* no VP 2 */
     assert_int_equal(n_opened, 0);
     /* the device may refuse */
     open_answer = STATUS_INSUFFICIENT_RESOURCES;
@@ -1068,6 +1078,90 @@ static void modifychannel(void **state)
     m.child_relid = 1;
     m.target_vp = 0;
     assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    nothing(f);
+}
+
+/* --- several VPs ------------------------------------------------------------------------------ */
+
+static struct msg expect_vp(struct fake *f, uint32_t vp, uint32_t type, uint8_t size)
+{
+    struct msg m;
+    assert_true(take_vp(f, &m, vp, 2));
+    assert_int_equal(m.type, type);
+    assert_int_equal(m.size, size);
+    return m;
+}
+
+static uint8_t event_byte0(struct fake *f, uint32_t vp)
+{
+    return f->gm.host[(vp ? SIEFP1_GPA : SIEFP_GPA) + 256 * 2];
+}
+
+/* The guest connects from VP 1 (INITIATE_CONTACT's target_vcpu): every host
+ * message goes to VP 1's SynIC; a channel's interrupts go to its OPENCHANNEL
+ * target VP, and MODIFYCHANNEL moves them. */
+static void messages_and_interrupts_follow_the_target_vps(void **state)
+{
+    struct fake *f = *state;
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SIMP, SIMP1_GPA | 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SIEFP, SIEFP1_GPA | 1), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SINT0 + 2, VEC), HV_MSR_OK);
+    assert_int_equal(hyperv_msr_write(&f->p, 1, HV_MSR_SCONTROL, 1), HV_MSR_OK);
+    enabled("dev0", 1, 0, 0);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    c.target_vcpu = 1;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
+    nothing(f); /* VP 0's slot stays empty */
+    assert_int_equal(expect_vp(f, 1, VMBUS_MSG_VERSION_RESPONSE, 16).data[8], 1);
+    assert_int_equal(f->nraised, 1);
+    assert_int_equal(f->raised_vp[0], 1);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_OFFERCHANNEL, sizeof(struct vmbus_offer_channel));
+    expect_vp(f, 1, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    assert_int_equal(gpadl(f, 1, 0xE1E10, RING_PFN, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_GPADL_CREATED, sizeof(struct vmbus_gpadl_created));
+    /* a target VP the guest lacks is refused; VP 1 is taken */
+    struct vmbus_open_result res;
+    assert_int_equal(open_post(f, 1, 0xE1E10, 4, 2), 0);
+    memcpy(&res, expect_vp(f, 1, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(res)).data, sizeof(res));
+    assert_int_equal(res.status, (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(open_post(f, 1, 0xE1E10, 4, 1), 0);
+    memcpy(&res, expect_vp(f, 1, VMBUS_MSG_OPENCHANNEL_RESULT, sizeof(res)).data, sizeof(res));
+    assert_int_equal(res.status, 0);
+    nothing(f);
+    /* the device's packet interrupts VP 1: relid 1's flag in VP 1's SIEFP page */
+    unsigned raised = f->nraised;
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_SUCCESS);
+    assert_int_equal(event_byte0(f, 1), 0x02);
+    assert_int_equal(event_byte0(f, 0), 0);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 1);
+    /* the guest's target_cpu_store: MODIFYCHANNEL to VP 0, answered (5.3) on VP 1 */
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 1, 0};
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    assert_int_equal(expect_vp(f, 1, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16).data[12], 0);
+    assert_int_equal(vmbus.chan[0].target_vp, 0);
+    /* the guest drained its ring (read index = write index): the next packet signals VP 0 */
+    uint8_t *out = f->gm.host + (RING_PFN + 4) * 4096;
+    memcpy(out + 4, out, 4);
+    f->gm.host[SIEFP1_GPA + 256 * 2] = 0;
+    raised = f->nraised;
+    assert_int_equal(VmbChannelSendPacket(last_cb, "12345678", 8, 9), STATUS_SUCCESS);
+    assert_int_equal(event_byte0(f, 0), 0x02);
+    assert_int_equal(event_byte0(f, 1), 0);
+    assert_int_equal(f->nraised, raised + 1);
+    assert_int_equal(f->raised_vp[raised], 0);
+    /* a VP the guest lacks: refused, the channel stays where it was */
+    m.target_vp = 2;
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    uint32_t st;
+    memcpy(&st, expect_vp(f, 1, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16).data + 12, 4);
+    assert_int_equal(st, (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(vmbus.chan[0].target_vp, 0);
+    /* UNLOAD is answered where the guest waits: VP 1 */
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect_vp(f, 1, VMBUS_MSG_UNLOAD_RESPONSE, 8);
     nothing(f);
 }
 
@@ -1436,10 +1530,10 @@ static void reset_forgets_what_the_synic_holds(void **state)
     connect(f);
     wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC); /* the guest stops taking messages */
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 4); /* 3 offers + ALLOFFERS_DELIVERED */
+    assert_int_equal(synic_queued(&f->p, 0, 2), 4); /* 3 offers + ALLOFFERS_DELIVERED */
     struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
     assert_int_equal(post_ok(f, &u, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 1);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8);
     nothing(f);
@@ -1447,7 +1541,7 @@ static void reset_forgets_what_the_synic_holds(void **state)
     connect(f);
     wr(f, HV_MSR_SINT0 + 2, HV_SINT_MASKED | VEC);
     assert_int_equal(post_ok(f, &requestoffers, 8), 0);
-    assert_int_equal(synic_queued(&f->p, 2), 4);
+    assert_int_equal(synic_queued(&f->p, 0, 2), 4);
     struct vmbus_initiate_contact c = contact_msg(V(5, 3));
     assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
     wr(f, HV_MSR_SINT0 + 2, VEC);
@@ -2370,6 +2464,7 @@ int main(void)
         T(open_close_and_signals),
         T(disable_closes_an_open_channel),
         T(modifychannel),
+        T(messages_and_interrupts_follow_the_target_vps),
         T(guest_gets_backpressure_and_nothing_is_lost),
         T(synic_disabled_messages_wait),
         T(unload_resets_and_reconnects),
