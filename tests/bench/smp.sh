@@ -87,8 +87,8 @@ $devices" "$out/echo-initrd.cpio.gz"
     bench=$(sed -n 's/^.*vmbhv-bench: //p' "$out/echo-$n.log")
     all=$(grep -m1 '^all ' <<< "$bench" || true)
     check=$(grep -m1 -o 'GUEST-CHECK vmbhv-bench-cpus .*' "$out/echo-$n.log" || true)
-    per=$(grep '^cpu ' <<< "$bench" | awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^MB\/s=/)
-        { sub(/MB\/s=/, "", $i); s = s (s ? " " : "") $2 ":" $i } } END { print s }')
+    per=$(grep '^cpu ' <<< "$bench" | sort -n -k2 | awk '{ for (i = 3; i <= NF; i++)
+        if ($i ~ /^MB\/s=/) { sub(/MB\/s=/, "", $i); s = s (s ? " " : "") $2 ":" $i } } END { print s }')
     echoes+=("$(printf '%4s %8s %4s %9s %6s  %-28s %s' "$n" "$(field channels "$all")" \
         "$(field cpus "$all")" "$(field echo "$all")" "$(field errors "$all")" "${per:--}" \
         "$(cut -d' ' -f3 <<< "${check:-- -}")")")

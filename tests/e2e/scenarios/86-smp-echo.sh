@@ -23,6 +23,8 @@ expect 'vmbhv-bench: cpu 0 relid=1 target=0 echo size=4080 packets=[1-9][0-9]* .
 expect 'vmbhv-bench: cpu 1 relid=2 target=1 echo size=4080 packets=[1-9][0-9]* .* errors=0 off_cpu=0$' "channel 2 on CPU 1"
 expect 'vmbhv-bench: all cpus=2 channels=2 bytes=[1-9][0-9]* ms=[0-9]+ echo=[0-9.]+ errors=0$'
 expect_host '^hv: trace: vmbus: guest->host MODIFYCHANNEL relid=2 vp=1$' "the move reached the host"
+expect_host '^hv: trace: vmbus: host->guest MODIFYCHANNEL_RESPONSE relid=2 status=STATUS_SUCCESS$'
+expect_not_host 'MODIFYCHANNEL relid=1 ' "channel 1 stays where Linux opened it"
 expect_not 'vmbhv-probe: FAIL'
 expect '^GUEST-CHECK vmbhv-probe PASS devices=2$'
 expect '^GUEST-CHECK vmbhv-probe-close PASS closed=2$'
