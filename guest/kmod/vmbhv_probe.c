@@ -593,6 +593,24 @@ static int bench_cpu_thread(void *data)
 	return 0;
 }
 
+/* A kthread for st's part, bound to the channel's target CPU, not yet woken. */
+static void bench_cpu_spawn(struct cpu_run *run, struct test_state *st)
+{
+	run->st = st;
+	init_completion(&run->ran);
+	run->target = READ_ONCE(st->hdev->channel->target_cpu);
+	run->task = kthread_create(bench_cpu_thread, run, "vmbhv-bench/%u", run->target);
+	if (IS_ERR(run->task)) {
+		pr_info("FAIL relid=%u bench_cpus: kthread_create err=%ld\n", st->relid,
+			PTR_ERR(run->task));
+		run->task = NULL;
+		run->r.errors = 1;
+		return;
+	}
+	get_task_struct(run->task); /* kthread_stop after it returned */
+	kthread_bind(run->task, run->target);
+}
+
 /* The largest echo on every open test channel at once, one kthread each on
  * the channel's target CPU, all woken together; per-channel and aggregate
  * lines. Where the channels point is the caller's choice (check-probe.sh
@@ -600,36 +618,19 @@ static int bench_cpu_thread(void *data)
 static void bench_cpus_run(void)
 {
 	u64 bytes = 0, errors = 0, ns, t0;
-	unsigned int n = 0, k = 0, cpus = 0, i, j;
+	unsigned int n, k = 0, cpus = 0, i, j;
 	struct test_state *st;
 	struct cpu_run *runs;
 	char mbs[24];
 
 	mutex_lock(&open_tests_lock);
-	list_for_each_entry(st, &open_tests, node) n++;
+	n = list_count_nodes(&open_tests);
 	runs = kcalloc(max(n, 1U), sizeof(*runs), GFP_KERNEL);
 	if (!runs) {
 		pr_info("FAIL bench_cpus: out of memory\n");
 		goto out;
 	}
-	list_for_each_entry(st, &open_tests, node)
-	{
-		struct cpu_run *run = &runs[k++];
-
-		run->st = st;
-		init_completion(&run->ran);
-		run->target = READ_ONCE(st->hdev->channel->target_cpu);
-		run->task = kthread_create(bench_cpu_thread, run, "vmbhv-bench/%u", run->target);
-		if (IS_ERR(run->task)) {
-			pr_info("FAIL relid=%u bench_cpus: kthread_create err=%ld\n", st->relid,
-				PTR_ERR(run->task));
-			run->task = NULL;
-			run->r.errors = 1;
-			continue;
-		}
-		get_task_struct(run->task); /* kthread_stop after it returned */
-		kthread_bind(run->task, run->target);
-	}
+	list_for_each_entry(st, &open_tests, node) bench_cpu_spawn(&runs[k++], st);
 	bench_info("cpus start channels=%u size=%u ms=%u depth=%u\n", n, (u32)VMBHV_BENCH_MAX,
 		   bench_ms, bench_depth);
 	t0 = ktime_get_ns();
