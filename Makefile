@@ -240,13 +240,15 @@ test: check-deps all unit-bins fuzz-bins
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
-# Boot times (direct vs vmbhv), then VMBus echo throughput and idle exits.
+# Boot times (direct vs vmbhv), then VMBus echo throughput and idle exits, the
+# screen, the disk, the network, and the guest on 1, 2 and 4 VPs (smp.sh).
 bench: check-deps all
 	tests/bench/boot.sh
 	tests/bench/echo.sh
 	tests/bench/video.sh
 	tests/bench/disk.sh
 	tests/bench/net.sh
+	tests/bench/smp.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

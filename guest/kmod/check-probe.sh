@@ -14,6 +14,13 @@
 #   GUEST-CHECK vmbhv-bench PASS|FAIL echo=N memcpy=N errors=N
 #       only with vmbhv_probe.bench=1: the benchmark finished, every echoed
 #       byte was right (the numbers are in the "vmbhv-bench:" lines)
+#   GUEST-CHECK vmbhv-bench-cpus PASS|FAIL cpus=N channels=K moved=M on=RELID@CPU,... echo=MB/s errors=N
+#       only with vmbhv_probe.bench_cpus=1: the test channels are spread over
+#       the online CPUs first (channel i to CPU i mod N, through sysfs: the
+#       guest driver's own MODIFYCHANNEL), then the all-CPU echo runs; PASS
+#       when every channel streamed from the CPU it was put on, its echoes'
+#       interrupts arrived there, no byte was wrong, and no two channels
+#       shared a CPU while there were CPUs enough
 TEST_CLASS=eec1e1e7-2dea-409d-97ec-019117e67f6f
 sys=${VMBHV_SYSFS:-/sys}   # overridable for testing off the guest
 kmsg() { if [ -n "${VMBHV_KMSG:-}" ]; then cat "$VMBHV_KMSG"; else dmesg; fi; }
@@ -40,6 +47,42 @@ if [ "$(cat "$sys/module/vmbhv_probe/parameters/bench" 2>/dev/null)" = Y ] &&
 		guest-check vmbhv-bench PASS "echo=$echoes memcpy=$copies errors=0"
 	else
 		guest-check vmbhv-bench FAIL "echo=$echoes memcpy=$copies errors=${errors:-none (not done)}"
+	fi
+fi
+
+# bench_cpus=1: spread the test channels over the CPUs, run the all-CPU echo
+# (the write returns when it is done) and check each channel's line.
+if [ "$(cat "$sys/module/vmbhv_probe/parameters/bench_cpus" 2>/dev/null)" = Y ]; then
+	online=$(cat "$sys/devices/system/cpu/online")
+	ncpu=$((${online##*[-,]} + 1))
+	i=0 moved=0 on=
+	for d in "$sys"/bus/vmbus/devices/*; do
+		[ -e "$d/id" ] && grep -q "$TEST_CLASS" "$d/class_id" || continue
+		for c in "$d"/channels/*; do
+			[ -e "$c/cpu" ] || continue
+			want=$((i % ncpu)) i=$((i + 1))
+			if [ "$(cat "$c/cpu")" != "$want" ] && [ -z "${VMBHV_KMSG:-}" ]; then
+				echo "$want" >"$c/cpu" && moved=$((moved + 1))
+			fi
+			on="$on${on:+,}${c##*/}@$want"
+		done
+	done
+	[ -n "${VMBHV_KMSG:-}" ] || echo 1 >"$sys/module/vmbhv_probe/parameters/bench_cpus"
+	bench=$(kmsg | sed -n 's/^.*vmbhv-bench: //p')
+	all=$(echo "$bench" | grep '^all ' | tail -n 1)
+	bad=
+	for p in $(echo "$on" | tr , ' '); do
+		r=${p%@*} c=${p#*@}
+		echo "$bench" | grep -q "^cpu $c relid=$r target=$c .* errors=0 off_cpu=0\$" ||
+			bad="$bad${bad:+,}$p"
+	done
+	errors=$(echo "$all" | sed -n 's/.* errors=\([0-9]*\)$/\1/p')
+	detail="cpus=$ncpu channels=$i moved=$moved on=$on echo=$(echo "$all" | sed -n 's/.* echo=\([0-9.]*\) .*/\1/p')"
+	if [ -n "$all" ] && [ "$i" -gt 0 ] && [ -z "$bad" ] && [ "$errors" = 0 ] &&
+		{ [ "$i" -gt "$ncpu" ] || echo "$all" | grep -q "^all cpus=$i channels=$i "; }; then
+		guest-check vmbhv-bench-cpus PASS "$detail errors=0"
+	else
+		guest-check vmbhv-bench-cpus FAIL "$detail errors=${errors:-none (no all line)}${bad:+ bad=$bad}"
 	fi
 fi
 

@@ -13,7 +13,15 @@
  * bytes, then asks the guest's own vmbus_allocate_mmio() for the required
  * megabytes inside that window, opens the channel and checks the host's echo
  * byte for byte. With bench=1 it then measures echo throughput on the first
- * test channel and the guest's own memcpy ("vmbhv-bench:" lines).
+ * test channel and the guest's own memcpy ("vmbhv-bench:" lines). With
+ * bench_cpus=1, writing 1 to /sys/module/vmbhv_probe/parameters/bench_cpus
+ * streams echoes on every open test channel at once, each from a kthread
+ * bound to the CPU the channel targets, and prints (README.md, "All CPUs")
+ *
+ *   vmbhv-bench: cpus start channels=<k> size=<n> ms=<n> depth=<n>
+ *   vmbhv-bench: cpu <c> relid=<r> target=<t> echo size=<n> packets=<n> bytes=<n> ms=<n>
+ * MB/s=<x.xx> errors=<n> off_cpu=<n> vmbhv-bench: all cpus=<distinct> channels=<k> bytes=<n> ms=<n>
+ * echo=<x.xx> errors=<n>
  *
  * It also binds to vmbhv's "checksum" device class: it opens each checksum
  * channel and checks the host's answer (length and CRC-32) to a few packets.
@@ -27,10 +35,12 @@
 #include <linux/bottom_half.h>
 #include <linux/hyperv.h>
 #include <linux/ioport.h>
+#include <linux/kthread.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/completion.h>
 #include <linux/crc32.h>
 #include <linux/sizes.h>
@@ -213,11 +223,14 @@ struct test_state {
 	struct completion done; /* the awaited packet arrived */
 	u32 len;
 	u64 id;
-	wait_queue_head_t wq; /* stream: an echo arrived */
-	u32 size;	      /* stream: every echo has this size ... */
-	u64 next;	      /* ... and the ids next, next + 1, ... */
-	atomic64_t got;	      /* stream: echoes received */
-	atomic64_t bad;	      /* stream: echoes that were not what was sent */
+	wait_queue_head_t wq;  /* stream: an echo arrived */
+	u32 size;	       /* stream: every echo has this size ... */
+	u64 next;	       /* ... and the ids next, next + 1, ... */
+	atomic64_t got;	       /* stream: echoes received */
+	atomic64_t bad;	       /* stream: echoes that were not what was sent */
+	u32 cpu;	       /* stream: the channel's target CPU ... */
+	atomic64_t off_cpu;    /* ... and echoes whose interrupt came elsewhere */
+	struct list_head node; /* in open_tests while open (test devices) */
 	u8 rx[VMBUS_DEFAULT_MAX_PKT_SIZE] __aligned(8);
 };
 
@@ -281,6 +294,9 @@ static void bench_receive(struct test_state *st, u32 len, u64 id)
 				"%u bytes\n",
 				st->relid, seq, st->size, id, len);
 	}
+	/* The callback runs where the host raised the channel's interrupt. */
+	if (smp_processor_id() != st->cpu)
+		atomic64_inc(&st->off_cpu);
 	atomic64_inc(&st->got);
 	wake_up(&st->wq);
 }
@@ -388,7 +404,7 @@ module_param(bench_depth, uint, 0444);
 MODULE_PARM_DESC(bench_depth, "echo packets in flight at most (also bounded by the ring)");
 static atomic_t bench_claimed = ATOMIC_INIT(0);
 
-#define VMBHV_BENCH_RING_SIZE (64 * PAGE_SIZE) /* per direction with bench=1 */
+#define VMBHV_BENCH_RING_SIZE (64 * PAGE_SIZE) /* per direction with bench=1 or bench_cpus=1 */
 #define VMBHV_BENCH_MAX	      (VMBUS_DEFAULT_MAX_PKT_SIZE - sizeof(struct vmpacket_descriptor))
 #define VMBHV_MEMCPY_MAX      SZ_1M
 /*
@@ -413,27 +429,36 @@ static void bench_rate(char *s, size_t n, u64 bytes, u64 ns)
 	snprintf(s, n, "%llu.%02llu", centi / 100, centi % 100);
 }
 
+/* What one stream of echoes of one size did. */
+struct bench_result {
+	u64 got;    /* echoes back */
+	u64 errors; /* wrong or missing echoes, a failed send */
+	u64 ns;	    /* how long it ran */
+	u64 depth;  /* packets in flight at most */
+};
+
 /*
  * Echoes packets of one size for bench_ms: bursts of up to depth packets sent
  * with softirqs held off (so the echoes queue up in the host-to-guest ring and
  * arrive in one callback run), then waits until every one is back. The host
  * echoes as it drains, and drops an echo that does not fit its ring, so the
- * depth is bounded by what the host-to-guest ring holds. Returns the errors.
+ * depth is bounded by what the host-to-guest ring holds.
  */
-static u64 bench_echo(struct test_state *st, u32 size, u8 *out, u64 *seq)
+static void bench_stream(struct test_state *st, u32 size, u8 *out, u64 *seq, struct bench_result *r)
 {
 	struct vmbus_channel *ch = st->hdev->channel;
 	u64 framed = sizeof(struct vmpacket_descriptor) + ALIGN(size, 8) + sizeof(u64);
 	u64 room = (VMBHV_BENCH_RING_SIZE - PAGE_SIZE) / framed - 1;
 	u64 depth = clamp_t(u64, bench_depth, 1, room);
-	u64 sent = 0, got, errors, ns, t0, end, seq0 = *seq;
-	char mbs[24];
+	u64 sent = 0, t0, end, seq0 = *seq;
 	int err = 0;
 
 	st->size = size;
 	st->next = seq0;
+	st->cpu = READ_ONCE(ch->target_cpu);
 	atomic64_set(&st->got, 0);
 	atomic64_set(&st->bad, 0);
+	atomic64_set(&st->off_cpu, 0);
 	WRITE_ONCE(st->stream, true);
 	t0 = ktime_get_ns();
 	end = t0 + (u64)bench_ms * NSEC_PER_MSEC;
@@ -459,18 +484,28 @@ static u64 bench_echo(struct test_state *st, u32 size, u8 *out, u64 *seq)
 			break;
 		}
 	} while (!atomic64_read(&st->bad) && ktime_get_ns() < end);
-	ns = ktime_get_ns() - t0;
+	r->ns = ktime_get_ns() - t0;
 	WRITE_ONCE(st->stream, false);
-	got = atomic64_read(&st->got);
-	errors = atomic64_read(&st->bad) + (sent - got) + (err && err != -EAGAIN);
+	r->got = atomic64_read(&st->got);
+	r->errors = atomic64_read(&st->bad) + (sent - r->got) + (err && err != -EAGAIN);
+	r->depth = depth;
 	*seq = seq0 + sent;
+}
 
-	bench_rate(mbs, sizeof(mbs), got * size, ns);
+/* One size on one channel and its "echo size=" line; returns the errors. */
+static u64 bench_echo(struct test_state *st, u32 size, u8 *out, u64 *seq)
+{
+	struct bench_result r;
+	char mbs[24];
+
+	bench_stream(st, size, out, seq, &r);
+	bench_rate(mbs, sizeof(mbs), r.got * size, r.ns);
 	bench_info("echo size=%u packets=%llu bytes=%llu ms=%llu MB/s=%s pkt/s=%llu errors=%llu "
 		   "depth=%llu relid=%u\n",
-		   size, got, got * size, div64_u64(ns, NSEC_PER_MSEC), mbs,
-		   div64_u64(got * NSEC_PER_SEC, max_t(u64, ns, 1)), errors, depth, st->relid);
-	return errors;
+		   size, r.got, r.got * size, div64_u64(r.ns, NSEC_PER_MSEC), mbs,
+		   div64_u64(r.got * NSEC_PER_SEC, max_t(u64, r.ns, 1)), r.errors, r.depth,
+		   st->relid);
+	return r.errors;
 }
 
 /* The guest's own memcpy over size bytes, repeated for ms milliseconds. */
@@ -524,10 +559,140 @@ out:
 	kfree(out);
 }
 
+/* --- bench_cpus=1: the echo stream on every test channel at once ---------- */
+
+static LIST_HEAD(open_tests); /* test channels open, in probe order */
+/* Guards open_tests; a run holds it throughout, so no channel closes under it. */
+static DEFINE_MUTEX(open_tests_lock);
+
+/* One channel's part of an all-CPU run, streamed by its own kthread. */
+struct cpu_run {
+	struct test_state *st;
+	struct task_struct *task;
+	struct completion ran; /* threadfn is done (kthread_stop before it ran skips it) */
+	struct bench_result r;
+	u32 target;  /* the channel's target CPU: the kthread is bound there */
+	u32 cpu;     /* the CPU the kthread ran on */
+	u64 off_cpu; /* echoes whose interrupt arrived on another CPU */
+};
+
+static int bench_cpu_thread(void *data)
+{
+	struct cpu_run *run = data;
+	u8 *out = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u64 seq = 1;
+
+	run->cpu = raw_smp_processor_id(); /* bound to one CPU: it stays there */
+	if (out)
+		bench_stream(run->st, VMBHV_BENCH_MAX, out, &seq, &run->r);
+	else
+		run->r.errors = 1;
+	run->off_cpu = atomic64_read(&run->st->off_cpu);
+	kfree(out);
+	complete(&run->ran);
+	return 0;
+}
+
+/* A kthread for st's part, bound to the channel's target CPU, not yet woken. */
+static void bench_cpu_spawn(struct cpu_run *run, struct test_state *st)
+{
+	run->st = st;
+	init_completion(&run->ran);
+	run->target = READ_ONCE(st->hdev->channel->target_cpu);
+	run->task = kthread_create(bench_cpu_thread, run, "vmbhv-bench/%u", run->target);
+	if (IS_ERR(run->task)) {
+		pr_info("FAIL relid=%u bench_cpus: kthread_create err=%ld\n", st->relid,
+			PTR_ERR(run->task));
+		run->task = NULL;
+		run->r.errors = 1;
+		return;
+	}
+	get_task_struct(run->task); /* kthread_stop after it returned */
+	kthread_bind(run->task, run->target);
+}
+
+/* The largest echo on every open test channel at once, one kthread each on
+ * the channel's target CPU, all woken together; per-channel and aggregate
+ * lines. Where the channels point is the caller's choice (check-probe.sh
+ * spreads them through sysfs, the guest driver's own MODIFYCHANNEL path). */
+static void bench_cpus_run(void)
+{
+	u64 bytes = 0, errors = 0, ns, t0;
+	unsigned int n, k = 0, cpus = 0, i, j;
+	struct test_state *st;
+	struct cpu_run *runs;
+	char mbs[24];
+
+	mutex_lock(&open_tests_lock);
+	n = list_count_nodes(&open_tests);
+	runs = kcalloc(max(n, 1U), sizeof(*runs), GFP_KERNEL);
+	if (!runs) {
+		pr_info("FAIL bench_cpus: out of memory\n");
+		goto out;
+	}
+	list_for_each_entry(st, &open_tests, node) bench_cpu_spawn(&runs[k++], st);
+	bench_info("cpus start channels=%u size=%u ms=%u depth=%u\n", n, (u32)VMBHV_BENCH_MAX,
+		   bench_ms, bench_depth);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		if (runs[i].task)
+			wake_up_process(runs[i].task);
+	for (i = 0; i < n; i++) {
+		if (!runs[i].task)
+			continue;
+		wait_for_completion(&runs[i].ran);
+		kthread_stop(runs[i].task);
+		put_task_struct(runs[i].task);
+	}
+	ns = ktime_get_ns() - t0;
+	for (i = 0; i < n; i++) {
+		struct cpu_run *run = &runs[i];
+		u64 b = run->r.got * VMBHV_BENCH_MAX;
+
+		bench_rate(mbs, sizeof(mbs), b, run->r.ns);
+		bench_info("cpu %u relid=%u target=%u echo size=%u packets=%llu bytes=%llu ms=%llu "
+			   "MB/s=%s errors=%llu off_cpu=%llu\n",
+			   run->cpu, run->st->relid, run->target, (u32)VMBHV_BENCH_MAX, run->r.got,
+			   b, div64_u64(run->r.ns, NSEC_PER_MSEC), mbs, run->r.errors,
+			   run->off_cpu);
+		bytes += b;
+		errors += run->r.errors + run->off_cpu;
+		for (j = 0; j < i && runs[j].cpu != run->cpu; j++)
+			;
+		cpus += j == i;
+	}
+	bench_rate(mbs, sizeof(mbs), bytes, ns);
+	bench_info("all cpus=%u channels=%u bytes=%llu ms=%llu echo=%s errors=%llu\n", cpus, n,
+		   bytes, div64_u64(ns, NSEC_PER_MSEC), mbs, errors);
+out:
+	mutex_unlock(&open_tests_lock);
+	kfree(runs);
+}
+
+static bool bench_cpus;
+/* At load bench_cpus=1 only arms (bench-sized rings for the channels probed);
+ * written once the driver is registered, it runs. */
+static int bench_cpus_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (!err && bench_cpus && READ_ONCE(vmbus))
+		bench_cpus_run();
+	return err;
+}
+
+static const struct kernel_param_ops bench_cpus_ops = {
+	.set = bench_cpus_set,
+	.get = param_get_bool,
+};
+module_param_cb(bench_cpus, &bench_cpus_ops, &bench_cpus, 0644);
+MODULE_PARM_DESC(bench_cpus, "open test channels for the all-CPU echo; writing 1 to the "
+			     "parameter later runs it on every test channel at once");
+
 static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *id)
 {
 	struct test_state *st = kzalloc(sizeof(*st), GFP_KERNEL);
-	u32 ring = bench ? VMBHV_BENCH_RING_SIZE : VMBHV_RING_SIZE;
+	u32 ring = bench || bench_cpus ? VMBHV_BENCH_RING_SIZE : VMBHV_RING_SIZE;
 	int err;
 
 	if (!st)
@@ -536,6 +701,7 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 	st->relid = hdev->channel->offermsg.child_relid;
 	init_completion(&st->done);
 	init_waitqueue_head(&st->wq);
+	INIT_LIST_HEAD(&st->node);
 	st->checksum = guid_equal(&hdev->dev_type, &checksum_guid);
 	st->res = st->checksum ? NULL : check_window(hdev);
 	/* Opening runs the host's GPADL and OPENCHANNEL paths against the real
@@ -552,6 +718,9 @@ static int test_probe(struct hv_device *hdev, const struct hv_vmbus_device_id *i
 			echo_check(st);
 			if (bench && !atomic_xchg(&bench_claimed, 1))
 				bench_run(st);
+			mutex_lock(&open_tests_lock);
+			list_add_tail(&st->node, &open_tests);
+			mutex_unlock(&open_tests_lock);
 		}
 	}
 	hv_set_drvdata(hdev, st);
@@ -564,6 +733,11 @@ static int test_remove(struct hv_device *hdev)
 	struct resource *res = st ? st->res : NULL;
 	u64 start, size;
 
+	if (st) {
+		mutex_lock(&open_tests_lock);
+		list_del_init(&st->node);
+		mutex_unlock(&open_tests_lock);
+	}
 	if (st && st->open) {
 		vmbus_close(hdev->channel);
 		pr_info("vmbus_close relid=%u\n", hdev->channel->offermsg.child_relid);
