@@ -102,8 +102,8 @@ int hyperv_unregister_event(struct hyperv_partition *p, uint32_t conn_id)
 }
 
 /* The guest's id is compared whole: reserved bits 31:24 set match nothing. A
- * handler unregistered meanwhile may still run once: VMBus's checks its
- * channel's state under its own lock. */
+ * handler unregistered meanwhile may still run once: VMBus's event handler
+ * checks its channel's state under its own lock. */
 uint16_t conn_deliver_message(struct hyperv_partition *p, uint32_t conn_id, uint32_t message_type,
                               const uint8_t *payload, uint32_t size)
 {

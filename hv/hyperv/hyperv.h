@@ -107,8 +107,8 @@ struct hyperv_vp {
 };
 
 struct hyperv_partition {
-    /* Everything below but gm, plat, tsc_scale, tsc_offset and the hook
-     * (fixed after init) and time_last (atomic). */
+    /* Guards everything below except what is fixed after init (gm, plat,
+     * tsc_scale, tsc_offset, the retarget hook) and time_last (atomic). */
     struct spinlock lock;
     const struct guest_mem *gm;
     struct hyperv_platform plat;

@@ -34,8 +34,8 @@ uint64_t hyperv_time_ref_count(struct hyperv_partition *p)
     uint64_t tsc = p->plat.tsc(p->plat.ctx);
     uint64_t t = tsc < p->plat.tsc_at_start ? 0 : reftime_at(tsc, p->tsc_scale, p->tsc_offset);
     /* The host TSC does not go backwards, but the guest's clock must never:
-     * not even between VPs whose TSC reads race (lock-free, so the VMBus
-     * server may ask while it holds its own lock). */
+     * not even between VPs whose TSC reads race. Lock-free: msr.c asks with
+     * the partition lock held, the VMBus server and devices without. */
     uint64_t last = __atomic_load_n(&p->time_last, __ATOMIC_RELAXED);
     while (t > last && !__atomic_compare_exchange_n(&p->time_last, &last, t, true, __ATOMIC_RELAXED,
                                                     __ATOMIC_RELAXED))

@@ -35,20 +35,20 @@ static void sint_irq(struct hyperv_partition *p, unsigned vp, unsigned sint)
         if (hyperv_vector_refused(p, vector)) {
             p->n.irqs_refused++;
             if (trace_on(TRACE_SYNIC))
-                trace_line(TRACE_SYNIC, "vp=%u irq sint=%u vector=0x%x refused (not the guest's)",
+                trace_line(TRACE_SYNIC, "irq vp=%u sint=%u vector=0x%x refused (not the guest's)",
                            vp, sint, vector);
             return;
         }
         p->n.irqs++;
         p->n.vp_irqs[vp]++;
         if (trace_on(TRACE_SYNIC))
-            trace_line(TRACE_SYNIC, "vp=%u irq sint=%u vector=0x%x raised", vp, sint, vector);
+            trace_line(TRACE_SYNIC, "irq vp=%u sint=%u vector=0x%x raised", vp, sint, vector);
         p->plat.raise(p->plat.ctx, vp, vector);
     } else if (!s->irq_owed[sint]) {
         s->irq_owed[sint] = true;
         p->n.irqs_deferred++;
         if (trace_on(TRACE_SYNIC))
-            trace_line(TRACE_SYNIC, "vp=%u irq sint=%u owed (%s)", vp, sint,
+            trace_line(TRACE_SYNIC, "irq vp=%u sint=%u owed (%s)", vp, sint,
                        enabled(s) ? "SINT masked" : "SynIC disabled");
     }
 }
@@ -95,7 +95,7 @@ static bool deliver(struct hyperv_partition *p, unsigned vp, unsigned sint)
         uint8_t was =
             __atomic_fetch_or(&m->header.message_flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_SEQ_CST);
         if (trace_on(TRACE_SYNIC) && !(was & HV_MESSAGE_FLAG_PENDING))
-            trace_line(TRACE_SYNIC, "vp=%u slot sint=%u busy: message-pending set, %u queued", vp,
+            trace_line(TRACE_SYNIC, "slot vp=%u sint=%u busy: message-pending set, %u queued", vp,
                        sint, q->count);
         return false;
     }
@@ -112,7 +112,7 @@ static bool deliver(struct hyperv_partition *p, unsigned vp, unsigned sint)
     p->n.msg_delivered++;
     if (trace_on(TRACE_SYNIC))
         trace_line(TRACE_SYNIC,
-                   "vp=%u deliver sint=%u type=%u size=%u into the slot, %u still queued", vp, sint,
+                   "deliver vp=%u sint=%u type=%u size=%u into the slot, %u still queued", vp, sint,
                    (unsigned)src->header.message_type, src->header.payload_size, q->count);
     return true;
 }
@@ -166,7 +166,7 @@ int synic_post(struct hyperv_partition *p, unsigned vp, unsigned sint, uint32_t 
     if (q->count == HV_SYNIC_QUEUE_LEN) {
         p->n.msg_full++;
         if (trace_on(TRACE_SYNIC))
-            trace_line(TRACE_SYNIC, "vp=%u post sint=%u type=%u size=%u: queue full, not taken", vp,
+            trace_line(TRACE_SYNIC, "post vp=%u sint=%u type=%u size=%u: queue full, not taken", vp,
                        sint, (unsigned)message_type, size);
         spin_unlock(&p->lock);
         return HV_STATUS_INSUFFICIENT_BUFFERS;
@@ -179,7 +179,7 @@ int synic_post(struct hyperv_partition *p, unsigned vp, unsigned sint, uint32_t 
     q->count++;
     p->n.msg_posted++;
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u post sint=%u type=%u size=%u: queued, %u waiting", vp, sint,
+        trace_line(TRACE_SYNIC, "post vp=%u sint=%u type=%u size=%u: queued, %u waiting", vp, sint,
                    (unsigned)message_type, size, q->count);
     kick(p, vp, sint);
     if (q->count)
@@ -200,14 +200,14 @@ int synic_signal_event(struct hyperv_partition *p, unsigned vp, unsigned sint, u
         s->latched[sint][flag / 8] |= (uint8_t)(1u << (flag % 8));
         s->latched_any[sint] = true;
         if (trace_on(TRACE_SYNIC))
-            trace_line(TRACE_SYNIC, "vp=%u event sint=%u flag=%u latched (SIEFP or SynIC off)", vp,
+            trace_line(TRACE_SYNIC, "event vp=%u sint=%u flag=%u latched (SIEFP or SynIC off)", vp,
                        sint, flag);
     } else if (set_flag(flags, flag)) {
         if (trace_on(TRACE_SYNIC))
-            trace_line(TRACE_SYNIC, "vp=%u event sint=%u flag=%u set", vp, sint, flag);
+            trace_line(TRACE_SYNIC, "event vp=%u sint=%u flag=%u set", vp, sint, flag);
         sint_irq(p, vp, sint);
     } else if (trace_on(TRACE_SYNIC)) {
-        trace_line(TRACE_SYNIC, "vp=%u event sint=%u flag=%u already set: no interrupt", vp, sint,
+        trace_line(TRACE_SYNIC, "event vp=%u sint=%u flag=%u already set: no interrupt", vp, sint,
                    flag);
     }
     spin_unlock(&p->lock);
@@ -231,7 +231,7 @@ unsigned synic_purge(struct hyperv_partition *p, unsigned vp, unsigned sint, uin
     }
     q->count = (uint8_t)kept;
     if (n != kept && trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u purge sint=%u type=%u: %u queued dropped", vp, sint,
+        trace_line(TRACE_SYNIC, "purge vp=%u sint=%u type=%u: %u queued dropped", vp, sint,
                    (unsigned)message_type, n - kept);
     spin_unlock(&p->lock);
     return n - kept;
@@ -240,7 +240,7 @@ unsigned synic_purge(struct hyperv_partition *p, unsigned vp, unsigned sint, uin
 void synic_set_scontrol(struct hyperv_partition *p, unsigned vp, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u SCONTROL=0x%llx", vp, (unsigned long long)v);
+        trace_line(TRACE_SYNIC, "SCONTROL=0x%llx vp=%u", (unsigned long long)v, vp);
     synic(p, vp)->scontrol = v;
     kick_all(p, vp);
 }
@@ -257,7 +257,7 @@ static void clear_if_new(struct hyperv_partition *p, uint64_t old, uint64_t v)
 void synic_set_simp(struct hyperv_partition *p, unsigned vp, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u SIMP=0x%llx", vp, (unsigned long long)v);
+        trace_line(TRACE_SYNIC, "SIMP=0x%llx vp=%u", (unsigned long long)v, vp);
     clear_if_new(p, synic(p, vp)->simp, v);
     synic(p, vp)->simp = v;
     kick_all(p, vp);
@@ -266,7 +266,7 @@ void synic_set_simp(struct hyperv_partition *p, unsigned vp, uint64_t v)
 void synic_set_siefp(struct hyperv_partition *p, unsigned vp, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u SIEFP=0x%llx", vp, (unsigned long long)v);
+        trace_line(TRACE_SYNIC, "SIEFP=0x%llx vp=%u", (unsigned long long)v, vp);
     clear_if_new(p, synic(p, vp)->siefp, v);
     synic(p, vp)->siefp = v;
     kick_all(p, vp);
@@ -275,9 +275,8 @@ void synic_set_siefp(struct hyperv_partition *p, unsigned vp, uint64_t v)
 void synic_set_sint(struct hyperv_partition *p, unsigned vp, unsigned sint, uint64_t v)
 {
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u SINT%u=0x%llx (vector 0x%x%s)", vp, sint,
-                   (unsigned long long)v, (unsigned)(v & HV_SINT_VECTOR_MASK),
-                   v & HV_SINT_MASKED ? ", masked" : "");
+        trace_line(TRACE_SYNIC, "SINT%u=0x%llx vp=%u (vector 0x%x%s)", sint, (unsigned long long)v,
+                   vp, (unsigned)(v & HV_SINT_VECTOR_MASK), v & HV_SINT_MASKED ? ", masked" : "");
     synic(p, vp)->sint[sint] = v;
     kick(p, vp, sint);
 }
@@ -285,6 +284,6 @@ void synic_set_sint(struct hyperv_partition *p, unsigned vp, unsigned sint, uint
 void synic_eom(struct hyperv_partition *p, unsigned vp)
 {
     if (trace_on(TRACE_SYNIC))
-        trace_line(TRACE_SYNIC, "vp=%u EOM", vp);
+        trace_line(TRACE_SYNIC, "EOM vp=%u", vp);
     kick_all(p, vp);
 }

@@ -23,8 +23,8 @@ void outq_flush(void)
         struct vmbus_outmsg *m = at(0);
         if (m->not_before && clock_ns() < m->not_before)
             return; /* a delay fault: its timer comes back */
-        /* The only other failure, INVALID_PARAMETER, cannot happen: the SINT
-         * was validated and sizes are ours. */
+        /* The only other failure, INVALID_PARAMETER, cannot happen: the VP
+         * and SINT were validated and sizes are ours. */
         if (p->post(p->ctx, m->vp, m->sint, VMBUS_MESSAGE_TYPE, m->payload, m->size) ==
             HV_STATUS_INSUFFICIENT_BUFFERS) {
             vmbus.n.pushback++;

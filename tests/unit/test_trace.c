@@ -617,39 +617,41 @@ static void synic_posts_deliveries_eoms_and_events(void **state)
     /* SynIC off: the message waits, its interrupt is owed */
     assert_int_equal(synic_post(&f->p, 0, 2, 1, msg, 8), HV_STATUS_SUCCESS);
     assert_int_equal(synic_signal_event(&f->p, 0, 2, 1), HV_STATUS_SUCCESS);
-    has_line("hv: trace: synic: vp=0 post sint=2 type=1 size=8: queued, 1 waiting");
-    has_line("hv: trace: synic: vp=0 event sint=2 flag=1 latched (SIEFP or SynIC off)");
+    has_line("hv: trace: synic: post vp=0 sint=2 type=1 size=8: queued, 1 waiting");
+    has_line("hv: trace: synic: event vp=0 sint=2 flag=1 latched (SIEFP or SynIC off)");
     log_reset();
     wr(f, HV_MSR_GUEST_OS_ID, 0x8100000601C00000ull);
     wr(f, HV_MSR_SIMP, SIMP_GPA | 1);
     wr(f, HV_MSR_SINT0 + 2, VEC);
     wr(f, HV_MSR_SCONTROL, 1);
-    has_line("hv: trace: synic: vp=0 SIMP=0x2001");
-    has_line("hv: trace: synic: vp=0 SINT2=0xf3 (vector 0xf3)");
-    has_line("hv: trace: synic: vp=0 SCONTROL=0x1");
-    has_line("hv: trace: synic: vp=0 deliver sint=2 type=1 size=8 into the slot, 0 still queued");
-    has_line("hv: trace: synic: vp=0 irq sint=2 vector=0xf3 raised");
+    has_line("hv: trace: synic: SIMP=0x2001 vp=0");
+    has_line("hv: trace: synic: SINT2=0xf3 vp=0 (vector 0xf3)");
+    has_line("hv: trace: synic: SCONTROL=0x1 vp=0");
+    has_line("hv: trace: synic: deliver vp=0 sint=2 type=1 size=8 into the slot, 0 still queued");
+    has_line("hv: trace: synic: irq vp=0 sint=2 vector=0xf3 raised");
     /* the slot is full: the next one waits and asks for an EOM */
     log_reset();
     assert_int_equal(synic_post(&f->p, 0, 2, 1, msg, 8), HV_STATUS_SUCCESS);
-    has_line("hv: trace: synic: vp=0 post sint=2 type=1 size=8: queued, 1 waiting");
-    has_line("hv: trace: synic: vp=0 slot sint=2 busy: message-pending set, 1 queued");
+    has_line("hv: trace: synic: post vp=0 sint=2 type=1 size=8: queued, 1 waiting");
+    has_line("hv: trace: synic: slot vp=0 sint=2 busy: message-pending set, 1 queued");
     log_reset();
     struct hv_message *slot = (struct hv_message *)(f->gm.host + SIMP_GPA) + 2;
     slot->header.message_type = 0;
     wr(f, HV_MSR_EOM, 0);
     assert_string_equal(
         logbuf,
-        "hv: trace: synic: vp=0 EOM\n"
-        "hv: trace: synic: vp=0 deliver sint=2 type=1 size=8 into the slot, 0 still queued\n"
-        "hv: trace: synic: vp=0 irq sint=2 vector=0xf3 raised\n");
+        "hv: trace: synic: EOM vp=0\n"
+        "hv: trace: synic: deliver vp=0 sint=2 type=1 size=8 into the slot, 0 still queued\n"
+        "hv: trace: synic: irq vp=0 sint=2 vector=0xf3 raised\n");
     log_reset();
     assert_int_equal(synic_purge(&f->p, 0, 2, 1), 0); /* nothing queued: no line */
     assert_string_equal(logbuf, "");
-    /* every line names the VP whose SynIC it is */
+    /* every line names the VP whose SynIC it is ... */
     assert_int_equal(synic_signal_event(&f->p, 1, 2, 5), HV_STATUS_SUCCESS);
     assert_string_equal(
-        logbuf, "hv: trace: synic: vp=1 event sint=2 flag=5 latched (SIEFP or SynIC off)\n");
+        logbuf, "hv: trace: synic: event vp=1 sint=2 flag=5 latched (SIEFP or SynIC off)\n");
+    /* ... after the event's name, which stays the record's msg */
+    assert_non_null(strstr(recbuf, "\"class\":\"synic\",\"relid\":null,\"msg\":\"event\","));
     fake_free(f);
 }
 

@@ -1165,6 +1165,23 @@ static void messages_and_interrupts_follow_the_target_vps(void **state)
     nothing(f);
 }
 
+/* A reset forgets what the old connection's VP still holds: here VP 1, whose
+ * SynIC never took anything, then a kexec'd kernel connects from VP 0. */
+static void reset_forgets_every_vps_queue(void **state)
+{
+    struct fake *f = *state;
+    enabled("dev0", 1, 0, 0);
+    struct vmbus_initiate_contact c = contact_msg(V(5, 3));
+    c.target_vcpu = 1;
+    assert_int_equal(post_ok(f, &c, sizeof(c)), 0);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 3); /* VERSION_RESPONSE, offer, ALLOFFERS */
+    nothing(f);
+    connect(f);
+    assert_int_equal(synic_queued(&f->p, 1, 2), 0);
+    nothing(f);
+}
+
 /* --- back-pressure -------------------------------------------------------------------------- */
 
 static void guest_gets_backpressure_and_nothing_is_lost(void **state)
@@ -2465,6 +2482,7 @@ int main(void)
         T(disable_closes_an_open_channel),
         T(modifychannel),
         T(messages_and_interrupts_follow_the_target_vps),
+        T(reset_forgets_every_vps_queue),
         T(guest_gets_backpressure_and_nothing_is_lost),
         T(synic_disabled_messages_wait),
         T(unload_resets_and_reconnects),
