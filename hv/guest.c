@@ -33,12 +33,9 @@
 #include "vmbus/fault.h"
 #include "vmbus/vmbus.h"
 
-#define S5_SLP_TYP   5 /* any value: only the hypervisor sees the guest's write */
+#define S5_SLP_TYP    5 /* any value: only the hypervisor sees the guest's write */
 #define VCPUS_DEFAULT 2
-#define HV_MSR_EOI    0x40000070u
-#define HV_MSR_ICR    0x40000071u
-#define HV_MSR_TPR    0x40000072u
-#define NPT_UNCACHED (1ull << 3 | 1ull << 4) /* PWT, PCD */
+#define NPT_UNCACHED  (1ull << 3 | 1ull << 4) /* PWT, PCD */
 
 /* The VMBus low MMIO range (as Hyper-V's, below the IOAPIC); guest RAM never
  * reaches it (memory_mb <= 3584). The high gap comes from the allocator. */
@@ -87,7 +84,7 @@ static int send_ipi(uint32_t vp, uint64_t value)
     const char *why;
     if (icr_decode(value, vp, vp_apic_ids, vp_count, partition.plat.host_vectors,
                    HV_HOST_VECTORS_MAX, &r, &why)) {
-        return apic_refuse(HV_MSR_ICR, value, why);
+        return apic_refuse(HV_MSR_APIC_ICR, value, why);
     }
     vp_icr[vp] = value;
     uint32_t low = (uint32_t)value & 0xcfffu; /* vector, mode, destination mode, level */
@@ -114,13 +111,13 @@ static int platform_apic_msr(void *ctx, uint32_t vp, uint32_t msr, bool write, u
 {
     (void)ctx;
     switch (msr) {
-    case HV_MSR_EOI:
+    case HV_MSR_APIC_EOI:
         if (write)
             lapic_eoi();
         else
             *val = 0;
         return HV_MSR_OK;
-    case HV_MSR_TPR:
+    case HV_MSR_APIC_TPR:
         if (write && *val > 0xff)
             return apic_refuse(msr, *val, "reserved bits set");
         if (write)
@@ -323,7 +320,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     vp_count = guest_vps(&bi->config);
     trace_init(bi->config.trace);
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
-    host_timer_init(fw->hpet);
+    bool host_timer = host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
     _Static_assert(HOST_ASSIGN_VECTORS == 2, "the host_vectors list names each");
     struct hyperv_platform plat = {
@@ -449,6 +446,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     vcpus[0].hv = &partition;
     vcpus[0].after_exit = host_work;
     vcpus[0].end = run_end;
+    vcpus[0].poll_every_exit = !host_timer; /* host deadlines run only at exits then */
     for (uint32_t i = 1; i < vp_count; i++)
         if (vcpu_init_ap(&vcpus[i], &vcpus[0], i, smp_cpu(i), heap, &why))
             refuse("the VPs", why);

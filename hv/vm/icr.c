@@ -2,13 +2,13 @@
 
 #include "lib/vectors.h"
 
-#define ICR_VECTOR     0xffull
-#define ICR_MODE_SHIFT 8
-#define ICR_LOGICAL    (1ull << 11)
-#define ICR_ASSERT     (1ull << 14)
-#define ICR_LEVEL      (1ull << 15)
+#define ICR_VECTOR      0xffull
+#define ICR_MODE_SHIFT  8
+#define ICR_LOGICAL     (1ull << 11)
+#define ICR_ASSERT      (1ull << 14)
+#define ICR_LEVEL       (1ull << 15)
 #define ICR_SHORT_SHIFT 18
-#define ICR_DEST_SHIFT 56
+#define ICR_DEST_SHIFT  56
 /* Vector, mode, destination mode, level, trigger, shorthand, destination. */
 #define ICR_DEFINED (0xfffull | 3ull << 14 | 3ull << 18 | 0xffull << 56)
 
@@ -42,8 +42,8 @@ int icr_decode(uint64_t icr, uint32_t self, const uint8_t *apic_ids, uint32_t n,
         out->kind = ICR_KIND_NMI;
         break;
     case MODE_INIT:
-        out->kind = (icr & ICR_LEVEL) && !(icr & ICR_ASSERT) ? ICR_KIND_INIT_DEASSERT
-                                                             : ICR_KIND_INIT;
+        out->kind =
+            (icr & ICR_LEVEL) && !(icr & ICR_ASSERT) ? ICR_KIND_INIT_DEASSERT : ICR_KIND_INIT;
         break;
     case MODE_STARTUP:
         out->kind = ICR_KIND_STARTUP;

@@ -52,13 +52,13 @@ static void test_linux_ap_start(void **state)
 static void test_destinations(void **state)
 {
     (void)state;
-    assert_int_equal(ok(icr(0x40030, 0), 1, 4).vps, 1u << 1);           /* self */
-    assert_int_equal(ok(icr(0x80030, 0), 1, 4).vps, 0xfu);              /* all */
-    assert_int_equal(ok(icr(0xc0030, 0), 1, 4).vps, 0xdu);              /* all but self */
-    assert_int_equal(ok(icr(0x30, 0xff), 0, 2).vps, 0x3u);              /* broadcast: 2 VPs */
-    assert_int_equal(ok(icr(0x30, 7), 0, 4).vps, 0u);                   /* nobody */
-    assert_int_equal(ok(icr(0x30, 3), 0, 3).vps, 0u);                   /* not a VP */
-    struct icr_request r = ok(icr(0x0830, 0x2), 0, 4);                  /* logical */
+    assert_int_equal(ok(icr(0x40030, 0), 1, 4).vps, 1u << 1); /* self */
+    assert_int_equal(ok(icr(0x80030, 0), 1, 4).vps, 0xfu);    /* all */
+    assert_int_equal(ok(icr(0xc0030, 0), 1, 4).vps, 0xdu);    /* all but self */
+    assert_int_equal(ok(icr(0x30, 0xff), 0, 2).vps, 0x3u);    /* broadcast: 2 VPs */
+    assert_int_equal(ok(icr(0x30, 7), 0, 4).vps, 0u);         /* nobody */
+    assert_int_equal(ok(icr(0x30, 3), 0, 3).vps, 0u);         /* not a VP */
+    struct icr_request r = ok(icr(0x0830, 0x2), 0, 4);        /* logical */
     assert_true(r.logical);
     assert_int_equal(r.dest, 2);
     assert_int_equal(r.vps, 0u);
@@ -70,15 +70,15 @@ static void test_destinations(void **state)
 static void test_refused(void **state)
 {
     (void)state;
-    refused(icr(0x1030, 1));             /* delivery status is read-only */
-    refused(icr(0x30, 1) | 1ull << 32);  /* reserved high bits */
-    refused(icr(0x0230, 1));             /* SMI */
-    refused(icr(0x0330, 1));             /* reserved mode */
-    refused(icr(0x0730, 1));             /* ExtINT */
-    refused(icr(0x000e, 1));             /* vector below 16 */
-    refused(icr(0x00f5, 1));             /* the host's timer */
-    refused(icr(0x0d00, 1));             /* logical INIT */
-    refused(icr(0x0e9a, 1));             /* logical STARTUP */
+    refused(icr(0x1030, 1));            /* delivery status is read-only */
+    refused(icr(0x30, 1) | 1ull << 32); /* reserved high bits */
+    refused(icr(0x0230, 1));            /* SMI */
+    refused(icr(0x0330, 1));            /* reserved mode */
+    refused(icr(0x0730, 1));            /* ExtINT */
+    refused(icr(0x000e, 1));            /* vector below 16 */
+    refused(icr(0x00f5, 1));            /* the host's timer */
+    refused(icr(0x0d00, 1));            /* logical INIT */
+    refused(icr(0x0e9a, 1));            /* logical STARTUP */
 }
 
 int main(void)

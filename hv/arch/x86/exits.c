@@ -175,6 +175,8 @@ static void handle_msr(struct vcpu *v)
     c->g_pat = v->msr.pat;
     c->tsc_offset = v->msr.tsc_offset;
     int rc = HV_MSR_OK;
+    v->host_work_due =
+        st == MSR_HYPERV && write && (msr < HV_MSR_APIC_EOI || msr > HV_MSR_APIC_TPR);
     if (st == MSR_HYPERV)
         rc = write ? hyperv_msr_write(v->hv, v->vp, msr, value)
                    : hyperv_msr_read(v->hv, v->vp, msr, &value);
@@ -308,8 +310,10 @@ static void handle_npf(struct vcpu *v)
                (unsigned long long)gpa, (unsigned long long)v->vmcb->rip, GUEST_PHYS_BITS_MAX);
         vcpu_finish(v, HV_VERDICT_GUEST_FAIL, "guest-physical address beyond MAXPHYADDR");
     }
-    if (mmio_fault(v, gpa))
+    if (mmio_fault(v, gpa)) {
+        v->host_work_due = true;
         return;
+    }
     if ((gpa & ~(uint64_t)(PAGE_SIZE - 1)) == LAYOUT_IOAPIC && !(v->step & VCPU_STEP_IOAPIC)) {
         ioapic_access();
         step_begin(v, VCPU_STEP_IOAPIC);
@@ -385,6 +389,7 @@ static void handle_vmmcall(struct vcpu *v)
         vcpu_inject_ud(v);
         return;
     }
+    v->host_work_due = true;
     c->rax = hyperv_hypercall(v->hv, v->vp, v->regs.rcx, v->regs.rdx, v->regs.r8);
     advance(v, 3);
 }

@@ -21,12 +21,17 @@ void irq_entry(uint64_t vector);
 void irq_entry(uint64_t vector)
 {
     struct percpu *c = this_cpu();
+    bool host = vector == HOST_TIMER_VECTOR || vector == HOST_DEV_VECTOR ||
+                vector == HOST_KBD_VECTOR ||
+                (vector >= HOST_ASSIGN_VECTOR && vector < HOST_ASSIGN_VECTOR + HOST_ASSIGN_VECTORS);
+    c->host_irq |= host;
     if (vector == 2) {
         c->nmi = true;
-    } else if (vector < 32) {
+    } else if (vector < 32 || (host && c->index != 0)) {
         /* Only a guest can make the LAPIC raise these (a self-IPI or an
-         * IOAPIC entry it programmed): not injectable as interrupts, so
-         * retired here and reported. */
+         * IOAPIC entry it programmed; the host's own vectors on any CPU but
+         * the BSP, where all of the host's interrupts go): not injectable,
+         * so retired here and reported. */
         lapic_eoi();
         if (!reserved_count++)
             hv_log("irq", "guest raised reserved vector %llu: dropped (further ones counted)",
@@ -69,6 +74,14 @@ int irq_take(void)
     __asm__ volatile("stgi; sti; nop; cli; clgi" ::: "memory");
     idt_window_open(false);
     return c->irq_taken;
+}
+
+bool irq_host_take(void)
+{
+    struct percpu *c = this_cpu();
+    bool was = c->host_irq;
+    c->host_irq = false;
+    return was;
 }
 
 bool irq_nmi_take(void)

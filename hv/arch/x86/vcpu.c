@@ -291,27 +291,46 @@ static void before_entry(struct vcpu *v)
         vcpu_take_interrupt(v);
 }
 
+/* The exits a VP handles without the exit lock, being its own alone: an
+ * interrupt or NMI, a window, CPUID, the enlightened EOI and TPR (the CPU's
+ * LAPIC). They are most of a VP's exits: interrupts, their EOIs and the
+ * guest's IPIs. One of the host's own interrupts among them (they all go to
+ * VP 0's CPU) still makes host work due, under the lock. */
+static bool exit_is_own(const struct vcpu *v)
+{
+    uint64_t code = v->vmcb->exitcode;
+    uint32_t msr = (uint32_t)v->regs.rcx;
+    if (v->step || (v->vp == 0 && v->poll_every_exit))
+        return false;
+    return code == VMEXIT_INTR || code == VMEXIT_VINTR || code == VMEXIT_NMI ||
+           code == VMEXIT_CPUID ||
+           (code == VMEXIT_MSR && (msr == HV_MSR_APIC_EOI || msr == HV_MSR_APIC_TPR));
+}
+
 void vcpu_run(struct vcpu *v)
 {
     struct vmcb *c = v->vmcb;
     uint64_t vmcb_pa = pa(c), host_pa = pa(v->host_vmcb);
     __asm__ volatile("clgi"); /* the host runs with GIF=0: events wait for the guest */
-    spin_lock(&exit_lock);
     if (v->vp == 0) {
         v->tsc_start = tsc_read();
         hv_log("vcpu", "entering the guest at rip=0x%llx", (unsigned long long)c->rip);
     }
     for (;;) {
-        take_init(v);
-        wait_sipi(v);
+        /* Only this VP leaves VP_RUNNING; an INIT is posted under the lock
+         * and a kick makes it look. */
+        if (v->state == VP_WAIT_SIPI || atomic_load(&v->init_pending)) {
+            spin_lock(&exit_lock);
+            take_init(v);
+            wait_sipi(v);
+            spin_unlock(&exit_lock);
+        }
         uint64_t gen = atomic_load(&npt_gen);
         c->tlb_control =
             v->flush_tlb || gen != v->npt_seen ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;
         v->flush_tlb = false;
         v->npt_seen = gen;
-        spin_unlock(&exit_lock);
         svm_vmrun(vmcb_pa, &v->regs, host_pa);
-        spin_lock(&exit_lock);
         v->ring[v->exits % EXIT_RING] =
             (struct exit_record){c->exitcode, c->exitinfo1, c->exitinfo2, c->rip};
         v->exits++;
@@ -319,10 +338,21 @@ void vcpu_run(struct vcpu *v)
          * INTn, INT3 and INTO are not: their instruction runs again (they
          * would need next_rip as their return address). */
         c->eventinj = vcpu_reinjected(c->exitintinfo);
+        bool own = exit_is_own(v);
+        if (!own)
+            spin_lock(&exit_lock);
         vcpu_handle_exit(v);
-        if (v->after_exit)
+        bool work = v->host_work_due || irq_host_take() || (!own && v->vp == 0);
+        if (work && own) {
+            spin_lock(&exit_lock);
+            own = false;
+        }
+        if (work && v->after_exit)
             v->after_exit();
+        v->host_work_due = false;
         before_entry(v);
+        if (!own)
+            spin_unlock(&exit_lock);
     }
 }
 

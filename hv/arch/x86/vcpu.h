@@ -6,6 +6,7 @@
 #ifndef HV_ARCH_X86_VCPU_H
 #define HV_ARCH_X86_VCPU_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,10 @@
 #include "vm/msrs.h"
 
 #define EXIT_RING 16
+/* HV_X64_MSR_EOI..TPR: the enlightened APIC's (hv/guest.c carries them out). */
+#define HV_MSR_APIC_EOI 0x40000070u
+#define HV_MSR_APIC_ICR 0x40000071u
+#define HV_MSR_APIC_TPR 0x40000072u
 /* What handle_npf mapped for one single-stepped guest instruction. */
 #define VCPU_STEP_SINK   (1u << 0) /* the sink, for a write into the void */
 #define VCPU_STEP_IOAPIC (1u << 1) /* the IOAPIC's shadow page */
@@ -45,12 +50,12 @@ struct exit_record {
 };
 
 struct vcpu {
-    uint32_t vp;         /* the VP index: VP n runs on smp_cpu(n) */
-    struct percpu *cpu;  /* the CPU it runs on */
-    enum vp_state state; /* these three under the exit lock */
-    bool init_pending;   /* an INIT came: waits for a SIPI from the next exit on */
-    int sipi_pending;    /* a SIPI that came before that exit (-1: none) */
-    uint64_t npt_seen;   /* the NPT generation this CPU's TLB has (vcpu_npt_changed) */
+    uint32_t vp;              /* the VP index: VP n runs on smp_cpu(n) */
+    struct percpu *cpu;       /* the CPU it runs on */
+    enum vp_state state;      /* these three under the exit lock */
+    atomic_bool init_pending; /* an INIT came: waits for a SIPI from the next exit on */
+    int sipi_pending;         /* a SIPI that came before that exit (-1: none) */
+    uint64_t npt_seen;        /* the NPT generation this CPU's TLB has (vcpu_npt_changed) */
     struct vmcb *vmcb;
     void *host_vmcb; /* VMSAVE/VMLOAD area for the host's FS/GS/TR/... */
     uint8_t *iopm;
@@ -68,7 +73,12 @@ struct vcpu {
     uint8_t step;                /* VCPU_STEP_*: what a single-stepped instruction has (exits.c) */
     bool step_guest_tf;          /* the guest's own RFLAGS.TF during that step */
     struct hyperv_partition *hv; /* the Hyper-V view the guest gets */
-    void (*after_exit)(void);    /* host work after every exit: VMBus replies, due timers... */
+    /* Host work after an exit (VMBus replies, due timers, the devices): after
+     * every one of VP 0's, whose CPU takes the host's own interrupts, and
+     * after another VP's exits that can make some (host_work_due). */
+    void (*after_exit)(void);
+    bool host_work_due;   /* a hypercall, a synthetic MSR write, trapped MMIO */
+    bool poll_every_exit; /* no host timer: VP 0 runs the host work after every exit */
     /* Ends the run (the guest machine's record of it, then arch_stop). */
     void (*end)(int verdict, const char *why) __attribute__((noreturn));
 
