@@ -305,8 +305,8 @@ const char *trace_exit_name(uint32_t code, char *buf, size_t cap)
     return buf;
 }
 
-void trace_exit(uint32_t code, uint64_t rip, uint64_t info1, uint64_t info2, uint64_t rax,
-                uint64_t rcx, uint64_t rdx)
+void trace_exit(uint32_t vp, uint32_t code, uint64_t rip, uint64_t info1, uint64_t info2,
+                uint64_t rax, uint64_t rcx, uint64_t rdx)
 {
     if (!trace_admit(TRACE_EXIT))
         return;
@@ -350,5 +350,6 @@ void trace_exit(uint32_t code, uint64_t rip, uint64_t info1, uint64_t info2, uin
         fmt_snprintf(more, sizeof(more), " info1=0x%llx info2=0x%llx", (unsigned long long)info1,
                      (unsigned long long)info2);
     }
-    trace_emit(TRACE_EXIT, "%s rip=0x%llx%s", name, (unsigned long long)rip, more);
+    trace_emit(TRACE_EXIT, "%s vp=%u rip=0x%llx%s", name, (unsigned)vp, (unsigned long long)rip,
+               more);
 }

@@ -80,12 +80,12 @@ uint64_t trace_dropped(void);
 size_t trace_summary(char *buf, size_t cap);
 
 /* --- exits (TRACE_EXIT): the hook the arch's exit dispatcher calls ---------- */
-/* One line: the SVM exit code by name, the guest RIP, and what the exit
+/* One line: the SVM exit code by name, the VP, the guest RIP, and what the exit
  * information says for that reason (CPUID leaf, MSR and value, port, size and
  * value, faulting GPA and access, ...). rax, rcx and rdx are the guest's at
  * the exit. */
-void trace_exit(uint32_t code, uint64_t rip, uint64_t info1, uint64_t info2, uint64_t rax,
-                uint64_t rcx, uint64_t rdx);
+void trace_exit(uint32_t vp, uint32_t code, uint64_t rip, uint64_t info1, uint64_t info2,
+                uint64_t rax, uint64_t rcx, uint64_t rdx);
 /* The SVM exit code's name ("cpuid", "msr", ...; "exception #PF"; NULL if unknown). */
 const char *trace_exit_name(uint32_t code, char *buf, size_t cap);
 

@@ -661,46 +661,46 @@ static void exits_by_reason_with_rip(void **state)
 {
     (void)state;
     const uint64_t rip = 0xffffffff81000000ull;
-    trace_exit(0x72, rip, 0, 0, 1, 0, 0); /* off */
+    trace_exit(0, 0x72, rip, 0, 0, 1, 0, 0); /* off */
     assert_string_equal(logbuf, "");
     trace_init(HV_TRACE_EXIT);
     log_reset();
-    trace_exit(0x72, rip, 0, 0, 0x40000000, 0, 0);
-    trace_exit(0x7c, rip, 0, 0, 0, 0x40000001, 0);
-    trace_exit(0x7c, rip, 1, 0, 0xffffffff00001001ull, 0x40000001, 2);
-    trace_exit(0x7b, rip, (0x3f8ull << 16) | 0x10, 0, 0x1241, 0, 0);
-    trace_exit(0x7b, rip, (0x608ull << 16) | 0x40 | 1, 0, 0, 0, 0);
-    trace_exit(0x7b, rip, (0x3f8ull << 16) | 0x10 | 4 | 8, 0, 0, 0, 0);
-    trace_exit(0x400, rip, 6, 0xfed00000, 0, 0, 0);
-    trace_exit(0x400, rip, 0x11, 0x1000, 0, 0, 0);
-    trace_exit(0x81, rip, 0, 0, 0, 0x1005c, 0);
-    trace_exit(0x4e, rip, 2, 0xdead, 0, 0, 0);
-    trace_exit(0x60, rip, 0, 0, 0, 0, 0);
-    trace_exit(0x10, rip, 0, 0, 0, 0, 0);
-    trace_exit(0x93, rip, 0, 0, 0, 0, 0);
-    trace_exit(0x500, rip, 1, 0, 0, 0, 0);
-    trace_exit(0xffffffffu, 0, 0, 0, 0, 0, 0);
+    trace_exit(1, 0x72, rip, 0, 0, 0x40000000, 0, 0);
+    trace_exit(0, 0x7c, rip, 0, 0, 0, 0x40000001, 0);
+    trace_exit(0, 0x7c, rip, 1, 0, 0xffffffff00001001ull, 0x40000001, 2);
+    trace_exit(0, 0x7b, rip, (0x3f8ull << 16) | 0x10, 0, 0x1241, 0, 0);
+    trace_exit(0, 0x7b, rip, (0x608ull << 16) | 0x40 | 1, 0, 0, 0, 0);
+    trace_exit(0, 0x7b, rip, (0x3f8ull << 16) | 0x10 | 4 | 8, 0, 0, 0, 0);
+    trace_exit(0, 0x400, rip, 6, 0xfed00000, 0, 0, 0);
+    trace_exit(0, 0x400, rip, 0x11, 0x1000, 0, 0, 0);
+    trace_exit(0, 0x81, rip, 0, 0, 0, 0x1005c, 0);
+    trace_exit(0, 0x4e, rip, 2, 0xdead, 0, 0, 0);
+    trace_exit(0, 0x60, rip, 0, 0, 0, 0, 0);
+    trace_exit(0, 0x10, rip, 0, 0, 0, 0, 0);
+    trace_exit(0, 0x93, rip, 0, 0, 0, 0, 0);
+    trace_exit(0, 0x500, rip, 1, 0, 0, 0, 0);
+    trace_exit(0, 0xffffffffu, 0, 0, 0, 0, 0, 0);
     assert_string_equal(
-        logbuf, "hv: trace: exit: cpuid rip=0xffffffff81000000 leaf=0x40000000 subleaf=0x0\n"
-                "hv: trace: exit: msr rip=0xffffffff81000000 rdmsr 0x40000001\n"
-                "hv: trace: exit: msr rip=0xffffffff81000000 wrmsr 0x40000001 "
+        logbuf, "hv: trace: exit: cpuid vp=1 rip=0xffffffff81000000 leaf=0x40000000 subleaf=0x0\n"
+                "hv: trace: exit: msr vp=0 rip=0xffffffff81000000 rdmsr 0x40000001\n"
+                "hv: trace: exit: msr vp=0 rip=0xffffffff81000000 wrmsr 0x40000001 "
                 "value=0x200001001\n"
-                "hv: trace: exit: ioio rip=0xffffffff81000000 out port=0x3f8 size=1 "
+                "hv: trace: exit: ioio vp=0 rip=0xffffffff81000000 out port=0x3f8 size=1 "
                 "value=0x41\n"
-                "hv: trace: exit: ioio rip=0xffffffff81000000 in port=0x608 size=4\n"
-                "hv: trace: exit: ioio rip=0xffffffff81000000 out port=0x3f8 size=1 "
+                "hv: trace: exit: ioio vp=0 rip=0xffffffff81000000 in port=0x608 size=4\n"
+                "hv: trace: exit: ioio vp=0 rip=0xffffffff81000000 out port=0x3f8 size=1 "
                 "string rep\n"
-                "hv: trace: exit: npf rip=0xffffffff81000000 gpa=0xfed00000 write "
+                "hv: trace: exit: npf vp=0 rip=0xffffffff81000000 gpa=0xfed00000 write "
                 "not-present\n"
-                "hv: trace: exit: npf rip=0xffffffff81000000 gpa=0x1000 fetch present\n"
-                "hv: trace: exit: vmmcall rip=0xffffffff81000000 control=0x1005c\n"
-                "hv: trace: exit: exception #PF rip=0xffffffff81000000 error=0x2 "
+                "hv: trace: exit: npf vp=0 rip=0xffffffff81000000 gpa=0x1000 fetch present\n"
+                "hv: trace: exit: vmmcall vp=0 rip=0xffffffff81000000 control=0x1005c\n"
+                "hv: trace: exit: exception #PF vp=0 rip=0xffffffff81000000 error=0x2 "
                 "info2=0xdead\n"
-                "hv: trace: exit: intr rip=0xffffffff81000000\n"
-                "hv: trace: exit: cr0_write rip=0xffffffff81000000\n"
-                "hv: trace: exit: cr3_write_trap rip=0xffffffff81000000\n"
-                "hv: trace: exit: code 0x500 rip=0xffffffff81000000 info1=0x1 info2=0x0\n"
-                "hv: trace: exit: invalid rip=0x0\n");
+                "hv: trace: exit: intr vp=0 rip=0xffffffff81000000\n"
+                "hv: trace: exit: cr0_write vp=0 rip=0xffffffff81000000\n"
+                "hv: trace: exit: cr3_write_trap vp=0 rip=0xffffffff81000000\n"
+                "hv: trace: exit: code 0x500 vp=0 rip=0xffffffff81000000 info1=0x1 info2=0x0\n"
+                "hv: trace: exit: invalid vp=0 rip=0x0\n");
     char buf[32];
     assert_string_equal(trace_exit_name(0x72, buf, sizeof(buf)), "cpuid");
     assert_string_equal(trace_exit_name(0x5f, buf, sizeof(buf)), "exception #31");

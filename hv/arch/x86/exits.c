@@ -493,7 +493,7 @@ void vcpu_handle_exit(struct vcpu *v)
 {
     uint32_t code = (uint32_t)v->vmcb->exitcode;
     if (trace_on(TRACE_EXIT))
-        trace_exit(code, v->vmcb->rip, v->vmcb->exitinfo1, v->vmcb->exitinfo2, v->vmcb->rax,
+        trace_exit(v->vp, code, v->vmcb->rip, v->vmcb->exitinfo1, v->vmcb->exitinfo2, v->vmcb->rax,
                    v->regs.rcx, v->regs.rdx);
     if (v->nmi_iret) {
         v->nmi_iret = false;
