@@ -13,13 +13,7 @@ mkdir -p "$out"
 append='console=ttyS0 panic=-1 vmbhv.mode=check'
 
 # Serial lines with wall-clock offsets from the start of QEMU.
-timestamp() {
-    local t0=${1/./} line us
-    while IFS= read -r line; do
-        us=$((${EPOCHREALTIME/./} - t0))
-        printf '%d.%06d %s\n' $((us / 1000000)) $((us % 1000000)) "${line%$'\r'}"
-    done
-}
+. tests/bench/timestamp.sh
 
 accel=tcg cpu=(-accel tcg -cpu max,+svm)
 if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi

@@ -31,14 +31,8 @@ probe=$(guest/kmod/build.sh 2> "$out/kmod.err") || { cat "$out/kmod.err" >&2; ex
 EXTRA_CHECKS=guest/kmod/check-probe.sh guest/mkinitramfs.sh "$out/echo-initrd.cpio.gz" \
     hv_vmbus "$probe" 2> /dev/null
 
-# Serial lines with wall-clock offsets from the start of QEMU (as boot.sh).
-timestamp() {
-    local t0=${1/./} line us
-    while IFS= read -r line; do
-        us=$((${EPOCHREALTIME/./} - t0))
-        printf '%d.%06d %s\n' $((us / 1000000)) $((us % 1000000)) "${line%$'\r'}"
-    done
-}
+# Serial lines with wall-clock offsets from the start of QEMU.
+. tests/bench/timestamp.sh
 
 # direct N LOG: QEMU boots the kernel itself on N CPUs
 direct() {
