@@ -36,9 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(copy);
     /* the same bytes as an exit's fields and through the line budget */
-    uint64_t f[7] = {0};
+    uint64_t f[8] = {0};
     memcpy(f, data, size < sizeof(f) ? size : sizeof(f));
-    trace_exit((uint32_t)f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    trace_exit((uint32_t)f[7], (uint32_t)f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
     vmbus_trace_message(size & 1, data, (uint32_t)size);
     if (loglen > sizeof(logbuf) / 2)
         log_reset();
