@@ -3,14 +3,18 @@
 # (docs/vpci.md, "Assignment"): the stock pci-hyperv shows it in its domain
 # (vmbhv.vpci_domain=<4 hex digits>), the stock virtio_pci + virtio_rng bind
 # it, and /dev/hwrng gives bytes the device wrote by DMA into guest RAM and
-# signalled with an MSI-X interrupt. Only in initramfs images built with
-# EXTRA_CHECKS naming this file.
+# signalled with an MSI-X interrupt. With vmbhv.vpci_eject=<s> (the device
+# line's eject_after=): the host ejects it at run time, pci-hyperv removes it
+# within <s> seconds more and the guest goes on without it. Only in
+# initramfs images built with EXTRA_CHECKS naming this file.
 #   GUEST-CHECK vpci-rng-bind PASS|FAIL dev=<dddd:00:00.0> driver=<name> rng=<current>
 #   GUEST-CHECK vpci-rng-read PASS|FAIL bytes=<n> distinct=<n>
-domain=
+#   GUEST-CHECK vpci-rng-eject PASS|FAIL gone=<0|1> after=<s> rng=<current>
+domain= eject=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vmbhv.vpci_domain=*) domain=${arg#*=} ;;
+	vmbhv.vpci_eject=*) eject=${arg#*=} ;;
 	esac
 done
 dev=$domain:00:00.0 d=/sys/bus/pci/devices/$domain:00:00.0 i=0
@@ -31,3 +35,16 @@ distinct=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | od -An -tx1 -v | tr ' ' 
 result=FAIL
 [ "$n" -eq 64 ] && [ "$distinct" -ge 16 ] && result=PASS
 guest-check vpci-rng-read $result "bytes=$n distinct=$distinct"
+[ -n "$eject" ] || exit 0
+
+i=0
+while [ -e $d ] && [ $i -lt $((eject * 2 + 20)) ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+gone=1
+[ -e $d ] && gone=0
+rng=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
+result=FAIL
+[ $gone = 1 ] && [ "${rng:-none}" = none ] && result=PASS
+guest-check vpci-rng-eject $result "gone=$gone after=$((i / 2))s rng=${rng:-none}"

@@ -21,11 +21,13 @@
 #include "devices/vpci_passthrough.h"
 #include "devices/vpci_proto.h"
 #include "drivers/virtio_pci.h"
+#include "lib/config_words.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/log_once.h"
 #include "lib/mem.h"
 #include "lib/str.h"
+#include "lib/timer.h"
 #include "guest_mem.h"
 #include "vm/mmio_trap.h"
 
@@ -37,10 +39,14 @@ static const GUID vpci_class = VPCI_CLASS_GUID;
  * range with room, usually the low window, and the 64-bit BAR from the gap). */
 #define VPCI_MMIO_MB ((VPCI_FUNC_BAR_SIZE >> 20) + 1u)
 
+#define EJECT_AFTER_MAX 86400u        /* seconds: a day */
+#define EJECT_RETRY_NS  1000000000ull /* the guest has not reached D0 yet: ask again */
+
 struct vpci_params {
     bool assign;
     struct vpci_assign_sel sel;
-    char word[16]; /* assign='s value, for log lines */
+    char word[16];        /* assign='s value, for log lines */
+    uint32_t eject_after; /* seconds from D0 entry to the host's PCI_EJECT; 0: never */
 };
 
 struct vpci_dev {
@@ -63,6 +69,9 @@ struct vpci_dev {
     } bar_ctx[VPCI_PT_BARS];
     uint64_t pt_at[VPCI_PT_BARS]; /* where each of its BARs is trapped; 0: nowhere */
     struct log_once pt_bars;      /* where they decode, or not: once per BAR and place */
+    struct hv_timer eject;        /* eject_after's, armed at D0 entry */
+    uint64_t eject_ns;            /* eject_after in ns; 0: never */
+    bool ejected;                 /* the guest completed it: the machine function is quiet */
 };
 
 static struct {
@@ -169,6 +178,10 @@ static void pt_bars_changed(void *ctx)
 {
     struct vpci_dev *d = ctx;
     const struct vpci_proto *p = &d->proto;
+    if (!d->func.present && !d->ejected) {
+        d->ejected = true;
+        vpci_pt_quiesce(&d->pt); /* ejected: its driver is gone, so are its DMA and interrupts */
+    }
     for (unsigned i = 0; i < VPCI_PT_BARS; i++) {
         uint64_t gpa = 0, size = 0, want = 0;
         const char *why = NULL;
@@ -203,11 +216,15 @@ static int host_send(void *ctx, const void *buf, uint32_t len, uint64_t id, bool
     return NT_SUCCESS(s) ? 0 : -1;
 }
 
+/* D0 entry: the window trapped where the guest put it; eject_after counts
+ * from here (the guest's driver is up). */
 static int host_window_map(void *ctx, uint64_t gpa)
 {
     struct vpci_dev *d = ctx;
     if (!d->env->mmio_trap)
         return -1; /* a machine without MMIO traps cannot emulate the window */
+    if (d->eject_ns && d->func.present && !timer_armed(&d->eject))
+        timer_arm(&d->eject, clock_ns() + d->eject_ns);
     return d->env->mmio_trap(gpa, VPCI_WINDOW_SIZE, &window_ops, &d->proto);
 }
 
@@ -266,6 +283,13 @@ static int param(void *params, const char *key, size_t klen, const char *val, si
                  struct device_error *e)
 {
     struct vpci_params *p = params;
+    uint64_t x;
+    if (str_eq_n(key, klen, "eject_after")) {
+        if (!config_parse_uint(val, vlen, &x) || !x || x > EJECT_AFTER_MAX)
+            return device_refuse(e, "bad seconds (1-86400)", key, klen + 1 + vlen);
+        p->eject_after = (uint32_t)x;
+        return 0;
+    }
     if (!str_eq_n(key, klen, "assign"))
         return device_refuse(e, "unknown key", key, klen);
     if (vpci_assign_parse(val, vlen, &p->sel) || !str_copy_n(p->word, sizeof(p->word), val, vlen))
@@ -343,7 +367,7 @@ static void pt_describe(struct vpci_func *f, const struct pci_cfg_ops *pci, uint
 
 /* The assigned functions' interrupts that fired: each entry on a host
  * vector that fired, enabled and unmasked, raises the guest's vector its
- * message names (a CREATE_INTERRUPT's answer), on VP 0. */
+ * message names (a CREATE_INTERRUPT's answer), on the VP it names. */
 static void poll(void)
 {
     const struct device_env *env = NULL;
@@ -360,8 +384,7 @@ static void poll(void)
             unsigned n = d->assigned ? vpci_pt_fired(&d->pt, k, addr, data, VPCI_PT_MSIX_MAX) : 0;
             for (unsigned j = 0; j < n; j++) {
                 uint16_t vp;
-                int v =
-                    vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j], &vp);
+                int v = vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j], &vp);
                 if (v >= 0) {
                     env->raise(vp, (uint8_t)v);
                     vs.irqs++;
@@ -394,12 +417,28 @@ static int retarget(uint64_t id, uint32_t msi_address, uint32_t msi_data, uint8_
     return -1;
 }
 
+/* eject_after: the host takes the function back (PCI_EJECT); the guest's
+ * pci-hyperv removes it and answers EJECTION_COMPLETE (vpci_proto.c). */
+static void eject_due(struct hv_timer *t, uint64_t now)
+{
+    struct vpci_dev *d = t->ctx;
+    if (!d->func.present)
+        return;
+    if (vpci_proto_eject(&d->proto, 0)) {
+        timer_arm(t, now + EJECT_RETRY_NS); /* not negotiated yet, or the ring is full */
+        return;
+    }
+    hv_log("vpci", "%s: wslot %u: eject asked", d->cfg.name, d->func.desc.wslot);
+}
+
 static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
 {
     const struct hv_device_config *c = dv->cfg;
     const struct vpci_params *p = dv->params;
     if (vs.complete) {
         vs.complete = false;
+        for (unsigned i = 0; i < vs.n; i++)
+            timer_cancel(&vs.dev[i].eject);
         vs.n = 0;
         vpci_assign_release_all();
     }
@@ -457,6 +496,8 @@ static NTSTATUS create(const struct device *dv, VMBCHANNEL *out)
     vpci_proto_init(&d->proto, d->cfg.name, &host, &d->func, 1, dv->env->mmio,
                     sizeof(dv->env->mmio) / sizeof(dv->env->mmio[0]),
                     dv->env->vps ? dv->env->vps : 1);
+    timer_setup(&d->eject, eject_due, d);
+    d->eject_ns = p ? (uint64_t)p->eject_after * 1000000000ull : 0;
     if (d->assigned) {
         pt_describe(&d->func, dv->env->pci, d->bdf);
         d->func.pt = &d->pt;

@@ -19,6 +19,7 @@
 #include "devices/vpci_wire.h"
 #include "drivers/virtio_pci.h"
 #include "guest_mem.h"
+#include "lib/timer.h"
 #include "vm/mmio_trap.h"
 
 #include "fake_iommu.h"
@@ -624,6 +625,90 @@ static void test_kind_assigned(void **state)
     kind_assigned(false);
 }
 
+/* --- eject_after: the host takes the function back at run time --- */
+
+static uint64_t ticks;
+static uint64_t counter(void)
+{
+    return ticks;
+}
+
+/* eject_after=2: PCI_EJECT two seconds after the guest's D0 entry; the
+ * guest's EJECTION_COMPLETE takes the function off the bus, its BARs out of
+ * guest-physical space and the machine function quiet (no decoding, no bus
+ * mastering, MSI-X off). */
+static void test_kind_eject_after(void **state)
+{
+    (void)state;
+    struct device_error e;
+    uint8_t params[DEVICE_PARAMS_SIZE] = {0};
+    assert_int_equal(vpci_kind.param(params, "eject_after=0", 11, "0", 1, &e), -1);
+    assert_int_equal(vpci_kind.param(params, "eject_after=86401", 11, "86401", 5, &e), -1);
+    assert_int_equal(vpci_kind.param(params, "eject_after=soon", 11, "soon", 4, &e), -1);
+    assert_int_equal(vpci_kind.param(params, "assign=1af4:1005", 6, "1af4:1005", 9, &e), 0);
+    assert_int_equal(vpci_kind.param(params, "eject_after=2", 11, "2", 1, &e), 0);
+
+    clock_init(counter, 1000000000ull, 0);
+    ticks = 0;
+    fake_kmcl_reset();
+    memset(traps, 0, sizeof(traps));
+    uint8_t mem[64];
+    struct guest_mem gm = {mem, sizeof(mem)};
+    struct device_env env = {.gm = &gm,
+                             .pci = &pci,
+                             .pci_io = &k_io,
+                             .mmio_trap = k_trap,
+                             .mmio_untrap = k_untrap,
+                             .assign_msi_address = HOST_MSI,
+                             .assign_vector = HOST_VEC,
+                             .assign_vectors = 2,
+                             .assigned_irqs = k_irqs,
+                             .raise = k_raise};
+    struct hv_device_config cfg = {.line = 3, .kind = "vpci", .name = "pci"};
+    const struct device d = {&cfg, params, &env};
+    assert_true(NT_SUCCESS(vpci_kind.create(&d, &kch)));
+    vpci_kind.created(&env, 1);
+    env.mmio[0] = (struct device_mmio_range){LOW_BASE, 0x06c00000ull};
+    env.mmio[1] = (struct device_mmio_range){GAP_BASE, 64ull << 20};
+    fake_channel(kch)->open = true;
+
+    /* Counted from D0 entry: nothing before it, nothing two seconds short. */
+    ticks = 10000000000ull;
+    timers_run(clock_ns());
+    struct vpci_version_request ver = {VPCI_QUERY_PROTOCOL_VERSION, VPCI_VERSION_1_4};
+    assert_int_equal(k_request(&ver, sizeof(ver), 1), VPCI_STATUS_SUCCESS);
+    struct vpci_d0_entry d0 = {VPCI_BUS_D0ENTRY, 0, LOW_BASE};
+    assert_int_equal(k_request(&d0, sizeof(d0), 2), VPCI_STATUS_SUCCESS);
+    k_cfg_write(0x14, 4, 0xf8100000);
+    k_cfg_write(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+    k_cfg_write(0x6a, 2, VPCI_PT_MSIX_ENABLE);
+    assert_true(trap_at(0xf8100000) >= 0);
+    assert_int_equal(fns[RNG].cfg[1] & 7, PCI_CMD_MEM | PCI_CMD_MASTER);
+    ticks += 1999999999ull;
+    timers_run(clock_ns());
+    assert_int_equal(log_count("eject asked"), 0);
+    ticks += 1;
+    timers_run(clock_ns());
+    assert_int_equal(log_count("hv: vpci: pci: wslot 0: eject asked"), 1);
+    struct vpci_child_message ej;
+    memcpy(&ej, fake_last_sent(kch)->data, sizeof(ej));
+    assert_int_equal(ej.type, VPCI_EJECT);
+    assert_int_equal(ej.wslot, 0);
+    /* The guest answers: the function is gone, quiet, its BAR untrapped. */
+    struct vpci_ejection_complete done = {VPCI_EJECTION_COMPLETE, 0, 0};
+    fake_channel(kch)->process(kch, &done, sizeof(done), VMB_PACKET_TYPE_DATA_INBAND, 3);
+    assert_int_equal(log_count("hv: vpci: pci: wslot 0: ejected"), 1);
+    assert_int_equal(trap_at(0xf8100000), -1);
+    assert_int_equal(fns[RNG].cfg[1] & 7, 0);
+    assert_int_equal(fns[RNG].cfg[CAP_MSIX / 4] >> 16 & 0x8000, 0);
+    /* Nothing more to ask. */
+    ticks += 5000000000ull;
+    timers_run(clock_ns());
+    assert_int_equal(log_count("eject asked"), 1);
+    fake_channel(kch)->cb.EvtChannelClosed(kch);
+    vpci_kind.created(&env, 1);
+}
+
 /* The same with BAR pages mapped; a mapping refused falls back to the trap. */
 static void test_kind_assigned_npt(void **state)
 {
@@ -846,6 +931,7 @@ int main(void)
         cmocka_unit_test_setup(test_refusals, setup),
         cmocka_unit_test_setup(test_kind_no_iommu, setup),
         cmocka_unit_test_setup(test_kind_assigned, setup),
+        cmocka_unit_test_setup(test_kind_eject_after, setup),
         cmocka_unit_test_setup(test_kind_assigned_npt, setup),
         cmocka_unit_test_setup(test_pt_bars, setup),
         cmocka_unit_test_setup(test_pt_config, setup),
