@@ -10,6 +10,8 @@
 #   GUEST-CHECK smp-irq-cpu<c> PASS|FAIL channels=<k> hyp=<delta per cpu>
 #   GUEST-CHECK smp-offline PASS|FAIL cpu=<c> online=<list>
 #   GUEST-CHECK smp-online PASS|FAIL cpu=<c> online=<list>
+#   GUEST-CHECK smp-nmi PASS|FAIL cpus=<list>   every other CPU answered an NMI
+#       IPI (sysrq l: "NMI backtrace for cpu <c>")
 want=1
 for arg in $(cat /proc/cmdline); do
 	case $arg in vmbhv.vcpus=*) want=${arg#*=} ;; esac
@@ -76,3 +78,16 @@ guest-check smp-online $st "cpu=$last online=$online"
 c=$last
 irq_on $c
 move_all 0 >/dev/null
+
+# NMIs between the guest's CPUs: sysrq l sends one to every other CPU, each
+# prints its backtrace.
+echo 1 >/proc/sys/kernel/sysrq
+echo l >/proc/sysrq-trigger
+sleep 1
+seen= ok=1
+for c in $(seq 1 "$last"); do
+	if dmesg | grep -q "NMI backtrace for cpu $c\$"; then seen="$seen${seen:+,}$c"; else ok=0; fi
+done
+st=FAIL
+[ $ok = 1 ] && st=PASS
+guest-check smp-nmi $st "cpus=${seen:-none}"

@@ -294,6 +294,7 @@ CFG
     expect "^GUEST-CHECK smp-offline PASS cpu=$last "
     expect "^GUEST-CHECK smp-online PASS cpu=$last "
     expect_host "^hv: vcpu: vp $last reset by INIT: waits for a SIPI\$" "VP $last restarted"
+    expect "^GUEST-CHECK smp-nmi PASS cpus=$(seq -s, 1 "$last")\$" "NMI IPIs reached every other CPU"
     [ "$(grep -c "^GUEST-CHECK smp-irq-cpu$last PASS" "$LOG.txt")" = 2 ] ||
         fail "CPU $last took no channel interrupts after it came back"
     expect '^GUEST-CHECK ic-heartbeat PASS'
