@@ -320,7 +320,7 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     vp_count = guest_vps(&bi->config);
     trace_init(bi->config.trace);
     clock_init(tsc_read, tsc_hz, rtc_read_unix());
-    bool host_timer = host_timer_init(fw->hpet);
+    host_timer_init(fw->hpet);
     gm = (struct guest_mem){(uint8_t *)(uintptr_t)bi->guest_ram.base, bi->guest_ram.size};
     _Static_assert(HOST_ASSIGN_VECTORS == 2, "the host_vectors list names each");
     struct hyperv_platform plat = {
@@ -446,7 +446,6 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     vcpus[0].hv = &partition;
     vcpus[0].after_exit = host_work;
     vcpus[0].end = run_end;
-    vcpus[0].poll_every_exit = !host_timer; /* host deadlines run only at exits then */
     for (uint32_t i = 1; i < vp_count; i++)
         if (vcpu_init_ap(&vcpus[i], &vcpus[0], i, smp_cpu(i), heap, &why))
             refuse("the VPs", why);

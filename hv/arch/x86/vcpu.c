@@ -291,16 +291,18 @@ static void before_entry(struct vcpu *v)
         vcpu_take_interrupt(v);
 }
 
-/* The exits a VP handles without the exit lock, being its own alone: an
- * interrupt or NMI, a window, CPUID, the enlightened EOI and TPR (the CPU's
- * LAPIC). They are most of a VP's exits: interrupts, their EOIs and the
- * guest's IPIs. One of the host's own interrupts among them (they all go to
- * VP 0's CPU) still makes host work due, under the lock. */
+/* The exits a VP other than 0 handles without the exit lock, being its own
+ * alone: an interrupt or NMI, a window, CPUID, the enlightened EOI and TPR
+ * (the CPU's LAPIC). They are most of its exits: interrupts, their EOIs and
+ * the guest's IPIs. VP 0 runs the host work after every exit (its CPU takes
+ * the host's interrupts, and the host polls what the guest leaves without a
+ * signal: a ring whose interrupts the host masked, a due timer), so all of
+ * its exits are under the lock. */
 static bool exit_is_own(const struct vcpu *v)
 {
     uint64_t code = v->vmcb->exitcode;
     uint32_t msr = (uint32_t)v->regs.rcx;
-    if (v->step || (v->vp == 0 && v->poll_every_exit))
+    if (v->step || v->vp == 0)
         return false;
     return code == VMEXIT_INTR || code == VMEXIT_VINTR || code == VMEXIT_NMI ||
            code == VMEXIT_CPUID ||
@@ -342,11 +344,7 @@ void vcpu_run(struct vcpu *v)
         if (!own)
             spin_lock(&exit_lock);
         vcpu_handle_exit(v);
-        bool work = v->host_work_due || irq_host_take() || (!own && v->vp == 0);
-        if (work && own) {
-            spin_lock(&exit_lock);
-            own = false;
-        }
+        bool work = v->vp == 0 || v->host_work_due;
         if (work && v->after_exit)
             v->after_exit();
         v->host_work_due = false;

@@ -77,8 +77,7 @@ struct vcpu {
      * every one of VP 0's, whose CPU takes the host's own interrupts, and
      * after another VP's exits that can make some (host_work_due). */
     void (*after_exit)(void);
-    bool host_work_due;   /* a hypercall, a synthetic MSR write, trapped MMIO */
-    bool poll_every_exit; /* no host timer: VP 0 runs the host work after every exit */
+    bool host_work_due; /* a hypercall, a synthetic MSR write, trapped MMIO */
     /* Ends the run (the guest machine's record of it, then arch_stop). */
     void (*end)(int verdict, const char *why) __attribute__((noreturn));
 
