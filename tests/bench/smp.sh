@@ -3,11 +3,12 @@
 # BENCH_VPS (default "1 2 4"), on a QEMU machine with N CPUs (QEMU_SMP=N):
 # 1. boot time, kernel start ("Linux version") to power-off, of the default
 #    kernel + initramfs in check mode booted directly by QEMU (-smp N) and
-#    under vmbhv (vcpus = N), and their ratio (measured as boot.sh does);
+#    under vmbhv (vcpus = N), alternately BENCH_RUNS times (default 3), the
+#    medians and their ratio (measured as boot.sh does);
 # 2. the all-CPU echo: vmbhv with vcpus = N, one test device per VP and the
 #    probe's vmbhv_probe.bench_cpus=1 (its check spreads the channels over
 #    the CPUs, guest/kmod/README.md "All CPUs"): aggregate MB/s and each CPU's;
-# 3. the vmbhv boot's exits by reason, from its summary line.
+# 3. the last vmbhv boot's exits by reason, from its summary line.
 # Numbers are measurements to compare, never assertions; the script fails
 # only when a run does not produce them or the echo found a wrong byte.
 # Environment: BENCH_VPS, BENCH_MS (echo milliseconds, default 1000),
@@ -15,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 vps=${BENCH_VPS:-1 2 4} bench_ms=${BENCH_MS:-1000} depth=${BENCH_DEPTH:-32}
+runs=${BENCH_RUNS:-3} # boots per N and side: the median is reported
 kernel=build/guest/vmlinuz initrd=build/guest/initrd.cpio.gz
 out=build/bench/smp
 mkdir -p "$out"
@@ -62,15 +64,23 @@ kernel_s() {
 # field KEY LINE: the value of KEY=value in LINE
 field() { grep -o "\(^\| \)$1=[^ ]*" <<< "$2" | head -n1 | cut -d= -f2 || true; }
 
+# the median of the numbers on stdin, one per line
+median() { sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
+
 status=0 boots=() echoes=()
 for n in $vps; do
-    direct "$n" "$out/direct-$n.log"
-    vmbhv "$n" "boot-$n" "cmdline = $append" "$initrd"
+    ds= vs= # direct and vmbhv boots alternate, so both see the same load
+    for ((r = 0; r < runs; r++)); do
+        direct "$n" "$out/direct-$n.log"
+        ds+=$(kernel_s "$out/direct-$n.log")$'\n'
+        vmbhv "$n" "boot-$n" "cmdline = $append" "$initrd"
+        vs+=$(kernel_s "$out/boot-$n.log")$'\n'
+    done
     devices=$(for ((i = 0; i < n; i++)); do echo "device = test name=bench$i"; done)
     vmbhv "$n" "echo-$n" "cmdline = $append vmbhv_probe.bench_cpus=1 vmbhv_probe.bench_ms=$bench_ms vmbhv_probe.bench_depth=$depth
 $devices" "$out/echo-initrd.cpio.gz"
 
-    d=$(kernel_s "$out/direct-$n.log") v=$(kernel_s "$out/boot-$n.log")
+    d=$(median <<< "$ds") v=$(median <<< "$vs")
     s=$(grep -m1 -o 'hv: summary .*' "$out/boot-$n.log" || true)
     [ -n "$s" ] || { echo "smp bench: no summary line at $n VPs ($out/boot-$n.log)" >&2; status=1; }
     boots+=("$(printf '%4s %9s %9s %6s %7s %6s %6s %5s %5s %7s %6s' "$n" "$d" "$v" \
