@@ -326,7 +326,9 @@ void guest_run(const struct hv_boot_info *bi, struct heap *heap, const struct fw
     struct hyperv_platform plat = {
         .tsc = platform_tsc,
         .raise = platform_raise,
-        .apic_msr = platform_apic_msr,
+        /* Only where there are APs to start: the enlightened EOI costs an
+         * exit per interrupt, which one VP has no reason to pay. */
+        .apic_msr = vp_count > 1 ? platform_apic_msr : NULL,
         .vp_count = vp_count,
         .tsc_hz = tsc_hz,
         .tsc_at_start = tsc_read(),

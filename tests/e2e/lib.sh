@@ -287,6 +287,9 @@ CFG
     expect_order "^hv: smp: $1 cpus\$" '^hv: boot: ready$'
     expect_not_host 'did not come up|cannot park|other CPUs not started'
     expect '^GUEST-CHECK kernel PASS 6\.1\.' "userspace reached"
+    # the APIC MSRs offered (0x10) and their use recommended (hint 0x8)
+    expect 'Hyper-V: privilege flags low 0xa76, high 0x30, hints 0x208, misc 0x100'
+    expect 'Hyper-V: Using enlightened APIC \(xapic mode\)'
     expect "^GUEST-CHECK smp-cpus PASS online=$([ "$last" = 0 ] && echo 0 || echo "0-$last") want=$1\$"
     for c in $(seq 0 "$last"); do
         expect "^GUEST-CHECK smp-irq-cpu$c PASS channels=3 " "channel interrupts on CPU $c"
