@@ -81,6 +81,14 @@ static int gpadl_pages(void *ctx, uint32_t handle, const uint64_t **pfns, uint32
     return 0;
 }
 
+/* The guest's NVSP 5 subchannel request: it transmits on every channel,
+ * each answered on its own; frames for it all go to the primary. */
+static int create_subchannels(void *ctx, uint16_t count)
+{
+    (void)ctx;
+    return NT_SUCCESS(VmbChannelCreateSubchannels(nic.channel, count)) ? 0 : -1;
+}
+
 static void tx(void *ctx, const uint8_t *frame, uint32_t len)
 {
     (void)ctx;
@@ -265,12 +273,16 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     nic.link_up = nic.card->link_up;
     timer_setup(&nic.link_timer, link_due, NULL);
     timer_arm(&nic.link_timer, clock_ns() + LINK_CHECK_NS);
+    /* One channel per VP: Linux asks for min(its CPUs, RSS queues) - 1. */
+    uint32_t subs = d->env->vps > 1 ? d->env->vps - 1 : 0;
     nic.ops = (struct netvsp_ops){
         .send = send,
         .send_xfer = send_xfer,
         .gpa_to_host = gpa_to_host,
         .gpadl_pages = gpadl_pages,
         .tx = tx,
+        .create_subchannels = subs ? create_subchannels : NULL,
+        .max_subchannels = (uint16_t)(subs < VMBUS_MAX_SUBCHANNELS ? subs : VMBUS_MAX_SUBCHANNELS),
         .link_speed = LINK_SPEED,
     };
     memcpy(nic.ops.mac, p->has_mac ? p->mac : nic.card->mac, 6);
