@@ -65,6 +65,7 @@ struct disk {
     struct storvsc vsc;
     VMBCHANNEL channel; /* the primary; its sub-channels share vsc and the backend */
     uint64_t reads, writes, errors;
+    uint64_t sub_packets;      /* requests that came in on a sub-channel */
     struct log_budget refused; /* completions not sent: the first few logged */
     struct log_budget failed;  /* backing I/O errors: the first logged */
 };
@@ -243,6 +244,7 @@ static void process(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UIN
     } else if (type != VMB_PACKET_TYPE_DATA_INBAND) {
         return; /* the guest's completions: nothing to answer */
     }
+    k->sub_packets += ch != k->channel;
     storvsc_receive(&k->vsc, ch, buf, len, trans_id, rp);
 }
 
@@ -348,19 +350,22 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     return s;
 }
 
-/* " disk_reads=.. disk_writes=.. disk_errors=..", once a disk exists. */
+/* " disk_reads=.. disk_writes=.. disk_errors=.. disk_subchannel=..", once a disk exists. */
 static size_t summary(char *buf, size_t cap)
 {
-    uint64_t r = 0, w = 0, e = 0;
+    uint64_t r = 0, w = 0, e = 0, sub = 0;
     for (unsigned i = 0; i < ndisks; i++) {
         r += disks[i].reads;
         w += disks[i].writes;
         e += disks[i].errors;
+        sub += disks[i].sub_packets;
     }
-    int n = ndisks
-                ? fmt_snprintf(buf, cap, " disk_reads=%llu disk_writes=%llu disk_errors=%llu",
-                               (unsigned long long)r, (unsigned long long)w, (unsigned long long)e)
-                : fmt_snprintf(buf, cap, "%s", "");
+    int n = ndisks ? fmt_snprintf(buf, cap,
+                                  " disk_reads=%llu disk_writes=%llu disk_errors=%llu "
+                                  "disk_subchannel=%llu",
+                                  (unsigned long long)r, (unsigned long long)w,
+                                  (unsigned long long)e, (unsigned long long)sub)
+                   : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }
 

@@ -37,7 +37,8 @@ static struct {
     const struct guest_mem *mem;
     struct netvsp_ops ops;
     struct netvsp s;
-    uint64_t tx_dropped; /* the card refused the guest's frame */
+    uint64_t tx_dropped;  /* the card refused the guest's frame */
+    uint64_t sub_packets; /* packets that came in on a sub-channel */
 } nic;
 
 /* --- the engine's ops over KMCL, guest RAM and the card ------------------------------- */
@@ -122,6 +123,7 @@ static void receive_gpa(VMBCHANNEL channel, const VOID *buffer, UINT32 length, U
 static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT16 type,
                     UINT64 transaction_id)
 {
+    nic.sub_packets += channel != nic.channel;
     switch (type) {
     case VMB_PACKET_TYPE_DATA_INBAND:
         netvsp_receive(&nic.s, channel, false, buffer, length, transaction_id, NULL, 0);
@@ -295,20 +297,21 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     return s;
 }
 
-/* " nic_tx=.. nic_tx_dropped=.. nic_rx=.. nic_rx_dropped=.. nic_bad=..", once a nic exists. */
+/* " nic_tx=.. nic_tx_dropped=.. nic_rx=.. nic_rx_dropped=.. nic_bad=.. nic_subchannel=..",
+ * once a nic exists. */
 static size_t summary(char *buf, size_t cap)
 {
     const struct netvsp_stats *st = &nic.s.stats;
-    int n =
-        nic.created
-            ? fmt_snprintf(buf, cap,
-                           " nic_tx=%llu nic_tx_dropped=%llu nic_rx=%llu nic_rx_dropped=%llu "
-                           "nic_bad=%llu",
-                           (unsigned long long)st->tx_frames,
-                           (unsigned long long)(nic.tx_dropped + st->tx_errors),
-                           (unsigned long long)st->rx_frames, (unsigned long long)st->rx_dropped,
-                           (unsigned long long)st->bad_messages)
-            : fmt_snprintf(buf, cap, "%s", "");
+    int n = nic.created
+                ? fmt_snprintf(
+                      buf, cap,
+                      " nic_tx=%llu nic_tx_dropped=%llu nic_rx=%llu nic_rx_dropped=%llu "
+                      "nic_bad=%llu nic_subchannel=%llu",
+                      (unsigned long long)st->tx_frames,
+                      (unsigned long long)(nic.tx_dropped + st->tx_errors),
+                      (unsigned long long)st->rx_frames, (unsigned long long)st->rx_dropped,
+                      (unsigned long long)st->bad_messages, (unsigned long long)nic.sub_packets)
+                : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }
 
