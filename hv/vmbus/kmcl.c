@@ -26,13 +26,18 @@ static void bad_handle(const char *fn, VMBCHANNEL h)
     hv_log("vmbus", "%s: invalid channel handle %p ignored", fn, (void *)h);
 }
 
-/* A free slot, or NULL: not FREE, or a callback of its old channel may still run. */
+/* FREE, and no callback of its old channel may still run. */
+static bool slot_free(const struct vmbus_channel *c)
+{
+    return c->state == CHAN_FREE && !c->busy && !c->closed_pending;
+}
+
+/* The first free slot, or NULL. */
 static struct vmbus_channel *free_slot(void)
 {
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
-        struct vmbus_channel *c = &vmbus.chan[i];
-        if (c->state == CHAN_FREE && !c->busy && !c->closed_pending)
-            return c;
+        if (slot_free(&vmbus.chan[i]))
+            return &vmbus.chan[i];
     }
     return NULL;
 }
@@ -129,7 +134,7 @@ NTSTATUS VmbChannelCreateSubchannels(VMBCHANNEL Primary, UINT16 Count)
         const struct vmbus_channel *c = &vmbus.chan[i];
         if (chan_is_subchannel_of(c, p))
             return STATUS_INVALID_DEVICE_STATE;
-        free += c->state == CHAN_FREE && !c->busy && !c->closed_pending;
+        free += slot_free(c);
     }
     if (free < Count)
         return STATUS_INSUFFICIENT_RESOURCES;
