@@ -63,7 +63,9 @@ struct disk {
     struct scsi_target target;
     struct storvsc_ops ops;
     struct storvsc vsc;
+    VMBCHANNEL channel; /* the primary; its sub-channels share vsc and the backend */
     uint64_t reads, writes, errors;
+    uint64_t sub_packets;      /* requests that came in on a sub-channel */
     struct log_budget refused; /* completions not sent: the first few logged */
     struct log_budget failed;  /* backing I/O errors: the first logged */
 };
@@ -210,6 +212,15 @@ static uint8_t *gpa_to_host(void *ctx, uint64_t pfn)
     return gmem_ptr(k->gm, pfn << PAGE_SHIFT, PAGE_SIZE);
 }
 
+/* The guest's CREATE_SUB_CHANNELS: requests may then come in on any of
+ * them, each completed on the channel it came in on (the slot keeps it). */
+static int create_subchannels(void *ctx, uint16_t count)
+{
+    struct disk *k = ctx;
+    return NT_SUCCESS(VmbChannelCreateSubchannels(k->channel, count)) ? 0 : -1;
+}
+
+/* The primary's open starts a session (sub-channels have no state callbacks). */
 static NTSTATUS opened(VMBCHANNEL ch)
 {
     struct disk *k = VmbChannelGetPointer(ch);
@@ -233,6 +244,7 @@ static void process(VMBCHANNEL ch, const VOID *buf, UINT32 len, UINT16 type, UIN
     } else if (type != VMB_PACKET_TYPE_DATA_INBAND) {
         return; /* the guest's completions: nothing to answer */
     }
+    k->sub_packets += ch != k->channel;
     storvsc_receive(&k->vsc, ch, buf, len, trans_id, rp);
 }
 
@@ -320,28 +332,40 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     k->lun = (struct scsi_lun){&k->backend, k->name};
     k->luns[0] = &k->lun;
     k->target = (struct scsi_target){k->luns, 1};
-    k->ops = (struct storvsc_ops){.ctx = k, .send = send, .gpa_to_host = gpa_to_host};
+    /* One channel per VP, as Hyper-V offers: Linux asks for min(its CPUs - 1,
+     * max_channel_count) sub-channels. */
+    uint32_t subs = d->env->vps > 1 ? d->env->vps - 1 : 0;
+    k->ops = (struct storvsc_ops){
+        .ctx = k,
+        .send = send,
+        .gpa_to_host = gpa_to_host,
+        .create_subchannels = subs ? create_subchannels : NULL,
+        .max_subchannels = (uint16_t)(subs < VMBUS_MAX_SUBCHANNELS ? subs : VMBUS_MAX_SUBCHANNELS)};
 
     static const VMB_CHANNEL_STATE_CHANGE_CALLBACKS callbacks = {opened, NULL};
     NTSTATUS s = device_channel(d, &scsi_class, k, &callbacks, process, out);
+    k->channel = *out;
     if (NT_SUCCESS(s))
         ndisks++;
     return s;
 }
 
-/* " disk_reads=.. disk_writes=.. disk_errors=..", once a disk exists. */
+/* " disk_reads=.. disk_writes=.. disk_errors=.. disk_subchannel=..", once a disk exists. */
 static size_t summary(char *buf, size_t cap)
 {
-    uint64_t r = 0, w = 0, e = 0;
+    uint64_t r = 0, w = 0, e = 0, sub = 0;
     for (unsigned i = 0; i < ndisks; i++) {
         r += disks[i].reads;
         w += disks[i].writes;
         e += disks[i].errors;
+        sub += disks[i].sub_packets;
     }
-    int n = ndisks
-                ? fmt_snprintf(buf, cap, " disk_reads=%llu disk_writes=%llu disk_errors=%llu",
-                               (unsigned long long)r, (unsigned long long)w, (unsigned long long)e)
-                : fmt_snprintf(buf, cap, "%s", "");
+    int n = ndisks ? fmt_snprintf(buf, cap,
+                                  " disk_reads=%llu disk_writes=%llu disk_errors=%llu "
+                                  "disk_subchannel=%llu",
+                                  (unsigned long long)r, (unsigned long long)w,
+                                  (unsigned long long)e, (unsigned long long)sub)
+                   : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }
 

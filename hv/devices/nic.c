@@ -37,7 +37,8 @@ static struct {
     const struct guest_mem *mem;
     struct netvsp_ops ops;
     struct netvsp s;
-    uint64_t tx_dropped; /* the card refused the guest's frame */
+    uint64_t tx_dropped;  /* the card refused the guest's frame */
+    uint64_t sub_packets; /* packets that came in on a sub-channel */
 } nic;
 
 /* --- the engine's ops over KMCL, guest RAM and the card ------------------------------- */
@@ -81,6 +82,14 @@ static int gpadl_pages(void *ctx, uint32_t handle, const uint64_t **pfns, uint32
     return 0;
 }
 
+/* The guest's NVSP 5 subchannel request: it transmits on every channel,
+ * each answered on its own; frames for it all go to the primary. */
+static int create_subchannels(void *ctx, uint16_t count)
+{
+    (void)ctx;
+    return NT_SUCCESS(VmbChannelCreateSubchannels(nic.channel, count)) ? 0 : -1;
+}
+
 static void tx(void *ctx, const uint8_t *frame, uint32_t len)
 {
     (void)ctx;
@@ -114,6 +123,7 @@ static void receive_gpa(VMBCHANNEL channel, const VOID *buffer, UINT32 length, U
 static void process(VMBCHANNEL channel, const VOID *buffer, UINT32 length, UINT16 type,
                     UINT64 transaction_id)
 {
+    nic.sub_packets += channel != nic.channel;
     switch (type) {
     case VMB_PACKET_TYPE_DATA_INBAND:
         netvsp_receive(&nic.s, channel, false, buffer, length, transaction_id, NULL, 0);
@@ -265,12 +275,16 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     nic.link_up = nic.card->link_up;
     timer_setup(&nic.link_timer, link_due, NULL);
     timer_arm(&nic.link_timer, clock_ns() + LINK_CHECK_NS);
+    /* One channel per VP: Linux asks for min(its CPUs, RSS queues) - 1. */
+    uint32_t subs = d->env->vps > 1 ? d->env->vps - 1 : 0;
     nic.ops = (struct netvsp_ops){
         .send = send,
         .send_xfer = send_xfer,
         .gpa_to_host = gpa_to_host,
         .gpadl_pages = gpadl_pages,
         .tx = tx,
+        .create_subchannels = subs ? create_subchannels : NULL,
+        .max_subchannels = (uint16_t)(subs < VMBUS_MAX_SUBCHANNELS ? subs : VMBUS_MAX_SUBCHANNELS),
         .link_speed = LINK_SPEED,
     };
     memcpy(nic.ops.mac, p->has_mac ? p->mac : nic.card->mac, 6);
@@ -283,20 +297,21 @@ static NTSTATUS create(const struct device *d, VMBCHANNEL *out)
     return s;
 }
 
-/* " nic_tx=.. nic_tx_dropped=.. nic_rx=.. nic_rx_dropped=.. nic_bad=..", once a nic exists. */
+/* " nic_tx=.. nic_tx_dropped=.. nic_rx=.. nic_rx_dropped=.. nic_bad=.. nic_subchannel=..",
+ * once a nic exists. */
 static size_t summary(char *buf, size_t cap)
 {
     const struct netvsp_stats *st = &nic.s.stats;
-    int n =
-        nic.created
-            ? fmt_snprintf(buf, cap,
-                           " nic_tx=%llu nic_tx_dropped=%llu nic_rx=%llu nic_rx_dropped=%llu "
-                           "nic_bad=%llu",
-                           (unsigned long long)st->tx_frames,
-                           (unsigned long long)(nic.tx_dropped + st->tx_errors),
-                           (unsigned long long)st->rx_frames, (unsigned long long)st->rx_dropped,
-                           (unsigned long long)st->bad_messages)
-            : fmt_snprintf(buf, cap, "%s", "");
+    int n = nic.created
+                ? fmt_snprintf(
+                      buf, cap,
+                      " nic_tx=%llu nic_tx_dropped=%llu nic_rx=%llu nic_rx_dropped=%llu "
+                      "nic_bad=%llu nic_subchannel=%llu",
+                      (unsigned long long)st->tx_frames,
+                      (unsigned long long)(nic.tx_dropped + st->tx_errors),
+                      (unsigned long long)st->rx_frames, (unsigned long long)st->rx_dropped,
+                      (unsigned long long)st->bad_messages, (unsigned long long)nic.sub_packets)
+                : fmt_snprintf(buf, cap, "%s", "");
     return n < 0 ? 0 : (size_t)n;
 }
 

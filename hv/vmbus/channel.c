@@ -39,6 +39,7 @@ void chan_offer(struct vmbus_channel *c)
     o.mmio_megabytes = c->mmio_mb; /* what was asked; the grant is the device's business */
     o.mmio_megabytes_optional = c->mmio_optional_mb;
     memcpy(o.user_defined, c->user, sizeof(o.user_defined));
+    o.sub_channel_index = c->sub_index;
     o.child_relid = chan_relid(c);
     /* No monitor page: the guest signals with HvSignalEvent, which we key on
      * the connection id, and needs no interrupt-page bit for that. */
@@ -58,8 +59,30 @@ void chan_offer(struct vmbus_channel *c)
     outq_send(&o, sizeof(o), chan_relid(c));
 }
 
+bool chan_is_subchannel_of(const struct vmbus_channel *c, const struct vmbus_channel *p)
+{
+    return c->sub_index && c->primary == p && (c->state == CHAN_ENABLED || c->state == CHAN_OPENED);
+}
+
+/* The sub-channels of p, withdrawn as p closes: Hyper-V's way, and Linux
+ * asks for new ones after its next open of p (netvsc waits for them). The
+ * device holds no handle of theirs, so they are freed here (the slot once
+ * the guest released the relid). */
+static void withdraw_subchannels(const struct vmbus_channel *p)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        struct vmbus_channel *c = &vmbus.chan[i];
+        if (!chan_is_subchannel_of(c, p))
+            continue;
+        chan_withdraw(c);
+        c->state = c->offer == OFFER_NONE ? CHAN_FREE : CHAN_RELEASING;
+    }
+}
+
 void chan_close_host(struct vmbus_channel *c)
 {
+    if (!c->sub_index)
+        withdraw_subchannels(c);
     vmbus.port.unlisten(vmbus.port.ctx, chan_conn_id(c));
     c->ring_gpadl = 0;
     c->drain_pending = false;

@@ -17,6 +17,8 @@ struct vmbus_open_req {
 
 /* The channel whose relid the guest knows (offer sent, maybe rescinded), or NULL. */
 struct vmbus_channel *chan_visible(uint32_t relid);
+/* c is a live (enabled or open) sub-channel of p. */
+bool chan_is_subchannel_of(const struct vmbus_channel *c, const struct vmbus_channel *p);
 /* Queues c's offer (the guest asked for offers and c is enabled). */
 void chan_offer(struct vmbus_channel *c);
 /* Takes an enabled channel out of the offer set: unsent offer cancelled,
@@ -43,7 +45,8 @@ NTSTATUS chan_write(struct vmbus_channel *c, const void *buf, uint32_t len,
  * its target VP). */
 void chan_signal(const struct vmbus_channel *c);
 /* Host side of a close: no more signals; the device's EvtChannelClosed is
- * left pending for the door's way out (chan_run_closed). */
+ * left pending for the door's way out (chan_run_closed). A primary's
+ * sub-channels are withdrawn and freed with it. */
 void chan_close_host(struct vmbus_channel *c);
 /* Around a device callback of c: the server lock released, c busy (its slot
  * is not reused, no other callback of c starts) until the lock is back. */

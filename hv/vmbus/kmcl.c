@@ -26,6 +26,35 @@ static void bad_handle(const char *fn, VMBCHANNEL h)
     hv_log("vmbus", "%s: invalid channel handle %p ignored", fn, (void *)h);
 }
 
+/* FREE, and no callback of its old channel may still run. */
+static bool slot_free(const struct vmbus_channel *c)
+{
+    return c->state == CHAN_FREE && !c->busy && !c->closed_pending;
+}
+
+/* The first free slot, or NULL. */
+static struct vmbus_channel *free_slot(void)
+{
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        if (slot_free(&vmbus.chan[i]))
+            return &vmbus.chan[i];
+    }
+    return NULL;
+}
+
+/* Slot c, free, as a new INITIALIZING channel of device with a fresh handle. */
+static void take_slot(struct vmbus_channel *c, PVOID device)
+{
+    memset(c, 0, sizeof(*c));
+    c->state = CHAN_INITIALIZING;
+    /* Never 0, and counting on across vmbus_init, so no old handle matches. */
+    if (!++vmbus.next_gen)
+        ++vmbus.next_gen;
+    c->gen = vmbus.next_gen;
+    c->device = device;
+    fmt_snprintf(c->name, sizeof(c->name), "channel%u", chan_relid(c));
+}
+
 NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer,
                             VMBCHANNEL *Channel)
 {
@@ -34,23 +63,14 @@ NTSTATUS VmbChannelAllocate(PDEVICE_OBJECT ParentDeviceObject, BOOLEAN IsServer,
         return STATUS_INVALID_PARAMETER_2;
     if (!Channel)
         return STATUS_INVALID_PARAMETER_3;
-    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
-        struct vmbus_channel *c = &vmbus.chan[i];
-        if (c->state != CHAN_FREE || c->busy || c->closed_pending)
-            continue; /* a callback of the old channel may still run: not yet */
-        memset(c, 0, sizeof(*c));
-        c->state = CHAN_INITIALIZING;
-        /* Never 0, and counting on across vmbus_init, so no old handle matches. */
-        if (!++vmbus.next_gen)
-            ++vmbus.next_gen;
-        c->gen = vmbus.next_gen;
-        c->device = ParentDeviceObject;
-        fmt_snprintf(c->name, sizeof(c->name), "channel%u", chan_relid(c));
-        *Channel = chan_handle(c);
-        return STATUS_SUCCESS;
+    struct vmbus_channel *c = free_slot();
+    if (!c) {
+        *Channel = NULL;
+        return STATUS_INSUFFICIENT_RESOURCES;
     }
-    *Channel = NULL;
-    return STATUS_INSUFFICIENT_RESOURCES;
+    take_slot(c, ParentDeviceObject);
+    *Channel = chan_handle(c);
+    return STATUS_SUCCESS;
 }
 
 static bool name_char(char ch)
@@ -98,6 +118,43 @@ NTSTATUS VmbChannelInitSetProcessPacketCallback(VMBCHANNEL Channel,
     if (!c)
         return STATUS_INVALID_PARAMETER_1;
     c->process = Callback;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS VmbChannelCreateSubchannels(VMBCHANNEL Primary, UINT16 Count)
+{
+    VMBUS_DOOR();
+    const struct vmbus_channel *p = chan_lookup(Primary);
+    if (!p || p->state != CHAN_OPENED || p->sub_index)
+        return STATUS_INVALID_PARAMETER_1;
+    if (!Count || Count > VMBUS_MAX_SUBCHANNELS)
+        return STATUS_INVALID_PARAMETER_2;
+    unsigned free = 0;
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
+        const struct vmbus_channel *c = &vmbus.chan[i];
+        if (chan_is_subchannel_of(c, p))
+            return STATUS_INVALID_DEVICE_STATE;
+        free += slot_free(c);
+    }
+    if (free < Count)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    for (UINT16 k = 1; k <= Count; k++) {
+        struct vmbus_channel *c = free_slot();
+        take_slot(c, p->device);
+        fmt_snprintf(c->name, sizeof(c->name), "%s.%u", p->name, (unsigned)k);
+        c->sub_index = k;
+        c->primary = p;
+        c->type = p->type;
+        c->instance = p->instance;
+        c->ids_set = true;
+        memcpy(c->user, p->user, sizeof(c->user));
+        c->process = p->process;
+        c->decode = p->decode;
+        c->state = CHAN_ENABLED;
+        hv_log("vmbus", "%s enabled as relid %u: sub-channel %u of relid %u", c->name,
+               chan_relid(c), (unsigned)k, chan_relid(p));
+        chan_offer(c); /* the primary is open: the guest asked for offers */
+    }
     return STATUS_SUCCESS;
 }
 
@@ -294,7 +351,8 @@ static const struct vmbus_channel *instance_owner(const struct vmbus_channel *c)
     for (unsigned i = 0; i < VMBUS_MAX_CHANNELS; i++) {
         const struct vmbus_channel *d = &vmbus.chan[i];
         bool live = d->state == CHAN_ENABLED || d->state == CHAN_OPENED || d->offer != OFFER_NONE;
-        if (d != c && live && guid_equal(&d->instance, &c->instance))
+        /* a sub-channel shares its primary's instance, as the guest expects */
+        if (d != c && live && !d->sub_index && guid_equal(&d->instance, &c->instance))
             return d;
     }
     return NULL;
@@ -371,7 +429,7 @@ VOID VmbChannelDisable(VMBCHANNEL Channel)
 {
     VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
-    if (!c) {
+    if (!c || c->sub_index) { /* a sub-channel goes with its primary */
         bad_handle("VmbChannelDisable", Channel);
         return;
     }
@@ -382,7 +440,7 @@ VOID VmbChannelCleanup(VMBCHANNEL Channel)
 {
     VMBUS_DOOR();
     struct vmbus_channel *c = chan_lookup(Channel);
-    if (!c) {
+    if (!c || c->sub_index) { /* a sub-channel goes with its primary */
         bad_handle("VmbChannelCleanup", Channel);
         return;
     }

@@ -136,6 +136,22 @@ NTSTATUS VmbChannelGetGpadl(VMBCHANNEL Channel, UINT32 GpadlHandle, VMB_GPA_RANG
  * STATUS_INVALID_PARAMETER_1: a bad handle. */
 NTSTATUS VmbChannelPacketGetGpaRanges(VMBCHANNEL Channel, VMB_GPA_RANGE *Ranges, UINT32 MaxRanges,
                                       UINT32 *Count);
+/* vmbhv extension: Count (1..VMBUS_MAX_SUBCHANNELS) sub-channels of the
+ * open primary channel Primary, enabled and offered at once with its class
+ * and instance GUIDs and sub_channel_index 1..Count: how a device grants the
+ * guest's request for them (storvsc's CREATE_SUB_CHANNELS, netvsc's NVSP 5
+ * subchannel request). Each has its own relid, ring, open and close and
+ * target VP; each takes the primary's packet callback, trace decoder and
+ * parent pointer, no state-change callbacks and no MMIO, and is named
+ * "<primary>.<index>". They live while the primary stays open: its close
+ * (the guest's, a disable, a reset or UNLOAD) withdraws them and the server
+ * frees them, so the device never holds their handles outside its packet
+ * callback (VmbChannelDisable and VmbChannelCleanup ignore them, logged).
+ * _1: a bad handle, a primary that is not open, or a sub-channel; _2: Count
+ * 0 or above VMBUS_MAX_SUBCHANNELS; STATUS_INVALID_DEVICE_STATE: it has
+ * sub-channels already; STATUS_INSUFFICIENT_RESOURCES: not that many free
+ * slots (none created). */
+NTSTATUS VmbChannelCreateSubchannels(VMBCHANNEL Primary, UINT16 Count);
 /* vmbhv extension: the channel's trace decoder (NULL: none), while
  * INITIALIZING like the other InitSet calls. */
 NTSTATUS VmbChannelInitSetTraceDecoder(VMBCHANNEL Channel, PFN_VMB_CHANNEL_TRACE_DECODE Decoder);

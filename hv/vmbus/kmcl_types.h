@@ -54,6 +54,8 @@ typedef struct VMBCHANNEL__ *VMBCHANNEL;
 #define VMBUS_USER_DEFINED_SIZE 120u
 /* Longest friendly name (without the NUL): letters, digits, '.', '_', '-'. */
 #define VMBUS_FRIENDLY_NAME_MAX 31u
+/* Sub-channels one primary may have (VmbChannelCreateSubchannels). */
+#define VMBUS_MAX_SUBCHANNELS 15u
 
 /* --- callbacks ---------------------------------------------------------------------- */
 /* The guest opened the channel (OPENCHANNEL with a valid ring GPADL). A

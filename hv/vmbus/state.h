@@ -85,6 +85,10 @@ struct vmbus_channel {
     bool drain_pending;        /* the last drain stopped at VMBUS_DRAIN_BUDGET */
     uint64_t signals;
     uint32_t target_vp; /* whose SynIC the channel's interrupts go to (OPEN, MODIFY) */
+    /* A sub-channel (VmbChannelCreateSubchannels): its index (1..; 0 for a
+     * primary) and its primary, which it lives no longer than. */
+    uint16_t sub_index;
+    const struct vmbus_channel *primary;
     /* The packet being handed to the device (process), if GPA-direct: its
      * ranges as parsed where it entered (ranges_status: STATUS_SUCCESS, or
      * INVALID_PARAMETER for a malformed list, INVALID_DEVICE_STATE for a

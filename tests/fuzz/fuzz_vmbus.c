@@ -4,8 +4,9 @@
  * step of one input. The input is a script: raw posts on any connection id,
  * Linux-shaped messages of every guest-to-host type with fuzzer-chosen fields
  * and byte mutations (so deep states are reached), the SynIC taking messages
- * or pushing back, vmbus_poll, device actions through KMCL, HvSignalEvent,
- * packets (good and hostile) the guest writes into open channels' rings.
+ * or pushing back, vmbus_poll, device actions through KMCL (sub-channels
+ * included), HvSignalEvent, packets (good and hostile) the guest writes into
+ * open channels' rings.
  * After every step the server's invariants are checked; guest RAM outside
  * the rings must stay exactly what the guest wrote (the host never writes
  * anywhere else); every message the host posts is a whole channel message;
@@ -211,7 +212,7 @@ static void structured(struct fuzz_input *in)
     uint8_t b[240];
     uint32_t size = 8, conn = vmbus.msg_conn_id ? vmbus.msg_conn_id : 4;
     memset(b, 0, sizeof(b));
-    uint32_t relid = 1 + fuzz_take(in, 1) % (NDEV + 1);
+    uint32_t relid = 1 + fuzz_take(in, 1) % (NDEV + 4); /* one unknown, or sub-channels */
     uint32_t handle = 0xE1E10 + fuzz_take(in, 1) % 6;
     switch (fuzz_take(in, 1) % 10) {
     case 0: {
@@ -305,7 +306,7 @@ static void structured(struct fuzz_input *in)
 static void kmcl(struct fuzz_input *in)
 {
     unsigned i = fuzz_take(in, 1) % NDEV;
-    switch (fuzz_take(in, 1) % 8) {
+    switch (fuzz_take(in, 1) % 9) {
     case 0:
         VmbChannelEnable(dev[i]);
         break;
@@ -332,6 +333,9 @@ static void kmcl(struct fuzz_input *in)
         break;
     case 7:
         VmbChannelEnable((VMBCHANNEL)(uintptr_t)fuzz_take(in, 4)); /* forged */
+        break;
+    case 8: /* sub-channels, which the guest then opens and closes like any channel */
+        VmbChannelCreateSubchannels(dev[i], (UINT16)(fuzz_take(in, 1) % 20));
         break;
     }
 }
@@ -392,6 +396,9 @@ HARNESS static void check(void)
             abort(); /* a reset forgets every offer */
         if (c->has_mmio && c->state != CHAN_ENABLED && c->state != CHAN_OPENED)
             abort(); /* only enabled channels hold windows */
+        if (c->sub_index && (c->state == CHAN_ENABLED || c->state == CHAN_OPENED) &&
+            (c->primary->state != CHAN_OPENED || c->primary->sub_index || c->has_mmio))
+            abort(); /* a sub-channel lives while its primary is open */
     }
     const struct mmio_gap *g = &vmbus.gap;
     uint64_t end = g->base;

@@ -124,6 +124,16 @@ VOID VmbChannelCleanup(VMBCHANNEL ch)
     fake_channel(ch)->used = false;
 }
 
+/* Recorded when the test lets it succeed; the test plays the sub-channels
+ * by calling the primary's process callback with handles of its own. */
+NTSTATUS VmbChannelCreateSubchannels(VMBCHANNEL ch, UINT16 count)
+{
+    struct fake_channel *c = fake_channel(ch);
+    if (NT_SUCCESS(c->subchannel_status))
+        c->subchannels = count;
+    return c->subchannel_status;
+}
+
 UINT32 VmbChannelFaultVersion(VMBCHANNEL ch)
 {
     return fake_channel(ch)->fault_version;

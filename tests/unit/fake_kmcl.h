@@ -37,6 +37,8 @@ struct fake_channel {
     UINT8 user_defined[VMBUS_USER_DEFINED_SIZE];  /* what prepare wrote */
     UINT64 mmio_base, mmio_size; /* set by the test: what VmbChannelGetMmioSpace says */
     UINT32 fault_version;        /* set by the test: what VmbChannelFaultVersion says */
+    UINT16 subchannels;          /* VmbChannelCreateSubchannels' last count */
+    NTSTATUS subchannel_status;  /* set by the test: what VmbChannelCreateSubchannels answers */
     unsigned nsent;              /* packets sent so far */
     UINT32 nranges;              /* set by the test: the GPA-direct packet's ranges */
     VMB_GPA_RANGE ranges[4];     /* VmbChannelPacketGetGpaRanges gives, during process */

@@ -1,7 +1,9 @@
 /* The disk kind (hv/devices/disk.c) over the fake KMCL: its channel (the SCSI
  * class), completions for every VSTOR request, a guest's write and read
  * through GPA-direct page ranges landing in and coming from the RAM backing,
- * and what it does with a malformed range list or a page outside guest RAM.
+ * and what it does with a malformed range list or a page outside guest RAM;
+ * with two VPs one sub-channel granted, and requests on it served by the
+ * same backend and completed on it.
  * The VSTOR protocol and the SCSI target have their own tests
  * (test_devices_storvsc, test_devices_scsi). */
 #include <setjmp.h>
@@ -29,6 +31,7 @@ static struct guest_mem gm = {ram, sizeof(ram)};
 static struct heap heap;
 static VMBCHANNEL ch;
 static uint64_t next_id = 1;
+static uint32_t vps; /* the guest's, for the next setup */
 
 static int setup(void **state)
 {
@@ -45,7 +48,7 @@ static int setup(void **state)
     assert_int_equal(config_parse(text, sizeof(text) - 1, &cfg, &err), 0);
     assert_int_equal(devices_parse(&cfg), 0);
     static struct device_env env;
-    env = (struct device_env){.gm = &gm, .heap = &heap};
+    env = (struct device_env){.gm = &gm, .heap = &heap, .vps = vps};
     assert_int_equal(devices_create(&env), 0);
     ch = (VMBCHANNEL)(uintptr_t)1; /* fake_kmcl: slot 0 */
     struct fake_channel *c = fake_channel(ch);
@@ -70,6 +73,7 @@ static const struct vstor_packet *request(struct vstor_packet *p, UINT16 type)
     return (const struct vstor_packet *)s->data;
 }
 
+/* With one VP (the other tests): no sub-channels offered. */
 static void handshake(void)
 {
     static const uint32_t ops[] = {VSTOR_OP_BEGIN_INITIALIZATION, VSTOR_OP_QUERY_PROTOCOL_VERSION,
@@ -78,7 +82,10 @@ static void handshake(void)
         struct vstor_packet p = {0};
         p.hdr.operation = ops[i];
         p.version.major_minor = VSTOR_VERSION_WIN10;
-        assert_int_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+        const struct vstor_packet *a = request(&p, VMB_PACKET_TYPE_DATA_INBAND);
+        assert_int_equal(a->hdr.status, 0);
+        if (ops[i] == VSTOR_OP_QUERY_PROPERTIES)
+            assert_int_equal(a->properties.flags & VSTOR_PROP_MULTI_CHANNEL, 0);
     }
 }
 
@@ -154,12 +161,67 @@ static void completions_of_the_guest_are_not_answered(void **state)
     assert_int_equal(c->nsent, before);
 }
 
+static int setup_2vps(void **state)
+{
+    vps = 2;
+    int r = setup(state);
+    vps = 0;
+    return r;
+}
+
+/* Handshake as hv_storvsc on 2 CPUs: properties offer one sub-channel, it
+ * asks for min(CPUs - 1, that) = 1, the disk has KMCL create it. */
+static void two_vps_one_subchannel_serving_requests(void **state)
+{
+    (void)state;
+    VMBCHANNEL primary = ch;
+    struct vstor_packet p = {0};
+    p.hdr.operation = VSTOR_OP_BEGIN_INITIALIZATION;
+    assert_int_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+    p.hdr.operation = VSTOR_OP_QUERY_PROTOCOL_VERSION;
+    p.version.major_minor = VSTOR_VERSION_WIN10;
+    assert_int_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+    memset(&p, 0, sizeof(p));
+    p.hdr.operation = VSTOR_OP_QUERY_PROPERTIES;
+    const struct vstor_packet *a = request(&p, VMB_PACKET_TYPE_DATA_INBAND);
+    assert_int_equal(a->properties.flags & VSTOR_PROP_MULTI_CHANNEL, VSTOR_PROP_MULTI_CHANNEL);
+    assert_int_equal(a->properties.max_channel_count, 1);
+    p.hdr.operation = VSTOR_OP_END_INITIALIZATION;
+    assert_int_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+    p.hdr.operation = VSTOR_OP_CREATE_SUB_CHANNELS;
+    p.sub_channel_count = 2; /* more than offered */
+    assert_int_not_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+    assert_int_equal(fake_channel(primary)->subchannels, 0);
+    p.sub_channel_count = 1;
+    assert_int_equal(request(&p, VMB_PACKET_TYPE_DATA_INBAND)->hdr.status, 0);
+    assert_int_equal(fake_channel(primary)->subchannels, 1);
+    /* the sub-channel as the server hands it over: its own handle, the
+     * primary's packet callback and parent pointer, no open callback */
+    struct fake_channel *sc = &fake_channels[1];
+    *sc = (struct fake_channel){.used = true,
+                                .open = true,
+                                .ctx = fake_channel(primary)->ctx,
+                                .process = fake_channel(primary)->process};
+    ch = (VMBCHANNEL)(uintptr_t)2;
+    unsigned on_primary = fake_channel(primary)->nsent;
+    for (unsigned i = 0; i < 512; i++)
+        ram[3 * 4096 + i] = (uint8_t)(i * 5 + 3);
+    assert_int_equal(rw(true, 9, 3, 1)->srb.srb_status, SRB_STATUS_SUCCESS);
+    ch = primary;
+    memset(ram + 4 * 4096, 0, 512);
+    assert_int_equal(rw(false, 9, 4, 1)->srb.srb_status, SRB_STATUS_SUCCESS);
+    assert_memory_equal(ram + 4 * 4096, ram + 3 * 4096, 512);
+    assert_int_equal(fake_channel(primary)->nsent, on_primary + 1);
+    assert_int_equal(sc->nsent, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(writes_and_reads_reach_the_ram_backing, setup),
         cmocka_unit_test_setup(bad_ranges_and_pages_are_answered_with_errors, setup),
         cmocka_unit_test_setup(completions_of_the_guest_are_not_answered, setup),
+        cmocka_unit_test_setup(two_vps_one_subchannel_serving_requests, setup_2vps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

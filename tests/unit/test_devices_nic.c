@@ -2,7 +2,9 @@
  * card (fake_virtio.c): the channel, the card started with its MAC, and the
  * link followed on the kind's timer only: the card's status word is never
  * read by the per-exit poll, each change is logged once when the timer
- * fires, and a card that keeps its state is read but not logged again.
+ * fires, and a card that keeps its state is read but not logged again; with
+ * two VPs, one sub-channel granted to the guest's NVSP 5 request, and a
+ * packet on it answered on it.
  * The engine's indications and queries have their own tests
  * (test_devices_netvsp). */
 #include <setjmp.h>
@@ -97,7 +99,7 @@ static void link_follows_the_card_on_a_timer(void **state)
     assert_int_equal(config_parse(text, sizeof(text) - 1, &cfg, &err), 0);
     assert_int_equal(devices_parse(&cfg), 0);
     static struct device_env env;
-    env = (struct device_env){.gm = &gm, .heap = &heap};
+    env = (struct device_env){.gm = &gm, .heap = &heap, .vps = 2};
     assert_int_equal(devices_create(&env), 0);
     assert_int_equal(log_count("hv: nic: virtio-net 00:03.0 driven: 64 receive and 64 transmit "
                                "buffers, link up\n"),
@@ -138,6 +140,31 @@ static void link_follows_the_card_on_a_timer(void **state)
     assert_int_equal(c->cb.EvtChannelOpened(ch), STATUS_SUCCESS);
     advance(CHECKMS);
     assert_int_equal(log_count("hv: nic: eth: link down\n"), 2);
+
+    /* NVSP 5, then hv_netvsc on 8 CPUs asks for 7 sub-channels: 2 VPs, 1 granted. */
+    struct nvsp_message m = {.type = NVSP_MSG_INIT, .init = {NVSP_VERSION_5, NVSP_VERSION_5}};
+    c->process(ch, &m, sizeof(m), VMB_PACKET_TYPE_DATA_INBAND, 1);
+    const struct nvsp_message *a = (const void *)fake_last_sent(ch)->data;
+    assert_int_equal(a->init_complete.negotiated_version, NVSP_VERSION_5);
+    m = (struct nvsp_message){.type = NVSP_MSG5_SUBCHANNEL,
+                              .subchannel_request = {NVSP_SUBCHANNEL_ALLOCATE, 7}};
+    c->process(ch, &m, sizeof(m), VMB_PACKET_TYPE_DATA_INBAND, 2);
+    assert_int_equal(c->subchannels, 1);
+    a = (const void *)c->sent[(c->nsent - 2) % FAKE_SENT].data; /* then the send table */
+    assert_int_equal(a->subchannel_complete.status, NVSP_STAT_SUCCESS);
+    assert_int_equal(a->subchannel_complete.num_subchannels, 1);
+    /* the sub-channel as the server hands it over: the primary's callback, its own handle */
+    struct fake_channel *sc = &fake_channels[1];
+    *sc = (struct fake_channel){.used = true, .open = true, .ctx = c->ctx, .process = c->process};
+    VMBCHANNEL sub = (VMBCHANNEL)(uintptr_t)2;
+    unsigned on_primary = c->nsent;
+    m = (struct nvsp_message){.type = NVSP_MSG1_SEND_RNDIS_PKT};
+    m.rndis_pkt.section_index = 0; /* no send buffer yet: refused, on the sub-channel */
+    sc->process(sub, &m, sizeof(m), VMB_PACKET_TYPE_DATA_INBAND, 3);
+    assert_int_equal(sc->nsent, 1);
+    assert_true(sc->sent[0].completion);
+    assert_int_equal(sc->sent[0].id, 3);
+    assert_int_equal(c->nsent, on_primary);
     free(heap_mem);
 }
 

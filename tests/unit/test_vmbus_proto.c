@@ -1081,6 +1081,140 @@ static void modifychannel(void **state)
     nothing(f);
 }
 
+/* --- sub-channels ----------------------------------------------------------------------------- */
+
+static uint32_t rescinded_relid(struct fake *f)
+{
+    struct msg m = expect(f, VMBUS_MSG_RESCIND_CHANNELOFFER, 12);
+    uint32_t relid;
+    memcpy(&relid, m.data + 8, 4);
+    return relid;
+}
+
+/* Sub-channels of relid 1 as relids 2..1+n, offered with its GUIDs and index 1..n. */
+static void subchannels_offered(struct fake *f, VMBCHANNEL primary, UINT16 n)
+{
+    assert_int_equal(VmbChannelCreateSubchannels(primary, n), STATUS_SUCCESS);
+    const GUID g = instance(1);
+    for (UINT16 k = 1; k <= n; k++) {
+        struct vmbus_offer_channel o = expect_offer(f, 1u + k);
+        assert_int_equal(o.sub_channel_index, k);
+        assert_memory_equal(o.if_type, &test_class, 16);
+        assert_memory_equal(o.if_instance, &g, 16);
+        assert_int_equal(o.mmio_megabytes, 0);
+        assert_int_equal(o.connection_id, VMBUS_CHANNEL_CONN_BASE + 1 + k);
+        assert_int_equal(vmbus.chan[k].state, CHAN_ENABLED);
+    }
+}
+
+static void subchannels_open_serve_and_go_with_their_primary(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    VMBCHANNEL p = chan_handle(&vmbus.chan[0]);
+    /* only an open primary gets them */
+    assert_int_equal(VmbChannelCreateSubchannels(p, 1), STATUS_INVALID_PARAMETER_1);
+    assert_int_equal(VmbChannelCreateSubchannels(NULL, 1), STATUS_INVALID_PARAMETER_1);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    assert_int_equal(VmbChannelCreateSubchannels(p, 0), STATUS_INVALID_PARAMETER_2);
+    assert_int_equal(VmbChannelCreateSubchannels(p, VMBUS_MAX_SUBCHANNELS + 1),
+                     STATUS_INVALID_PARAMETER_2);
+    /* all or none: with one slot free, two are refused and nothing is offered */
+    VMBCHANNEL other[VMBUS_MAX_CHANNELS];
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS - 2; i++)
+        assert_int_equal(VmbChannelAllocate(NULL, TRUE, &other[i]), STATUS_SUCCESS);
+    assert_int_equal(VmbChannelCreateSubchannels(p, 2), STATUS_INSUFFICIENT_RESOURCES);
+    nothing(f);
+    for (unsigned i = 0; i < VMBUS_MAX_CHANNELS - 2; i++)
+        VmbChannelCleanup(other[i]);
+    log_reset();
+    subchannels_offered(f, p, 2);
+    assert_non_null(
+        strstr(logbuf, "hv: vmbus: dev0.1 enabled as relid 2: sub-channel 1 of relid 1\n"));
+    assert_non_null(
+        strstr(logbuf, "hv: vmbus: dev0.2 enabled as relid 3: sub-channel 2 of relid 1\n"));
+    /* once per open; not of a sub-channel; the device cannot drop them */
+    VMBCHANNEL s1 = chan_handle(&vmbus.chan[1]);
+    assert_int_equal(VmbChannelCreateSubchannels(p, 1), STATUS_INVALID_DEVICE_STATE);
+    assert_int_equal(VmbChannelCreateSubchannels(s1, 1), STATUS_INVALID_PARAMETER_1);
+    VmbChannelDisable(s1);
+    VmbChannelCleanup(s1);
+    assert_int_equal(vmbus.chan[1].state, CHAN_ENABLED);
+    nothing(f);
+    /* a sub-channel has its own ring, VP and signals, and the primary's packet callback */
+    gpadl_ok(f, 2, 0xE1E20, RING_PFN + 8, 8);
+    assert_int_equal(open_status(f, 2, 0xE1E10, 4, 1), (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(open_status(f, 2, 0xE1E20, 4, 2), (uint32_t)STATUS_INVALID_PARAMETER);
+    assert_int_equal(open_status(f, 2, 0xE1E20, 4, 1), 0);
+    assert_int_equal(n_opened, 1); /* the primary's only: no state callbacks */
+    assert_int_equal(vmbus.chan[1].target_vp, 1);
+    guest_put_packet(f, RING_PFN + 8, 0xABC);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 2), 0);
+    assert_int_equal(n_packets, 1);
+    assert_int_equal(last_id, 0xABC);
+    assert_ptr_equal(last_cb, s1);
+    assert_int_equal(VmbChannelSendCompletion(s1, "12345678", 8, 0xABC), STATUS_SUCCESS);
+    assert_ptr_equal(VmbChannelGetPointer(s1), VmbChannelGetPointer(p));
+    struct vmbus_modifychannel m = {{VMBUS_MSG_MODIFYCHANNEL, 0}, 2, 0};
+    assert_int_equal(post_ok(f, &m, sizeof(m)), 0);
+    expect(f, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, 16);
+    assert_int_equal(vmbus.chan[1].target_vp, 0);
+    /* the guest closes them, then the primary: they are rescinded and freed once released */
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 2), 0);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_CLOSECHANNEL, 1), 0);
+    assert_int_equal(n_closed, 1);
+    assert_int_equal(rescinded_relid(f), 2);
+    assert_int_equal(rescinded_relid(f), 3);
+    assert_int_equal(vmbus.chan[1].state, CHAN_RELEASING);
+    assert_null(chan_lookup(s1));
+    assert_int_equal(VmbChannelSendCompletion(s1, "12345678", 8, 1), STATUS_INVALID_PARAMETER_1);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 2), 0);
+    assert_int_equal(relid_msg(f, VMBUS_MSG_RELID_RELEASED, 3), 0);
+    assert_int_equal(vmbus.chan[1].state, CHAN_FREE);
+    assert_int_equal(gpadls_in_use(), 1); /* the primary's ring GPADL; relid 2's went with it */
+    nothing(f);
+    /* the next open asks again; a disable rescinds them (closing an open one) before it */
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    subchannels_offered(f, p, 1);
+    gpadl_ok(f, 2, 0xE1E21, RING_PFN + 8, 8);
+    assert_int_equal(open_status(f, 2, 0xE1E21, 4, 1), 0);
+    VmbChannelDisable(p);
+    assert_int_equal(rescinded_relid(f), 2);
+    assert_int_equal(rescinded_relid(f), 1);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 2), HV_STATUS_INVALID_CONNECTION_ID);
+    nothing(f);
+}
+
+static void subchannels_go_at_unload(void **state)
+{
+    struct fake *f = *state;
+    offered(f, 1);
+    VMBCHANNEL p = chan_handle(&vmbus.chan[0]);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    subchannels_offered(f, p, 2);
+    gpadl_ok(f, 3, 0xE1E30, RING_PFN + 8, 8);
+    assert_int_equal(open_status(f, 3, 0xE1E30, 4, 1), 0);
+    struct vmbus_msg_header u = {VMBUS_MSG_UNLOAD, 0};
+    assert_int_equal(post_ok(f, &u, 8), 0);
+    expect(f, VMBUS_MSG_UNLOAD_RESPONSE, 8); /* and no rescinds: the guest forgot them all */
+    nothing(f);
+    assert_int_equal(vmbus.chan[1].state, CHAN_FREE);
+    assert_int_equal(vmbus.chan[2].state, CHAN_FREE);
+    assert_int_equal(signal(f, VMBUS_CHANNEL_CONN_BASE + 3), HV_STATUS_INVALID_CONNECTION_ID);
+    /* a fresh hv_vmbus sees the primary only, and asks again after its open */
+    connect(f);
+    assert_int_equal(post_ok(f, &requestoffers, 8), 0);
+    expect_offer(f, 1);
+    expect(f, VMBUS_MSG_ALLOFFERS_DELIVERED, 8);
+    nothing(f);
+    gpadl_ok(f, 1, 0xE1E10, RING_PFN, 8);
+    assert_int_equal(open_status(f, 1, 0xE1E10, 4, 0), 0);
+    subchannels_offered(f, p, 1);
+    nothing(f);
+}
+
 /* --- several VPs ------------------------------------------------------------------------------ */
 
 static struct msg expect_vp(struct fake *f, uint32_t vp, uint32_t type, uint8_t size)
@@ -2481,6 +2615,8 @@ int main(void)
         T(open_close_and_signals),
         T(disable_closes_an_open_channel),
         T(modifychannel),
+        T(subchannels_open_serve_and_go_with_their_primary),
+        T(subchannels_go_at_unload),
         T(messages_and_interrupts_follow_the_target_vps),
         T(reset_forgets_every_vps_queue),
         T(guest_gets_backpressure_and_nothing_is_lost),
