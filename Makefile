@@ -249,6 +249,7 @@ bench: check-deps all
 	tests/bench/disk.sh
 	tests/bench/net.sh
 	tests/bench/smp.sh
+	tests/bench/vpci.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -63,6 +63,7 @@ struct vpci_dev {
     } bar_ctx[VPCI_PT_BARS];
     uint64_t pt_at[VPCI_PT_BARS]; /* where each of its BARs is trapped; 0: nowhere */
     struct log_once pt_bars;      /* where they decode, or not: once per BAR and place */
+    struct log_once unraised;     /* interrupts with a message it never gave: once per message */
 };
 
 static struct {
@@ -311,6 +312,7 @@ static int assign(struct vpci_dev *d, const struct vpci_params *p, const struct 
         return -1;
     }
     d->pt_bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
+    d->unraised = (struct log_once)LOG_ONCE_N(8, " (further such messages not reported)");
     d->assigned = true;
     uint32_t id = pci_read32(env->pci, d->bdf, PCI_VENDOR_ID);
     hv_log("vpci", "%s: assigned %02x:%02x.%u [%04x:%04x]: its DMA reaches guest RAM only", c->name,
@@ -360,12 +362,19 @@ static void poll(void)
             unsigned n = d->assigned ? vpci_pt_fired(&d->pt, k, addr, data, VPCI_PT_MSIX_MAX) : 0;
             for (unsigned j = 0; j < n; j++) {
                 uint16_t vp;
-                int v =
-                    vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j], &vp);
+                int v = vpci_proto_msi_vector(&d->proto, d->func.desc.wslot, addr[j], data[j], &vp);
                 if (v >= 0) {
                     env->raise(vp, (uint8_t)v);
                     vs.irqs++;
+                    continue;
                 }
+                /* The guest's own message in its entry (the real one holds the host's). */
+                const char *end = log_once_take(&d->unraised, addr[j], data[j]);
+                if (end)
+                    hv_log("vpci",
+                           "%s: interrupt not raised: the guest's MSI-X message 0x%llx/0x%x "
+                           "is none this bus gave%s",
+                           d->cfg.name, (unsigned long long)addr[j], data[j], end);
             }
         }
     }
