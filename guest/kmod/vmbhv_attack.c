@@ -10,7 +10,8 @@
  *   vmbhv-attack: <case> PASS|FAIL <detail>
  *   vmbhv-attack: done cases=<n> passed=<n> failed=<n>
  *
- * cases= (comma list) picks the cases; the default is every non-fatal one.
+ * cases= (comma list) picks the cases; the default is every non-fatal one
+ * but the two that need an assigned virtio-rng (vpci-dma, vpci-msix).
  * Fatal cases (they end the machine) run only when named, one per boot, after
  * the non-fatal ones; each logs "vmbhv-attack: fatal <case>: <what>" first
  * and "<case> FAIL still running ..." if the machine survives it. All the work
