@@ -828,18 +828,19 @@ static void case_npf_many(struct res *r)
  * bypasses virtio_pci would, with queue 0 shrunk to 8 entries so one page
  * holds its rings. Everything is polled; the device's status is 0 at the end.
  */
-#define RNG_VENDOR     0x1af4
-#define RNG_DEVICE     0x1044
-#define VQ_N           8
-#define VQ_AVAIL       0x80  /* after 8 descriptors of 16 bytes */
-#define VQ_USED        0x100 /* after the avail ring (4 + 2 * 8 + 2 bytes) */
-#define VQ_LEN         64    /* bytes asked of the device per request */
-#define VQ_WAIT_MS     1000
-#define RNG_WAIT_MS    20000
-#define FAULT_POLL_MS  2500 /* the host reads VT-d's fault records once a second; QEMU's
-			       unit records no new fault of a function while one is pending */
-#define HIGH_GPA       (1ull << 40) /* past the unit's 39-bit address width */
-#define NOT_MSI_ADDR   0xfec00000u /* the IOAPIC: no MSI address */
+#define RNG_VENDOR  0x1af4
+#define RNG_DEVICE  0x1044
+#define VQ_N	    8
+#define VQ_AVAIL    0x80  /* after 8 descriptors of 16 bytes */
+#define VQ_USED	    0x100 /* after the avail ring (4 + 2 * 8 + 2 bytes) */
+#define VQ_LEN	    64	  /* bytes asked of the device per request */
+#define VQ_WAIT_MS  1000
+#define RNG_WAIT_MS 20000
+/* The host reads VT-d's fault records once a second; QEMU's unit records no
+ * new fault of a function while one of its records is pending. */
+#define FAULT_POLL_MS 2500
+#define HIGH_GPA      (1ull << 40) /* past the unit's 39-bit address width */
+#define NOT_MSI_ADDR  0xfec00000u  /* the IOAPIC: no MSI address */
 
 struct rng {
 	struct pci_dev *pdev;
@@ -959,8 +960,8 @@ static bool rng_start(struct res *r, struct rng *g, u64 desc, u64 avail, u64 use
 	iowrite8(s | VIRTIO_CONFIG_S_FEATURES_OK, c + VIRTIO_PCI_COMMON_STATUS);
 	iowrite16(0, c + VIRTIO_PCI_COMMON_Q_SELECT);
 	if (!check(r, (f & want) == want &&
-			      (ioread8(c + VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK) &&
-			      ioread16(c + VIRTIO_PCI_COMMON_Q_SIZE) >= VQ_N)) {
+			  (ioread8(c + VIRTIO_PCI_COMMON_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK) &&
+			  ioread16(c + VIRTIO_PCI_COMMON_Q_SIZE) >= VQ_N)) {
 		say(r, " start refused: features[1]=0x%x status=0x%x queue_size=%u", f,
 		    ioread8(c + VIRTIO_PCI_COMMON_STATUS), ioread16(c + VIRTIO_PCI_COMMON_Q_SIZE));
 		return false;
@@ -1065,7 +1066,8 @@ static void case_vpci_dma(struct res *r)
 		goto out;
 	iowrite16(0, g.kick);
 	msleep(FAULT_POLL_MS);
-	say(r, " rings@0x%llx:kicked,status=0x%x", end, ioread8(g.common + VIRTIO_PCI_COMMON_STATUS));
+	say(r, " rings@0x%llx:kicked,status=0x%x", end,
+	    ioread8(g.common + VIRTIO_PCI_COMMON_STATUS));
 
 	/* Our rings, the buffer at a high address: the device writes there. */
 	if (!rng_start(r, &g, ring, ring + VQ_AVAIL, ring + VQ_USED, VIRTIO_MSI_NO_VECTOR))
@@ -1084,17 +1086,22 @@ out:
 }
 
 /* Interrupts the guest would count if a host vector reached it. */
+static u64 host_vector_irqs_of(int cpu)
+{
+	u64 n = per_cpu(irq_stat, cpu).irq_spurious_count; /* 0xf5 has no handler */
+
+#if IS_ENABLED(CONFIG_KVM)
+	n += per_cpu(irq_stat, cpu).kvm_posted_intr_ipis; /* 0xf2 */
+#endif
+	return n;
+}
+
 static u64 host_vector_irqs(void)
 {
 	u64 n = 0;
 	int cpu;
 
-	for_each_online_cpu(cpu) {
-		n += per_cpu(irq_stat, cpu).irq_spurious_count; /* 0xf5 has no handler */
-#if IS_ENABLED(CONFIG_KVM)
-		n += per_cpu(irq_stat, cpu).kvm_posted_intr_ipis; /* 0xf2 */
-#endif
-	}
+	for_each_online_cpu(cpu) n += host_vector_irqs_of(cpu);
 	return n;
 }
 
@@ -1103,7 +1110,10 @@ static void case_vpci_msix(struct res *r)
 	static const struct {
 		u32 addr, data;
 	} msgs[] = {
-		{ 0xfee00000, 0xf5 }, { 0xfee00000, 0xf2 }, { 0xfee00000, 0x05 }, { NOT_MSI_ADDR, 0x40 },
+		{ 0xfee00000, 0xf5 },
+		{ 0xfee00000, 0xf2 },
+		{ 0xfee00000, 0x05 },
+		{ NOT_MSI_ADDR, 0x40 },
 	};
 	void __iomem *table, *pba;
 	u32 tbl, pbo, ring;
@@ -1159,7 +1169,7 @@ static void case_vpci_msix(struct res *r)
 		/* The guest reads its own entry back; the device completed and
 		 * sent its message (nothing pending: the real entry is unmasked). */
 		check(r, a == msgs[i].addr && !hi && d == msgs[i].data && !c && used &&
-				 !(readl(pba) & 1));
+			     !(readl(pba) & 1));
 		say(r, " 0x%x/0x%02x:reads=0x%x/0x%02x/ctrl=%u,%s,pending=%u", msgs[i].addr,
 		    msgs[i].data, a, d, c, used ? "used" : "not-used", readl(pba) & 1);
 	}
