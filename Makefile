@@ -241,7 +241,8 @@ fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
 # Boot times (direct vs vmbhv), then VMBus echo throughput and idle exits, the
-# screen, the disk, the network, and the guest on 1, 2 and 4 VPs (smp.sh).
+# screen, the disk, the network, the guest on 1, 2 and 4 VPs (smp.sh), and a
+# machine function given through vPCI against the same given directly (vpci.sh).
 bench: check-deps all
 	tests/bench/boot.sh
 	tests/bench/echo.sh
@@ -249,6 +250,7 @@ bench: check-deps all
 	tests/bench/disk.sh
 	tests/bench/net.sh
 	tests/bench/smp.sh
+	tests/bench/vpci.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

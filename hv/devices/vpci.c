@@ -69,6 +69,7 @@ struct vpci_dev {
     } bar_ctx[VPCI_PT_BARS];
     uint64_t pt_at[VPCI_PT_BARS]; /* where each of its BARs is trapped; 0: nowhere */
     struct log_once pt_bars;      /* where they decode, or not: once per BAR and place */
+    struct log_once unraised;     /* interrupts with a message it never gave: once per message */
     struct hv_timer eject;        /* eject_after's, armed at D0 entry */
     uint64_t eject_ns;            /* eject_after in ns; 0: never */
     bool ejected;                 /* the guest completed it: the machine function is quiet */
@@ -335,6 +336,7 @@ static int assign(struct vpci_dev *d, const struct vpci_params *p, const struct 
         return -1;
     }
     d->pt_bars = (struct log_once)LOG_ONCE_N(16, " (further such BARs not reported)");
+    d->unraised = (struct log_once)LOG_ONCE_N(8, " (further such messages not reported)");
     d->assigned = true;
     uint32_t id = pci_read32(env->pci, d->bdf, PCI_VENDOR_ID);
     hv_log("vpci", "%s: assigned %02x:%02x.%u [%04x:%04x]: its DMA reaches guest RAM only", c->name,
@@ -388,7 +390,15 @@ static void poll(void)
                 if (v >= 0) {
                     env->raise(vp, (uint8_t)v);
                     vs.irqs++;
+                    continue;
                 }
+                /* The guest's own message in its entry (the real one holds the host's). */
+                const char *end = log_once_take(&d->unraised, addr[j], data[j]);
+                if (end)
+                    hv_log("vpci",
+                           "%s: interrupt not raised: the guest's MSI-X message 0x%llx/0x%x "
+                           "is none this bus gave%s",
+                           d->cfg.name, (unsigned long long)addr[j], data[j], end);
             }
         }
     }

@@ -593,6 +593,14 @@ static void kind_assigned(bool with_npt)
     irqs_fired = 2;
     vpci_kind.poll();
     assert_int_equal(nraised, 3);
+    const char *unraised =
+        "hv: vpci: pci: interrupt not raised: the guest's MSI-X message 0xfee00000/0x31 is none "
+        "this bus gave\n";
+    assert_int_equal(log_count(unraised), 1);
+    irqs_fired = 2;
+    vpci_kind.poll();
+    assert_int_equal(nraised, 3);
+    assert_int_equal(log_count(unraised), 1); /* once per message */
 
     /* A mapping refused (a page of the range not the void): the BAR trapped instead. */
     map_refuse = true;
