@@ -9,7 +9,7 @@ mkdir -p build
 
 echo "== unit"
 tests/unit/run.sh
-echo "== fuzz (smoke, ${FUZZ_SECONDS:-8}s each)"
+echo "== fuzz (smoke, ${FUZZ_SECONDS:-5}s each)"
 tests/fuzz/run.sh
 echo "== make (the boot volume)"; tests/make/run.sh
 echo "== e2e"

@@ -3,7 +3,7 @@
 # in `make fuzz`) from a copy of its seed corpus in tests/fuzz/corpus/<name>.
 set -u
 . tests/lib.sh
-secs=${FUZZ_SECONDS:-8}
+secs=${FUZZ_SECONDS:-5}
 for bin in build/tests/fuzz/fuzz_*; do
     [ -x "$bin" ] || continue
     name=$(basename "$bin") seeds=tests/fuzz/corpus/${name#fuzz_}
