@@ -24,6 +24,7 @@ void irq_entry(uint64_t vector)
     bool host = vector == HOST_TIMER_VECTOR || vector == HOST_DEV_VECTOR ||
                 vector == HOST_KBD_VECTOR ||
                 (vector >= HOST_ASSIGN_VECTOR && vector < HOST_ASSIGN_VECTOR + HOST_ASSIGN_VECTORS);
+    c->host_irq |= host;
     if (vector == 2) {
         c->nmi = true;
     } else if (vector < 32 || (host && c->index != 0)) {
@@ -73,6 +74,14 @@ int irq_take(void)
     __asm__ volatile("stgi; sti; nop; cli; clgi" ::: "memory");
     idt_window_open(false);
     return c->irq_taken;
+}
+
+bool irq_host_take(void)
+{
+    struct percpu *c = this_cpu();
+    bool was = c->host_irq;
+    c->host_irq = false;
+    return was;
 }
 
 bool irq_nmi_take(void)

@@ -33,6 +33,9 @@
  * guest's EOI), or IRQ_NONE for the host's own timer, a spurious vector, an
  * NMI or nothing taken. */
 int irq_take(void);
+/* True once after one of the host's own interrupts (its timer, devices,
+ * keyboard, assigned functions) came to this CPU. */
+bool irq_host_take(void);
 /* True once for each NMI the host took in a window: the guest's to handle. */
 bool irq_nmi_take(void);
 /* How many times the host timer fired. */

@@ -59,6 +59,7 @@ struct percpu {
     /* irq.c's window and lapic.c's self-IPI, this CPU's own. */
     int irq_taken;
     bool nmi;
+    bool host_irq; /* one of the host's own vectors came: the BSP's host work is due */
     int raised;
 };
 

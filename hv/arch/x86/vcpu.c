@@ -348,7 +348,16 @@ void vcpu_run(struct vcpu *v)
         if (work && v->after_exit)
             v->after_exit();
         v->host_work_due = false;
+        irq_host_take();
         before_entry(v);
+        /* A host interrupt the injection's window took (an assigned
+         * function's, the host timer's) is worked on now, not at the next
+         * exit, which an idle guest may not make for long. */
+        for (int again = 0; v->vp == 0 && again < 4 && irq_host_take(); again++) {
+            if (v->after_exit)
+                v->after_exit();
+            before_entry(v);
+        }
         if (!own)
             spin_unlock(&exit_lock);
     }
