@@ -6,17 +6,14 @@
 # boots vmbhv with that trace on (its cost: the trace's records and lines).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 runs=${BENCH_RUNS:-3}
 kernel=build/guest/vmlinuz initrd=build/guest/initrd.cpio.gz
 out=build/bench
 mkdir -p "$out"
 append='console=ttyS0 panic=-1 vmbhv.mode=check'
 
-# Serial lines with wall-clock offsets from the start of QEMU.
-. tests/bench/timestamp.sh
-
-accel=tcg cpu=(-accel tcg -cpu max,+svm)
-if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+bench_accel
 
 direct() {
     local t0=$EPOCHREALTIME

@@ -14,14 +14,12 @@
 # Environment: BENCH_DISK_S, BENCH_DISK_MB (image size, default 256), ACCEL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 secs=${BENCH_DISK_S:-5} mb=${BENCH_DISK_MB:-256}
 out=build/bench/disk
 mkdir -p "$out"
-for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
-    [ -f "$f" ] || { echo "disk bench: $f missing: run make first" >&2; exit 1; }
-done
-accel=tcg cpu=(-accel tcg -cpu max,+svm)
-if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+bench_built disk build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz
+bench_accel
 
 # One initramfs for both: either driver finds its disk, the bench runs on it.
 EXTRA_CHECKS=guest/extra-checks/70-diskbench.sh guest/mkinitramfs.sh "$out/initrd.cpio.gz" \

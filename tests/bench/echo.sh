@@ -19,15 +19,14 @@
 # BENCH_IDLE_INITRD (default build/guest/initrd.cpio.gz), ACCEL=tcg|kvm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 bench_ms=${BENCH_MS:-1000} depth=${BENCH_DEPTH:-32} idle=${BENCH_IDLE:-30}
 idle_cfg=${BENCH_IDLE_CFG:-config/hv.cfg}
 idle_initrd=${BENCH_IDLE_INITRD:-build/guest/initrd.cpio.gz}
 accel=${ACCEL:-tcg}
 out=build/bench
 mkdir -p "$out"
-for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz "$idle_initrd"; do
-    [ -f "$f" ] || { echo "echo bench: $f missing: run make first" >&2; exit 1; }
-done
+bench_built echo build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz "$idle_initrd"
 
 # The echo runs' initramfs: hv_vmbus and the probe with its check script.
 probe=$(guest/kmod/build.sh 2> "$out/kmod.err") || { cat "$out/kmod.err" >&2; exit 1; }

@@ -17,14 +17,12 @@
 # Environment: BENCH_NET_MB, ACCEL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 mb=${BENCH_NET_MB:-64}
 out=build/bench/net
 mkdir -p "$out"
-for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
-    [ -f "$f" ] || { echo "net bench: $f missing: run make first" >&2; exit 1; }
-done
-accel=tcg cpu=(-accel tcg -cpu max,+svm)
-if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+bench_built net build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz
+bench_accel
 limit=$((mb * 20 + 300)) # seconds per run: TCG moves a few MB/s at worst
 
 free_port() {

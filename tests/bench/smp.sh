@@ -15,26 +15,21 @@
 # BENCH_DEPTH (echo packets in flight per channel, default 32), ACCEL=tcg|kvm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 vps=${BENCH_VPS:-1 2 4} bench_ms=${BENCH_MS:-1000} depth=${BENCH_DEPTH:-32}
 runs=${BENCH_RUNS:-3} # boots per N and side: the median is reported
 kernel=build/guest/vmlinuz initrd=build/guest/initrd.cpio.gz
 out=build/bench/smp
 mkdir -p "$out"
 append='console=ttyS0 panic=-1 vmbhv.mode=check'
-for f in build/hv.elf build/BOOTX64.EFI "$kernel" "$initrd"; do
-    [ -f "$f" ] || { echo "smp bench: $f missing: run make first" >&2; exit 1; }
-done
+bench_built smp build/hv.elf build/BOOTX64.EFI "$kernel" "$initrd"
 
-accel=tcg cpu=(-accel tcg -cpu max,+svm)
-if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+bench_accel
 
 # The echo runs' initramfs: hv_vmbus and the probe with its check script.
 probe=$(guest/kmod/build.sh 2> "$out/kmod.err") || { cat "$out/kmod.err" >&2; exit 1; }
 EXTRA_CHECKS=guest/kmod/check-probe.sh guest/mkinitramfs.sh "$out/echo-initrd.cpio.gz" \
     hv_vmbus "$probe" 2> /dev/null
-
-# Serial lines with wall-clock offsets from the start of QEMU.
-. tests/bench/timestamp.sh
 
 # direct N LOG: QEMU boots the kernel itself on N CPUs
 direct() {
@@ -65,7 +60,7 @@ kernel_s() {
 field() { grep -o "\(^\| \)$1=[^ ]*" <<< "$2" | head -n1 | cut -d= -f2 || true; }
 
 # the median of the numbers on stdin, one per line
-median() { sort -n | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
+median() { sort -n | awk 'NF { a[++n] = $1 } END { print n ? a[int((n + 1) / 2)] : "-" }'; }
 
 status=0 boots=() echoes=()
 for n in $vps; do

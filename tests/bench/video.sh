@@ -17,12 +17,11 @@
 # when a run does not produce them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 secs=${BENCH_VIDEO_S:-10} idle=${BENCH_IDLE:-30} accel=${ACCEL:-tcg}
 out=build/bench
 mkdir -p "$out"
-for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
-    [ -f "$f" ] || { echo "video bench: $f missing: run make first" >&2; exit 1; }
-done
+bench_built video build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz
 cat > "$out/video-check.sh" << 'EOF2'
 #!/bin/sh
 # the video bench's guest side: redraw for vmbhv.frames=S seconds if asked;

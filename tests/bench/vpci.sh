@@ -19,14 +19,12 @@
 # Environment: BENCH_RNG_KB, ACCEL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 kb=${BENCH_RNG_KB:-4096}
 out=build/bench/vpci
 mkdir -p "$out"
-for f in build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz; do
-    [ -f "$f" ] || { echo "vpci bench: $f missing: run make first" >&2; exit 1; }
-done
-accel=tcg cpu=(-accel tcg -cpu max,+svm)
-if [ "${ACCEL:-}" = kvm ]; then accel=kvm cpu=(-accel kvm -cpu host,+svm); fi
+bench_built vpci build/hv.elf build/BOOTX64.EFI build/guest/vmlinuz
+bench_accel
 limit=$((kb / 4 + 300)) # seconds per run: 4 kB/s would be very slow
 rng=(-object rng-builtin,id=rng0 -device virtio-rng-pci,rng=rng0,disable-legacy=on,iommu_platform=on)
 
