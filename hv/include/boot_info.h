@@ -118,7 +118,7 @@ struct hv_config {
     uint32_t device_count;
     uint32_t trace; /* HV_TRACE_* bits; 0: no trace */
     uint32_t fault_count;
-    uint32_t vcpus; /* the guest's VPs, 1..8; 0: two, or one on a machine with one CPU */
+    uint32_t vcpus;           /* the guest's VPs, 1..8; 0: two, or one on a machine with one CPU */
     char kernel[HV_PATH_MAX]; /* path on the boot volume, "" if none */
     char initrd[HV_PATH_MAX];
     char cmdline[HV_CMDLINE_MAX]; /* guest kernel command line */

@@ -26,9 +26,9 @@ struct acpi_params {
     uint8_t s5_slp_typ;      /* \_S5 SLP_TYP, 0..7 */
     uint16_t iapc_boot_arch; /* IAPC_* bits besides VGA-not-present, which is always set */
     /* MADT */
-    bool lapic_nmi;           /* Local APIC NMI entry: LINT1 of every processor */
-    uint32_t cpus;            /* processors, at most ACPI_CPUS_MAX; 0: one, APIC ID 0 */
-    const uint8_t *apic_ids;  /* cpus of them, in the guest's CPU order */
+    bool lapic_nmi;          /* Local APIC NMI entry: LINT1 of every processor */
+    uint32_t cpus;           /* processors, at most ACPI_CPUS_MAX; 0: one, APIC ID 0 */
+    const uint8_t *apic_ids; /* cpus of them, in the guest's CPU order */
     /* DSDT: called inside Scope (\_SB) to add devices (e.g. acpi_vmbus_devices) */
     void (*sb_devices)(struct aml *a, void *ctx);
     void *sb_ctx;

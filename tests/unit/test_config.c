@@ -506,8 +506,8 @@ int main(void)
         cmocka_unit_test(overlong_values),    cmocka_unit_test(embedded_nul_and_no_terminator),
         cmocka_unit_test(device_lines),       cmocka_unit_test(device_errors),
         cmocka_unit_test(shutdown_after),     cmocka_unit_test(vcpus),
-        cmocka_unit_test(trace_classes),
-        cmocka_unit_test(fault_lines),        cmocka_unit_test(fault_errors),
+        cmocka_unit_test(trace_classes),      cmocka_unit_test(fault_lines),
+        cmocka_unit_test(fault_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
