@@ -10,6 +10,7 @@
 #include "arch/x86/irq.h"
 #include "arch/x86/percpu.h"
 #include "lib/log.h"
+#include "lib/log_once.h"
 #include "lib/mem.h"
 #include "lib/spinlock.h"
 #include "verdict.h"
@@ -26,6 +27,10 @@ static struct io_space machine_io;
 static _Atomic uint64_t npt_gen;
 static struct vcpu *vps[HV_CPUS_MAX];
 static uint32_t vp_count;
+/* The guest may send INIT and SIPI without end: its starts and resets are
+ * logged as far as these go. */
+static struct log_budget sipi_lines = LOG_BUDGET(32, " (further ones not reported)");
+static struct log_budget init_lines = LOG_BUDGET(32, " (further ones not reported)");
 
 static uint64_t pa(const void *p)
 {
@@ -226,7 +231,9 @@ void vcpu_sipi(struct vcpu *v, uint8_t vector)
     if (v->state != VP_WAIT_SIPI)
         return;
     ap_start_state(v, vector);
-    hv_log("vcpu", "vp %u started by SIPI at 0x%x", v->vp, (unsigned)vector << 12);
+    const char *tail = log_budget_take(&sipi_lines);
+    if (tail)
+        hv_log("vcpu", "vp %u started by SIPI at 0x%x%s", v->vp, (unsigned)vector << 12, tail);
     smp_kick(v->cpu);
 }
 
@@ -247,7 +254,9 @@ static void take_init(struct vcpu *v)
         return;
     v->init_pending = false;
     v->state = VP_WAIT_SIPI;
-    hv_log("vcpu", "vp %u reset by INIT: waits for a SIPI", v->vp);
+    const char *tail = log_budget_take(&init_lines);
+    if (tail)
+        hv_log("vcpu", "vp %u reset by INIT: waits for a SIPI%s", v->vp, tail);
     int vector = v->sipi_pending;
     v->sipi_pending = -1;
     if (vector >= 0)
