@@ -32,9 +32,13 @@ guest-check vpci-rng-bind $result "dev=$dev driver=${driver:-none} rng=${rng:-no
 
 n=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | od -An -tx1 -v | wc -w)
 distinct=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | od -An -tx1 -v | tr ' ' '\n' | grep . | sort -u | wc -l)
+# Then 4096 requests in a row, each completed by the device's interrupt: a
+# lost one (as QEMU's TCG made, docs/design.md "Interrupts") leaves dd
+# waiting, and timeout ends it short.
+long=$(timeout 20 dd if=/dev/hwrng bs=4096 count=64 2>/dev/null | wc -c)
 result=FAIL
-[ "$n" -eq 64 ] && [ "$distinct" -ge 16 ] && result=PASS
-guest-check vpci-rng-read $result "bytes=$n distinct=$distinct"
+[ "$n" -eq 64 ] && [ "$distinct" -ge 16 ] && [ "$long" -eq 262144 ] && result=PASS
+guest-check vpci-rng-read $result "bytes=$n distinct=$distinct long=$long"
 [ -n "$eject" ] || exit 0
 
 i=0

@@ -38,6 +38,21 @@ int irq_take(void)
     return fake_arch.irq_vector;
 }
 
+/* --- percpu.h --------------------------------------------------------------------- */
+
+static struct percpu fake_cpu0;
+
+struct percpu *this_cpu(void)
+{
+    return &fake_cpu0;
+}
+
+void smp_kick(struct percpu *c)
+{
+    if (c == &fake_cpu0)
+        fake_arch.self_kicks++;
+}
+
 uint64_t irq_host_timer_count(void)
 {
     return 0;

@@ -49,6 +49,7 @@ struct fake_arch {
     uint64_t tsc;   /* tsc_read() */
     int irq_vector; /* what irq_take() returns (IRQ_NONE: nothing) */
     unsigned irq_takes;
+    unsigned self_kicks; /* smp_kick(this_cpu()) calls */
     bool stopped;
     int verdict; /* arch_stop's */
     jmp_buf stop_env;

@@ -233,6 +233,30 @@ static void intr_injects_taken_vector(void **state)
     assert_int_equal(vmcb->eventinj, 0);
 }
 
+/* Under QEMU's TCG an injected interrupt is followed at once by a #VMEXIT
+ * (a self-kick NMI): VMRUN leaves its vector as the CPU's pending exception,
+ * which QEMU would deliver again at its next exit request. Never elsewhere,
+ * never for the host's own interrupts. */
+static void intr_under_tcg_kicks_itself(void **state)
+{
+    (void)state;
+    fake_arch.irq_vector = 0x31;
+    assert_int_equal(run_exit(VMEXIT_INTR, 0, 0), NO_STOP);
+    assert_int_equal(fake_arch.self_kicks, 0);
+
+    v.tcg_inject_exit = true;
+    vmcb->eventinj = 0;
+    assert_int_equal(run_exit(VMEXIT_INTR, 0, 0), NO_STOP);
+    assert_int_equal(vmcb->eventinj, 0x31 | EVENT_TYPE_INTR | EVENT_VALID);
+    assert_int_equal(fake_arch.self_kicks, 1);
+
+    vmcb->eventinj = 0;
+    fake_arch.irq_vector = IRQ_NONE;
+    assert_int_equal(run_exit(VMEXIT_INTR, 0, 0), NO_STOP);
+    assert_int_equal(fake_arch.self_kicks, 1);
+    v.tcg_inject_exit = false;
+}
+
 /* Right after STI or MOV SS (the interrupt shadow) the interrupt waits for
  * a window (V_IRQ + the VINTR intercept); the VINTR exit takes it. */
 static void intr_in_the_shadow_asks_for_a_window(void **state)
@@ -1091,6 +1115,7 @@ int main(void)
         T(intr_leaves_pending_event_alone),
         T(intr_injects_taken_vector),
         T(intr_in_the_shadow_asks_for_a_window),
+        T(intr_under_tcg_kicks_itself),
         T(reinjected_events),
         T(cpuid_policy_and_advance),
         T(advance_uses_next_rip),

@@ -37,6 +37,9 @@ struct svm_features {
 #define SVM_NP    (1u << 0)
 #define SVM_NRIPS (1u << 3) /* the VMCB's next_rip is filled on intercepted instructions */
 
+/* True on QEMU's TCG (its CPUID hypervisor leaf), whose emulated SVM has
+ * the quirks vcpu.h's tcg_inject_exit works around. */
+bool svm_under_qemu_tcg(void);
 /* Checks for SVM with nested paging and sets EFER.SVME; false (logged) if absent. */
 bool svm_enable(struct svm_features *f);
 /* Why this CPU cannot run SVM with nested paging, NULL if it can (nothing logged). */

@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/ioapic.h"
 #include "arch/x86/irq.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vcpu.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
@@ -396,12 +397,21 @@ static void handle_vmmcall(struct vcpu *v)
 
 /* A physical interrupt arrived while the guest could take it (V_INTR_MASKING
  * is 0: the guest's RFLAGS.IF gates it). The host takes it; a guest vector
- * goes back in by EVENTINJ, which is valid right now for the same reason. */
+ * goes back in by EVENTINJ, which is valid right now for the same reason.
+ * Under QEMU's TCG (7.2 at least) VMRUN delivers an injected interrupt but
+ * leaves its vector as the CPU's pending exception until the next #VMEXIT:
+ * an exit request before that (QEMU's main loop kicking the CPU) delivers it
+ * a second time, whatever the guest's IF, and the guest loses a wake-up
+ * (docs/design.md, "Interrupts and host-initiated work"). A self-NMI, taken right after the
+ * injection, is that #VMEXIT: a kick (smp.c), so never the guest's. */
 void vcpu_take_interrupt(struct vcpu *v)
 {
     int vector = irq_take();
-    if (vector != IRQ_NONE)
-        v->vmcb->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+    if (vector == IRQ_NONE)
+        return;
+    v->vmcb->eventinj = (uint64_t)vector | EVENT_TYPE_INTR | EVENT_VALID;
+    if (v->tcg_inject_exit)
+        smp_kick(this_cpu());
 }
 
 static void handle_intr(struct vcpu *v)

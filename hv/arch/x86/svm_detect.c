@@ -74,3 +74,10 @@ bool svm_enable(struct svm_features *f)
     hv_log("svm", "enabled (EFER.SVME=1)");
     return true;
 }
+
+bool svm_under_qemu_tcg(void)
+{
+    struct cpuid_regs r = cpuid(0x40000000, 0);
+    /* "TCGTCGTCGTCG": QEMU's tcg-cpuid, on by default. */
+    return r.ebx == 0x54474354u && r.ecx == 0x43544743u && r.edx == 0x47435447u;
+}

@@ -122,6 +122,7 @@ int vcpu_init(struct vcpu *v, struct heap *heap, struct ptable *npt, uint64_t ra
                                            guest_cpuid(0x80000021));
     v->msr.phys_bits = guest_cpuid(0x80000008).eax & 0xff;
     v->nrip_save = cpuid(0x8000000a, 0).edx & SVM_NRIPS;
+    v->tcg_inject_exit = svm_under_qemu_tcg();
     vmcb_controls(v);
 
     struct vmcb *c = v->vmcb;
@@ -349,6 +350,9 @@ void vcpu_run(struct vcpu *v)
          * INTn, INT3 and INTO are not: their instruction runs again (they
          * would need next_rip as their return address). */
         c->eventinj = vcpu_reinjected(c->exitintinfo);
+        if (v->tcg_inject_exit && (c->eventinj & EVENT_VALID) &&
+            (c->eventinj & EVENT_TYPE_MASK) == EVENT_TYPE_INTR)
+            smp_kick(this_cpu()); /* as vcpu_take_interrupt's */
         bool own = exit_is_own(v);
         if (!own)
             spin_lock(&exit_lock);

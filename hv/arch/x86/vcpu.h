@@ -65,6 +65,7 @@ struct vcpu {
     uint64_t ram_size;
     bool flush_tlb;
     bool nrip_save;              /* next_rip is valid on instruction intercepts (not under TCG) */
+    bool tcg_inject_exit;        /* an injected interrupt is followed by an NMI exit (exits.c) */
     struct io_space *io;         /* the guest's ports (one for all VPs) */
     struct msr_guest msr;        /* the emulated MSRs' shadows */
     bool nmi_masked;             /* an injected NMI's handler has not reached IRET yet */

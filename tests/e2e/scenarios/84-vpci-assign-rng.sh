@@ -6,7 +6,7 @@
 # device wrote into guest RAM through its IOMMU domain
 # (guest/extra-checks/84-vpci-rng.sh). pci-hyperv's unmask retargets each
 # vector (HvRetargetDeviceInterrupt): answered with success, never an error.
-# Then the host takes it back at run time (eject_after: PCI_EJECT 6 s after
+# Then the host takes it back at run time (eject_after: PCI_EJECT 8 s after
 # D0 entry): pci-hyperv removes it and completes the ejection, the machine
 # function goes quiet, and the guest goes on to power off.
 EXTRA_CHECKS=guest/extra-checks/84-vpci-rng.sh guest/mkinitramfs.sh "$WORK/initrd" hv_vmbus \
@@ -17,8 +17,8 @@ config << 'CFG'
 memory_mb = 512
 kernel = hv/vmlinuz
 initrd = hv/initrd
-cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.vpci_domain=abcd vmbhv.vpci_eject=6
-device = vpci name=rng instance=7a3e2c10-abcd-4e21-9a5c-6d2f1b0e8c47 assign=1af4:1044 eject_after=6
+cmdline = console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.vpci_domain=abcd vmbhv.vpci_eject=8
+device = vpci name=rng instance=7a3e2c10-abcd-4e21-9a5c-6d2f1b0e8c47 assign=1af4:1044 eject_after=8
 CFG
 with_iommu
 boot --timeout 240 -- -device virtio-rng-pci,disable-legacy=on,iommu_platform=on
