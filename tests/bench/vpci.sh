@@ -34,9 +34,11 @@ EXTRA_CHECKS=guest/extra-checks/72-rngbench.sh guest/mkinitramfs.sh "$out/initrd
     hv_vmbus pci-hyperv virtio_pci virtio-rng > /dev/null
 append="console=ttyS0 panic=-1 vmbhv.mode=check vmbhv.rngbench=$kb"
 
-# Direct twice: on QEMU's bus alone, and behind the same VT-d unit the
-# assigned function's DMA goes through under vmbhv (the guest's intel_iommu
-# maps its DMA): the second is the like-for-like baseline.
+# Each part's runs: initrd, esp and dev (the machine device's QEMU
+# arguments) name the part's. Direct twice: on QEMU's bus alone, and behind
+# the same VT-d unit the assigned function's DMA goes through under vmbhv
+# (the guest's intel_iommu maps its DMA): the second is the like-for-like
+# baseline.
 direct() { # <log> [qemu args...] -- [kernel args]
     local log=$1 args=() extra=
     shift
@@ -44,9 +46,15 @@ direct() { # <log> [qemu args...] -- [kernel args]
     [ $# -gt 0 ] && shift && extra="$*"
     timeout "$limit" qemu-system-x86_64 -machine q35 "${cpu[@]}" -m 512 -smp 1 -nodefaults \
         -display none -no-reboot -serial stdio -kernel build/guest/vmlinuz "${args[@]}" \
-        -initrd "$out/initrd.cpio.gz" -append "$append${extra:+ $extra}" "${rng[@]}" \
+        -initrd "$initrd" -append "$append${extra:+ $extra}" "${dev[@]}" \
         < /dev/null 2> /dev/null | sed -e 's/\r$//' > "$out/$log.log" || true
 }
+vmbhv() { # <log>: the function assigned through vmbhv, booted from $esp
+    ACCEL=$accel scripts/qemu.sh --esp "$esp" --log "$out/$1.raw" --quiet --iommu \
+        --timeout "$limit" -- "${dev[@]}" < /dev/null 2> /dev/null || true
+    sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$out/$1.raw" > "$out/$1.log"
+}
+initrd=$out/initrd.cpio.gz esp=$out/esp.img dev=("${rng[@]}")
 direct direct
 direct direct-iommu -device intel-iommu,caching-mode=on -- intel_iommu=on
 
@@ -59,9 +67,7 @@ device = vpci name=rng assign=1af4:1044
 CFG
 scripts/mkesp.sh "$out/esp.img" build/BOOTX64.EFI build/hv.elf "$out/hv.cfg" \
     build/guest/vmlinuz=hv/vmlinuz "$out/initrd.cpio.gz=hv/initrd" > /dev/null
-ACCEL=$accel scripts/qemu.sh --esp "$out/esp.img" --log "$out/vmbhv.raw" --quiet --iommu \
-    --timeout "$limit" -- "${rng[@]}" < /dev/null 2> /dev/null || true
-sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$out/vmbhv.raw" > "$out/vmbhv.log"
+vmbhv vmbhv
 
 field() { grep -o "\(^\| \)$1=[^ ]*" <<< "$2" | head -n1 | cut -d= -f2 || true; }
 line() { grep -m1 '^GUEST-CHECK rngbench PASS' "$out/$1.log" || true; }
@@ -103,16 +109,7 @@ sed -e 's/^cmdline = .*/cmdline = '"$append"'/' -e 's/assign=1af4:1044/assign=1b
     "$out/hv.cfg" > "$out/hv-nvme.cfg"
 scripts/mkesp.sh "$out/esp-nvme.img" build/BOOTX64.EFI build/hv.elf "$out/hv-nvme.cfg" \
     build/guest/vmlinuz=hv/vmlinuz "$out/initrd-nvme.cpio.gz=hv/initrd" > /dev/null
-nvme_direct() { # <log> [qemu args...] -- [kernel args]
-    local log=$1 args=() extra=
-    shift
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
-    [ $# -gt 0 ] && shift && extra="$*"
-    timeout "$limit" qemu-system-x86_64 -machine q35 "${cpu[@]}" -m 512 -smp 1 -nodefaults \
-        -display none -no-reboot -serial stdio -kernel build/guest/vmlinuz "${args[@]}" \
-        -initrd "$out/initrd-nvme.cpio.gz" -append "$append${extra:+ $extra}" "${nvme[@]}" \
-        < /dev/null 2> /dev/null | sed -e 's/\r$//' > "$out/$log.log" || true
-}
+initrd=$out/initrd-nvme.cpio.gz esp=$out/esp-nvme.img dev=("${nvme[@]}")
 best() { # the highest kBps= of the nvmebench lines in the logs named
     local k=
     for f in "$@"; do
@@ -122,11 +119,9 @@ best() { # the highest kBps= of the nvmebench lines in the logs named
     echo "$k"
 }
 for r in 1 2; do
-    nvme_direct nvme-direct-$r
-    nvme_direct nvme-direct-iommu-$r -device intel-iommu,caching-mode=on -- intel_iommu=on
-    ACCEL=$accel scripts/qemu.sh --esp "$out/esp-nvme.img" --log "$out/nvme-vmbhv-$r.raw" --quiet \
-        --iommu --timeout "$limit" -- "${nvme[@]}" < /dev/null 2> /dev/null || true
-    sed -e 's/\r$//' -e 's/\x1b\[[0-9;=]*[a-zA-Z]//g' "$out/nvme-vmbhv-$r.raw" > "$out/nvme-vmbhv-$r.log"
+    direct nvme-direct-$r
+    direct nvme-direct-iommu-$r -device intel-iommu,caching-mode=on -- intel_iommu=on
+    vmbhv nvme-vmbhv-$r
 done
 a=$(best nvme-direct-1 nvme-direct-2) c=$(best nvme-direct-iommu-1 nvme-direct-iommu-2)
 b=$(best nvme-vmbhv-1 nvme-vmbhv-2)
